@@ -1,0 +1,1 @@
+Console.WriteLine("DriverKit samples: the scenario runner arrives with the samples issue.");
