@@ -73,7 +73,8 @@ public class CodeFixTest<TAnalyzer, TCodeFix> : AnalyzerTest<TAnalyzer>
         {
             throw new VerificationException(
                 "Code fix",
-                $"Expected {budget.Limit} code-fix iteration(s), but {incremental.Iterations} were applied.\n{incremental.Hint}");
+                $"Expected {budget.Limit} code-fix iteration(s), but {incremental.Iterations} were applied." +
+                (incremental.Hint is null ? "" : "\n" + incremental.Hint));
         }
 
         if (expectsNoFix)
@@ -81,12 +82,11 @@ public class CodeFixTest<TAnalyzer, TCodeFix> : AnalyzerTest<TAnalyzer>
             return;
         }
 
-        await Task.WhenAll(FixAllScopes.Where(scope => runner.SupportsFixAll(scope.Scope)).Select(async scope =>
+        foreach (var (scope, context) in FixAllScopes.Where(scope => runner.SupportsFixAll(scope.Scope)))
         {
-            var project = await runner.FixAllAsync(original, scope.Scope, NumberOfFixAllIterations, scope.Context, cancellationToken)
-                .ConfigureAwait(false);
-            await FixedCodeVerifier.VerifyAsync(project, batchState.Sources, scope.Context, hint: null, cancellationToken).ConfigureAwait(false);
-        })).ConfigureAwait(false);
+            var project = await runner.FixAllAsync(original, scope, NumberOfFixAllIterations, context, cancellationToken).ConfigureAwait(false);
+            await FixedCodeVerifier.VerifyAsync(project, batchState.Sources, context, hint: null, cancellationToken).ConfigureAwait(false);
+        }
 
         await VerifyDiagnosticsAsync(fixedState, analyzers, "Diagnostics of fixed state", cancellationToken).ConfigureAwait(false);
         if (BatchFixedCode is not null)

@@ -33,7 +33,7 @@ public sealed record ExpectedDiagnostic
 
     internal object?[]? Arguments { get; private init; }
 
-    /// <summary>Null until a location is given; then the file path (null = the primary test source).</summary>
+    /// <summary>The file of the span; null means the primary test source.</summary>
     internal string? Path { get; private init; }
 
     /// <summary>0-based start; null when there is no explicit span.</summary>
