@@ -60,3 +60,33 @@ public sealed class NonRoundTrippingFix : RenameToGoodFix
 {
     protected override SyntaxToken Rename(SyntaxToken token, string name) => base.Rename(token, "int");
 }
+
+/// <summary>Offers an action that opens the document after changing it: two operations instead of one.</summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TwoOperationsFix)), Shared]
+public sealed class TwoOperationsFix : CodeFixProvider
+{
+    public override ImmutableArray<string> FixableDiagnosticIds => [BadNameAnalyzer.Id];
+
+    public override FixAllProvider? GetFixAllProvider() => null;
+
+    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        context.RegisterCodeFix(new RenameAndOpenAction(context.Document, context.Span), context.Diagnostics);
+        return Task.CompletedTask;
+    }
+
+    private sealed class RenameAndOpenAction(Document document, Microsoft.CodeAnalysis.Text.TextSpan span) : CodeAction
+    {
+        public override string Title => "Rename and open";
+
+        public override string? EquivalenceKey => Title;
+
+        protected override async Task<IEnumerable<CodeActionOperation>> ComputeOperationsAsync(CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var token = root!.FindToken(span.Start);
+            var renamed = document.WithSyntaxRoot(root.ReplaceToken(token, SyntaxFactory.Identifier(token.LeadingTrivia, "good", token.TrailingTrivia)));
+            return [new ApplyChangesOperation(renamed.Project.Solution), new OpenDocumentOperation(document.Id)];
+        }
+    }
+}
