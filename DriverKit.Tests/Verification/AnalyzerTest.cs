@@ -53,11 +53,11 @@ public class AnalyzerTest
 
     /// <exception cref="VerificationException">The diagnostics differ from the expected ones, or an analyzer threw.</exception>
     /// <exception cref="ArgumentException">The markup or an expected diagnostic is malformed.</exception>
-    public virtual Task RunAsync(CancellationToken cancellationToken = default)
+    public virtual async Task RunAsync(CancellationToken cancellationToken = default)
     {
         var analyzers = Analyzers.ToImmutableArray();
         var state = CreateState(TestCode, AdditionalSources, ExpectedDiagnostics, analyzers);
-        return VerifyDiagnosticsAsync(state, analyzers, "Diagnostics of test state", cancellationToken);
+        await VerifyDiagnosticsAsync(state, analyzers, "Diagnostics of test state", cancellationToken).ConfigureAwait(false);
     }
 
     private protected static TestState CreateState(
