@@ -1,0 +1,247 @@
+namespace DriverKit.Runtime;
+
+/// <summary>
+/// The debug-VM checker (docs/kernel-semantics.md §5): invariants the real kernel checks (reported with the era's
+/// text wherever they fire) and the ones only shadow state can check (DKSIM reports, strict mode). Full scans run
+/// on demand and at quiescence (process exit in strict mode, driver unload, shutdown).
+/// </summary>
+public sealed class Checker
+{
+    private readonly Kernel kernel;
+    private readonly HashSet<string> reported = new();
+
+    internal Checker(Kernel kernel) => this.kernel = kernel;
+
+    /// <summary>The reference ledger of a page: counts and every holder.</summary>
+    /// <param name="page">The page.</param>
+    public string Ledger(Page page) => kernel.LedgerText(kernel.CheckPage(page));
+
+    /// <summary>The reference ledger of a frame by number.</summary>
+    /// <param name="pfn">A RAM frame.</param>
+    public string Ledger(Pfn pfn) => kernel.LedgerText(kernel.CheckPage(kernel.PfnToPage(pfn)));
+
+    /// <summary>Runs every invariant now and returns the reports it produced (they are also in <see cref="Kernel.Reports"/> in strict mode).</summary>
+    public IReadOnlyList<Report> CheckAll()
+    {
+        var found = new List<Report>();
+        ScanFrames(found);
+        ScanMms(found);
+        ScanLru(found);
+        return found;
+    }
+
+    /// <summary>INV-02/13/21/24 after every operation in strict mode.</summary>
+    internal void AfterOperation()
+    {
+        var found = new List<Report>();
+        ScanFrames(found);
+        ScanMms(found);
+        ScanLru(found);
+    }
+
+    /// <summary>INV-20 at quiescence: stuck mapcounts, references nobody holds, and driver pages nobody can reach.</summary>
+    internal IReadOnlyList<Report> CheckQuiescence(string when)
+    {
+        var found = new List<Report>();
+        var mem = kernel.Mem;
+        for (var p = 0; p < mem.Count; p++)
+        {
+            if (mem.MapCount[p] > 0 && kernel.Rmap.CountNormal(mem, p) == 0 && !kernel.Buddy.IsFree(p))
+            {
+                Add(found, "INV-20", $"stuck:{p}:{mem.MapCount[p]}",
+                    $"DKSIM INV-20 ({when}): pfn {p:x5} has mapcount {mem.MapCount[p]} but no PTE maps it (stuck mapcount)", p, "DK0009");
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Leak accounting at driver unload: pages the driver still owns and vmas that still map it (INV-18, INV-20).</summary>
+    internal IReadOnlyList<Report> CheckDriverUnload(CharDevice device)
+    {
+        var found = new List<Report>();
+        var mem = kernel.Mem;
+        var leaked = new List<int>();
+        for (var p = 0; p < mem.Count; p++)
+        {
+            if (!kernel.Buddy.IsFree(p) && mem.Head[p] == p && mem.OwnerOrNext[p] == device.Owner && (mem.RefCount[p] > 0 || kernel.LeakedAtFree.Contains(p)))
+            {
+                leaked.Add(p);
+            }
+        }
+
+        if (leaked.Count > 0)
+        {
+            var detail = string.Join("; ", leaked.Take(8).Select(p => kernel.LedgerText(p)));
+            var report = new Report(ReportKind.Simulator, "INV-20",
+                $"DKSIM INV-20: driver {kernel.Sites.OwnerName(device.Owner)} unloaded with {leaked.Count} page(s) still allocated: {detail}{(leaked.Count > 8 ? "; …" : string.Empty)}", kernel.Era)
+            {
+                Pfn = new Pfn((ulong)leaked[0]),
+                Reason = "leak at driver unload",
+                RuleId = RuleForLeak(leaked[0]),
+                Ledger = kernel.LedgerText(leaked[0]),
+            };
+            if (kernel.Record(report) is { } r)
+            {
+                found.Add(r);
+            }
+        }
+
+        var vmas = device.Inode.Mapping.Vmas.Count;
+        if (vmas > 0)
+        {
+            var report = new Report(ReportKind.Simulator, "INV-18",
+                $"DKSIM INV-18: driver {kernel.Sites.OwnerName(device.Owner)} unloaded while {vmas} vma(s) still map {device.Path}", kernel.Era)
+            {
+                Reason = "driver freed while mapped",
+                RuleId = "DK0018",
+            };
+            if (kernel.Record(report) is { } r)
+            {
+                found.Add(r);
+            }
+        }
+
+        found.AddRange(CheckQuiescence($"unload of {device.Path}"));
+        return found;
+    }
+
+    /// <summary>Frames leaked at shutdown: everything still allocated that is not a boot reservation.</summary>
+    internal IReadOnlyList<Report> CheckShutdown()
+    {
+        var found = new List<Report>();
+        var mem = kernel.Mem;
+        var byOwner = new Dictionary<int, List<int>>();
+        for (var p = 0; p < mem.Count; p++)
+        {
+            if (kernel.Buddy.IsFree(p) || mem.Head[p] != p || mem.OwnerOrNext[p] == kernel.BootOwner)
+            {
+                continue;
+            }
+
+            if (!byOwner.TryGetValue(mem.OwnerOrNext[p], out var list))
+            {
+                byOwner[mem.OwnerOrNext[p]] = list = new List<int>();
+            }
+
+            list.Add(p);
+        }
+
+        foreach (var (owner, pages) in byOwner)
+        {
+            var report = new Report(ReportKind.Simulator, "INV-20",
+                $"DKSIM INV-20: {pages.Count} page(s) leaked at shutdown (owner {kernel.Sites.OwnerName(owner)}): {kernel.LedgerText(pages[0])}", kernel.Era)
+            {
+                Pfn = new Pfn((ulong)pages[0]),
+                Reason = "leak at shutdown",
+                RuleId = RuleForLeak(pages[0]),
+                Ledger = kernel.LedgerText(pages[0]),
+            };
+            if (kernel.Record(report) is { } r)
+            {
+                found.Add(r);
+            }
+        }
+
+        return found;
+    }
+
+    private string? RuleForLeak(int pfn)
+    {
+        var mem = kernel.Mem;
+        if (mem.Has(pfn, PageFlags.Reserved))
+        {
+            return "DK0003";
+        }
+
+        return kernel.Ledger.Has(pfn, HolderKind.FaultInFlight) ? "DK0004" : null;
+    }
+
+    private void ScanFrames(List<Report> found)
+    {
+        var mem = kernel.Mem;
+        for (var p = 0; p < mem.Count; p++)
+        {
+            if (mem.Head[p] != p || mem.IsCompoundTail(p) || kernel.Buddy.IsFree(p) || kernel.LeakedAtFree.Contains(p))
+            {
+                continue;
+            }
+
+            var rc = mem.RefCount[p];
+            if (rc == 0 && mem.Order[p] == 0 && mem.RmapFirst[p] == MemMap.None)
+            {
+                continue;
+            }
+
+            var weight = kernel.LedgerWeight(p);
+            if (rc != weight && rc > 0)
+            {
+                Add(found, "INV-02", $"rc:{p}:{rc}:{weight}",
+                    $"DKSIM INV-02: pfn {p:x5} has refcount {rc} but the ledger accounts for {weight}", p,
+                    rc > weight ? "DK0004" : "DK0012");
+            }
+
+            var normal = kernel.Rmap.CountNormal(mem, p);
+            if (mem.MapCount[p] != normal)
+            {
+                Add(found, "INV-02", $"mc:{p}:{mem.MapCount[p]}:{normal}",
+                    $"DKSIM INV-02: pfn {p:x5} has mapcount {mem.MapCount[p]} but {normal} normal PTE(s) map it", p, "DK0013");
+            }
+        }
+    }
+
+    private void ScanMms(List<Report> found)
+    {
+        foreach (var mm in kernel.AllMms)
+        {
+            long locked = 0;
+            foreach (var vma in mm.Vmas.All)
+            {
+                if ((vma.RawFlags & VmFlags.Locked) != 0)
+                {
+                    locked += (long)vma.Pages;
+                }
+            }
+
+            if (locked != mm.LockedVm)
+            {
+                Add(found, "INV-13", $"locked:{mm.Id}:{mm.LockedVm}:{locked}",
+                    $"DKSIM INV-13: locked_vm of {mm.Owner} is {mm.LockedVm} pages but its VM_LOCKED vmas span {locked}", -1, "DK0001");
+            }
+        }
+    }
+
+    private void ScanLru(List<Report> found)
+    {
+        var anon = kernel.Sites.Owner("anon");
+        var shmem = kernel.Sites.Owner("shmem");
+        foreach (var p in kernel.Lru.Pages)
+        {
+            var owner = kernel.Mem.OwnerOrNext[kernel.Mem.Head[p]];
+            if (owner != anon && owner != shmem)
+            {
+                Add(found, "INV-24", $"lru:{p}",
+                    $"DKSIM INV-24: pfn {p:x5} owned by {kernel.Sites.OwnerName(owner)} is on the LRU: driver pages must never be", p, null);
+            }
+        }
+    }
+
+    private void Add(List<Report> found, string invariant, string key, string text, int pfn, string? rule)
+    {
+        if (!reported.Add(key))
+        {
+            return;
+        }
+
+        var report = new Report(ReportKind.Simulator, invariant, text, kernel.Era)
+        {
+            Pfn = pfn >= 0 ? new Pfn((ulong)pfn) : null,
+            RuleId = rule,
+            Ledger = pfn >= 0 ? kernel.LedgerText(pfn) : null,
+        };
+        if (kernel.Record(report) is { } r)
+        {
+            found.Add(r);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+namespace DriverKit.Runtime;
+
+public sealed partial class Kernel
+{
+    /// <summary>
+    /// include/linux/mmdebug.h: VM_BUG_ON_PAGE. With DEBUG_VM the real kernel dumps the page and BUGs; without
+    /// it the kernel goes on and corrupts, which the simulator refuses with a simulator-only report. Either way
+    /// the operation stops here, before any state changed.
+    /// </summary>
+    internal KernelBugException VmBugOnPage(int pfn, string condition, string invariant, string? rule, string? site = null)
+    {
+        Report report;
+        if (Options.DebugVm)
+        {
+            report = new Report(ReportKind.Kernel, invariant,
+                $"page:{PagePointer(pfn)} refcount:{Mem.RefCount[Mem.CompoundHead(pfn)]} mapcount:{Mem.MapCount[pfn] - 1} mapping:{MappingText(pfn)} index:0x{Mem.Index[pfn]:x} pfn:0x{pfn:x}\n" +
+                $"page dumped because: VM_BUG_ON_PAGE({condition})\n" +
+                $"kernel BUG at include/linux/mm.h! ({condition})\n" +
+                $"invalid opcode: 0000 [#{++oopsCount}] PREEMPT SMP NOPTI",
+                Era);
+        }
+        else
+        {
+            report = new Report(ReportKind.Simulator, invariant,
+                $"DKSIM {invariant}: {condition} on pfn {pfn:x5} — the real kernel (no DEBUG_VM) would corrupt the page silently; operation refused",
+                Era);
+        }
+
+        return Raise(report, pfn, rule, site);
+    }
+
+    /// <summary>A BUG_ON that fires in every configuration (e.g. vm_insert_page on a VM_PFNMAP vma, 3.7+).</summary>
+    internal KernelBugException BugOn(string file, string function, string condition, string invariant, string? rule, Pfn? pfn = null, string? vma = null, string? site = null)
+    {
+        var report = new Report(ReportKind.Kernel, invariant,
+            $"kernel BUG at {file}! ({function}: BUG_ON({condition}))\ninvalid opcode: 0000 [#{++oopsCount}] PREEMPT SMP NOPTI",
+            Era)
+        {
+            Reason = $"BUG_ON({condition}) in {function}",
+            Pfn = pfn,
+            Vma = vma,
+            Process = CurrentProcessText,
+            CallSite = site,
+            RuleId = rule,
+        };
+        Record(report);
+        return new KernelBugException(report);
+    }
+
+    /// <summary>A misuse the kernel would not notice at all; the simulator refuses it with a simulator-only report.</summary>
+    internal KernelBugException Refuse(string invariant, string text, string? rule, int pfn = -1, string? site = null)
+        => Raise(new Report(ReportKind.Simulator, invariant, $"DKSIM {invariant}: {text}", Era), pfn, rule, site);
+
+    private KernelBugException Raise(Report bare, int pfn, string? rule, string? site)
+    {
+        var report = new Report(bare.Kind, bare.Invariant, bare.Text, bare.Era)
+        {
+            Pfn = pfn >= 0 ? new Pfn((ulong)pfn) : null,
+            Process = CurrentProcessText,
+            CallSite = site,
+            RuleId = rule,
+            Ledger = pfn >= 0 && pfn < Mem.Count ? LedgerText(pfn) : null,
+        };
+
+        // Refusals are always surfaced to the caller, so they are recorded in both modes.
+        reports.Add(report);
+        if (report.Kind == ReportKind.Kernel)
+        {
+            foreach (var line in report.Text.Split('\n'))
+            {
+                Printk(line);
+            }
+        }
+
+        return new KernelBugException(report);
+    }
+
+    private int oopsCount;
+
+    internal string MappingText(int pfn) => Mem.Mapping[pfn] switch
+    {
+        0 => "0000000000000000",
+        MemMap.AnonMapping => "anon",
+        var m => $"address_space#{m}",
+    };
+}

@@ -1,0 +1,134 @@
+namespace DriverKit.Runtime;
+
+/// <summary>What kind of holder a page reference belongs to (docs/kernel-semantics.md §5.1 "Reference ledger").</summary>
+public enum HolderKind
+{
+    /// <summary>The allocation reference of the page's owner (alloc_pages and friends).</summary>
+    Owner,
+
+    /// <summary>A normal PTE (derived from the reverse map).</summary>
+    Pte,
+
+    /// <summary>A get_user_pages (FOLL_GET) reference.</summary>
+    Gup,
+
+    /// <summary>A pin_user_pages (FOLL_PIN) reference, weighing GUP_PIN_COUNTING_BIAS.</summary>
+    Pin,
+
+    /// <summary>A reference a fault handler took for the page it returns (consumed by finish_fault).</summary>
+    FaultInFlight,
+
+    /// <summary>Page-cache membership (derived from page-&gt;mapping).</summary>
+    PageCache,
+
+    /// <summary>Swap-cache membership (derived from PG_swapcache).</summary>
+    SwapCache,
+
+    /// <summary>Any other get_page().</summary>
+    Other,
+}
+
+/// <summary>
+/// The stored part of every page's reference ledger: holders that are not PTEs or cache memberships (those are
+/// derived from the reverse map and the page flags). Sparse: only pages with such holders have an entry.
+/// </summary>
+internal sealed class RefLedger
+{
+    internal readonly record struct Holder(HolderKind Kind, int Site, int Count);
+
+    private readonly Dictionary<int, List<Holder>> holders = new();
+
+    internal void Add(int pfn, HolderKind kind, int site, int count = 1)
+    {
+        if (!holders.TryGetValue(pfn, out var list))
+        {
+            list = new List<Holder>(2);
+            holders.Add(pfn, list);
+        }
+
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i].Kind == kind && list[i].Site == site)
+            {
+                list[i] = list[i] with { Count = list[i].Count + count };
+                return;
+            }
+        }
+
+        list.Add(new Holder(kind, site, count));
+    }
+
+    /// <summary>Removes one holder of the first kind in <paramref name="preference"/> that the page has; returns the kind removed.</summary>
+    internal HolderKind? RemoveOne(int pfn, params HolderKind[] preference)
+    {
+        if (!holders.TryGetValue(pfn, out var list))
+        {
+            return null;
+        }
+
+        foreach (var kind in preference)
+        {
+            for (var i = list.Count - 1; i >= 0; i--)
+            {
+                if (list[i].Kind != kind)
+                {
+                    continue;
+                }
+
+                if (list[i].Count == 1)
+                {
+                    list.RemoveAt(i);
+                }
+                else
+                {
+                    list[i] = list[i] with { Count = list[i].Count - 1 };
+                }
+
+                if (list.Count == 0)
+                {
+                    holders.Remove(pfn);
+                }
+
+                return kind;
+            }
+        }
+
+        return null;
+    }
+
+    internal bool Has(int pfn, HolderKind kind)
+    {
+        if (!holders.TryGetValue(pfn, out var list))
+        {
+            return false;
+        }
+
+        foreach (var h in list)
+        {
+            if (h.Kind == kind)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    internal IReadOnlyList<Holder> Of(int pfn) => holders.TryGetValue(pfn, out var list) ? list : Array.Empty<Holder>();
+
+    /// <summary>The references the stored holders account for (pins weighted by GUP_PIN_COUNTING_BIAS of the era).</summary>
+    internal int Weight(int pfn, int pinBias)
+    {
+        var w = 0;
+        foreach (var h in Of(pfn))
+        {
+            w += h.Kind == HolderKind.Pin ? h.Count * pinBias : h.Count;
+        }
+
+        return w;
+    }
+
+    internal void Clear(int pfn) => holders.Remove(pfn);
+
+    internal IEnumerable<int> Pages => holders.Keys;
+}

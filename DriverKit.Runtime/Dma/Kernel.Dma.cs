@@ -1,0 +1,58 @@
+namespace DriverKit.Runtime;
+
+public sealed partial class Kernel
+{
+    /// <summary>INV-19/INV-08: DMA into user memory needs a pin (or a GUP reference) held for the whole transfer.</summary>
+    internal void NoteDmaTarget(int pfn, bool userMemory, int site)
+    {
+        if (!Strict || !userMemory)
+        {
+            return;
+        }
+
+        var head = Mem.CompoundHead(pfn);
+        if (!Ledger.Has(head, HolderKind.Pin) && !Ledger.Has(head, HolderKind.Gup))
+        {
+            Record(new Report(ReportKind.Simulator, "INV-19",
+                $"DKSIM INV-19: DMA submitted to user pfn {pfn:x5} without a pin or GUP reference{(Mem.Has(head, PageFlags.Locked) ? " (PG_locked is not a pin)" : string.Empty)}", Era)
+            {
+                Pfn = new Pfn((ulong)pfn),
+                CallSite = Sites.Site(site),
+                RuleId = "DK0006",
+                Ledger = LedgerText(head),
+            });
+        }
+    }
+
+    /// <summary>The device writes; a target freed, re-owned or no longer mapped at the user address is reported (the kernel never notices).</summary>
+    internal void CompleteDma(DmaTransfer t)
+    {
+        string? problem = null;
+        if (Buddy.IsFree(t.Pfn))
+        {
+            problem = "was freed";
+        }
+        else if (Mem.Generation[t.Pfn] != t.Generation)
+        {
+            problem = $"was freed and re-allocated to {Sites.OwnerName(Mem.OwnerOrNext[Mem.Head[t.Pfn]])}";
+        }
+        else if (t.UserMm is { } mm && Pte.PfnOf(mm.GetPte(t.UserAddr & ~(PageSize - 1))) != (ulong)t.Pfn)
+        {
+            problem = $"is no longer mapped at {t.UserAddr:x} in {mm.Owner} (COW or unmap replaced it): the data is lost";
+        }
+
+        if (problem is not null)
+        {
+            Record(new Report(ReportKind.Simulator, "INV-06",
+                $"DKSIM INV-06: DMA #{t.Id} completed into pfn {t.Pfn:x5}, which {problem}", Era)
+            {
+                Pfn = new Pfn((ulong)t.Pfn),
+                CallSite = Sites.Site(t.Site),
+                RuleId = "DK0006",
+                Ledger = LedgerText(t.Pfn),
+            });
+        }
+
+        WritePhys((ulong)t.Pfn, t.Offset, t.Data);
+    }
+}

@@ -1,0 +1,129 @@
+using System.Runtime.CompilerServices;
+
+namespace DriverKit.Runtime;
+
+public sealed partial class Kernel
+{
+    private readonly Dictionary<string, CharDevice> devices = new(StringComparer.Ordinal);
+    private int nextMappingId = 1;
+
+    /// <summary>The registered character devices by path.</summary>
+    public IReadOnlyDictionary<string, CharDevice> Devices => devices;
+
+    /// <summary>
+    /// fs/char_dev.c: register_chrdev (+ the device node): makes <paramref name="fops"/> reachable at
+    /// <paramref name="path"/>. Pages the driver allocates in its callbacks are owned by <see cref="FileOperations.Owner"/>.
+    /// </summary>
+    /// <param name="path">The device path, e.g. "/dev/scullp".</param>
+    /// <param name="fops">The driver's file operations.</param>
+    /// <exception cref="ArgumentException">The path is taken or empty.</exception>
+    public CharDevice RegisterChrdev(string path, FileOperations fops)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(fops);
+        if (devices.ContainsKey(path))
+        {
+            throw new ArgumentException($"{path} is already registered (-EBUSY)", nameof(path));
+        }
+
+        var device = new CharDevice(path, fops, Sites.Owner(fops.Owner));
+        device.Inode = new Inode(this, path, nextMappingId++, device);
+        devices.Add(path, device);
+        return device;
+    }
+
+    /// <summary>
+    /// unregister_chrdev / module unload: the device disappears. The checker reports vmas that still map it and
+    /// pages its driver still owns (INV-18, INV-20: leak accounting at driver unload).
+    /// </summary>
+    /// <param name="device">The device.</param>
+    public IReadOnlyList<Report> UnregisterChrdev(CharDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (!devices.Remove(device.Path))
+        {
+            throw new ArgumentException($"{device.Path} is not registered", nameof(device));
+        }
+
+        device.Registered = false;
+        return Checker.CheckDriverUnload(device);
+    }
+
+    /// <summary>do_sys_open of a device node: the driver's -&gt;open runs in its context.</summary>
+    internal SysResult OpenPath(Process p, string path, OpenFlags flags)
+    {
+        if (!devices.TryGetValue(path, out var device))
+        {
+            return SysResult.Error(Errno.ENOENT);
+        }
+
+        var mode = (flags & (OpenFlags.WriteOnly | OpenFlags.ReadWrite)) switch
+        {
+            OpenFlags.WriteOnly => FMode.Write,
+            OpenFlags.ReadWrite => FMode.Read | FMode.Write,
+            _ => FMode.Read,
+        };
+        var file = new File(device.Inode, mode, flags);
+        if (device.Fops.Open is { } open)
+        {
+            int ret;
+            using (EnterDriver(device.Owner, ContextKind.Open))
+            {
+                ret = open(device.Inode, file);
+            }
+
+            if (ret != 0)
+            {
+                return SysResult.Error(ret < 0 ? -ret : Errno.EINVAL);
+            }
+        }
+
+        return new SysResult(p.InstallFd(file));
+    }
+
+    /// <summary>fs/file_table.c: fput — the last reference to an open file calls -&gt;release (or frees a shmem file).</summary>
+    internal void Fput(File file)
+    {
+        if (--file.Count > 0)
+        {
+            return;
+        }
+
+        if (file.Inode.Device is { } device)
+        {
+            if (device.Fops.Release is { } release)
+            {
+                using (EnterDriver(device.Owner, ContextKind.Release))
+                {
+                    release(file.Inode, file);
+                }
+            }
+
+            return;
+        }
+
+        ReleaseShmem(file.Inode);
+    }
+
+    /// <summary>unlocked_ioctl in driver context (no mmap lock held).</summary>
+    internal SysResult Ioctl(Process p, int fd, uint cmd, ulong arg)
+    {
+        if (!p.Files.TryGetValue(fd, out var file))
+        {
+            return SysResult.Error(Errno.EBADF);
+        }
+
+        if (file.Inode.Device?.Fops.Ioctl is not { } ioctl)
+        {
+            return SysResult.Error(Errno.ENOTTY);
+        }
+
+        long ret;
+        using (EnterDriver(file.Inode.Device.Owner, ContextKind.Ioctl, MmapLockMode.None))
+        {
+            ret = ioctl(file, cmd, arg);
+        }
+
+        return new SysResult(ret);
+    }
+}

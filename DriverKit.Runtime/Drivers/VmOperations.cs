@@ -1,0 +1,57 @@
+namespace DriverKit.Runtime;
+
+/// <summary>vm_operations_struct-&gt;open: a new vma references the driver's mapping (fork copy, split, mremap move).</summary>
+/// <param name="vma">The new vma.</param>
+public delegate void VmOpenHandler(VmArea vma);
+
+/// <summary>vm_operations_struct-&gt;close: a vma goes away (munmap, exit, each piece of a split).</summary>
+/// <param name="vma">The vma being removed.</param>
+public delegate void VmCloseHandler(VmArea vma);
+
+/// <summary>vm_operations_struct-&gt;fault (2.6.23 and later): provide the page at <see cref="VmFault.Pgoff"/>.</summary>
+/// <param name="vmf">The fault: set <see cref="VmFault.Page"/> (with a reference taken) and return 0, or install the PTE yourself and return <see cref="VmFaultResult.NoPage"/>.</param>
+public delegate VmFaultResult VmFaultHandler(VmFault vmf);
+
+/// <summary>
+/// vm_operations_struct-&gt;nopage (≤ 2.6.25): return the page for <paramref name="address"/> with a reference taken,
+/// default (NOPAGE_SIGBUS) or <see cref="Page.NoPageOom"/>.
+/// </summary>
+/// <param name="vma">The faulting vma.</param>
+/// <param name="address">The faulting address.</param>
+public delegate Page VmNoPageHandler(VmArea vma, UserAddr address);
+
+/// <summary>vm_operations_struct-&gt;page_mkwrite: a read-only shared page is about to become writable.</summary>
+/// <param name="vmf">The fault.</param>
+public delegate VmFaultResult VmPageMkwriteHandler(VmFault vmf);
+
+/// <summary>vm_operations_struct-&gt;may_split: return 0 to allow splitting the vma at <paramref name="address"/>, or a negative errno.</summary>
+/// <param name="vma">The vma to split.</param>
+/// <param name="address">The split point.</param>
+public delegate int VmMaySplitHandler(VmArea vma, UserAddr address);
+
+/// <summary>
+/// struct vm_operations_struct. Fill it like the C initializer:
+/// <code>new VmOperations { Open = ScullpVmaOpen, Close = ScullpVmaClose, Fault = ScullpVmaFault }</code>
+/// Hooks that do not exist in the configured kernel (NoPage after 2.6.25, Fault before 2.6.23) are refused when
+/// the vma's <see cref="VmArea.Ops"/> is set.
+/// </summary>
+public sealed class VmOperations
+{
+    /// <summary>-&gt;open, or null.</summary>
+    public VmOpenHandler? Open { get; init; }
+
+    /// <summary>-&gt;close, or null.</summary>
+    public VmCloseHandler? Close { get; init; }
+
+    /// <summary>-&gt;fault, or null.</summary>
+    public VmFaultHandler? Fault { get; init; }
+
+    /// <summary>-&gt;nopage (legacy), or null.</summary>
+    public VmNoPageHandler? NoPage { get; init; }
+
+    /// <summary>-&gt;page_mkwrite, or null.</summary>
+    public VmPageMkwriteHandler? PageMkwrite { get; init; }
+
+    /// <summary>-&gt;may_split, or null.</summary>
+    public VmMaySplitHandler? MaySplit { get; init; }
+}

@@ -1,0 +1,505 @@
+namespace DriverKit.Runtime;
+
+/// <summary>How the era decides whether a present PTE is "special" (vm_normal_page returns NULL).</summary>
+public enum SpecialPteRule
+{
+    /// <summary>≤ 2.6.14: <c>!pfn_valid(pfn) || PageReserved(page)</c>; VMA flags are irrelevant.</summary>
+    PageReserved,
+
+    /// <summary>2.6.15-rc1: every PTE of a VM_RESERVED vma, and the zero page.</summary>
+    VmaReserved,
+
+    /// <summary>2.6.15-rc2/rc3: every PTE of a VM_UNPAGED vma except anonymous (COWed) pages.</summary>
+    VmaUnpaged,
+
+    /// <summary>2.6.15 – 2.6.25: VM_PFNMAP with the linear rule (<c>pfn == vm_pgoff + index</c>) or a non-COW vma.</summary>
+    PfnMapLinear,
+
+    /// <summary>2.6.26 and later: the PTE's special bit (arches with pte_special) or VM_MIXEDMAP + <c>!pfn_valid</c> and the PFNMAP linear rule.</summary>
+    PfnMapMixedMap,
+}
+
+/// <summary>What the free path does with a page that still has PG_reserved (DKMM003, INV-05).</summary>
+public enum ReservedFreeBehavior
+{
+    /// <summary>≤ 2.6.14: <c>__free_pages</c> returns at once for a reserved page: a silent leak.</summary>
+    IgnoreSilently,
+
+    /// <summary>2.6.15-rc1/rc2: "Bad page state", then bad_page() clears the flag and the page is freed.</summary>
+    ReportAndFree,
+
+    /// <summary>2.6.15-rc3 and later with page checks: "Bad page state" and the page is not freed.</summary>
+    ReportAndKeep,
+
+    /// <summary>6.x/7.x without check_pages: PAGE_FLAGS_CHECK_AT_PREP bits are cleared and the page is freed silently.</summary>
+    ClearAndFree,
+}
+
+/// <summary>What a read fault in an anonymous vma maps (do_anonymous_page).</summary>
+public enum AnonReadFault
+{
+    /// <summary>The zero page, not refcounted (reserved frame, or the zero pfn as a special PTE).</summary>
+    ZeroPageSpecial,
+
+    /// <summary>2.6.15 – 2.6.23: the zero page, refcounted and file-rmapped ("We still have PageReserved() pages in the page tables").</summary>
+    ZeroPageRefcounted,
+
+    /// <summary>2.6.24 – 2.6.31: no zero page for anonymous read faults; a new zeroed page.</summary>
+    NewPage,
+}
+
+/// <summary>What happens to VM_LOCKED that a driver's -&gt;mmap left on its vma (DKMM001, S3).</summary>
+public enum DriverLockedHandling
+{
+    /// <summary>≤ 2.6.27: do_mmap_pgoff re-reads vm_flags after -&gt;mmap and charges locked_vm (the RLIMIT check already ran).</summary>
+    ChargeLockedVm,
+
+    /// <summary>2.6.28 and later: VM_LOCKED is cleared from special vmas and nothing is charged.</summary>
+    StripFromSpecial,
+}
+
+/// <summary>The text the era's bad_page() prints.</summary>
+public enum BadPageFormat
+{
+    /// <summary>"Bad page state at &lt;fn&gt; (in process '&lt;comm&gt;', page &lt;ptr&gt;)".</summary>
+    AtFunction,
+
+    /// <summary>"Bad page state in process '&lt;comm&gt;'" + "page:&lt;ptr&gt; flags:…".</summary>
+    InProcessQuoted,
+
+    /// <summary>"BUG: Bad page state in process &lt;comm&gt;  pfn:&lt;pfn&gt;" + "page dumped because: &lt;reason&gt;".</summary>
+    BugPfn,
+}
+
+/// <summary>
+/// Every era-dependent decision of the simulator and of the analyzers, in one place (docs/kernel-semantics.md §1–§2,
+/// corrected by docs/kernel-verification.md where the kernel history disagreed with the spec). No other code
+/// compares kernel versions: it asks this type.
+/// </summary>
+/// <remarks>This file is compiled into DriverKit.Runtime and, linked, into DriverKit.Analyzers.</remarks>
+public sealed class EraPolicy
+{
+    /// <summary>Creates the policy of a kernel version.</summary>
+    /// <param name="version">The configured kernel.</param>
+    /// <param name="archHasPteSpecial">Whether the simulated architecture has a PTE special bit (x86, arm64, ppc64: yes).</param>
+    public EraPolicy(KernelVersion version, bool archHasPteSpecial = true)
+    {
+        Version = version;
+        Era = version.Era;
+        ArchHasPteSpecial = archHasPteSpecial;
+    }
+
+    /// <summary>The configured kernel version.</summary>
+    public KernelVersion Version { get; }
+
+    /// <summary>The era of <see cref="Version"/>.</summary>
+    public Era Era { get; }
+
+    /// <summary>Whether the architecture has pte_special (only meaningful from 2.6.26).</summary>
+    public bool ArchHasPteSpecial { get; }
+
+    /// <summary>A short description such as "2.6.15-rc1 (era E1)" for messages.</summary>
+    public string Describe() => $"{Version} (era {Era})";
+
+    private bool AtLeast(int major, int minor, int patch = 0, int rc = 0) => Version >= KernelVersion.Of(major, minor, patch, rc);
+
+    /// <summary>2.6.15-rc6 (4d7672b4624, 1ff8038988a): VM_PFNMAP joins GUP, mremap and VM_SPECIAL checks, VM_INSERTPAGE the fork rule.</summary>
+    private bool PfnMapFullyWired => AtLeast(2, 6, 15, rc: 6);
+
+    /// <summary>2.6.15-rc3 (689bcebfda1): a PG_reserved page at free is reported and kept; before, bad_page() cleared and freed it.</summary>
+    private bool ReservedKeptAtFree => Version > KernelVersion.Of(2, 6, 15, rc: 2);
+
+    // ---- vm_normal_page ---------------------------------------------------------------------------------------
+
+    /// <summary>The rule vm_normal_page (or its open-coded predecessors) applies (§1.1).</summary>
+    public SpecialPteRule SpecialPteRule => Era switch
+    {
+        Era.E0 => SpecialPteRule.PageReserved,
+        Era.E1 => SpecialPteRule.VmaReserved,
+        Era.E2 => SpecialPteRule.VmaUnpaged,
+        Era.E3 => SpecialPteRule.PfnMapLinear,
+        _ => SpecialPteRule.PfnMapMixedMap,
+    };
+
+    /// <summary>True when PTEs carry a special bit that vm_normal_page consults (pte_special arch, 2.6.26 and later).</summary>
+    public bool UsesPteSpecialBit => ArchHasPteSpecial && Era >= Era.E4;
+
+    /// <summary>
+    /// What an anonymous read fault maps (mm/memory.c: do_anonymous_page): ≤ 2.6.14 the reserved zero page;
+    /// 2.6.15-rc1 – 2.6.23 the zero page refcounted and file-rmapped; 2.6.24 – 2.6.31 a new page; 2.6.32 on the
+    /// zero pfn as a special PTE.
+    /// </summary>
+    public AnonReadFault AnonReadFault
+    {
+        get
+        {
+            if (Era == Era.E0)
+            {
+                return AnonReadFault.ZeroPageSpecial;
+            }
+
+            if (!AtLeast(2, 6, 24))
+            {
+                return AnonReadFault.ZeroPageRefcounted;
+            }
+
+            return AtLeast(2, 6, 32) ? AnonReadFault.ZeroPageSpecial : AnonReadFault.NewPage;
+        }
+    }
+
+    /// <summary>2.6.29 and later print "BUG: Bad page map in process …" (print_bad_pte); before, "Bad pte = …".</summary>
+    public bool BadPteNewFormat => AtLeast(2, 6, 29);
+
+    /// <summary>2.6.24 – 2.6.25 print "Bad pte" for a !pfn_valid PTE in a non-PFNMAP vma only with DEBUG_VM.</summary>
+    public bool BadPteReportNeedsDebugVm => AtLeast(2, 6, 24) && Era == Era.E3;
+
+    // ---- flags and hooks that exist -----------------------------------------------------------------------------
+
+    /// <summary>True when <paramref name="flag"/> (a single flag) exists in the configured kernel.</summary>
+    /// <param name="flag">One VmFlags bit.</param>
+    public bool FlagExists(VmFlags flag) => flag switch
+    {
+        VmFlags.Reserved => Era <= Era.E4,
+        VmFlags.Unpaged => Era == Era.E2,
+        VmFlags.PfnMap => Era >= Era.E3,
+        VmFlags.InsertPage => AtLeast(2, 6, 15, rc: 4) && Era <= Era.E4,
+        VmFlags.MixedMap => Era >= Era.E4,
+        VmFlags.DontDump => AtLeast(3, 4),
+        VmFlags.LockOnFault => AtLeast(4, 4),
+        VmFlags.WipeOnFork => AtLeast(4, 14),
+        VmFlags.Shm => !AtLeast(2, 6, 18),
+        VmFlags.AlwaysDump => AtLeast(2, 6, 20) && !AtLeast(3, 4),
+        _ => true,
+    };
+
+    /// <summary>The flags of <paramref name="flags"/> that do not exist in the configured kernel.</summary>
+    /// <param name="flags">A combination of flags.</param>
+    public VmFlags MissingFlags(VmFlags flags)
+    {
+        var missing = VmFlags.None;
+        for (var bit = 1UL; bit != 0 && bit <= (ulong)flags; bit <<= 1)
+        {
+            var f = (VmFlags)bit;
+            if ((flags & f) != 0 && !FlagExists(f))
+            {
+                missing |= f;
+            }
+        }
+
+        return missing;
+    }
+
+    /// <summary>The kernel's name for a flag in the configured era (VM_DONTDUMP was VM_NODUMP in 3.4–3.6).</summary>
+    /// <param name="flag">One VmFlags bit.</param>
+    public string KernelName(VmFlags flag) => flag switch
+    {
+        VmFlags.DontDump when !AtLeast(3, 7) => "VM_NODUMP",
+        VmFlags.IO => "VM_IO",
+        VmFlags.PfnMap => "VM_PFNMAP",
+        VmFlags.MixedMap => "VM_MIXEDMAP",
+        VmFlags.DontExpand => "VM_DONTEXPAND",
+        VmFlags.DontCopy => "VM_DONTCOPY",
+        VmFlags.DontDump => "VM_DONTDUMP",
+        VmFlags.LockOnFault => "VM_LOCKONFAULT",
+        VmFlags.WipeOnFork => "VM_WIPEONFORK",
+        VmFlags.InsertPage => "VM_INSERTPAGE",
+        VmFlags.AlwaysDump => "VM_ALWAYSDUMP",
+        VmFlags.MayRead => "VM_MAYREAD",
+        VmFlags.MayWrite => "VM_MAYWRITE",
+        VmFlags.MayExec => "VM_MAYEXEC",
+        VmFlags.MayShare => "VM_MAYSHARE",
+        VmFlags.GrowsDown => "VM_GROWSDOWN",
+        VmFlags.SeqRead => "VM_SEQ_READ",
+        VmFlags.RandRead => "VM_RAND_READ",
+        VmFlags.NoReserve => "VM_NORESERVE",
+        VmFlags.HugeTlb => "VM_HUGETLB",
+        _ => "VM_" + flag.ToString().ToUpperInvariant(),
+    };
+
+    /// <summary>The legacy -&gt;nopage hook exists (removed in 2.6.26).</summary>
+    public bool HasNoPage => Era <= Era.E3;
+
+    /// <summary>The -&gt;fault hook exists (2.6.23 and later).</summary>
+    public bool HasFault => AtLeast(2, 6, 23);
+
+    /// <summary>vm_ops-&gt;split (4.15) / -&gt;may_split (5.11) can veto a split; before, it is never called.</summary>
+    public bool HasMaySplit => AtLeast(4, 15);
+
+    /// <summary>vm_insert_page exists (2.6.15-rc4 and later).</summary>
+    public bool HasVmInsertPage => AtLeast(2, 6, 15, rc: 4);
+
+    /// <summary>vm_map_pages exists (5.0 and later).</summary>
+    public bool HasVmMapPages => AtLeast(5, 0);
+
+    /// <summary>vm_insert_pfn / vmf_insert_pfn exists (vm_insert_pfn 2.6.21; the vmf_ form from 4.17).</summary>
+    public bool HasVmfInsertPfn => AtLeast(2, 6, 21);
+
+    /// <summary>vm_insert_mixed / vmf_insert_mixed exists (2.6.26 and later).</summary>
+    public bool HasVmfInsertMixed => Era >= Era.E4;
+
+    /// <summary>pin_user_pages and FOLL_PIN exist (5.6 and later).</summary>
+    public bool HasPinUserPages => AtLeast(5, 6);
+
+    /// <summary>What one pin adds to an order-0 page's refcount: GUP_PIN_COUNTING_BIAS (1024) from 5.7, a plain reference in 5.6.</summary>
+    public int PinBias => AtLeast(5, 7) ? 1024 : 1;
+
+    /// <summary>The default RLIMIT_MEMLOCK of a process: 64 KiB before 5.16, 8 MiB after (MLOCK_LIMIT).</summary>
+    public ulong DefaultMemlockLimit => AtLeast(5, 16) ? 8UL << 20 : 64UL << 10;
+
+    /// <summary>The PG_mlocked/PG_unevictable machinery exists (2.6.28 and later).</summary>
+    public bool HasUnevictableLru => AtLeast(2, 6, 28);
+
+    // ---- remap_pfn_range and friends ----------------------------------------------------------------------------
+
+    /// <summary>≤ 2.6.14 remap_pte_range silently skips <c>pfn_valid &amp;&amp; !PageReserved</c> frames (the root of DKMM002).</summary>
+    public bool RemapSkipsUnreservedRam => Era == Era.E0;
+
+    /// <summary>The flags remap_pfn_range ORs into the vma (§2.1).</summary>
+    public VmFlags RemapPfnRangeFlags => Era switch
+    {
+        Era.E0 or Era.E1 => VmFlags.IO | VmFlags.Reserved,
+        Era.E2 => VmFlags.IO | VmFlags.Reserved | VmFlags.Unpaged,
+        Era.E3 or Era.E4 => VmFlags.IO | VmFlags.Reserved | VmFlags.PfnMap,
+        _ => VmFlags.IO | VmFlags.PfnMap | VmFlags.DontExpand | VmFlags.DontDump,
+    };
+
+    /// <summary>2.6.15-rc3 and later: remap_pfn_range on a COW vma must cover it whole and sets vm_pgoff = pfn.</summary>
+    public bool RemapCowNeedsWholeVma => Era >= Era.E3;
+
+    /// <summary>7.x zaps a partially built remap range when remap_pfn_range fails.</summary>
+    public bool RemapZapsPartialOnError => Era >= Era.E7;
+
+    /// <summary>vm_insert_page marks the vma: VM_INSERTPAGE (2.6.15 – 3.6) or VM_MIXEDMAP (3.7 and later).</summary>
+    public VmFlags VmInsertPageSetsFlag => Era >= Era.E5 ? VmFlags.MixedMap : VmFlags.InsertPage;
+
+    /// <summary>3.7 and later: vm_insert_page BUG()s on a VM_PFNMAP vma and, without VM_MIXEDMAP, outside the mmap write lock.</summary>
+    public bool VmInsertPageBugChecks => Era >= Era.E5;
+
+    /// <summary>vm_insert_page refuses slab pages (5.2; absent in 5.0.1) and, from 6.10, every typed page.</summary>
+    public bool VmInsertPageRejectsSlab => AtLeast(5, 2);
+
+    /// <summary>vm_insert_page refuses large-kmalloc and other typed pages (page_has_type, 6.10 and later).</summary>
+    public bool VmInsertPageRejectsTypedPages => AtLeast(6, 10);
+
+    /// <summary>vmf_insert_mixed with a vma lacking VM_MIXEDMAP: BUG_ON through 6.x, VM_FAULT_SIGBUS in 7.x.</summary>
+    public bool VmfInsertMixedBadVmaIsSigbus => Era >= Era.E7;
+
+    // ---- mmap, mlock, mremap, madvise, GUP, fork ----------------------------------------------------------------
+
+    /// <summary>
+    /// 2.6.15-rc1/rc2: mmap/mprotect with PROT_WRITE of a MAP_PRIVATE VM_RESERVED vma fails with EACCES and a
+    /// "deprecated" printk (mmap also calls -&gt;close). Keys on VM_WRITE, not VM_MAYWRITE.
+    /// </summary>
+    public bool ReservedPrivateWritableRefused => Era == Era.E1;
+
+    /// <summary>What happens to driver-set VM_LOCKED after -&gt;mmap (S3).</summary>
+    public DriverLockedHandling DriverLockedHandling => AtLeast(2, 6, 28) ? DriverLockedHandling.StripFromSpecial : DriverLockedHandling.ChargeLockedVm;
+
+    /// <summary>≥ 2.6.28: mlock() skips special vmas (no VM_LOCKED, no charge); before, it set and charged them but did not populate VM_IO.</summary>
+    public bool MlockSkipsSpecialVmas => AtLeast(2, 6, 28);
+
+    /// <summary>Newer kernels subtract already-mlocked pages of the range from the RLIMIT_MEMLOCK check (count_mm_mlocked_page_nr, 4.9) [M].</summary>
+    public bool MlockLimitSubtractsLocked => AtLeast(4, 9);
+
+    /// <summary>VM_SPECIAL: never merged, never mlocked (docs/kernel-verification.md Q7).</summary>
+    public VmFlags SpecialMask
+    {
+        get
+        {
+            if (!PfnMapFullyWired)
+            {
+                return VmFlags.IO | VmFlags.DontCopy | VmFlags.DontExpand | VmFlags.Reserved;
+            }
+
+            if (!AtLeast(2, 6, 17))
+            {
+                return VmFlags.IO | VmFlags.DontCopy | VmFlags.DontExpand | VmFlags.Reserved | VmFlags.PfnMap;
+            }
+
+            if (Era <= Era.E4)
+            {
+                return VmFlags.IO | VmFlags.DontExpand | VmFlags.Reserved | VmFlags.PfnMap;
+            }
+
+            return AtLeast(3, 14) ? VmFlags.IO | VmFlags.DontExpand | VmFlags.PfnMap | VmFlags.MixedMap : VmFlags.IO | VmFlags.DontExpand | VmFlags.PfnMap;
+        }
+    }
+
+    /// <summary>Flags that make get_user_pages fail with EFAULT (check_vma_flags and predecessors).</summary>
+    public VmFlags GupRejectMask => Era switch
+    {
+        Era.E1 => VmFlags.IO | VmFlags.Reserved,
+        _ when PfnMapFullyWired => VmFlags.IO | VmFlags.PfnMap,
+        _ => VmFlags.IO,
+    };
+
+    /// <summary>The errno GUP returns for a special PTE in a vma it does not reject (VM_MIXEDMAP): -EEXIST on 6.1 (fidelity), -EFAULT before [M].</summary>
+    public int GupSpecialPteErrno => AtLeast(6, 0) ? 17 : 14;
+
+    /// <summary>Flags that make mremap growth fail with EFAULT.</summary>
+    public VmFlags MremapGrowRejectMask => PfnMapFullyWired ? VmFlags.DontExpand | VmFlags.PfnMap : VmFlags.DontExpand;
+
+    /// <summary>Flags that make MADV_DONTNEED fail with EINVAL.</summary>
+    public VmFlags MadviseDontNeedRejectMask => Era switch
+    {
+        Era.E0 => VmFlags.Locked | VmFlags.HugeTlb,
+        Era.E1 => VmFlags.Locked | VmFlags.HugeTlb | VmFlags.Reserved,
+        _ when PfnMapFullyWired => VmFlags.Locked | VmFlags.PfnMap | VmFlags.HugeTlb,
+        _ => VmFlags.Locked | VmFlags.HugeTlb,
+    };
+
+    /// <summary>≤ 2.6.13: fork copies the PTEs of every vma (the lazy-copy skip arrived in 2.6.14-rc1).</summary>
+    public bool ForkCopiesEveryVma => !AtLeast(2, 6, 14);
+
+    /// <summary>Flags for which fork copies PTEs even without an anon_vma (VM_COPY_ON_FORK and predecessors, Q7).</summary>
+    public VmFlags ForkCopyMask
+    {
+        get
+        {
+            if (Era <= Era.E1)
+            {
+                return VmFlags.HugeTlb | VmFlags.Reserved;
+            }
+
+            if (Era == Era.E2)
+            {
+                return VmFlags.HugeTlb | VmFlags.Reserved | VmFlags.Unpaged;
+            }
+
+            if (!PfnMapFullyWired)
+            {
+                return VmFlags.HugeTlb | VmFlags.PfnMap;
+            }
+
+            return Era <= Era.E4 ? VmFlags.HugeTlb | VmFlags.PfnMap | VmFlags.InsertPage : VmFlags.HugeTlb | VmFlags.PfnMap | VmFlags.MixedMap;
+        }
+    }
+
+    /// <summary>Flags that keep a vma out of a core dump (vma_dump_size).</summary>
+    public VmFlags DumpSkipMask => Era >= Era.E5 ? VmFlags.IO | VmFlags.DontDump : VmFlags.IO | VmFlags.Reserved;
+
+    /// <summary>Flags with which try_to_unmap refuses a vma (SWAP_FAIL): VM_LOCKED, and VM_RESERVED up to 2.6.15-rc2.</summary>
+    public VmFlags TryToUnmapRefuseMask => Era <= Era.E1 ? VmFlags.Locked | VmFlags.Reserved : VmFlags.Locked;
+
+    /// <summary>4.2 (and 4.1.15+): a fault in a vma with vm_ops but no -&gt;fault is SIGBUS; before, the core mapped anonymous pages there.</summary>
+    public bool NoFaultHandlerSigbus => AtLeast(4, 2) || (Version.Major == 4 && Version.Minor == 1 && Version.Patch >= 15);
+
+    /// <summary>4.18 and later (dummy_vm_ops): a file vma whose -&gt;mmap left vm_ops NULL SIGBUSes; before, it counted as anonymous.</summary>
+    public bool FileVmaWithoutOpsSigbus => AtLeast(4, 18);
+
+    /// <summary>2.6.15-rc1 – 2.6.25 (BUG_ON in do_wp_page): a write fault on a VM_RESERVED PTE in 2.6.15-rc1/rc2.</summary>
+    public bool WpPageBugOnReserved => Era == Era.E1;
+
+    // ---- the free path ------------------------------------------------------------------------------------------
+
+    /// <summary>What freeing a page with PG_reserved does (§2.2 row "forget ClearPageReserved", corrected by Q6/Q10).</summary>
+    /// <param name="checkPages">Whether check_pages (or DEBUG_VM) is on; matters only from 6.4.</param>
+    public ReservedFreeBehavior ReservedFree(bool checkPages)
+    {
+        if (Era == Era.E0)
+        {
+            return ReservedFreeBehavior.IgnoreSilently;
+        }
+
+        if (!FreeChecksRun(checkPages))
+        {
+            return ReservedFreeBehavior.ClearAndFree;
+        }
+
+        return ReservedKeptAtFree ? ReservedFreeBehavior.ReportAndKeep : ReservedFreeBehavior.ReportAndFree;
+    }
+
+    /// <summary>Whether the free-time checks (bad_page) run at all: 6.4 and later only when check_pages is on (DEBUG_VM counts).</summary>
+    /// <param name="checkPages">Whether check_pages (or DEBUG_VM) is on.</param>
+    public bool FreeChecksRun(bool checkPages) => checkPages || !AtLeast(6, 4);
+
+    /// <summary>
+    /// 4.7 – 6.3 without DEBUG_VM or debug_pagealloc: a block freed to the per-cpu lists (order 0; orders ≤ 3 from
+    /// 5.13) has its head's flags cleared without the check (free_pcp_prepare with check_free false; the deferred
+    /// bulkfree check then finds nothing), while tail pages are checked one by one. Seen on Debian 6.1: an order-0
+    /// page freed with PG_reserved is not reported, order-1 tails and order-4 heads are.
+    /// </summary>
+    /// <param name="order">The order of the freed block.</param>
+    /// <param name="debugVm">CONFIG_DEBUG_VM.</param>
+    /// <param name="debugPagealloc">debug_pagealloc=on.</param>
+    public bool PcpFreeSkipsHeadCheck(int order, bool debugVm, bool debugPagealloc)
+    {
+        if (debugVm || debugPagealloc || !AtLeast(4, 7) || AtLeast(6, 4))
+        {
+            return false;
+        }
+
+        return AtLeast(5, 13) ? order <= 3 : order == 0;
+    }
+
+    /// <summary>
+    /// Whether bad_page() leaves the page out of the allocator: ≤ 2.6.15-rc2 it fixes every page up and frees it;
+    /// 2.6.15-rc3 – 2.6.28 it keeps only PG_reserved pages; 2.6.29 and later keep every bad page.
+    /// </summary>
+    /// <param name="reserved">Whether the bad page had PG_reserved.</param>
+    public bool BadPageKeepsPage(bool reserved) => ReservedKeptAtFree && (reserved || AtLeast(2, 6, 29));
+
+    /// <summary>The bad_page() message format of the era (Q10).</summary>
+    public BadPageFormat BadPageFormat
+    {
+        get
+        {
+            if (!AtLeast(2, 6, 16))
+            {
+                return BadPageFormat.AtFunction;
+            }
+
+            return AtLeast(2, 6, 29) ? BadPageFormat.BugPfn : BadPageFormat.InProcessQuoted;
+        }
+    }
+
+    /// <summary>The flags checked at free (PAGE_FLAGS_CHECK_AT_FREE and predecessors).</summary>
+    public PageFlags FlagsCheckedAtFree
+    {
+        get
+        {
+            var f = PageFlags.Lru | PageFlags.Locked | PageFlags.Private | PageFlags.Writeback | PageFlags.Active | PageFlags.SwapCache;
+            if (Era >= Era.E1)
+            {
+                f |= PageFlags.Reserved;
+            }
+
+            if (AtLeast(2, 6, 28))
+            {
+                f |= PageFlags.Unevictable | PageFlags.Mlocked;
+            }
+
+            if (Era >= Era.E6)
+            {
+                f |= PageFlags.Private2 | PageFlags.LruGen;
+            }
+
+            return f;
+        }
+    }
+
+    /// <summary>check_mm's "BUG: Bad rss-counter state" exists (3.4); from 5.4 it names the counter ("type:MM_FILEPAGES").</summary>
+    public bool HasRssCounterCheck => AtLeast(3, 4);
+
+    /// <summary>check_mm names the counter type (5.4 and later) instead of its index.</summary>
+    public bool RssCounterCheckNamesType => AtLeast(5, 4);
+
+    /// <summary>The reason a driver-visible kernel function "does not compile" in the configured kernel, or null.</summary>
+    /// <param name="api">The kernel symbol, e.g. "vm_insert_page".</param>
+    public string? MissingApi(string api)
+    {
+        var exists = api switch
+        {
+            "vm_insert_page" => HasVmInsertPage,
+            "vm_map_pages" => HasVmMapPages,
+            "vmf_insert_pfn" => HasVmfInsertPfn,
+            "vmf_insert_mixed" => HasVmfInsertMixed,
+            "pin_user_pages" or "unpin_user_pages" => HasPinUserPages,
+            "->nopage" => HasNoPage,
+            "->fault" => HasFault,
+            "->may_split" => HasMaySplit,
+            _ => true,
+        };
+        return exists ? null : $"{api} does not exist in Linux {Describe()}";
+    }
+}

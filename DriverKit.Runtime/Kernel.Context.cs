@@ -1,0 +1,93 @@
+namespace DriverKit.Runtime;
+
+/// <summary>What the kernel is doing when it calls into a driver: decides the mmap lock mode and ledger attribution.</summary>
+internal enum ContextKind
+{
+    None,
+    Open,
+    Release,
+    Mmap,
+    Ioctl,
+    Fault,
+    VmOpen,
+    VmClose,
+    Unload,
+}
+
+/// <summary>The mode in which the current task holds its mm's mmap lock.</summary>
+internal enum MmapLockMode
+{
+    None,
+    Read,
+    Write,
+}
+
+public sealed partial class Kernel
+{
+    private Frame current;
+
+    /// <summary>The running context: <c>current</c>, the driver whose code runs, why, and the mmap lock held.</summary>
+    internal struct Frame
+    {
+        internal Process? Process;
+        internal int Owner;
+        internal ContextKind Kind;
+        internal MmapLockMode Lock;
+    }
+
+    /// <summary>Restores the previous context when disposed.</summary>
+    internal readonly struct ContextScope : IDisposable
+    {
+        private readonly Kernel kernel;
+        private readonly Frame saved;
+
+        internal ContextScope(Kernel kernel, Frame saved)
+        {
+            this.kernel = kernel;
+            this.saved = saved;
+        }
+
+        public void Dispose() => kernel.current = saved;
+    }
+
+    /// <summary>The process on whose behalf the kernel runs (<c>current</c>), or null in kernel-thread context.</summary>
+    internal Process? CurrentProcess => current.Process;
+
+    internal ContextKind CurrentKind => current.Kind;
+
+    internal MmapLockMode CurrentLock => current.Lock;
+
+    internal string CurrentComm => current.Process?.Comm ?? "swapper/0";
+
+    internal string? CurrentProcessText => current.Process is { } p ? $"{p.Comm} (pid {p.Pid})" : null;
+
+    /// <summary>Enters process context (a syscall or fault of <paramref name="process"/>).</summary>
+    internal ContextScope EnterProcess(Process? process, MmapLockMode mmapLock)
+    {
+        var saved = current;
+        current = new Frame { Process = process, Owner = saved.Owner, Kind = ContextKind.None, Lock = mmapLock };
+        return new ContextScope(this, saved);
+    }
+
+    /// <summary>Enters driver code: allocations are owned by <paramref name="owner"/>.</summary>
+    internal ContextScope EnterDriver(int owner, ContextKind kind, MmapLockMode? mmapLock = null)
+    {
+        var saved = current;
+        current = new Frame { Process = saved.Process, Owner = owner, Kind = kind, Lock = mmapLock ?? saved.Lock };
+        return new ContextScope(this, saved);
+    }
+
+    /// <summary>Changes the lock mode the current task holds (mmap_write_lock/mmap_read_lock from driver code).</summary>
+    internal void SetLock(MmapLockMode mode) => current.Lock = mode;
+
+    /// <summary>The owner of pages allocated now: the running driver, or the caller's source file outside driver code.</summary>
+    internal int OwnerFor(string callerFile)
+    {
+        if (current.Owner != 0 || callerFile.Length == 0)
+        {
+            return current.Owner;
+        }
+
+        return Sites.Owner(Path.GetFileNameWithoutExtension(callerFile));
+    }
+}

@@ -1,0 +1,188 @@
+using System.Globalization;
+
+namespace DriverKit.Runtime;
+
+/// <summary>
+/// One simulated machine: physical memory with its frame table and allocators, processes with their address
+/// spaces, registered devices and drivers, and the debug-VM checker. The public methods are the kernel functions
+/// drivers call, one-to-one with the kernel's names in PascalCase (the XML doc of each names the kernel symbol).
+/// A kernel is single-threaded; create as many as you like, each on its own thread.
+/// </summary>
+public sealed partial class Kernel
+{
+    /// <summary>PAGE_SIZE.</summary>
+    public const ulong PageSize = 4096;
+
+    /// <summary>PAGE_SHIFT.</summary>
+    public const int PageShift = 12;
+
+    /// <summary>Start of the legacy ISA hole (640 KiB), reserved at boot.</summary>
+    private const int IsaHoleStartPfn = 0xA0;
+
+    /// <summary>End of the legacy ISA hole (1 MiB), where the kernel image starts.</summary>
+    private const int IsaHoleEndPfn = 0x100;
+
+    /// <summary>Boots a machine.</summary>
+    /// <param name="options">Its configuration; <see cref="KernelOptions.Version"/> must name a supported kernel.</param>
+    /// <exception cref="ArgumentException">The version string or memory size is not acceptable; the message lists what is.</exception>
+    public Kernel(KernelOptions? options = null)
+    {
+        Options = options ?? new KernelOptions();
+        if (!KernelVersion.TryParse(Options.Version, out var version, out var error))
+        {
+            throw new ArgumentException(error, nameof(options));
+        }
+
+        if (Options.MemoryBytes % PageSize != 0 || Options.MemoryBytes < (8UL << 20) || Options.MemoryBytes > (64UL << 30))
+        {
+            throw new ArgumentException(
+                $"MemoryBytes must be a multiple of {PageSize} between 8 MiB and 64 GiB; got {Options.MemoryBytes}.", nameof(options));
+        }
+
+        var imagePages = (int)((Options.KernelImageBytes + PageSize - 1) / PageSize);
+        var frames = (int)(Options.MemoryBytes / PageSize);
+        if (imagePages < 1 || IsaHoleEndPfn + imagePages + 512 > frames)
+        {
+            throw new ArgumentException($"KernelImageBytes {Options.KernelImageBytes} does not fit in {Options.MemoryBytes} bytes of RAM.", nameof(options));
+        }
+
+        Version = version;
+        Policy = new EraPolicy(version, Options.ArchHasPteSpecial);
+        Mem = new MemMap(frames);
+        Buddy = new BuddyAllocator(Mem);
+        Sites = new CallSites();
+        Ledger = new RefLedger();
+        Rmap = new RmapTable();
+        ZeroPfn = IsaHoleEndPfn;
+        MmioBase = new Pfn(Math.Max((ulong)frames, 0xC0000UL));
+        BootOwner = Sites.Owner("boot");
+        Boot(imagePages);
+        Slab = new SlabAllocator(this);
+        VmallocSpace = new VmallocArea(this);
+        Lru = new LruLists(this);
+        Swap = new SwapDevice(this, Options.SwapPages);
+        Dma = new DmaEngine(this);
+        Checker = new Checker(this);
+        InitialFree = Buddy.FreePages;
+    }
+
+    /// <summary>The configuration the machine booted with.</summary>
+    public KernelOptions Options { get; }
+
+    /// <summary>The simulated kernel version.</summary>
+    public KernelVersion Version { get; }
+
+    /// <summary>The era of <see cref="Version"/>.</summary>
+    public Era Era => Policy.Era;
+
+    /// <summary>Every era-dependent decision of this machine.</summary>
+    public EraPolicy Policy { get; }
+
+    /// <summary>Number of RAM frames (pfn 0 … TotalRamPages-1).</summary>
+    public int TotalRamPages => Mem.Count;
+
+    /// <summary>Free frames in the buddy allocator (NR_FREE_PAGES).</summary>
+    public long FreePageCount => Buddy.FreePages;
+
+    /// <summary>Free frames right after boot.</summary>
+    public long InitialFree { get; }
+
+    /// <summary>The kernel log: every line the simulated kernel printed (printk).</summary>
+    public IReadOnlyList<string> Dmesg => dmesg;
+
+    /// <summary>The checker's and the kernel's reports: kernel-visible ones always, simulator-only ones in strict mode.</summary>
+    public IReadOnlyList<Report> Reports => reports;
+
+    /// <summary>The debug-VM checker of this machine.</summary>
+    public Checker Checker { get; }
+
+    /// <summary>The DMA engine that writes into physical frames asynchronously.</summary>
+    public DmaEngine Dma { get; }
+
+    internal MemMap Mem { get; }
+
+    internal BuddyAllocator Buddy { get; }
+
+    internal SlabAllocator Slab { get; }
+
+    internal VmallocArea VmallocSpace { get; }
+
+    internal LruLists Lru { get; }
+
+    internal SwapDevice Swap { get; }
+
+    internal CallSites Sites { get; }
+
+    internal RefLedger Ledger { get; }
+
+    internal RmapTable Rmap { get; }
+
+    /// <summary>The frame of empty_zero_page (ZERO_PAGE), inside the kernel image.</summary>
+    internal int ZeroPfn { get; }
+
+    /// <summary>First pfn of the MMIO hole above RAM; such pfns have no struct page.</summary>
+    internal Pfn MmioBase { get; }
+
+    internal int BootOwner { get; }
+
+    internal bool Strict => Options.CheckerMode == CheckerMode.Strict;
+
+    private readonly List<string> dmesg = new();
+    private readonly List<Report> reports = new();
+
+    /// <summary>Boot-time reservations (memblock): page 0, the ISA hole and the kernel image keep PG_reserved and a reference.</summary>
+    private void Boot(int imagePages)
+    {
+        var imageEnd = IsaHoleEndPfn + imagePages;
+        bool Reserved(int pfn) => pfn == 0 || (pfn >= IsaHoleStartPfn && pfn < imageEnd);
+
+        // mm/page_alloc.c: memmap_init_zone marks every page reserved; memblock_free_all then frees the usable ones.
+        for (var pfn = 0; pfn < Mem.Count; pfn++)
+        {
+            if (Reserved(pfn))
+            {
+                Mem.Set(pfn, PageFlags.Reserved);
+                Mem.RefCount[pfn] = 1;
+                Mem.OwnerOrNext[pfn] = BootOwner;
+                Ledger.Add(pfn, HolderKind.Owner, CallSites.Kernel);
+            }
+        }
+
+        Buddy.Boot(pfn => !Reserved(pfn));
+        Printk($"Linux version {Version} (DriverKit simulator)");
+        Printk($"Memory: {Buddy.FreePages * 4}K/{(long)Mem.Count * 4}K available ({imagePages * 4}K kernel image, {(IsaHoleEndPfn - IsaHoleStartPfn + 1) * 4}K reserved)");
+    }
+
+    /// <summary>Appends a line to the kernel log.</summary>
+    internal void Printk(string line) => dmesg.Add(line);
+
+    /// <summary>Records a report. Simulator-only reports are kept only in strict mode.</summary>
+    internal Report? Record(Report report)
+    {
+        if (report.Kind == ReportKind.Simulator && !Strict)
+        {
+            return null;
+        }
+
+        reports.Add(report);
+        if (report.Kind == ReportKind.Kernel)
+        {
+            foreach (var line in report.Text.Split('\n'))
+            {
+                Printk(line);
+            }
+        }
+
+        return report;
+    }
+
+    /// <summary>Forgets all reports and the kernel log (for scenario steps).</summary>
+    public void ClearReports()
+    {
+        reports.Clear();
+        dmesg.Clear();
+    }
+
+    /// <summary>The fake struct page address the kernel would print (vmemmap base + pfn * 64).</summary>
+    internal static string PagePointer(int pfn) => "ffffea" + ((ulong)pfn * 64).ToString("x10", CultureInfo.InvariantCulture);
+}

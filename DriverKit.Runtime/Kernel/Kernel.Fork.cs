@@ -1,0 +1,170 @@
+namespace DriverKit.Runtime;
+
+public sealed partial class Kernel
+{
+    /// <summary>
+    /// kernel/fork.c: copy_process + dup_mmap. The child gets every vma except VM_DONTCOPY ones, with
+    /// VM_LOCKED/VM_LOCKONFAULT cleared and locked_vm 0; VM_WIPEONFORK vmas come empty; PTEs are copied only where
+    /// the era's rule says (every vma ≤ 2.6.13; VM_COPY_ON_FORK-style flags or an anon_vma later), otherwise the
+    /// child refaults; -&gt;open is called on each child vma after its PTEs are copied.
+    /// </summary>
+    internal SysResult<Process> DoFork(Process parent)
+    {
+        var child = NewProcess(parent.Comm, parent);
+        foreach (var (fd, file) in parent.Files)
+        {
+            file.Count++;
+            child.Files[fd] = file;
+        }
+
+        child.CopyFdCounter(parent);
+        var mm = child.Mm;
+        foreach (var vma in parent.Mm.Vmas.All.ToArray())
+        {
+            if ((vma.RawFlags & VmFlags.DontCopy) != 0)
+            {
+                continue;
+            }
+
+            var copy = CloneVma(vma, mm, vma.Start, vma.End, vma.RawPgoff);
+            copy.RawFlags &= ~(VmFlags.Locked | VmFlags.LockOnFault);
+            InsertVma(copy);
+            mm.TotalVm += (long)copy.Pages;
+            if ((vma.RawFlags & VmFlags.WipeOnFork) != 0)
+            {
+                copy.HasAnonVma = false;
+            }
+            else if (Policy.ForkCopiesEveryVma || (vma.RawFlags & Policy.ForkCopyMask) != 0 || vma.HasAnonVma)
+            {
+                CopyPageRange(copy, vma);
+            }
+
+            using (EnterProcess(child, MmapLockMode.Write))
+            {
+                OpenVma(copy);
+            }
+        }
+
+        return SysResult<Process>.Ok(child);
+    }
+
+    /// <summary>
+    /// mm/memory.c: copy_page_range → copy_one_pte / copy_present_pte. A normal PTE gives the child +1 refcount and
+    /// +1 mapcount; a special PTE is copied bare; writable PTEs of COW mappings are write-protected in both.
+    /// </summary>
+    private void CopyPageRange(VmArea dst, VmArea src)
+    {
+        var parent = src.Mm;
+        var child = dst.Mm;
+        var cow = src.IsCowMapping;
+        var addr = src.Start.Value;
+        while (parent.PageTable.Next(ref addr, src.End.Value, out var pte))
+        {
+            if (Pte.IsSwap(pte))
+            {
+                Swap.Duplicate(Pte.SwapSlot(pte));
+                child.SwapEntries++;
+                child.PageTable.Slot(addr) = pte;
+                addr += PageSize;
+                continue;
+            }
+
+            var raw = Pte.PfnOf(pte);
+            var page = VmNormalPage(src, addr, pte);
+            if (raw < (ulong)Mem.Count)
+            {
+                var rec = Rmap.Find(Mem, (int)raw, parent.Id, addr);
+                if (rec >= 0 && Rmap.Normal(rec) != page >= 0)
+                {
+                    ReportFlipAtVisit(src, addr, (int)raw, Rmap.Installer(rec), Rmap.Normal(rec), "fork");
+                }
+            }
+
+            if (cow && Pte.IsWritable(pte))
+            {
+                pte &= ~Pte.Write;
+                parent.SetPte(addr, pte);
+            }
+
+            var childPte = (src.RawFlags & VmFlags.Shared) != 0 ? pte & ~Pte.Dirty : pte;
+            childPte &= ~Pte.Accessed;
+            if (page >= 0)
+            {
+                Mem.RefCount[Mem.CompoundHead(page)]++;
+                Mem.MapCount[page]++;
+                AddRss(child, page, +1);
+                Rmap.Add(Mem, page, child.Id, addr, PteInstaller.ForkCopy, isNormal: true);
+            }
+            else if (raw < (ulong)Mem.Count)
+            {
+                Rmap.Add(Mem, (int)raw, child.Id, addr, PteInstaller.ForkCopy, isNormal: false);
+            }
+
+            child.PageTable.Slot(addr) = childPte;
+            addr += PageSize;
+        }
+
+        dst.HasAnonVma = src.HasAnonVma;
+    }
+
+    /// <summary>
+    /// kernel/exit.c: do_exit → exit_mm/exit_mmap (every vma unmapped and closed) and exit_files, then
+    /// kernel/fork.c: check_mm (3.4+: "BUG: Bad rss-counter state").
+    /// </summary>
+    internal void DoExit(Process p, int code)
+    {
+        var mm = p.Mm;
+        foreach (var vma in mm.Vmas.All.ToArray())
+        {
+            RemoveVma(vma);
+        }
+
+        foreach (var file in p.Files.Values.ToArray())
+        {
+            Fput(file);
+        }
+
+        p.Files.Clear();
+        CheckMm(mm);
+        p.State = ProcessState.Exited;
+        p.ExitCode = code;
+        mms.Remove(mm.Id);
+        if (Strict)
+        {
+            Checker.CheckQuiescence($"exit of {p}");
+        }
+    }
+
+    /// <summary>kernel/fork.c: check_mm — every rss counter must be back to zero when the mm goes away (INV-21).</summary>
+    private void CheckMm(MmStruct mm)
+    {
+        ReadOnlySpan<(string Name, long Value)> counters =
+        [
+            ("MM_FILEPAGES", mm.RssFile),
+            ("MM_ANONPAGES", mm.RssAnon),
+            ("MM_SWAPENTS", mm.SwapEntries),
+            ("MM_SHMEMPAGES", mm.RssShmem),
+        ];
+        for (var i = 0; i < counters.Length; i++)
+        {
+            var (name, value) = counters[i];
+            if (value == 0)
+            {
+                continue;
+            }
+
+            var kernelSees = Policy.HasRssCounterCheck;
+            var text = !kernelSees
+                ? $"DKSIM INV-21: rss counter {name} of the exiting mm is {value}, not 0 (this kernel has no check_mm)"
+                : Policy.RssCounterCheckNamesType
+                    ? $"BUG: Bad rss-counter state mm:{mm.Id:x16} type:{name} val:{value}"
+                    : $"BUG: Bad rss-counter state mm:{mm.Id:x16} idx:{i} val:{value}";
+            Record(new Report(kernelSees ? ReportKind.Kernel : ReportKind.Simulator, "INV-21", text, Era)
+            {
+                Reason = "rss counter not zero at mm teardown",
+                Process = mm.Owner?.ToString(),
+                RuleId = "DK0013",
+            });
+        }
+    }
+}

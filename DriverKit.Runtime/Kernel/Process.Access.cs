@@ -1,0 +1,144 @@
+namespace DriverKit.Runtime;
+
+public sealed partial class Process
+{
+    /// <summary>Reads user memory through the MMU, faulting like hardware.</summary>
+    /// <param name="addr">Start address.</param>
+    /// <param name="dest">Where the bytes go.</param>
+    public AccessResult Read(UserAddr addr, Span<byte> dest) => Access(addr, dest, default, write: false);
+
+    /// <summary>Writes user memory through the MMU, faulting like hardware (COW, page_mkwrite, …).</summary>
+    /// <param name="addr">Start address.</param>
+    /// <param name="src">The bytes.</param>
+    public AccessResult Write(UserAddr addr, ReadOnlySpan<byte> src) => Access(addr, default, src, write: true);
+
+    /// <summary>Reads one byte.</summary>
+    /// <param name="addr">The address.</param>
+    /// <param name="value">The byte read (0 when the access failed).</param>
+    public AccessResult ReadByte(UserAddr addr, out byte value)
+    {
+        if (State == ProcessState.Running && TryTlbHit(addr.Value, write: false, out var pfn))
+        {
+            value = Kernel.ReadPhysByte(pfn, (int)(addr.Value & (Kernel.PageSize - 1)));
+            return AccessResult.Ok;
+        }
+
+        Span<byte> one = stackalloc byte[1];
+        var result = Read(addr, one);
+        value = one[0];
+        return result;
+    }
+
+    /// <summary>Writes one byte.</summary>
+    /// <param name="addr">The address.</param>
+    /// <param name="value">The byte.</param>
+    public AccessResult WriteByte(UserAddr addr, byte value)
+    {
+        if (State == ProcessState.Running && TryTlbHit(addr.Value, write: true, out var pfn))
+        {
+            Kernel.WritePhysByte(pfn, (int)(addr.Value & (Kernel.PageSize - 1)), value);
+            return AccessResult.Ok;
+        }
+
+        return Write(addr, [value]);
+    }
+
+    /// <summary>Touches one byte (read, or write of its own value) to fault the page in.</summary>
+    /// <param name="addr">The address.</param>
+    /// <param name="write">Write access.</param>
+    public AccessResult Touch(UserAddr addr, bool write = false)
+    {
+        if (!write)
+        {
+            return ReadByte(addr, out _);
+        }
+
+        var result = Translate(addr.Value, write: true, out var pfn);
+        return result;
+    }
+
+    private bool TryTlbHit(ulong addr, bool write, out ulong pfn)
+    {
+        var pte = Mm.Tlb.Lookup(addr >> Kernel.PageShift);
+        if (pte != 0 && (!write || (pte & (Pte.Write | Pte.Dirty)) == (Pte.Write | Pte.Dirty)))
+        {
+            pfn = Pte.PfnOf(pte);
+            return true;
+        }
+
+        pfn = 0;
+        return false;
+    }
+
+    private AccessResult Access(UserAddr addr, Span<byte> dest, ReadOnlySpan<byte> src, bool write)
+    {
+        var length = write ? src.Length : dest.Length;
+        var done = 0;
+        while (done < length)
+        {
+            var a = addr.Value + (ulong)done;
+            var offset = (int)(a & (Kernel.PageSize - 1));
+            var chunk = Math.Min(length - done, (int)Kernel.PageSize - offset);
+            var result = Translate(a, write, out var pfn);
+            if (!result.IsOk)
+            {
+                return result;
+            }
+
+            if (write)
+            {
+                Kernel.WritePhys(pfn, offset, src.Slice(done, chunk));
+            }
+            else
+            {
+                Kernel.ReadPhys(pfn, offset, dest.Slice(done, chunk));
+            }
+
+            done += chunk;
+        }
+
+        return AccessResult.Ok;
+    }
+
+    /// <summary>
+    /// The MMU: TLB, then a page-table walk that sets the accessed and dirty bits, then a page fault
+    /// (arch/x86/mm/fault.c: handle_page_fault → handle_mm_fault). A fault that makes no progress repeatedly is a
+    /// livelock (a handler returning VM_FAULT_NOPAGE without installing a PTE: INV-12).
+    /// </summary>
+    internal AccessResult Translate(ulong addr, bool write, out ulong pfn)
+    {
+        pfn = 0;
+        if (State != ProcessState.Running)
+        {
+            throw new InvalidOperationException($"{this} has exited; it cannot access memory.");
+        }
+
+        if (TryTlbHit(addr, write, out pfn))
+        {
+            return AccessResult.Ok;
+        }
+
+        var page = addr & ~(Kernel.PageSize - 1);
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            ref var slot = ref Mm.PageTable.Slot(page);
+            var pte = slot;
+            if (Pte.IsHardwarePresent(pte) && (!write || Pte.IsWritable(pte)))
+            {
+                slot = pte | Pte.Accessed | (write ? Pte.Dirty : 0);
+                Mm.Tlb.Fill(addr >> Kernel.PageShift, slot);
+                pfn = Pte.PfnOf(slot);
+                Kernel.CheckUserAccess(Mm, page, pfn);
+                return AccessResult.Ok;
+            }
+
+            var result = Kernel.PageFault(this, addr, write);
+            if (!result.IsOk)
+            {
+                return result;
+            }
+        }
+
+        return Kernel.ReportLivelock(this, addr);
+    }
+}

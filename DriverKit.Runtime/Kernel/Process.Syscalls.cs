@@ -1,0 +1,159 @@
+namespace DriverKit.Runtime;
+
+public sealed partial class Process
+{
+    internal void CopyFdCounter(Process parent) => nextFd = parent.nextFd;
+
+    /// <summary>
+    /// Runs a system call in process context. A simulated kernel BUG kills the task and comes back as an oops
+    /// outcome; a call on an exited process is ESRCH.
+    /// </summary>
+    private SysResult Call(MmapLockMode mode, Func<SysResult> body)
+    {
+        if (State != ProcessState.Running)
+        {
+            return SysResult.Error(Errno.ESRCH);
+        }
+
+        using (Kernel.EnterProcess(this, mode))
+        {
+            try
+            {
+                var result = body();
+                Kernel.AfterOperation();
+                return result;
+            }
+            catch (KernelBugException e)
+            {
+                Kernel.KillByOops(this, e.Report);
+                return SysResult.FromOops(e.Report);
+            }
+        }
+    }
+
+    private SysResult<T> Call<T>(MmapLockMode mode, Func<SysResult<T>> body)
+    {
+        if (State != ProcessState.Running)
+        {
+            return SysResult<T>.Error(Errno.ESRCH);
+        }
+
+        using (Kernel.EnterProcess(this, mode))
+        {
+            try
+            {
+                var result = body();
+                Kernel.AfterOperation();
+                return result;
+            }
+            catch (KernelBugException e)
+            {
+                Kernel.KillByOops(this, e.Report);
+                return SysResult<T>.FromOops(e.Report);
+            }
+        }
+    }
+
+    /// <summary>open(2) of a device node; the value is the file descriptor.</summary>
+    /// <param name="path">Device path.</param>
+    /// <param name="flags">O_RDONLY, O_WRONLY or O_RDWR.</param>
+    public SysResult Open(string path, OpenFlags flags = OpenFlags.ReadWrite) => Call(MmapLockMode.None, () => Kernel.OpenPath(this, path, flags));
+
+    /// <summary>close(2): the last reference to the open file calls the driver's -&gt;release (mappings keep the file open).</summary>
+    /// <param name="fd">The file descriptor.</param>
+    public SysResult Close(int fd) => Call(MmapLockMode.None, () =>
+    {
+        if (!Files.Remove(fd, out var file))
+        {
+            return SysResult.Error(Errno.EBADF);
+        }
+
+        Kernel.Fput(file);
+        return new SysResult(0);
+    });
+
+    /// <summary>ioctl(2).</summary>
+    /// <param name="fd">The file descriptor.</param>
+    /// <param name="cmd">The command.</param>
+    /// <param name="arg">The argument.</param>
+    public SysResult Ioctl(int fd, uint cmd, ulong arg = 0) => Call(MmapLockMode.None, () => Kernel.Ioctl(this, fd, cmd, arg));
+
+    /// <summary>mmap(2). For a device file the driver's -&gt;mmap sets the vma up.</summary>
+    /// <param name="addr">Hint, or the address for MAP_FIXED / MAP_FIXED_NOREPLACE.</param>
+    /// <param name="length">Length in bytes (rounded up to pages).</param>
+    /// <param name="prot">PROT_* bits.</param>
+    /// <param name="flags">MAP_* bits.</param>
+    /// <param name="fd">File descriptor, or -1 with MAP_ANONYMOUS.</param>
+    /// <param name="offset">File offset in bytes (page aligned); becomes vm_pgoff.</param>
+    public SysResult<UserAddr> Mmap(UserAddr addr, ulong length, Prot prot, MapFlags flags, int fd = -1, ulong offset = 0)
+        => Call(MmapLockMode.Write, () => Kernel.DoMmap(this, addr.Value, length, prot, flags, fd, offset));
+
+    /// <summary>munmap(2).</summary>
+    /// <param name="addr">Start (page aligned).</param>
+    /// <param name="length">Length in bytes.</param>
+    public SysResult Munmap(UserAddr addr, ulong length) => Call(MmapLockMode.Write, () => Kernel.DoMunmap(Mm, addr.Value, length));
+
+    /// <summary>mremap(2).</summary>
+    /// <param name="oldAddr">Start of the old mapping.</param>
+    /// <param name="oldLength">Old length (0 duplicates a shared mapping).</param>
+    /// <param name="newLength">New length.</param>
+    /// <param name="flags">MREMAP_* bits.</param>
+    /// <param name="newAddr">Target for MREMAP_FIXED.</param>
+    public SysResult<UserAddr> Mremap(UserAddr oldAddr, ulong oldLength, ulong newLength, MremapFlags flags = MremapFlags.None, UserAddr newAddr = default)
+        => Call(MmapLockMode.Write, () => Kernel.DoMremap(this, oldAddr.Value, oldLength, newLength, flags, newAddr.Value));
+
+    /// <summary>mprotect(2).</summary>
+    /// <param name="addr">Start (page aligned).</param>
+    /// <param name="length">Length in bytes.</param>
+    /// <param name="prot">New PROT_* bits (bounded by the vma's VM_MAY* bits).</param>
+    public SysResult Mprotect(UserAddr addr, ulong length, Prot prot) => Call(MmapLockMode.Write, () => Kernel.DoMprotect(this, addr.Value, length, prot));
+
+    /// <summary>madvise(2).</summary>
+    /// <param name="addr">Start (page aligned).</param>
+    /// <param name="length">Length in bytes.</param>
+    /// <param name="advice">The advice.</param>
+    public SysResult Madvise(UserAddr addr, ulong length, Advice advice) => Call(MmapLockMode.Write, () => Kernel.DoMadvise(this, addr.Value, length, advice));
+
+    /// <summary>mlock(2) under RLIMIT_MEMLOCK.</summary>
+    /// <param name="addr">Start.</param>
+    /// <param name="length">Length in bytes.</param>
+    public SysResult Mlock(UserAddr addr, ulong length) => Call(MmapLockMode.Write, () => Kernel.DoMlock(this, addr.Value, length, onFault: false));
+
+    /// <summary>mlock2(2) with MLOCK_ONFAULT (4.4 and later).</summary>
+    /// <param name="addr">Start.</param>
+    /// <param name="length">Length in bytes.</param>
+    public SysResult Mlock2OnFault(UserAddr addr, ulong length) => Call(MmapLockMode.Write, () =>
+        Kernel.Policy.FlagExists(VmFlags.LockOnFault) ? Kernel.DoMlock(this, addr.Value, length, onFault: true) : SysResult.Error(Errno.ENOSYS));
+
+    /// <summary>munlock(2).</summary>
+    /// <param name="addr">Start.</param>
+    /// <param name="length">Length in bytes.</param>
+    public SysResult Munlock(UserAddr addr, ulong length) => Call(MmapLockMode.Write, () => Kernel.DoMunlock(this, addr.Value, length));
+
+    /// <summary>mlockall(2).</summary>
+    /// <param name="flags">MCL_* bits.</param>
+    public SysResult MlockAll(MlockAllFlags flags) => Call(MmapLockMode.Write, () => Kernel.DoMlockAll(this, flags));
+
+    /// <summary>munlockall(2).</summary>
+    public SysResult MunlockAll() => Call(MmapLockMode.Write, () => Kernel.DoMunlockAll(this));
+
+    /// <summary>fork(2): the child gets a copy of the address space (per era rules) and of the file table.</summary>
+    public SysResult<Process> Fork() => Call(MmapLockMode.Write, () => Kernel.DoFork(this));
+
+    /// <summary>exit(2): every mapping is unmapped and closed, every file closed.</summary>
+    /// <param name="code">Exit status.</param>
+    public SysResult Exit(int code = 0) => Call(MmapLockMode.None, () =>
+    {
+        Kernel.DoExit(this, code);
+        return new SysResult(0);
+    });
+
+    /// <summary>memfd_create(2): an anonymous shmem file of size 0; the value is the file descriptor.</summary>
+    /// <param name="name">Its name (shown in /proc/pid/maps).</param>
+    public SysResult MemfdCreate(string name) => Call(MmapLockMode.None, () => new SysResult(InstallFd(Kernel.CreateShmemFile(name, 0))));
+
+    /// <summary>ftruncate(2) of a shmem file; shrinking drops pages and unmaps them everywhere.</summary>
+    /// <param name="fd">The file descriptor.</param>
+    /// <param name="length">New size in bytes.</param>
+    public SysResult Ftruncate(int fd, ulong length) => Call(MmapLockMode.None, () => Kernel.Ftruncate(this, fd, length));
+}

@@ -1,0 +1,88 @@
+namespace DriverKit.Runtime;
+
+/// <summary>The life state of a simulated task.</summary>
+public enum ProcessState
+{
+    /// <summary>Running: can make system calls and touch memory.</summary>
+    Running,
+
+    /// <summary>Exited (exit or killed); its address space is gone.</summary>
+    Exited,
+}
+
+/// <summary>
+/// A user process (task_struct + its mm): the system calls it makes and the memory accesses it performs through
+/// the simulated MMU. Accesses fault like hardware and come back as <see cref="AccessResult"/>; system calls
+/// return the kernel's errno values.
+/// </summary>
+public sealed partial class Process
+{
+    internal Process(Kernel kernel, int pid, string comm, MmStruct mm, Process? parent)
+    {
+        Kernel = kernel;
+        Pid = pid;
+        Comm = comm;
+        Mm = mm;
+        Parent = parent;
+        mm.Owner = this;
+        MemlockLimit = parent?.MemlockLimit ?? kernel.DefaultMemlockLimit;
+        CapIpcLock = parent?.CapIpcLock ?? false;
+    }
+
+    /// <summary>The kernel the process runs on.</summary>
+    public Kernel Kernel { get; }
+
+    /// <summary>Process id.</summary>
+    public int Pid { get; }
+
+    /// <summary>Command name (comm), printed in kernel messages.</summary>
+    public string Comm { get; }
+
+    /// <summary>The address space.</summary>
+    public MmStruct Mm { get; }
+
+    /// <summary>The parent, for forked children.</summary>
+    public Process? Parent { get; }
+
+    /// <summary>Running or exited.</summary>
+    public ProcessState State { get; internal set; }
+
+    /// <summary>The exit status once exited.</summary>
+    public int ExitCode { get; internal set; }
+
+    /// <summary>The oops that killed the process, if one did.</summary>
+    public Report? KilledBy { get; internal set; }
+
+    /// <summary>RLIMIT_MEMLOCK (soft = hard) in bytes.</summary>
+    public ulong MemlockLimit { get; private set; }
+
+    /// <summary>CAP_IPC_LOCK: mlock limits do not apply.</summary>
+    public bool CapIpcLock { get; set; }
+
+    internal Dictionary<int, File> Files { get; } = new();
+
+    private int nextFd = 3;
+
+    internal int InstallFd(File file)
+    {
+        var fd = nextFd++;
+        Files[fd] = file;
+        return fd;
+    }
+
+    /// <summary>setrlimit(RLIMIT_MEMLOCK, …).</summary>
+    /// <param name="bytes">The new limit in bytes.</param>
+    public SysResult SetMemlockLimit(ulong bytes)
+    {
+        if (State != ProcessState.Running)
+        {
+            return SysResult.Error(Errno.ESRCH);
+        }
+
+        MemlockLimit = bytes;
+        return new SysResult(0);
+    }
+
+    /// <summary>"comm (pid N)".</summary>
+    public override string ToString() => $"{Comm} (pid {Pid})";
+}

@@ -1,0 +1,188 @@
+using System.Runtime.CompilerServices;
+
+namespace DriverKit.Runtime;
+
+/// <summary>FOLL_* flags of get_user_pages / pin_user_pages.</summary>
+[Flags]
+public enum FollFlags
+{
+    /// <summary>Read access.</summary>
+    None = 0,
+
+    /// <summary>FOLL_WRITE: the caller (or its device) will write; breaks COW first.</summary>
+    Write = 0x01,
+
+    /// <summary>FOLL_FORCE: ignore the vma's write permission (ptrace).</summary>
+    Force = 0x10,
+
+    /// <summary>FOLL_LONGTERM: the pin may last indefinitely (RDMA, vfio).</summary>
+    LongTerm = 0x100,
+}
+
+public sealed partial class Kernel
+{
+    /// <summary>
+    /// mm/gup.c: get_user_pages — takes a reference (FOLL_GET) on each page behind [start, start + n pages) of the
+    /// current process, faulting pages in first. Vmas with the era's VM_IO/VM_PFNMAP (VM_RESERVED in 2.6.15-rc1/rc2)
+    /// give -EFAULT; a special PTE the vma does not reject gives -EEXIST/-EFAULT. Returns the number of pages
+    /// pinned, or -errno when the first one failed.
+    /// </summary>
+    /// <param name="start">First user address.</param>
+    /// <param name="nrPages">Number of pages.</param>
+    /// <param name="flags">FOLL_* flags.</param>
+    /// <param name="pages">Receives the pages (may be null to only fault in).</param>
+    /// <param name="caller">Filled in by the compiler.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    /// <exception cref="InvalidOperationException">Called outside process context (no current task).</exception>
+    public long GetUserPages(UserAddr start, int nrPages, FollFlags flags, Page[]? pages, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        => Gup(CurrentMm(), start, nrPages, flags, pages, pin: false, Sites.Intern(caller, file, line));
+
+    /// <summary>mm/gup.c: get_user_pages_remote — <see cref="GetUserPages"/> on another process's address space.</summary>
+    /// <param name="mm">The address space.</param>
+    /// <param name="start">First user address.</param>
+    /// <param name="nrPages">Number of pages.</param>
+    /// <param name="flags">FOLL_* flags.</param>
+    /// <param name="pages">Receives the pages.</param>
+    /// <param name="caller">Filled in by the compiler.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public long GetUserPagesRemote(MmStruct mm, UserAddr start, int nrPages, FollFlags flags, Page[]? pages, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(mm);
+        using (EnterProcess(mm.Owner, MmapLockMode.Read))
+        {
+            return Gup(mm, start, nrPages, flags, pages, pin: false, Sites.Intern(caller, file, line));
+        }
+    }
+
+    /// <summary>
+    /// mm/gup.c: pin_user_pages (5.6+) — like get_user_pages but FOLL_PIN: each pin adds GUP_PIN_COUNTING_BIAS
+    /// (1024, from 5.7) so the page is recognisably DMA-pinned; release with <see cref="UnpinUserPages"/>.
+    /// </summary>
+    /// <param name="start">First user address.</param>
+    /// <param name="nrPages">Number of pages.</param>
+    /// <param name="flags">FOLL_* flags.</param>
+    /// <param name="pages">Receives the pages.</param>
+    /// <param name="caller">Filled in by the compiler.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public long PinUserPages(UserAddr start, int nrPages, FollFlags flags, Page[] pages, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        CheckApi("pin_user_pages");
+        ArgumentNullException.ThrowIfNull(pages);
+        return Gup(CurrentMm(), start, nrPages, flags, pages, pin: true, Sites.Intern(caller, file, line));
+    }
+
+    /// <summary>mm/gup.c: unpin_user_pages — releases pins taken by <see cref="PinUserPages"/> (a plain reference is refused: INV-19).</summary>
+    /// <param name="pages">The pages.</param>
+    /// <param name="count">How many of them.</param>
+    /// <param name="caller">Filled in by the compiler.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public void UnpinUserPages(Page[] pages, int count, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        => UnpinUserPagesDirtyLock(pages, count, false, caller, file, line);
+
+    /// <summary>mm/gup.c: unpin_user_pages_dirty_lock — marks the pages dirty (the device wrote them), then unpins.</summary>
+    /// <param name="pages">The pages.</param>
+    /// <param name="count">How many of them.</param>
+    /// <param name="makeDirty">Set PG_dirty first.</param>
+    /// <param name="caller">Filled in by the compiler.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public void UnpinUserPagesDirtyLock(Page[] pages, int count, bool makeDirty, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        CheckApi("unpin_user_pages");
+        ArgumentNullException.ThrowIfNull(pages);
+        if ((uint)count > (uint)pages.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"count {count} exceeds the {pages.Length} pages given");
+        }
+
+        var site = Sites.Intern(caller, file, line);
+        for (var i = 0; i < count; i++)
+        {
+            var head = Mem.CompoundHead(CheckPage(pages[i]));
+            if (!Ledger.Has(head, HolderKind.Pin))
+            {
+                throw Refuse("INV-19", $"unpin_user_page on pfn {head:x5}, which holds no pin (a get_user_pages reference must be released with put_page)", "DK0006", head, Sites.Site(site));
+            }
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var head = Mem.CompoundHead(pages[i].Index);
+            if (makeDirty)
+            {
+                Mem.Set(head, PageFlags.Dirty);
+            }
+
+            Ledger.RemoveOne(head, HolderKind.Pin);
+            Mem.RefCount[head] -= Policy.PinBias - 1;
+            PutPageRef(head);
+        }
+    }
+
+    private MmStruct CurrentMm() => CurrentProcess?.Mm ?? throw new InvalidOperationException("get_user_pages needs process context (current->mm); call it from a driver ioctl or use GetUserPagesRemote.");
+
+    /// <summary>mm/gup.c: __get_user_pages — check_vma_flags, follow_page (vm_normal_page), faultin_page, try_grab_page.</summary>
+    private long Gup(MmStruct mm, UserAddr start, int nrPages, FollFlags flags, Page[]? pages, bool pin, int site)
+    {
+        if (nrPages <= 0 || (pages is not null && pages.Length < nrPages))
+        {
+            return -Errno.EINVAL;
+        }
+
+        var write = (flags & FollFlags.Write) != 0;
+        for (var i = 0; i < nrPages; i++)
+        {
+            var addr = start.PageDown.Value + ((ulong)i << PageShift);
+            var vma = mm.Vmas.FindVma(addr);
+            if (vma is null || vma.Start.Value > addr || (vma.RawFlags & Policy.GupRejectMask) != 0 ||
+                (write && (vma.RawFlags & VmFlags.Write) == 0 && (flags & FollFlags.Force) == 0) ||
+                (!write && (vma.RawFlags & VmFlags.Read) == 0))
+            {
+                return i > 0 ? i : -Errno.EFAULT;
+            }
+
+            var page = -1;
+            for (var attempt = 0; attempt < 4 && page < 0; attempt++)
+            {
+                var pte = mm.GetPte(addr);
+                if (Pte.IsHardwarePresent(pte) && (!write || Pte.IsWritable(pte)))
+                {
+                    page = VmNormalPage(vma, addr, pte, report: false);
+                    if (page < 0)
+                    {
+                        // follow_page_pte → follow_pfn_pte: a proper PTE without a struct page behind it.
+                        return i > 0 ? i : -Policy.GupSpecialPteErrno;
+                    }
+
+                    break;
+                }
+
+                if (!HandleMmFault(mm, addr, write).IsOk)
+                {
+                    return i > 0 ? i : -Errno.EFAULT;
+                }
+            }
+
+            if (page < 0)
+            {
+                return i > 0 ? i : -Errno.EFAULT;
+            }
+
+            if (pages is null)
+            {
+                continue;
+            }
+
+            var head = Mem.CompoundHead(page);
+            Mem.RefCount[head] += pin ? Policy.PinBias : 1;
+            Ledger.Add(head, pin ? HolderKind.Pin : HolderKind.Gup, site);
+            pages[i] = new Page(Mem, page);
+        }
+
+        return nrPages;
+    }
+}

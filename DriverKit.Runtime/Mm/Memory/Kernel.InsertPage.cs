@@ -1,0 +1,181 @@
+using System.Runtime.CompilerServices;
+
+namespace DriverKit.Runtime;
+
+public sealed partial class Kernel
+{
+    /// <summary>
+    /// mm/memory.c: vm_insert_page — maps one individual kernel page at <paramref name="addr"/> with a normal,
+    /// refcounted PTE (+1 refcount, +1 mapcount, file rss). Refuses anonymous pages and refcount-0 tails (-EINVAL),
+    /// slab pages from 5.2 and typed pages from 6.10 (-EINVAL), an address outside the vma (-EFAULT) and an
+    /// occupied PTE (-EBUSY). Sets VM_INSERTPAGE (≤ 3.6) or VM_MIXEDMAP (3.7+); from 3.7 a VM_PFNMAP vma, or a
+    /// call without VM_MIXEDMAP outside -&gt;mmap (the mmap lock not held for write), is a kernel BUG.
+    /// </summary>
+    /// <param name="vma">The vma.</param>
+    /// <param name="addr">A user address inside the vma.</param>
+    /// <param name="page">The page.</param>
+    /// <param name="caller">Filled in by the compiler.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    /// <exception cref="EraMismatchException">Before 2.6.15-rc4.</exception>
+    /// <exception cref="KernelBugException">The 3.7+ BUG_ONs.</exception>
+    public int VmInsertPage(VmArea vma, UserAddr addr, Page page, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        CheckApi("vm_insert_page");
+        return InsertPageCore(vma, addr, page, Sites.Intern(caller, file, line), PteInstaller.VmInsertPage);
+    }
+
+    private int InsertPageCore(VmArea vma, UserAddr addr, Page page, int site, PteInstaller how)
+    {
+        CheckVma(vma);
+        var pfn = CheckPage(page);
+        if (addr < vma.Start || addr >= vma.End)
+        {
+            return -Errno.EFAULT;
+        }
+
+        // validate_page_before_insert.
+        if (Mem.Mapping[pfn] == MemMap.AnonMapping || Mem.RefCount[Mem.CompoundHead(pfn)] == 0)
+        {
+            return -Errno.EINVAL;
+        }
+
+        if ((Mem.Type[pfn] == PageType.Slab && Policy.VmInsertPageRejectsSlab) || (Mem.Type[pfn] != PageType.None && Policy.VmInsertPageRejectsTypedPages))
+        {
+            return -Errno.EINVAL;
+        }
+
+        if (Mem.Type[pfn] != PageType.None && Strict)
+        {
+            Record(new Report(ReportKind.Simulator, "INV-09",
+                $"DKSIM INV-09: vm_insert_page of {Mem.Type[pfn].ToString().ToLowerInvariant()} pfn {pfn:x5}: rmap will write the page's mapcount word, which the allocator uses", Era)
+            {
+                Pfn = new Pfn((ulong)pfn),
+                Vma = vma.ToString(),
+                CallSite = Sites.Site(site),
+                RuleId = "DK0010",
+            });
+        }
+
+        var flags = vma.RawFlags;
+        if (Policy.VmInsertPageBugChecks)
+        {
+            if ((flags & VmFlags.MixedMap) == 0)
+            {
+                // vm_insert_page: BUG_ON(mmap_read_trylock(vma->vm_mm)) — the caller must hold the lock for write.
+                if (CurrentLock != MmapLockMode.Write)
+                {
+                    throw BugOn("mm/memory.c", "vm_insert_page", "mmap_read_trylock(vma->vm_mm)", "INV-09", "DK0011", new Pfn((ulong)pfn), vma.ToString(), Sites.Site(site));
+                }
+
+                if ((flags & VmFlags.PfnMap) != 0)
+                {
+                    throw BugOn("mm/memory.c", "vm_insert_page", "vma->vm_flags & VM_PFNMAP", "INV-09", "DK0009", new Pfn((ulong)pfn), vma.ToString(), Sites.Site(site));
+                }
+            }
+        }
+        else if ((flags & VmFlags.PfnMap) != 0 && Strict)
+        {
+            Record(new Report(ReportKind.Simulator, "INV-04",
+                $"DKSIM INV-04: vm_insert_page into VM_PFNMAP {vma}: the PTE is installed normal, but vm_normal_page may call it special at zap (leak + stuck mapcount)", Era)
+            {
+                Pfn = new Pfn((ulong)pfn),
+                Vma = vma.ToString(),
+                CallSite = Sites.Site(site),
+                RuleId = "DK0009",
+            });
+        }
+
+        var a = addr.PageDown.Value;
+        if (!Pte.IsNone(vma.Mm.GetPte(a)))
+        {
+            return -Errno.EBUSY;
+        }
+
+        var before = vma.RawFlags;
+        vma.RawFlags |= Policy.VmInsertPageSetsFlag;
+        if (Strict && before != vma.RawFlags && (ClassificationInputs & (before ^ vma.RawFlags)) != 0)
+        {
+            CheckFlipOfMappedVma(vma, $"vm_insert_page set {Policy.KernelName(Policy.VmInsertPageSetsFlag)}");
+        }
+
+        MapNormalPte(vma, a, pfn, vma.PageProt, write: false, how, PteRef.Take, site);
+        return 0;
+    }
+
+    /// <summary>
+    /// mm/memory.c: vm_map_pages — vm_insert_page for every page of the vma from <paramref name="pages"/>,
+    /// starting at vm_pgoff; -ENXIO when the vma asks for more pages than the array has after vm_pgoff (5.0+).
+    /// </summary>
+    /// <param name="vma">The vma.</param>
+    /// <param name="pages">The driver's pages.</param>
+    /// <param name="caller">Filled in by the compiler.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public int VmMapPages(VmArea vma, IReadOnlyList<Page> pages, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        CheckApi("vm_map_pages");
+        CheckVma(vma);
+        ArgumentNullException.ThrowIfNull(pages);
+        var site = Sites.Intern(caller, file, line);
+        var count = vma.Pages;
+        var offset = vma.RawPgoff;
+        var num = (ulong)pages.Count;
+        if (offset >= num || count > num - offset)
+        {
+            return -Errno.ENXIO;
+        }
+
+        for (var i = 0UL; i < count; i++)
+        {
+            var ret = InsertPageCore(vma, vma.Start + (i << PageShift), pages[(int)(offset + i)], site, PteInstaller.VmInsertPage);
+            if (ret < 0)
+            {
+                return ret;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// mm/vmalloc.c: remap_vmalloc_range — maps a vmalloc_user() area page by page (vmalloc_to_page + vm_insert_page)
+    /// from page offset <paramref name="pgoff"/>; -EINVAL for memory not from vmalloc_user or a range past its end.
+    /// Sets VM_DONTEXPAND|VM_DONTDUMP.
+    /// </summary>
+    /// <param name="vma">The vma (mapped whole).</param>
+    /// <param name="addr">The vmalloc_user() address.</param>
+    /// <param name="pgoff">Page offset into the area.</param>
+    /// <param name="caller">Filled in by the compiler.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public int RemapVmallocRange(VmArea vma, VmallocAddr addr, ulong pgoff, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        CheckApi("vm_insert_page");
+        CheckVma(vma);
+        var site = Sites.Intern(caller, file, line);
+        var area = VmallocSpace.Find(addr);
+        if (area is null || !area.UserMap)
+        {
+            return -Errno.EINVAL;
+        }
+
+        var start = (addr - area.Start) / PageSize + pgoff;
+        if (pgoff > (ulong)area.Pfns.Length || start + vma.Pages > (ulong)area.Pfns.Length)
+        {
+            return -Errno.EINVAL;
+        }
+
+        for (var i = 0UL; i < vma.Pages; i++)
+        {
+            var ret = InsertPageCore(vma, vma.Start + (i << PageShift), new Page(Mem, area.Pfns[start + i]), site, PteInstaller.VmInsertPage);
+            if (ret < 0)
+            {
+                return ret;
+            }
+        }
+
+        vma.RawFlags |= Policy.FlagExists(VmFlags.DontDump) ? VmFlags.DontExpand | VmFlags.DontDump : VmFlags.DontExpand;
+        return 0;
+    }
+}

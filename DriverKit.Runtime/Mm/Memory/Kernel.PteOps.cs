@@ -1,0 +1,226 @@
+namespace DriverKit.Runtime;
+
+/// <summary>Where the reference a new normal PTE holds comes from.</summary>
+internal enum PteRef
+{
+    /// <summary>The PTE takes a new reference (get_page): vm_insert_page, fork copies, the refcounted zero page.</summary>
+    Take,
+
+    /// <summary>The PTE inherits the allocation reference of a page nobody else holds: anonymous and COW pages.</summary>
+    Inherit,
+
+    /// <summary>The PTE consumes the reference the fault handler took for the page it returned (finish_fault).</summary>
+    ConsumeFault,
+}
+
+public sealed partial class Kernel
+{
+    /// <summary>
+    /// Installs a normal (refcounted, rmapped) PTE: mm/memory.c set_pte_range / insert_page_into_pte_locked /
+    /// do_anonymous_page. +1 mapcount, +1 rss of the page's kind, and one reference held by the PTE.
+    /// </summary>
+    internal void MapNormalPte(VmArea vma, ulong addr, int pfn, PgProt prot, bool write, PteInstaller how, PteRef source, int site = CallSites.Kernel)
+    {
+        var head = Mem.CompoundHead(pfn);
+        switch (source)
+        {
+            case PteRef.Take:
+                Mem.RefCount[head]++;
+                break;
+            case PteRef.ConsumeFault:
+                ConsumeFaultReference(vma, addr, head, site);
+                break;
+        }
+
+        var anon = how is PteInstaller.AnonFault or PteInstaller.Cow or PteInstaller.SwapIn && Mem.Mapping[pfn] <= 0;
+        if (anon)
+        {
+            Mem.Mapping[pfn] = MemMap.AnonMapping;
+            vma.HasAnonVma = true;
+        }
+
+        Mem.MapCount[pfn]++;
+        AddRss(vma.Mm, pfn, +1);
+        Rmap.Add(Mem, pfn, vma.Mm.Id, addr, how, isNormal: true);
+        var pte = Pte.Make((ulong)pfn, prot, special: false) | Pte.Accessed;
+        if (write)
+        {
+            pte |= Pte.Dirty | Pte.Write;
+        }
+
+        vma.Mm.SetPte(addr, pte);
+    }
+
+    /// <summary>
+    /// Installs a special PTE: no reference, no mapcount, no rss (remap_pte_range, insert_pfn). The special bit is
+    /// set on pte_special architectures; elsewhere the vma flags make vm_normal_page call it special. The shadow
+    /// reverse map still records it (INV-06).
+    /// </summary>
+    internal void MapSpecialPte(VmArea vma, ulong addr, ulong pfn, PgProt prot, bool write, PteInstaller how)
+    {
+        if (pfn < (ulong)Mem.Count)
+        {
+            Rmap.Add(Mem, (int)pfn, vma.Mm.Id, addr, how, isNormal: false);
+        }
+
+        var pte = Pte.Make(pfn, prot, special: Policy.UsesPteSpecialBit) | Pte.Accessed;
+        if (write)
+        {
+            pte |= Pte.Dirty | Pte.Write;
+        }
+
+        vma.Mm.SetPte(addr, pte);
+    }
+
+    /// <summary>
+    /// mm/memory.c: zap_pte_range for one PTE. The era's vm_normal_page decides what the PTE held; a mismatch
+    /// with what its installer did is the classification flip of INV-04 (Ben's fear, S2).
+    /// </summary>
+    internal void ZapPte(VmArea vma, ulong addr, ulong pte)
+    {
+        var mm = vma.Mm;
+        mm.SetPte(addr, 0);
+        if (Pte.IsSwap(pte))
+        {
+            Swap.Free(Pte.SwapSlot(pte));
+            mm.SwapEntries--;
+            return;
+        }
+
+        var raw = Pte.PfnOf(pte);
+        var page = VmNormalPage(vma, addr, pte);
+        var recordedNormal = false;
+        var hadRecord = false;
+        var installer = PteInstaller.Fault;
+        if (raw < (ulong)Mem.Count)
+        {
+            var rec = Rmap.Remove(Mem, (int)raw, mm.Id, addr);
+            if (rec >= 0)
+            {
+                hadRecord = true;
+                recordedNormal = Rmap.Normal(rec);
+                installer = Rmap.Installer(rec);
+            }
+        }
+
+        if (hadRecord && recordedNormal != page >= 0)
+        {
+            ReportFlipAtVisit(vma, addr, (int)raw, installer, recordedNormal, "zap");
+        }
+
+        if (page < 0)
+        {
+            return;
+        }
+
+        if (Mem.MapCount[page] <= 0)
+        {
+            ReportMapcountUnderflow(vma, addr, pte, page);
+        }
+        else
+        {
+            Mem.MapCount[page]--;
+        }
+
+        AddRss(mm, page, -1);
+        if ((pte & Pte.Dirty) != 0 && Mem.Mapping[page] != MemMap.AnonMapping)
+        {
+            Mem.Set(page, PageFlags.Dirty);
+        }
+
+        var head = Mem.CompoundHead(page);
+        if (Mem.RefCount[head] <= 0)
+        {
+            ReportPutOnZero(page, $"zap of {addr:x} in {vma}");
+            return;
+        }
+
+        PutPageRef(head);
+    }
+
+    /// <summary>Zaps every PTE in [start, end) of <paramref name="vma"/> (unmap_page_range).</summary>
+    internal void ZapRange(VmArea vma, ulong start, ulong end)
+    {
+        var addr = start;
+        var pt = vma.Mm.PageTable;
+        while (pt.Next(ref addr, end, out var pte))
+        {
+            ZapPte(vma, addr, pte);
+            addr += PageSize;
+        }
+
+        vma.Mm.Tlb.FlushRange(start >> PageShift, (end + PageSize - 1) >> PageShift);
+    }
+
+    internal void AddRss(MmStruct mm, int pfn, int delta)
+    {
+        var mapping = Mem.Mapping[pfn];
+        if (mapping == MemMap.AnonMapping)
+        {
+            mm.RssAnon += delta;
+        }
+        else if (mapping > 0)
+        {
+            mm.RssShmem += delta;
+        }
+        else
+        {
+            mm.RssFile += delta;
+        }
+    }
+
+    /// <summary>finish_fault consumes the handler's reference; a handler that took none breaks INV-12 (DKMM012).</summary>
+    private void ConsumeFaultReference(VmArea vma, ulong addr, int head, int site)
+    {
+        if (Ledger.RemoveOne(head, HolderKind.FaultInFlight) is null)
+        {
+            Record(new Report(ReportKind.Simulator, "INV-12",
+                $"DKSIM INV-12: fault handler returned pfn {head:x5} for {addr:x} without taking a reference; the PTE now holds a reference nobody took, and the first unmap drops the owner's", Era)
+            {
+                Reason = "fault page without reference",
+                Pfn = new Pfn((ulong)head),
+                Vma = vma.ToString(),
+                Process = CurrentProcessText,
+                CallSite = Sites.Site(site),
+                RuleId = "DK0012",
+                Ledger = LedgerText(head),
+            });
+        }
+    }
+
+    /// <summary>page_remove_rmap on a page whose mapcount is already zero: the kernel's "Bad page map"/"Eeek!" (INV-22).</summary>
+    private void ReportMapcountUnderflow(VmArea vma, ulong addr, ulong pte, int page)
+    {
+        if (Policy.BadPteNewFormat)
+        {
+            ReportBadPte(vma, addr, pte, "mapcount went negative");
+            return;
+        }
+
+        Record(new Report(ReportKind.Kernel, "INV-22", $"Eeek! page_mapcount(page) went negative! (-1)", Era)
+        {
+            Reason = "mapcount went negative",
+            Pfn = new Pfn((ulong)page),
+            Vma = vma.ToString(),
+            Process = CurrentProcessText,
+            RuleId = "DK0013",
+            Ledger = LedgerText(page),
+        });
+    }
+
+    /// <summary>A put on a page already at refcount 0 from a core path (zap): VM_BUG_ON with DEBUG_VM, silent corruption otherwise.</summary>
+    private void ReportPutOnZero(int page, string where)
+    {
+        var text = Options.DebugVm
+            ? $"page:{PagePointer(page)} refcount:0 mapcount:{Mem.MapCount[page] - 1}\npage dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)"
+            : $"DKSIM INV-01: put_page on pfn {page:x5} at refcount 0 during {where}: the page was already freed (use after free)";
+        Record(new Report(Options.DebugVm ? ReportKind.Kernel : ReportKind.Simulator, "INV-01", text, Era)
+        {
+            Reason = "put_page on refcount 0",
+            Pfn = new Pfn((ulong)page),
+            Process = CurrentProcessText,
+            RuleId = "DK0012",
+            Ledger = LedgerText(page),
+        });
+    }
+}

@@ -1,0 +1,219 @@
+using System.Runtime.CompilerServices;
+
+namespace DriverKit.Runtime;
+
+public sealed partial class Kernel
+{
+    /// <summary>
+    /// mm/memory.c: remap_pfn_range — maps <paramref name="size"/> bytes of physically contiguous frames starting
+    /// at <paramref name="pfn"/> into <paramref name="vma"/> at <paramref name="addr"/> with special PTEs (no
+    /// refcount, no rmap). Sets the era's flags (IO|RESERVED ≤ 2.6.14 … IO|PFNMAP|DONTEXPAND|DONTDUMP from 3.7).
+    /// ≤ 2.6.14 silently skips RAM frames that are not PG_reserved (the reason drivers reserved their pages).
+    /// From 2.6.15 a COW mapping must be remapped whole and gets vm_pgoff = pfn. Returns 0 or -errno.
+    /// </summary>
+    /// <param name="vma">The vma being set up (normally in the driver's mmap handler).</param>
+    /// <param name="addr">Start address inside the vma, page aligned.</param>
+    /// <param name="pfn">First frame to map.</param>
+    /// <param name="size">Bytes to map (rounded up to pages).</param>
+    /// <param name="prot">Protection of the PTEs (usually vma.PageProt).</param>
+    /// <param name="caller">Filled in by the compiler.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    /// <exception cref="KernelBugException">BUG_ON: a zero-length range, or a PTE already present.</exception>
+    public int RemapPfnRange(VmArea vma, UserAddr addr, Pfn pfn, ulong size, PgProt prot, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        => RemapPfnRangeCore(vma, addr, pfn, size, prot, Sites.Intern(caller, file, line), "remap_pfn_range");
+
+    /// <summary>
+    /// include/linux/mm.h: io_remap_pfn_range — <see cref="RemapPfnRange"/> with pgprot_decrypted, the form
+    /// for device memory (MMIO must never carry the memory-encryption bit).
+    /// </summary>
+    /// <param name="vma">The vma being set up.</param>
+    /// <param name="addr">Start address inside the vma.</param>
+    /// <param name="pfn">First device frame.</param>
+    /// <param name="size">Bytes to map.</param>
+    /// <param name="prot">Protection (pgprot_noncached for registers).</param>
+    /// <param name="caller">Filled in by the compiler.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public int IoRemapPfnRange(VmArea vma, UserAddr addr, Pfn pfn, ulong size, PgProt prot, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        => RemapPfnRangeCore(vma, addr, pfn, size, prot, Sites.Intern(caller, file, line), "io_remap_pfn_range");
+
+    /// <summary>
+    /// mm/memory.c: vm_iomap_memory — maps a physical range into the whole vma after checking vm_pgoff and the
+    /// vma length against it (the safe form of DKMM014), then io_remap_pfn_range. Returns 0 or -EINVAL.
+    /// </summary>
+    /// <param name="vma">The vma being set up.</param>
+    /// <param name="start">Physical start of the device range.</param>
+    /// <param name="len">Length of the device range in bytes.</param>
+    /// <param name="caller">Filled in by the compiler.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public int VmIomapMemory(VmArea vma, PhysAddr start, ulong len, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        CheckVma(vma);
+
+        // __simple_ioremap_prep.
+        if (start.Value + len < start.Value)
+        {
+            return -Errno.EINVAL;
+        }
+
+        var pages = (len + start.PageOffset + PageSize - 1) >> PageShift;
+        if (vma.RawPgoff > pages)
+        {
+            return -Errno.EINVAL;
+        }
+
+        var first = start.ToPfn() + vma.RawPgoff;
+        pages -= vma.RawPgoff;
+        if (vma.Pages > pages)
+        {
+            return -Errno.EINVAL;
+        }
+
+        return RemapPfnRangeCore(vma, vma.Start, first, vma.Length, vma.PageProt, Sites.Intern(caller, file, line), "vm_iomap_memory");
+    }
+
+    private int RemapPfnRangeCore(VmArea vma, UserAddr addr, Pfn pfn, ulong size, PgProt prot, int site, string api)
+    {
+        CheckVma(vma);
+        if (!addr.IsPageAligned)
+        {
+            if (Era >= Era.E7)
+            {
+                Printk($"WARNING: CPU: 0 PID: {CurrentProcess?.Pid ?? 0} at mm/memory.c remap_pfn_range_internal: !PAGE_ALIGNED(addr)");
+            }
+
+            return -Errno.EINVAL;
+        }
+
+        size = PageAlign(size);
+        if (size == 0)
+        {
+            throw BugOn("mm/memory.c", "remap_pfn_range", "addr >= end", "INV-11", "DK0020", pfn, vma.ToString(), Sites.Site(site));
+        }
+
+        var end = addr.Value + size;
+        if (addr < vma.Start || end > vma.End.Value || end < addr.Value)
+        {
+            Record(new Report(ReportKind.Simulator, "INV-11",
+                $"DKSIM INV-11: {api} of {addr}-{end:x} outside {vma}: the kernel would write PTEs beyond the vma; refused with -EINVAL", Era)
+            {
+                Vma = vma.ToString(),
+                CallSite = Sites.Site(site),
+                RuleId = "DK0014",
+            });
+            return -Errno.EINVAL;
+        }
+
+        var count = size >> PageShift;
+        if (pfn.Value + count < pfn.Value || pfn.Value + count > (1UL << 40))
+        {
+            return -Errno.EINVAL;
+        }
+
+        if (Policy.RemapCowNeedsWholeVma && vma.IsCowMapping)
+        {
+            // mm/memory.c: get_remap_pgoff — the linear rule needs the whole vma and vm_pgoff = pfn.
+            if (addr != vma.Start || end != vma.End.Value)
+            {
+                return -Errno.EINVAL;
+            }
+
+            vma.RawPgoff = pfn.Value;
+        }
+
+        // All target PTEs must be none (remap_pte_range: BUG_ON(!pte_none(*pte))); checked before anything changes.
+        for (var a = addr.Value; a < end; a += PageSize)
+        {
+            if (!Pte.IsNone(vma.Mm.GetPte(a)))
+            {
+                throw BugOn("mm/memory.c", "remap_pte_range", "!pte_none(*pte)", "INV-11", "DK0009", pfn, vma.ToString(), Sites.Site(site));
+            }
+        }
+
+        var before = vma.RawFlags;
+        vma.RawFlags |= Policy.RemapPfnRangeFlags;
+        if (Strict && (before & VmFlags.PfnMap) == 0 && (vma.RawFlags & VmFlags.PfnMap) != 0)
+        {
+            CheckFlipOfMappedVma(vma, $"{api} set VM_PFNMAP on a vma that already has PTEs");
+        }
+
+        var skipped = 0UL;
+        for (var i = 0UL; i < count; i++)
+        {
+            var target = pfn.Value + i;
+            if (Policy.RemapSkipsUnreservedRam && target < (ulong)Mem.Count && !Mem.Has((int)target, PageFlags.Reserved))
+            {
+                // 2.6.11 remap_pte_range: if (!pfn_valid(pfn) || PageReserved(pfn_to_page(pfn))) set_pte(...) — else nothing.
+                skipped++;
+                continue;
+            }
+
+            MapSpecialPte(vma, addr.Value + (i << PageShift), target, prot, write: prot.Writable, PteInstaller.RemapPfnRange);
+        }
+
+        if (Strict)
+        {
+            if (skipped > 0)
+            {
+                Record(new Report(ReportKind.Simulator, "INV-11",
+                    $"DKSIM INV-11: {api} silently skipped {skipped} RAM frame(s) without PG_reserved at {addr} (≤ 2.6.14): the user sees the zero page or private anonymous pages there", Era)
+                {
+                    Pfn = pfn,
+                    Vma = vma.ToString(),
+                    CallSite = Sites.Site(site),
+                    RuleId = "DK0002",
+                });
+            }
+
+            CheckRegion(vma, pfn.Value, count, api, site);
+        }
+
+        return 0;
+    }
+
+    /// <summary>INV-15: every frame a driver maps must be one it owns (RAM it allocated, or its MMIO window).</summary>
+    private void CheckRegion(VmArea vma, ulong pfn, ulong count, string api, int site)
+    {
+        var driver = vma.Driver;
+        for (var i = 0UL; i < count; i++)
+        {
+            var p = pfn + i;
+            var owner = p < (ulong)Mem.Count
+                ? (Buddy.IsFree((int)p) ? -1 : Mem.OwnerOrNext[Mem.Head[(int)p]])
+                : MmioAt(p)?.Owner ?? -1;
+            if (owner == driver || (driver == 0 && owner >= 0))
+            {
+                continue;
+            }
+
+            var what = p < (ulong)Mem.Count
+                ? (owner < 0 ? "a free frame" : $"a frame owned by {Sites.OwnerName(owner)}")
+                : (owner < 0 ? "no device" : $"the MMIO window of {Sites.OwnerName(owner)}");
+            Record(new Report(ReportKind.Simulator, "INV-15",
+                $"DKSIM INV-15: {api} maps pfn {p:x5} ({what}) into {vma}: outside the regions {Sites.OwnerName(driver)} may expose", Era)
+            {
+                Pfn = new Pfn(p),
+                Vma = vma.ToString(),
+                CallSite = Sites.Site(site),
+                RuleId = p < (ulong)Mem.Count && Buddy.IsFree((int)p) ? "DK0018" : "DK0014",
+            });
+            return;
+        }
+    }
+
+    internal void CheckVma(VmArea vma)
+    {
+        ArgumentNullException.ThrowIfNull(vma);
+        if (!ReferenceEquals(vma.Kernel, this))
+        {
+            throw new ArgumentException("The vma belongs to another simulated machine.", nameof(vma));
+        }
+
+        if (vma.Closed)
+        {
+            throw new ArgumentException($"The vma {vma} has been unmapped.", nameof(vma));
+        }
+    }
+}

@@ -1,0 +1,106 @@
+namespace DriverKit.Runtime;
+
+public sealed partial class Kernel
+{
+    /// <summary>
+    /// mm/madvise.c: do_madvise — MADV_DONTNEED zaps (refused on the era's VM_LOCKED/VM_PFNMAP/…), DONTFORK and
+    /// DOFORK toggle VM_DONTCOPY (DOFORK refused on VM_IO), DONTDUMP/DODUMP toggle VM_DONTDUMP, WIPEONFORK marks
+    /// private anonymous memory. Unmapped parts of the range give ENOMEM after the mapped parts are done.
+    /// </summary>
+    internal SysResult DoMadvise(Process p, ulong start, ulong len, Advice advice)
+    {
+        var mm = p.Mm;
+        if ((start & (PageSize - 1)) != 0)
+        {
+            return SysResult.Error(Errno.EINVAL);
+        }
+
+        var flag = advice switch
+        {
+            Advice.DontFork or Advice.DoFork => VmFlags.DontCopy,
+            Advice.DontDump or Advice.DoDump => VmFlags.DontDump,
+            Advice.WipeOnFork or Advice.KeepOnFork => VmFlags.WipeOnFork,
+            Advice.Random => VmFlags.RandRead,
+            Advice.Sequential => VmFlags.SeqRead,
+            _ => VmFlags.None,
+        };
+        if (!Enum.IsDefined(advice) || (flag != VmFlags.None && !Policy.FlagExists(flag)))
+        {
+            return SysResult.Error(Errno.EINVAL);
+        }
+
+        len = PageAlign(len);
+        if (start + len < start)
+        {
+            return SysResult.Error(Errno.EINVAL);
+        }
+
+        if (len == 0)
+        {
+            return new SysResult(0);
+        }
+
+        var end = start + len;
+        var vmas = mm.Vmas.Overlapping(start, end);
+        foreach (var vma in vmas)
+        {
+            var refused = advice switch
+            {
+                Advice.DontNeed => (vma.RawFlags & Policy.MadviseDontNeedRejectMask) != 0,
+                Advice.DoFork => (vma.RawFlags & VmFlags.IO) != 0,
+                Advice.DoDump => Era >= Era.E5 && (vma.RawFlags & Policy.SpecialMask) != 0,
+                Advice.WipeOnFork => vma.File is not null || (vma.RawFlags & VmFlags.Shared) != 0,
+                _ => false,
+            };
+            if (refused)
+            {
+                return SysResult.Error(Errno.EINVAL);
+            }
+        }
+
+        var mapped = 0UL;
+        foreach (var vma in vmas)
+        {
+            var from = Math.Max(start, vma.Start.Value);
+            var to = Math.Min(end, vma.End.Value);
+            mapped += to - from;
+            if (advice == Advice.DontNeed)
+            {
+                ZapRange(vma, from, to);
+                continue;
+            }
+
+            if (flag == VmFlags.None)
+            {
+                continue;
+            }
+
+            var target = vma;
+            if (target.Start.Value < from)
+            {
+                var err = SplitVma(target, from);
+                if (err != 0)
+                {
+                    return SysResult.Error(err);
+                }
+
+                target = mm.Vmas.Containing(from)!;
+            }
+
+            if (target.End.Value > to)
+            {
+                var err = SplitVma(target, to);
+                if (err != 0)
+                {
+                    return SysResult.Error(err);
+                }
+            }
+
+            var set = advice is Advice.DontFork or Advice.DontDump or Advice.WipeOnFork or Advice.Random or Advice.Sequential;
+            target.RawFlags = set ? target.RawFlags | flag : target.RawFlags & ~flag;
+            TryMerge(target);
+        }
+
+        return mapped < len ? SysResult.Error(Errno.ENOMEM) : new SysResult(0);
+    }
+}

@@ -1,0 +1,514 @@
+namespace DriverKit.Runtime;
+
+public sealed partial class Kernel
+{
+    /// <summary>PAGE_ALIGN with overflow detection: 0 means the length wrapped.</summary>
+    internal static ulong PageAlign(ulong len) => len > ulong.MaxValue - (PageSize - 1) ? 0 : (len + PageSize - 1) & ~(PageSize - 1);
+
+    /// <summary>
+    /// mm/mmap.c: do_mmap + mmap_region. Validates the request, places the vma, calls the driver's -&gt;mmap with
+    /// the mmap lock held for write, then applies the era's post-mmap rules (driver-set VM_LOCKED, the 2.6.15-rc1
+    /// VM_RESERVED private-writable refusal). Every failure leaves the address space as it was.
+    /// </summary>
+    internal SysResult<UserAddr> DoMmap(Process p, ulong addr, ulong len, Prot prot, MapFlags flags, int fd, ulong offset)
+    {
+        var mm = p.Mm;
+        if ((offset & (PageSize - 1)) != 0 || len == 0)
+        {
+            return SysResult<UserAddr>.Error(Errno.EINVAL);
+        }
+
+        var type = flags & (MapFlags.Shared | MapFlags.Private);
+        if (type == MapFlags.None || (prot & ~(Prot.Read | Prot.Write | Prot.Exec)) != 0)
+        {
+            return SysResult<UserAddr>.Error(Errno.EINVAL);
+        }
+
+        len = PageAlign(len);
+        if (len == 0 || len > MmStruct.TaskSize)
+        {
+            return SysResult<UserAddr>.Error(Errno.ENOMEM);
+        }
+
+        var pgoff = offset >> PageShift;
+        if (pgoff + (len >> PageShift) < pgoff)
+        {
+            return SysResult<UserAddr>.Error(Errno.EOVERFLOW);
+        }
+
+        File? file = null;
+        if ((flags & MapFlags.Anonymous) == 0 && !p.Files.TryGetValue(fd, out file))
+        {
+            return SysResult<UserAddr>.Error(Errno.EBADF);
+        }
+
+        // mm/mmap.c: calc_vm_prot_bits | calc_vm_flag_bits | def_flags | VM_MAY*.
+        var vmFlags = ProtToVmFlags(prot) | mm.DefFlags | VmFlags.MayRead | VmFlags.MayWrite | VmFlags.MayExec;
+        if ((flags & MapFlags.Locked) != 0)
+        {
+            vmFlags |= VmFlags.Locked;
+        }
+
+        if ((flags & MapFlags.GrowsDown) != 0)
+        {
+            vmFlags |= VmFlags.GrowsDown;
+        }
+
+        if ((vmFlags & VmFlags.Locked) != 0 && !MlockAllowed(p, mm.LockedVm + (long)(len >> PageShift)))
+        {
+            return SysResult<UserAddr>.Error(Errno.EAGAIN);
+        }
+
+        if (file is not null)
+        {
+            if ((file.Mode & FMode.Read) == 0)
+            {
+                return SysResult<UserAddr>.Error(Errno.EACCES);
+            }
+
+            if (type != MapFlags.Private)
+            {
+                if ((prot & Prot.Write) != 0 && (file.Mode & FMode.Write) == 0)
+                {
+                    return SysResult<UserAddr>.Error(Errno.EACCES);
+                }
+
+                vmFlags |= VmFlags.Shared | VmFlags.MayShare;
+                if ((file.Mode & FMode.Write) == 0)
+                {
+                    vmFlags &= ~(VmFlags.MayWrite | VmFlags.Shared);
+                }
+            }
+
+            if (file.Inode.Device is { } dev && (!dev.Registered || dev.Fops.Mmap is null))
+            {
+                return SysResult<UserAddr>.Error(Errno.ENODEV);
+            }
+        }
+        else if (type != MapFlags.Private)
+        {
+            vmFlags |= VmFlags.Shared | VmFlags.MayShare;
+        }
+
+        var placed = GetUnmappedArea(mm, addr, len, flags);
+        if (placed.Errno != 0)
+        {
+            return SysResult<UserAddr>.Error(placed.Errno);
+        }
+
+        var start = placed.Value;
+        if ((flags & MapFlags.Fixed) != 0)
+        {
+            var unmapped = DoMunmap(mm, start, len);
+            if (unmapped.Errno != 0)
+            {
+                return SysResult<UserAddr>.Error(unmapped.Errno);
+            }
+        }
+
+        if (file is null && type != MapFlags.Private)
+        {
+            // mm/shmem.c: shmem_zero_setup — a shared anonymous mapping is backed by an unlinked shmem file.
+            file = CreateShmemFile("dev/zero", len);
+        }
+        else if (file is not null)
+        {
+            file.Count++;
+        }
+
+        var vma = new VmArea(mm, new UserAddr(start), new UserAddr(start + len), vmFlags, pgoff, file);
+        InsertVma(vma);
+        if (file?.Inode.Device is { } device)
+        {
+            int ret;
+            try
+            {
+                using (EnterDriver(device.Owner, ContextKind.Mmap, MmapLockMode.Write))
+                {
+                    ret = device.Fops.Mmap!(file, vma);
+                }
+            }
+            catch
+            {
+                UnmapRegionOnError(vma);
+                throw;
+            }
+
+            if (ret != 0)
+            {
+                // mm/mmap.c: mmap_region error path — unmap_region + fput, no ->close.
+                UnmapRegionOnError(vma);
+                return SysResult<UserAddr>.Error(ret < 0 ? -ret : Errno.EINVAL);
+            }
+
+            vma.Opened = true;
+        }
+
+        if (Policy.ReservedPrivateWritableRefused && (vma.RawFlags & (VmFlags.Shared | VmFlags.Write | VmFlags.Reserved)) == (VmFlags.Write | VmFlags.Reserved))
+        {
+            Printk($"program {p.Comm} is using MAP_PRIVATE, PROT_WRITE mmap of VM_RESERVED memory, which is deprecated. Please report this to linux-kernel@vger.kernel.org");
+            UnmapRegionOnError(vma);
+            return SysResult<UserAddr>.Error(Errno.EACCES);
+        }
+
+        mm.TotalVm += (long)vma.Pages;
+        AfterMmapLocked(vma);
+        if ((flags & MapFlags.Populate) != 0 && (vma.RawFlags & VmFlags.Locked) == 0)
+        {
+            Populate(p, vma, vma.Start.Value, vma.End.Value);
+        }
+
+        if (vma.IsAnonymous)
+        {
+            vma = TryMerge(vma);
+        }
+
+        return SysResult<UserAddr>.Ok(new UserAddr(start));
+    }
+
+    /// <summary>
+    /// What the core does with VM_LOCKED left on the vma after -&gt;mmap (S3): ≤ 2.6.27 do_mmap_pgoff re-reads
+    /// vm_flags and charges locked_vm (then make_pages_present, whose GUP fails on VM_IO); 2.6.28 and later clear
+    /// VM_LOCKED_MASK from special vmas and charge only the others.
+    /// </summary>
+    private void AfterMmapLocked(VmArea vma)
+    {
+        if ((vma.RawFlags & (VmFlags.Locked | VmFlags.LockOnFault)) == 0)
+        {
+            return;
+        }
+
+        if (Policy.DriverLockedHandling == DriverLockedHandling.StripFromSpecial && (vma.RawFlags & (Policy.SpecialMask | VmFlags.HugeTlb)) != 0)
+        {
+            vma.RawFlags &= ~(VmFlags.Locked | VmFlags.LockOnFault);
+            return;
+        }
+
+        vma.Mm.LockedVm += (long)vma.Pages;
+        if ((vma.RawFlags & VmFlags.LockOnFault) == 0 && vma.Mm.Owner is { } owner)
+        {
+            Populate(owner, vma, vma.Start.Value, vma.End.Value);
+        }
+    }
+
+    /// <summary>mm/gup.c: populate_vma_page_range / make_pages_present — faults the range in; errors are ignored (VM_IO fails GUP).</summary>
+    internal void Populate(Process p, VmArea vma, ulong start, ulong end)
+    {
+        if ((vma.RawFlags & Policy.GupRejectMask) != 0)
+        {
+            return;
+        }
+
+        var write = (vma.RawFlags & (VmFlags.Write | VmFlags.Shared)) == (VmFlags.Write | VmFlags.Shared) || (vma.RawFlags & VmFlags.Write) != 0 && vma.IsAnonymous;
+        for (var a = start; a < end; a += PageSize)
+        {
+            var pte = vma.Mm.GetPte(a);
+            if (Pte.IsPresent(pte) && (!write || Pte.IsWritable(pte)))
+            {
+                continue;
+            }
+
+            if (!HandleMmFault(vma.Mm, a, write).IsOk)
+            {
+                return;
+            }
+        }
+    }
+
+    internal static VmFlags ProtToVmFlags(Prot prot) =>
+        ((prot & Prot.Read) != 0 ? VmFlags.Read : 0) |
+        ((prot & Prot.Write) != 0 ? VmFlags.Write : 0) |
+        ((prot & Prot.Exec) != 0 ? VmFlags.Exec : 0);
+
+    /// <summary>mm/mmap.c: get_unmapped_area (top-down) with MAP_FIXED / MAP_FIXED_NOREPLACE handling.</summary>
+    private static SysResult<ulong> GetUnmappedArea(MmStruct mm, ulong hint, ulong len, MapFlags flags)
+    {
+        if ((flags & (MapFlags.Fixed | MapFlags.FixedNoReplace)) != 0)
+        {
+            if ((hint & (PageSize - 1)) != 0)
+            {
+                return SysResult<ulong>.Error(Errno.EINVAL);
+            }
+
+            if (hint > MmStruct.TaskSize - len || hint < MmStruct.MinAddr)
+            {
+                return SysResult<ulong>.Error(hint < MmStruct.MinAddr ? Errno.EPERM : Errno.ENOMEM);
+            }
+
+            if ((flags & MapFlags.FixedNoReplace) != 0 && (flags & MapFlags.Fixed) == 0 && mm.Vmas.AnyOverlap(hint, hint + len))
+            {
+                return SysResult<ulong>.Error(Errno.EEXIST);
+            }
+
+            return SysResult<ulong>.Ok(hint);
+        }
+
+        hint &= ~(PageSize - 1);
+        if (hint >= MmStruct.MinAddr && hint <= MmStruct.TaskSize - len && !mm.Vmas.AnyOverlap(hint, hint + len))
+        {
+            return SysResult<ulong>.Ok(hint);
+        }
+
+        var found = FindGapTopDown(mm, len, MmStruct.MmapBase);
+        return found == 0 ? SysResult<ulong>.Error(Errno.ENOMEM) : SysResult<ulong>.Ok(found);
+    }
+
+    /// <summary>mm/mmap.c: unmapped_area_topdown — the highest gap of <paramref name="len"/> bytes below <paramref name="high"/>.</summary>
+    private static ulong FindGapTopDown(MmStruct mm, ulong len, ulong high)
+    {
+        var vmas = mm.Vmas.All;
+        for (var i = vmas.Count - 1; i >= 0; i--)
+        {
+            var v = vmas[i];
+            if (v.Start.Value >= high)
+            {
+                continue;
+            }
+
+            if (v.End.Value <= high && high - v.End.Value >= len)
+            {
+                return high - len;
+            }
+
+            high = Math.Min(high, v.Start.Value);
+        }
+
+        return high >= MmStruct.MinAddr + len ? high - len : 0;
+    }
+
+    internal void InsertVma(VmArea vma)
+    {
+        vma.Mm.Vmas.Insert(vma);
+        vma.File?.Mapping.Vmas.Add(vma);
+    }
+
+    /// <summary>Undoes a vma whose -&gt;mmap failed: zap whatever it installed, unlink, drop the file reference; no -&gt;close.</summary>
+    private void UnmapRegionOnError(VmArea vma)
+    {
+        ZapRange(vma, vma.Start.Value, vma.End.Value);
+        vma.Mm.Vmas.Remove(vma);
+        vma.File?.Mapping.Vmas.Remove(vma);
+        if (vma.File is { } f)
+        {
+            Fput(f);
+        }
+    }
+
+    /// <summary>
+    /// mm/mmap.c: do_munmap / do_vmi_munmap — split the vmas at the range ends, zap their PTEs, close and free
+    /// them. Unmapping nothing succeeds.
+    /// </summary>
+    internal SysResult DoMunmap(MmStruct mm, ulong start, ulong len)
+    {
+        if ((start & (PageSize - 1)) != 0 || start > MmStruct.TaskSize || len > MmStruct.TaskSize - start)
+        {
+            return SysResult.Error(Errno.EINVAL);
+        }
+
+        len = PageAlign(len);
+        if (len == 0)
+        {
+            return SysResult.Error(Errno.EINVAL);
+        }
+
+        var end = start + len;
+        var victims = mm.Vmas.Overlapping(start, end);
+        if (victims.Count == 0)
+        {
+            return new SysResult(0);
+        }
+
+        // Splits first, so a refused split (->may_split) leaves everything unchanged.
+        var first = victims[0];
+        if (first.Start.Value < start)
+        {
+            var err = SplitVma(first, start);
+            if (err != 0)
+            {
+                return SysResult.Error(err);
+            }
+        }
+
+        var last = mm.Vmas.Overlapping(start, end)[^1];
+        if (last.End.Value > end)
+        {
+            var err = SplitVma(last, end);
+            if (err != 0)
+            {
+                return SysResult.Error(err);
+            }
+        }
+
+        foreach (var vma in mm.Vmas.Overlapping(start, end))
+        {
+            RemoveVma(vma);
+        }
+
+        return new SysResult(0);
+    }
+
+    /// <summary>unmap_region + remove_vma for one whole vma: zap, unaccount, unlink, -&gt;close, fput.</summary>
+    internal void RemoveVma(VmArea vma)
+    {
+        var mm = vma.Mm;
+        ZapRange(vma, vma.Start.Value, vma.End.Value);
+        if ((vma.RawFlags & VmFlags.Locked) != 0)
+        {
+            mm.LockedVm -= (long)vma.Pages;
+        }
+
+        mm.TotalVm -= (long)vma.Pages;
+        mm.Vmas.Remove(vma);
+        vma.File?.Mapping.Vmas.Remove(vma);
+        CloseVma(vma);
+        if (vma.File is { } f)
+        {
+            Fput(f);
+        }
+    }
+
+    /// <summary>vm_ops-&gt;close, with the INV-18 check that this vma instance was opened.</summary>
+    private void CloseVma(VmArea vma)
+    {
+        if (vma.Closed)
+        {
+            return;
+        }
+
+        vma.Closed = true;
+        if (vma.RawOps?.Close is not { } close)
+        {
+            return;
+        }
+
+        if (!vma.Opened && Strict)
+        {
+            Record(new Report(ReportKind.Simulator, "INV-18",
+                $"DKSIM INV-18: ->close on {vma} without a matching ->open (the vma came from fork, a split or mremap, and the driver has no .open)", Era)
+            {
+                Vma = vma.ToString(),
+                Process = CurrentProcessText,
+                RuleId = "DK0018",
+            });
+        }
+
+        using (EnterDriver(vma.Driver, ContextKind.VmClose))
+        {
+            close(vma);
+        }
+    }
+
+    /// <summary>vm_ops-&gt;open on a new vma instance (fork copy, split piece, mremap copy).</summary>
+    private void OpenVma(VmArea vma)
+    {
+        if (vma.RawOps?.Open is { } open)
+        {
+            using (EnterDriver(vma.Driver, ContextKind.VmOpen))
+            {
+                open(vma);
+            }
+
+            vma.Opened = true;
+        }
+        else
+        {
+            vma.Opened = false;
+        }
+    }
+
+    /// <summary>
+    /// mm/mmap.c: __split_vma — asks -&gt;may_split, then makes [addr, end) a new vma that gets -&gt;open. Returns 0 or
+    /// a positive errno. PTEs stay where they are: the page table belongs to the mm, not to vmas.
+    /// </summary>
+    internal int SplitVma(VmArea vma, ulong addr)
+    {
+        if (vma.RawOps?.MaySplit is { } maySplit)
+        {
+            int err;
+            using (EnterDriver(vma.Driver, ContextKind.VmOpen))
+            {
+                err = maySplit(vma, new UserAddr(addr));
+            }
+
+            if (err != 0)
+            {
+                return err < 0 ? -err : Errno.EINVAL;
+            }
+        }
+
+        var upper = CloneVma(vma, vma.Mm, new UserAddr(addr), vma.End, vma.PgoffOf(new UserAddr(addr)));
+        vma.End = new UserAddr(addr);
+        vma.Mm.Vmas.Invalidate();
+        InsertVma(upper);
+        OpenVma(upper);
+        return 0;
+    }
+
+    /// <summary>A copy of <paramref name="vma"/> with new bounds (vm_area_dup): same flags, ops, private data, file (with a reference).</summary>
+    internal VmArea CloneVma(VmArea vma, MmStruct mm, UserAddr start, UserAddr end, ulong pgoff)
+    {
+        var copy = new VmArea(mm, start, end, vma.RawFlags, pgoff, vma.File)
+        {
+            PageProt = vma.PageProt,
+            PrivateData = vma.PrivateData,
+            HasAnonVma = vma.HasAnonVma,
+        };
+        copy.RawOps = vma.RawOps;
+        if (vma.File is { } f)
+        {
+            f.Count++;
+        }
+
+        return copy;
+    }
+
+    /// <summary>
+    /// mm/mmap.c: vma_merge for the simple cases DriverKit needs: an anonymous or same-file vma joins a neighbour
+    /// with identical flags and contiguous offsets. VM_SPECIAL vmas and vmas whose ops have -&gt;close never merge.
+    /// </summary>
+    internal VmArea TryMerge(VmArea vma)
+    {
+        var prev = vma.Mm.Vmas.Previous(vma);
+        if (prev is not null && CanMerge(prev, vma))
+        {
+            vma.Mm.Vmas.Remove(vma);
+            vma.File?.Mapping.Vmas.Remove(vma);
+            prev.End = vma.End;
+            prev.HasAnonVma |= vma.HasAnonVma;
+            vma.Mm.Vmas.Invalidate();
+            if (vma.File is { } f)
+            {
+                f.Count--;
+            }
+
+            vma = prev;
+        }
+
+        var next = vma.Mm.Vmas.NextOf(vma);
+        if (next is not null && CanMerge(vma, next))
+        {
+            vma.Mm.Vmas.Remove(next);
+            next.File?.Mapping.Vmas.Remove(next);
+            vma.End = next.End;
+            vma.HasAnonVma |= next.HasAnonVma;
+            vma.Mm.Vmas.Invalidate();
+            if (next.File is { } f)
+            {
+                f.Count--;
+            }
+        }
+
+        return vma;
+    }
+
+    private bool CanMerge(VmArea a, VmArea b) =>
+        a.End == b.Start &&
+        a.RawFlags == b.RawFlags &&
+        ReferenceEquals(a.File, b.File) &&
+        ReferenceEquals(a.RawOps, b.RawOps) &&
+        a.RawOps?.Close is null &&
+        ReferenceEquals(a.PrivateData, b.PrivateData) &&
+        a.PageProt == b.PageProt &&
+        (a.RawFlags & Policy.SpecialMask) == 0 &&
+        (a.File is null || a.PgoffOf(a.End) == b.RawPgoff);
+}

@@ -1,0 +1,182 @@
+namespace DriverKit.Runtime;
+
+/// <summary>
+/// The buddy allocator (mm/page_alloc.c: __rmqueue_smallest, expand, __free_one_page): free blocks of 2^order
+/// frames on one list per order, split on allocation and merged with their buddy on free. List links live in the
+/// frame table; nothing is allocated per operation.
+/// </summary>
+internal sealed class BuddyAllocator
+{
+    /// <summary>The largest order (MAX_ORDER - 1 in older kernels, MAX_PAGE_ORDER today).</summary>
+    internal const int MaxOrder = 10;
+
+    private readonly MemMap map;
+    private readonly int[] freeHead = new int[MaxOrder + 1];
+    private readonly int[] freeCount = new int[MaxOrder + 1];
+
+    internal BuddyAllocator(MemMap map)
+    {
+        this.map = map;
+        Array.Fill(freeHead, MemMap.None);
+    }
+
+    /// <summary>Free frames in all lists (NR_FREE_PAGES).</summary>
+    internal long FreePages { get; private set; }
+
+    /// <summary>Free blocks on the list of <paramref name="order"/>.</summary>
+    internal int FreeBlocks(int order) => freeCount[order];
+
+    /// <summary>Hands every frame for which <paramref name="usable"/> is true to the allocator (memblock_free_all).</summary>
+    internal void Boot(Func<int, bool> usable)
+    {
+        var pfn = 0;
+        while (pfn < map.Count)
+        {
+            if (!usable(pfn))
+            {
+                pfn++;
+                continue;
+            }
+
+            var order = MaxOrder;
+            while (order > 0 && ((pfn & ((1 << order) - 1)) != 0 || pfn + (1 << order) > map.Count || !AllUsable(pfn, 1 << order, usable)))
+            {
+                order--;
+            }
+
+            FreeBlock(pfn, order);
+            pfn += 1 << order;
+        }
+    }
+
+    private static bool AllUsable(int start, int count, Func<int, bool> usable)
+    {
+        for (var i = start; i < start + count; i++)
+        {
+            if (!usable(i))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Takes a free block of exactly 2^<paramref name="order"/> frames; returns its first pfn or None.</summary>
+    internal int AllocBlock(int order)
+    {
+        var current = order;
+        while (current <= MaxOrder && freeHead[current] == MemMap.None)
+        {
+            current++;
+        }
+
+        if (current > MaxOrder)
+        {
+            return MemMap.None;
+        }
+
+        var pfn = freeHead[current];
+        Unlink(pfn, current);
+
+        // expand(): hand the upper halves back, one per order.
+        while (current > order)
+        {
+            current--;
+            Link(pfn + (1 << current), current);
+        }
+
+        return pfn;
+    }
+
+    /// <summary>Returns a block to the free lists, merging it with free buddies (__free_one_page).</summary>
+    internal void FreeBlock(int pfn, int order)
+    {
+        while (order < MaxOrder)
+        {
+            var buddy = pfn ^ (1 << order);
+            if (buddy + (1 << order) > map.Count || map.Type[buddy] != PageType.Buddy || map.Order[buddy] != order)
+            {
+                break;
+            }
+
+            Unlink(buddy, order);
+            pfn = Math.Min(pfn, buddy);
+            order++;
+        }
+
+        Link(pfn, order);
+    }
+
+    /// <summary>True when <paramref name="pfn"/> lies inside a free block.</summary>
+    internal bool IsFree(int pfn)
+    {
+        for (var order = 0; order <= MaxOrder; order++)
+        {
+            var head = pfn & ~((1 << order) - 1);
+            if (map.Type[head] == PageType.Buddy && map.Order[head] >= order)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The free blocks as (pfn, order) pairs, sorted; for tests of the allocator's state.</summary>
+    internal SortedSet<(int Pfn, int Order)> Snapshot()
+    {
+        var set = new SortedSet<(int, int)>();
+        for (var order = 0; order <= MaxOrder; order++)
+        {
+            for (var pfn = freeHead[order]; pfn != MemMap.None; pfn = map.OwnerOrNext[pfn])
+            {
+                set.Add((pfn, order));
+            }
+        }
+
+        return set;
+    }
+
+    private void Link(int pfn, int order)
+    {
+        map.Type[pfn] = PageType.Buddy;
+        map.Order[pfn] = (byte)order;
+        map.SiteOrPrev[pfn] = MemMap.None;
+        map.OwnerOrNext[pfn] = freeHead[order];
+        if (freeHead[order] != MemMap.None)
+        {
+            map.SiteOrPrev[freeHead[order]] = pfn;
+        }
+
+        freeHead[order] = pfn;
+        freeCount[order]++;
+        FreePages += 1L << order;
+    }
+
+    private void Unlink(int pfn, int order)
+    {
+        var next = map.OwnerOrNext[pfn];
+        var prev = map.SiteOrPrev[pfn];
+        if (prev == MemMap.None)
+        {
+            freeHead[order] = next;
+        }
+        else
+        {
+            map.OwnerOrNext[prev] = next;
+        }
+
+        if (next != MemMap.None)
+        {
+            map.SiteOrPrev[next] = prev;
+        }
+
+        map.Type[pfn] = PageType.None;
+        map.Order[pfn] = 0;
+        map.OwnerOrNext[pfn] = 0;
+        map.SiteOrPrev[pfn] = 0;
+        freeCount[order]--;
+        FreePages -= 1L << order;
+    }
+}

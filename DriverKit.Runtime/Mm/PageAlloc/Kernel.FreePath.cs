@@ -1,0 +1,192 @@
+using System.Text;
+
+namespace DriverKit.Runtime;
+
+public sealed partial class Kernel
+{
+    private readonly HashSet<int> leakedAtFree = new();
+
+    /// <summary>Frames the free path kept out of the allocator after reporting them (bad_page "do not free the page").</summary>
+    internal IReadOnlyCollection<int> LeakedAtFree => leakedAtFree;
+
+    /// <summary>
+    /// mm/page_alloc.c: free_pages_prepare (per era free_pages_check / check_free_page / free_page_is_bad) and
+    /// __free_one_page. Tail pages are checked first, then the head; what a bad page costs is the era's policy.
+    /// </summary>
+    internal void FreeThePage(int pfn, int order, string function)
+    {
+        var count = 1 << order;
+        var checksRun = Policy.FreeChecksRun(CheckPages);
+        var checkHead = checksRun && !Policy.PcpFreeSkipsHeadCheck(order, Options.DebugVm, Options.DebugPagealloc);
+        var keep = false;
+        for (var i = 1; i < count; i++)
+        {
+            keep |= checksRun && CheckFreePage(pfn + i, function);
+        }
+
+        keep |= checkHead && CheckFreePage(pfn, function);
+        if (!checkHead)
+        {
+            NoteUncheckedFree(pfn, checksRun);
+        }
+
+        CheckSpecialMappingsAtFree(pfn, count);
+        if (keep)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                leakedAtFree.Add(pfn + i);
+                Ledger.Clear(pfn + i);
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var p = pfn + i;
+
+            // ≤ 2.6.14 free_pages_check does not look at PG_reserved, and the bit survives on the free page
+            // until prep_new_page trips over it; later kernels clear PAGE_FLAGS_CHECK_AT_PREP here.
+            Mem.Flags[p] = Era == Era.E0 ? Mem.Flags[p] & (ulong)PageFlags.Reserved : 0;
+            Mem.RefCount[p] = 0;
+            Mem.MapCount[p] = 0;
+            Mem.Mapping[p] = 0;
+            Mem.Index[p] = 0;
+            Mem.Type[p] = PageType.None;
+            Mem.Head[p] = p;
+            Mem.Order[p] = 0;
+            Ledger.Clear(p);
+            reservedSites.Remove(p);
+        }
+
+        Buddy.FreeBlock(pfn, order);
+        freeCount += count;
+    }
+
+    /// <summary>mm/page_alloc.c: page_bad_reason / free_pages_check for one page; reports and says whether the page must be kept.</summary>
+    private bool CheckFreePage(int p, string function)
+    {
+        string? reason = null;
+        if (Mem.MapCount[p] != 0)
+        {
+            reason = "nonzero mapcount";
+        }
+        else if (Mem.Mapping[p] != 0)
+        {
+            reason = "non-NULL mapping";
+        }
+        else if (Mem.RefCount[p] != 0)
+        {
+            reason = "nonzero _refcount";
+        }
+        else if ((Mem.Flags[p] & (ulong)Policy.FlagsCheckedAtFree) != 0)
+        {
+            reason = "PAGE_FLAGS_CHECK_AT_FREE flag(s) set";
+        }
+
+        if (reason is null)
+        {
+            return false;
+        }
+
+        var reserved = Mem.Has(p, PageFlags.Reserved);
+        var rule = reserved ? "DK0003" : Mem.Has(p, PageFlags.Locked) ? "DK0006" : reason == "nonzero mapcount" ? "DK0009" : "DK0012";
+        BadPage(p, reason, function, "INV-05", rule);
+        var keep = Policy.BadPageKeepsPage(reserved);
+        if (!keep)
+        {
+            // bad_page() fixes the page up so it can be freed (≤ 2.6.28).
+            Mem.Flags[p] = 0;
+            Mem.MapCount[p] = 0;
+            Mem.Mapping[p] = 0;
+            Mem.RefCount[p] = 0;
+        }
+
+        return keep;
+    }
+
+    /// <summary>A page freed without its flags being looked at: report in strict mode what the kernel silently dropped.</summary>
+    private void NoteUncheckedFree(int p, bool checksRun)
+    {
+        if (!Strict || (Mem.Flags[p] & (ulong)Policy.FlagsCheckedAtFree) == 0)
+        {
+            return;
+        }
+
+        var why = checksRun ? "the per-cpu free path skips the head page's check" : "check_pages is off";
+        Record(new Report(ReportKind.Simulator, "INV-05",
+            $"DKSIM INV-05: pfn {p:x5} freed with {FlagNames(Mem.Flags[p] & (ulong)Policy.FlagsCheckedAtFree)} set; {why}, so the kernel cleared the flag(s) and freed it silently", Era)
+        {
+            Reason = "PAGE_FLAGS_CHECK_AT_FREE flag(s) set",
+            Pfn = new Pfn((ulong)p),
+            Process = CurrentProcessText,
+            CallSite = reservedSites.TryGetValue(p, out var s) ? Sites.Site(s) : Sites.Site(Mem.SiteOrPrev[p]),
+            RuleId = Mem.Has(p, PageFlags.Reserved) ? "DK0003" : "DK0006",
+        });
+    }
+
+    /// <summary>mm/page_alloc.c: bad_page — the era's "Bad page state" text, taint, and a structured report.</summary>
+    internal void BadPage(int p, string reason, string function, string invariant, string? rule)
+    {
+        var rc = Mem.RefCount[p];
+        var mapcount = Mem.MapCount[p] - 1;
+        var flags = Mem.Flags[p];
+        string text = Policy.BadPageFormat switch
+        {
+            BadPageFormat.AtFunction =>
+                $"Bad page state at {function} (in process '{CurrentComm}', page {PagePointer(p)})\n" +
+                $"flags:0x{flags:x8} mapping:{MappingText(p)} mapcount:{mapcount} count:{rc}\n" +
+                "Backtrace:\nTrying to fix it up, but a reboot is needed",
+            BadPageFormat.InProcessQuoted =>
+                $"Bad page state in process '{CurrentComm}'\n" +
+                $"page:{PagePointer(p)} flags:0x{flags:x16} mapping:{MappingText(p)} mapcount:{mapcount} count:{rc}\n" +
+                "Trying to fix it up, but a reboot is needed\nBacktrace:",
+            _ =>
+                $"BUG: Bad page state in process {CurrentComm}  pfn:{p:x5}\n" +
+                $"page:{PagePointer(p)} refcount:{rc} mapcount:{mapcount} mapping:{MappingText(p)} index:0x{Mem.Index[p]:x} pfn:0x{p:x}\n" +
+                $"flags: 0x{flags:x}({FlagNames(flags)})\n" +
+                $"page dumped because: {reason}",
+        };
+        tainted = true;
+        Record(new Report(ReportKind.Kernel, invariant, text, Era)
+        {
+            Reason = reason,
+            Pfn = new Pfn((ulong)p),
+            Process = CurrentProcessText,
+            CallSite = reservedSites.TryGetValue(p, out var s) ? Sites.Site(s) : Sites.Site(Mem.SiteOrPrev[p]),
+            RuleId = rule,
+            Ledger = LedgerText(p),
+        });
+    }
+
+    private bool tainted;
+
+    /// <summary>True once the kernel has been tainted by a bad page (TAINT_BAD_PAGE, "B").</summary>
+    public bool TaintedBadPage => tainted;
+
+    /// <summary>Lower-case kernel flag names joined by '|', as dump_page prints them.</summary>
+    internal static string FlagNames(ulong flags)
+    {
+        if (flags == 0)
+        {
+            return string.Empty;
+        }
+
+        var sb = new StringBuilder();
+        foreach (PageFlags f in Enum.GetValues(typeof(PageFlags)))
+        {
+            if (f != PageFlags.None && (flags & (ulong)f) != 0)
+            {
+                if (sb.Length > 0)
+                {
+                    sb.Append('|');
+                }
+
+                sb.Append(f.ToString().ToLowerInvariant());
+            }
+        }
+
+        return sb.ToString();
+    }
+}

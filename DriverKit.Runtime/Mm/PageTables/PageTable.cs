@@ -1,0 +1,96 @@
+namespace DriverKit.Runtime;
+
+/// <summary>
+/// A 4-level x86-64 page table (PGD → PUD → PMD → PTE, 512 entries each, 9 bits per level). Leaf tables are flat
+/// ulong arrays; upper levels are created on first use, like pte_alloc. Page-table pages are host memory, not
+/// simulated frames, so the simulated free pool only counts what the MM itself hands out.
+/// </summary>
+internal sealed class PageTable
+{
+    private const int Bits = 9;
+    private const int Entries = 1 << Bits;
+    private const int Mask = Entries - 1;
+
+    private readonly ulong[]?[]?[]?[] pgd = new ulong[]?[]?[]?[Entries];
+
+    /// <summary>Number of leaf (PTE) tables, for statistics.</summary>
+    internal int LeafTables { get; private set; }
+
+    /// <summary>The PTE for <paramref name="addr"/>, or 0 when no table covers it (pte_offset_map).</summary>
+    internal ulong Get(ulong addr)
+    {
+        var leaf = Leaf(addr, create: false);
+        return leaf is null ? 0 : leaf[(int)(addr >> Kernel.PageShift) & Mask];
+    }
+
+    /// <summary>A reference to the PTE slot for <paramref name="addr"/>, allocating tables on the way (pte_alloc_map).</summary>
+    internal ref ulong Slot(ulong addr) => ref Leaf(addr, create: true)![(int)(addr >> Kernel.PageShift) & Mask];
+
+    /// <summary>
+    /// Finds the next non-none PTE at or after <paramref name="addr"/> and below <paramref name="end"/>, skipping
+    /// absent tables whole. Returns false when there is none.
+    /// </summary>
+    internal bool Next(ref ulong addr, ulong end, out ulong pte)
+    {
+        while (addr < end)
+        {
+            var leaf = Leaf(addr, create: false);
+            if (leaf is null)
+            {
+                // Skip to the next 2 MiB boundary (the span of one leaf table).
+                addr = (addr | ((1UL << (Kernel.PageShift + Bits)) - 1)) + 1;
+                continue;
+            }
+
+            var i = (int)(addr >> Kernel.PageShift) & Mask;
+            for (; i < Entries && addr < end; i++, addr += Kernel.PageSize)
+            {
+                if (leaf[i] != 0)
+                {
+                    pte = leaf[i];
+                    return true;
+                }
+            }
+        }
+
+        pte = 0;
+        return false;
+    }
+
+    private ulong[]? Leaf(ulong addr, bool create)
+    {
+        var i4 = (int)(addr >> 39) & Mask;
+        var i3 = (int)(addr >> 30) & Mask;
+        var i2 = (int)(addr >> 21) & Mask;
+        var pud = pgd[i4];
+        if (pud is null)
+        {
+            if (!create)
+            {
+                return null;
+            }
+
+            pud = pgd[i4] = new ulong[]?[]?[Entries];
+        }
+
+        var pmd = pud[i3];
+        if (pmd is null)
+        {
+            if (!create)
+            {
+                return null;
+            }
+
+            pmd = pud[i3] = new ulong[]?[Entries];
+        }
+
+        var leaf = pmd[i2];
+        if (leaf is null && create)
+        {
+            leaf = pmd[i2] = new ulong[Entries];
+            LeafTables++;
+        }
+
+        return leaf;
+    }
+}

@@ -1,0 +1,145 @@
+namespace DriverKit.Runtime;
+
+public sealed partial class Kernel
+{
+    private readonly Dictionary<int, AddressSpace> shmemMappings = new();
+    private int shmemOwner = -1;
+
+    private int ShmemOwner => shmemOwner >= 0 ? shmemOwner : shmemOwner = Sites.Owner("shmem");
+
+    /// <summary>mm/shmem.c: shmem_file_setup — an unlinked shmem file (memfd, or MAP_SHARED|MAP_ANONYMOUS backing).</summary>
+    internal File CreateShmemFile(string name, ulong size)
+    {
+        var inode = new Inode(this, "/memfd:" + name, nextMappingId++, null) { Size = size };
+        shmemMappings[inode.Mapping.Id] = inode.Mapping;
+        return new File(inode, FMode.Read | FMode.Write, OpenFlags.ReadWrite);
+    }
+
+    /// <summary>
+    /// mm/shmem.c: shmem_fault — the page cache page at the faulting offset (allocated zeroed, or swapped back in);
+    /// an offset at or past i_size is SIGBUS. A private write copies the page (do_cow_fault).
+    /// </summary>
+    private VmFaultResult ShmemFault(VmArea vma, ulong addr, bool write)
+    {
+        var inode = vma.File!.Inode;
+        var pgoff = vma.PgoffOf(new UserAddr(addr));
+        if (pgoff >= (inode.Size + PageSize - 1) >> PageShift)
+        {
+            return VmFaultResult.Sigbus;
+        }
+
+        var pfn = ShmemGetPage(inode, pgoff);
+        if (pfn < 0)
+        {
+            return VmFaultResult.Oom;
+        }
+
+        if (write && vma.IsCowMapping)
+        {
+            var copy = AllocBlock(Gfp.HighUser, 0, AnonOwner, CallSites.Kernel, ownerHolder: false);
+            if (copy < 0)
+            {
+                return VmFaultResult.Oom;
+            }
+
+            CopyFrame((ulong)pfn, copy);
+            MapNormalPte(vma, addr, copy, vma.PageProt with { Writable = true }, write: true, PteInstaller.Cow, PteRef.Inherit);
+            Lru.Add(copy);
+            return VmFaultResult.None;
+        }
+
+        MapNormalPte(vma, addr, pfn, vma.PageProt, write, PteInstaller.PageCache, PteRef.Take);
+        MlockIfLocked(vma, pfn);
+        return VmFaultResult.None;
+    }
+
+    /// <summary>shmem_get_folio: find the cache page, bring it back from swap, or add a new zeroed one (the cache holds a reference).</summary>
+    private int ShmemGetPage(Inode inode, ulong pgoff)
+    {
+        var mapping = inode.Mapping;
+        if (mapping.Pages.TryGetValue(pgoff, out var pfn))
+        {
+            return pfn;
+        }
+
+        pfn = AllocBlock(Gfp.HighUser | Gfp.Zero, 0, ShmemOwner, CallSites.Kernel, ownerHolder: false);
+        if (pfn < 0)
+        {
+            return -1;
+        }
+
+        if (mapping.SwapSlots.Remove(pgoff, out var slot))
+        {
+            Swap.ReadInto(slot, pfn);
+            Swap.Free(slot);
+        }
+
+        Mem.Mapping[pfn] = mapping.Id;
+        Mem.Index[pfn] = (uint)pgoff;
+        Mem.Set(pfn, PageFlags.SwapBacked | PageFlags.Uptodate);
+        mapping.Pages[pgoff] = pfn;
+        Lru.Add(pfn);
+        return pfn;
+    }
+
+    /// <summary>shmem_truncate_range: drops cache pages (and swap slots) at or beyond <paramref name="fromPgoff"/>.</summary>
+    private void ShmemTruncate(Inode inode, ulong fromPgoff)
+    {
+        var mapping = inode.Mapping;
+        UnmapMappingRange(mapping, fromPgoff << PageShift, 0, evenCows: false);
+        foreach (var (pgoff, pfn) in mapping.Pages.Where(e => e.Key >= fromPgoff).ToArray())
+        {
+            mapping.Pages.Remove(pgoff);
+            DropFromPageCache(pfn);
+        }
+
+        foreach (var (pgoff, slot) in mapping.SwapSlots.Where(e => e.Key >= fromPgoff).ToArray())
+        {
+            mapping.SwapSlots.Remove(pgoff);
+            Swap.Free(slot);
+        }
+    }
+
+    /// <summary>delete_from_page_cache: page-&gt;mapping cleared and the cache's reference dropped.</summary>
+    private void DropFromPageCache(int pfn)
+    {
+        if (Mem.Has(pfn, PageFlags.Lru))
+        {
+            Lru.Remove(pfn);
+        }
+
+        Mem.Mapping[pfn] = 0;
+        Mem.Index[pfn] = 0;
+        Mem.Clear(pfn, PageFlags.SwapBacked | PageFlags.Uptodate | PageFlags.Dirty);
+        PutPageRef(pfn);
+    }
+
+    /// <summary>The last reference to an unlinked shmem file: its whole page cache goes.</summary>
+    private void ReleaseShmem(Inode inode)
+    {
+        ShmemTruncate(inode, 0);
+        shmemMappings.Remove(inode.Mapping.Id);
+    }
+
+    /// <summary>ftruncate on a shmem file.</summary>
+    internal SysResult Ftruncate(Process p, int fd, ulong size)
+    {
+        if (!p.Files.TryGetValue(fd, out var file))
+        {
+            return SysResult.Error(Errno.EBADF);
+        }
+
+        if (file.Inode.Device is not null)
+        {
+            return SysResult.Error(Errno.EINVAL);
+        }
+
+        if (size < file.Inode.Size)
+        {
+            ShmemTruncate(file.Inode, (size + PageSize - 1) >> PageShift);
+        }
+
+        file.Inode.Size = size;
+        return new SysResult(0);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+
+namespace DriverKit.Runtime;
+
+public sealed partial class Kernel
+{
+    /// <summary>ZERO_SIZE_PTR: what kmalloc(0) returns; kfree accepts it.</summary>
+    public static readonly KernelAddr ZeroSizePtr = new(16);
+
+    /// <summary>
+    /// mm/slab_common.c: kmalloc — a linear-map address of <paramref name="size"/> bytes. Up to 8 KiB the object
+    /// lives in a shared slab page (page type slab, unsuitable for vm_insert_page and, mapped whole, exposing its
+    /// neighbours: DKMM008/010); above, a compound "large kmalloc" allocation. NULL on failure.
+    /// </summary>
+    /// <param name="size">Bytes.</param>
+    /// <param name="gfp">Allocation flags.</param>
+    /// <param name="caller">Filled in by the compiler.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public KernelAddr Kmalloc(ulong size, Gfp gfp, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (size == 0)
+        {
+            return ZeroSizePtr;
+        }
+
+        var owner = OwnerFor(file);
+        var site = Sites.Intern(caller, file, line);
+        var index = SlabAllocator.CacheIndex(size);
+        KernelAddr addr;
+        if (index >= 0)
+        {
+            addr = new KernelAddr(Slab.Alloc(index, gfp, owner, site));
+        }
+        else
+        {
+            var pages = (size + PageSize - 1) / PageSize;
+            var order = 0;
+            while ((1UL << order) < pages)
+            {
+                order++;
+            }
+
+            if (order > BuddyAllocator.MaxOrder)
+            {
+                return default;
+            }
+
+            var pfn = AllocBlock(gfp | Gfp.Comp, order, owner, site, ownerHolder: true);
+            if (pfn < 0)
+            {
+                return default;
+            }
+
+            Mem.Type[pfn] = PageType.LargeKmalloc;
+            addr = new KernelAddr(PageOffset + ((ulong)pfn << PageShift));
+            Slab.TrackLarge(addr.Value, owner, site, (int)size);
+        }
+
+        if (!addr.IsNull && (gfp & Gfp.Zero) != 0)
+        {
+            WriteKernel(addr, new byte[size]);
+        }
+
+        return addr;
+    }
+
+    /// <summary>include/linux/slab.h: kzalloc — zeroed kmalloc.</summary>
+    /// <param name="size">Bytes.</param>
+    /// <param name="gfp">Allocation flags.</param>
+    /// <param name="caller">Filled in by the compiler.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public KernelAddr Kzalloc(ulong size, Gfp gfp, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        => Kmalloc(size, gfp | Gfp.Zero, caller, file, line);
+
+    /// <summary>mm/slub.c: kfree — NULL and ZERO_SIZE_PTR are ignored; a double free or a non-kmalloc address is refused.</summary>
+    /// <param name="addr">An address kmalloc returned.</param>
+    /// <param name="caller">Filled in by the compiler.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    /// <exception cref="KernelBugException">Not a live kmalloc object.</exception>
+    public void Kfree(KernelAddr addr, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (addr.IsNull || addr == ZeroSizePtr)
+        {
+            return;
+        }
+
+        var site = Sites.Intern(caller, file, line);
+        var pfn = CheckPage(VirtToPage(addr));
+        if (Mem.Type[Mem.CompoundHead(pfn)] == PageType.LargeKmalloc && Mem.CompoundHead(pfn) == pfn && (addr.Value & (PageSize - 1)) == 0)
+        {
+            Mem.Type[pfn] = PageType.None;
+            Slab.UntrackLarge(addr.Value);
+            FreePagesOwned(pfn, Mem.Order[pfn], site);
+            return;
+        }
+
+        var slab = Slab.SlabOf(pfn);
+        if (slab is null)
+        {
+            throw BugOn("mm/slub.c", "free_large_kmalloc", "!folio_test_large(folio)", "INV-05", "DK0008", new Pfn((ulong)pfn), site: Sites.Site(site));
+        }
+
+        if (!Slab.Free(slab, addr.Value))
+        {
+            throw Refuse("INV-01", $"kfree({addr}): not a live object of {Slab.CacheName(SlabAllocator.CacheIndex((ulong)slab.ObjectSize))} (double free or interior pointer)", "DK0018", pfn, Sites.Site(site));
+        }
+    }
+
+    /// <summary>Drops the allocator-internal owner reference of a block and frees it (slab and vmalloc pages).</summary>
+    internal void ReleaseOwned(int pfn, int order) => FreePagesOwned(pfn, order, Mem.SiteOrPrev[pfn]);
+}

@@ -1,0 +1,101 @@
+namespace DriverKit.Runtime;
+
+public sealed partial class Kernel
+{
+    /// <summary>Refuses flags the configured kernel does not define (the driver would not compile there).</summary>
+    internal void CheckFlagsExist(VmFlags added, string where)
+    {
+        var missing = Policy.MissingFlags(added);
+        if (missing == VmFlags.None)
+        {
+            return;
+        }
+
+        var names = string.Join(", ", SplitFlags(missing).Select(f => Policy.KernelName(f)));
+        throw new EraMismatchException($"{names} does not exist in Linux {Policy.Describe()} ({where}); see docs/kernel-semantics.md §1.2 for when each flag existed.");
+    }
+
+    /// <summary>Refuses vm_operations hooks the configured kernel does not have (-&gt;nopage after 2.6.25, -&gt;fault before 2.6.23).</summary>
+    internal void CheckVmOps(VmOperations? ops)
+    {
+        if (ops is null)
+        {
+            return;
+        }
+
+        var missing = ops.NoPage is not null ? Policy.MissingApi("->nopage") : null;
+        missing ??= ops.Fault is not null ? Policy.MissingApi("->fault") : null;
+        missing ??= ops.MaySplit is not null ? Policy.MissingApi("->may_split") : null;
+        if (missing is not null)
+        {
+            throw new EraMismatchException($"vm_operations_struct: {missing}.");
+        }
+    }
+
+    /// <summary>Refuses a kernel function the configured kernel does not have.</summary>
+    internal void CheckApi(string api)
+    {
+        if (Policy.MissingApi(api) is { } missing)
+        {
+            throw new EraMismatchException(missing + ".");
+        }
+    }
+
+    internal static IEnumerable<VmFlags> SplitFlags(VmFlags flags)
+    {
+        for (var bit = 1UL; bit != 0 && bit <= (ulong)flags; bit <<= 1)
+        {
+            if (((ulong)flags & bit) != 0)
+            {
+                yield return (VmFlags)bit;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A driver wrote vm_flags. INV-26: only under the mmap write lock (in -&gt;mmap); INV-04: not a bit that
+    /// changes how the vma's existing PTEs are classified.
+    /// </summary>
+    internal void OnDriverFlagsWrite(VmArea vma, VmFlags before, VmFlags after)
+    {
+        if (!Strict || before == after)
+        {
+            return;
+        }
+
+        if (CurrentLock != MmapLockMode.Write)
+        {
+            Record(new Report(ReportKind.Simulator, "INV-26",
+                $"DKSIM INV-26: vm_flags of {vma} changed ({Proc.VmFlagsText(Policy, before ^ after)}) without the mmap write lock (from {CurrentKind})", Era)
+            {
+                Vma = vma.ToString(),
+                Process = CurrentProcessText,
+                RuleId = "DK0005",
+            });
+        }
+
+        if ((ClassificationInputs & (before ^ after)) != 0)
+        {
+            CheckFlipOfMappedVma(vma, $"vm_flags {Proc.VmFlagsText(Policy, before ^ after)} changed");
+        }
+    }
+
+    /// <summary>INV-04: vm_pgoff is an input of the PFNMAP linear rule.</summary>
+    internal void OnPgoffWrite(VmArea vma, ulong before, ulong after)
+    {
+        if (Strict && before != after && (vma.RawFlags & VmFlags.PfnMap) != 0)
+        {
+            CheckFlipOfMappedVma(vma, $"vm_pgoff changed from {before:x} to {after:x}");
+        }
+    }
+
+    /// <summary>The vma flags the era's vm_normal_page reads.</summary>
+    private VmFlags ClassificationInputs => Policy.SpecialPteRule switch
+    {
+        SpecialPteRule.PageReserved => VmFlags.None,
+        SpecialPteRule.VmaReserved => VmFlags.Reserved,
+        SpecialPteRule.VmaUnpaged => VmFlags.Unpaged,
+        SpecialPteRule.PfnMapLinear => VmFlags.PfnMap | VmFlags.Shared | VmFlags.MayWrite,
+        _ => Policy.UsesPteSpecialBit ? VmFlags.PfnMap | VmFlags.MixedMap : VmFlags.PfnMap | VmFlags.MixedMap | VmFlags.Shared | VmFlags.MayWrite,
+    };
+}
