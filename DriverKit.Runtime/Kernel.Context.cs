@@ -77,6 +77,30 @@ public sealed partial class Kernel
         return new ContextScope(this, saved);
     }
 
+    /// <summary>Runs driver code in driver context; a crash inside it (out-of-bounds, NULL) becomes a kernel oops.</summary>
+    internal T CallDriver<T>(int owner, ContextKind kind, MmapLockMode? mmapLock, Func<T> body, string? vma = null)
+    {
+        using (EnterDriver(owner, kind, mmapLock))
+        {
+            try
+            {
+                return body();
+            }
+            catch (Exception e) when (IsDriverCrash(e))
+            {
+                throw DriverCrash(e, vma);
+            }
+        }
+    }
+
+    /// <summary>Runs driver code returning nothing (see <see cref="CallDriver{T}"/>).</summary>
+    internal void CallDriver(int owner, ContextKind kind, MmapLockMode? mmapLock, Action body, string? vma = null)
+        => CallDriver(owner, kind, mmapLock, () =>
+        {
+            body();
+            return 0;
+        }, vma);
+
     /// <summary>Changes the lock mode the current task holds (mmap_write_lock/mmap_read_lock from driver code).</summary>
     internal void SetLock(MmapLockMode mode) => current.Lock = mode;
 

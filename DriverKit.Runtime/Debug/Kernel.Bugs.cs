@@ -77,6 +77,26 @@ public sealed partial class Kernel
 
     private int oopsCount;
 
+    /// <summary>A fault inside driver code (an out-of-bounds index, a NULL dereference) — the kernel would oops.</summary>
+    internal static bool IsDriverCrash(Exception e) =>
+        e is NullReferenceException or IndexOutOfRangeException or ArgumentOutOfRangeException or InvalidCastException or DivideByZeroException;
+
+    /// <summary>arch/x86/mm/fault.c: page_fault_oops — the driver dereferenced memory it does not have.</summary>
+    internal KernelBugException DriverCrash(Exception e, string? vma)
+    {
+        var report = new Report(ReportKind.Kernel, "OOPS",
+            $"BUG: unable to handle page fault in driver code ({e.GetType().Name}: {e.Message})\nOops: 0000 [#{++oopsCount}] PREEMPT SMP NOPTI",
+            Era)
+        {
+            Reason = "driver crashed",
+            Vma = vma,
+            Process = CurrentProcessText,
+            RuleId = "DK0015",
+        };
+        Record(report);
+        return new KernelBugException(report);
+    }
+
     internal string MappingText(int pfn) => Mem.Mapping[pfn] switch
     {
         0 => "0000000000000000",

@@ -66,11 +66,7 @@ public sealed partial class Kernel
         var file = new File(device.Inode, mode, flags);
         if (device.Fops.Open is { } open)
         {
-            int ret;
-            using (EnterDriver(device.Owner, ContextKind.Open))
-            {
-                ret = open(device.Inode, file);
-            }
+            var ret = CallDriver(device.Owner, ContextKind.Open, null, () => open(device.Inode, file));
 
             if (ret != 0)
             {
@@ -93,10 +89,7 @@ public sealed partial class Kernel
         {
             if (device.Fops.Release is { } release)
             {
-                using (EnterDriver(device.Owner, ContextKind.Release))
-                {
-                    release(file.Inode, file);
-                }
+                CallDriver(device.Owner, ContextKind.Release, null, () => release(file.Inode, file));
             }
 
             return;
@@ -118,11 +111,7 @@ public sealed partial class Kernel
             return SysResult.Error(Errno.ENOTTY);
         }
 
-        long ret;
-        using (EnterDriver(file.Inode.Device.Owner, ContextKind.Ioctl, MmapLockMode.None))
-        {
-            ret = ioctl(file, cmd, arg);
-        }
+        var ret = CallDriver(file.Inode.Device.Owner, ContextKind.Ioctl, MmapLockMode.None, () => ioctl(file, cmd, arg));
 
         return new SysResult(ret);
     }

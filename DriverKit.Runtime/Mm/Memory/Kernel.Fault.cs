@@ -202,15 +202,22 @@ public sealed partial class Kernel
         Page page;
         using (EnterDriver(vma.Driver, ContextKind.Fault, MmapLockMode.Read))
         {
-            if (ops.Fault is not null)
+            try
             {
-                result = ops.Fault(vmf);
-                page = vmf.Page;
+                if (ops.Fault is not null)
+                {
+                    result = ops.Fault(vmf);
+                    page = vmf.Page;
+                }
+                else
+                {
+                    page = ops.NoPage!(vma, new UserAddr(addr));
+                    result = page.IsNoPageOom ? VmFaultResult.Oom : page.IsNull ? VmFaultResult.Sigbus : VmFaultResult.None;
+                }
             }
-            else
+            catch (Exception e) when (IsDriverCrash(e))
             {
-                page = ops.NoPage!(vma, new UserAddr(addr));
-                result = page.IsNoPageOom ? VmFaultResult.Oom : page.IsNull ? VmFaultResult.Sigbus : VmFaultResult.None;
+                throw DriverCrash(e, vma.ToString());
             }
         }
 
@@ -281,10 +288,7 @@ public sealed partial class Kernel
         {
             Page = new Page(Mem, pfn),
         };
-        using (EnterDriver(vma.Driver, ContextKind.Fault, MmapLockMode.Read))
-        {
-            return vma.RawOps!.PageMkwrite!(vmf) & ~(VmFaultResult.Locked | VmFaultResult.Major);
-        }
+        return CallDriver(vma.Driver, ContextKind.Fault, MmapLockMode.Read, () => vma.RawOps!.PageMkwrite!(vmf), vma.ToString()) & ~(VmFaultResult.Locked | VmFaultResult.Major);
     }
 
     /// <summary>

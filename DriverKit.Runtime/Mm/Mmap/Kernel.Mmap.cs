@@ -123,10 +123,7 @@ public sealed partial class Kernel
             int ret;
             try
             {
-                using (EnterDriver(device.Owner, ContextKind.Mmap, MmapLockMode.Write))
-                {
-                    ret = device.Fops.Mmap!(file, vma);
-                }
+                ret = CallDriver(device.Owner, ContextKind.Mmap, MmapLockMode.Write, () => device.Fops.Mmap!(file, vma), vma.ToString());
             }
             catch
             {
@@ -146,7 +143,9 @@ public sealed partial class Kernel
 
         if (Policy.ReservedPrivateWritableRefused && (vma.RawFlags & (VmFlags.Shared | VmFlags.Write | VmFlags.Reserved)) == (VmFlags.Write | VmFlags.Reserved))
         {
+            // 2.6.15-rc1 do_mmap_pgoff: printk, then ->close, then -EACCES.
             Printk($"program {p.Comm} is using MAP_PRIVATE, PROT_WRITE mmap of VM_RESERVED memory, which is deprecated. Please report this to linux-kernel@vger.kernel.org");
+            CloseVma(vma);
             UnmapRegionOnError(vma);
             return SysResult<UserAddr>.Error(Errno.EACCES);
         }
@@ -392,10 +391,7 @@ public sealed partial class Kernel
             });
         }
 
-        using (EnterDriver(vma.Driver, ContextKind.VmClose))
-        {
-            close(vma);
-        }
+        CallDriver(vma.Driver, ContextKind.VmClose, null, () => close(vma), vma.ToString());
     }
 
     /// <summary>vm_ops-&gt;open on a new vma instance (fork copy, split piece, mremap copy).</summary>
@@ -403,11 +399,7 @@ public sealed partial class Kernel
     {
         if (vma.RawOps?.Open is { } open)
         {
-            using (EnterDriver(vma.Driver, ContextKind.VmOpen))
-            {
-                open(vma);
-            }
-
+            CallDriver(vma.Driver, ContextKind.VmOpen, null, () => open(vma), vma.ToString());
             vma.Opened = true;
         }
         else
@@ -424,11 +416,7 @@ public sealed partial class Kernel
     {
         if (vma.RawOps?.MaySplit is { } maySplit)
         {
-            int err;
-            using (EnterDriver(vma.Driver, ContextKind.VmOpen))
-            {
-                err = maySplit(vma, new UserAddr(addr));
-            }
+            var err = CallDriver(vma.Driver, ContextKind.VmOpen, null, () => maySplit(vma, new UserAddr(addr)), vma.ToString());
 
             if (err != 0)
             {
