@@ -40,6 +40,13 @@ public sealed class KernelOptions
     /// <summary>Bytes reserved at boot for the kernel image, starting at 1 MiB. Default 2 MiB.</summary>
     public ulong KernelImageBytes { get; set; } = 2UL << 20;
 
+    /// <summary>
+    /// A kernel that never existed: Benjamin Herrenschmidt's Dec 2006 proposal (scenario S2-b), where vm_normal_page
+    /// treats every PTE of a VM_RESERVED vma as special in all callers while -&gt;nopage still takes a reference and
+    /// file-rmaps the page. Only meaningful for 2.6.15 – 3.6.
+    /// </summary>
+    public bool WhatIfVmReservedSpecial { get; set; }
+
     /// <summary>Default RLIMIT_MEMLOCK of new processes in bytes (Linux default 64 KiB before 5.16, 8 MiB after).</summary>
     public ulong? DefaultMemlockLimit { get; set; }
 }

@@ -303,7 +303,9 @@ public sealed partial class Kernel
         }
 
         var page = VmNormalPage(vma, addr, pte);
-        var shared = (vma.RawFlags & VmFlags.Shared) != 0;
+
+        // The zero page is never made writable: even in a shared vma (≤ 4.17 anonymous fallback) a write copies it.
+        var shared = (vma.RawFlags & VmFlags.Shared) != 0 && Pte.PfnOf(pte) != (ulong)ZeroPfn;
         if (shared)
         {
             if (page >= 0 && vma.RawOps?.PageMkwrite is not null)
@@ -363,15 +365,7 @@ public sealed partial class Kernel
 
         if (page >= 0)
         {
-            if (Mem.MapCount[page] > 0)
-            {
-                Mem.MapCount[page]--;
-            }
-            else
-            {
-                ReportMapcountUnderflow(vma, addr, pte, page);
-            }
-
+            RemoveRmap(vma, addr, pte, page);
             AddRss(mm, page, -1);
             mm.SetPte(addr, 0);
             PutPageRef(Mem.CompoundHead(page));

@@ -113,15 +113,7 @@ public sealed partial class Kernel
             return;
         }
 
-        if (Mem.MapCount[page] <= 0)
-        {
-            ReportMapcountUnderflow(vma, addr, pte, page);
-        }
-        else
-        {
-            Mem.MapCount[page]--;
-        }
-
+        RemoveRmap(vma, addr, pte, page);
         AddRss(mm, page, -1);
         if ((pte & Pte.Dirty) != 0 && Mem.Mapping[page] != MemMap.AnonMapping)
         {
@@ -188,16 +180,32 @@ public sealed partial class Kernel
         }
     }
 
-    /// <summary>page_remove_rmap on a page whose mapcount is already zero: the kernel's "Bad page map"/"Eeek!" (INV-22).</summary>
-    private void ReportMapcountUnderflow(VmArea vma, ulong addr, ulong pte, int page)
+    /// <summary>
+    /// mm/rmap.c: page_remove_rmap. The mapcount can go negative when a PTE nobody counted is removed (INV-04):
+    /// 2.6.29+ print_bad_pte ("BUG: Bad page map"); before, "Eeek! page_mapcount(page) went negative!" and BUG()
+    /// under DEBUG_VM only, silence otherwise. The negative count stays, so the free reports "nonzero mapcount".
+    /// </summary>
+    internal void RemoveRmap(VmArea vma, ulong addr, ulong pte, int page)
     {
+        if (--Mem.MapCount[page] >= 0)
+        {
+            return;
+        }
+
         if (Policy.BadPteNewFormat)
         {
             ReportBadPte(vma, addr, pte, "mapcount went negative");
             return;
         }
 
-        Record(new Report(ReportKind.Kernel, "INV-22", $"Eeek! page_mapcount(page) went negative! (-1)", Era)
+        if (Options.DebugVm)
+        {
+            Printk($"Eeek! page_mapcount(page) went negative! ({Mem.MapCount[page]})");
+            throw BugOn("mm/rmap.c", "page_remove_rmap", "page_mapcount(page) < 0", "INV-22", "DK0013", new Pfn((ulong)page), vma.ToString());
+        }
+
+        Record(new Report(ReportKind.Simulator, "INV-22",
+            $"DKSIM INV-22: mapcount of pfn {page:x5} went negative ({Mem.MapCount[page]}) at {addr:x}; without DEBUG_VM the kernel says nothing", Era)
         {
             Reason = "mapcount went negative",
             Pfn = new Pfn((ulong)page),

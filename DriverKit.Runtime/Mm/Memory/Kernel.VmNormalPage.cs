@@ -13,6 +13,11 @@ public sealed partial class Kernel
         var valid = pfnLong < (ulong)Mem.Count;
         var pfn = valid ? (int)pfnLong : -1;
         var flags = vma.RawFlags;
+        if (Options.WhatIfVmReservedSpecial && (flags & VmFlags.Reserved) != 0)
+        {
+            return -1;
+        }
+
         switch (Policy.SpecialPteRule)
         {
             case SpecialPteRule.PageReserved:

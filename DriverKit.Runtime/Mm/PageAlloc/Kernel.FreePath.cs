@@ -13,9 +13,28 @@ public sealed partial class Kernel
     /// mm/page_alloc.c: free_pages_prepare (per era free_pages_check / check_free_page / free_page_is_bad) and
     /// __free_one_page. Tail pages are checked first, then the head; what a bad page costs is the era's policy.
     /// </summary>
-    internal void FreeThePage(int pfn, int order, string function)
+    internal void FreeThePage(int pfn, int order)
     {
         var count = 1 << order;
+        var function = order == 0 ? "free_hot_cold_page" : "__free_pages_ok";
+        for (var i = 0; i < count; i++)
+        {
+            var p = pfn + i;
+
+            // __page_cache_release / free_pages_prepare: off the LRU, anon mapping pointer dropped, mlock drained.
+            if (Mem.Has(p, PageFlags.Lru))
+            {
+                Lru.Remove(p);
+            }
+
+            if (Mem.Mapping[p] == MemMap.AnonMapping)
+            {
+                Mem.Mapping[p] = 0;
+            }
+
+            Mem.Clear(p, PageFlags.Mlocked);
+        }
+
         var checksRun = Policy.FreeChecksRun(CheckPages);
         var checkHead = checksRun && !Policy.PcpFreeSkipsHeadCheck(order, Options.DebugVm, Options.DebugPagealloc);
         var keep = false;

@@ -420,7 +420,7 @@ public sealed partial class Kernel
     {
         if (--Mem.RefCount[pfn] == 0)
         {
-            FreeThePage(pfn, Mem.IsCompoundHead(pfn) ? Mem.Order[pfn] : 0, "free_unref_page");
+            FreeThePage(pfn, Mem.IsCompoundHead(pfn) ? Mem.Order[pfn] : 0);
         }
     }
 
@@ -461,7 +461,7 @@ public sealed partial class Kernel
         Ledger.RemoveOne(pfn, HolderKind.Owner, HolderKind.Other, HolderKind.FaultInFlight);
         if (--Mem.RefCount[pfn] == 0)
         {
-            FreeThePage(pfn, order, order == 0 ? "free_hot_cold_page" : "__free_pages_ok");
+            FreeThePage(pfn, order);
         }
     }
 

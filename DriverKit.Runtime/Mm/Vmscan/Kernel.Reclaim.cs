@@ -81,7 +81,7 @@ public sealed partial class Kernel
         if (Mem.Mapping[pfn] == MemMap.AnonMapping)
         {
             Lru.Remove(pfn);
-            FreeThePage(pfn, 0, "shrink_folio_list");
+            FreeThePage(pfn, 0);
         }
 
         return uses;

@@ -1,0 +1,79 @@
+using DriverKit.Runtime;
+using static DriverKit.Runtime.Errno;
+
+namespace DriverKit.Samples.MmioWindow;
+
+/// <summary>How the register window is mapped (scenario S3).</summary>
+public enum MmioVariant
+{
+    /// <summary>The 2004 NVIDIA shape: VM_LOCKED | VM_IO set in mmap, then remap_pfn_range with the default (cacheable) protection.</summary>
+    LockedIo,
+
+    /// <summary>The fix: no VM_LOCKED, pgprot_noncached, io_remap_pfn_range of the validated range (vm_iomap_memory).</summary>
+    IoRemapNoncached,
+}
+
+/// <summary>A device with 8 pages of registers; reading a register counts as a side effect.</summary>
+public sealed class RegisterFile : MmioDevice
+{
+    private readonly byte[] registers;
+
+    public RegisterFile(ulong size) => registers = new byte[size];
+
+    /// <summary>Register reads seen by the device.</summary>
+    public long Reads { get; private set; }
+
+    /// <inheritdoc />
+    public override byte Read(ulong offset)
+    {
+        Reads++;
+        return registers[offset];
+    }
+
+    /// <inheritdoc />
+    public override void Write(ulong offset, byte value) => registers[offset] = value;
+}
+
+/// <summary>An NVIDIA-style register window mapped to user space.</summary>
+public sealed class MmioWindowDriver
+{
+    /// <summary>Pages of registers.</summary>
+    public const int WindowPages = 8;
+
+    private readonly Kernel kernel;
+    private readonly MmioVariant variant;
+
+    public MmioWindowDriver(Kernel kernel, MmioVariant variant, string path = "/dev/nvidia0")
+    {
+        this.kernel = kernel;
+        this.variant = variant;
+        Registers = new RegisterFile(WindowPages * Kernel.PageSize);
+        Window = kernel.RegisterMmioRegion("nvidia-bar0", WindowPages * Kernel.PageSize, Registers);
+        Device = kernel.RegisterChrdev(path, new FileOperations { Owner = "nvidia", Mmap = NvMmap });
+    }
+
+    public RegisterFile Registers { get; }
+
+    public MmioRegion Window { get; }
+
+    public CharDevice Device { get; }
+
+    private int NvMmap(DriverKit.Runtime.File filp, VmArea vma)
+    {
+        if (variant == MmioVariant.IoRemapNoncached)
+        {
+            vma.PageProt = Kernel.PgprotNoncached(vma.PageProt);
+            return kernel.VmIomapMemory(vma, Window.Start, Window.Size);
+        }
+
+        if (vma.Pages + vma.Pgoff > WindowPages)
+        {
+            return -EINVAL;
+        }
+
+#pragma warning disable DK0001 // demonstrates akpm's "VM_LOCKED|VM_IO doesn't seem to be a sane combination"
+        vma.Flags |= VmFlags.Locked | VmFlags.IO;
+#pragma warning restore DK0001
+        return kernel.RemapPfnRange(vma, vma.Start, Window.StartPfn + vma.Pgoff, vma.Length, vma.PageProt);
+    }
+}
