@@ -20,6 +20,11 @@ public sealed partial class Kernel
         {
             sb.Append(" (free)");
         }
+        else
+        {
+            var allocation = Mem.Head[pfn];
+            sb.Append($" owner={Sites.OwnerName(Mem.OwnerOrNext[allocation])} allocated at {Sites.Site(Mem.SiteOrPrev[allocation])}");
+        }
 
         sb.Append(" holders=[");
         var first = true;

@@ -89,6 +89,11 @@ public sealed partial class Kernel
 
         var site = Sites.Intern(caller, file, line);
         var pfn = CheckPage(VirtToPage(addr));
+        if (Buddy.IsFree(pfn))
+        {
+            throw Refuse("INV-01", $"kfree({addr}): the memory was already freed back to the page allocator (double free)", "DK0018", pfn, Sites.Site(site));
+        }
+
         if (Mem.Type[Mem.CompoundHead(pfn)] == PageType.LargeKmalloc && Mem.CompoundHead(pfn) == pfn && (addr.Value & (PageSize - 1)) == 0)
         {
             Mem.Type[pfn] = PageType.None;
