@@ -42,6 +42,13 @@ public sealed partial class Kernel
             return SysResult<UserAddr>.Error(Errno.EBADF);
         }
 
+        // mm/mmap.c: file_mmap_ok — the last page must stay below the file's maximum size (ULONG_MAX for devices).
+        var maxSize = file?.Inode.Device is null ? (ulong)long.MaxValue : ulong.MaxValue;
+        if (file is not null && (len > maxSize || pgoff > (maxSize - len) >> PageShift))
+        {
+            return SysResult<UserAddr>.Error(Errno.EOVERFLOW);
+        }
+
         // mm/mmap.c: calc_vm_prot_bits | calc_vm_flag_bits | def_flags | VM_MAY*.
         var vmFlags = ProtToVmFlags(prot) | mm.DefFlags | VmFlags.MayRead | VmFlags.MayWrite | VmFlags.MayExec;
         if ((flags & MapFlags.Locked) != 0)
