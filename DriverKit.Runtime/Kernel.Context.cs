@@ -53,6 +53,9 @@ public sealed partial class Kernel
     /// <summary>The process on whose behalf the kernel runs (<c>current</c>), or null in kernel-thread context.</summary>
     internal Process? CurrentProcess => current.Process;
 
+    /// <summary><c>current</c>: the task a system call or fault runs for, as drivers see it (null outside process context).</summary>
+    public Process? Current => current.Process;
+
     internal ContextKind CurrentKind => current.Kind;
 
     internal MmapLockMode CurrentLock => current.Lock;
@@ -78,7 +81,7 @@ public sealed partial class Kernel
     }
 
     /// <summary>Runs driver code in driver context; a crash inside it (out-of-bounds, NULL) becomes a kernel oops.</summary>
-    internal T CallDriver<T>(int owner, ContextKind kind, MmapLockMode? mmapLock, Func<T> body, string? vma = null)
+    internal T CallDriver<T>(int owner, ContextKind kind, MmapLockMode? mmapLock, Func<T> body, VmArea? vma = null)
     {
         using (EnterDriver(owner, kind, mmapLock))
         {
@@ -88,13 +91,13 @@ public sealed partial class Kernel
             }
             catch (Exception e) when (IsDriverCrash(e))
             {
-                throw DriverCrash(e, vma);
+                throw DriverCrash(e, vma?.ToString());
             }
         }
     }
 
     /// <summary>Runs driver code returning nothing (see <see cref="CallDriver{T}"/>).</summary>
-    internal void CallDriver(int owner, ContextKind kind, MmapLockMode? mmapLock, Action body, string? vma = null)
+    internal void CallDriver(int owner, ContextKind kind, MmapLockMode? mmapLock, Action body, VmArea? vma = null)
         => CallDriver(owner, kind, mmapLock, () =>
         {
             body();

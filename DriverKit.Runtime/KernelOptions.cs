@@ -34,6 +34,12 @@ public sealed class KernelOptions
     /// <summary>Faithful (kernel reports only) or strict (simulator-only findings too).</summary>
     public CheckerMode CheckerMode { get; set; } = CheckerMode.Faithful;
 
+    /// <summary>
+    /// Strict mode checks the cheap invariants inline on every operation and runs the full frame/mm scan
+    /// (INV-02, INV-13, INV-24) after every <c>FullScanInterval</c>-th system call or fault. Default 1: every one.
+    /// </summary>
+    public int FullScanInterval { get; set; } = 1;
+
     /// <summary>Pages of swap space (0: no swap device).</summary>
     public int SwapPages { get; set; } = 1024;
 

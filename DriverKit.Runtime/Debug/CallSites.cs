@@ -34,6 +34,9 @@ internal sealed class CallSites
 
     internal string Site(int id) => (uint)id < (uint)sites.Count ? sites[id] : "?";
 
+    /// <summary>From now on <paramref name="from"/>'s name resolves to the owner <paramref name="to"/>.</summary>
+    internal void Alias(int from, int to) => ownerIds[owners[from]] = to;
+
     internal int Owner(string name)
     {
         if (!ownerIds.TryGetValue(name, out var id))

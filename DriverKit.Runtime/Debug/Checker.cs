@@ -162,13 +162,14 @@ public sealed class Checker
         var mem = kernel.Mem;
         for (var p = 0; p < mem.Count; p++)
         {
-            if (mem.Head[p] != p || mem.IsCompoundTail(p) || kernel.Buddy.IsFree(p) || kernel.LeakedAtFree.Contains(p))
+            // Free frames and unsplit tails hold nothing: skip them with three loads.
+            var rc = mem.RefCount[p];
+            if (rc == 0 && mem.MapCount[p] == 0 && mem.RmapFirst[p] == MemMap.None)
             {
                 continue;
             }
 
-            var rc = mem.RefCount[p];
-            if (rc == 0 && mem.Order[p] == 0 && mem.RmapFirst[p] == MemMap.None)
+            if (mem.IsCompoundTail(p) || kernel.LeakedAtFree.Contains(p))
             {
                 continue;
             }
@@ -213,12 +214,10 @@ public sealed class Checker
 
     private void ScanLru(List<Report> found)
     {
-        var anon = kernel.Sites.Owner("anon");
-        var shmem = kernel.Sites.Owner("shmem");
         foreach (var p in kernel.Lru.Pages)
         {
             var owner = kernel.Mem.OwnerOrNext[kernel.Mem.Head[p]];
-            if (owner != anon && owner != shmem)
+            if (owner != kernel.AnonOwnerId && owner != kernel.ShmemOwnerId)
             {
                 Add(found, "INV-24", $"lru:{p}",
                     $"DKSIM INV-24: pfn {p:x5} owned by {kernel.Sites.OwnerName(owner)} is on the LRU: driver pages must never be", p, null);

@@ -24,7 +24,22 @@ public sealed partial class Kernel
         }
     }
 
-    /// <summary>The device writes; a target freed, re-owned or no longer mapped at the user address is reported (the kernel never notices).</summary>
+    /// <summary>True when a copy-on-write fault replaced the DMA target at the user address (not a later, unrelated mapping).</summary>
+    private bool ReplacedByCow(MmStruct mm, ulong addr, int pfn)
+    {
+        var page = addr & ~(PageSize - 1);
+        var pte = mm.GetPte(page);
+        var now = Pte.PfnOf(pte);
+        if (!Pte.IsPresent(pte) || now == (ulong)pfn || now >= (ulong)Mem.Count)
+        {
+            return false;
+        }
+
+        var rec = Rmap.Find(Mem, (int)now, mm.Id, page);
+        return rec >= 0 && Rmap.Installer(rec) == PteInstaller.Cow;
+    }
+
+    /// <summary>The device writes; a target freed, re-owned or replaced by COW at the user address is reported (the kernel never notices).</summary>
     internal void CompleteDma(DmaTransfer t)
     {
         string? problem = null;
@@ -36,9 +51,9 @@ public sealed partial class Kernel
         {
             problem = $"was freed and re-allocated to {Sites.OwnerName(Mem.OwnerOrNext[Mem.Head[t.Pfn]])}";
         }
-        else if (t.UserMm is { } mm && Pte.PfnOf(mm.GetPte(t.UserAddr & ~(PageSize - 1))) != (ulong)t.Pfn)
+        else if (t.UserMm is { } mm && ReplacedByCow(mm, t.UserAddr, t.Pfn))
         {
-            problem = $"is no longer mapped at {t.UserAddr:x} in {mm.Owner} (COW or unmap replaced it): the data is lost";
+            problem = $"was replaced at {t.UserAddr:x} in {mm.Owner} by a copy-on-write copy: the process will never see the data";
         }
 
         if (problem is not null)

@@ -14,10 +14,15 @@ public sealed partial class Kernel
     /// fs/char_dev.c: register_chrdev (+ the device node): makes <paramref name="fops"/> reachable at
     /// <paramref name="path"/>. Pages the driver allocates in its callbacks are owned by <see cref="FileOperations.Owner"/>.
     /// </summary>
+    /// <remarks>
+    /// The module owns what its code allocated before registering (module_init): pages, vmalloc areas, kmalloc
+    /// objects and MMIO windows allocated from the registering source file are attributed to the driver.
+    /// </remarks>
     /// <param name="path">The device path, e.g. "/dev/scullp".</param>
     /// <param name="fops">The driver's file operations.</param>
+    /// <param name="file">Filled in by the compiler: the registering source file.</param>
     /// <exception cref="ArgumentException">The path is taken or empty.</exception>
-    public CharDevice RegisterChrdev(string path, FileOperations fops)
+    public CharDevice RegisterChrdev(string path, FileOperations fops, [CallerFilePath] string file = "")
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(fops);
@@ -28,6 +33,11 @@ public sealed partial class Kernel
 
         var device = new CharDevice(path, fops, Sites.Owner(fops.Owner));
         device.Inode = new Inode(this, path, nextMappingId++, device);
+        if (file.Length > 0)
+        {
+            AdoptOwner(Sites.Owner(Path.GetFileNameWithoutExtension(file)), device.Owner);
+        }
+
         devices.Add(path, device);
         return device;
     }
@@ -47,6 +57,32 @@ public sealed partial class Kernel
 
         device.Registered = false;
         return Checker.CheckDriverUnload(device);
+    }
+
+    /// <summary>Re-attributes everything owned by <paramref name="from"/> (a module's init code) to the driver <paramref name="to"/>.</summary>
+    private void AdoptOwner(int from, int to)
+    {
+        if (from == to)
+        {
+            return;
+        }
+
+        Sites.Alias(from, to);
+        for (var p = 0; p < Mem.Count; p++)
+        {
+            if (!Buddy.IsFree(p) && Mem.OwnerOrNext[p] == from)
+            {
+                Mem.OwnerOrNext[p] = to;
+            }
+        }
+
+        foreach (var region in mmio.Where(r => r.Owner == from))
+        {
+            region.Owner = to;
+        }
+
+        VmallocSpace.Adopt(from, to);
+        Slab.Adopt(from, to);
     }
 
     /// <summary>do_sys_open of a device node: the driver's -&gt;open runs in its context.</summary>

@@ -87,7 +87,14 @@ public sealed class EraPolicy
         Version = version;
         Era = version.Era;
         ArchHasPteSpecial = archHasPteSpecial;
+        key = Key(version.Major, version.Minor, version.Patch, version.ReleaseCandidate, version.GitSnapshot);
     }
+
+    private readonly ulong key;
+
+    /// <summary>The version packed into one comparable number: major, minor, patch, release candidate (final = highest), snapshot.</summary>
+    private static ulong Key(int major, int minor, int patch, int rc, int git) =>
+        ((ulong)(uint)major << 56) | ((ulong)(uint)(minor & 0xff) << 48) | ((ulong)(uint)(patch & 0xffff) << 32) | ((ulong)(uint)Math.Min(rc, 0xffff) << 16) | (uint)(git & 0xffff);
 
     /// <summary>The configured kernel version.</summary>
     public KernelVersion Version { get; }
@@ -101,13 +108,13 @@ public sealed class EraPolicy
     /// <summary>A short description such as "2.6.15-rc1 (era E1)" for messages.</summary>
     public string Describe() => $"{Version} (era {Era})";
 
-    private bool AtLeast(int major, int minor, int patch = 0, int rc = 0) => Version >= KernelVersion.Of(major, minor, patch, rc);
+    private bool AtLeast(int major, int minor, int patch = 0, int rc = 0) => key >= Key(major, minor, patch, rc == 0 ? 0xffff : rc, 0);
 
     /// <summary>2.6.15-rc6 (4d7672b4624, 1ff8038988a): VM_PFNMAP joins GUP, mremap and VM_SPECIAL checks, VM_INSERTPAGE the fork rule.</summary>
     private bool PfnMapFullyWired => AtLeast(2, 6, 15, rc: 6);
 
     /// <summary>2.6.15-rc3 (689bcebfda1): a PG_reserved page at free is reported and kept; before, bad_page() cleared and freed it.</summary>
-    private bool ReservedKeptAtFree => Version > KernelVersion.Of(2, 6, 15, rc: 2);
+    private bool ReservedKeptAtFree => key > Key(2, 6, 15, 2, 0);
 
     // ---- vm_normal_page ---------------------------------------------------------------------------------------
 
@@ -245,6 +252,16 @@ public sealed class EraPolicy
 
     /// <summary>The default RLIMIT_MEMLOCK of a process: 64 KiB before 5.16, 8 MiB after (MLOCK_LIMIT).</summary>
     public ulong DefaultMemlockLimit => AtLeast(5, 16) ? 8UL << 20 : 64UL << 10;
+
+    /// <summary>
+    /// When a write fault may reuse an anonymous page instead of copying it (do_wp_page): before 5.8 when it is
+    /// mapped once (reuse_swap_page), 5.8 – 5.18 only when nothing else holds a reference (page_count == 1, so a
+    /// GUP-held page is copied), from 5.19 when it is exclusive to this mm (PG_anon_exclusive).
+    /// </summary>
+    public bool WpReuseNeedsSoleReference => AtLeast(5, 8) && !AtLeast(5, 19);
+
+    /// <summary>5.9 and later: fork copies a possibly-DMA-pinned anonymous page for the child at once (copy_present_page), so the parent keeps the pinned page.</summary>
+    public bool ForkCopiesPinnedPagesEarly => AtLeast(5, 9);
 
     /// <summary>The PG_mlocked/PG_unevictable machinery exists (2.6.28 and later).</summary>
     public bool HasUnevictableLru => AtLeast(2, 6, 28);

@@ -84,11 +84,13 @@ public sealed partial class Kernel
     /// <summary>Strict mode: the cheap invariants after every system call and fault.</summary>
     internal void AfterOperation()
     {
-        if (Strict)
+        if (Strict && ++operations % Math.Max(1, Options.FullScanInterval) == 0)
         {
             Checker.AfterOperation();
         }
     }
+
+    private long operations;
 
     /// <summary>A user access to a frame through a PTE (strict mode): a special PTE to a freed or re-owned frame is a physical use-after-free (INV-06).</summary>
     internal void CheckUserAccess(MmStruct mm, ulong addr, ulong pfn)

@@ -55,8 +55,8 @@ public sealed partial class Kernel
     public FrameState[] PageTypes()
     {
         var states = new FrameState[Mem.Count];
-        var anon = Sites.Owner("anon");
-        var shmem = Sites.Owner("shmem");
+        var anon = AnonOwnerId;
+        var shmem = ShmemOwnerId;
         for (var p = 0; p < Mem.Count; p++)
         {
             var head = Mem.Head[p];

@@ -96,6 +96,9 @@ public sealed partial class Kernel
 
     private int AnonOwner => anonOwner >= 0 ? anonOwner : anonOwner = Sites.Owner("anon");
 
+    /// <summary>The owner id of anonymous memory.</summary>
+    internal int AnonOwnerId => AnonOwner;
+
     /// <summary>
     /// mm/memory.c: do_fault — a file or driver vma. Calls the driver's -&gt;fault (or legacy -&gt;nopage) and maps
     /// what it returns: do_read_fault, do_cow_fault (private write) or do_shared_fault. Without a handler: SIGBUS
@@ -288,7 +291,7 @@ public sealed partial class Kernel
         {
             Page = new Page(Mem, pfn),
         };
-        return CallDriver(vma.Driver, ContextKind.Fault, MmapLockMode.Read, () => vma.RawOps!.PageMkwrite!(vmf), vma.ToString()) & ~(VmFaultResult.Locked | VmFaultResult.Major);
+        return CallDriver(vma.Driver, ContextKind.Fault, MmapLockMode.Read, () => vma.RawOps!.PageMkwrite!(vmf), vma) & ~(VmFaultResult.Locked | VmFaultResult.Major);
     }
 
     /// <summary>
@@ -324,7 +327,8 @@ public sealed partial class Kernel
             return VmFaultResult.None;
         }
 
-        if (page >= 0 && Mem.Mapping[page] == MemMap.AnonMapping && Mem.MapCount[page] == 1 && Mem.RefCount[Mem.CompoundHead(page)] == 1 + SwapCacheRefs(page))
+        if (page >= 0 && Mem.Mapping[page] == MemMap.AnonMapping && Mem.MapCount[page] == 1 &&
+            (!Policy.WpReuseNeedsSoleReference || Mem.RefCount[Mem.CompoundHead(page)] == 1 + SwapCacheRefs(page)))
         {
             // wp_page_reuse: the only user of an anonymous page keeps it.
             vma.Mm.SetPte(addr, pte | Pte.Write | Pte.Dirty | Pte.Accessed);

@@ -74,7 +74,19 @@ public sealed partial class Kernel
                 }
             }
         }
-        else if ((flags & VmFlags.PfnMap) != 0 && Strict)
+        else if (Strict && (flags & Policy.VmInsertPageSetsFlag) == 0 && CurrentLock != MmapLockMode.Write)
+        {
+            Record(new Report(ReportKind.Simulator, "INV-26",
+                $"DKSIM INV-26: vm_insert_page from {CurrentKind} context sets {Policy.KernelName(Policy.VmInsertPageSetsFlag)} on {vma} without the mmap write lock (a data race; a BUG_ON from 3.7)", Era)
+            {
+                Pfn = new Pfn((ulong)pfn),
+                Vma = vma.ToString(),
+                CallSite = Sites.Site(site),
+                RuleId = "DK0011",
+            });
+        }
+
+        if (!Policy.VmInsertPageBugChecks && (flags & VmFlags.PfnMap) != 0 && Strict)
         {
             Record(new Report(ReportKind.Simulator, "INV-04",
                 $"DKSIM INV-04: vm_insert_page into VM_PFNMAP {vma}: the PTE is installed normal, but vm_normal_page may call it special at zap (leak + stuck mapcount)", Era)

@@ -43,7 +43,7 @@ public sealed class MmioRegion
     /// <summary>The device behind the window.</summary>
     public MmioDevice Device { get; }
 
-    internal int Owner { get; }
+    internal int Owner { get; set; }
 
     internal bool Contains(ulong pfn) => pfn >= StartPfn.Value && pfn < StartPfn.Value + Pages;
 }

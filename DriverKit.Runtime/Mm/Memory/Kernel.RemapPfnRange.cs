@@ -168,9 +168,44 @@ public sealed partial class Kernel
             }
 
             CheckRegion(vma, pfn.Value, count, api, site);
+            CheckCacheMode(vma, pfn.Value, prot, api, site);
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// INV-16: registers need an uncached or write-combining PTE (pgprot_noncached/writecombine), RAM a write-back
+    /// one; and device memory goes through io_remap_pfn_range (pgprot_decrypted), not remap_pfn_range (DKMM019).
+    /// </summary>
+    private void CheckCacheMode(VmArea vma, ulong pfn, PgProt prot, string api, int site)
+    {
+        var mmio = pfn >= (ulong)Mem.Count;
+        string? problem = null;
+        string? rule = null;
+        if (mmio && prot.Cache == CacheMode.WriteBack)
+        {
+            (problem, rule) = ("maps device registers write-back cacheable (use pgprot_noncached or pgprot_writecombine)", "DK0016");
+        }
+        else if (!mmio && prot.Cache != CacheMode.WriteBack)
+        {
+            (problem, rule) = ($"maps RAM {prot.Cache} while the linear map is write-back (memory-type alias)", "DK0016");
+        }
+        else if (mmio && api == "remap_pfn_range")
+        {
+            (problem, rule) = ("maps device memory with remap_pfn_range instead of io_remap_pfn_range (no pgprot_decrypted)", "DK0019");
+        }
+
+        if (problem is not null)
+        {
+            Record(new Report(ReportKind.Simulator, "INV-16", $"DKSIM INV-16: {api} {problem}: pfn {pfn:x5} in {vma}", Era)
+            {
+                Pfn = new Pfn(pfn),
+                Vma = vma.ToString(),
+                CallSite = Sites.Site(site),
+                RuleId = rule,
+            });
+        }
     }
 
     /// <summary>INV-15: every frame a driver maps must be one it owns (RAM it allocated, or its MMIO window).</summary>

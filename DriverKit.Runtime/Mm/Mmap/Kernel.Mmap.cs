@@ -125,12 +125,13 @@ public sealed partial class Kernel
 
         var vma = new VmArea(mm, new UserAddr(start), new UserAddr(start + len), vmFlags, pgoff, file);
         InsertVma(vma);
+        var flagsBeforeDriver = vma.RawFlags;
         if (file?.Inode.Device is { } device)
         {
             int ret;
             try
             {
-                ret = CallDriver(device.Owner, ContextKind.Mmap, MmapLockMode.Write, () => device.Fops.Mmap!(file, vma), vma.ToString());
+                ret = CallDriver(device.Owner, ContextKind.Mmap, MmapLockMode.Write, () => device.Fops.Mmap!(file, vma), vma);
             }
             catch
             {
@@ -158,7 +159,7 @@ public sealed partial class Kernel
         }
 
         mm.TotalVm += (long)vma.Pages;
-        AfterMmapLocked(vma);
+        AfterMmapLocked(vma, vma.RawFlags & ~flagsBeforeDriver);
         if ((flags & MapFlags.Populate) != 0 && (vma.RawFlags & VmFlags.Locked) == 0)
         {
             Populate(p, vma, vma.Start.Value, vma.End.Value);
@@ -177,11 +178,22 @@ public sealed partial class Kernel
     /// vm_flags and charges locked_vm (then make_pages_present, whose GUP fails on VM_IO); 2.6.28 and later clear
     /// VM_LOCKED_MASK from special vmas and charge only the others.
     /// </summary>
-    private void AfterMmapLocked(VmArea vma)
+    private void AfterMmapLocked(VmArea vma, VmFlags addedByDriver)
     {
         if ((vma.RawFlags & (VmFlags.Locked | VmFlags.LockOnFault)) == 0)
         {
             return;
+        }
+
+        if (Strict && (addedByDriver & (VmFlags.Locked | VmFlags.LockOnFault)) != 0)
+        {
+            Record(new Report(ReportKind.Simulator, "INV-13",
+                $"DKSIM INV-13: the driver's ->mmap set {Proc.VmFlagsText(Policy, vma.RawFlags & (VmFlags.Locked | VmFlags.LockOnFault))} on {vma}: VM_LOCKED is the user's mlock state, {(Policy.DriverLockedHandling == DriverLockedHandling.ChargeLockedVm ? "and this kernel charges it to locked_vm" : "and this kernel strips it from special vmas")}", Era)
+            {
+                Vma = vma.ToString(),
+                Process = CurrentProcessText,
+                RuleId = "DK0001",
+            });
         }
 
         if (Policy.DriverLockedHandling == DriverLockedHandling.StripFromSpecial && (vma.RawFlags & (Policy.SpecialMask | VmFlags.HugeTlb)) != 0)
@@ -398,7 +410,7 @@ public sealed partial class Kernel
             });
         }
 
-        CallDriver(vma.Driver, ContextKind.VmClose, null, () => close(vma), vma.ToString());
+        CallDriver(vma.Driver, ContextKind.VmClose, null, () => close(vma), vma);
     }
 
     /// <summary>vm_ops-&gt;open on a new vma instance (fork copy, split piece, mremap copy).</summary>
@@ -406,7 +418,7 @@ public sealed partial class Kernel
     {
         if (vma.RawOps?.Open is { } open)
         {
-            CallDriver(vma.Driver, ContextKind.VmOpen, null, () => open(vma), vma.ToString());
+            CallDriver(vma.Driver, ContextKind.VmOpen, null, () => open(vma), vma);
             vma.Opened = true;
         }
         else
@@ -423,7 +435,7 @@ public sealed partial class Kernel
     {
         if (vma.RawOps?.MaySplit is { } maySplit)
         {
-            var err = CallDriver(vma.Driver, ContextKind.VmOpen, null, () => maySplit(vma, new UserAddr(addr)), vma.ToString());
+            var err = CallDriver(vma.Driver, ContextKind.VmOpen, null, () => maySplit(vma, new UserAddr(addr)), vma);
 
             if (err != 0)
             {

@@ -7,6 +7,9 @@ public sealed partial class Kernel
 
     private int ShmemOwner => shmemOwner >= 0 ? shmemOwner : shmemOwner = Sites.Owner("shmem");
 
+    /// <summary>The owner id of shmem page-cache memory.</summary>
+    internal int ShmemOwnerId => ShmemOwner;
+
     /// <summary>mm/shmem.c: shmem_file_setup — an unlinked shmem file (memfd, or MAP_SHARED|MAP_ANONYMOUS backing).</summary>
     internal File CreateShmemFile(string name, ulong size)
     {

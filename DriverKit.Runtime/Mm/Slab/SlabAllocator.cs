@@ -144,6 +144,14 @@ internal sealed class SlabAllocator
         return true;
     }
 
+    internal void Adopt(int from, int to)
+    {
+        foreach (var (addr, entry) in objects.Where(e => e.Value.Owner == from).ToArray())
+        {
+            objects[addr] = entry with { Owner = to };
+        }
+    }
+
     internal void TrackLarge(ulong addr, int owner, int site, int size) => objects[addr] = (owner, site, size);
 
     internal void UntrackLarge(ulong addr) => objects.Remove(addr);

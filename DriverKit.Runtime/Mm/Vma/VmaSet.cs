@@ -89,11 +89,23 @@ internal sealed class VmaSet
 
     internal void Remove(VmArea vma)
     {
-        list.Remove(vma);
+        var i = IndexOf(vma);
+        if (i >= 0)
+        {
+            list.RemoveAt(i);
+        }
+
         if (ReferenceEquals(cached, vma))
         {
             cached = null;
         }
+    }
+
+    /// <summary>The position of <paramref name="vma"/> by binary search on its start, or -1.</summary>
+    private int IndexOf(VmArea vma)
+    {
+        var i = FirstEndAbove(vma.Start.Value);
+        return i < list.Count && ReferenceEquals(list[i], vma) ? i : list.IndexOf(vma);
     }
 
     /// <summary>Forgets the lookup cache after a vma changed its bounds.</summary>
@@ -101,13 +113,13 @@ internal sealed class VmaSet
 
     internal VmArea? Previous(VmArea vma)
     {
-        var i = list.IndexOf(vma);
+        var i = IndexOf(vma);
         return i > 0 ? list[i - 1] : null;
     }
 
     internal VmArea? NextOf(VmArea vma)
     {
-        var i = list.IndexOf(vma);
+        var i = IndexOf(vma);
         return i >= 0 && i + 1 < list.Count ? list[i + 1] : null;
     }
 }

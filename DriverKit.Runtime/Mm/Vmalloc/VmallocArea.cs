@@ -23,7 +23,7 @@ internal sealed class VmallocRegion
     /// <summary>VM_USERMAP: allocated by vmalloc_user, so remap_vmalloc_range may map it.</summary>
     internal bool UserMap { get; }
 
-    internal int Owner { get; }
+    internal int Owner { get; set; }
 
     internal int Site { get; }
 }
@@ -89,4 +89,12 @@ internal sealed class VmallocArea
     }
 
     internal void Remove(VmallocRegion region) => regions.Remove(region.Start.Value);
+
+    internal void Adopt(int from, int to)
+    {
+        foreach (var r in regions.Values.Where(r => r.Owner == from))
+        {
+            r.Owner = to;
+        }
+    }
 }
