@@ -13,7 +13,7 @@ public sealed partial class Kernel
         if (Options.DebugVm)
         {
             report = new Report(ReportKind.Kernel, invariant,
-                $"page:{PagePointer(pfn)} refcount:{Mem.RefCount[Mem.CompoundHead(pfn)]} mapcount:{Mem.MapCount[pfn] - 1} mapping:{MappingText(pfn)} index:0x{Mem.Index[pfn]:x} pfn:0x{pfn:x}\n" +
+                $"page:{PagePointer(pfn)} refcount:{Mem.RefCount[Mem.CompoundHead(pfn)]} mapcount:{Mem.MapCount[pfn]} mapping:{MappingText(pfn)} index:0x{Mem.Index[pfn]:x} pfn:0x{pfn:x}\n" +
                 $"page dumped because: VM_BUG_ON_PAGE({condition})\n" +
                 $"kernel BUG at include/linux/mm.h! ({condition})\n" +
                 $"invalid opcode: 0000 [#{++oopsCount}] PREEMPT SMP NOPTI",
@@ -62,16 +62,8 @@ public sealed partial class Kernel
             Ledger = pfn >= 0 && pfn < Mem.Count ? LedgerText(pfn) : null,
         };
 
-        // Refusals are always surfaced to the caller, so they are recorded in both modes.
-        reports.Add(report);
-        if (report.Kind == ReportKind.Kernel)
-        {
-            foreach (var line in report.Text.Split('\n'))
-            {
-                Printk(line);
-            }
-        }
-
+        // The exception always carries the report; the report list follows the checker mode.
+        Record(report);
         return new KernelBugException(report);
     }
 

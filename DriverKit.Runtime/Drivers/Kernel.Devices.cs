@@ -56,6 +56,11 @@ public sealed partial class Kernel
         }
 
         device.Registered = false;
+        if (!devices.Values.Any(d => d.Owner == device.Owner))
+        {
+            NoteUnloaded(device.Owner);
+        }
+
         return Checker.CheckDriverUnload(device);
     }
 

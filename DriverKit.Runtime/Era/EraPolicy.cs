@@ -200,7 +200,7 @@ public sealed class EraPolicy
     /// <param name="flag">One VmFlags bit.</param>
     public string KernelName(VmFlags flag) => flag switch
     {
-        VmFlags.DontDump when !AtLeast(3, 7) => "VM_NODUMP",
+        VmFlags.DontDump when AtLeast(3, 4) && !AtLeast(3, 7) => "VM_NODUMP",
         VmFlags.IO => "VM_IO",
         VmFlags.PfnMap => "VM_PFNMAP",
         VmFlags.MixedMap => "VM_MIXEDMAP",
@@ -448,6 +448,12 @@ public sealed class EraPolicy
 
         return AtLeast(5, 13) ? order <= 3 : order == 0;
     }
+
+    /// <summary>
+    /// 4.7 and later (free_pages_prepare's separate tail loop) check the tail pages of a block before its head;
+    /// earlier kernels walk the block from its first page [M: the 4.7 boundary].
+    /// </summary>
+    public bool FreeChecksTailsFirst => AtLeast(4, 7);
 
     /// <summary>
     /// Whether bad_page() leaves the page out of the allocator: ≤ 2.6.15-rc2 it fixes every page up and frees it;

@@ -132,6 +132,26 @@ public static class Proc
         return (rss, anon, swap);
     }
 
+    /// <summary>
+    /// fs/proc/task_mmu.c: pagemap_read for one address — whether a page is present, its pfn, and whether it is
+    /// swapped. Like the kernel, pfns are shown for every present PTE (special ones too), and PFNMAP vmas report
+    /// nothing present (pagemap skips VM_PFNMAP: they are "not present" even when mapped).
+    /// </summary>
+    /// <param name="process">The process.</param>
+    /// <param name="addr">A user address.</param>
+    public static (bool Present, Pfn Pfn, bool Swapped) Pagemap(Process process, UserAddr addr)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        var vma = process.Mm.VmaAt(addr);
+        var pte = process.Mm.GetPte(addr.PageDown.Value);
+        if (vma is null || (vma.RawFlags & VmFlags.PfnMap) != 0)
+        {
+            return (false, default, false);
+        }
+
+        return Pte.IsSwap(pte) ? (false, default, true) : Pte.IsPresent(pte) ? (true, new Pfn(Pte.PfnOf(pte)), false) : (false, default, false);
+    }
+
     /// <summary>/proc/pid/status memory lines: VmSize, VmLck, VmRSS, RssAnon, RssFile, RssShmem, VmSwap.</summary>
     /// <param name="process">The process.</param>
     public static string Status(Process process)

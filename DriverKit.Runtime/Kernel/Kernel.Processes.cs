@@ -129,7 +129,7 @@ public sealed partial class Kernel
             Process = p.ToString(),
             RuleId = "DK0012",
         };
-        reports.Add(report);
+        Record(report);
         KillByOops(p, report);
         return new AccessResult(Signal.SIGKILL, 0, new UserAddr(addr), report);
     }

@@ -39,7 +39,7 @@ public enum FrameState
     /// <summary>Carries PG_reserved set by its owner.</summary>
     Reserved,
 
-    /// <summary>Kept out of the allocator by bad_page, or allocated with nobody able to free it.</summary>
+    /// <summary>Kept out of the allocator by bad_page, or still owned by a driver that has been unloaded.</summary>
     Leaked,
 
     /// <summary>A slab page.</summary>
@@ -62,7 +62,7 @@ public sealed partial class Kernel
             var head = Mem.Head[p];
             states[p] =
                 Buddy.IsFree(p) ? FrameState.Free :
-                LeakedAtFree.Contains(p) ? FrameState.Leaked :
+                LeakedAtFree.Contains(p) || unloadedOwners.Contains(Mem.OwnerOrNext[head]) ? FrameState.Leaked :
                 Mem.OwnerOrNext[head] == BootOwner ? FrameState.BootReserved :
                 Mem.Has(p, PageFlags.Reserved) ? FrameState.Reserved :
                 Mem.Type[head] == PageType.Slab ? FrameState.Slab :
@@ -73,6 +73,11 @@ public sealed partial class Kernel
 
         return states;
     }
+
+    private readonly HashSet<int> unloadedOwners = new();
+
+    /// <summary>After its driver unloads, anything it still owns can never be freed: page-types calls it leaked.</summary>
+    internal void NoteUnloaded(int owner) => unloadedOwners.Add(owner);
 
     /// <summary>A page-types style summary: the number of frames in each state.</summary>
     public IReadOnlyDictionary<FrameState, int> PageTypesSummary()

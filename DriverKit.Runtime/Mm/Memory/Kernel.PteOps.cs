@@ -220,7 +220,7 @@ public sealed partial class Kernel
     private void ReportPutOnZero(int page, string where)
     {
         var text = Options.DebugVm
-            ? $"page:{PagePointer(page)} refcount:0 mapcount:{Mem.MapCount[page] - 1}\npage dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)"
+            ? $"page:{PagePointer(page)} refcount:0 mapcount:{Mem.MapCount[page]}\npage dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)"
             : $"DKSIM INV-01: put_page on pfn {page:x5} at refcount 0 during {where}: the page was already freed (use after free)";
         Record(new Report(Options.DebugVm ? ReportKind.Kernel : ReportKind.Simulator, "INV-01", text, Era)
         {

@@ -38,12 +38,21 @@ public sealed partial class Kernel
         var checksRun = Policy.FreeChecksRun(CheckPages);
         var checkHead = checksRun && !Policy.PcpFreeSkipsHeadCheck(order, Options.DebugVm, Options.DebugPagealloc);
         var keep = false;
+        if (!Policy.FreeChecksTailsFirst)
+        {
+            keep |= checkHead && CheckFreePage(pfn, function);
+        }
+
         for (var i = 1; i < count; i++)
         {
             keep |= checksRun && CheckFreePage(pfn + i, function);
         }
 
-        keep |= checkHead && CheckFreePage(pfn, function);
+        if (Policy.FreeChecksTailsFirst)
+        {
+            keep |= checkHead && CheckFreePage(pfn, function);
+        }
+
         if (!checkHead)
         {
             NoteUncheckedFree(pfn, checksRun);
@@ -149,7 +158,7 @@ public sealed partial class Kernel
     internal void BadPage(int p, string reason, string function, string invariant, string? rule)
     {
         var rc = Mem.RefCount[p];
-        var mapcount = Mem.MapCount[p] - 1;
+        var mapcount = Mem.MapCount[p]; // page_mapcount(): _mapcount + 1
         var flags = Mem.Flags[p];
         string text = Policy.BadPageFormat switch
         {
