@@ -33,17 +33,20 @@ public static class SvgPicture
         foreach (var run in runs)
         {
             canvas.Gap(Line);
-            canvas.Text($"{run.Scenario} {run.Sample} · variant {run.Variant} · Linux {run.Kernel} (era {run.Era}){run.Machine.Suffix}", "title");
-            if (!run.Compiles)
+            canvas.Group(Run(run), () =>
             {
-                canvas.Text("does not compile in this era: " + run.NotInEra, "muted");
-                continue;
-            }
+                canvas.Text($"{run.Scenario} {run.Sample} · variant {run.Variant} · Linux {run.Kernel} (era {run.Era}){run.Machine.Suffix}", "title");
+                if (!run.Compiles)
+                {
+                    canvas.Text("does not compile in this era: " + run.NotInEra, "muted");
+                    return;
+                }
 
-            foreach (var snapshot in run.Snapshots)
-            {
-                Snapshot(canvas, snapshot);
-            }
+                foreach (var snapshot in run.Snapshots)
+                {
+                    canvas.Group(new XElement(Ns + "g", new XAttribute("class", "snapshot"), new XAttribute("data-label", snapshot.Label)), () => Snapshot(canvas, snapshot));
+                }
+            });
         }
 
         var svg = new XElement(Ns + "svg",
@@ -52,7 +55,7 @@ public static class SvgPicture
             new XAttribute("viewBox", $"0 0 {canvas.Width} {canvas.Y + Margin}"),
             new XElement(Ns + "title", "DriverKit scenario runs"),
             new XElement(Ns + "style", FrameStyles.Css()),
-            canvas.Elements);
+            canvas.Root.Elements());
         using var stream = new MemoryStream();
         using (var writer = XmlWriter.Create(stream, new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false) }))
         {
@@ -113,6 +116,14 @@ public static class SvgPicture
         }
     }
 
+    /// <summary>The group of one run, named by its scenario, variant, kernel and machine options.</summary>
+    private static XElement Run(ScenarioRun run) => new(Ns + "g",
+        new XAttribute("class", "run"),
+        new XAttribute("data-scenario", run.Scenario),
+        new XAttribute("data-variant", run.Variant),
+        new XAttribute("data-kernel", run.Kernel),
+        new XAttribute("data-machine", run.Machine.Suffix.Trim()));
+
     /// <summary>Runs of consecutive pfns.</summary>
     private static List<List<FrameCell>> Regions(IReadOnlyList<FrameCell> frames)
     {
@@ -153,16 +164,30 @@ public static class SvgPicture
         return e;
     }
 
-    /// <summary>Where the next element goes, and how wide the picture has become.</summary>
+    /// <summary>Where the next element goes (position and enclosing group), and how wide the picture has become.</summary>
     private sealed class Canvas
     {
-        public List<XElement> Elements { get; } = new();
+        private XElement current;
+
+        public Canvas() => current = Root;
+
+        public XElement Root { get; } = new(Ns + "g");
 
         public int Y { get; private set; } = Margin;
 
         public int Width { get; private set; } = 640;
 
-        public void Add(XElement e) => Elements.Add(e);
+        public void Add(XElement e) => current.Add(e);
+
+        /// <summary>Adds <paramref name="group"/> and draws <paramref name="body"/> inside it.</summary>
+        public void Group(XElement group, Action body)
+        {
+            var outer = current;
+            current.Add(group);
+            current = group;
+            body();
+            current = outer;
+        }
 
         public void Gap(int height) => Y += height;
 
