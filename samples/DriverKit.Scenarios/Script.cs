@@ -70,6 +70,23 @@ public sealed class Script
         return r.IsOk ? r.Value : null;
     }
 
+    /// <summary>Records <paramref name="p"/> opening a device; returns the fd, or null when open failed.</summary>
+    /// <param name="p">The process.</param>
+    /// <param name="path">The device node.</param>
+    /// <param name="action">What the step shows (what the driver's open does).</param>
+    /// <param name="pages">The driver's pages once open returned, to watch from this step on.</param>
+    public int? Open(Process p, string path, string action, Func<IEnumerable<Page>>? pages = null)
+    {
+        var r = p.Open(path);
+        if (pages is not null)
+        {
+            Watch(pages());
+        }
+
+        Step("open", RoleOf(p), action, r.IsOk ? new Outcome($"fd {r.Value}") : Outcome.Of(r));
+        return r.IsOk ? (int)r.Value : null;
+    }
+
     /// <summary>Adds the driver's pages whose refcount and mapcount every later step records.</summary>
     /// <param name="pages">The pages (kept even after the driver frees them).</param>
     public void Watch(IEnumerable<Page> pages)

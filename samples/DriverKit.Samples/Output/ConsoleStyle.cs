@@ -21,6 +21,6 @@ public sealed record ConsoleStyle(bool Ansi, bool Color, bool Unicode, int? Widt
         }
 
         var noColor = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
-        return new ConsoleStyle(true, !noColor, Console.OutputEncoding is UTF8Encoding, null);
+        return new ConsoleStyle(true, !noColor, Console.OutputEncoding.CodePage == Encoding.UTF8.CodePage, null);
     }
 }

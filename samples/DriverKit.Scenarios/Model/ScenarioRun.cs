@@ -33,9 +33,6 @@ public sealed record ScenarioRun(
 {
     /// <summary>False when the driver variant does not exist in this era.</summary>
     public bool Compiles => NotInEra is null;
-
-    /// <summary>"S1 nopage @ 2.6.15-rc1" plus machine options.</summary>
-    public string Title => $"{Scenario} {Variant} @ {Kernel}{Machine.Suffix}";
 }
 
 /// <summary>The options a machine booted with, besides its version.</summary>

@@ -31,8 +31,7 @@ public sealed class S1FScullpFork : Scenario
 
     private static void Play(Script s, ScullpVariant variant)
     {
-        var fd = Open(s, variant, out _, out var u);
-        if (fd < 0 || Map(s, u, fd, variant) is not { } addr)
+        if (Open(s, variant, out var u) is not { } fd || Map(s, u, fd, variant) is not { } addr)
         {
             return;
         }

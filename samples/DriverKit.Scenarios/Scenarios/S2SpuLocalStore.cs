@@ -56,16 +56,19 @@ public sealed class S2SpuLocalStore : Scenario
         s.Watch([driver.BackingPage]);
         s.Step("load", "driver", "spufs allocates the local-store page P and keeps its reference", Outcome.Done);
         var u = s.Spawn("U", "spu-run");
-        var open = u.Open("/dev/spu0");
-        var map = open.IsOk ? u.Mmap(default, Kernel.PageSize, Prot.Read | Prot.Write, MapFlags.Shared, (int)open.Value) : default;
-        s.Step("mmap", "U", $"open /dev/spu0, mmap P at A (MAP_SHARED): {MmapText(variant)}", open.IsOk ? Outcome.Of(map, a => a.ToString()) : Outcome.Of(open));
+        if (s.Open(u, "/dev/spu0", "open /dev/spu0") is not { } fd)
+        {
+            return;
+        }
+
+        var map = u.Mmap(default, Kernel.PageSize, Prot.Read | Prot.Write, MapFlags.Shared, fd);
+        s.Step("mmap", "U", $"mmap P at A (MAP_SHARED): {MmapText(variant)}", Outcome.Of(map, a => a.ToString()));
         if (!map.IsOk)
         {
             return;
         }
 
         var a = map.Value;
-        var fd = (int)open.Value;
         s.Step("touch", "U", "touch A", Outcome.Of(u.Touch(a)));
         if (variant == SpuVariant.FlippedClassification)
         {

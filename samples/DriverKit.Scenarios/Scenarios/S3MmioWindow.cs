@@ -35,11 +35,15 @@ public sealed class S3MmioWindow : Scenario
 
     private static void Play(Script s, MmioVariant variant)
     {
-        var driver = new MmioWindowDriver(s.Kernel, variant);
+        _ = new MmioWindowDriver(s.Kernel, variant);
         var u = s.Spawn("U", "nv-app");
         s.Step("rlimit", "U", "setrlimit(RLIMIT_MEMLOCK, 64 KiB = 16 pages), no CAP_IPC_LOCK", Outcome.Of(u.SetMemlockLimit(16 * Kernel.PageSize)));
-        var open = u.Open("/dev/nvidia0");
-        var dev = open.IsOk ? u.Mmap(default, Window, Prot.Read | Prot.Write, MapFlags.Shared, (int)open.Value) : default;
+        if (s.Open(u, "/dev/nvidia0", "open /dev/nvidia0") is not { } fd)
+        {
+            return;
+        }
+
+        var dev = u.Mmap(default, Window, Prot.Read | Prot.Write, MapFlags.Shared, fd);
         if (dev.IsOk)
         {
             var flags = Proc.VmFlagsText(s.Kernel.Policy, u.Mm.VmaAt(dev.Value)!.Flags);
@@ -48,7 +52,7 @@ public sealed class S3MmioWindow : Scenario
 
         ObserveLocked(s, u);
         var mmapText = variant == MmioVariant.LockedIo ? "nv_mmap sets VM_LOCKED | VM_IO, remap_pfn_range" : "nv_mmap: pgprot_noncached, vm_iomap_memory";
-        s.Step("mmap", "U", $"open /dev/nvidia0, mmap the 8-page register window: {mmapText}", open.IsOk ? Outcome.Of(dev, a => a.ToString()) : Outcome.Of(open));
+        s.Step("mmap", "U", $"mmap the 8-page register window: {mmapText}", Outcome.Of(dev, a => a.ToString()));
         if (!dev.IsOk)
         {
             return;

@@ -121,16 +121,14 @@ public sealed class S4FrameGrabber : Scenario
     {
         var driver = new FrameGrabberDriver(s.Kernel, variant);
         var u = s.Spawn("U", "capture");
-        var open = u.Open("/dev/video0");
-        s.Watch(driver.Pages);
         var what = variant switch
         {
             FrameGrabberVariant.ReservedRemap or FrameGrabberVariant.ReservedNoClear => ", SetPageReserved on each",
             FrameGrabberVariant.InsertPage => ", split_page",
             _ => string.Empty,
         };
-        s.Step("open", "U", $"open /dev/video0: __get_free_pages(order 2), 'A'+i at offset 0 of page i{what}", Outcome.Of(open));
-        return open.IsOk ? new Session(driver, u, (int)open.Value) : null;
+        var fd = s.Open(u, "/dev/video0", $"open /dev/video0: __get_free_pages(order 2), 'A'+i at offset 0 of page i{what}", () => driver.Pages);
+        return fd is { } f ? new Session(driver, u, f) : null;
     }
 
     private static UserAddr? Map(Script s, Session session, string how = "remap_pfn_range of the buffer")

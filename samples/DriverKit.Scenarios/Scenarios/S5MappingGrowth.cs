@@ -52,10 +52,13 @@ public sealed class S5MappingGrowth : Scenario
     private static void Play(Script s, string path, Func<IEnumerable<Page>> pages)
     {
         var u = s.Spawn("U", "grow");
-        var open = u.Open(path);
-        s.Watch(pages());
-        var map = open.IsOk ? u.Mmap(default, Four, Prot.Read | Prot.Write, MapFlags.Shared, (int)open.Value) : default;
-        s.Step("mmap", "U", $"open {path}, mmap 4 pages MAP_SHARED", open.IsOk ? Outcome.Of(map, a => a.ToString()) : Outcome.Of(open));
+        if (s.Open(u, path, $"open {path}", pages) is not { } fd)
+        {
+            return;
+        }
+
+        var map = u.Mmap(default, Four, Prot.Read | Prot.Write, MapFlags.Shared, fd);
+        s.Step("mmap", "U", "mmap 4 pages MAP_SHARED", Outcome.Of(map, a => a.ToString()));
         if (!map.IsOk)
         {
             return;

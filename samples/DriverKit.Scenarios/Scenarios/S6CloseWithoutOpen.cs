@@ -32,10 +32,13 @@ public sealed class S6CloseWithoutOpen : Scenario
     {
         var driver = new FrameGrabberDriver(s.Kernel, FrameGrabberVariant.CountedCloseWithoutOpen);
         var u = s.Spawn("U", "viewer");
-        var open = u.Open("/dev/video0");
-        s.Watch(driver.Pages);
-        var map = open.IsOk ? u.Mmap(default, Four, Prot.Read | Prot.Write, MapFlags.Shared, (int)open.Value) : default;
-        s.Step("mmap", "U", "open /dev/video0, mmap 4 pages: the driver counts the map (1) and does remap_pfn_range", open.IsOk ? Outcome.Of(map, a => a.ToString()) : Outcome.Of(open));
+        if (s.Open(u, "/dev/video0", "open /dev/video0: __get_free_pages(order 2)", () => driver.Pages) is not { } fd)
+        {
+            return;
+        }
+
+        var map = u.Mmap(default, Four, Prot.Read | Prot.Write, MapFlags.Shared, fd);
+        s.Step("mmap", "U", "mmap 4 pages: the driver counts the map (1) and does remap_pfn_range", Outcome.Of(map, a => a.ToString()));
         if (!map.IsOk)
         {
             return;

@@ -21,19 +21,15 @@ internal static class ScullpSteps
         _ => "scullp_mmap installs vm_ops {open, close, fault} (no bounds check, no VM_DONTEXPAND)",
     };
 
-    /// <summary>Loads the driver, starts U and opens the device; returns the fd, or -1 when open failed.</summary>
+    /// <summary>Loads the driver, starts U and opens the device; returns the fd, or null when open failed.</summary>
     /// <param name="s">The run.</param>
     /// <param name="variant">The driver variant.</param>
-    /// <param name="driver">The loaded driver.</param>
     /// <param name="u">The user process.</param>
-    public static int Open(Script s, ScullpVariant variant, out ScullpDriver driver, out Process u)
+    public static int? Open(Script s, ScullpVariant variant, out Process u)
     {
-        driver = new ScullpDriver(s.Kernel, variant, N);
+        var driver = new ScullpDriver(s.Kernel, variant, N);
         u = s.Spawn("U", "scullp-user");
-        var open = u.Open("/dev/scullp");
-        s.Watch(driver.Pages);
-        s.Step("open", "U", $"open /dev/scullp: scullp_open allocates {N} order-0 pages", Outcome.Of(open));
-        return open.IsOk ? (int)open.Value : -1;
+        return s.Open(u, "/dev/scullp", $"open /dev/scullp: scullp_open allocates {N} order-0 pages", () => driver.Pages);
     }
 
     /// <summary>U maps the N pages shared; returns the address, or null when mmap failed.</summary>
