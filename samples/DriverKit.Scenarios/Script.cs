@@ -1,4 +1,3 @@
-using System.Globalization;
 using DriverKit.Runtime;
 
 namespace DriverKit.Scenarios;
@@ -9,9 +8,6 @@ namespace DriverKit.Scenarios;
 /// </summary>
 public sealed class Script
 {
-    /// <summary>Neighbours drawn on each side of a frame of interest.</summary>
-    private const int ContextFrames = 2;
-
     private readonly List<StepRecord> steps = new();
     private readonly List<Page> watched = new();
     private readonly Dictionary<string, object> observed = new();
@@ -131,33 +127,9 @@ public sealed class Script
         observed.Clear();
     }
 
-    /// <summary>Reads byte 0 of <paramref name="count"/> consecutive pages; returns them as text ('0' for a zero byte).</summary>
-    /// <param name="p">The reading process.</param>
-    /// <param name="start">The first page.</param>
-    /// <param name="count">Pages to read.</param>
-    /// <param name="failure">The first failed access, or null.</param>
-    public static string ReadPages(Process p, UserAddr start, int count, out Outcome? failure)
-    {
-        var seen = new char[count];
-        failure = null;
-        for (var i = 0; i < count; i++)
-        {
-            var r = p.ReadByte(start + (ulong)i * Kernel.PageSize, out var b);
-            if (!r.IsOk)
-            {
-                failure = Outcome.Of(r);
-                return new string(seen, 0, i);
-            }
-
-            seen[i] = b == 0 ? '0' : b is >= 0x20 and < 0x7f ? (char)b : '?';
-        }
-
-        return new string(seen);
-    }
-
     /// <summary>Takes a picture of physical frames and every live process's vmas.</summary>
     /// <param name="label">When ("mapped", "after fork").</param>
-    public void Snapshot(string label) => snapshots.Add(Picture(label, []));
+    public void Snapshot(string label) => snapshots.Add(Camera.Take(label, []));
 
     /// <summary>The role of a process in this run.</summary>
     /// <param name="p">The process.</param>
@@ -174,47 +146,12 @@ public sealed class Script
 
         Kernel.Shutdown();
         Step("shutdown", "kernel", "every process exits; leak accounting", Outcome.Done);
-        var states = Kernel.PageTypes();
-        var leaked = Enumerable.Range(0, states.Length)
-            .Where(p => states[p] == FrameState.Leaked || (IsDriverFrame(p) && states[p] is FrameState.DriverOwned or FrameState.Reserved or FrameState.UserMapped))
-            .Select(p => (ulong)p)
-            .ToArray();
-        snapshots.Add(Picture("end", leaked));
+        var leaked = Camera.Leaked();
+        snapshots.Add(Camera.Take("end", leaked));
         return leaked;
     }
 
-    private bool IsDriverFrame(int pfn) => watched.Exists(p => p.Pfn.Value == (ulong)pfn);
-
-    private MachineSnapshot Picture(string label, IReadOnlyCollection<ulong> leaked)
-    {
-        var states = Kernel.PageTypes();
-        var shown = new SortedSet<int>();
-        for (var p = 0; p < states.Length; p++)
-        {
-            if (IsDriverFrame(p) || states[p] is not (FrameState.Free or FrameState.BootReserved))
-            {
-                // The frame and a little of its neighbourhood, so the picture shows what surrounds it.
-                for (var q = Math.Max(0, p - ContextFrames); q <= Math.Min(states.Length - 1, p + ContextFrames); q++)
-                {
-                    shown.Add(q);
-                }
-            }
-        }
-
-        var frames = shown.Select(p => new FrameCell((ulong)p, states[p], IsDriverFrame(p), leaked.Contains((ulong)p))).ToArray();
-        var processes = Kernel.Processes
-            .Where(p => p.State == ProcessState.Running)
-            .Select(p => new ProcessView(p.Comm, p.Pid, RoleOf(p), p.Mm.VmAreas.Select(View).ToArray()))
-            .ToArray();
-        return new MachineSnapshot(label, frames, processes, states.Length, Kernel.FreePageCount);
-    }
-
-    private VmaView View(VmArea vma)
-    {
-        var f = vma.Flags;
-        var perms = string.Create(CultureInfo.InvariantCulture, $"{(f.HasFlag(VmFlags.Read) ? 'r' : '-')}{(f.HasFlag(VmFlags.Write) ? 'w' : '-')}{(f.HasFlag(VmFlags.Exec) ? 'x' : '-')}{(f.HasFlag(VmFlags.MayShare) ? 's' : 'p')}");
-        return new VmaView(vma.Start.Value, vma.End.Value, perms, Proc.VmFlagsText(Kernel.Policy, f), vma.File?.Inode.Path);
-    }
+    private MachineCamera Camera => new(Kernel, watched.Select(p => p.Pfn.Value).ToHashSet(), RoleOf);
 
     private static ReportRecord ToRecord(Report r)
         => new(r.Kind.ToString(), r.Invariant, r.Reason, r.RuleId, r.Pfn?.Value, r.Text, r.CallSite);

@@ -69,7 +69,7 @@ public sealed class S1ScullpLeak : Scenario
             return Outcome.Of(map, _ => "ok");
         }
 
-        Script.ReadPages(u, map.Value, N, out var failure);
+        UserReads.FirstBytes(u, map.Value, N, out var failure);
         return failure ?? Outcome.Of(u.Munmap(map.Value, Size));
     }
 }

@@ -47,6 +47,7 @@ public sealed class S2SpuLocalStore : Scenario
         SpuVariant.PfnMap => "spufs_mmap sets VM_IO | VM_PFNMAP | VM_DONTEXPAND; ->fault does vmf_insert_pfn",
         SpuVariant.MixedMap => "spufs_mmap sets VM_MIXEDMAP | VM_DONTEXPAND; ->fault does vmf_insert_mixed",
         SpuVariant.InsertPage => "spufs_mmap does vm_insert_page(P)",
+        SpuVariant.FlippedClassification => "spufs_mmap installs ->nopage, which does get_page(P)",
         _ => "spufs_mmap sets VM_RESERVED; ->nopage does get_page(P)",
     };
 

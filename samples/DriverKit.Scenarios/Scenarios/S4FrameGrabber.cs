@@ -55,7 +55,7 @@ public sealed class S4FrameGrabber : Scenario
         }
 
         var (driver, u, fd) = session;
-        var seen = Script.ReadPages(u, addr, Pages, out var failure);
+        var seen = UserReads.FirstBytes(u, addr, Pages, out var failure);
         s.Observe("seen", seen);
         s.Step("read", "U", "read byte 0 of each page (the driver wrote A B C D)", failure ?? Outcome.Done);
         var write = u.WriteByte(addr + 1, 0x55);
@@ -77,7 +77,7 @@ public sealed class S4FrameGrabber : Scenario
         }
 
         var (_, u, fd) = session;
-        s.Observe("seen", Script.ReadPages(u, addr, Pages, out var failure));
+        s.Observe("seen", UserReads.FirstBytes(u, addr, Pages, out var failure));
         s.Step("read", "U", "read byte 0 of each page", failure ?? Outcome.Done);
         s.Step("free", "U", "ioctl FREE_BUFFER: ClearPageReserved, free_pages while U's PTEs still point at the frames",
             Outcome.Of(u.Ioctl(fd, FrameGrabberDriver.FreeBufferIoctl)));
@@ -85,12 +85,7 @@ public sealed class S4FrameGrabber : Scenario
         var victim = v.Mmap(default, Size, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous);
         var written = victim.IsOk ? Fill(v, victim.Value, 0xEE) : Outcome.Of(victim, a => a.ToString());
         s.Step("reuse", "V", "another process maps 4 private pages and writes 0xEE to each: it gets the freed frames", written);
-        var bytes = new byte[Pages];
-        for (var i = 0; i < Pages; i++)
-        {
-            u.ReadByte(addr + (ulong)i * Kernel.PageSize, out bytes[i]);
-        }
-
+        var bytes = UserReads.FirstByteValues(u, addr, Pages);
         s.Observe("seen_bytes", Convert.ToHexString(bytes));
         s.Snapshot("after reuse");
         s.Step("read-again", "U", "read byte 0 of each page again", Outcome.Done);

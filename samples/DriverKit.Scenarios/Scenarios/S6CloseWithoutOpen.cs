@@ -44,7 +44,7 @@ public sealed class S6CloseWithoutOpen : Scenario
             return;
         }
 
-        s.Observe("seen", Script.ReadPages(u, map.Value, 4, out var failure));
+        s.Observe("seen", UserReads.FirstBytes(u, map.Value, 4, out var failure));
         s.Step("read", "U", "read byte 0 of each page", failure ?? Outcome.Done);
         if (s.Fork(u, "C", "fork: dup_mmap copies the vma; there is no vm_ops->open to count it") is { } child)
         {
@@ -59,12 +59,7 @@ public sealed class S6CloseWithoutOpen : Scenario
         }
 
         s.Step("reuse", "V", "another process maps 4 private pages and writes 0x99 to each", Outcome.Of(b, a => a.ToString()));
-        var bytes = new byte[4];
-        for (var i = 0; i < 4; i++)
-        {
-            u.ReadByte(map.Value + (ulong)i * Kernel.PageSize, out bytes[i]);
-        }
-
+        var bytes = UserReads.FirstByteValues(u, map.Value, 4);
         s.Observe("seen_bytes", Convert.ToHexString(bytes));
         s.Snapshot("after reuse");
         s.Step("read-again", "U", "read byte 0 of each page again: no signal, the PTEs still map the frames", Outcome.Done);

@@ -43,7 +43,7 @@ internal static class ScullpSteps
     /// <summary><paramref name="p"/> reads one byte of each page (N faults) and the step records its file RSS.</summary>
     public static void ReadAll(Script s, Process p, UserAddr addr, string key, string actor, string action)
     {
-        Script.ReadPages(p, addr, N, out var failure);
+        UserReads.FirstBytes(p, addr, N, out var failure);
         s.Observe("rss_file", p.Mm.RssFile);
         s.Step(key, actor, action, failure ?? Outcome.Done);
     }
