@@ -26,6 +26,11 @@ public static class ScenarioRunner
         {
             notInEra = e.Message;
         }
+        catch (KernelBugException e)
+        {
+            // A kernel BUG hit by a direct driver call (outside any system call) ends the scenario there.
+            script.Step("bug", "driver", "the driver hit a kernel BUG; the scenario stops", Outcome.Of(e));
+        }
 
         var leaked = script.Finish(notInEra);
         var reports = script.Steps.SelectMany(s => s.Reports).ToArray();
