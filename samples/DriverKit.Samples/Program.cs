@@ -1,1 +1,4 @@
-Console.WriteLine("DriverKit samples: the scenario runner arrives with the samples issue.");
+using DriverKit.Samples;
+using DriverKit.Samples.Output;
+
+return SamplesCommand.Run(args, Console.Out, Console.Error, ConsoleStyle.Detect());
