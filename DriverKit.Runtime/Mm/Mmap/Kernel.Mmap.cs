@@ -337,24 +337,10 @@ public sealed partial class Kernel
         }
 
         // Splits first, so a refused split (->may_split) leaves everything unchanged.
-        var first = victims[0];
-        if (first.Start.Value < start)
+        var err = SplitEdges(mm, start, end);
+        if (err != 0)
         {
-            var err = SplitVma(first, start);
-            if (err != 0)
-            {
-                return SysResult.Error(err);
-            }
-        }
-
-        var last = mm.Vmas.Overlapping(start, end)[^1];
-        if (last.End.Value > end)
-        {
-            var err = SplitVma(last, end);
-            if (err != 0)
-            {
-                return SysResult.Error(err);
-            }
+            return SysResult.Error(err);
         }
 
         foreach (var vma in mm.Vmas.Overlapping(start, end))
@@ -428,6 +414,35 @@ public sealed partial class Kernel
     }
 
     /// <summary>
+    /// Splits <paramref name="vma"/> so that one vma covers exactly its part of [start, end) (the split_vma calls at
+    /// the head of do_vmi_munmap, mprotect_fixup, madvise_update_vma and mlock_fixup). Returns 0 or a positive errno;
+    /// <paramref name="inner"/> is the vma covering the range afterwards.
+    /// </summary>
+    internal int SplitToRange(VmArea vma, ulong start, ulong end, out VmArea inner)
+    {
+        inner = vma;
+        if (vma.Start.Value < start)
+        {
+            var err = SplitVma(vma, start);
+            if (err != 0)
+            {
+                return err;
+            }
+
+            inner = vma.Mm.Vmas.Containing(start)!;
+        }
+
+        return inner.End.Value > end ? SplitVma(inner, end) : 0;
+    }
+
+    /// <summary>Splits the vmas at both edges of [start, end) (munmap, mprotect); a refused split leaves everything unchanged.</summary>
+    internal int SplitEdges(MmStruct mm, ulong start, ulong end)
+    {
+        var err = SplitToRange(mm.Vmas.Overlapping(start, end)[0], start, end, out _);
+        return err != 0 ? err : SplitToRange(mm.Vmas.Overlapping(start, end)[^1], start, end, out _);
+    }
+
+    /// <summary>
     /// mm/mmap.c: __split_vma — asks -&gt;may_split, then makes [addr, end) a new vma that gets -&gt;open. Returns 0 or
     /// a positive errno. PTEs stay where they are: the page table belongs to the mm, not to vmas.
     /// </summary>
@@ -478,34 +493,31 @@ public sealed partial class Kernel
         var prev = vma.Mm.Vmas.Previous(vma);
         if (prev is not null && CanMerge(prev, vma))
         {
-            vma.Mm.Vmas.Remove(vma);
-            vma.File?.Mapping.Vmas.Remove(vma);
-            prev.End = vma.End;
-            prev.HasAnonVma |= vma.HasAnonVma;
-            vma.Mm.Vmas.Invalidate();
-            if (vma.File is { } f)
-            {
-                f.Count--;
-            }
-
+            Absorb(prev, vma);
             vma = prev;
         }
 
         var next = vma.Mm.Vmas.NextOf(vma);
         if (next is not null && CanMerge(vma, next))
         {
-            vma.Mm.Vmas.Remove(next);
-            next.File?.Mapping.Vmas.Remove(next);
-            vma.End = next.End;
-            vma.HasAnonVma |= next.HasAnonVma;
-            vma.Mm.Vmas.Invalidate();
-            if (next.File is { } f)
-            {
-                f.Count--;
-            }
+            Absorb(vma, next);
         }
 
         return vma;
+    }
+
+    /// <summary>vma_merge's removal of the right-hand vma: <paramref name="keep"/> grows over <paramref name="gone"/>, which drops its file reference.</summary>
+    private static void Absorb(VmArea keep, VmArea gone)
+    {
+        keep.Mm.Vmas.Remove(gone);
+        gone.File?.Mapping.Vmas.Remove(gone);
+        keep.End = gone.End;
+        keep.HasAnonVma |= gone.HasAnonVma;
+        keep.Mm.Vmas.Invalidate();
+        if (gone.File is { } f)
+        {
+            f.Count--;
+        }
     }
 
     private bool CanMerge(VmArea a, VmArea b) =>

@@ -62,24 +62,10 @@ public sealed partial class Kernel
             }
         }
 
-        var first = vmas[0];
-        if (first.Start.Value < start)
+        var err = SplitEdges(mm, start, end);
+        if (err != 0)
         {
-            var err = SplitVma(first, start);
-            if (err != 0)
-            {
-                return SysResult.Error(err);
-            }
-        }
-
-        var last = mm.Vmas.Overlapping(start, end)[^1];
-        if (last.End.Value > end)
-        {
-            var err = SplitVma(last, end);
-            if (err != 0)
-            {
-                return SysResult.Error(err);
-            }
+            return SysResult.Error(err);
         }
 
         foreach (var vma in mm.Vmas.Overlapping(start, end))
