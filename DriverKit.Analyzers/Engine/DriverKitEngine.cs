@@ -48,8 +48,9 @@ internal sealed class DriverKitEngine
     public EraPolicy GetPolicy(AnalyzerOptions options, SyntaxTree? tree) => Configuration.GetPolicy(options, tree);
 
     /// <summary>
-XX
-    /// functions), computed once per block and era for all rules.
+    /// The flag analysis of the root of an operation block (a method body, constructor body or initializer, with its lambdas
+    /// and local functions), computed once per root and era for all rules. <paramref name="block"/> is one of the context's
+    /// operation blocks, which <paramref name="getGraph"/> accepts.
     /// </summary>
     public FlagFlowResult GetFlagFlow(IOperation block, Func<IOperation, ControlFlowGraph?> getGraph, EraPolicy policy, CancellationToken cancellationToken)
     {
