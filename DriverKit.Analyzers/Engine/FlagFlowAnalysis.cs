@@ -114,6 +114,7 @@ internal sealed class FlagFlowAnalysis
         private readonly ControlFlowGraph graph;
         private readonly Dictionary<ISymbol, VmaKey?> aliases = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<CaptureId, VmaKey?> vmaCaptures = new();
+        private readonly Dictionary<CaptureId, VmaKey?> flagsTargetCaptures = new();
         private readonly Dictionary<int, List<int>> handlerEntries = new();
         private readonly FlowState?[] inStates;
 
@@ -252,6 +253,11 @@ internal sealed class FlagFlowAnalysis
                             case IFlowCaptureOperation capture when Symbols.IsVmArea(capture.Value.Type):
                                 Record(vmaCaptures, capture.Id, capture.Value);
                                 break;
+                            case IFlowCaptureOperation { Value: IPropertyReferenceOperation property } capture
+                                when Symbols.Is(property.Property, Symbols.VmAreaFlags):
+                                // The target of `vma.Flags |= c ? A : B` is captured before the branches.
+                                Record(flagsTargetCaptures, capture.Id, property.Instance);
+                                break;
                             case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when Symbols.IsVmArea(local.Type):
                                 Record(aliases, local.Local, assignment.Value);
                                 break;
@@ -284,7 +290,7 @@ internal sealed class FlagFlowAnalysis
             }
         }
 
-        private void Record<TKey>(Dictionary<TKey, VmaKey?> map, TKey key, IOperation value)
+        private void Record<TKey>(Dictionary<TKey, VmaKey?> map, TKey key, IOperation? value)
             where TKey : notnull
         {
             var resolved = ResolveVma(value);
@@ -413,8 +419,7 @@ internal sealed class FlagFlowAnalysis
         {
             switch (assignment.Target)
             {
-                case IPropertyReferenceOperation property when Symbols.Is(property.Property, Symbols.VmAreaFlags):
-                    if (ResolveVma(property.Instance) is { } key)
+                case var target when FlagsTarget(target) is { } key:
                     {
                         var value = Evaluate(assignment.Value, state);
                         if (!value.IsComplement)
@@ -458,8 +463,7 @@ internal sealed class FlagFlowAnalysis
             var value = Evaluate(compound.Value, state);
             switch (compound.Target)
             {
-                case IPropertyReferenceOperation property when Symbols.Is(property.Property, Symbols.VmAreaFlags):
-                    if (ResolveVma(property.Instance) is { } key)
+                case var target when FlagsTarget(target) is { } key:
                     {
                         state = compound.OperatorKind switch
                         {
@@ -481,6 +485,14 @@ internal sealed class FlagFlowAnalysis
                     break;
             }
         }
+
+        /// <summary>The VMA whose flags an assignment target denotes: <c>vma.Flags</c>, or a capture of it.</summary>
+        private VmaKey? FlagsTarget(IOperation target) => target switch
+        {
+            IPropertyReferenceOperation property when Symbols.Is(property.Property, Symbols.VmAreaFlags) => ResolveVma(property.Instance),
+            IFlowCaptureReferenceOperation capture => flagsTargetCaptures.TryGetValue(capture.Id, out var key) ? key : null,
+            _ => null,
+        };
 
         private static FlagValue Current(ISymbol symbol, FlowState state) =>
             state.Locals.TryGetValue(symbol, out var value) ? value : FlagValue.Unknown;

@@ -197,10 +197,14 @@ internal static class SyntaxEdits
 
         if (node.Parent is BinaryExpressionSyntax binary && binary.IsKind(SyntaxKind.BitwiseOrExpression))
         {
-            var other = binary.Left == node ? binary.Right : binary.Left;
-            var comments = Comments(node.GetLeadingTrivia()).Concat(Comments(node.GetTrailingTrivia()))
+            // The remaining operand takes the outer trivia of the pair; comments of the removed operand and the operator are kept.
+            var removedIsLeft = binary.Left == node;
+            var other = removedIsLeft ? binary.Right : binary.Left;
+            var comments = Comments(removedIsLeft ? node.GetTrailingTrivia() : node.GetLeadingTrivia())
                 .Concat(Comments(binary.OperatorToken.LeadingTrivia)).Concat(Comments(binary.OperatorToken.TrailingTrivia)).ToList();
-            var replacement = other.WithLeadingTrivia(binary.GetLeadingTrivia()).WithTrailingTrivia(binary.GetTrailingTrivia());
+            var replacement = removedIsLeft
+                ? other.WithLeadingTrivia(node.GetLeadingTrivia())
+                : other.WithTrailingTrivia(node.GetTrailingTrivia());
             var inline = comments.Where(comment => comment.IsKind(SyntaxKind.MultiLineCommentTrivia)).ToList();
             var lines = comments.Where(comment => comment.IsKind(SyntaxKind.SingleLineCommentTrivia)).ToList();
             if (inline.Count > 0)
