@@ -14,7 +14,8 @@ namespace DriverKit.CodeFixes;
 /// <summary>
 /// DK0004 and DK0005: replaces <c>VmFlags.Reserved</c> in flags being set with what the 3.7 commit prescribes,
 /// <c>DontExpand | DontDump</c> (only <c>DontExpand</c> before 3.4, where VM_DONTDUMP did not exist), or drops it when
-/// RemapPfnRange on the same VMA sets those flags itself. Not offered where VM_RESERVED is tested or cleared.
+/// RemapPfnRange on the same VMA sets those flags itself. Not offered where VM_RESERVED is tested or cleared. For the numeric
+/// form of DK0005, names the flags a numeric VmFlags value stands for in DriverKit's enum.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ReplaceReservedFlagCodeFix)), Shared]
 public sealed class ReplaceReservedFlagCodeFix : DriverKitCodeFix
@@ -24,6 +25,9 @@ public sealed class ReplaceReservedFlagCodeFix : DriverKitCodeFix
 
     /// <summary>The equivalence key of "remove; remap_pfn_range sets the flags".</summary>
     public const string RemoveKey = "DK0005.RemoveReserved";
+
+    /// <summary>The equivalence key of "name the flags" for a numeric VmFlags value.</summary>
+    public const string NameKey = "DK0005.NameFlags";
 
     /// <inheritdoc/>
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
@@ -41,6 +45,14 @@ public sealed class ReplaceReservedFlagCodeFix : DriverKitCodeFix
 
         foreach (var diagnostic in context.Diagnostics)
         {
+            if (NumericCast(root, model, diagnostic, context.CancellationToken) is { } cast)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create($"Use {cast.Names}", ct => FixOrSelfAsync(context.Document, diagnostic, NameKey, ct), NameKey),
+                    diagnostic);
+                continue;
+            }
+
             if (Find(root, model, diagnostic, context.CancellationToken) is null)
             {
                 continue;
@@ -77,6 +89,15 @@ public sealed class ReplaceReservedFlagCodeFix : DriverKitCodeFix
             return null;
         }
 
+        if (equivalenceKey == NameKey)
+        {
+            var casts = diagnostics.Select(diagnostic => NumericCast(root, model, diagnostic, cancellationToken)).OfType<NamedFlags>().ToList();
+            return casts.Count == 0
+                ? null
+                : document.WithSyntaxRoot(root.ReplaceNodes(casts.Select(cast => cast.Cast), (original, _) =>
+                    casts.First(cast => cast.Cast == original).Replacement.WithTriviaFrom(original)));
+        }
+
         var remove = equivalenceKey == RemoveKey;
         var targets = new Dictionary<ExpressionSyntax, string[]>();
         foreach (var diagnostic in diagnostics)
@@ -106,9 +127,28 @@ public sealed class ReplaceReservedFlagCodeFix : DriverKitCodeFix
                 .OfType<string>()
                 .ToImmutableHashSet();
             var missing = pair.Value.Where(name => !present.Contains(name)).ToList();
-            updated = remove || missing.Count == 0
-                ? SyntaxEdits.RemoveOperand(updated, current, like => SyntaxEdits.FlagLike(like, "None"))
-                : updated.ReplaceNode(current, SyntaxEdits.OrOf(missing.Select(name => SyntaxEdits.FlagLike(current, name)).ToList()).WithTriviaFrom(current));
+            if (remove || missing.Count == 0)
+            {
+                updated = SyntaxEdits.RemoveOperand(updated, current, like => SyntaxEdits.FlagLike(like, "None"));
+                continue;
+            }
+
+            var names = missing.Select(name => SyntaxEdits.FlagLike(current, name)).ToList();
+            if (current.Parent is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.BitwiseOrExpression } parent && parent.Right == current && names.Count > 1)
+            {
+                // a | Reserved → a | DontExpand | DontDump, nested to the left as the parser would build it.
+                ExpressionSyntax chain = parent.WithRight(names[0].WithTriviaFrom(current));
+                for (var i = 1; i < names.Count; i++)
+                {
+                    chain = SyntaxFactory.BinaryExpression(SyntaxKind.BitwiseOrExpression, chain.WithoutTrailingTrivia(), names[i]);
+                }
+
+                updated = updated.ReplaceNode(parent, chain.WithTrailingTrivia(current.GetTrailingTrivia()));
+            }
+            else
+            {
+                updated = updated.ReplaceNode(current, SyntaxEdits.OrOf(names).WithTriviaFrom(current));
+            }
         }
 
         return document.WithSyntaxRoot(updated);
@@ -119,6 +159,63 @@ public sealed class ReplaceReservedFlagCodeFix : DriverKitCodeFix
         FlagSymbols.FindFlag(root, model, diagnostic, cancellationToken, "Reserved") is { } flag && SyntaxEdits.IsSetContext(SyntaxEdits.OrChainRoot(flag.Node))
             ? flag.Node
             : null;
+
+    private sealed class NamedFlags
+    {
+        public NamedFlags(CastExpressionSyntax cast, ExpressionSyntax replacement, string names)
+        {
+            Cast = cast;
+            Replacement = replacement;
+            Names = names;
+        }
+
+        public CastExpressionSyntax Cast { get; }
+
+        public ExpressionSyntax Replacement { get; }
+
+        public string Names { get; }
+    }
+
+    /// <summary>A numeric cast to VmFlags whose bits all have names, with the named replacement.</summary>
+    private static NamedFlags? NumericCast(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        if (diagnostic.Location.SourceTree != root.SyntaxTree || !root.FullSpan.Contains(diagnostic.Location.SourceSpan)
+            || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not CastExpressionSyntax cast
+            || model.GetTypeInfo(cast, cancellationToken).Type is not INamedTypeSymbol { TypeKind: TypeKind.Enum } type
+            || type.ToDisplayString() != FlagSymbols.VmFlagsMetadataName
+            || model.GetConstantValue(cast, cancellationToken) is not { HasValue: true, Value: ulong bits })
+        {
+            return null;
+        }
+
+        var names = new List<string>();
+        var remaining = bits;
+        foreach (var member in type.GetMembers().OfType<IFieldSymbol>().Where(field => field.HasConstantValue))
+        {
+            var value = Convert.ToUInt64(member.ConstantValue, System.Globalization.CultureInfo.InvariantCulture);
+            if (value != 0 && (value & (value - 1)) == 0 && (bits & value) != 0)
+            {
+                names.Add(member.Name);
+                remaining &= ~value;
+            }
+        }
+
+        if (remaining != 0 || names.Count == 0)
+        {
+            return null;
+        }
+
+        var operands = names.Select(name => (ExpressionSyntax)SyntaxFactory.MemberAccessExpression(
+            SyntaxKind.SimpleMemberAccessExpression, cast.Type.WithoutTrivia(), SyntaxFactory.IdentifierName(name))).ToList();
+        var replacement = SyntaxEdits.OrOf(operands);
+        if (operands.Count > 1 && cast.Parent is not (BinaryExpressionSyntax { RawKind: (int)SyntaxKind.BitwiseOrExpression } or AssignmentExpressionSyntax
+                or ArgumentSyntax or EqualsValueClauseSyntax or ReturnStatementSyntax or ArrowExpressionClauseSyntax or ParenthesizedExpressionSyntax))
+        {
+            replacement = SyntaxFactory.ParenthesizedExpression(replacement);
+        }
+
+        return new NamedFlags(cast, replacement, string.Join(" | ", names.Select(name => cast.Type.WithoutTrivia() + "." + name)));
+    }
 
     private static string[] Replacement(Diagnostic diagnostic) =>
         diagnostic.Properties.TryGetValue(ReservedReplacement.PropertyName, out var names) && !string.IsNullOrEmpty(names)

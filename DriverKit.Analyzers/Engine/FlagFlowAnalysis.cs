@@ -115,6 +115,7 @@ internal sealed class FlagFlowAnalysis
         private readonly Dictionary<ISymbol, VmaKey?> aliases = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<CaptureId, VmaKey?> vmaCaptures = new();
         private readonly Dictionary<CaptureId, VmaKey?> flagsTargetCaptures = new();
+        private readonly Dictionary<CaptureId, VmaKey?> opsTargetCaptures = new();
         private readonly Dictionary<int, List<int>> handlerEntries = new();
         private readonly FlowState?[] inStates;
 
@@ -257,6 +258,11 @@ internal sealed class FlagFlowAnalysis
                                 when Symbols.Is(property.Property, Symbols.VmAreaFlags):
                                 // The target of `vma.Flags |= c ? A : B` is captured before the branches.
                                 Record(flagsTargetCaptures, capture.Id, property.Instance);
+                                break;
+                            case IFlowCaptureOperation { Value: IPropertyReferenceOperation property } capture
+                                when Symbols.Is(property.Property, Symbols.VmAreaOps):
+                                // The target of `vma.Ops = new VmOperations { … }` is captured before the initializer runs.
+                                Record(opsTargetCaptures, capture.Id, property.Instance);
                                 break;
                             case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when Symbols.IsVmArea(local.Type):
                                 Record(aliases, local.Local, assignment.Value);
@@ -431,8 +437,7 @@ internal sealed class FlagFlowAnalysis
                     }
 
                     break;
-                case IPropertyReferenceOperation property when Symbols.Is(property.Property, Symbols.VmAreaOps):
-                    if (ResolveVma(property.Instance) is { } opsKey)
+                case var target when OpsTarget(target) is { } opsKey:
                     {
                         var original = owner.model.GetOperation(assignment.Syntax, owner.cancellationToken) as ISimpleAssignmentOperation;
                         var info = owner.engine.Ops.Resolve(original?.Value ?? assignment.Value, owner.cancellationToken);
@@ -491,6 +496,14 @@ internal sealed class FlagFlowAnalysis
         {
             IPropertyReferenceOperation property when Symbols.Is(property.Property, Symbols.VmAreaFlags) => ResolveVma(property.Instance),
             IFlowCaptureReferenceOperation capture => flagsTargetCaptures.TryGetValue(capture.Id, out var key) ? key : null,
+            _ => null,
+        };
+
+        /// <summary>The VMA whose vm_ops an assignment target denotes: <c>vma.Ops</c>, or a capture of it.</summary>
+        private VmaKey? OpsTarget(IOperation target) => target switch
+        {
+            IPropertyReferenceOperation property when Symbols.Is(property.Property, Symbols.VmAreaOps) => ResolveVma(property.Instance),
+            IFlowCaptureReferenceOperation capture => opsTargetCaptures.TryGetValue(capture.Id, out var key) ? key : null,
             _ => null,
         };
 
