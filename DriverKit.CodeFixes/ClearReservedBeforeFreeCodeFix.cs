@@ -72,7 +72,7 @@ public sealed class ClearReservedBeforeFreeCodeFix : DriverKitCodeFix
         {
             var currentRoot = await tracked.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
             if (currentRoot?.GetCurrentNode(originalFree) is not { } free
-                || await InsertClearAsync(tracked, free, diagnostic, cancellationToken).ConfigureAwait(false) is not { } next)
+                || await InsertClearAsync(tracked, free, diagnostic, document.Project, cancellationToken).ConfigureAwait(false) is not { } next)
             {
                 continue;
             }
@@ -85,7 +85,12 @@ public sealed class ClearReservedBeforeFreeCodeFix : DriverKitCodeFix
     }
 
     /// <summary>Inserts the first candidate that compiles before the free statement; null when none does.</summary>
-    private static async Task<Document?> InsertClearAsync(Document document, InvocationExpressionSyntax free, Diagnostic diagnostic, CancellationToken cancellationToken)
+    /// <param name="document">The document being fixed (its trees are newer than the diagnostic's).</param>
+    /// <param name="free">The free call in <paramref name="document"/>.</param>
+    /// <param name="diagnostic">The DK0003 diagnostic; its additional location is the reservation.</param>
+    /// <param name="original">The project the diagnostic was computed on, whose trees its locations refer to.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    private static async Task<Document?> InsertClearAsync(Document document, InvocationExpressionSyntax free, Diagnostic diagnostic, Project original, CancellationToken cancellationToken)
     {
         if (Invocations.Statement(free) is not { } statement || !SyntaxEdits.CanRemove(statement)
             || await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is not { } model
@@ -102,20 +107,37 @@ public sealed class ClearReservedBeforeFreeCodeFix : DriverKitCodeFix
             candidates.Add(generated);
         }
 
-        if (await FromReservationAsync(document, diagnostic, cancellationToken).ConfigureAwait(false) is { } mirrored)
+        if (await FromReservationAsync(original, diagnostic, cancellationToken).ConfigureAwait(false) is { } mirrored)
         {
             candidates.Add(mirrored);
         }
 
-        var indentation = statement.GetLeadingTrivia().LastOrDefault(trivia => trivia.IsKind(SyntaxKind.WhitespaceTrivia));
+        // Blank lines above the free now separate the inserted loop from what precedes it; comments above the free stay with it.
+        var leading = statement.GetLeadingTrivia();
+        var blankLines = 0;
+        for (var i = 0; i < leading.Count; i++)
+        {
+            if (leading[i].IsKind(SyntaxKind.EndOfLineTrivia))
+            {
+                blankLines = i + 1;
+            }
+            else if (!leading[i].IsKind(SyntaxKind.WhitespaceTrivia))
+            {
+                break;
+            }
+        }
+
+        var indentation = leading.LastOrDefault(trivia => trivia.IsKind(SyntaxKind.WhitespaceTrivia));
         var newLine = SyntaxEdits.NewLine(root);
+        var keptStatement = statement.WithLeadingTrivia(leading.Skip(blankLines));
         foreach (var candidate in candidates)
         {
             var inserted = candidate
-                .WithLeadingTrivia(indentation.IsKind(SyntaxKind.None) ? SyntaxFactory.TriviaList() : SyntaxFactory.TriviaList(indentation))
+                .WithLeadingTrivia(leading.Take(blankLines).Concat(indentation.IsKind(SyntaxKind.None) ? Enumerable.Empty<SyntaxTrivia>() : new[] { indentation }))
                 .WithTrailingTrivia(newLine)
                 .WithAdditionalAnnotations(Formatter.Annotation, Inserted);
-            var attempt = document.WithSyntaxRoot(root.InsertNodesBefore(statement, new[] { inserted }));
+            var block = statement.Parent!;
+            var attempt = document.WithSyntaxRoot(root.ReplaceNode(block, block.ReplaceNode(statement, new SyntaxNode[] { inserted, keptStatement })));
             if (await CompilesAsync(attempt, cancellationToken).ConfigureAwait(false))
             {
                 return attempt;
@@ -188,10 +210,10 @@ public sealed class ClearReservedBeforeFreeCodeFix : DriverKitCodeFix
     }
 
     /// <summary>The statement (or loop) that reserved the buffer, with SetPageReserved turned into ClearPageReserved.</summary>
-    private static async Task<StatementSyntax?> FromReservationAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private static async Task<StatementSyntax?> FromReservationAsync(Project project, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         if (diagnostic.AdditionalLocations.FirstOrDefault() is not { SourceTree: { } tree } location
-            || document.Project.GetDocument(tree) is not { } reservationDocument
+            || project.GetDocument(tree) is not { } reservationDocument
             || await reservationDocument.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root
             || root.FindNode(location.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax set
             || Invocations.Statement(set) is not { } statement)
