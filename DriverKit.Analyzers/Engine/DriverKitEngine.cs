@@ -60,7 +60,10 @@ internal sealed class DriverKitEngine
             return FlagFlowResult.Empty;
         }
 
-        return flows.GetOrAdd((root.Syntax, policy), _ => new Lazy<FlagFlowResult>(() => Compute(root, model, () => getGraph(block), policy, cancellationToken))).Value;
+        // PublicationOnly: a cancelled computation is not cached; another caller computes it again.
+        return flows.GetOrAdd(
+            (root.Syntax, policy),
+            _ => new Lazy<FlagFlowResult>(() => Compute(root, model, () => getGraph(block), policy, cancellationToken), LazyThreadSafetyMode.PublicationOnly)).Value;
     }
 
     private FlagFlowResult Compute(IOperation root, SemanticModel model, Func<ControlFlowGraph?> getGraph, EraPolicy policy, CancellationToken cancellationToken)

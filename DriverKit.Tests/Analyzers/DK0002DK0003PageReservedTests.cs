@@ -117,6 +117,66 @@ public class DK0002DK0003PageReservedTests
     }.RunAsync();
 
     [Fact]
+    public Task Fix_all_removes_every_reservation_once() => new CodeFixTest<Analyzer, RemovePageReservationCodeFix>
+    {
+        TestCode = """
+            using DriverKit.Runtime;
+
+            class Pool
+            {
+                private readonly Kernel kernel;
+                private Page head;
+                private KernelAddr slab;
+
+                Pool(Kernel kernel) => this.kernel = kernel;
+
+                void Open()
+                {
+                    head = kernel.AllocPages(Gfp.Kernel, 1);
+                    {|#0:kernel.SetPageReserved(head)|};
+                    {|#1:kernel.SetPageReserved(head + 1)|}; // the tail too
+                    slab = kernel.Kmalloc(4096, Gfp.Kernel);
+                    {|#2:kernel.SetPageReserved(kernel.VirtToPage(slab))|};
+                }
+
+                void Release()
+                {
+                    kernel.ClearPageReserved(head);
+                    kernel.ClearPageReserved(head + 1);
+                    kernel.FreePages(head, 1);
+                    kernel.ClearPageReserved(kernel.VirtToPage(slab));
+                    kernel.Kfree(slab);
+                }
+            }
+            """,
+        ExpectedDiagnostics = { Reserve(0), Reserve(1), Reserve(2) },
+        FixedCode = """
+            using DriverKit.Runtime;
+
+            class Pool
+            {
+                private readonly Kernel kernel;
+                private Page head;
+                private KernelAddr slab;
+
+                Pool(Kernel kernel) => this.kernel = kernel;
+
+                void Open()
+                {
+                    head = kernel.AllocPages(Gfp.Kernel, 1);
+                    slab = kernel.Kmalloc(4096, Gfp.Kernel);
+                }
+
+                void Release()
+                {
+                    kernel.FreePages(head, 1);
+                    kernel.Kfree(slab);
+                }
+            }
+            """,
+    }.RunAsync();
+
+    [Fact]
     public Task Fix_keeps_loops_that_do_more() => new CodeFixTest<Analyzer, RemovePageReservationCodeFix>
     {
         TestCode = """

@@ -172,6 +172,45 @@ public class DK0004ReservedVmaFaultTests
         """,
         Error(0));
 
+    public static TheoryData<string, string> FlagShapes => new()
+    {
+        { "compound assignment", "vma.Flags |= {|DK0004:VmFlags.Reserved|} | VmFlags.DontCopy;" },
+        { "plain assignment", "vma.Flags = vma.Flags | {|DK0004:VmFlags.Reserved|};" },
+        { "separate statements", "vma.Flags |= VmFlags.DontCopy;\n        vma.Flags |= {|DK0004:VmFlags.Reserved|};" },
+        { "VmFlagsSet", "kernel.VmFlagsSet(vma, {|DK0004:VmFlags.Reserved|});" },
+        { "local", "var flags = {|DK0004:VmFlags.Reserved|};\n        flags |= VmFlags.DontCopy;\n        vma.Flags |= flags;" },
+        { "conditional", "vma.Flags |= file.Flags == 0 ? {|DK0004:VmFlags.Reserved|} : VmFlags.DontCopy;" },
+        { "switch arm", "switch ((int)file.Flags)\n        {\n            case 1:\n                vma.Flags |= {|DK0004:VmFlags.Reserved|};\n                break;\n        }" },
+        { "switch expression arm", "vma.Flags |= (int)file.Flags switch { 1 => {|DK0004:VmFlags.Reserved|}, _ => VmFlags.None };" },
+        { "object initializer", "var spec = new Spec { Flags = {|DK0004:VmFlags.Reserved|} };\n        vma.Flags |= spec.Flags;" },
+        { "const field", "vma.Flags |= {|DK0004:Legacy|};" },
+        { "static readonly field", "vma.Flags |= {|DK0004:LegacyStatic|};" },
+        { "helper", "{|DK0004:AddReserved(vma)|};" },
+        { "numeric shim", "vma.Flags |= {|DK0004:(VmFlags)(1UL << 40)|};" },
+    };
+
+    [Theory]
+    [MemberData(nameof(FlagShapes))]
+    public Task Every_way_of_setting_the_flag_is_followed(string shape, string statements)
+    {
+        _ = shape;
+        return Verify.VerifyAsync(Scullp(
+            "        vma.Ops = vmOps;\n        " + statements + "\n        return 0;",
+            extra: """
+                private const VmFlags Legacy = VmFlags.Reserved;
+                private static readonly VmFlags LegacyStatic = VmFlags.Reserved;
+
+                private sealed class Spec
+                {
+                    public VmFlags Flags { get; init; }
+                }
+
+            #pragma warning disable DK0004 // the helper itself has no vm_ops: only its call counts
+                private static void AddReserved(VmArea vma) => vma.Flags |= VmFlags.Reserved;
+            #pragma warning restore DK0004
+            """));
+    }
+
     // ---- negatives ----------------------------------------------------------------------------------------------
 
     [Fact]

@@ -61,6 +61,34 @@ public class DK0005VmReservedTests
         Error(0).WithArguments("is used", "it was removed in 3.7 and does not exist in Linux 7.0 (era E7)", "VM_DONTEXPAND | VM_DONTDUMP", ""),
         Error(1), Error(2), Error(3));
 
+    public static TheoryData<string, string> SetShapes => new()
+    {
+        { "compound assignment", "vma.Flags |= VmFlags.Reserved | VmFlags.DontCopy;" },
+        { "plain assignment", "vma.Flags = vma.Flags | VmFlags.Reserved;" },
+        { "VmFlagsSet", "kernel.VmFlagsSet(vma, VmFlags.Reserved);" },
+        { "local", "var flags = VmFlags.DontCopy;\n        flags |= VmFlags.Reserved;\n        vma.Flags |= flags;" },
+        { "conditional", "vma.Flags |= file.Flags == 0 ? VmFlags.Reserved : VmFlags.DontCopy;" },
+        { "switch arm", "switch ((int)file.Flags) { case 1: vma.Flags |= VmFlags.Reserved; break; }" },
+        { "object initializer", "var spec = new Spec { Flags = VmFlags.Reserved };\n        vma.Flags |= spec.Flags;" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SetShapes))]
+    public async Task Flow_tells_which_vma_gets_it(string shape, string statements)
+    {
+        _ = shape;
+        var diagnostics = await AnalyzerRun.DiagnosticsAsync(new Analyzer(), Driver(
+            "        " + statements + "\n        return 0;",
+            """
+                private sealed class Spec
+                {
+                    public VmFlags Flags { get; init; }
+                }
+            """));
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.StartsWith("VM_RESERVED is set on 'vma': it was removed in 3.7", diagnostic.Message(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public Task Using_static_and_helper() => Verify.VerifyAsync("""
         using DriverKit.Runtime;
