@@ -126,7 +126,10 @@ internal sealed class FlagFlowAnalysis
             inStates = new FlowState?[graph.Blocks.Length];
         }
 
+        /// <summary>The lambdas met in reachable blocks, each once (blocks are visited again until the fixed point).</summary>
         public List<IFlowAnonymousFunctionOperation> Lambdas { get; } = new();
+
+        private readonly HashSet<IFlowAnonymousFunctionOperation> seenLambdas = new();
 
         public FlowState? ExitState { get; private set; }
 
@@ -368,7 +371,11 @@ internal sealed class FlagFlowAnalysis
             switch (operation)
             {
                 case IFlowAnonymousFunctionOperation lambda:
-                    Lambdas.Add(lambda);
+                    if (seenLambdas.Add(lambda))
+                    {
+                        Lambdas.Add(lambda);
+                    }
+
                     return;
                 case IAnonymousFunctionOperation or ILocalFunctionOperation:
                     return;
