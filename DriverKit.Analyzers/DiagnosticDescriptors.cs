@@ -17,7 +17,7 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LockedIoMapping = Create(
         DiagnosticIds.LockedIoMapping,
         "Driver sets VM_LOCKED on a VMA",
-        "'{0}' gets {1} from driver code{2}: VM_LOCKED is the process's mlock state, not a driver pin, and in Linux {3} {4}; remove the Locked bit",
+        "'{0}' gets {1} from driver code{2}{3}: VM_LOCKED is the process's mlock state, not a driver pin, and in Linux {4} {5}; remove the Locked bit",
         DiagnosticSeverity.Error,
         "VM_LOCKED and VM_LOCKONFAULT belong to mlock(2); a driver never needs them. Together with VM_IO the combination is not sane " +
         "(Andrew Morton, Nov 2004): the kernel never pages out I/O regions. It is an error with VM_IO on the same VMA and a warning otherwise.");

@@ -27,6 +27,7 @@ internal sealed class DriverKitEngine
         Bodies = new MethodBodies(compilation);
         Ops = new VmOpsResolver(symbols, Bodies);
         Summaries = new HelperSummaries(this);
+        Model = new DriverModel(symbols, Bodies);
     }
 
     public Compilation Compilation { get; }
@@ -40,6 +41,14 @@ internal sealed class DriverKitEngine
     public VmOpsResolver Ops { get; }
 
     public HelperSummaries Summaries { get; }
+
+    public DriverModel Model { get; }
+
+    /// <summary>" in the ->mmap handler 'RegsMmap'" when the function is a driver handler (from the driver model), else "".</summary>
+    public string HandlerContext(IMethodSymbol? function, SyntaxNode? lambda, CancellationToken cancellationToken) =>
+        Model.RoleOf(function, lambda, cancellationToken) is { } role
+            ? $" in the {role} handler '{(lambda is null ? function!.Name : "(lambda)")}'"
+            : "";
 
     /// <summary>The engine of a compilation, or null when it does not reference DriverKit.Runtime.</summary>
     public static DriverKitEngine? Get(Compilation compilation) =>
@@ -77,7 +86,7 @@ internal sealed class DriverKitEngine
         }
 
         var analysis = new FlagFlowAnalysis(this, policy, model, ImmutableStack<IMethodSymbol>.Empty, cancellationToken);
-        var facts = analysis.AnalyzeAll(graph);
+        var facts = analysis.AnalyzeAll(graph, model.GetDeclaredSymbol(root.Syntax, cancellationToken) as IMethodSymbol);
         return new FlagFlowResult(facts, analysis.Ops);
     }
 

@@ -9,15 +9,23 @@ namespace DriverKit.Analyzers.Engine;
 /// <summary>One VMA's flags at the exit of an analyzed function, for one class of paths.</summary>
 internal readonly struct ExitFact
 {
-    public ExitFact(VmaKey key, FlagFact fact)
+    public ExitFact(VmaKey key, FlagFact fact, IMethodSymbol? function, SyntaxNode? lambda)
     {
         Key = key;
         Fact = fact;
+        Function = function;
+        Lambda = lambda;
     }
 
     public VmaKey Key { get; }
 
     public FlagFact Fact { get; }
+
+    /// <summary>The analyzed function (method, local function or lambda) at whose exit the fact holds.</summary>
+    public IMethodSymbol? Function { get; }
+
+    /// <summary>The lambda's syntax when <see cref="Function"/> is a lambda.</summary>
+    public SyntaxNode? Lambda { get; }
 }
 
 /// <summary>What the flag analysis found in one operation block (a method with its lambdas and local functions).</summary>
@@ -74,25 +82,25 @@ internal sealed class FlagFlowAnalysis
     public ImmutableDictionary<SyntaxNode, OpsInfo> Ops => ops.ToImmutable();
 
     /// <summary>Analyzes a graph and every lambda and local function in it; returns the exit facts of all of them.</summary>
-    public ImmutableArray<ExitFact> AnalyzeAll(ControlFlowGraph graph)
+    public ImmutableArray<ExitFact> AnalyzeAll(ControlFlowGraph graph, IMethodSymbol? function)
     {
         var facts = ImmutableArray.CreateBuilder<ExitFact>();
-        var pending = new Stack<ControlFlowGraph>();
-        pending.Push(graph);
+        var pending = new Stack<(ControlFlowGraph Graph, IMethodSymbol? Function, SyntaxNode? Lambda)>();
+        pending.Push((graph, function, null));
         while (pending.Count > 0)
         {
-            var current = pending.Pop();
+            var (current, currentFunction, lambdaSyntax) = pending.Pop();
             var unit = new Unit(this, current);
             unit.Run();
-            facts.AddRange(unit.ExitFacts());
+            facts.AddRange(unit.ExitFacts(currentFunction, lambdaSyntax));
             foreach (var localFunction in current.LocalFunctions)
             {
-                pending.Push(current.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken));
+                pending.Push((current.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken), localFunction, null));
             }
 
             foreach (var lambda in unit.Lambdas)
             {
-                pending.Push(current.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken));
+                pending.Push((current.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), lambda.Symbol, lambda.Syntax));
             }
         }
 
@@ -137,7 +145,7 @@ internal sealed class FlagFlowAnalysis
 
         private DriverKitSymbols Symbols => owner.symbols;
 
-        public IEnumerable<ExitFact> ExitFacts()
+        public IEnumerable<ExitFact> ExitFacts(IMethodSymbol? function, SyntaxNode? lambda)
         {
             if (ExitState is null)
             {
@@ -150,7 +158,7 @@ internal sealed class FlagFlowAnalysis
                 {
                     if (fact.Mask != 0)
                     {
-                        yield return new ExitFact(pair.Key, fact);
+                        yield return new ExitFact(pair.Key, fact, function, lambda);
                     }
                 }
             }

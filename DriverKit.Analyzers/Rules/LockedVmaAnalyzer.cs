@@ -28,7 +28,7 @@ public sealed class LockedVmaAnalyzer : DriverKitAnalyzer
         {
             var policy = engine.GetPolicy(context.Options, block.Syntax.SyntaxTree);
             var flow = engine.GetFlagFlow(block, context.GetControlFlowGraph, policy, context.CancellationToken);
-            var found = new Dictionary<SyntaxNode, (ulong Bits, bool WithIo, VmaKey Key)>();
+            var found = new Dictionary<SyntaxNode, (ulong Bits, bool WithIo, ExitFact Exit)>();
             foreach (var exit in flow.ExitFacts)
             {
                 var fact = exit.Fact;
@@ -47,22 +47,23 @@ public sealed class LockedVmaAnalyzer : DriverKitAnalyzer
                     }
 
                     found[source.Key.Node] = found.TryGetValue(source.Key.Node, out var previous)
-                        ? (previous.Bits | bits, previous.WithIo || withIo, previous.Key)
-                        : (bits, withIo, exit.Key);
+                        ? (previous.Bits | bits, previous.WithIo || withIo, previous.Exit)
+                        : (bits, withIo, exit);
                 }
             }
 
             foreach (var pair in found.OrderBy(pair => pair.Key.SpanStart))
             {
-                var (bits, withIo, key) = pair.Value;
+                var (bits, withIo, exit) = pair.Value;
                 context.ReportDiagnostic(Diagnostic.Create(
                     DiagnosticDescriptors.LockedIoMapping,
                     pair.Key.GetLocation(),
                     withIo ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
                     additionalLocations: null,
                     properties: null,
-                    key.Display,
+                    exit.Key.Display,
                     FlagNames.Of(policy, (VmFlags)bits),
+                    engine.HandlerContext(exit.Function, exit.Lambda, context.CancellationToken),
                     withIo ? " together with VM_IO" : "",
                     policy.Describe(),
                     Consequence(policy, withIo)));

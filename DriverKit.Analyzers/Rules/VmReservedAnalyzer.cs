@@ -48,7 +48,7 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
 
         var policy = engine.GetPolicy(context.Options, reference.Syntax.SyntaxTree);
         var flow = engine.GetFlagFlow(reference, _ => context.GetControlFlowGraph(), policy, context.CancellationToken);
-        VmaKey? target = null;
+        ExitFact? target = null;
         var remap = false;
         foreach (var exit in flow.ExitFacts)
         {
@@ -57,7 +57,7 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
                 continue;
             }
 
-            target ??= exit.Key;
+            target ??= exit;
             remap |= exit.Fact.SourceMap.Any(source => source.Key.Runtime && (source.Value & (ulong)VmFlags.IO) != 0);
         }
 
@@ -75,7 +75,7 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
             exists ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error,
             additionalLocations: null,
             properties,
-            target is { } key ? $"is set on '{key.Display}'" : "is used",
+            target is { } set ? $"is set on '{set.Key.Display}'{engine.HandlerContext(set.Function, set.Lambda, context.CancellationToken)}" : "is used",
             exists
                 ? $"in Linux {policy.Describe()} it only changes accounting, core dumps and merging ('a bit of a mystery'), and it was removed in 3.7"
                 : $"it was removed in 3.7 and does not exist in Linux {policy.Describe()}",

@@ -39,7 +39,7 @@ public class DK0001LockedVmaTests
                     vma.Flags |= {|#0:VmFlags.Locked|} | VmFlags.IO;
                     return 0;
             """),
-        Error(0).WithArguments("vma", "VM_LOCKED", " together with VM_IO", "7.0 (era E7)",
+        Error(0).WithArguments("vma", "VM_LOCKED", "", " together with VM_IO", "7.0 (era E7)",
             "the kernel never pages out VM_IO regions and silently clears VM_LOCKED on them after ->mmap"));
 
     [Fact]
@@ -75,7 +75,7 @@ public class DK0001LockedVmaTests
                     kernel.VmFlagsSet(vma, {|#0:VmFlags.LockOnFault|});
                     return 0;
             """),
-        Error(0).WithArguments("vma", "VM_LOCKONFAULT", " together with VM_IO", "7.0 (era E7)",
+        Error(0).WithArguments("vma", "VM_LOCKONFAULT", "", " together with VM_IO", "7.0 (era E7)",
             "the kernel never pages out VM_IO regions and silently clears VM_LOCKED on them after ->mmap"));
 
     [Fact]
@@ -99,7 +99,7 @@ public class DK0001LockedVmaTests
                     area.Flags |= {|#1:VmFlags.Locked|};
                 }
             """),
-        Error(0).WithArguments("vma", "VM_LOCKED", " together with VM_IO", "7.0 (era E7)",
+        Error(0).WithArguments("vma", "VM_LOCKED", "", " together with VM_IO", "7.0 (era E7)",
             "the kernel never pages out VM_IO regions and silently clears VM_LOCKED on them after ->mmap"),
         Warning(1));
 
@@ -290,6 +290,38 @@ public class DK0001LockedVmaTests
                     return 0;
             """),
         Error(0));
+
+    [Fact]
+    public Task Message_names_the_handler_found_from_the_driver_model() => Verify.VerifyAsync("""
+        using DriverKit.Runtime;
+
+        class Regs
+        {
+            Regs(Kernel kernel)
+            {
+                kernel.RegisterChrdev("/dev/regs", new FileOperations { Owner = "regs", Mmap = MapRegisters });
+            }
+
+            private static int MapRegisters(File file, VmArea vma)
+            {
+                vma.Flags |= {|#0:VmFlags.Locked|} | VmFlags.IO;
+                return 0;
+            }
+
+            private static readonly VmOperations Ops = new()
+            {
+                Fault = vmf =>
+                {
+                    vmf.Vma.Flags |= {|#1:VmFlags.Locked|};
+                    return VmFaultResult.NoPage;
+                },
+            };
+        }
+        """,
+        Error(0).WithArguments("vma", "VM_LOCKED", " in the ->mmap handler 'MapRegisters'", " together with VM_IO", "7.0 (era E7)",
+            "the kernel never pages out VM_IO regions and silently clears VM_LOCKED on them after ->mmap"),
+        Warning(1).WithArguments("vmf.Vma", "VM_LOCKED", " in the vm_ops->fault handler '(lambda)'", "", "7.0 (era E7)",
+            "driver pages are never on the LRU, so it only charges the process's locked_vm or is stripped from special VMAs"));
 
     [Fact]
     public Task Object_initializer_lambda_handler() => Verify.VerifyAsync("""
@@ -498,7 +530,7 @@ public class DK0001LockedVmaTests
         BuildProperties = { ["DriverKitKernelVersion"] = "2.6.11" },
         ExpectedDiagnostics =
         {
-            Warning(0).WithArguments("vma", "VM_LOCKED", "", "2.6.11 (era E0)",
+            Warning(0).WithArguments("vma", "VM_LOCKED", "", "", "2.6.11 (era E0)",
                 "mmap charges the mapping to the process's locked_vm and RLIMIT_MEMLOCK although driver pages are never on the LRU"),
         },
     }.RunAsync();
