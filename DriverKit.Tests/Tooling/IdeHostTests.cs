@@ -16,12 +16,11 @@ namespace DriverKit.Tests.Tooling;
 /// workspace — and the diagnostic is gone.
 /// </summary>
 [Collection(DotnetCliCollection.Name)]
-public sealed class IdeHostTests
+public sealed class IdeHostTests : IClassFixture<MSBuildFixture>
 {
     [Fact]
     public async Task MSBuildWorkspace_reports_DK0001_from_the_projects_analyzers_and_the_code_fix_removes_it()
     {
-        MSBuildRegistration.EnsureRegistered();
         using var temp = new TempDirectory("ide");
         var projectPath = BrokenBuildTests.CopySample(temp.Path);
         var properties = new Dictionary<string, string>
@@ -72,18 +71,24 @@ public sealed class IdeHostTests
     }
 }
 
-/// <summary>Registers the SDK's MSBuild once per test process, before any MSBuild type is loaded.</summary>
-internal static class MSBuildRegistration
+/// <summary>
+/// Registers the SDK's MSBuild once per test process, before the test that uses MSBuildWorkspace is even compiled (a fixture
+/// is created before its class's test methods run). Workspaces.MSBuild 4.14 evaluates projects in an out-of-process
+/// BuildHost, which it starts itself as <c>dotnet --roll-forward LatestMajor …/BuildHost-netcore/…BuildHost.dll</c>: it runs
+/// on the installed .NET 10 runtime with no DOTNET_ROLL_FORWARD in the environment.
+/// </summary>
+public sealed class MSBuildFixture
 {
-    private static readonly Lazy<bool> Registered = new(() =>
+    private static readonly object Gate = new();
+
+    public MSBuildFixture()
     {
-        if (!MSBuildLocator.IsRegistered)
+        lock (Gate)
         {
-            MSBuildLocator.RegisterDefaults();
+            if (!MSBuildLocator.IsRegistered)
+            {
+                MSBuildLocator.RegisterDefaults();
+            }
         }
-
-        return true;
-    });
-
-    public static void EnsureRegistered() => _ = Registered.Value;
+    }
 }
