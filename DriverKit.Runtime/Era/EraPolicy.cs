@@ -322,6 +322,12 @@ public sealed class EraPolicy
         _ => VmFlags.IO | VmFlags.PfnMap | VmFlags.DontExpand | VmFlags.DontDump,
     };
 
+    /// <summary>
+    /// The flags remap_vmalloc_range ORs into the vma: VM_RESERVED from its introduction in 2.6.18 to 3.6,
+    /// VM_DONTEXPAND | VM_DONTDUMP from 3.7 (mm/vmalloc.c of v2.6.18, v2.6.35-rc1, 3.7.2).
+    /// </summary>
+    public VmFlags RemapVmallocRangeFlags => Era >= Era.E5 ? VmFlags.DontExpand | VmFlags.DontDump : VmFlags.Reserved;
+
     /// <summary>2.6.15-rc3 and later: remap_pfn_range on a COW vma must cover it whole and sets vm_pgoff = pfn.</summary>
     public bool RemapCowNeedsWholeVma => Era >= Era.E3;
 
@@ -614,6 +620,7 @@ public sealed class EraPolicy
         var exists = api switch
         {
             "vm_insert_page" => HasVmInsertPage,
+            "remap_vmalloc_range" => AtLeast(2, 6, 18),
             "vm_map_pages" => HasVmMapPages,
             "vmf_insert_pfn" => HasVmfInsertPfn,
             "vmf_insert_mixed" => HasVmfInsertMixed,
