@@ -209,6 +209,7 @@ public sealed class EraPolicy
         VmFlags.WipeOnFork => AtLeast(4, 14),
         VmFlags.Shm => !AtLeast(2, 6, 18),
         VmFlags.AlwaysDump => AtLeast(2, 6, 20) && !AtLeast(3, 4),
+        VmFlags.NoReserve => AtLeast(2, 6, 27),
         _ => true,
     };
 
@@ -258,6 +259,9 @@ public sealed class EraPolicy
 
     /// <summary>The legacy -&gt;nopage hook exists (removed in 2.6.26).</summary>
     public bool HasNoPage => Era <= Era.E3;
+
+    /// <summary>MAP_SHARED_VALIDATE exists (4.15); before, MAP_TYPE 3 is -EINVAL.</summary>
+    public bool HasMapSharedValidate => AtLeast(4, 15);
 
     /// <summary>The -&gt;nopfn hook exists: 2.6.19 – 2.6.26 (include/linux/mm.h of v2.6.19 … v2.6.26, gone in v2.6.27).</summary>
     public bool HasNoPfn => AtLeast(2, 6, 19) && !AtLeast(2, 6, 27);

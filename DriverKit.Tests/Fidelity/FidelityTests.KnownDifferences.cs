@@ -16,44 +16,6 @@ public sealed partial class FidelityTests
     /// </summary>
     internal static readonly IReadOnlyList<KnownDifference> KnownDifferences =
     [
-        // ---- vma flags ------------------------------------------------------------------------------------------
-
-        // D1. VM_ACCOUNT ("ac") is never set.
-        new("*", "*", "vmflags", Tolerance.Tokens(missing: ["ac"]),
-            Kernel: "mmap_region() sets VM_ACCOUNT on every accountable mapping — private and writable, without VM_NORESERVE " +
-                "(accountable_mapping: (vm_flags & (VM_NORESERVE|VM_SHARED|VM_WRITE)) == VM_WRITE), device files included; " +
-                "mprotect_fixup() sets it when PROT_WRITE is added to a private mapping; it stays through mprotect(PROT_READ/PROT_NONE)",
-            Simulator: "VmFlags never contain \"ac\"",
-            Function: "Kernel.DoMmap (mm/mmap.c mmap_region), Kernel.DoMprotect (mprotect_fixup)",
-            Fix: "set VmFlags.Account in DoMmap when (flags & (NoReserve|Shared|Write)) == Write (and in DoMprotect when a private vma " +
-                "gains Write); keep it in the merge comparison so accounted and unaccounted vmas do not merge")
-        { File = string.Empty },
-
-        // D2. VM_NORESERVE (and VM_ACCOUNT) missing → a PROT_NONE test mapping merges into the PROT_NONE|MAP_NORESERVE arena.
-        new("anon_mmap", "none_mmap", "size_kb", Tolerance.Values("16", "15596"),
-            Kernel: "the MAP_NORESERVE arena vma has VM_NORESERVE (do_mmap: MAP_NORESERVE → VM_NORESERVE unless overcommit is " +
-                "'never'), so the 4-page PROT_NONE mapping placed in it with MAP_FIXED does not merge: its smaps entry is 16 kB",
-            Simulator: "MAP_NORESERVE is ignored, the arena and the test mapping have identical flags and vma_merge joins them (15596 kB)",
-            Function: "Kernel.DoMmap (mm/mmap.c do_mmap: MAP_NORESERVE → VM_NORESERVE)",
-            Fix: "set VmFlags.NoReserve for MAP_NORESERVE in DoMmap (smaps shows \"nr\"); CanMerge then keeps the vmas apart")
-        { File = "host-" },
-        new("mprotect", "none", "size_kb", Tolerance.Values("16", "14836"),
-            Kernel: "after mprotect(PROT_NONE) the test mapping keeps VM_ACCOUNT and the arena has VM_NORESERVE, so they do not merge (16 kB)",
-            Simulator: "without VM_ACCOUNT and VM_NORESERVE both are \"mr mw me\" and TryMerge joins the test mapping with the arena (14836 kB)",
-            Function: "Kernel.DoMmap (VM_ACCOUNT, VM_NORESERVE), Kernel.DoMprotect → TryMerge",
-            Fix: "D1 + D2: set VM_ACCOUNT and VM_NORESERVE; the merge then fails on the differing flags as in vma_merge")
-        { File = "host-" },
-
-        // D3. MAP_SHARED_VALIDATE with MAP_ANONYMOUS.
-        new("mmap_errors", "validate_unknown", "errno", Tolerance.Values("\"EINVAL\"", "0"),
-            Kernel: "do_mmap() of an anonymous mapping accepts only MAP_SHARED or MAP_PRIVATE as MAP_TYPE (default: -EINVAL); " +
-                "MAP_SHARED_VALIDATE (0x03) is only for files, where unknown flags give -EOPNOTSUPP",
-            Simulator: "MAP_SHARED_VALIDATE|MAP_ANONYMOUS|0x40000000 maps successfully",
-            Function: "Kernel.DoMmap (mm/mmap.c do_mmap MAP_TYPE switch)",
-            Fix: "validate flags & MAP_TYPE: 0x01 or 0x02, or 0x03 for a file with flags checked against LEGACY_MAP_MASK (-EOPNOTSUPP); " +
-                "anonymous 0x03 → -EINVAL")
-        { File = "host-" },
-
         // ---- page flags -----------------------------------------------------------------------------------------
 
         // D4. PG_referenced (mark_page_accessed) is never set.

@@ -18,8 +18,7 @@ public sealed partial class Kernel
             return SysResult<UserAddr>.Error(Errno.EINVAL);
         }
 
-        var type = flags & (MapFlags.Shared | MapFlags.Private);
-        if (type == MapFlags.None || (prot & ~(Prot.Read | Prot.Write | Prot.Exec)) != 0)
+        if ((prot & ~(Prot.Read | Prot.Write | Prot.Exec)) != 0)
         {
             return SysResult<UserAddr>.Error(Errno.EINVAL);
         }
@@ -40,6 +39,23 @@ public sealed partial class Kernel
         if ((flags & MapFlags.Anonymous) == 0 && !p.Files.TryGetValue(fd, out file))
         {
             return SysResult<UserAddr>.Error(Errno.EBADF);
+        }
+
+        // do_mmap: the MAP_TYPE switch — MAP_SHARED or MAP_PRIVATE; MAP_SHARED_VALIDATE (4.15) only for files, where
+        // flags outside LEGACY_MAP_MASK are -EOPNOTSUPP; anything else is -EINVAL.
+        var type = (MapFlags)((uint)flags & MapTypeMask);
+        if (type == MapFlags.SharedValidate && file is not null && Policy.HasMapSharedValidate)
+        {
+            if (((uint)flags & ~LegacyMapMask) != 0)
+            {
+                return SysResult<UserAddr>.Error(Errno.EOPNOTSUPP);
+            }
+
+            type = MapFlags.Shared;
+        }
+        else if (type is not (MapFlags.Shared or MapFlags.Private))
+        {
+            return SysResult<UserAddr>.Error(Errno.EINVAL);
         }
 
         // mm/mmap.c: file_mmap_ok — the last page must stay below the file's maximum size (ULONG_MAX for devices).
@@ -95,6 +111,17 @@ public sealed partial class Kernel
         else if (type != MapFlags.Private)
         {
             vmFlags |= VmFlags.Shared | VmFlags.MayShare;
+        }
+
+        if ((flags & MapFlags.NoReserve) != 0 && Policy.FlagExists(VmFlags.NoReserve))
+        {
+            // do_mmap: "We honor MAP_NORESERVE if allowed to overcommit" (VM_NORESERVE from 2.6.27).
+            vmFlags |= VmFlags.NoReserve;
+        }
+
+        if (AccountableMapping(vmFlags, flags))
+        {
+            vmFlags |= VmFlags.Account;
         }
 
         var placed = GetUnmappedArea(mm, addr, len, flags);
@@ -172,6 +199,18 @@ public sealed partial class Kernel
 
         return SysResult<UserAddr>.Ok(new UserAddr(start));
     }
+
+    private const uint MapTypeMask = 0x0f;
+
+    /// <summary>include/linux/mman.h: LEGACY_MAP_MASK, the flags MAP_SHARED_VALIDATE accepts without a file's say-so.</summary>
+    private const uint LegacyMapMask = 0x01 | 0x02 | 0x10 | 0x20 | 0x0800 | 0x1000 | 0x4000000 | 0x100 | 0x2000 | 0x4000 | 0x8000 | 0x10000 | 0x20000 | 0x40000;
+
+    /// <summary>
+    /// mm/mmap.c: accountable_mapping — a private writable mapping without VM_NORESERVE is charged to the commit
+    /// limit and marked VM_ACCOUNT (≤ 2.6.26, before VM_NORESERVE existed: unless MAP_NORESERVE was given).
+    /// </summary>
+    private static bool AccountableMapping(VmFlags vmFlags, MapFlags flags)
+        => (vmFlags & (VmFlags.NoReserve | VmFlags.Shared | VmFlags.Write)) == VmFlags.Write && (flags & MapFlags.NoReserve) == 0;
 
     /// <summary>
     /// What the core does with VM_LOCKED left on the vma after -&gt;mmap (S3): ≤ 2.6.27 do_mmap_pgoff re-reads

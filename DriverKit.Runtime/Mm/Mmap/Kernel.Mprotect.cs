@@ -71,6 +71,12 @@ public sealed partial class Kernel
         foreach (var vma in mm.Vmas.Overlapping(start, end))
         {
             var newFlags = (vma.RawFlags & ~(VmFlags.Read | VmFlags.Write | VmFlags.Exec)) | wanted;
+            if ((newFlags & VmFlags.Write) != 0 && (vma.RawFlags & (VmFlags.Account | VmFlags.Write | VmFlags.HugeTlb | VmFlags.Shared | VmFlags.NoReserve)) == 0)
+            {
+                // mprotect_fixup: a private mapping that becomes writable is charged now.
+                newFlags |= VmFlags.Account;
+            }
+
             vma.RawFlags = newFlags;
             vma.PageProt = PgProt.FromVmFlags(newFlags) with { Cache = vma.PageProt.Cache };
             ChangeProtection(vma);
