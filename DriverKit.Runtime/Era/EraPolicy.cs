@@ -260,6 +260,12 @@ public sealed class EraPolicy
     /// <summary>The legacy -&gt;nopage hook exists (removed in 2.6.26).</summary>
     public bool HasNoPage => Era <= Era.E3;
 
+    /// <summary>
+    /// The page-table walker (smaps) skips VM_PFNMAP vmas whole: a9ff785e4437 "walk_page_range should avoid VM_PFNMAP
+    /// areas", absent in 3.8.13 and present in 3.13 snapshots; taken as 3.10 [I].
+    /// </summary>
+    public bool PageWalkSkipsPfnMap => AtLeast(3, 10);
+
     /// <summary>MAP_SHARED_VALIDATE exists (4.15); before, MAP_TYPE 3 is -EINVAL.</summary>
     public bool HasMapSharedValidate => AtLeast(4, 15);
 

@@ -99,26 +99,6 @@ public sealed partial class FidelityTests
             Fix: "model the per-cpu lru_add batch: Add takes a reference and defers PG_lru until a drain (batch full at 15 pages, " +
                 "lru_add_drain from fork/mlock/migration/reclaim), dropping the reference then"),
 
-        // ---- smaps of VM_PFNMAP vmas ----------------------------------------------------------------------------
-
-        // D9. smaps does not walk VM_PFNMAP vmas.
-        new("remap_private", "write|fork", "rss_kb|anon_kb|range_rss_kb", Tolerance.Values("0", "8"),
-            Kernel: "smaps walks page tables with walk_page_vma(), and walk_page_test() treats a whole VM_PFNMAP vma as a hole: " +
-                "Rss/Anonymous/Private of a private remap_pfn_range mapping stay 0 even after COW created anonymous pages in it",
-            Simulator: "Proc.SmapsOf counts the two COW'd anonymous pages (8 kB)",
-            Function: "Proc.SmapsOf (fs/proc/task_mmu.c show_smap → mm/pagewalk.c walk_page_test)",
-            Fix: "return zeros for VmFlags.PfnMap vmas in SmapsOf (as Proc.Pagemap already skips them)"),
-        new("remap_private_fork", "write", "rss_kb|anon_kb|range_rss_kb", Tolerance.Values("0", "8"),
-            Kernel: "smaps does not walk VM_PFNMAP vmas (walk_page_test): 0 after the parent's two COW writes",
-            Simulator: "Proc.SmapsOf counts the COW'd anonymous pages (8 kB)",
-            Function: "Proc.SmapsOf (mm/pagewalk.c walk_page_test)",
-            Fix: "as D9"),
-        new("remap_private_fork", "child_write", "rss_kb|anon_kb|range_rss_kb", Tolerance.Values("0", "16"),
-            Kernel: "smaps does not walk VM_PFNMAP vmas (walk_page_test): 0 after the child's four COW writes",
-            Simulator: "Proc.SmapsOf counts the child's COW'd anonymous pages (16 kB)",
-            Function: "Proc.SmapsOf (mm/pagewalk.c walk_page_test)",
-            Fix: "as D9"),
-
         // ---- fork of a private remap_pfn_range mapping with a COW'd first page ----------------------------------
 
         // D10. x86 PAT: fork fails.
