@@ -592,6 +592,17 @@ public sealed class EraPolicy
         }
     }
 
+    /// <summary>
+    /// The flags a page gets when it becomes anonymous: PG_uptodate in every era, PG_swapbacked from the split LRU
+    /// (2.6.28), PG_anon_exclusive from 5.19 for pages nobody else maps (not for swap-ins, whose exclusivity the
+    /// swap entry would have to carry).
+    /// </summary>
+    /// <param name="exclusive">The page is new to this mm (anonymous fault, COW copy).</param>
+    public PageFlags NewAnonPageFlags(bool exclusive)
+        => PageFlags.Uptodate
+            | (AtLeast(2, 6, 28) ? PageFlags.SwapBacked : PageFlags.None)
+            | (exclusive && AtLeast(5, 19) ? PageFlags.AnonExclusive : PageFlags.None);
+
     /// <summary>The flags checked at free (PAGE_FLAGS_CHECK_AT_FREE and predecessors).</summary>
     public PageFlags FlagsCheckedAtFree
     {

@@ -104,6 +104,8 @@ public sealed partial class Kernel
             childPte &= ~Pte.Accessed;
             if (page >= 0)
             {
+                // copy_present_pte → page_try_dup_anon_rmap: a shared anonymous page is no longer exclusive.
+                Mem.Flags[page] &= ~(ulong)PageFlags.AnonExclusive;
                 Mem.RefCount[Mem.CompoundHead(page)]++;
                 Mem.MapCount[page]++;
                 AddRss(child, page, +1);

@@ -63,6 +63,9 @@ public enum PageFlags : ulong
 
     /// <summary>The page belongs to the LRU generation machinery (LRU_GEN_MASK); never set by drivers.</summary>
     LruGen = 1UL << 17,
+
+    /// <summary>PG_anon_exclusive (5.19): this anonymous page is mapped by exactly one process and may be reused on write; it shares PG_mappedtodisk's bit.</summary>
+    AnonExclusive = 1UL << 18,
 }
 
 /// <summary>Bit numbers of /proc/kpageflags (include/uapi/linux/kernel-page-flags.h), for fidelity comparisons.</summary>
@@ -121,4 +124,7 @@ public static class KPageFlags
 
     /// <summary>KPF_RESERVED.</summary>
     public const int Reserved = 32;
+
+    /// <summary>KPF_MAPPEDTODISK: PG_mappedtodisk, which PG_anon_exclusive aliases on anonymous pages.</summary>
+    public const int MappedToDisk = 34;
 }

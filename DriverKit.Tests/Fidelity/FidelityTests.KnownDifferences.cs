@@ -70,25 +70,6 @@ public sealed partial class FidelityTests
             Function: "Kernel.FreeThePage (free_unref_page)",
             Fix: "as D5"),
 
-        // D6. Flags of new anonymous pages.
-        new("gup_anon|insert_page_private|fault_get_private|insert_mixed_private", "*", "pm_kpageflags|held_pflags",
-            Tolerance.Tokens(missing: ["uptodate", "swapbacked"]),
-            Kernel: "a new anonymous page (do_anonymous_page, wp_page_copy, do_cow_fault) gets PG_uptodate (__SetPageUptodate) and " +
-                "PG_swapbacked (page_add_new_anon_rmap → __SetPageSwapBacked)",
-            Simulator: "anonymous pages carry only page->mapping = anon (kpageflags \"mmap|anon\")",
-            Function: "Kernel.MapNormalPte for PteInstaller.AnonFault/Cow (callers DoAnonymousPage, WpPageCopy, DoFault's COW path)",
-            Fix: "set PageFlags.Uptodate | PageFlags.SwapBacked when a page becomes anonymous (and clear them in the free path)"),
-
-        // D7. PG_anon_exclusive (aliases PG_mappedtodisk, hence kpageflags "mappedtodisk").
-        new("gup_anon|insert_page_private|fault_get_private|insert_mixed_private", "*", "pm_kpageflags", Tolerance.Tokens(missing: ["mappedtodisk"]),
-            Kernel: "page_add_new_anon_rmap() marks a new anonymous page PageAnonExclusive (PG_anon_exclusive = PG_mappedtodisk, so " +
-                "/proc/kpageflags reports \"mappedtodisk\"); fork's copy_present_pte → page_try_dup_anon_rmap() clears it on the " +
-                "shared page, and it is not set again when the child exits",
-            Simulator: "there is no anon-exclusive state",
-            Function: "Kernel.MapNormalPte (anon install), Kernel.CopyPageRange (mm/memory.c copy_present_pte)",
-            Fix: "add PageFlags.AnonExclusive: set for new anonymous pages (fault, COW, swap-in when exclusive), cleared by fork's " +
-                "copy; use it in DoWpPage's 5.19+ reuse rule; report it as KPF_MAPPEDTODISK"),
-
         // D8. The per-cpu LRU add batch holds a reference on a fresh anonymous page.
         new("gup_anon", "gup|pin|gup_fast", "held_refcount|after_refcount", Tolerance.Offset(1),
             Kernel: "a just-faulted anonymous page waits in the per-cpu lru_add folio batch (folio_add_lru), which holds a page " +

@@ -253,7 +253,7 @@ internal static class ProcView
     /// fs/proc/page.c stable_page_flags (6.1) as the "|"-joined kpf names: mmap = page_mapped, anon = PageAnon,
     /// compound head/tail, zero_page, buddy for a PageBuddy head or any page at refcount 0 inside a free buddy block
     /// (is_free_buddy_page), and the copied PG_* bits. Bits the simulator has no state for (error, reclaim,
-    /// mappedtodisk / PG_anon_exclusive, owner_private, arch, idle, ksm, thp, …) are never set.
+    /// owner_private, arch, idle, ksm, thp, …) are never set; mappedtodisk is PG_anon_exclusive.
     /// </summary>
     public static string KpageFlags(Kernel k, ulong pfn)
     {
@@ -326,6 +326,7 @@ internal static class ProcView
         Copy(PageFlags.Reserved, 32);
         Copy(PageFlags.Private, 35);
         Copy(PageFlags.Private2, 36);
+        Copy(PageFlags.AnonExclusive, KPageFlags.MappedToDisk);
         return KpfString(bits);
     }
 

@@ -35,7 +35,10 @@ public sealed partial class Kernel
         var anon = how is PteInstaller.AnonFault or PteInstaller.Cow or PteInstaller.SwapIn && Mem.Mapping[pfn] <= 0;
         if (anon)
         {
+            // __folio_set_anon / page_add_new_anon_rmap: __SetPageUptodate, __SetPageSwapBacked (2.6.28), and a
+            // new page is exclusive to this mm (PG_anon_exclusive, 5.19).
             Mem.Mapping[pfn] = MemMap.AnonMapping;
+            Mem.Set(pfn, Policy.NewAnonPageFlags(exclusive: how != PteInstaller.SwapIn));
             vma.HasAnonVma = true;
         }
 

@@ -192,4 +192,24 @@ public sealed class ForkReclaimTests
         Assert.True(u.SetMemlockLimit(P).IsOk);
         Assert.Equal(Errno.EAGAIN, u.Mmap(default, 2 * P, Prot.Read, MapFlags.Private | MapFlags.Anonymous | MapFlags.Locked).Errno);
     }
+
+    [Theory]
+    [InlineData("2.6.20", PageFlags.Uptodate, PageFlags.Uptodate)]
+    [InlineData("2.6.28", PageFlags.Uptodate | PageFlags.SwapBacked, PageFlags.Uptodate | PageFlags.SwapBacked)]
+    [InlineData("5.19", PageFlags.Uptodate | PageFlags.SwapBacked | PageFlags.AnonExclusive, PageFlags.Uptodate | PageFlags.SwapBacked)]
+    [InlineData("6.1.0-56-amd64", PageFlags.Uptodate | PageFlags.SwapBacked | PageFlags.AnonExclusive, PageFlags.Uptodate | PageFlags.SwapBacked)]
+    public void NewAnonymousPagesAreUptodateSwapbackedAndExclusiveUntilFork(string version, PageFlags afterFault, PageFlags afterFork)
+    {
+        const PageFlags Watched = PageFlags.Uptodate | PageFlags.SwapBacked | PageFlags.AnonExclusive;
+        var k = Boot(version);
+        var u = k.Spawn();
+        var a = u.Map(P, flags: MapFlags.Private);
+        Assert.True(u.WriteByte(a, 1).IsOk);
+        var page = k.PfnToPage(Proc.Pagemap(u, a).Pfn);
+        Assert.Equal(afterFault, page.Flags & Watched);
+        var child = u.Fork().Unwrap();
+        Assert.Equal(afterFork, page.Flags & Watched);
+        Assert.True(child.WriteByte(a, 2).IsOk);   // the child's COW copy is exclusive again
+        Assert.Equal(afterFault, k.PfnToPage(Proc.Pagemap(child, a).Pfn).Flags & Watched);
+    }
 }
