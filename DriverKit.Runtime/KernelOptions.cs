@@ -22,6 +22,9 @@ public sealed class KernelOptions
     /// <summary>Whether the architecture has a PTE special bit (x86-64, arm64, ppc64: true). Only matters from 2.6.27, when x86 and powerpc got it.</summary>
     public bool ArchHasPteSpecial { get; set; } = true;
 
+    /// <summary>x86 with PAT: whole-vma remaps are memory-type tracked (VM_PAT), which fork must copy (track_pfn_copy). Default true.</summary>
+    public bool X86Pat { get; set; } = true;
+
     /// <summary>CONFIG_DEBUG_VM: VM_BUG_ON checks become oopses, and 6.4+ page checks run.</summary>
     public bool DebugVm { get; set; }
 

@@ -338,6 +338,16 @@ public sealed class EraPolicy
     /// </summary>
     public VmFlags RemapVmallocRangeFlags => Era >= Era.E5 ? VmFlags.DontExpand | VmFlags.DontDump : VmFlags.Reserved;
 
+    /// <summary>x86 PAT tracks whole-vma remaps and fork copies the tracking (track_pfn_vma_new/copy, 2.6.29).</summary>
+    public bool PatTracksRemaps => AtLeast(2, 6, 29);
+
+    /// <summary>
+    /// track_pfn_copy refuses a COW VM_PAT vma whose first page is an anonymous COW copy ("Never return PFNs of anon
+    /// folios in COW mappings", x86/mm/pat "fix VM_PAT handling in COW mappings", 6.9 and the 6.1.y/6.6.y stable
+    /// lines): fork fails with ENOMEM. Observed on Debian 6.1.0-56; DriverKit applies it from 6.1 [I].
+    /// </summary>
+    public bool PatRefusesAnonCowFork => AtLeast(6, 1);
+
     /// <summary>2.6.15-rc3 and later: remap_pfn_range on a COW vma must cover it whole and sets vm_pgoff = pfn.</summary>
     public bool RemapCowNeedsWholeVma => Era >= Era.E3;
 

@@ -19,6 +19,7 @@ public sealed partial class Kernel
 
         child.CopyFdCounter(parent);
         var mm = child.Mm;
+        var failed = 0;
         foreach (var vma in parent.Mm.Vmas.All.ToArray())
         {
             if ((vma.RawFlags & VmFlags.DontCopy) != 0)
@@ -36,16 +37,56 @@ public sealed partial class Kernel
             }
             else if (Policy.ForkCopiesEveryVma || (vma.RawFlags & Policy.ForkCopyMask) != 0 || vma.HasAnonVma)
             {
-                CopyPageRange(copy, vma);
+                failed = TrackPfnCopy(vma);
+                if (failed == 0)
+                {
+                    CopyPageRange(copy, vma);
+                }
             }
 
             using (EnterProcess(child, MmapLockMode.Write))
             {
                 OpenVma(copy);
             }
+
+            if (failed != 0)
+            {
+                // dup_mmap failed: mmput tears the half-built mm down (->close on every copied vma) and copy_mm
+                // turns the error into -ENOMEM; no pid was allocated yet.
+                using (EnterProcess(child, MmapLockMode.Write))
+                {
+                    DoExit(child, 0);
+                }
+
+                DiscardProcess(child);
+                return SysResult<Process>.Error(Errno.ENOMEM);
+            }
         }
 
         return SysResult<Process>.Ok(child);
+    }
+
+    /// <summary>
+    /// arch/x86/mm/pat/memtype.c: track_pfn_copy — a VM_PAT vma's memory type is looked up from the PTE at
+    /// vm_start: no PTE there is -EINVAL (with a WARN), and from 6.1 (see <see cref="EraPolicy.PatRefusesAnonCowFork"/>)
+    /// so is an anonymous COW page, whose pfn says nothing about the device's memory type.
+    /// </summary>
+    private int TrackPfnCopy(VmArea vma)
+    {
+        if (!vma.PatTracked)
+        {
+            return 0;
+        }
+
+        var pte = vma.Mm.GetPte(vma.Start.Value);
+        if (!Pte.IsPresent(pte))
+        {
+            Printk($"WARNING: track_pfn_copy: no PTE at the start of {vma}");
+            return Errno.EINVAL;
+        }
+
+        var page = VmNormalPage(vma, vma.Start.Value, pte, report: false);
+        return Policy.PatRefusesAnonCowFork && vma.IsCowMapping && page >= 0 && Mem.Mapping[page] == MemMap.AnonMapping ? Errno.EINVAL : 0;
     }
 
     /// <summary>

@@ -27,6 +27,16 @@ public sealed partial class Kernel
         return p;
     }
 
+    /// <summary>Forgets a task whose creation failed before it got its pid (copy_process error paths).</summary>
+    internal void DiscardProcess(Process p)
+    {
+        processes.Remove(p);
+        if (nextPid == p.Pid + 1)
+        {
+            nextPid--;
+        }
+    }
+
     /// <summary>The address space with id <paramref name="id"/>, if it still exists.</summary>
     internal MmStruct? MmById(int id) => mms.GetValueOrDefault(id);
 

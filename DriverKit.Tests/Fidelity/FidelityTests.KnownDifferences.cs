@@ -80,33 +80,5 @@ public sealed partial class FidelityTests
             Fix: "model the per-cpu lru_add batch: Add takes a reference and defers PG_lru until a drain (batch full at 15 pages, " +
                 "lru_add_drain from fork/mlock/migration/reclaim), dropping the reference then"),
 
-        // ---- fork of a private remap_pfn_range mapping with a COW'd first page ----------------------------------
-
-        // D10. x86 PAT: fork fails.
-        new("remap_private", "fork", "errno", Tolerance.Values("\"ENOMEM\"", "0"),
-            Kernel: "fork() fails with ENOMEM: copy_page_range() of the VM_PFNMAP|VM_PAT COW vma calls track_pfn_copy() → " +
-                "get_pat_info(), whose follow_phys() refuses the anonymous COW page now mapped at vm_start (\"Never return PFNs of " +
-                "anon folios in COW mappings\"); for a COW mapping the cache mode cannot be recovered, so it returns -EINVAL, dup_mmap " +
-                "fails and copy_mm reports -ENOMEM (x86/mm/pat \"fix VM_PAT handling in COW mappings\", in Debian's 6.1.y). Without a " +
-                "COW'd page at vm_start (remap_private_fork) the fork succeeds",
-            Simulator: "the fork succeeds and the child gets copies of the PTEs",
-            Function: "Kernel.DoFork / Kernel.CopyPageRange (kernel/fork.c dup_mmap, mm/memory.c copy_page_range → track_pfn_copy)",
-            Fix: "x86 (VM_PAT, i.e. remap_pfn_range vmas), 6.x: if a COW VM_PFNMAP vma's PTE at vm_start maps a normal (anonymous) " +
-                "page, fail DoFork with ENOMEM after ->open on the child's copy, tearing the child's mm down (->close)"),
-        new("remap_private", "fork", "vm_close", Tolerance.Values("1", "0"),
-            Kernel: "the failed fork's child vma got ->open in dup_mmap and ->close when the half-built mm was torn down",
-            Simulator: "the fork succeeded; the child's vma is closed only at its exit",
-            Function: "Kernel.DoFork (dup_mmap error path)",
-            Fix: "as D10"),
-        new("remap_private", "child_start|child_touch|child_write", "(step)", Tolerance.Any(),
-            Kernel: "no child: fork failed (D10)",
-            Simulator: "the child runs its steps",
-            Function: "Kernel.DoFork",
-            Fix: "as D10"),
-        new("remap_private", "child_exit", "*", Tolerance.Any(),
-            Kernel: "no child to wait for (D10): the step only has the driver readback",
-            Simulator: "child_status and the parent's snapshot after the child's exit",
-            Function: "Kernel.DoFork",
-            Fix: "as D10"),
     ];
 }

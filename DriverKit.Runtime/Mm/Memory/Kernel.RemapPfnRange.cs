@@ -134,6 +134,12 @@ public sealed partial class Kernel
 
         var before = vma.RawFlags;
         vma.RawFlags |= Policy.RemapPfnRangeFlags;
+        if (Options.X86Pat && Policy.PatTracksRemaps && addr == vma.Start && end == vma.End.Value)
+        {
+            // arch/x86/mm/pat: track_pfn_remap reserves the memory type of a whole-vma remap and marks the vma VM_PAT.
+            vma.PatTracked = true;
+        }
+
         if (Strict && (before & VmFlags.PfnMap) == 0 && (vma.RawFlags & VmFlags.PfnMap) != 0)
         {
             CheckFlipOfMappedVma(vma, $"{api} set VM_PFNMAP on a vma that already has PTEs");

@@ -513,6 +513,7 @@ public sealed partial class Kernel
             PageProt = vma.PageProt,
             PrivateData = vma.PrivateData,
             HasAnonVma = vma.HasAnonVma,
+            PatTracked = vma.PatTracked,
         };
         copy.RawOps = vma.RawOps;
         if (vma.File is { } f)

@@ -117,6 +117,9 @@ public sealed class VmArea
     /// <summary>anon_vma is set up (the vma has or had anonymous pages): fork must copy its PTEs.</summary>
     internal bool HasAnonVma { get; set; }
 
+    /// <summary>VM_PAT (VM_PFN_AT_MMAP before 3.7): x86 PAT tracks the memory type of this whole-vma remap (track_pfn_remap).</summary>
+    internal bool PatTracked { get; set; }
+
     /// <summary>Owner id of the driver whose file is mapped (0 for anonymous memory).</summary>
     internal int Driver => File?.Inode.Device?.Owner ?? 0;
 

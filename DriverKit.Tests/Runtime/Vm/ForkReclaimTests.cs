@@ -212,4 +212,36 @@ public sealed class ForkReclaimTests
         Assert.True(child.WriteByte(a, 2).IsOk);   // the child's COW copy is exclusive again
         Assert.Equal(afterFault, k.PfnToPage(Proc.Pagemap(child, a).Pfn).Flags & Watched);
     }
+
+    [Theory]
+    [InlineData("6.1.0-56-amd64", true, 0UL, Errno.ENOMEM)]
+    [InlineData("6.1.0-56-amd64", true, P, 0)]        // the COW'd page is not at vm_start: the memory type is still found
+    [InlineData("6.1.0-56-amd64", false, 0UL, 0)]     // no PAT (not x86)
+    [InlineData("5.15", true, 0UL, 0)]                // before the VM_PAT COW fix
+    public void ForkOfAPatTrackedCowRemapFailsWhenItsFirstPageWasCopied(string version, bool pat, ulong written, int errno)
+    {
+        var k = new Kernel(new KernelOptions { Version = version, MemoryBytes = 32UL << 20, X86Pat = pat });
+        var dev = new TestDevice(k);
+        var closes = 0;
+        dev.OnMmap = vma =>
+        {
+            vma.Ops = new VmOperations { Close = _ => closes++ };
+            return k.RemapPfnRange(vma, vma.Start, k.PageToPfn(dev.Pages[0]), vma.Length, vma.PageProt);
+        };
+        var u = k.Spawn();
+        var a = u.Map(2 * P, flags: MapFlags.Private, fd: u.OpenOk("/dev/test"));
+        Assert.True(u.WriteByte(a + written, 1).IsOk);
+        var refs = k.Refcounts(dev.Pages.Take(2));
+        var processes = k.Processes.Count;
+        var r = u.Fork();
+        Assert.Equal(errno, r.Errno);
+        if (errno != 0)
+        {
+            Assert.Equal(1, closes);                            // the child's vma got ->open and, at teardown, ->close
+            Assert.Equal(processes, k.Processes.Count);        // no child, no pid used
+            Assert.Equal(refs, k.Refcounts(dev.Pages.Take(2)));
+            Assert.Equal(u.Pid + 1, k.Spawn().Pid);
+            Assert.Empty(k.Checker.CheckAll());
+        }
+    }
 }
