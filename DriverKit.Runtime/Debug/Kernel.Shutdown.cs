@@ -14,6 +14,7 @@ public sealed partial class Kernel
         }
 
         Dma.RunUntilIdle();
+        Lru.Drain();
         return Checker.CheckShutdown();
     }
 }

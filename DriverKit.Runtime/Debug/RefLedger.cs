@@ -24,6 +24,9 @@ public enum HolderKind
     /// <summary>Swap-cache membership (derived from PG_swapcache).</summary>
     SwapCache,
 
+    /// <summary>The per-cpu lru_add batch (folio_add_lru) until it drains.</summary>
+    LruBatch,
+
     /// <summary>Any other get_page().</summary>
     Other,
 }

@@ -266,6 +266,18 @@ public sealed class EraPolicy
     /// </summary>
     public bool PageWalkSkipsPfnMap => AtLeast(3, 10);
 
+    /// <summary>PAGEVEC_SIZE, the lru_add batch length: 14 through 4.13, 15 by 4.18 (taken as 4.15) [I].</summary>
+    public int PagevecSize => AtLeast(4, 15) ? 15 : 14;
+
+    /// <summary>
+    /// mark_page_accessed activates (and clears PG_referenced on) pages that are not on an LRU list — in practice:
+    /// the referenced bit of a driver page toggles. 059285a25f30 (absent in 3.8.13, present in 3.13), taken as 3.12 [I].
+    /// </summary>
+    public bool MarkAccessedActivatesUnlisted => AtLeast(3, 12);
+
+    /// <summary>do_wp_page drains the local lru_add batch before judging a page by its refcount (d4c470970d45, 5.18 [M]).</summary>
+    public bool WpDrainsLruBatch => AtLeast(5, 18);
+
     /// <summary>MAP_SHARED_VALIDATE exists (4.15); before, MAP_TYPE 3 is -EINVAL.</summary>
     public bool HasMapSharedValidate => AtLeast(4, 15);
 
@@ -311,6 +323,9 @@ public sealed class EraPolicy
     /// GUP-held page is copied), from 5.19 when it is exclusive to this mm (PG_anon_exclusive).
     /// </summary>
     public bool WpReuseNeedsSoleReference => AtLeast(5, 8) && !AtLeast(5, 19);
+
+    /// <summary>5.19 and later: do_wp_page reuses a PG_anon_exclusive page without looking at counts (6c287605fd56).</summary>
+    public bool WpReuseByExclusive => AtLeast(5, 19);
 
     /// <summary>5.9 and later: fork copies a possibly-DMA-pinned anonymous page for the child at once (copy_present_page), so the parent keeps the pinned page.</summary>
     public bool ForkCopiesPinnedPagesEarly => AtLeast(5, 9);
@@ -652,6 +667,7 @@ public sealed class EraPolicy
         {
             "vm_insert_page" => HasVmInsertPage,
             "remap_vmalloc_range" => AtLeast(2, 6, 18),
+            "get_user_pages_fast" => AtLeast(2, 6, 27),
             "vm_map_pages" => HasVmMapPages,
             "vmf_insert_pfn" => HasVmfInsertPfn,
             "vmf_insert_mixed" => HasVmfInsertMixed,

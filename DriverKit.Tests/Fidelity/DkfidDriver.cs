@@ -644,8 +644,7 @@ internal sealed class DkfidDriver
         long n;
         if (g.Method == GupFast)
         {
-            // get_user_pages_fast: the simulator has one GUP walk (no lockless fast path).
-            n = kernel.GetUserPages(g.Addr, g.NPages, flags, got);
+            n = kernel.GetUserPagesFast(g.Addr, g.NPages, flags, got);
         }
         else
         {

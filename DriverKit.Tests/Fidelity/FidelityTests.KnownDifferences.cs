@@ -18,20 +18,6 @@ public sealed partial class FidelityTests
     [
         // ---- page flags -----------------------------------------------------------------------------------------
 
-        // D4. PG_referenced (mark_page_accessed) is never set.
-        new("*", "*", FlagKeys, Tolerance.Tokens(missing: ["referenced"]),
-            Kernel: "folio_mark_accessed() (mm/swap.c) runs on mapped pages from zap_pte_range() for a young PTE (child exit, munmap, " +
-                "the unmap after a failed ->mmap) and from follow_page_pte() with FOLL_TOUCH (get_user_pages; __mm_populate from mlock); " +
-                "not from pin_user_pages or get_user_pages_fast (no FOLL_TOUCH in 6.1). The first call sets PG_referenced, the next " +
-                "clears it again (the activation branch for a page that is not on an LRU list) — e.g. driver pages \"\" → child exit " +
-                "\"referenced\" → mlock \"\" → gup \"referenced\" → pin/gup_fast unchanged → unmap \"\"",
-            Simulator: "PG_referenced is never set on driver or anonymous pages",
-            Function: "Kernel.ZapPte (mm/memory.c zap_pte_range), Kernel.Gup (mm/gup.c follow_page_pte FOLL_TOUCH), Kernel.Populate",
-            Fix: "add MarkPageAccessed(pfn) with the 6.1 folio_mark_accessed rule (set PG_referenced; if already set and not " +
-                "unevictable/active: activate if on the LRU, clear PG_referenced) and call it from ZapPte for PTEs with Pte.Accessed " +
-                "(unless VM_SEQ_READ), from Gup/Populate (FOLL_TOUCH), not from PinUserPages; add a get_user_pages_fast entry point " +
-                "that does not touch (DkfidDriver uses GetUserPages for it today)"),
-
         // D5. Per-cpu page lists: freed pages are not in the buddy allocator.
         new(AllStd + "|" + AllPrivate + "|fault_cycles|locked_io|insert_page_nosplit|remap_reserved_clear", "close", "pflags|kpageflags",
             Tolerance.Tokens(extra: ["buddy", "inbuddy"]),
@@ -69,16 +55,6 @@ public sealed partial class FidelityTests
             Simulator: "the block is in the buddy allocator",
             Function: "Kernel.FreeThePage (free_unref_page)",
             Fix: "as D5"),
-
-        // D8. The per-cpu LRU add batch holds a reference on a fresh anonymous page.
-        new("gup_anon", "gup|pin|gup_fast", "held_refcount|after_refcount", Tolerance.Offset(1),
-            Kernel: "a just-faulted anonymous page waits in the per-cpu lru_add folio batch (folio_add_lru), which holds a page " +
-                "reference until the batch drains: refcount 2 with one mapping, 3 while get_user_pages holds it, 1026 while pinned " +
-                "(PG_lru not yet set)",
-            Simulator: "the page goes on the LRU at once without a batch reference: 1, 2, 1025",
-            Function: "LruLists.Add (mm/swap.c folio_add_lru / lru_add_drain)",
-            Fix: "model the per-cpu lru_add batch: Add takes a reference and defers PG_lru until a drain (batch full at 15 pages, " +
-                "lru_add_drain from fork/mlock/migration/reclaim), dropping the reference then"),
 
     ];
 }

@@ -57,6 +57,66 @@ public sealed partial class Kernel
     }
 
     /// <summary>
+    /// mm/gup.c: get_user_pages_fast (2.6.27+) for the current process — the lockless walk takes a reference on each
+    /// present, suitably writable, non-special PTE's page without touching it (no FOLL_TOUCH, no fault); at the
+    /// first page it cannot take it falls back to <see cref="GetUserPages"/> for the rest, which faults and touches.
+    /// </summary>
+    /// <param name="start">First user address.</param>
+    /// <param name="nrPages">Number of pages.</param>
+    /// <param name="flags">FOLL_WRITE etc.</param>
+    /// <param name="pages">Receives the pages (each with a reference).</param>
+    /// <param name="caller">Filled in by the compiler.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    /// <returns>The number of pages taken, or -errno when the first one failed.</returns>
+    public long GetUserPagesFast(UserAddr start, int nrPages, FollFlags flags, Page[] pages, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        CheckApi("get_user_pages_fast");
+        ArgumentNullException.ThrowIfNull(pages);
+        if (nrPages <= 0 || pages.Length < nrPages)
+        {
+            return -Errno.EINVAL;
+        }
+
+        var mm = CurrentMm();
+        var site = Sites.Intern(caller, file, line);
+        var write = (flags & FollFlags.Write) != 0;
+        var taken = 0;
+        for (; taken < nrPages; taken++)
+        {
+            // gup_pte_range: pte_present, pte_write for FOLL_WRITE, !pte_special, a struct page behind it.
+            var addr = start.PageDown.Value + ((ulong)taken << PageShift);
+            var vma = mm.Vmas.FindVma(addr);
+            var pte = mm.GetPte(addr);
+            if (vma is null || vma.Start.Value > addr || !Pte.IsHardwarePresent(pte) || (write && !Pte.IsWritable(pte)) || Pte.IsSpecial(pte)
+                || VmNormalPage(vma, addr, pte, report: false) is not (var page and >= 0))
+            {
+                break;
+            }
+
+            var head = Mem.CompoundHead(page);
+            Mem.RefCount[head]++;
+            Ledger.Add(head, HolderKind.Gup, site);
+            pages[taken] = new Page(Mem, page);
+        }
+
+        if (taken == nrPages)
+        {
+            return nrPages;
+        }
+
+        var rest = new Page[nrPages - taken];
+        var slow = Gup(mm, start + ((ulong)taken << PageShift), nrPages - taken, flags, rest, pin: false, site);
+        if (slow < 0)
+        {
+            return taken > 0 ? taken : slow;
+        }
+
+        Array.Copy(rest, 0, pages, taken, slow);
+        return taken + slow;
+    }
+
+    /// <summary>
     /// mm/gup.c: pin_user_pages (5.6+) — like get_user_pages but FOLL_PIN: each pin adds GUP_PIN_COUNTING_BIAS
     /// (1024, from 5.7) so the page is recognisably DMA-pinned; release with <see cref="UnpinUserPages"/>.
     /// </summary>
@@ -170,6 +230,12 @@ public sealed partial class Kernel
             if (page < 0)
             {
                 return i > 0 ? i : -Errno.EFAULT;
+            }
+
+            if (!pin)
+            {
+                // follow_page_pte with FOLL_TOUCH (get_user_pages; pin_user_pages does not touch in 6.1).
+                Lru.MarkAccessed(page);
             }
 
             if (pages is null)

@@ -333,8 +333,7 @@ public sealed partial class Kernel
             return VmFaultResult.None;
         }
 
-        if (page >= 0 && Mem.Mapping[page] == MemMap.AnonMapping && Mem.MapCount[page] == 1 &&
-            (!Policy.WpReuseNeedsSoleReference || Mem.RefCount[Mem.CompoundHead(page)] == 1 + SwapCacheRefs(page)))
+        if (WpCanReuse(page))
         {
             // wp_page_reuse: the only user of an anonymous page keeps it.
             vma.Mm.SetPte(addr, pte | Pte.Write | Pte.Dirty | Pte.Accessed);
@@ -342,6 +341,58 @@ public sealed partial class Kernel
         }
 
         return WpPageCopy(vma, addr, pte, page);
+    }
+
+    /// <summary>
+    /// do_wp_page's test for reusing an anonymous page in place: its only mapping (reuse_swap_page) up to 5.7;
+    /// 5.8 – 5.18 also no other reference (page_count == 1, so a GUP-held page is copied); from 5.19 PG_anon_exclusive,
+    /// else the refcount test after draining the lru_add batch, which then makes the page exclusive again.
+    /// </summary>
+    private bool WpCanReuse(int page)
+    {
+        if (page < 0 || Mem.Mapping[page] != MemMap.AnonMapping)
+        {
+            return false;
+        }
+
+        var head = Mem.CompoundHead(page);
+        if (Policy.WpReuseByExclusive)
+        {
+            if (Mem.Has(page, PageFlags.AnonExclusive))
+            {
+                return true;
+            }
+
+            if (Mem.RefCount[head] > 3)
+            {
+                return false;
+            }
+
+            if (!Mem.Has(page, PageFlags.Lru))
+            {
+                Lru.Drain();
+            }
+
+            if (Mem.RefCount[head] != 1 + SwapCacheRefs(page))
+            {
+                return false;
+            }
+
+            Mem.Set(page, PageFlags.AnonExclusive);
+            return true;
+        }
+
+        if (!Policy.WpReuseNeedsSoleReference)
+        {
+            return Mem.MapCount[page] == 1;
+        }
+
+        if (Policy.WpDrainsLruBatch && !Mem.Has(page, PageFlags.Lru))
+        {
+            Lru.Drain();
+        }
+
+        return Mem.MapCount[page] == 1 && Mem.RefCount[head] == 1 + SwapCacheRefs(page);
     }
 
     /// <summary>mm/memory.c: wp_page_copy — a private copy of the frame the PTE maps (normal or special).</summary>

@@ -118,9 +118,17 @@ public sealed partial class Kernel
 
         RemoveRmap(vma, addr, pte, page);
         AddRss(mm, page, -1);
-        if ((pte & Pte.Dirty) != 0 && Mem.Mapping[page] != MemMap.AnonMapping)
+        if (Mem.Mapping[page] != MemMap.AnonMapping)
         {
-            Mem.Set(page, PageFlags.Dirty);
+            if ((pte & Pte.Dirty) != 0)
+            {
+                Mem.Set(page, PageFlags.Dirty);
+            }
+
+            if ((pte & Pte.Accessed) != 0 && (vma.RawFlags & VmFlags.SeqRead) == 0)
+            {
+                Lru.MarkAccessed(page);
+            }
         }
 
         var head = Mem.CompoundHead(page);
@@ -136,6 +144,8 @@ public sealed partial class Kernel
     /// <summary>Zaps every PTE in [start, end) of <paramref name="vma"/> (unmap_page_range).</summary>
     internal void ZapRange(VmArea vma, ulong start, ulong end)
     {
+        // unmap_region, exit_mmap, zap_page_range(_single): lru_add_drain first, so zapped pages can be freed at once.
+        Lru.Drain();
         var addr = start;
         var pt = vma.Mm.PageTable;
         while (pt.Next(ref addr, end, out var pte))

@@ -41,7 +41,35 @@ public sealed partial class Kernel
         }
 
         var flags = VmFlags.Locked | (onFault ? VmFlags.LockOnFault : VmFlags.None);
-        return ApplyLockFlags(p, start, start + len, flags, set: true);
+        var result = ApplyLockFlags(p, start, start + len, flags, set: true);
+        if (result.IsOk && !onFault)
+        {
+            MmPopulate(p, start, start + len);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// mm/gup.c: __mm_populate — faults in (FOLL_TOUCH) every vma of the range except VM_IO/VM_PFNMAP ones, also
+    /// special vmas mlock_fixup left unlocked (a VM_MIXEDMAP mapping is populated but not VM_LOCKED); then the
+    /// vmas that did become VM_LOCKED get their pages mlocked.
+    /// </summary>
+    private void MmPopulate(Process p, ulong start, ulong end)
+    {
+        foreach (var vma in p.Mm.Vmas.Overlapping(start, end))
+        {
+            if ((vma.RawFlags & (VmFlags.IO | VmFlags.PfnMap)) != 0 || (vma.RawFlags & VmFlags.LockOnFault) != 0)
+            {
+                continue;
+            }
+
+            Populate(p, vma, Math.Max(start, vma.Start.Value), Math.Min(end, vma.End.Value));
+            if ((vma.RawFlags & VmFlags.Locked) != 0)
+            {
+                SetMlockedBits(vma, true);
+            }
+        }
     }
 
     /// <summary>mm/mlock.c: munlock.</summary>
@@ -78,6 +106,11 @@ public sealed partial class Kernel
             foreach (var vma in mm.Vmas.All.ToArray())
             {
                 MlockFixup(p, vma, vma.Start.Value, vma.End.Value, (vma.RawFlags & ~(VmFlags.Locked | VmFlags.LockOnFault)) | lockFlags);
+            }
+
+            if ((flags & MlockAllFlags.OnFault) == 0)
+            {
+                MmPopulate(p, 0, MmStruct.TaskSize);
             }
         }
 
@@ -143,9 +176,11 @@ public sealed partial class Kernel
         return new SysResult(0);
     }
 
-    /// <summary>mm/mlock.c: mlock_fixup — per vma: skip special vmas (2.6.28+), split, set flags, charge locked_vm, populate.</summary>
+    /// <summary>mm/mlock.c: mlock_fixup — per vma: skip special vmas (2.6.28+), split, set flags, charge locked_vm (the caller populates).</summary>
     private int MlockFixup(Process p, VmArea vma, ulong start, ulong end, VmFlags newFlags)
     {
+        // mlock_fixup → mlock_vma_pages_range: lru_add_drain, so fresh pages are on the LRU to be mlocked.
+        Lru.Drain();
         if (newFlags == vma.RawFlags)
         {
             return 0;
@@ -177,13 +212,6 @@ public sealed partial class Kernel
         }
 
         SetMlockedBits(vma, locking);
-        if (locking && (newFlags & VmFlags.LockOnFault) == 0 && (newFlags & VmFlags.IO) == 0)
-        {
-            // ≤ 2.6.27: if (!(newflags & VM_IO)) make_pages_present(); later kernels populate non-special vmas.
-            Populate(p, vma, vma.Start.Value, vma.End.Value);
-            SetMlockedBits(vma, true);
-        }
-
         TryMerge(vma);
         return 0;
     }

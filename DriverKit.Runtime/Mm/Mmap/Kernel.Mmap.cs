@@ -260,16 +260,19 @@ public sealed partial class Kernel
         for (var a = start; a < end; a += PageSize)
         {
             var pte = vma.Mm.GetPte(a);
-            if (Pte.IsPresent(pte) && (!write || Pte.IsWritable(pte)))
-            {
-                continue;
-            }
-
-            if (!HandleMmFault(vma.Mm, a, write).IsOk)
+            if (!(Pte.IsPresent(pte) && (!write || Pte.IsWritable(pte))) && !HandleMmFault(vma.Mm, a, write).IsOk)
             {
                 return;
             }
+
+            // populate_vma_page_range: FOLL_TOUCH marks each page accessed.
+            if (VmNormalPage(vma, a, vma.Mm.GetPte(a), report: false) is var page and >= 0)
+            {
+                Lru.MarkAccessed(page);
+            }
         }
+
+        Lru.Drain();
     }
 
     internal static VmFlags ProtToVmFlags(Prot prot) =>

@@ -1,7 +1,7 @@
 namespace DriverKit.Runtime;
 
 /// <summary>
-/// The LRU lists and page reclaim (mm/vmscan.c: shrink_folio_list, mm/rmap.c: try_to_unmap). Only anonymous and
+/// The LRU lists, the per-cpu add batch, and page reclaim (mm/vmscan.c: shrink_folio_list, mm/rmap.c: try_to_unmap). Only anonymous and
 /// shmem pages are ever on them: driver pages (alloc_pages, vmalloc, kmalloc, inserted or remapped) never are,
 /// so VM_LOCKED, VM_IO or PG_reserved never did anything to keep them from being swapped (INV-24).
 /// </summary>
@@ -10,6 +10,9 @@ internal sealed class LruLists
     private readonly Kernel kernel;
     private readonly LinkedList<int> list = new();
     private readonly Dictionary<int, LinkedListNode<int>> nodes = new();
+
+    /// <summary>mm/swap.c: the per-cpu lru_add batch (one CPU), each entry holding a page reference.</summary>
+    private readonly List<int> addBatch = new(16);
 
     internal LruLists(Kernel kernel) => this.kernel = kernel;
 
@@ -23,8 +26,96 @@ internal sealed class LruLists
 
     internal IEnumerable<int> Pages => list;
 
-    /// <summary>lru_cache_add: the page joins the inactive end (PG_lru).</summary>
+    /// <summary>True while the page waits in the lru_add batch (it has a batch reference and no PG_lru yet).</summary>
+    internal bool InAddBatch(int pfn) => addBatch.Contains(pfn);
+
+    /// <summary>
+    /// mm/swap.c: lru_cache_add / folio_add_lru — the page waits in the per-cpu add batch, which takes a reference;
+    /// it reaches the LRU (PG_lru) when the batch is full (PAGEVEC_SIZE) or drained.
+    /// </summary>
     internal void Add(int pfn)
+    {
+        if (nodes.ContainsKey(pfn) || addBatch.Contains(pfn))
+        {
+            return;
+        }
+
+        kernel.Mem.RefCount[pfn]++;
+        kernel.Ledger.Add(pfn, HolderKind.LruBatch, CallSites.Kernel);
+        addBatch.Add(pfn);
+        if (addBatch.Count >= kernel.Policy.PagevecSize)
+        {
+            Drain();
+        }
+    }
+
+    /// <summary>
+    /// mm/swap.c: lru_add_drain — moves the batch onto the LRU and drops the batch's references; a page only the
+    /// batch still held is freed without ever being listed (folios_put).
+    /// </summary>
+    internal void Drain()
+    {
+        if (addBatch.Count == 0)
+        {
+            return;
+        }
+
+        var pages = addBatch.ToArray();
+        addBatch.Clear();
+        foreach (var pfn in pages)
+        {
+            kernel.Ledger.RemoveOne(pfn, HolderKind.LruBatch);
+            if (kernel.Mem.RefCount[pfn] == 1)
+            {
+                kernel.Mem.Clear(pfn, PageFlags.Active);
+                kernel.PutPageRef(pfn);
+                continue;
+            }
+
+            Link(pfn);
+            kernel.Mem.RefCount[pfn]--;
+        }
+    }
+
+    /// <summary>
+    /// mm/swap.c: folio_mark_accessed — the first access sets PG_referenced; the next activates an LRU page and
+    /// clears the flag. From 3.12 a page off the LRU is treated the same (activated if it waits in the add batch,
+    /// __lru_cache_activate_folio), so a driver page's PG_referenced toggles; before, it stays set.
+    /// </summary>
+    internal void MarkAccessed(int pfn)
+    {
+        var mem = kernel.Mem;
+        if (!mem.Has(pfn, PageFlags.Referenced))
+        {
+            mem.Set(pfn, PageFlags.Referenced);
+            return;
+        }
+
+        if (mem.Has(pfn, PageFlags.Unevictable) || mem.Has(pfn, PageFlags.Active))
+        {
+            return;
+        }
+
+        if (nodes.TryGetValue(pfn, out var node))
+        {
+            // activate_page: to the active list — here, the young end with PG_active.
+            list.Remove(node);
+            list.AddLast(node);
+            mem.Set(pfn, PageFlags.Active);
+        }
+        else if (!kernel.Policy.MarkAccessedActivatesUnlisted)
+        {
+            return;
+        }
+        else if (addBatch.Contains(pfn))
+        {
+            mem.Set(pfn, PageFlags.Active);
+        }
+
+        mem.Clear(pfn, PageFlags.Referenced);
+    }
+
+    private void Link(int pfn)
     {
         if (nodes.ContainsKey(pfn))
         {
@@ -70,6 +161,8 @@ internal sealed class LruLists
     /// </summary>
     internal long Reclaim(long target, bool directReclaim)
     {
+        // shrink_inactive_list: lru_add_drain first, so fresh pages can be scanned.
+        Drain();
         if (kernel.Swap.Capacity == 0)
         {
             return 0;
@@ -118,6 +211,13 @@ internal sealed class LruLists
         if (mem.Has(pfn, PageFlags.Locked) || mem.Has(pfn, PageFlags.Mlocked) || mem.Has(pfn, PageFlags.Unevictable))
         {
             return Outcome.Kept;
+        }
+
+        if (mem.Has(pfn, PageFlags.Active))
+        {
+            // shrink_active_list: an active page is deactivated before it can be reclaimed.
+            mem.Clear(pfn, PageFlags.Active);
+            return Outcome.Rotate;
         }
 
         if (mem.Has(pfn, PageFlags.Referenced) || kernel.ClearYoung(pfn))
