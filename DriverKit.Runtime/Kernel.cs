@@ -57,6 +57,7 @@ public sealed partial class Kernel
         MmioBase = new Pfn(Math.Max((ulong)frames, 0xC0000UL));
         BootOwner = Sites.Owner("boot");
         Boot(imagePages);
+        Pcp = new PerCpuPages(Mem, Buddy, Policy, (int)Buddy.FreePages);
         Slab = new SlabAllocator(this);
         VmallocSpace = new VmallocArea(this);
         Lru = new LruLists(this);
@@ -82,7 +83,7 @@ public sealed partial class Kernel
     public int TotalRamPages => Mem.Count;
 
     /// <summary>Free frames in the buddy allocator (NR_FREE_PAGES).</summary>
-    public long FreePageCount => Buddy.FreePages;
+    public long FreePageCount => Buddy.FreePages + Pcp.Count;
 
     /// <summary>Free frames right after boot.</summary>
     public long InitialFree { get; }
@@ -102,6 +103,9 @@ public sealed partial class Kernel
     internal MemMap Mem { get; }
 
     internal BuddyAllocator Buddy { get; }
+
+    /// <summary>The per-cpu page lists (one CPU).</summary>
+    internal PerCpuPages Pcp { get; }
 
     internal SlabAllocator Slab { get; }
 

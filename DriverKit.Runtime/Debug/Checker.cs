@@ -46,7 +46,7 @@ public sealed class Checker
         var mem = kernel.Mem;
         for (var p = 0; p < mem.Count; p++)
         {
-            if (mem.MapCount[p] > 0 && kernel.Rmap.CountNormal(mem, p) == 0 && !kernel.Buddy.IsFree(p))
+            if (mem.MapCount[p] > 0 && kernel.Rmap.CountNormal(mem, p) == 0 && !kernel.IsFreeFrame(p))
             {
                 Add(found, "INV-20", $"stuck:{p}:{mem.MapCount[p]}",
                     $"DKSIM INV-20 ({when}): pfn {p:x5} has mapcount {mem.MapCount[p]} but no PTE maps it (stuck mapcount)", p, "DK0009");
@@ -64,7 +64,7 @@ public sealed class Checker
         var leaked = new List<int>();
         for (var p = 0; p < mem.Count; p++)
         {
-            if (!kernel.Buddy.IsFree(p) && mem.Head[p] == p && mem.OwnerOrNext[p] == device.Owner && (mem.RefCount[p] > 0 || kernel.LeakedAtFree.Contains(p)))
+            if (!kernel.IsFreeFrame(p) && mem.Head[p] == p && mem.OwnerOrNext[p] == device.Owner && (mem.RefCount[p] > 0 || kernel.LeakedAtFree.Contains(p)))
             {
                 leaked.Add(p);
             }
@@ -119,7 +119,7 @@ public sealed class Checker
         var byOwner = new Dictionary<int, List<int>>();
         for (var p = 0; p < mem.Count; p++)
         {
-            if (kernel.Buddy.IsFree(p) || mem.Head[p] != p || mem.OwnerOrNext[p] == kernel.BootOwner)
+            if (kernel.IsFreeFrame(p) || mem.Head[p] != p || mem.OwnerOrNext[p] == kernel.BootOwner)
             {
                 continue;
             }

@@ -16,7 +16,7 @@ public sealed partial class Kernel
         var sb = new StringBuilder();
         var head = Mem.CompoundHead(pfn);
         sb.Append($"pfn {pfn:x5}: rc={Mem.RefCount[head]} mc={Mem.MapCount[pfn]}");
-        if (Buddy.IsFree(pfn))
+        if (IsFreeFrame(pfn))
         {
             sb.Append(" (free)");
         }

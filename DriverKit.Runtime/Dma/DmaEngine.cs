@@ -89,7 +89,7 @@ public sealed class DmaEngine
             throw new ArgumentOutOfRangeException(nameof(delay), "a DMA completes on a later step (delay >= 1)");
         }
 
-        if (kernel.Buddy.IsFree(pfn))
+        if (kernel.IsFreeFrame(pfn))
         {
             throw new ArgumentException($"DMA to free pfn {pfn:x5}", nameof(page));
         }

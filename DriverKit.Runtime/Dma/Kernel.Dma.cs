@@ -43,7 +43,7 @@ public sealed partial class Kernel
     internal void CompleteDma(DmaTransfer t)
     {
         string? problem = null;
-        if (Buddy.IsFree(t.Pfn))
+        if (IsFreeFrame(t.Pfn))
         {
             problem = "was freed";
         }

@@ -75,7 +75,7 @@ public sealed partial class Kernel
         Sites.Alias(from, to);
         for (var p = 0; p < Mem.Count; p++)
         {
-            if (!Buddy.IsFree(p) && Mem.OwnerOrNext[p] == from)
+            if (!IsFreeFrame(p) && Mem.OwnerOrNext[p] == from)
             {
                 Mem.OwnerOrNext[p] = to;
             }

@@ -266,6 +266,52 @@ public sealed class EraPolicy
     /// </summary>
     public bool PageWalkSkipsPfnMap => AtLeast(3, 10);
 
+    // ---- per-cpu page lists (mm/page_alloc.c) --------------------------------------------------------------------
+
+    /// <summary>The largest order freed to the per-cpu lists: 0 (free_hot_cold_page / free_unref_page), 3 from 5.13 (pcp_allowed_order, PAGE_ALLOC_COSTLY_ORDER).</summary>
+    public int PcpMaxOrder => AtLeast(5, 13) ? 3 : 0;
+
+    /// <summary>Per-cpu lists are kept per migratetype from 2.6.24 (grouping pages by mobility): a driver's freed page is not handed to an anonymous fault.</summary>
+    public bool PcpPerMigratetype => AtLeast(2, 6, 24);
+
+    /// <summary>
+    /// zone_batchsize: about 0.1% of the zone (capped at 512 KiB, 1 MiB from 5.14 [I]), quartered and clamped to
+    /// 2^n - 1, at least 1.
+    /// </summary>
+    /// <param name="managedPages">The zone's managed pages.</param>
+    public int PcpBatch(int managedPages)
+    {
+        var batch = Math.Min(managedPages >> 10, AtLeast(5, 14) ? 256 : 128) / 4;
+        batch = Math.Max(batch, 1);
+        var sum = batch + batch / 2;
+        var pow = 1;
+        while (pow * 2 <= sum)
+        {
+            pow *= 2;
+        }
+
+        return Math.Max(pow - 1, 1);
+    }
+
+    /// <summary>
+    /// pcp-&gt;high: 6 × batch (pageset_set_batch) until 5.13; from 5.14 zone_highsize — the zone's low watermark
+    /// (min_free_kbytes = √(16 × KiB) clamped to 128 KiB …, plus max(min/4, 0.1%)) for the one CPU, at least 4 × batch.
+    /// </summary>
+    /// <param name="managedPages">The zone's managed pages.</param>
+    /// <param name="batch">pcp-&gt;batch.</param>
+    public int PcpHigh(int managedPages, int batch)
+    {
+        if (!AtLeast(5, 14))
+        {
+            return 6 * batch;
+        }
+
+        var minFreeKb = Math.Min(Math.Max((int)Math.Sqrt(managedPages * 4.0 * 16), 128), 262144);
+        var minPages = minFreeKb / 4;
+        var low = minPages + Math.Max(minPages / 4, managedPages * 10 / 10000);
+        return Math.Max(low, batch * 4);
+    }
+
     /// <summary>PAGEVEC_SIZE, the lru_add batch length: 14 through 4.13, 15 by 4.18 (taken as 4.15) [I].</summary>
     public int PagevecSize => AtLeast(4, 15) ? 15 : 14;
 

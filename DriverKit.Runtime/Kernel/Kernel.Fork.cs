@@ -124,7 +124,7 @@ public sealed partial class Kernel
             if (page >= 0 && cow && Policy.ForkCopiesPinnedPagesEarly && Mem.Mapping[page] == MemMap.AnonMapping && Ledger.Has(Mem.CompoundHead(page), HolderKind.Pin))
             {
                 // copy_present_page: the page may be DMA-pinned; the child gets its own copy now, the parent keeps the original writable.
-                var copy = AllocBlock(Gfp.HighUser, 0, AnonOwner, CallSites.Kernel, ownerHolder: false);
+                var copy = AllocBlock(Gfp.HighUserMovable, 0, AnonOwner, CallSites.Kernel, ownerHolder: false);
                 if (copy >= 0)
                 {
                     CopyFrame((ulong)page, copy);

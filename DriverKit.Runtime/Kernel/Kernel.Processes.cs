@@ -112,11 +112,11 @@ public sealed partial class Kernel
 
         var p = (int)pfn;
         var rec = Rmap.Find(Mem, p, mm.Id, addr);
-        var stale = Buddy.IsFree(p) || (rec >= 0 && Rmap.Generation(rec) != Mem.Generation[p]);
+        var stale = IsFreeFrame(p) || (rec >= 0 && Rmap.Generation(rec) != Mem.Generation[p]);
         if (stale && staleAccessReported.Add((mm.Id, addr, Mem.Generation[p])))
         {
             Record(new Report(ReportKind.Simulator, "INV-06",
-                $"DKSIM INV-06: user access to pfn {p:x5} at {addr:x} by {mm.Owner}: the frame was freed{(Buddy.IsFree(p) ? string.Empty : " and reused by " + Sites.OwnerName(Mem.OwnerOrNext[Mem.Head[p]]))} while this PTE still maps it (physical use-after-free)", Era)
+                $"DKSIM INV-06: user access to pfn {p:x5} at {addr:x} by {mm.Owner}: the frame was freed{(IsFreeFrame(p) ? string.Empty : " and reused by " + Sites.OwnerName(Mem.OwnerOrNext[Mem.Head[p]]))} while this PTE still maps it (physical use-after-free)", Era)
             {
                 Pfn = new Pfn(pfn),
                 Vma = mm.Vmas.Containing(addr)?.ToString(),

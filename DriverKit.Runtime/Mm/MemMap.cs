@@ -23,6 +23,7 @@ internal sealed class MemMap
         Index = new uint[frames];
         Type = new PageType[frames];
         Order = new byte[frames];
+        Migrate = new byte[frames];
         Head = new int[frames];
         OwnerOrNext = new int[frames];
         SiteOrPrev = new int[frames];
@@ -59,6 +60,9 @@ internal sealed class MemMap
 
     /// <summary>Order of a free block (buddy head), of a compound page (head), or of an allocation (first page).</summary>
     internal readonly byte[] Order;
+
+    /// <summary>The migratetype the frame's block was allocated as, and whether it is parked on a per-cpu list (<see cref="PerCpuPages"/>).</summary>
+    internal readonly byte[] Migrate;
 
     /// <summary>The first frame of the allocation or compound page this frame belongs to (itself for heads and order-0 pages).</summary>
     internal readonly int[] Head;

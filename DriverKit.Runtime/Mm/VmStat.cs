@@ -1,7 +1,7 @@
 namespace DriverKit.Runtime;
 
 /// <summary>vmstat-style counters of one machine (/proc/vmstat, /proc/buddyinfo).</summary>
-/// <param name="FreePages">nr_free_pages.</param>
+/// <param name="FreePages">Free frames: the buddy allocator's (nr_free_pages) plus those parked on the per-cpu lists.</param>
 /// <param name="FreeBlocksPerOrder">/proc/buddyinfo: free blocks of each order 0 … 10.</param>
 /// <param name="PagesAllocated">pgalloc: frames handed out since boot.</param>
 /// <param name="PagesFreed">pgfree: frames returned since boot.</param>
@@ -19,7 +19,11 @@ public sealed record VmStat(
     long LruFile,
     int SwapUsed,
     long PagesReclaimed,
-    long PagesSwappedOut);
+    long PagesSwappedOut)
+{
+    /// <summary>Frames parked on the per-cpu lists (free, but not in the buddy allocator or /proc/buddyinfo).</summary>
+    public long PerCpuPages { get; init; }
+}
 
 /// <summary>What a frame is used for, as tools/mm/page-types reports it.</summary>
 public enum FrameState
@@ -61,7 +65,7 @@ public sealed partial class Kernel
         {
             var head = Mem.Head[p];
             states[p] =
-                Buddy.IsFree(p) ? FrameState.Free :
+                IsFreeFrame(p) ? FrameState.Free :
                 LeakedAtFree.Contains(p) || unloadedOwners.Contains(Mem.OwnerOrNext[head]) ? FrameState.Leaked :
                 Mem.OwnerOrNext[head] == BootOwner ? FrameState.BootReserved :
                 Mem.Has(p, PageFlags.Reserved) ? FrameState.Reserved :

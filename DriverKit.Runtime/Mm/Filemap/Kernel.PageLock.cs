@@ -94,7 +94,7 @@ public sealed partial class Kernel
     private int LockablePage(Page page, int site)
     {
         var pfn = Mem.CompoundHead(CheckPage(page));
-        if (Buddy.IsFree(pfn))
+        if (IsFreeFrame(pfn))
         {
             throw Refuse("INV-08", $"page lock operation on free pfn {pfn:x5}", "DK0006", pfn, Sites.Site(site));
         }

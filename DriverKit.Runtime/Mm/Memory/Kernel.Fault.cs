@@ -80,7 +80,7 @@ public sealed partial class Kernel
             }
         }
 
-        var pfn = AllocBlock(Gfp.HighUser | Gfp.Zero, 0, AnonOwner, CallSites.Kernel, ownerHolder: false);
+        var pfn = AllocBlock(Gfp.HighUserMovable | Gfp.Zero, 0, AnonOwner, CallSites.Kernel, ownerHolder: false);
         if (pfn < 0)
         {
             return VmFaultResult.Oom;
@@ -151,7 +151,7 @@ public sealed partial class Kernel
         if (cow)
         {
             // do_cow_fault: copy the driver's page into a new anonymous page and drop the handler's reference.
-            var copy = AllocBlock(Gfp.HighUser, 0, AnonOwner, CallSites.Kernel, ownerHolder: false);
+            var copy = AllocBlock(Gfp.HighUserMovable, 0, AnonOwner, CallSites.Kernel, ownerHolder: false);
             if (copy < 0)
             {
                 ReleaseFaultReference(pfn);
@@ -398,7 +398,7 @@ public sealed partial class Kernel
     /// <summary>mm/memory.c: wp_page_copy — a private copy of the frame the PTE maps (normal or special).</summary>
     private VmFaultResult WpPageCopy(VmArea vma, ulong addr, ulong pte, int page)
     {
-        var copy = AllocBlock(Gfp.HighUser, 0, AnonOwner, CallSites.Kernel, ownerHolder: false);
+        var copy = AllocBlock(Gfp.HighUserMovable, 0, AnonOwner, CallSites.Kernel, ownerHolder: false);
         if (copy < 0)
         {
             return VmFaultResult.Oom;
@@ -457,7 +457,7 @@ public sealed partial class Kernel
     private VmFaultResult DoSwapPage(VmArea vma, ulong addr, ulong pte, bool write)
     {
         var slot = Pte.SwapSlot(pte);
-        var pfn = AllocBlock(Gfp.HighUser, 0, AnonOwner, CallSites.Kernel, ownerHolder: false);
+        var pfn = AllocBlock(Gfp.HighUserMovable, 0, AnonOwner, CallSites.Kernel, ownerHolder: false);
         if (pfn < 0)
         {
             return VmFaultResult.Oom;

@@ -222,7 +222,7 @@ public sealed partial class Kernel
         {
             var p = pfn + i;
             var owner = p < (ulong)Mem.Count
-                ? (Buddy.IsFree((int)p) ? -1 : Mem.OwnerOrNext[Mem.Head[(int)p]])
+                ? (IsFreeFrame((int)p) ? -1 : Mem.OwnerOrNext[Mem.Head[(int)p]])
                 : MmioAt(p)?.Owner ?? -1;
             if (owner == driver || (driver == 0 && owner >= 0))
             {
@@ -238,7 +238,7 @@ public sealed partial class Kernel
                 Pfn = new Pfn(p),
                 Vma = vma.ToString(),
                 CallSite = Sites.Site(site),
-                RuleId = p < (ulong)Mem.Count && Buddy.IsFree((int)p) ? "DK0018" : "DK0014",
+                RuleId = "DK0014",
             });
             return;
         }

@@ -16,6 +16,9 @@ public enum Gfp : uint
     /// <summary>__GFP_DMA32 (accepted; the simulator has one zone).</summary>
     Dma32 = 0x4,
 
+    /// <summary>__GFP_MOVABLE: the page can be migrated (user memory); it comes from and returns to the movable per-cpu lists.</summary>
+    Movable = 0x8,
+
     /// <summary>__GFP_RECLAIM: the allocation may reclaim memory and sleep.</summary>
     Reclaim = 0x400,
 
@@ -51,4 +54,7 @@ public enum Gfp : uint
 
     /// <summary>GFP_HIGHUSER.</summary>
     HighUser = User | HighMem,
+
+    /// <summary>GFP_HIGHUSER_MOVABLE: anonymous and page-cache memory of user processes.</summary>
+    HighUserMovable = HighUser | Movable,
 }

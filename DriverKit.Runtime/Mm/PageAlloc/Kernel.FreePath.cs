@@ -88,7 +88,11 @@ public sealed partial class Kernel
             reservedSites.Remove(p);
         }
 
-        Buddy.FreeBlock(pfn, order);
+        if (!Pcp.Free(pfn, order))
+        {
+            Buddy.FreeBlock(pfn, order);
+        }
+
         freeCount += count;
     }
 

@@ -120,7 +120,7 @@ public sealed partial class Kernel
             throw VmBugOnPage(pfn, "PageCompound(page)", "INV-25", "DK0010");
         }
 
-        if (Buddy.IsFree(pfn) || Mem.Head[pfn] != pfn || Mem.Order[pfn] != order || Mem.RefCount[pfn] == 0)
+        if (IsFreeFrame(pfn) || Mem.Head[pfn] != pfn || Mem.Order[pfn] != order || Mem.RefCount[pfn] == 0)
         {
             throw Refuse("INV-25", $"split_page(pfn {pfn:x5}, order {order}) on a page that is not the allocated head of an order-{order} block", "DK0010", pfn);
         }
@@ -225,7 +225,7 @@ public sealed partial class Kernel
             throw VmBugOnPage(pfn, "PageCompound(page) (PF_NO_COMPOUND)", "INV-07", "DK0002", Sites.Site(site));
         }
 
-        if (Buddy.IsFree(pfn))
+        if (IsFreeFrame(pfn))
         {
             throw Refuse("INV-07", $"{(set ? "SetPageReserved" : "ClearPageReserved")} on free pfn {pfn:x5}: the page is not owned by the caller", "DK0002", pfn, Sites.Site(site));
         }
@@ -352,10 +352,17 @@ public sealed partial class Kernel
     {
         while (true)
         {
-            var pfn = Buddy.AllocBlock(order);
+            var pfn = TakeBlock(order, gfp);
+            if (pfn < 0)
+            {
+                // __alloc_pages_slowpath: drain_all_pages, then direct reclaim.
+                Pcp.DrainAll();
+                pfn = TakeBlock(order, gfp);
+            }
+
             if (pfn < 0 && (gfp & Gfp.Reclaim) != 0 && Lru.Reclaim(1L << order, directReclaim: true) > 0)
             {
-                pfn = Buddy.AllocBlock(order);
+                pfn = TakeBlock(order, gfp);
             }
 
             if (pfn < 0)
@@ -381,6 +388,33 @@ public sealed partial class Kernel
             }
         }
     }
+
+    /// <summary>mm/page_alloc.c: rmqueue — the per-cpu lists for small orders, the buddy allocator otherwise.</summary>
+    private int TakeBlock(int order, Gfp gfp)
+    {
+        var movable = (gfp & Gfp.Movable) != 0;
+        var pfn = Pcp.Alloc(order, movable);
+        if (pfn < 0)
+        {
+            pfn = Buddy.AllocBlock(order);
+        }
+
+        if (pfn >= 0)
+        {
+            Array.Fill(Mem.Migrate, movable ? PerCpuPages.Movable : (byte)0, pfn, 1 << order);
+        }
+
+        return pfn;
+    }
+
+    /// <summary>True when the frame is free: in the buddy allocator or parked on a per-cpu list.</summary>
+    internal bool IsFreeFrame(int pfn) => Buddy.IsFree(pfn) || Pcp.Contains(pfn);
+
+    /// <summary>
+    /// mm/page_alloc.c: drain_all_pages — returns every block parked on the per-cpu lists to the buddy allocator,
+    /// as memory hotplug, compaction and allocation failure do. Afterwards the buddy allocator holds every free frame.
+    /// </summary>
+    public void DrainAllPages() => Pcp.DrainAll();
 
     /// <summary>mm/page_alloc.c: check_new_page — a page leaving the allocator must carry no flags; a bad one is reported and left out (leaked).</summary>
     private bool PrepNewPage(int pfn, int order)
@@ -438,7 +472,7 @@ public sealed partial class Kernel
     /// <summary>__free_pages for a caller that owns the allocation reference.</summary>
     private void FreePagesOwned(int pfn, int order, int site)
     {
-        if (Buddy.IsFree(pfn))
+        if (IsFreeFrame(pfn))
         {
             throw VmBugOnPage(pfn, "PageBuddy(page): freeing a page that is already free", "INV-01", "DK0018", Sites.Site(site));
         }
@@ -488,6 +522,6 @@ public sealed partial class Kernel
             perOrder[o] = Buddy.FreeBlocks(o);
         }
 
-        return new VmStat(Buddy.FreePages, perOrder, allocCount, freeCount, Lru.AnonCount, Lru.FileCount, Swap.Used, Lru.ReclaimedTotal, Lru.SwappedOutTotal);
+        return new VmStat(Buddy.FreePages + Pcp.Count, perOrder, allocCount, freeCount, Lru.AnonCount, Lru.FileCount, Swap.Used, Lru.ReclaimedTotal, Lru.SwappedOutTotal) { PerCpuPages = Pcp.Count };
     }
 }

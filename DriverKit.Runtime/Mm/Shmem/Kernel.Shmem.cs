@@ -39,7 +39,7 @@ public sealed partial class Kernel
 
         if (write && vma.IsCowMapping)
         {
-            var copy = AllocBlock(Gfp.HighUser, 0, AnonOwner, CallSites.Kernel, ownerHolder: false);
+            var copy = AllocBlock(Gfp.HighUserMovable, 0, AnonOwner, CallSites.Kernel, ownerHolder: false);
             if (copy < 0)
             {
                 return VmFaultResult.Oom;
@@ -65,7 +65,7 @@ public sealed partial class Kernel
             return pfn;
         }
 
-        pfn = AllocBlock(Gfp.HighUser | Gfp.Zero, 0, ShmemOwner, CallSites.Kernel, ownerHolder: false);
+        pfn = AllocBlock(Gfp.HighUserMovable | Gfp.Zero, 0, ShmemOwner, CallSites.Kernel, ownerHolder: false);
         if (pfn < 0)
         {
             return -1;

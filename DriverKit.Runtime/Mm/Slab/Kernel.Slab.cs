@@ -89,7 +89,7 @@ public sealed partial class Kernel
 
         var site = Sites.Intern(caller, file, line);
         var pfn = CheckPage(VirtToPage(addr));
-        if (Buddy.IsFree(pfn))
+        if (IsFreeFrame(pfn))
         {
             throw Refuse("INV-01", $"kfree({addr}): the memory was already freed back to the page allocator (double free)", "DK0018", pfn, Sites.Site(site));
         }

@@ -38,6 +38,7 @@ public sealed class RandomWorkloadTests(ITestOutputHelper output)
         work.TearDown();
         Assert.Empty(k.Reports.Select(r => r.Describe()));
         Assert.Equal(k.InitialFree, k.FreePageCount);
+        k.DrainAllPages();
         Assert.Equal(boot, k.Buddy.Snapshot());
     }
 
@@ -56,6 +57,7 @@ public sealed class RandomWorkloadTests(ITestOutputHelper output)
                 work.TearDown();
                 Assert.Empty(k.Reports.Select(r => r.Describe()));
                 Assert.Equal(0, work.Oopses);
+                k.DrainAllPages();
                 Assert.Equal(boot, k.Buddy.Snapshot());
             }
         });

@@ -311,7 +311,7 @@ internal sealed class ReferenceDriver
             case IoctlDma:
                 foreach (var (p, _, mm, addr) in held)
                 {
-                    if (k.Buddy.IsFree(p.Index))
+                    if (k.IsFreeFrame(p.Index))
                     {
                         continue;
                     }
@@ -346,7 +346,7 @@ internal sealed class ReferenceDriver
             {
                 Release(p);
             }
-            else if (!k.Buddy.IsFree(p.Index) && k.PageLocked(p))
+            else if (!k.IsFreeFrame(p.Index) && k.PageLocked(p))
             {
                 k.UnlockPage(p);
             }

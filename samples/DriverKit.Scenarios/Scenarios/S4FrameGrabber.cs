@@ -81,6 +81,8 @@ public sealed class S4FrameGrabber : Scenario
         s.Step("read", "U", "read byte 0 of each page", failure ?? Outcome.Done);
         s.Step("free", "U", "ioctl FREE_BUFFER: ClearPageReserved, free_pages while U's PTEs still point at the frames",
             Outcome.Of(u.Ioctl(fd, FrameGrabberDriver.FreeBufferIoctl)));
+        s.Kernel.DrainAllPages();
+        s.Step("drain", "kernel", "drain_all_pages: blocks parked on the per-cpu free lists (order 0, or up to 3 from 5.13) return to the buddy allocator", Outcome.Done);
         var v = s.Spawn("V", "victim");
         var victim = v.Mmap(default, Size, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous);
         var written = victim.IsOk ? Fill(v, victim.Value, 0xEE) : Outcome.Of(victim, a => a.ToString());

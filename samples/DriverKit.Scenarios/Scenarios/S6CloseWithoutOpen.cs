@@ -51,6 +51,8 @@ public sealed class S6CloseWithoutOpen : Scenario
             s.Step("child-exit", "C", "exit: vm_ops->close counts 1 → 0 and frees the buffer", Outcome.Of(child.Exit()));
         }
 
+        s.Kernel.DrainAllPages();
+        s.Step("drain", "kernel", "drain_all_pages: blocks parked on the per-cpu free lists (order 0, or up to 3 from 5.13) return to the buddy allocator", Outcome.Done);
         var v = s.Spawn("V", "next-owner");
         var b = v.Mmap(default, Four, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous);
         for (var i = 0UL; b.IsOk && i < 4; i++)
