@@ -59,7 +59,7 @@ internal sealed class RefLedger
     }
 
     /// <summary>Removes one holder of the first kind in <paramref name="preference"/> that the page has; returns the kind removed.</summary>
-    internal HolderKind? RemoveOne(int pfn, params HolderKind[] preference)
+    internal HolderKind? RemoveOne(int pfn, params ReadOnlySpan<HolderKind> preference)
     {
         if (!holders.TryGetValue(pfn, out var list))
         {

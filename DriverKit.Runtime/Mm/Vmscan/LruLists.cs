@@ -8,10 +8,21 @@ namespace DriverKit.Runtime;
 internal sealed class LruLists
 {
     private readonly Kernel kernel;
-    private readonly LinkedList<int> list = new();
-    private readonly Dictionary<int, LinkedListNode<int>> nodes = new();
 
-    internal LruLists(Kernel kernel) => this.kernel = kernel;
+    // The list lives in the frame table (page->lru): MemMap.LruNext/LruPrev, oldest at head. Nothing is allocated
+    // per page.
+    private readonly int[] next;
+    private readonly int[] prev;
+    private int head = MemMap.None;
+    private int tail = MemMap.None;
+    private long count;
+
+    internal LruLists(Kernel kernel)
+    {
+        this.kernel = kernel;
+        next = kernel.Mem.LruNext;
+        prev = kernel.Mem.LruPrev;
+    }
 
     internal long AnonCount { get; private set; }
 
@@ -21,17 +32,30 @@ internal sealed class LruLists
 
     internal long SwappedOutTotal { get; private set; }
 
-    internal IEnumerable<int> Pages => list;
+    /// <summary>The pages on the list, oldest first.</summary>
+    internal IEnumerable<int> Pages
+    {
+        get
+        {
+            for (var p = head; p != MemMap.None; p = next[p])
+            {
+                yield return p;
+            }
+        }
+    }
+
+    private bool Contains(int pfn) => prev[pfn] != MemMap.NotOnLru;
 
     /// <summary>lru_cache_add: the page joins the inactive end (PG_lru).</summary>
     internal void Add(int pfn)
     {
-        if (nodes.ContainsKey(pfn))
+        if (Contains(pfn))
         {
             return;
         }
 
-        nodes[pfn] = list.AddLast(pfn);
+        LinkTail(pfn);
+        count++;
         kernel.Mem.Set(pfn, PageFlags.Lru);
         if (kernel.Mem.Mapping[pfn] > 0)
         {
@@ -46,12 +70,13 @@ internal sealed class LruLists
     /// <summary>Removes a page that is being freed (__page_cache_release).</summary>
     internal void Remove(int pfn)
     {
-        if (!nodes.Remove(pfn, out var node))
+        if (!Contains(pfn))
         {
             return;
         }
 
-        list.Remove(node);
+        Unlink(pfn);
+        count--;
         kernel.Mem.Clear(pfn, PageFlags.Lru | PageFlags.Active);
         if (kernel.Mem.Mapping[pfn] > 0)
         {
@@ -61,6 +86,48 @@ internal sealed class LruLists
         {
             AnonCount--;
         }
+    }
+
+    private void LinkTail(int pfn)
+    {
+        prev[pfn] = tail;
+        next[pfn] = MemMap.None;
+        if (tail == MemMap.None)
+        {
+            head = pfn;
+        }
+        else
+        {
+            next[tail] = pfn;
+        }
+
+        tail = pfn;
+    }
+
+    private void Unlink(int pfn)
+    {
+        var n = next[pfn];
+        var p = prev[pfn];
+        if (p == MemMap.None)
+        {
+            head = n;
+        }
+        else
+        {
+            next[p] = n;
+        }
+
+        if (n == MemMap.None)
+        {
+            tail = p;
+        }
+        else
+        {
+            prev[n] = p;
+        }
+
+        prev[pfn] = MemMap.NotOnLru;
+        next[pfn] = MemMap.None;
     }
 
     /// <summary>
@@ -76,24 +143,32 @@ internal sealed class LruLists
         }
 
         long reclaimed = 0;
-        var scan = list.Count * 2;
-        var node = list.First;
-        while (node is not null && reclaimed < target && scan-- > 0)
+        var scan = count * 2;
+        var pfn = head;
+        while (pfn != MemMap.None && reclaimed < target && scan-- > 0)
         {
-            var next = node.Next;
-            var pfn = node.Value;
+            var following = next[pfn];
             switch (TryReclaim(pfn))
             {
                 case Outcome.Reclaimed:
                     reclaimed++;
                     break;
                 case Outcome.Rotate:
-                    list.Remove(node);
-                    list.AddLast(node);
+                    if (pfn != tail)
+                    {
+                        Unlink(pfn);
+                        LinkTail(pfn);
+                    }
+                    else
+                    {
+                        following = MemMap.None; // the last page went to the tail it was at: the walk is over
+                    }
+
                     break;
             }
 
-            node = next;
+            // A page taken off the list meanwhile ends the walk, as a removed LinkedListNode's Next (null) did.
+            pfn = following != MemMap.None && Contains(following) ? following : MemMap.None;
         }
 
         ReclaimedTotal += reclaimed;
