@@ -19,7 +19,7 @@ public sealed class KernelOptions
     /// <summary>Physical RAM in bytes (a multiple of 4 KiB, at least 8 MiB). Default 64 MiB.</summary>
     public ulong MemoryBytes { get; set; } = 64UL << 20;
 
-    /// <summary>Whether the architecture has a PTE special bit (x86-64, arm64, ppc64: true). Only matters from 2.6.26.</summary>
+    /// <summary>Whether the architecture has a PTE special bit (x86-64, arm64, ppc64: true). Only matters from 2.6.27, when x86 and powerpc got it.</summary>
     public bool ArchHasPteSpecial { get; set; } = true;
 
     /// <summary>CONFIG_DEBUG_VM: VM_BUG_ON checks become oopses, and 6.4+ page checks run.</summary>

@@ -73,18 +73,7 @@ public sealed class Checker
         if (leaked.Count > 0)
         {
             var detail = string.Join("; ", leaked.Take(8).Select(p => kernel.LedgerText(p)));
-            var report = new Report(ReportKind.Simulator, "INV-20",
-                $"DKSIM INV-20: driver {kernel.Sites.OwnerName(device.Owner)} unloaded with {leaked.Count} page(s) still allocated: {detail}{(leaked.Count > 8 ? "; …" : string.Empty)}", kernel.Era)
-            {
-                Pfn = new Pfn((ulong)leaked[0]),
-                Reason = "leak at driver unload",
-                RuleId = RuleForLeak(leaked[0]),
-                Ledger = kernel.LedgerText(leaked[0]),
-            };
-            if (kernel.Record(report) is { } r)
-            {
-                found.Add(r);
-            }
+            RecordLeak(found, $"driver {kernel.Sites.OwnerName(device.Owner)} unloaded with {leaked.Count} page(s) still allocated: {detail}{(leaked.Count > 8 ? "; …" : string.Empty)}", "leak at driver unload", leaked[0]);
         }
 
         var vmas = device.Inode.Mapping.Vmas.Count;
@@ -104,6 +93,22 @@ public sealed class Checker
 
         found.AddRange(CheckQuiescence($"unload of {device.Path}"));
         return found;
+    }
+
+    /// <summary>Records an INV-20 leak report whose first leaked frame is <paramref name="pfn"/>.</summary>
+    private void RecordLeak(List<Report> found, string text, string reason, int pfn)
+    {
+        var report = new Report(ReportKind.Simulator, "INV-20", "DKSIM INV-20: " + text, kernel.Era)
+        {
+            Pfn = new Pfn((ulong)pfn),
+            Reason = reason,
+            RuleId = RuleForLeak(pfn),
+            Ledger = kernel.LedgerText(pfn),
+        };
+        if (kernel.Record(report) is { } r)
+        {
+            found.Add(r);
+        }
     }
 
     /// <summary>Frames leaked at shutdown: everything still allocated that is not a boot reservation.</summary>
@@ -129,18 +134,7 @@ public sealed class Checker
 
         foreach (var (owner, pages) in byOwner)
         {
-            var report = new Report(ReportKind.Simulator, "INV-20",
-                $"DKSIM INV-20: {pages.Count} page(s) leaked at shutdown (owner {kernel.Sites.OwnerName(owner)}): {kernel.LedgerText(pages[0])}", kernel.Era)
-            {
-                Pfn = new Pfn((ulong)pages[0]),
-                Reason = "leak at shutdown",
-                RuleId = RuleForLeak(pages[0]),
-                Ledger = kernel.LedgerText(pages[0]),
-            };
-            if (kernel.Record(report) is { } r)
-            {
-                found.Add(r);
-            }
+            RecordLeak(found, $"{pages.Count} page(s) leaked at shutdown (owner {kernel.Sites.OwnerName(owner)}): {kernel.LedgerText(pages[0])}", "leak at shutdown", pages[0]);
         }
 
         return found;

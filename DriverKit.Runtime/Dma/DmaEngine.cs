@@ -5,6 +5,7 @@ public sealed class DmaTransfer
 {
     internal DmaTransfer(int id, int pfn, int offset, byte[] data, uint generation, int dueStep, MmStruct? userMm, ulong userAddr, int site)
     {
+        UserVma = userMm?.VmaAt(new UserAddr(userAddr));
         Id = id;
         Pfn = pfn;
         Offset = offset;
@@ -32,6 +33,9 @@ public sealed class DmaTransfer
     internal MmStruct? UserMm { get; }
 
     internal ulong UserAddr { get; }
+
+    /// <summary>The vma the user address belonged to at submission: COW replacement is judged within it only.</summary>
+    internal VmArea? UserVma { get; }
 
     internal int Site { get; }
 

@@ -51,7 +51,7 @@ public sealed partial class Kernel
         {
             problem = $"was freed and re-allocated to {Sites.OwnerName(Mem.OwnerOrNext[Mem.Head[t.Pfn]])}";
         }
-        else if (t.UserMm is { } mm && ReplacedByCow(mm, t.UserAddr, t.Pfn))
+        else if (t.UserMm is { } mm && t.UserVma is { Closed: false } vma && ReferenceEquals(mm.VmaAt(new UserAddr(t.UserAddr)), vma) && ReplacedByCow(mm, t.UserAddr, t.Pfn))
         {
             problem = $"was replaced at {t.UserAddr:x} in {mm.Owner} by a copy-on-write copy: the process will never see the data";
         }

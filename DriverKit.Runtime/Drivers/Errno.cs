@@ -69,6 +69,9 @@ public static class Errno
     /// <summary>Value too large for defined data type.</summary>
     public const int EOVERFLOW = 75;
 
+    /// <summary>Operation not supported (an mmap flag MAP_SHARED_VALIDATE does not know).</summary>
+    public const int EOPNOTSUPP = 95;
+
     /// <summary>The symbolic name of an error number ("EINVAL"), or the number.</summary>
     /// <param name="errno">A positive error number.</param>
     public static string Name(int errno) => errno switch
@@ -95,6 +98,7 @@ public static class Errno
         ENOSPC => nameof(ENOSPC),
         ENOSYS => nameof(ENOSYS),
         EOVERFLOW => nameof(EOVERFLOW),
+        EOPNOTSUPP => nameof(EOPNOTSUPP),
         _ => errno.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

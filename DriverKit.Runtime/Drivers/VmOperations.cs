@@ -20,6 +20,15 @@ public delegate VmFaultResult VmFaultHandler(VmFault vmf);
 /// <param name="address">The faulting address.</param>
 public delegate Page VmNoPageHandler(VmArea vma, UserAddr address);
 
+/// <summary>
+/// vm_operations_struct-&gt;nopfn (2.6.19 – 2.6.26): return the frame to map at <paramref name="address"/> in a
+/// VM_PFNMAP vma (no reference is taken), or <see cref="VmOperations.NoPfnSigbus"/>, <see cref="VmOperations.NoPfnOom"/>,
+/// <see cref="VmOperations.NoPfnRefault"/> (2.6.21 and later).
+/// </summary>
+/// <param name="vma">The faulting vma.</param>
+/// <param name="address">The faulting address, page aligned.</param>
+public delegate ulong VmNoPfnHandler(VmArea vma, UserAddr address);
+
 /// <summary>vm_operations_struct-&gt;page_mkwrite: a read-only shared page is about to become writable.</summary>
 /// <param name="vmf">The fault.</param>
 public delegate VmFaultResult VmPageMkwriteHandler(VmFault vmf);
@@ -32,7 +41,7 @@ public delegate int VmMaySplitHandler(VmArea vma, UserAddr address);
 /// <summary>
 /// struct vm_operations_struct. Fill it like the C initializer:
 /// <code>new VmOperations { Open = ScullpVmaOpen, Close = ScullpVmaClose, Fault = ScullpVmaFault }</code>
-/// Hooks that do not exist in the configured kernel (NoPage after 2.6.25, Fault before 2.6.23) are refused when
+/// Hooks that do not exist in the configured kernel (NoPage after 2.6.25, NoPfn outside 2.6.19 – 2.6.26, Fault before 2.6.23) are refused when
 /// the vma's <see cref="VmArea.Ops"/> is set.
 /// </summary>
 public sealed class VmOperations
@@ -48,6 +57,18 @@ public sealed class VmOperations
 
     /// <summary>-&gt;nopage (legacy), or null.</summary>
     public VmNoPageHandler? NoPage { get; init; }
+
+    /// <summary>NOPFN_SIGBUS: the -&gt;nopfn result that sends SIGBUS.</summary>
+    public const ulong NoPfnSigbus = ulong.MaxValue;
+
+    /// <summary>NOPFN_OOM: the -&gt;nopfn result for an allocation failure.</summary>
+    public const ulong NoPfnOom = ulong.MaxValue - 1;
+
+    /// <summary>NOPFN_REFAULT (2.6.21 and later): the handler installed nothing; the access is retried.</summary>
+    public const ulong NoPfnRefault = ulong.MaxValue - 2;
+
+    /// <summary>-&gt;nopfn (2.6.19 – 2.6.26), or null.</summary>
+    public VmNoPfnHandler? NoPfn { get; init; }
 
     /// <summary>-&gt;page_mkwrite, or null.</summary>
     public VmPageMkwriteHandler? PageMkwrite { get; init; }

@@ -48,6 +48,35 @@ public enum AnonReadFault
     NewPage,
 }
 
+/// <summary>How the ELF core dumper chooses the vmas it writes.</summary>
+public enum CoreDumpSelection
+{
+    /// <summary>≤ 2.6.22 maydump: not VM_IO/VM_RESERVED; shared only if the file is unlinked (shm); private only with an anon_vma.</summary>
+    MayDump,
+
+    /// <summary>2.6.23 maydump with coredump_filter: the anon/mapped × private/shared bits decide.</summary>
+    MayDumpFiltered,
+
+    /// <summary>2.6.24 and later vma_dump_size: filter bits, then the ELF-header probe for private file vmas.</summary>
+    VmaDumpSize,
+}
+
+/// <summary>The ELF-header probe of vma_dump_size for a private file vma at offset 0.</summary>
+public enum ElfHeaderProbe
+{
+    /// <summary>Before 2.6.24: no probe.</summary>
+    None,
+
+    /// <summary>2.6.24 – 5.9: get_user of the first word at vm_start (a user read that can fault).</summary>
+    ReadFirstWord,
+
+    /// <summary>5.10 – 5.17: the inode's exec bit decides; no memory is read.</summary>
+    ExecBitOnly,
+
+    /// <summary>5.18 and later: the exec bit, else copy_from_user of the ELF magic after the mmap lock is dropped.</summary>
+    ExecBitThenRead,
+}
+
 /// <summary>What happens to VM_LOCKED that a driver's -&gt;mmap left on its vma (DKMM001, S3).</summary>
 public enum DriverLockedHandling
 {
@@ -102,7 +131,7 @@ public sealed class EraPolicy
     /// <summary>The era of <see cref="Version"/>.</summary>
     public Era Era { get; }
 
-    /// <summary>Whether the architecture has pte_special (only meaningful from 2.6.26).</summary>
+    /// <summary>Whether the architecture has pte_special (only meaningful from 2.6.27, see <see cref="UsesPteSpecialBit"/>).</summary>
     public bool ArchHasPteSpecial { get; }
 
     /// <summary>A short description such as "2.6.15-rc1 (era E1)" for messages.</summary>
@@ -128,8 +157,12 @@ public sealed class EraPolicy
         _ => SpecialPteRule.PfnMapMixedMap,
     };
 
-    /// <summary>True when PTEs carry a special bit that vm_normal_page consults (pte_special arch, 2.6.26 and later).</summary>
-    public bool UsesPteSpecialBit => ArchHasPteSpecial && Era >= Era.E4;
+    /// <summary>
+    /// True when PTEs carry a special bit that vm_normal_page consults: a pte_special architecture from 2.6.27.
+    /// HAVE_PTE_SPECIAL came in 2.6.26, but only s390 defined __HAVE_ARCH_PTE_SPECIAL there; x86 and powerpc
+    /// followed in 2.6.27 (git grep of v2.6.26 / v2.6.27), so an x86 2.6.26 classifies by the vma flags.
+    /// </summary>
+    public bool UsesPteSpecialBit => ArchHasPteSpecial && AtLeast(2, 6, 27);
 
     /// <summary>
     /// What an anonymous read fault maps (mm/memory.c: do_anonymous_page): ≤ 2.6.14 the reserved zero page;
@@ -176,6 +209,7 @@ public sealed class EraPolicy
         VmFlags.WipeOnFork => AtLeast(4, 14),
         VmFlags.Shm => !AtLeast(2, 6, 18),
         VmFlags.AlwaysDump => AtLeast(2, 6, 20) && !AtLeast(3, 4),
+        VmFlags.NoReserve => AtLeast(2, 6, 27),
         _ => true,
     };
 
@@ -225,6 +259,24 @@ public sealed class EraPolicy
 
     /// <summary>The legacy -&gt;nopage hook exists (removed in 2.6.26).</summary>
     public bool HasNoPage => Era <= Era.E3;
+
+    /// <summary>
+    /// The page-table walker (smaps) skips VM_PFNMAP vmas whole: a9ff785e4437 "walk_page_range should avoid VM_PFNMAP
+    /// areas", absent in 3.8.13 and present in 3.13 snapshots; taken as 3.10 [I].
+    /// </summary>
+    public bool PageWalkSkipsPfnMap => AtLeast(3, 10);
+
+    /// <summary>MAP_SHARED_VALIDATE exists (4.15); before, MAP_TYPE 3 is -EINVAL.</summary>
+    public bool HasMapSharedValidate => AtLeast(4, 15);
+
+    /// <summary>The -&gt;nopfn hook exists: 2.6.19 – 2.6.26 (include/linux/mm.h of v2.6.19 … v2.6.26, gone in v2.6.27).</summary>
+    public bool HasNoPfn => AtLeast(2, 6, 19) && !AtLeast(2, 6, 27);
+
+    /// <summary>NOPFN_REFAULT exists (2.6.21 – 2.6.26); before, the value is just a pfn.</summary>
+    public bool HasNoPfnRefault => AtLeast(2, 6, 21);
+
+    /// <summary>2.6.26 do_no_pfn also accepts VM_MIXEDMAP vmas (for non-pfn_valid frames); before, only VM_PFNMAP.</summary>
+    public bool NoPfnAcceptsMixedMap => AtLeast(2, 6, 26);
 
     /// <summary>The -&gt;fault hook exists (2.6.23 and later).</summary>
     public bool HasFault => AtLeast(2, 6, 23);
@@ -279,6 +331,12 @@ public sealed class EraPolicy
         Era.E3 or Era.E4 => VmFlags.IO | VmFlags.Reserved | VmFlags.PfnMap,
         _ => VmFlags.IO | VmFlags.PfnMap | VmFlags.DontExpand | VmFlags.DontDump,
     };
+
+    /// <summary>
+    /// The flags remap_vmalloc_range ORs into the vma: VM_RESERVED from its introduction in 2.6.18 to 3.6,
+    /// VM_DONTEXPAND | VM_DONTDUMP from 3.7 (mm/vmalloc.c of v2.6.18, v2.6.35-rc1, 3.7.2).
+    /// </summary>
+    public VmFlags RemapVmallocRangeFlags => Era >= Era.E5 ? VmFlags.DontExpand | VmFlags.DontDump : VmFlags.Reserved;
 
     /// <summary>2.6.15-rc3 and later: remap_pfn_range on a COW vma must cover it whole and sets vm_pgoff = pfn.</summary>
     public bool RemapCowNeedsWholeVma => Era >= Era.E3;
@@ -392,8 +450,66 @@ public sealed class EraPolicy
         }
     }
 
-    /// <summary>Flags that keep a vma out of a core dump (vma_dump_size).</summary>
-    public VmFlags DumpSkipMask => Era >= Era.E5 ? VmFlags.IO | VmFlags.DontDump : VmFlags.IO | VmFlags.Reserved;
+    // ---- core dumps (fs/binfmt_elf.c maydump / vma_dump_size, fs/coredump.c from 5.10) -------------------------
+
+    /// <summary>
+    /// Flags that keep a vma out of a core dump: VM_IO|VM_RESERVED up to 3.6 ("Do not dump I/O mapped devices or
+    /// special mappings"), VM_IO from 3.7 (314e51b98 killed VM_RESERVED); VM_NODUMP/VM_DONTDUMP from 3.4.
+    /// </summary>
+    public VmFlags DumpSkipMask => (Era >= Era.E5 ? VmFlags.IO : VmFlags.IO | VmFlags.Reserved) | (AtLeast(3, 4) ? VmFlags.DontDump : VmFlags.None);
+
+    /// <summary>The dumper's vma selection: maydump (≤ 2.6.22), maydump with coredump_filter (2.6.23), vma_dump_size (2.6.24, 82df39738ba9).</summary>
+    public CoreDumpSelection CoreDumpSelection => !AtLeast(2, 6, 23) ? CoreDumpSelection.MayDump : !AtLeast(2, 6, 24) ? CoreDumpSelection.MayDumpFiltered : CoreDumpSelection.VmaDumpSize;
+
+    /// <summary>/proc/&lt;pid&gt;/coredump_filter exists (a1b59e802f84, 2.6.23).</summary>
+    public bool HasCoredumpFilter => AtLeast(2, 6, 23);
+
+    /// <summary>
+    /// The coredump_filter bits the kernel keeps: 4 in 2.6.23 (anon/mapped × private/shared), ELF headers 2.6.24,
+    /// hugetlb 2.6.28, DAX 4.4.
+    /// </summary>
+    public uint CoredumpFilterMask => AtLeast(4, 4) ? 0x1FFu : AtLeast(2, 6, 28) ? 0x7Fu : AtLeast(2, 6, 24) ? 0x1Fu : 0xFu;
+
+    /// <summary>
+    /// MMF_DUMP_FILTER_DEFAULT: anon private + anon shared (2.6.23); + hugetlb private (2.6.28); + ELF headers once
+    /// CONFIG_CORE_DUMP_DEFAULT_ELF_HEADERS defaults to y (2.6.37).
+    /// </summary>
+    public uint DefaultCoredumpFilter => AtLeast(2, 6, 37) ? 0x33u : AtLeast(2, 6, 28) ? 0x23u : 0x3u;
+
+    /// <summary>
+    /// The ELF-header probe of a private file vma at offset 0 that nothing else selected: none before 2.6.24;
+    /// get_user of the first word at vm_start 2.6.24 – 5.9 (VM_READ required from 2.6.29, 92dc07b1f988); the
+    /// inode's exec bit alone 5.10 – 5.17 (429a22e776a2); exec bit, else copy_from_user of the magic 5.18+ (84158b7f6a06).
+    /// </summary>
+    public ElfHeaderProbe ElfHeaderProbe =>
+        !AtLeast(2, 6, 24) ? ElfHeaderProbe.None
+        : !AtLeast(5, 10) ? ElfHeaderProbe.ReadFirstWord
+        : !AtLeast(5, 18) ? ElfHeaderProbe.ExecBitOnly
+        : ElfHeaderProbe.ExecBitThenRead;
+
+    /// <summary>MMF_DUMP_ELF_HEADERS as a coredump_filter bit (2.6.24); 0 before, so the probe never runs.</summary>
+    public uint ElfHeadersFilterBit => AtLeast(2, 6, 24) ? 1u << 4 : 0u;
+
+    /// <summary>The header probe requires VM_READ (2.6.29 "elf core dump: fix get_user use").</summary>
+    public bool ElfHeaderProbeNeedsRead => AtLeast(2, 6, 29);
+
+    /// <summary>
+    /// How the dumper's page lookup treats an empty PTE: faults it in, or leaves a hole. Anonymous vmas: ZERO_PAGE
+    /// hole through 2.6.23 (FOLL_ANON), a real zeroed page 2.6.24 – 2.6.25 (557ed1fa2620 removed ZERO_PAGE), a hole
+    /// again from 2.6.26 (89f5b7da2a6b). Other vmas fault, except that get_dump_page (2.6.32, f3e8fccd06d2) only
+    /// faults where the vma has a -&gt;fault handler.
+    /// </summary>
+    /// <param name="anonymous">The vma is anonymous.</param>
+    /// <param name="hasFaultHandler">The vma's ops have -&gt;fault (or -&gt;nopage).</param>
+    public bool DumpFaultsIn(bool anonymous, bool hasFaultHandler)
+    {
+        if (anonymous)
+        {
+            return AtLeast(2, 6, 24) && !AtLeast(2, 6, 26);
+        }
+
+        return !AtLeast(2, 6, 32) || hasFaultHandler;
+    }
 
     /// <summary>Flags with which try_to_unmap refuses a vma (SWAP_FAIL): VM_LOCKED, and VM_RESERVED up to 2.6.15-rc2.</summary>
     public VmFlags TryToUnmapRefuseMask => Era <= Era.E1 ? VmFlags.Locked | VmFlags.Reserved : VmFlags.Locked;
@@ -514,11 +630,13 @@ public sealed class EraPolicy
         var exists = api switch
         {
             "vm_insert_page" => HasVmInsertPage,
+            "remap_vmalloc_range" => AtLeast(2, 6, 18),
             "vm_map_pages" => HasVmMapPages,
             "vmf_insert_pfn" => HasVmfInsertPfn,
             "vmf_insert_mixed" => HasVmfInsertMixed,
             "pin_user_pages" or "unpin_user_pages" => HasPinUserPages,
             "->nopage" => HasNoPage,
+            "->nopfn" => HasNoPfn,
             "->fault" => HasFault,
             "->may_split" => HasMaySplit,
             _ => true,

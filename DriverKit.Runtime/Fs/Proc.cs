@@ -106,6 +106,12 @@ public static class Proc
         ArgumentNullException.ThrowIfNull(vma);
         var kernel = vma.Kernel;
         ulong rss = 0, anon = 0, swap = 0;
+        if (kernel.Policy.PageWalkSkipsPfnMap && (vma.RawFlags & VmFlags.PfnMap) != 0)
+        {
+            // mm/pagewalk.c: walk_page_test — a VM_PFNMAP vma is a hole, even its COW'd anonymous pages.
+            return (rss, anon, swap);
+        }
+
         var addr = vma.Start.Value;
         while (vma.Mm.PageTable.Next(ref addr, vma.End.Value, out var pte))
         {

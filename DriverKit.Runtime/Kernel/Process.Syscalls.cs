@@ -8,11 +8,17 @@ public sealed partial class Process
     /// Runs a system call in process context. A simulated kernel BUG kills the task and comes back as an oops
     /// outcome; a call on an exited process is ESRCH.
     /// </summary>
-    private SysResult Call(MmapLockMode mode, Func<SysResult> body)
+    private SysResult Call(MmapLockMode mode, Func<SysResult> body) =>
+        Run(mode, body, SysResult.Error(Errno.ESRCH), SysResult.FromOops);
+
+    private SysResult<T> Call<T>(MmapLockMode mode, Func<SysResult<T>> body) =>
+        Run(mode, body, SysResult<T>.Error(Errno.ESRCH), SysResult<T>.FromOops);
+
+    private TResult Run<TResult>(MmapLockMode mode, Func<TResult> body, TResult exited, Func<Report, TResult> oops)
     {
         if (State != ProcessState.Running)
         {
-            return SysResult.Error(Errno.ESRCH);
+            return exited;
         }
 
         using (Kernel.EnterProcess(this, mode))
@@ -26,30 +32,7 @@ public sealed partial class Process
             catch (KernelBugException e)
             {
                 Kernel.KillByOops(this, e.Report);
-                return SysResult.FromOops(e.Report);
-            }
-        }
-    }
-
-    private SysResult<T> Call<T>(MmapLockMode mode, Func<SysResult<T>> body)
-    {
-        if (State != ProcessState.Running)
-        {
-            return SysResult<T>.Error(Errno.ESRCH);
-        }
-
-        using (Kernel.EnterProcess(this, mode))
-        {
-            try
-            {
-                var result = body();
-                Kernel.AfterOperation();
-                return result;
-            }
-            catch (KernelBugException e)
-            {
-                Kernel.KillByOops(this, e.Report);
-                return SysResult<T>.FromOops(e.Report);
+                return oops(e.Report);
             }
         }
     }

@@ -24,6 +24,7 @@ public sealed partial class Process
         Comm = comm;
         Mm = mm;
         Parent = parent;
+        InheritCoredumpFilter(parent);
         mm.Owner = this;
         tlb = mm.Tlb;
         frameData = kernel.Mem.Data;

@@ -30,6 +30,9 @@ public enum MapFlags
     /// <summary>MAP_PRIVATE.</summary>
     Private = 0x02,
 
+    /// <summary>MAP_SHARED_VALIDATE (4.15): MAP_SHARED for files, with unknown flags refused (EOPNOTSUPP).</summary>
+    SharedValidate = 0x03,
+
     /// <summary>MAP_FIXED.</summary>
     Fixed = 0x10,
 

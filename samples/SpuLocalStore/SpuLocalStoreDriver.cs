@@ -18,6 +18,9 @@ public enum SpuVariant
     /// <summary>(d) The answer: VM_IO | VM_PFNMAP + vmf_insert_pfn — special PTEs, no refcount.</summary>
     PfnMap,
 
+    /// <summary>(d) as spufs did it in 2.6.19 – 2.6.26: VM_IO | VM_PFNMAP + -&gt;nopfn returning P's pfn.</summary>
+    PfnMapNoPfn,
+
     /// <summary>(d') VM_MIXEDMAP + vmf_insert_mixed: special PTEs on pte_special architectures.</summary>
     MixedMap,
 
@@ -51,6 +54,7 @@ public sealed class SpuLocalStoreDriver
             SpuVariant.ReservedNoPage or SpuVariant.ReservedNoPageBenProposal or SpuVariant.FlippedClassification =>
                 new VmOperations { Open = SpuVmaOpen, Close = SpuVmaClose, NoPage = SpuNoPage },
             SpuVariant.PfnMap => new VmOperations { Open = SpuVmaOpen, Close = SpuVmaClose, Fault = SpuFaultPfn },
+            SpuVariant.PfnMapNoPfn => new VmOperations { Open = SpuVmaOpen, Close = SpuVmaClose, NoPfn = SpuNoPfn },
             SpuVariant.MixedMap => new VmOperations { Open = SpuVmaOpen, Close = SpuVmaClose, Fault = SpuFaultMixed },
             _ => new VmOperations { Open = SpuVmaOpen, Close = SpuVmaClose },
         };
@@ -89,6 +93,7 @@ public sealed class SpuLocalStoreDriver
 #pragma warning restore DK0004, DK0005
                 break;
             case SpuVariant.PfnMap:
+            case SpuVariant.PfnMapNoPfn:
                 if (!vma.Flags.HasFlag(VmFlags.Shared))
                 {
                     return -EINVAL; // PFNMAP cannot COW arbitrary pfns
@@ -122,6 +127,8 @@ public sealed class SpuLocalStoreDriver
         kernel.GetPage(BackingPage);
         return BackingPage;
     }
+
+    private ulong SpuNoPfn(VmArea vma, UserAddr address) => kernel.PageToPfn(BackingPage).Value;
 
     private VmFaultResult SpuFaultPfn(VmFault vmf) => kernel.VmfInsertPfn(vmf.Vma, vmf.Address, kernel.PageToPfn(BackingPage));
 

@@ -113,6 +113,12 @@ public sealed partial class Kernel
         }
 
         var hasHandler = ops?.Fault is not null || ops?.NoPage is not null;
+        if (!hasHandler && ops?.NoPfn is not null)
+        {
+            // handle_pte_fault 2.6.19 – 2.6.26: ->fault/->nopage first, then ->nopfn.
+            return DoNoPfn(vma, addr, write);
+        }
+
         if (!hasHandler)
         {
             var sigbus = ops is null ? Policy.FileVmaWithoutOpsSigbus : Policy.NoFaultHandlerSigbus;

@@ -153,7 +153,7 @@ public sealed partial class Kernel
     /// <summary>
     /// mm/vmalloc.c: remap_vmalloc_range — maps a vmalloc_user() area page by page (vmalloc_to_page + vm_insert_page)
     /// from page offset <paramref name="pgoff"/>; -EINVAL for memory not from vmalloc_user or a range past its end.
-    /// Sets VM_DONTEXPAND|VM_DONTDUMP.
+    /// Sets the era's flags (<see cref="EraPolicy.RemapVmallocRangeFlags"/>): VM_RESERVED up to 3.6, VM_DONTEXPAND|VM_DONTDUMP after.
     /// </summary>
     /// <param name="vma">The vma (mapped whole).</param>
     /// <param name="addr">The vmalloc_user() address.</param>
@@ -163,7 +163,7 @@ public sealed partial class Kernel
     /// <param name="line">Filled in by the compiler.</param>
     public int RemapVmallocRange(VmArea vma, VmallocAddr addr, ulong pgoff, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        CheckApi("vm_insert_page");
+        CheckApi("remap_vmalloc_range");
         CheckVma(vma);
         var site = Sites.Intern(caller, file, line);
         var area = VmallocSpace.Find(addr);
@@ -187,7 +187,7 @@ public sealed partial class Kernel
             }
         }
 
-        vma.RawFlags |= Policy.FlagExists(VmFlags.DontDump) ? VmFlags.DontExpand | VmFlags.DontDump : VmFlags.DontExpand;
+        vma.RawFlags |= Policy.RemapVmallocRangeFlags;
         return 0;
     }
 }

@@ -158,24 +158,10 @@ public sealed partial class Kernel
             return 0;
         }
 
-        if (vma.Start.Value < start)
+        var err = SplitToRange(vma, start, end, out vma);
+        if (err != 0)
         {
-            var err = SplitVma(vma, start);
-            if (err != 0)
-            {
-                return err;
-            }
-
-            vma = p.Mm.Vmas.Containing(start)!;
-        }
-
-        if (vma.End.Value > end)
-        {
-            var err = SplitVma(vma, end);
-            if (err != 0)
-            {
-                return err;
-            }
+            return err;
         }
 
         var pages = (long)vma.Pages;

@@ -75,25 +75,10 @@ public sealed partial class Kernel
                 continue;
             }
 
-            var target = vma;
-            if (target.Start.Value < from)
+            var err = SplitToRange(vma, from, to, out var target);
+            if (err != 0)
             {
-                var err = SplitVma(target, from);
-                if (err != 0)
-                {
-                    return SysResult.Error(err);
-                }
-
-                target = mm.Vmas.Containing(from)!;
-            }
-
-            if (target.End.Value > to)
-            {
-                var err = SplitVma(target, to);
-                if (err != 0)
-                {
-                    return SysResult.Error(err);
-                }
+                return SysResult.Error(err);
             }
 
             var set = advice is Advice.DontFork or Advice.DontDump or Advice.WipeOnFork or Advice.Random or Advice.Sequential;

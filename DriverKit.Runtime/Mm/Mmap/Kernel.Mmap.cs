@@ -18,8 +18,7 @@ public sealed partial class Kernel
             return SysResult<UserAddr>.Error(Errno.EINVAL);
         }
 
-        var type = flags & (MapFlags.Shared | MapFlags.Private);
-        if (type == MapFlags.None || (prot & ~(Prot.Read | Prot.Write | Prot.Exec)) != 0)
+        if ((prot & ~(Prot.Read | Prot.Write | Prot.Exec)) != 0)
         {
             return SysResult<UserAddr>.Error(Errno.EINVAL);
         }
@@ -40,6 +39,23 @@ public sealed partial class Kernel
         if ((flags & MapFlags.Anonymous) == 0 && !p.Files.TryGetValue(fd, out file))
         {
             return SysResult<UserAddr>.Error(Errno.EBADF);
+        }
+
+        // do_mmap: the MAP_TYPE switch — MAP_SHARED or MAP_PRIVATE; MAP_SHARED_VALIDATE (4.15) only for files, where
+        // flags outside LEGACY_MAP_MASK are -EOPNOTSUPP; anything else is -EINVAL.
+        var type = (MapFlags)((uint)flags & MapTypeMask);
+        if (type == MapFlags.SharedValidate && file is not null && Policy.HasMapSharedValidate)
+        {
+            if (((uint)flags & ~LegacyMapMask) != 0)
+            {
+                return SysResult<UserAddr>.Error(Errno.EOPNOTSUPP);
+            }
+
+            type = MapFlags.Shared;
+        }
+        else if (type is not (MapFlags.Shared or MapFlags.Private))
+        {
+            return SysResult<UserAddr>.Error(Errno.EINVAL);
         }
 
         // mm/mmap.c: file_mmap_ok — the last page must stay below the file's maximum size (ULONG_MAX for devices).
@@ -95,6 +111,17 @@ public sealed partial class Kernel
         else if (type != MapFlags.Private)
         {
             vmFlags |= VmFlags.Shared | VmFlags.MayShare;
+        }
+
+        if ((flags & MapFlags.NoReserve) != 0 && Policy.FlagExists(VmFlags.NoReserve))
+        {
+            // do_mmap: "We honor MAP_NORESERVE if allowed to overcommit" (VM_NORESERVE from 2.6.27).
+            vmFlags |= VmFlags.NoReserve;
+        }
+
+        if (AccountableMapping(vmFlags, flags))
+        {
+            vmFlags |= VmFlags.Account;
         }
 
         var placed = GetUnmappedArea(mm, addr, len, flags);
@@ -172,6 +199,18 @@ public sealed partial class Kernel
 
         return SysResult<UserAddr>.Ok(new UserAddr(start));
     }
+
+    private const uint MapTypeMask = 0x0f;
+
+    /// <summary>include/linux/mman.h: LEGACY_MAP_MASK, the flags MAP_SHARED_VALIDATE accepts without a file's say-so.</summary>
+    private const uint LegacyMapMask = 0x01 | 0x02 | 0x10 | 0x20 | 0x0800 | 0x1000 | 0x4000000 | 0x100 | 0x2000 | 0x4000 | 0x8000 | 0x10000 | 0x20000 | 0x40000;
+
+    /// <summary>
+    /// mm/mmap.c: accountable_mapping — a private writable mapping without VM_NORESERVE is charged to the commit
+    /// limit and marked VM_ACCOUNT (≤ 2.6.26, before VM_NORESERVE existed: unless MAP_NORESERVE was given).
+    /// </summary>
+    private static bool AccountableMapping(VmFlags vmFlags, MapFlags flags)
+        => (vmFlags & (VmFlags.NoReserve | VmFlags.Shared | VmFlags.Write)) == VmFlags.Write && (flags & MapFlags.NoReserve) == 0;
 
     /// <summary>
     /// What the core does with VM_LOCKED left on the vma after -&gt;mmap (S3): ≤ 2.6.27 do_mmap_pgoff re-reads
@@ -337,24 +376,10 @@ public sealed partial class Kernel
         }
 
         // Splits first, so a refused split (->may_split) leaves everything unchanged.
-        var first = victims[0];
-        if (first.Start.Value < start)
+        var err = SplitEdges(mm, start, end);
+        if (err != 0)
         {
-            var err = SplitVma(first, start);
-            if (err != 0)
-            {
-                return SysResult.Error(err);
-            }
-        }
-
-        var last = mm.Vmas.Overlapping(start, end)[^1];
-        if (last.End.Value > end)
-        {
-            var err = SplitVma(last, end);
-            if (err != 0)
-            {
-                return SysResult.Error(err);
-            }
+            return SysResult.Error(err);
         }
 
         foreach (var vma in mm.Vmas.Overlapping(start, end))
@@ -428,6 +453,35 @@ public sealed partial class Kernel
     }
 
     /// <summary>
+    /// Splits <paramref name="vma"/> so that one vma covers exactly its part of [start, end) (the split_vma calls at
+    /// the head of do_vmi_munmap, mprotect_fixup, madvise_update_vma and mlock_fixup). Returns 0 or a positive errno;
+    /// <paramref name="inner"/> is the vma covering the range afterwards.
+    /// </summary>
+    internal int SplitToRange(VmArea vma, ulong start, ulong end, out VmArea inner)
+    {
+        inner = vma;
+        if (vma.Start.Value < start)
+        {
+            var err = SplitVma(vma, start);
+            if (err != 0)
+            {
+                return err;
+            }
+
+            inner = vma.Mm.Vmas.Containing(start)!;
+        }
+
+        return inner.End.Value > end ? SplitVma(inner, end) : 0;
+    }
+
+    /// <summary>Splits the vmas at both edges of [start, end) (munmap, mprotect); a refused split leaves everything unchanged.</summary>
+    internal int SplitEdges(MmStruct mm, ulong start, ulong end)
+    {
+        var err = SplitToRange(mm.Vmas.Overlapping(start, end)[0], start, end, out _);
+        return err != 0 ? err : SplitToRange(mm.Vmas.Overlapping(start, end)[^1], start, end, out _);
+    }
+
+    /// <summary>
     /// mm/mmap.c: __split_vma — asks -&gt;may_split, then makes [addr, end) a new vma that gets -&gt;open. Returns 0 or
     /// a positive errno. PTEs stay where they are: the page table belongs to the mm, not to vmas.
     /// </summary>
@@ -478,34 +532,31 @@ public sealed partial class Kernel
         var prev = vma.Mm.Vmas.Previous(vma);
         if (prev is not null && CanMerge(prev, vma))
         {
-            vma.Mm.Vmas.Remove(vma);
-            vma.File?.Mapping.Vmas.Remove(vma);
-            prev.End = vma.End;
-            prev.HasAnonVma |= vma.HasAnonVma;
-            vma.Mm.Vmas.Invalidate();
-            if (vma.File is { } f)
-            {
-                f.Count--;
-            }
-
+            Absorb(prev, vma);
             vma = prev;
         }
 
         var next = vma.Mm.Vmas.NextOf(vma);
         if (next is not null && CanMerge(vma, next))
         {
-            vma.Mm.Vmas.Remove(next);
-            next.File?.Mapping.Vmas.Remove(next);
-            vma.End = next.End;
-            vma.HasAnonVma |= next.HasAnonVma;
-            vma.Mm.Vmas.Invalidate();
-            if (next.File is { } f)
-            {
-                f.Count--;
-            }
+            Absorb(vma, next);
         }
 
         return vma;
+    }
+
+    /// <summary>vma_merge's removal of the right-hand vma: <paramref name="keep"/> grows over <paramref name="gone"/>, which drops its file reference.</summary>
+    private static void Absorb(VmArea keep, VmArea gone)
+    {
+        keep.Mm.Vmas.Remove(gone);
+        gone.File?.Mapping.Vmas.Remove(gone);
+        keep.End = gone.End;
+        keep.HasAnonVma |= gone.HasAnonVma;
+        keep.Mm.Vmas.Invalidate();
+        if (gone.File is { } f)
+        {
+            f.Count--;
+        }
     }
 
     private bool CanMerge(VmArea a, VmArea b) =>

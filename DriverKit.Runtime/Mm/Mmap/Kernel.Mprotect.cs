@@ -62,29 +62,21 @@ public sealed partial class Kernel
             }
         }
 
-        var first = vmas[0];
-        if (first.Start.Value < start)
+        var err = SplitEdges(mm, start, end);
+        if (err != 0)
         {
-            var err = SplitVma(first, start);
-            if (err != 0)
-            {
-                return SysResult.Error(err);
-            }
-        }
-
-        var last = mm.Vmas.Overlapping(start, end)[^1];
-        if (last.End.Value > end)
-        {
-            var err = SplitVma(last, end);
-            if (err != 0)
-            {
-                return SysResult.Error(err);
-            }
+            return SysResult.Error(err);
         }
 
         foreach (var vma in mm.Vmas.Overlapping(start, end))
         {
             var newFlags = (vma.RawFlags & ~(VmFlags.Read | VmFlags.Write | VmFlags.Exec)) | wanted;
+            if ((newFlags & VmFlags.Write) != 0 && (vma.RawFlags & (VmFlags.Account | VmFlags.Write | VmFlags.HugeTlb | VmFlags.Shared | VmFlags.NoReserve)) == 0)
+            {
+                // mprotect_fixup: a private mapping that becomes writable is charged now.
+                newFlags |= VmFlags.Account;
+            }
+
             vma.RawFlags = newFlags;
             vma.PageProt = PgProt.FromVmFlags(newFlags) with { Cache = vma.PageProt.Cache };
             ChangeProtection(vma);

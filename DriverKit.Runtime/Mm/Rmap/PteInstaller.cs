@@ -15,6 +15,9 @@ public enum PteInstaller : byte
     /// <summary>do_no_page for a page returned by the legacy -&gt;nopage.</summary>
     NoPage,
 
+    /// <summary>do_no_pfn for a frame returned by the legacy -&gt;nopfn.</summary>
+    NoPfn,
+
     /// <summary>remap_pfn_range / io_remap_pfn_range.</summary>
     RemapPfnRange,
 

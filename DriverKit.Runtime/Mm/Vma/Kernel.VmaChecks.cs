@@ -24,6 +24,7 @@ public sealed partial class Kernel
         }
 
         var missing = ops.NoPage is not null ? Policy.MissingApi("->nopage") : null;
+        missing ??= ops.NoPfn is not null ? Policy.MissingApi("->nopfn") : null;
         missing ??= ops.Fault is not null ? Policy.MissingApi("->fault") : null;
         missing ??= ops.MaySplit is not null ? Policy.MissingApi("->may_split") : null;
         if (missing is not null)

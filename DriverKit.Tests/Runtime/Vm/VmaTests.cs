@@ -184,4 +184,20 @@ public sealed class VmaTests
         Assert.Contains("VmFlags: rd wr sh mr mw me ms pf io de dd \n", smaps);
         Assert.Contains("VmFlags: rd wr sh mr mw me ms io [reserved]", Proc.VmFlagsText(Boot(E3).Policy, VmFlags.Read | VmFlags.Write | VmFlags.Shared | VmFlags.MayRead | VmFlags.MayWrite | VmFlags.MayExec | VmFlags.MayShare | VmFlags.IO | VmFlags.Reserved).Insert(0, "VmFlags: "));
     }
+
+    [Theory]
+    [InlineData("3.8", 8UL)]
+    [InlineData("3.10", 0UL)]
+    [InlineData("6.1.0-56-amd64", 0UL)]
+    public void SmapsDoesNotWalkPfnMapVmasFrom310(string version, ulong rssKb)
+    {
+        var k = Boot(version);
+        var dev = new TestDevice(k);
+        dev.OnMmap = vma => k.RemapPfnRange(vma, vma.Start, k.PageToPfn(dev.Pages[0]), vma.Length, vma.PageProt);
+        var u = k.Spawn();
+        var a = u.Map(2 * P, flags: MapFlags.Private, fd: u.OpenOk("/dev/test"));
+        Assert.True(u.WriteByte(a, 1).IsOk);
+        Assert.True(u.WriteByte(a + P, 1).IsOk);   // two COW copies: anonymous pages inside a VM_PFNMAP vma
+        Assert.Equal((rssKb, rssKb, 0UL), Proc.SmapsOf(u.Mm.VmaAt(a)!));
+    }
 }

@@ -311,10 +311,14 @@ internal sealed class ReferenceDriver
             case IoctlDma:
                 foreach (var (p, _, mm, addr) in held)
                 {
-                    if (!k.Buddy.IsFree(p.Index))
+                    if (k.Buddy.IsFree(p.Index))
                     {
-                        k.Dma.Submit(p, 0, [0x5A], delay: 2, userMm: mm, userAddr: addr);
+                        continue;
                     }
+
+                    // The user buffer is only associated with the transfer while the page is still mapped there.
+                    var mapped = mm.Owner is { State: ProcessState.Running } owner && Proc.Pagemap(owner, addr) is { Present: true } m && m.Pfn == p.Pfn;
+                    k.Dma.Submit(p, 0, [0x5A], delay: 2, userMm: mapped ? mm : null, userAddr: mapped ? addr : default);
                 }
 
                 return 0;

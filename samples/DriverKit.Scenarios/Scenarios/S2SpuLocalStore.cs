@@ -34,6 +34,9 @@ public sealed class S2SpuLocalStore : Scenario
         new("d", "VM_IO | VM_PFNMAP + vmf_insert_pfn: special PTEs, no refcount", [],
             EraPoint.At("2.6.19", "2.6.24", "7.0"),
             s => Play(s, SpuVariant.PfnMap)),
+        new("d-nopfn", "VM_IO | VM_PFNMAP + ->nopfn, as spufs did before vm_insert_pfn: special PTEs, no refcount", [],
+            EraPoint.At("2.6.19", "2.6.26"),
+            s => Play(s, SpuVariant.PfnMapNoPfn)),
         new("d-mixed", "VM_MIXEDMAP + vmf_insert_mixed: special PTEs where the arch has pte_special", [],
             [new EraPoint("2.6.30"), new EraPoint("2.6.30", PteSpecial: false), new EraPoint("7.0")],
             s => Play(s, SpuVariant.MixedMap)),
@@ -45,6 +48,7 @@ public sealed class S2SpuLocalStore : Scenario
     private static string MmapText(SpuVariant variant) => variant switch
     {
         SpuVariant.PfnMap => "spufs_mmap sets VM_IO | VM_PFNMAP | VM_DONTEXPAND; ->fault does vmf_insert_pfn",
+        SpuVariant.PfnMapNoPfn => "spufs_mmap sets VM_IO | VM_PFNMAP | VM_DONTEXPAND; ->nopfn returns P's pfn",
         SpuVariant.MixedMap => "spufs_mmap sets VM_MIXEDMAP | VM_DONTEXPAND; ->fault does vmf_insert_mixed",
         SpuVariant.InsertPage => "spufs_mmap does vm_insert_page(P)",
         SpuVariant.FlippedClassification => "spufs_mmap installs ->nopage, which does get_page(P)",

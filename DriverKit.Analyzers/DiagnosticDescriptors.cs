@@ -1,0 +1,90 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace DriverKit.Analyzers;
+
+/// <summary>
+/// The one table of DriverKit's diagnostic descriptors. Default severities are those of the newest kernel era (the
+/// default configuration); era-dependent rules report with the configured era's severity (docs/rules/DKxxxx.md).
+/// Messages say what was found, the kernel fact behind it, and what to do.
+/// </summary>
+public static class DiagnosticDescriptors
+{
+    /// <summary>The folder of the rule pages; each descriptor links to <c>{HelpLinkBase}DKxxxx.md</c>.</summary>
+    public const string HelpLinkBase = RepositoryInfo.Url + "/blob/main/docs/rules/";
+
+    /// <summary>DK0001: a driver sets VM_LOCKED or VM_LOCKONFAULT on a VMA.</summary>
+    public static readonly DiagnosticDescriptor LockedIoMapping = Create(
+        DiagnosticIds.LockedIoMapping,
+        "Driver sets VM_LOCKED on a VMA",
+        "'{0}' gets {1} from driver code{2}{3}: VM_LOCKED is the process's mlock state, not a driver pin, and in Linux {4} {5}; remove the Locked bit",
+        DiagnosticSeverity.Error,
+        "VM_LOCKED and VM_LOCKONFAULT belong to mlock(2); a driver never needs them. Together with VM_IO the combination is not sane " +
+        "(Andrew Morton, Nov 2004): the kernel never pages out I/O regions. It is an error with VM_IO on the same VMA and a warning otherwise.");
+
+    /// <summary>DK0002: SetPageReserved on allocator memory.</summary>
+    public static readonly DiagnosticDescriptor ReservePagesForRemap = Create(
+        DiagnosticIds.ReservePagesForRemap,
+        "SetPageReserved on allocator memory",
+        "SetPageReserved('{0}') is the pre-2.6.15 remap idiom: remap_pfn_range has mapped RAM without PG_reserved since 2.6.15, so in Linux {1} the bit does nothing until it is found at free time; remove the SetPageReserved/ClearPageReserved pair",
+        DiagnosticSeverity.Warning,
+        "Up to 2.6.14 remap_pfn_range skipped RAM pages that were not PG_reserved, so drivers reserved their buffers. Since 2.6.15 the " +
+        "reservation is useless for mapping and dangerous at free (DK0003). Not reported when the configured kernel is 2.6.14 or older.");
+
+    /// <summary>DK0003: memory freed with PG_reserved still set.</summary>
+    public static readonly DiagnosticDescriptor ReservedBitLeftAtFree = Create(
+        DiagnosticIds.ReservedBitLeftAtFree,
+        "PG_reserved still set when the memory is freed",
+        "'{0}' frees '{1}', whose pages got SetPageReserved with no ClearPageReserved before the free: in Linux {2} {3}; clear PG_reserved on every page before freeing",
+        DiagnosticSeverity.Error,
+        "PG_reserved is one of the flags the page allocator checks at free. Depending on the era the page is silently ignored (leaked), " +
+        "reported as 'Bad page state' and leaked, or reported when page checks are on.");
+
+    /// <summary>DK0004: VM_RESERVED on a VMA whose fault/nopage handler hands out RAM pages.</summary>
+    public static readonly DiagnosticDescriptor ReservedVmaFaultInsert = Create(
+        DiagnosticIds.ReservedVmaFaultInsert,
+        "VM_RESERVED on a VMA whose fault handler returns RAM pages",
+        "'{0}' gets VM_RESERVED while its vm_ops {1} handler '{2}' hands out RAM pages: {3}; use {4} instead",
+        DiagnosticSeverity.Error,
+        "In 2.6.15-rc1/rc2 the core did not refcount or unmap the pages of a VM_RESERVED VMA, while nopage/fault still took a reference " +
+        "for each fault, so every faulted page leaked (LDD3's scullp, ALSA). VM_RESERVED was removed in 3.7.");
+
+    /// <summary>DK0005: VM_RESERVED used anywhere.</summary>
+    public static readonly DiagnosticDescriptor VmReservedObsolete = Create(
+        DiagnosticIds.VmReservedObsolete,
+        "VM_RESERVED is obsolete",
+        "VM_RESERVED {0}: {1}; use {2}{3}",
+        DiagnosticSeverity.Error,
+        "VM_RESERVED was 'a bit of a mystery' in 2.6 (accounting, core dumps, merging) and was removed in 3.7, which said it 'can be " +
+        "replaced with VM_IO or pair VM_DONTEXPAND | VM_DONTDUMP'. An error when the configured kernel is 3.7 or newer, a warning before.");
+
+    /// <summary>DK0005 (numeric form): a numeric value cast to VmFlags.</summary>
+    public static readonly DiagnosticDescriptor NumericVmFlags = Create(
+        DiagnosticIds.VmReservedObsolete,
+        "Numeric vm_flags value",
+        "'{0}' is a raw vm_flags value ({1}): {2}; name the flags instead",
+        DiagnosticSeverity.Warning,
+        "vm_flags bits were reused across kernels: VM_RESERVED's 0x80000 is VM_LOCKONFAULT today, VM_INSERTPAGE's 0x02000000 is " +
+        "VM_WIPEONFORK. A numeric value silently changes meaning with the kernel; compatibility shims such as " +
+        "'#define VM_RESERVED 0x00080000' request lock-on-fault.");
+
+    /// <summary>DK0006: PG_locked used as a pin.</summary>
+    public static readonly DiagnosticDescriptor PageLockAsPin = Create(
+        DiagnosticIds.PageLockAsPin,
+        "PG_locked used as a pin",
+        "{0}('{1}') uses PG_locked as a pin{2}: PG_locked is a page-cache lock, not a reference, and unmap, exit and COW drop the page regardless; take a reference instead ({3})",
+        DiagnosticSeverity.Warning,
+        "lock_page gives exclusive access while a page's contents change; it does not keep a page mapped or allocated (Andrew Morton, " +
+        "Nov 2004). Pin with get_page/put_page, or pin_user_pages/unpin_user_pages for user memory under DMA.");
+
+    /// <summary>Every descriptor, for tests and documentation.</summary>
+    public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
+        LockedIoMapping, ReservePagesForRemap, ReservedBitLeftAtFree, ReservedVmaFaultInsert, VmReservedObsolete, NumericVmFlags, PageLockAsPin);
+
+    /// <summary>The help link of a rule id.</summary>
+    /// <param name="id">A DKxxxx id.</param>
+    public static string HelpLink(string id) => HelpLinkBase + id + ".md";
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity, string description) =>
+        new(id, title, message, DiagnosticCategories.Memory, severity, isEnabledByDefault: true, description, HelpLink(id));
+}

@@ -1,0 +1,25 @@
+namespace DriverKit.Analyzers;
+
+/// <summary>
+/// The ids of DriverKit's diagnostics. DKMM0nn in docs/kernel-semantics.md §3 is DK00nn here; ids are never reused.
+/// </summary>
+public static class DiagnosticIds
+{
+    /// <summary>DK0001: VM_LOCKED (or VM_LOCKONFAULT) set by a driver, an error together with VM_IO.</summary>
+    public const string LockedIoMapping = "DK0001";
+
+    /// <summary>DK0002: SetPageReserved on allocator memory, the pre-2.6.15 remap idiom.</summary>
+    public const string ReservePagesForRemap = "DK0002";
+
+    /// <summary>DK0003: PG_reserved still set when the memory is freed.</summary>
+    public const string ReservedBitLeftAtFree = "DK0003";
+
+    /// <summary>DK0004: VM_RESERVED on a VMA whose fault or nopage handler hands out RAM pages.</summary>
+    public const string ReservedVmaFaultInsert = "DK0004";
+
+    /// <summary>DK0005: VM_RESERVED anywhere, and numeric vm_flags values.</summary>
+    public const string VmReservedObsolete = "DK0005";
+
+    /// <summary>DK0006: PG_locked used as a pin.</summary>
+    public const string PageLockAsPin = "DK0006";
+}

@@ -1,0 +1,139 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace DriverKit.Analyzers.Engine;
+
+/// <summary>
+/// The DriverKit.Runtime symbols the rules need, resolved once per compilation. <see cref="TryCreate"/> returns null when
+/// the compilation does not reference DriverKit.Runtime, and the analyzers then register nothing.
+/// </summary>
+internal sealed class DriverKitSymbols
+{
+    private static readonly ImmutableDictionary<string, KernelApi> KernelMethods = new Dictionary<string, KernelApi>
+    {
+        ["VmFlagsSet"] = KernelApi.VmFlagsSet,
+        ["VmFlagsClear"] = KernelApi.VmFlagsClear,
+        ["RemapPfnRange"] = KernelApi.RemapPfnRange,
+        ["IoRemapPfnRange"] = KernelApi.IoRemapPfnRange,
+        ["VmIomapMemory"] = KernelApi.VmIomapMemory,
+        ["RemapVmallocRange"] = KernelApi.RemapVmallocRange,
+        ["VmInsertPage"] = KernelApi.VmInsertPage,
+        ["VmMapPages"] = KernelApi.VmMapPages,
+        ["SetPageReserved"] = KernelApi.SetPageReserved,
+        ["ClearPageReserved"] = KernelApi.ClearPageReserved,
+        ["FreePages"] = KernelApi.FreePages,
+        ["FreePage"] = KernelApi.FreePage,
+        ["Kfree"] = KernelApi.Kfree,
+        ["Vfree"] = KernelApi.Vfree,
+        ["VirtToPage"] = KernelApi.VirtToPage,
+        ["VmallocToPage"] = KernelApi.VmallocToPage,
+        ["PfnToPage"] = KernelApi.PfnToPage,
+        ["LockPage"] = KernelApi.LockPage,
+        ["TrylockPage"] = KernelApi.TrylockPage,
+        ["UnlockPage"] = KernelApi.UnlockPage,
+        ["SetPageLocked"] = KernelApi.SetPageLocked,
+        ["GetPage"] = KernelApi.GetPage,
+        ["PutPage"] = KernelApi.PutPage,
+        ["GetUserPages"] = KernelApi.GetUserPages,
+        ["PinUserPages"] = KernelApi.PinUserPages,
+        ["UnpinUserPages"] = KernelApi.UnpinUserPages,
+    }.ToImmutableDictionary(StringComparer.Ordinal);
+
+    private DriverKitSymbols(Compilation compilation, INamedTypeSymbol kernel, INamedTypeSymbol vmArea, INamedTypeSymbol vmFlags)
+    {
+        Kernel = kernel;
+        VmArea = vmArea;
+        VmFlags = vmFlags;
+        Page = compilation.GetTypeByMetadataName("DriverKit.Runtime.Page");
+        VmFault = compilation.GetTypeByMetadataName("DriverKit.Runtime.VmFault");
+        VmOperations = compilation.GetTypeByMetadataName("DriverKit.Runtime.VmOperations");
+        FileOperations = compilation.GetTypeByMetadataName("DriverKit.Runtime.FileOperations");
+        DmaEngine = compilation.GetTypeByMetadataName("DriverKit.Runtime.DmaEngine");
+        VmAreaFlags = Property(vmArea, "Flags");
+        VmAreaOps = Property(vmArea, "Ops");
+        VmFaultPage = Property(VmFault, "Page");
+        VmFaultVma = Property(VmFault, "Vma");
+        VmOperationsFault = Property(VmOperations, "Fault");
+        VmOperationsNoPage = Property(VmOperations, "NoPage");
+        FileOperationsMmap = Property(FileOperations, "Mmap");
+        PageNoPageOom = Page?.GetMembers("NoPageOom").OfType<IFieldSymbol>().FirstOrDefault();
+    }
+
+    public INamedTypeSymbol Kernel { get; }
+
+    public INamedTypeSymbol VmArea { get; }
+
+    public INamedTypeSymbol VmFlags { get; }
+
+    public INamedTypeSymbol? Page { get; }
+
+    public INamedTypeSymbol? VmFault { get; }
+
+    public INamedTypeSymbol? VmOperations { get; }
+
+    public INamedTypeSymbol? FileOperations { get; }
+
+    public INamedTypeSymbol? DmaEngine { get; }
+
+    public IPropertySymbol? VmAreaFlags { get; }
+
+    public IPropertySymbol? VmAreaOps { get; }
+
+    public IPropertySymbol? VmFaultPage { get; }
+
+    public IPropertySymbol? VmFaultVma { get; }
+
+    public IPropertySymbol? VmOperationsFault { get; }
+
+    public IPropertySymbol? VmOperationsNoPage { get; }
+
+    public IPropertySymbol? FileOperationsMmap { get; }
+
+    public IFieldSymbol? PageNoPageOom { get; }
+
+    /// <summary>The symbols, or null when DriverKit.Runtime (its Kernel, VmArea and VmFlags types) is not referenced.</summary>
+    public static DriverKitSymbols? TryCreate(Compilation compilation)
+    {
+        var kernel = compilation.GetTypeByMetadataName("DriverKit.Runtime.Kernel");
+        var vmArea = compilation.GetTypeByMetadataName("DriverKit.Runtime.VmArea");
+        var vmFlags = compilation.GetTypeByMetadataName("DriverKit.Runtime.VmFlags");
+        return kernel is null || vmArea is null || vmFlags is null || vmFlags.TypeKind != TypeKind.Enum
+            ? null
+            : new DriverKitSymbols(compilation, kernel, vmArea, vmFlags);
+    }
+
+    /// <summary>Which runtime function <paramref name="method"/> is, or <see cref="KernelApi.None"/>.</summary>
+    public KernelApi Classify(IMethodSymbol? method)
+    {
+        if (method is null)
+        {
+            return KernelApi.None;
+        }
+
+        var type = method.ContainingType;
+        if (SymbolEqualityComparer.Default.Equals(type, Kernel))
+        {
+            return KernelMethods.TryGetValue(method.Name, out var api) ? api : KernelApi.None;
+        }
+
+        return DmaEngine is not null && SymbolEqualityComparer.Default.Equals(type, DmaEngine) && method.Name == "Submit"
+            ? KernelApi.DmaSubmit
+            : KernelApi.None;
+    }
+
+    public bool IsVmArea(ITypeSymbol? type) => SymbolEqualityComparer.Default.Equals(type, VmArea);
+
+    public bool IsVmFlags(ITypeSymbol? type) => SymbolEqualityComparer.Default.Equals(type, VmFlags);
+
+    public bool IsPage(ITypeSymbol? type) => Page is not null && SymbolEqualityComparer.Default.Equals(type, Page);
+
+    public bool IsVmFault(ITypeSymbol? type) => VmFault is not null && SymbolEqualityComparer.Default.Equals(type, VmFault);
+
+    public bool IsVmOperations(ITypeSymbol? type) => VmOperations is not null && SymbolEqualityComparer.Default.Equals(type, VmOperations);
+
+    public bool Is(IPropertySymbol? property, IPropertySymbol? expected) =>
+        property is not null && expected is not null && SymbolEqualityComparer.Default.Equals(property.OriginalDefinition, expected);
+
+    private static IPropertySymbol? Property(INamedTypeSymbol? type, string name) =>
+        type?.GetMembers(name).OfType<IPropertySymbol>().FirstOrDefault();
+}

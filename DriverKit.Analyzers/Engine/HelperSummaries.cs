@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using DriverKit.Runtime;
+using Microsoft.CodeAnalysis;
+
+namespace DriverKit.Analyzers.Engine;
+
+/// <summary>What a helper does to the flags of one of its VmArea parameters.</summary>
+internal sealed class ParameterEffect
+{
+    public ParameterEffect(ulong driverBits, ulong runtimeBits, ulong mustClear, OpsInfo? ops)
+    {
+        DriverBits = driverBits;
+        RuntimeBits = runtimeBits;
+        MustClear = mustClear;
+        Ops = ops;
+    }
+
+    /// <summary>Bits the helper's own code may set.</summary>
+    public ulong DriverBits { get; }
+
+    /// <summary>Bits runtime functions it calls may set (remap_pfn_range).</summary>
+    public ulong RuntimeBits { get; }
+
+    /// <summary>Bits it clears on every path.</summary>
+    public ulong MustClear { get; }
+
+    /// <summary>The RAM-page handler of the vm_ops it installs, if any.</summary>
+    public OpsInfo? Ops { get; }
+}
+
+/// <summary>A helper method's effect on its VmArea parameters and its VmFlags return value.</summary>
+internal sealed class HelperSummary
+{
+    public static readonly HelperSummary Empty = new(ImmutableDictionary<int, ParameterEffect>.Empty, null);
+
+    public HelperSummary(ImmutableDictionary<int, ParameterEffect> parameters, FlagValue? returnValue)
+    {
+        Parameters = parameters;
+        Return = returnValue;
+    }
+
+    /// <summary>Effects by parameter ordinal.</summary>
+    public ImmutableDictionary<int, ParameterEffect> Parameters { get; }
+
+    public FlagValue? Return { get; }
+}
+
+/// <summary>
+/// Summaries of helper methods of the compilation, computed on demand by the same flag analysis and cached per method and
+/// era. Recursion is cut at <see cref="MaxDepth"/> nested helpers and at cycles; summaries computed with a cut are not cached,
+/// so a cached summary never depends on who asked first.
+/// </summary>
+internal sealed class HelperSummaries
+{
+    public const int MaxDepth = 4;
+
+    private readonly DriverKitEngine engine;
+    private readonly ConcurrentDictionary<(ISymbol Method, EraPolicy Policy), HelperSummary> cache = new(new KeyComparer());
+
+    public HelperSummaries(DriverKitEngine engine) => this.engine = engine;
+
+    public HelperSummary Get(IMethodSymbol method, EraPolicy policy, ImmutableStack<IMethodSymbol> stack, CancellationToken cancellationToken, out bool complete)
+    {
+        complete = true;
+        method = method.OriginalDefinition;
+        if (method.IsAbstract || method.IsVirtual && !method.IsSealed && method.ContainingType?.TypeKind == TypeKind.Interface)
+        {
+            return HelperSummary.Empty;
+        }
+
+        if (cache.TryGetValue((method, policy), out var cached))
+        {
+            return cached;
+        }
+
+        var depth = stack.Count();
+        if (depth >= MaxDepth || stack.Contains(method, SymbolEqualityComparer.Default))
+        {
+            complete = false;
+            return HelperSummary.Empty;
+        }
+
+        if (engine.Bodies.Get(method, cancellationToken) is not { } body)
+        {
+            cache.TryAdd((method, policy), HelperSummary.Empty);
+            return HelperSummary.Empty;
+        }
+
+        var analysis = new FlagFlowAnalysis(engine, policy, body.Model, stack.Push(method), cancellationToken);
+        var (exit, returnValue) = analysis.AnalyzeOne(body.Graph);
+        var parameters = ImmutableDictionary.CreateBuilder<int, ParameterEffect>();
+        foreach (var parameter in method.Parameters)
+        {
+            if (exit is null || !engine.Symbols.IsVmArea(parameter.Type)
+                || Effect(exit.FactsOf(new VmaKey(parameter)), analysis.Ops) is not { } effect)
+            {
+                continue;
+            }
+
+            parameters[parameter.Ordinal] = effect;
+        }
+
+        var summary = new HelperSummary(parameters.ToImmutable(), returnValue);
+        complete = !analysis.Truncated;
+        if (complete)
+        {
+            cache.TryAdd((method, policy), summary);
+        }
+
+        return summary;
+    }
+
+    private static ParameterEffect? Effect(ImmutableHashSet<FlagFact> facts, ImmutableDictionary<SyntaxNode, OpsInfo> ops)
+    {
+        ulong driver = 0, runtime = 0, mustClear = ulong.MaxValue;
+        OpsInfo? opsInfo = null;
+        foreach (var fact in facts)
+        {
+            mustClear &= fact.Cleared;
+            foreach (var source in fact.SourceMap)
+            {
+                if (source.Key.Runtime)
+                {
+                    runtime |= source.Value;
+                }
+                else
+                {
+                    driver |= source.Value;
+                }
+
+                if ((source.Value & PseudoBits.RamFaultOps) != 0 && ops.TryGetValue(source.Key.Node, out var info))
+                {
+                    opsInfo ??= info;
+                }
+            }
+        }
+
+        if (facts.IsEmpty)
+        {
+            mustClear = 0;
+        }
+
+        return driver == 0 && runtime == 0 && mustClear == 0 ? null : new ParameterEffect(driver, runtime, mustClear, opsInfo);
+    }
+
+    private sealed class KeyComparer : IEqualityComparer<(ISymbol Method, EraPolicy Policy)>
+    {
+        public bool Equals((ISymbol Method, EraPolicy Policy) x, (ISymbol Method, EraPolicy Policy) y) =>
+            ReferenceEquals(x.Policy, y.Policy) && SymbolEqualityComparer.Default.Equals(x.Method, y.Method);
+
+        public int GetHashCode((ISymbol Method, EraPolicy Policy) obj) =>
+            unchecked((SymbolEqualityComparer.Default.GetHashCode(obj.Method) * 31) + obj.Policy.GetHashCode());
+    }
+}

@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverKit.Analyzers.Engine;
+
+/// <summary>
+/// The bodies (operation trees and control-flow graphs) of source methods of the compilation, for the interprocedural
+/// parts of the rules: helper summaries, fault handlers, vm_ops fields. Cached per compilation.
+/// </summary>
+internal sealed class MethodBodies
+{
+    private readonly Compilation compilation;
+    private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> models = new();
+    private readonly ConcurrentDictionary<ISymbol, Body?> bodies = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, IOperation?> initializers = new(SymbolEqualityComparer.Default);
+
+    public MethodBodies(Compilation compilation) => this.compilation = compilation;
+
+    /// <summary>A method body: its operation tree, its control-flow graph, and the model that bound it.</summary>
+    public sealed class Body
+    {
+        public Body(IOperation operation, ControlFlowGraph graph, SemanticModel model)
+        {
+            Operation = operation;
+            Graph = graph;
+            Model = model;
+        }
+
+        public IOperation Operation { get; }
+
+        public ControlFlowGraph Graph { get; }
+
+        public SemanticModel Model { get; }
+    }
+
+    /// <summary>The body of a source method, local function or accessor of this compilation; null for metadata, abstract or extern methods.</summary>
+    public Body? Get(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        method = method.PartialImplementationPart ?? method;
+        return bodies.GetOrAdd(method.OriginalDefinition, symbol => Load((IMethodSymbol)symbol, cancellationToken));
+    }
+
+    /// <summary>The initializer of a source field or property (<c>= …</c> in its declaration), or null.</summary>
+    public IOperation? GetInitializer(ISymbol member, CancellationToken cancellationToken) =>
+        initializers.GetOrAdd(member.OriginalDefinition, symbol => LoadInitializer(symbol, cancellationToken));
+
+    /// <summary>The semantic model of a tree of this compilation.</summary>
+    public SemanticModel? GetModel(SyntaxTree tree) =>
+        compilation.ContainsSyntaxTree(tree)
+            ? models.GetOrAdd(tree, CreateModel)
+            : null;
+
+    /// <summary>Bodies are needed for symbols declared in other trees than the one being analyzed; an analyzer context only offers its own.</summary>
+#pragma warning disable RS1030 // Interprocedural analysis reads helper methods declared in other trees (as roslyn-analyzers' interprocedural dataflow does); the models are cached per compilation.
+    private SemanticModel CreateModel(SyntaxTree tree) => compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+
+    private Body? Load(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        if (method.IsAbstract || method.IsExtern || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, compilation.Assembly))
+        {
+            return null;
+        }
+
+        if (method.MethodKind == MethodKind.LocalFunction)
+        {
+            return LoadLocalFunction(method, cancellationToken);
+        }
+
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            var syntax = reference.GetSyntax(cancellationToken);
+            if (GetModel(syntax.SyntaxTree) is not { } model)
+            {
+                continue;
+            }
+
+            var operation = model.GetOperation(syntax, cancellationToken);
+            var graph = operation switch
+            {
+                IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                _ => null,
+            };
+            if (graph is not null && operation is not null)
+            {
+                return new Body(operation, graph, model);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A local function's graph lives inside the graph of the method that declares it.</summary>
+    private Body? LoadLocalFunction(IMethodSymbol localFunction, CancellationToken cancellationToken)
+    {
+        var outer = localFunction.ContainingSymbol;
+        while (outer is IMethodSymbol { MethodKind: MethodKind.LocalFunction or MethodKind.AnonymousFunction } nested)
+        {
+            outer = nested.ContainingSymbol;
+        }
+
+        if (outer is not IMethodSymbol outerMethod || Get(outerMethod, cancellationToken) is not { } container)
+        {
+            return null;
+        }
+
+        var graph = container.Graph.GetLocalFunctionControlFlowGraphInScope(localFunction, cancellationToken);
+        return new Body(graph.OriginalOperation, graph, container.Model);
+    }
+
+    private IOperation? LoadInitializer(ISymbol member, CancellationToken cancellationToken)
+    {
+        if (!SymbolEqualityComparer.Default.Equals(member.ContainingAssembly, compilation.Assembly))
+        {
+            return null;
+        }
+
+        foreach (var reference in member.DeclaringSyntaxReferences)
+        {
+            var syntax = reference.GetSyntax(cancellationToken);
+            if (GetModel(syntax.SyntaxTree) is not { } model)
+            {
+                continue;
+            }
+
+            foreach (var node in syntax.DescendantNodesAndSelf().OfType<EqualsValueClauseSyntax>())
+            {
+                switch (model.GetOperation(node, cancellationToken))
+                {
+                    case IFieldInitializerOperation field:
+                        return field.Value;
+                    case IPropertyInitializerOperation property:
+                        return property.Value;
+                }
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,103 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverKit.Analyzers.Engine;
+
+internal static class OperationExtensions
+{
+    /// <summary>The operation without implicit or identity conversions around it.</summary>
+    public static IOperation? WithoutConversions(this IOperation? operation)
+    {
+        while (operation is IConversionOperation conversion
+            && (conversion.IsImplicit || conversion.Conversion.IsIdentity
+                || SymbolEqualityComparer.Default.Equals(conversion.Type, conversion.Operand.Type)))
+        {
+            operation = conversion.Operand;
+        }
+
+        return operation;
+    }
+
+    /// <summary>The argument passed for the parameter at <paramref name="ordinal"/>, or null.</summary>
+    public static IOperation? Argument(this IInvocationOperation invocation, int ordinal)
+    {
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter?.Ordinal == ordinal)
+            {
+                return argument.Value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The argument passed for the parameter named <paramref name="name"/>, or null.</summary>
+    public static IOperation? Argument(this IInvocationOperation invocation, string name)
+    {
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter?.Name == name)
+            {
+                return argument.Value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The topmost operation of the tree <paramref name="operation"/> belongs to.</summary>
+    public static IOperation Root(this IOperation operation)
+    {
+        while (operation.Parent is { } parent)
+        {
+            operation = parent;
+        }
+
+        return operation;
+    }
+
+    /// <summary>The integral value of a constant, reinterpreted as 64 bits; null when there is none.</summary>
+    public static ulong? ConstantBits(this IOperation operation)
+    {
+        var constant = operation.ConstantValue;
+        if (!constant.HasValue)
+        {
+            return null;
+        }
+
+        return constant.Value switch
+        {
+            ulong u => u,
+            long l => unchecked((ulong)l),
+            uint u => u,
+            int i => unchecked((ulong)i),
+            ushort u => u,
+            short s => unchecked((ulong)s),
+            byte b => b,
+            sbyte s => unchecked((ulong)s),
+            char c => c,
+            _ => null,
+        };
+    }
+
+    /// <summary>True for integral types other than enums (the operand of a numeric VmFlags cast).</summary>
+    public static bool IsIntegral(this ITypeSymbol? type) => type?.SpecialType is
+        SpecialType.System_SByte or SpecialType.System_Byte or SpecialType.System_Int16 or SpecialType.System_UInt16 or
+        SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64 or
+        SpecialType.System_Char;
+
+    /// <summary>True when the operation is nested in a <c>nameof</c>.</summary>
+    public static bool IsInNameOf(this IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is INameOfOperation)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,292 @@
+using System.Collections.Concurrent;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverKit.Analyzers.Engine;
+
+/// <summary>A vm_ops value with a fault or nopage handler that hands out RAM pages.</summary>
+internal sealed class OpsInfo
+{
+    public OpsInfo(string role, string handler)
+    {
+        Role = role;
+        Handler = handler;
+    }
+
+    /// <summary>"Fault" or "NoPage" (the VmOperations property).</summary>
+    public string Role { get; }
+
+    /// <summary>The handler's name, or "(lambda)".</summary>
+    public string Handler { get; }
+}
+
+/// <summary>
+/// Decides from the driver model types whether a VmOperations value (an object initializer, or a field, property or local
+/// it was stored in) has a Fault or NoPage handler — method group, lambda or local function — that hands out RAM pages:
+/// a fault handler that sets <c>vmf.Page</c>, a nopage handler that returns a page.
+/// </summary>
+internal sealed class VmOpsResolver
+{
+    private const int MaxDepth = 4;
+
+    private readonly DriverKitSymbols symbols;
+    private readonly MethodBodies bodies;
+    private readonly ConcurrentDictionary<ISymbol, OpsInfo?> members = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, bool> handlers = new(SymbolEqualityComparer.Default);
+
+    public VmOpsResolver(DriverKitSymbols symbols, MethodBodies bodies)
+    {
+        this.symbols = symbols;
+        this.bodies = bodies;
+    }
+
+    /// <summary>The RAM-page handler of a VmOperations value (an operation of an original, not flow-graph, tree), or null.</summary>
+    public OpsInfo? Resolve(IOperation? value, CancellationToken cancellationToken) => Resolve(value, 0, cancellationToken);
+
+    private OpsInfo? Resolve(IOperation? value, int depth, CancellationToken cancellationToken)
+    {
+        value = value.WithoutConversions();
+        if (value is null || depth > MaxDepth)
+        {
+            return null;
+        }
+
+        switch (value)
+        {
+            case IObjectCreationOperation creation when symbols.IsVmOperations(creation.Type):
+                return FromInitializer(creation.Initializer, depth, cancellationToken);
+            case IConditionalOperation conditional:
+                return Resolve(conditional.WhenTrue, depth + 1, cancellationToken) ?? Resolve(conditional.WhenFalse, depth + 1, cancellationToken);
+            case ICoalesceOperation coalesce:
+                return Resolve(coalesce.Value, depth + 1, cancellationToken) ?? Resolve(coalesce.WhenNull, depth + 1, cancellationToken);
+            case ISwitchExpressionOperation switchExpression:
+                foreach (var arm in switchExpression.Arms)
+                {
+                    if (Resolve(arm.Value, depth + 1, cancellationToken) is { } info)
+                    {
+                        return info;
+                    }
+                }
+
+                return null;
+            case IFieldReferenceOperation field:
+                return ResolveMember(field.Field, depth, cancellationToken);
+            case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
+                return ResolveMember(property.Property, depth, cancellationToken);
+            case ILocalReferenceOperation local:
+                return ResolveAssignments(value.Root(), local.Local, depth, cancellationToken);
+            case IInvocationOperation invocation when bodies.Get(invocation.TargetMethod, cancellationToken) is { } body:
+                foreach (var operation in WithinFunction(body.Operation))
+                {
+                    if (operation is IReturnOperation { ReturnedValue: { } returned } && Resolve(returned, depth + 1, cancellationToken) is { } info)
+                    {
+                        return info;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private OpsInfo? FromInitializer(IObjectOrCollectionInitializerOperation? initializer, int depth, CancellationToken cancellationToken)
+    {
+        if (initializer is null)
+        {
+            return null;
+        }
+
+        foreach (var member in initializer.Initializers)
+        {
+            if (member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } assignment)
+            {
+                var role = symbols.Is(target.Property, symbols.VmOperationsFault) ? "Fault"
+                    : symbols.Is(target.Property, symbols.VmOperationsNoPage) ? "NoPage"
+                    : null;
+                if (role is not null && HandlerHandsOutRam(assignment.Value, role, depth, cancellationToken, out var name))
+                {
+                    return new OpsInfo(role, name);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private OpsInfo? ResolveMember(ISymbol member, int depth, CancellationToken cancellationToken)
+    {
+        if (member.ContainingType is null || !member.Locations.Any(location => location.IsInSource))
+        {
+            return null;
+        }
+
+        // Only results computed from the top are cached, so a result never depends on which caller asked first.
+        return depth == 0
+            ? members.GetOrAdd(member.OriginalDefinition, symbol => ResolveMemberCore(symbol, 0, cancellationToken))
+            : ResolveMemberCore(member.OriginalDefinition, depth, cancellationToken);
+    }
+
+    /// <summary>The member's initializer and every assignment to it in its type's methods and constructors.</summary>
+    private OpsInfo? ResolveMemberCore(ISymbol member, int depth, CancellationToken cancellationToken)
+    {
+        if (Resolve(bodies.GetInitializer(member, cancellationToken), depth + 1, cancellationToken) is { } fromInitializer)
+        {
+            return fromInitializer;
+        }
+
+        foreach (var candidate in member.ContainingType.GetMembers())
+        {
+            if (candidate is not IMethodSymbol method || bodies.Get(method, cancellationToken) is not { } body)
+            {
+                continue;
+            }
+
+            foreach (var operation in body.Operation.DescendantsAndSelf())
+            {
+                if (operation is ISimpleAssignmentOperation assignment && TargetSymbol(assignment.Target) is { } target
+                    && SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, member)
+                    && Resolve(assignment.Value, depth + 1, cancellationToken) is { } info)
+                {
+                    return info;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private OpsInfo? ResolveAssignments(IOperation root, ILocalSymbol local, int depth, CancellationToken cancellationToken)
+    {
+        foreach (var operation in root.DescendantsAndSelf())
+        {
+            var value = operation switch
+            {
+                ISimpleAssignmentOperation assignment when TargetSymbol(assignment.Target) is ILocalSymbol target
+                    && SymbolEqualityComparer.Default.Equals(target, local) => assignment.Value,
+                IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local) =>
+                    declarator.Initializer?.Value ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer?.Value,
+                _ => null,
+            };
+            if (value is not null && Resolve(value, depth + 1, cancellationToken) is { } info)
+            {
+                return info;
+            }
+        }
+
+        return null;
+    }
+
+    private static ISymbol? TargetSymbol(IOperation target) => target switch
+    {
+        IFieldReferenceOperation field => field.Field,
+        IPropertyReferenceOperation property => property.Property,
+        ILocalReferenceOperation local => local.Local,
+        _ => null,
+    };
+
+    /// <summary>Whether a handler (delegate creation from a method group, lambda or local function) hands out RAM pages; unknown handlers are assumed to.</summary>
+    private bool HandlerHandsOutRam(IOperation value, string role, int depth, CancellationToken cancellationToken, out string name)
+    {
+        value = value.WithoutConversions() ?? value;
+        if (value is IDelegateCreationOperation creation)
+        {
+            switch (creation.Target)
+            {
+                case IAnonymousFunctionOperation lambda:
+                    name = "(lambda)";
+                    return BodyHandsOutRam(lambda.Body, lambda.Symbol, role, depth, cancellationToken);
+                case IMethodReferenceOperation reference:
+                    name = reference.Method.Name;
+                    return MethodHandsOutRam(reference.Method, role, depth, cancellationToken);
+            }
+        }
+
+        name = value.Syntax.ToString();
+        return true;
+    }
+
+    private bool MethodHandsOutRam(IMethodSymbol method, string role, int depth, CancellationToken cancellationToken)
+    {
+        if (depth > MaxDepth)
+        {
+            return true;
+        }
+
+        bool Compute(IMethodSymbol symbol) =>
+            bodies.Get(symbol, cancellationToken) is not { } body
+            || BodyHandsOutRam(body.Operation, symbol, role, depth + 1, cancellationToken);
+
+        return depth == 0
+            ? handlers.GetOrAdd(method.OriginalDefinition, symbol => Compute((IMethodSymbol)symbol))
+            : Compute(method.OriginalDefinition);
+    }
+
+    private bool BodyHandsOutRam(IOperation body, IMethodSymbol function, string role, int depth, CancellationToken cancellationToken)
+    {
+        var faultParameter = function.Parameters.FirstOrDefault(parameter => symbols.IsVmFault(parameter.Type));
+        foreach (var operation in WithinFunction(body))
+        {
+            switch (operation)
+            {
+                case IReturnOperation { ReturnedValue: { } returned } when role == "NoPage" && symbols.IsPage(returned.Type.WithoutNullable() ?? function.ReturnType) && !IsNoPage(returned):
+                    return true;
+                case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } assignment
+                    when symbols.Is(target.Property, symbols.VmFaultPage) && !IsNoPage(assignment.Value):
+                    return true;
+                case IInvocationOperation invocation when role == "Fault" && faultParameter is not null
+                    && invocation.Arguments.Any(argument => argument.Value.WithoutConversions() is IParameterReferenceOperation p
+                        && SymbolEqualityComparer.Default.Equals(p.Parameter, faultParameter))
+                    && invocation.TargetMethod.Locations.Any(location => location.IsInSource)
+                    && symbols.Classify(invocation.TargetMethod) == KernelApi.None:
+                    if (MethodHandsOutRam(invocation.TargetMethod, role, depth + 1, cancellationToken))
+                    {
+                        return true;
+                    }
+
+                    break;
+            }
+        }
+
+        return false;
+    }
+
+    private bool IsNoPage(IOperation value)
+    {
+        value = value.WithoutConversions() ?? value;
+        return value switch
+        {
+            IDefaultValueOperation => true,
+            ILiteralOperation { ConstantValue: { HasValue: true, Value: null } } => true,
+            IObjectCreationOperation { Arguments.IsEmpty: true, Initializer: null } creation => symbols.IsPage(creation.Type),
+            IFieldReferenceOperation field => SymbolEqualityComparer.Default.Equals(field.Field, symbols.PageNoPageOom),
+            _ => false,
+        };
+    }
+
+    /// <summary>The operations of a function body, without those of nested lambdas and local functions.</summary>
+    public static IEnumerable<IOperation> WithinFunction(IOperation body)
+    {
+        var stack = new Stack<IOperation>();
+        stack.Push(body);
+        while (stack.Count > 0)
+        {
+            var current = stack.Pop();
+            yield return current;
+            foreach (var child in current.ChildOperations)
+            {
+                if (child is not (IAnonymousFunctionOperation or ILocalFunctionOperation))
+                {
+                    stack.Push(child);
+                }
+            }
+        }
+    }
+}
+
+internal static class TypeSymbolExtensions
+{
+    /// <summary>The type, with a nullable value type unwrapped.</summary>
+    public static ITypeSymbol? WithoutNullable(this ITypeSymbol? type) =>
+        type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : type;
+}

@@ -1,0 +1,82 @@
+using System.Collections.Immutable;
+using System.Composition;
+using DriverKit.Analyzers;
+using DriverKit.CodeFixes.Syntax;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DriverKit.CodeFixes;
+
+/// <summary>
+/// DK0001: removes <c>VmFlags.Locked</c> (or <c>LockOnFault</c>) from the flags a driver sets. When it was the only flag of a
+/// <c>|=</c> or <c>VmFlagsSet</c> statement, the statement goes. Offered where the diagnostic points at the flag itself.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RemoveLockedFlagCodeFix)), Shared]
+public sealed class RemoveLockedFlagCodeFix : DriverKitCodeFix
+{
+    /// <summary>The equivalence key of the fix.</summary>
+    public const string EquivalenceKey = "DK0001.RemoveLocked";
+
+    /// <inheritdoc/>
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.LockedIoMapping);
+
+    /// <inheritdoc/>
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (FlagSymbols.FindFlag(root, model, diagnostic, context.CancellationToken, "Locked", "LockOnFault") is not { } flag)
+            {
+                continue;
+            }
+
+            var name = flag.Name == "Locked" ? "VM_LOCKED" : "VM_LOCKONFAULT";
+            context.RegisterCodeFix(
+                CodeAction.Create($"Remove {name}", ct => FixOrSelfAsync(context.Document, diagnostic, ct), EquivalenceKey),
+                diagnostic);
+        }
+    }
+
+    private async Task<Document> FixOrSelfAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        await FixAsync(document, ImmutableArray.Create(diagnostic), EquivalenceKey, cancellationToken).ConfigureAwait(false) ?? document;
+
+    private protected override async Task<Document?> FixAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return null;
+        }
+
+        var nodes = diagnostics
+            .Select(diagnostic => FlagSymbols.FindFlag(root, model, diagnostic, cancellationToken, "Locked", "LockOnFault")?.Node)
+            .OfType<ExpressionSyntax>()
+            .Distinct()
+            .ToList();
+        if (nodes.Count == 0)
+        {
+            return null;
+        }
+
+        var updated = root.TrackNodes(nodes);
+        foreach (var node in nodes)
+        {
+            if (updated.GetCurrentNode(node) is { } current)
+            {
+                updated = SyntaxEdits.RemoveOperand(updated, current, like => SyntaxEdits.FlagLike(like, "None"));
+            }
+        }
+
+        return document.WithSyntaxRoot(updated);
+    }
+}

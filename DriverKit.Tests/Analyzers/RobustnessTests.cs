@@ -1,0 +1,138 @@
+extern alias DriverKitAnalyzers;
+
+using System.Collections.Immutable;
+using DriverKit.Tests.Verification;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace DriverKit.Tests.Analyzers;
+
+/// <summary>
+/// The analyzers and fixes never throw (AD0001): on empty and garbage sources, and on every prefix and token-deleted variant of
+/// drivers that exercise all rules — the half-typed code an IDE analyzes on every keystroke.
+/// </summary>
+public class RobustnessTests
+{
+    /// <summary>A driver that triggers every rule, written to be cut to pieces.</summary>
+    internal const string KitchenSink = """
+        using DriverKit.Runtime;
+        using static DriverKit.Runtime.VmFlags;
+
+        class Sink
+        {
+            private const VmFlags Legacy = Reserved | (VmFlags)0x80000;
+            private readonly Kernel kernel;
+            private readonly Page[] pages = new Page[4];
+            private KernelAddr buf;
+            private readonly VmOperations ops;
+
+            Sink(Kernel kernel)
+            {
+                this.kernel = kernel;
+                ops = new VmOperations { Fault = vmf => { vmf.Page = pages[vmf.Pgoff]; return 0; }, NoPage = (vma, a) => pages[0] };
+                kernel.RegisterChrdev("/dev/sink", new FileOperations { Mmap = Mmap, Open = (i, f) => { buf = kernel.GetFreePages(Gfp.Kernel, 1); kernel.SetPageReserved(kernel.VirtToPage(buf)); return 0; } });
+            }
+
+            int Mmap(File file, VmArea vma)
+            {
+                vma.Ops = ops;
+                vma.Flags |= (file.Flags == 0 ? Locked : Legacy) | VmFlags.IO;
+                switch ((int)file.Flags) { case 1: Helper(vma); break; default: kernel.VmFlagsSet(vma, DontExpand | DontDump); break; }
+                foreach (var page in pages) { kernel.LockPage(page); kernel.Dma.Submit(page, 0, new byte[4]); }
+                return kernel.RemapPfnRange(vma, vma.Start, kernel.VirtToPhys(buf).ToPfn(), vma.Length, vma.PageProt);
+            }
+
+            static void Helper(VmArea area) { area.Flags = area.Flags & ~Reserved | LockOnFault; Helper(area); }
+
+            void Release() { kernel.FreePages(buf, 1); kernel.SetPageLocked(pages[0]); }
+        }
+        """;
+
+    private static readonly ImmutableArray<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer> AllAnalyzers = RuleCatalogTests.Analyzers;
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("class")]
+    [InlineData("}}}{{{ ;;; using static ; VmFlags.Locked |=")]
+    [InlineData("using DriverKit.Runtime; class C { int M(VmArea v) { v.Flags |= ; kernel.SetPageReserved(; return } }")]
+    [InlineData("using DriverKit.Runtime; class C { void M(VmArea v, Kernel k) => v.Ops = new VmOperations { Fault = , NoPage = Missing }; }")]
+    [InlineData("using DriverKit.Runtime; class C { VmFlags F => (VmFlags)unknown | VmFlags.Nope | Locked; void M(VmArea v) { v.Flags = F; } }")]
+    [InlineData("using DriverKit.Runtime; class C { void M(VmArea v) { goto l; l: v.Flags |= VmFlags.Locked; try { throw null!; } catch { v.Flags |= VmFlags.IO; } finally { v.Flags &= ~VmFlags.IO; } } }")]
+    public async Task Garbage_does_not_crash(string source)
+    {
+        await AnalyzeAsync(source, referenceRuntime: true);
+        await AnalyzeAsync(source, referenceRuntime: false);
+    }
+
+    public static TheoryData<string> Seeds => ["KitchenSink", "Scullp"];
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public async Task Every_prefix_of_a_driver_is_analyzed_and_fixed_without_exceptions(string seed)
+    {
+        var source = Seed(seed);
+        // Cuts right after the characters where typing stops most often, sampled to keep the test around a second per seed.
+        var cuts = Enumerable.Range(1, source.Length).Where(end => ".(|=,{;".Contains(source[end - 1], StringComparison.Ordinal)).ToList();
+        foreach (var length in cuts.Where((_, index) => index % 12 == 0).Append(source.Length / 2).Append(0))
+        {
+            await AnalyzeAndFixAsync(source[..length], $"{seed}, first {length} characters");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public async Task Drivers_with_a_token_missing_are_analyzed_and_fixed_without_exceptions(string seed)
+    {
+        var source = Seed(seed);
+        var tokens = CSharpSyntaxTree.ParseText(source).GetRoot().DescendantTokens().ToList();
+        for (var i = 3; i < tokens.Count; i += 41)
+        {
+            var span = tokens[i].Span;
+            await AnalyzeAndFixAsync(source.Remove(span.Start, span.Length), $"{seed} without token {i} '{tokens[i].Text}'");
+        }
+    }
+
+    private static string Seed(string name) => name == "KitchenSink"
+        ? KitchenSink
+        : File.ReadAllText(Path.Combine(RepositoryRoot.Path, "samples", "Scullp", "ScullpDriver.cs"));
+
+    private static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(string source, bool referenceRuntime, string? version = null)
+    {
+        var project = Build(source, referenceRuntime, version);
+        return await DiagnosticRunner.GetDiagnosticsAsync(project, AllAnalyzers, CompilerDiagnostics.None, "Robustness", CancellationToken.None);
+    }
+
+    private static Project Build(string source, bool referenceRuntime, string? version) => ProjectBuilder.Build(
+        new ProjectSettings(LanguageVersion.Latest, NullableContextOptions.Enable, OutputKind.DynamicallyLinkedLibrary, referenceRuntime,
+            null, version is null ? null : "driverkit.kernel_version = " + version, []),
+        [new SourceFile(TestPaths.PrimarySource, source)],
+        AllAnalyzers);
+
+    private static async Task AnalyzeAndFixAsync(string source, string what)
+    {
+        try
+        {
+            var project = Build(source, referenceRuntime: true, version: null);
+            var diagnostics = await DiagnosticRunner.GetDiagnosticsAsync(project, AllAnalyzers, CompilerDiagnostics.None, "Robustness", CancellationToken.None);
+            var document = project.Documents.Single();
+            foreach (var diagnostic in diagnostics.Where(diagnostic => diagnostic.Location.IsInSource))
+            {
+                foreach (var fixer in RuleCatalogTests.Fixers.Where(fixer => fixer.FixableDiagnosticIds.Contains(diagnostic.Id)))
+                {
+                    var actions = new List<CodeAction>();
+                    await fixer.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None));
+                    foreach (var action in actions)
+                    {
+                        await action.GetOperationsAsync(CancellationToken.None);
+                    }
+                }
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            throw new Xunit.Sdk.XunitException($"{what}:\n{exception}");
+        }
+    }
+}
