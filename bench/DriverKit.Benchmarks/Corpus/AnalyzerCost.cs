@@ -33,10 +33,11 @@ public static class AnalyzerCost
     /// <param name="analyzersProject">The analyzer project to measure (default: the repository's DriverKit.Analyzers).</param>
     /// <param name="repeat">Measured rebuilds per project (the median is reported).</param>
     /// <param name="outPath">Optional file for the Markdown result.</param>
-    /// <param name="server">Compile with the warm compiler server (VBCSCompiler), shut down afterwards; false: the environment's setting.</param>
+    /// <param name="server">Compile with the warm compiler server (VBCSCompiler), shut down afterwards if these builds started it; false: the environment's setting.</param>
     public static int Run(string repo, int files, string work, string? analyzersProject, int repeat, string? outPath, bool server)
     {
         var shared = server ? " -p:UseSharedCompilation=true" : string.Empty;
+        var serversBefore = CompilerServers();
         var runtime = Path.Combine(repo, "DriverKit.Runtime", "DriverKit.Runtime.csproj");
         var analyzers = Path.GetFullPath(analyzersProject ?? Path.Combine(repo, "DriverKit.Analyzers", "DriverKit.Analyzers.csproj"));
         Console.WriteLine($"== analyzer cost: {files} driver files per project, analyzers from {analyzers} ==");
@@ -68,8 +69,10 @@ public static class AnalyzerCost
             results.Add(samples[samples.Count / 2]);
         }
 
-        if (server)
+        if (server && serversBefore.Count == 0 && CompilerServers().Count > 0)
         {
+            // The server these builds started (none ran before): stop it rather than leave it idling for minutes.
+            // A server that was already running belongs to someone else and is left alone.
             RunDotnet("build-server shutdown --vbcscompiler", out _, echoErrors: false);
         }
 
@@ -235,6 +238,42 @@ public static class AnalyzerCost
         {
             File.WriteAllText(Path.Combine(dir, "PlainApi.cs"), CorpusGenerator.PlainApi());
         }
+    }
+
+    /// <summary>Process ids of running compiler servers (VBCSCompiler), from /proc.</summary>
+    private static HashSet<int> CompilerServers()
+    {
+        var pids = new HashSet<int>();
+        if (!Directory.Exists("/proc"))
+        {
+            return pids;
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains("VBCSCompiler", StringComparison.Ordinal))
+                {
+                    pids.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended while we looked.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Not ours to read.
+            }
+        }
+
+        return pids;
     }
 
     private static bool RunDotnet(string arguments, out string output, bool echoErrors)
