@@ -21,6 +21,14 @@ internal sealed class CallSites
             return Kernel;
         }
 
+        // Caller-info arguments are string literals, the same objects on every call from one site: a small cache
+        // keyed by line and compared by reference spares hashing the file path on every driver call.
+        ref var hit = ref recent[line & (recent.Length - 1)];
+        if (hit.Line == line && ReferenceEquals(hit.File, file) && ReferenceEquals(hit.Member, member))
+        {
+            return hit.Id;
+        }
+
         var key = (member, file, line);
         if (!siteIds.TryGetValue(key, out var id))
         {
@@ -29,8 +37,13 @@ internal sealed class CallSites
             siteIds.Add(key, id);
         }
 
+        hit = new RecentSite(member, file, line, id);
         return id;
     }
+
+    private readonly record struct RecentSite(string? Member, string? File, int Line, int Id);
+
+    private readonly RecentSite[] recent = new RecentSite[32];
 
     internal string Site(int id) => (uint)id < (uint)sites.Count ? sites[id] : "?";
 

@@ -41,12 +41,36 @@ internal sealed class RefLedger
 
     private readonly Dictionary<int, List<Holder>> holders = new();
 
+    // One bit per frame: set while the frame has an entry, so the free path and fork skip the hash lookup for the
+    // many frames that have none.
+    private ulong[] present = new ulong[64];
+
+    private bool IsPresent(int pfn) => (uint)(pfn >> 6) < (uint)present.Length && (present[pfn >> 6] & (1UL << pfn)) != 0;
+
+    private void SetPresent(int pfn, bool value)
+    {
+        if (pfn >> 6 >= present.Length)
+        {
+            Array.Resize(ref present, Math.Max(present.Length * 2, (pfn >> 6) + 1));
+        }
+
+        if (value)
+        {
+            present[pfn >> 6] |= 1UL << pfn;
+        }
+        else
+        {
+            present[pfn >> 6] &= ~(1UL << pfn);
+        }
+    }
+
     internal void Add(int pfn, HolderKind kind, int site, int count = 1)
     {
         if (!holders.TryGetValue(pfn, out var list))
         {
             list = new List<Holder>(2);
             holders.Add(pfn, list);
+            SetPresent(pfn, true);
         }
 
         for (var i = 0; i < list.Count; i++)
@@ -62,9 +86,9 @@ internal sealed class RefLedger
     }
 
     /// <summary>Removes one holder of the first kind in <paramref name="preference"/> that the page has; returns the kind removed.</summary>
-    internal HolderKind? RemoveOne(int pfn, params HolderKind[] preference)
+    internal HolderKind? RemoveOne(int pfn, params ReadOnlySpan<HolderKind> preference)
     {
-        if (!holders.TryGetValue(pfn, out var list))
+        if (!IsPresent(pfn) || !holders.TryGetValue(pfn, out var list))
         {
             return null;
         }
@@ -90,6 +114,7 @@ internal sealed class RefLedger
                 if (list.Count == 0)
                 {
                     holders.Remove(pfn);
+                    SetPresent(pfn, false);
                 }
 
                 return kind;
@@ -101,7 +126,7 @@ internal sealed class RefLedger
 
     internal bool Has(int pfn, HolderKind kind)
     {
-        if (!holders.TryGetValue(pfn, out var list))
+        if (!IsPresent(pfn) || !holders.TryGetValue(pfn, out var list))
         {
             return false;
         }
@@ -117,7 +142,7 @@ internal sealed class RefLedger
         return false;
     }
 
-    internal IReadOnlyList<Holder> Of(int pfn) => holders.TryGetValue(pfn, out var list) ? list : Array.Empty<Holder>();
+    internal IReadOnlyList<Holder> Of(int pfn) => IsPresent(pfn) && holders.TryGetValue(pfn, out var list) ? list : Array.Empty<Holder>();
 
     /// <summary>The references the stored holders account for (pins weighted by GUP_PIN_COUNTING_BIAS of the era).</summary>
     internal int Weight(int pfn, int pinBias)
@@ -131,7 +156,14 @@ internal sealed class RefLedger
         return w;
     }
 
-    internal void Clear(int pfn) => holders.Remove(pfn);
+    internal void Clear(int pfn)
+    {
+        if (IsPresent(pfn))
+        {
+            holders.Remove(pfn);
+            SetPresent(pfn, false);
+        }
+    }
 
     internal IEnumerable<int> Pages => holders.Keys;
 }

@@ -52,25 +52,33 @@ public enum FaultFlags
 /// <summary>struct vm_fault: what a -&gt;fault handler gets.</summary>
 public sealed class VmFault
 {
-    internal VmFault(VmArea vma, UserAddr address, ulong pgoff, FaultFlags flags)
+    internal VmFault(VmArea vma, UserAddr address, ulong pgoff, FaultFlags flags) => Reset(vma, address, pgoff, flags);
+
+    /// <summary>
+    /// Makes this instance describe a new fault. The kernel's struct vm_fault lives on the faulting task's stack,
+    /// so it is only valid during the handler call; the simulator reuses one instance per machine the same way, so
+    /// the fault path allocates nothing.
+    /// </summary>
+    internal void Reset(VmArea vma, UserAddr address, ulong pgoff, FaultFlags flags)
     {
         Vma = vma;
         Address = address;
         Pgoff = pgoff;
         Flags = flags;
+        Page = default;
     }
 
     /// <summary>The faulting vma.</summary>
-    public VmArea Vma { get; }
+    public VmArea Vma { get; private set; } = null!;
 
     /// <summary>The faulting address, page aligned.</summary>
-    public UserAddr Address { get; }
+    public UserAddr Address { get; private set; }
 
     /// <summary>The page offset in the mapped object: vm_pgoff + (address - vm_start) / PAGE_SIZE.</summary>
-    public ulong Pgoff { get; }
+    public ulong Pgoff { get; private set; }
 
     /// <summary>FAULT_FLAG_* of the fault.</summary>
-    public FaultFlags Flags { get; }
+    public FaultFlags Flags { get; private set; }
 
     /// <summary>Set by the handler: the page to map (with a reference the PTE consumes).</summary>
     public Page Page { get; set; }

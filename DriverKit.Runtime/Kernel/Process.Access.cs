@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DriverKit.Runtime;
 
 public sealed partial class Process
@@ -15,7 +17,25 @@ public sealed partial class Process
     /// <summary>Reads one byte.</summary>
     /// <param name="addr">The address.</param>
     /// <param name="value">The byte read (0 when the access failed).</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public AccessResult ReadByte(UserAddr addr, out byte value)
+    {
+        // The TLB-hit fast path: a cached PTE to a RAM frame, read straight from the frame's contents.
+        var a = addr.Value;
+        var pte = tlb.Lookup(a >> Kernel.PageShift);
+        var pfn = Pte.PfnOf(pte);
+        var frames = frameData;
+        if (pte != 0 && pfn < (ulong)frames.Length && State == ProcessState.Running)
+        {
+            var data = frames[(int)pfn];
+            value = data is null ? (byte)0 : data[(int)(a & (Kernel.PageSize - 1))];
+            return default; // AccessResult.Ok
+        }
+
+        return ReadByteSlow(addr, out value);
+    }
+
+    private AccessResult ReadByteSlow(UserAddr addr, out byte value)
     {
         if (State == ProcessState.Running && TryTlbHit(addr.Value, write: false, out var pfn))
         {
@@ -32,7 +52,25 @@ public sealed partial class Process
     /// <summary>Writes one byte.</summary>
     /// <param name="addr">The address.</param>
     /// <param name="value">The byte.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public AccessResult WriteByte(UserAddr addr, byte value)
+    {
+        // The TLB-hit fast path: a cached writable, dirty PTE to a RAM frame whose contents exist.
+        var a = addr.Value;
+        var pte = tlb.Lookup(a >> Kernel.PageShift);
+        var pfn = Pte.PfnOf(pte);
+        var frames = frameData;
+        if ((pte & (Pte.Write | Pte.Dirty)) == (Pte.Write | Pte.Dirty) && pfn < (ulong)frames.Length && State == ProcessState.Running &&
+            frames[(int)pfn] is { } data)
+        {
+            data[(int)(a & (Kernel.PageSize - 1))] = value;
+            return default; // AccessResult.Ok
+        }
+
+        return WriteByteSlow(addr, value);
+    }
+
+    private AccessResult WriteByteSlow(UserAddr addr, byte value)
     {
         if (State == ProcessState.Running && TryTlbHit(addr.Value, write: true, out var pfn))
         {
@@ -59,7 +97,7 @@ public sealed partial class Process
 
     private bool TryTlbHit(ulong addr, bool write, out ulong pfn)
     {
-        var pte = Mm.Tlb.Lookup(addr >> Kernel.PageShift);
+        var pte = tlb.Lookup(addr >> Kernel.PageShift);
         if (pte != 0 && (!write || (pte & (Pte.Write | Pte.Dirty)) == (Pte.Write | Pte.Dirty)))
         {
             pfn = Pte.PfnOf(pte);
@@ -126,7 +164,7 @@ public sealed partial class Process
             if (Pte.IsHardwarePresent(pte) && (!write || Pte.IsWritable(pte)))
             {
                 slot = pte | Pte.Accessed | (write ? Pte.Dirty : 0);
-                Mm.Tlb.Fill(addr >> Kernel.PageShift, slot);
+                tlb.Fill(addr >> Kernel.PageShift, slot);
                 pfn = Pte.PfnOf(slot);
                 Kernel.CheckUserAccess(Mm, page, pfn);
                 return AccessResult.Ok;

@@ -26,6 +26,8 @@ public sealed partial class Process
         Parent = parent;
         InheritCoredumpFilter(parent);
         mm.Owner = this;
+        tlb = mm.Tlb;
+        frameData = kernel.Mem.Data;
         MemlockLimit = parent?.MemlockLimit ?? kernel.DefaultMemlockLimit;
         CapIpcLock = parent?.CapIpcLock ?? false;
     }
@@ -61,6 +63,10 @@ public sealed partial class Process
     public bool CapIpcLock { get; set; }
 
     internal Dictionary<int, File> Files { get; } = new();
+
+    /// <summary>The mm's TLB and the machine's frame contents, held directly for the MMU's TLB-hit fast path.</summary>
+    private readonly Tlb tlb;
+    private readonly byte[]?[] frameData;
 
     private int nextFd = 3;
 

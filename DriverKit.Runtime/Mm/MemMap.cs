@@ -10,6 +10,9 @@ internal sealed class MemMap
     /// <summary>Marks "no frame" in link fields.</summary>
     internal const int None = -1;
 
+    /// <summary>Marks a frame that is on no LRU list (in <see cref="LruPrev"/>).</summary>
+    internal const int NotOnLru = -2;
+
     /// <summary>Mapping value of anonymous pages (PAGE_MAPPING_ANON).</summary>
     internal const int AnonMapping = -1;
 
@@ -31,6 +34,9 @@ internal sealed class MemMap
         Data = new byte[]?[frames];
         RmapFirst = new int[frames];
         Array.Fill(RmapFirst, None);
+        LruNext = new int[frames];
+        LruPrev = new int[frames];
+        Array.Fill(LruPrev, NotOnLru);
         for (var i = 0; i < frames; i++)
         {
             Head[i] = i;
@@ -82,6 +88,12 @@ internal sealed class MemMap
     /// <summary>First record of the frame's reverse-map list (normal and special PTEs), or <see cref="None"/>.</summary>
     internal readonly int[] RmapFirst;
 
+    /// <summary>page-&gt;lru: the next frame on the LRU list (toward the newest), or <see cref="None"/>.</summary>
+    internal readonly int[] LruNext;
+
+    /// <summary>page-&gt;lru: the previous frame on the LRU list, <see cref="None"/> at the oldest, <see cref="NotOnLru"/> off the list.</summary>
+    internal readonly int[] LruPrev;
+
     internal bool Has(int pfn, PageFlags flag) => (Flags[pfn] & (ulong)flag) != 0;
 
     internal void Set(int pfn, PageFlags flag) => Flags[pfn] |= (ulong)flag;
@@ -102,5 +114,5 @@ internal sealed class MemMap
 
     /// <summary>Bytes of metadata per frame (for the benchmark's memory target).</summary>
     internal static int BytesPerFrame =>
-        sizeof(ulong) + 3 * sizeof(int) + sizeof(uint) + sizeof(PageType) + sizeof(byte) + 4 * sizeof(int) + sizeof(uint) + IntPtr.Size;
+        sizeof(ulong) + 3 * sizeof(int) + sizeof(uint) + sizeof(PageType) + 2 * sizeof(byte) + 4 * sizeof(int) + sizeof(uint) + IntPtr.Size + 2 * sizeof(int);
 }

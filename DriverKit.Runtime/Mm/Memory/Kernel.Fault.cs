@@ -202,11 +202,17 @@ public sealed partial class Kernel
 
     private int lastHandlerSite;
 
+    /// <summary>The struct vm_fault the next -&gt;fault call gets (see <see cref="VmFault.Reset"/>).</summary>
+    private VmFault? spareVmFault;
+
     /// <summary>mm/memory.c: __do_fault — calls -&gt;fault or -&gt;nopage in driver context and validates the page it returns.</summary>
     private (VmFaultResult Result, int Pfn) CallFaultHandler(VmArea vma, ulong addr, bool write)
     {
         var ops = vma.RawOps!;
-        var vmf = new VmFault(vma, new UserAddr(addr), vma.PgoffOf(new UserAddr(addr)), (write ? FaultFlags.Write : FaultFlags.None) | FaultFlags.User);
+        var faultFlags = (write ? FaultFlags.Write : FaultFlags.None) | FaultFlags.User;
+        var vmf = spareVmFault ?? new VmFault(vma, new UserAddr(addr), 0, faultFlags);
+        spareVmFault = null; // a fault raised from inside the handler gets its own instance
+        vmf.Reset(vma, new UserAddr(addr), vma.PgoffOf(new UserAddr(addr)), faultFlags);
         VmFaultResult result;
         Page page;
         using (EnterDriver(vma.Driver, ContextKind.Fault, MmapLockMode.Read))
@@ -227,6 +233,10 @@ public sealed partial class Kernel
             catch (Exception e) when (IsDriverCrash(e))
             {
                 throw DriverCrash(e, vma.ToString());
+            }
+            finally
+            {
+                spareVmFault = vmf;
             }
         }
 

@@ -85,7 +85,10 @@ public sealed partial class Kernel
             Mem.Head[p] = p;
             Mem.Order[p] = 0;
             Ledger.Clear(p);
-            reservedSites.Remove(p);
+            if (reservedSites.Count != 0)
+            {
+                reservedSites.Remove(p);
+            }
         }
 
         if (!Pcp.Free(pfn, order))

@@ -57,7 +57,39 @@ internal sealed class PageTable
         return false;
     }
 
+    /// <summary>Bytes one leaf table maps (2 MiB).</summary>
+    internal const ulong LeafSpan = 1UL << (Kernel.PageShift + Bits);
+
+    /// <summary>The slot of <paramref name="addr"/> in its leaf table.</summary>
+    internal static int IndexOf(ulong addr) => (int)(addr >> Kernel.PageShift) & Mask;
+
+    /// <summary>The leaf table covering <paramref name="addr"/> (created on the way with <paramref name="create"/>), or null.</summary>
+    internal ulong[]? LeafAt(ulong addr, bool create) => Leaf(addr, create);
+
+    // The last leaf found: consecutive accesses mostly stay in one 2 MiB region. Leaf tables are never freed, so
+    // a cached leaf stays valid.
+    private ulong cachedLeafKey = ulong.MaxValue;
+    private ulong[]? cachedLeaf;
+
     private ulong[]? Leaf(ulong addr, bool create)
+    {
+        var key = addr >> (Kernel.PageShift + Bits);
+        if (key == cachedLeafKey)
+        {
+            return cachedLeaf;
+        }
+
+        var leaf = Walk(addr, create);
+        if (leaf is not null)
+        {
+            cachedLeafKey = key;
+            cachedLeaf = leaf;
+        }
+
+        return leaf;
+    }
+
+    private ulong[]? Walk(ulong addr, bool create)
     {
         var i4 = (int)(addr >> 39) & Mask;
         var i3 = (int)(addr >> 30) & Mask;

@@ -7,29 +7,32 @@ namespace DriverKit.Runtime;
 internal sealed class Tlb
 {
     internal const int Size = 64;
-    private readonly ulong[] tag = new ulong[Size];
-    private readonly ulong[] entry = new ulong[Size];
+
+    // Entry i is entries[2i] (the tag: vpn + 1, 0 when empty) and entries[2i + 1] (the cached PTE), so a lookup
+    // touches one array and one cache line.
+    private readonly ulong[] entries = new ulong[2 * Size];
 
     /// <summary>The cached PTE of <paramref name="vpn"/>, or 0 on a miss.</summary>
     internal ulong Lookup(ulong vpn)
     {
-        var slot = (int)(vpn & (Size - 1));
-        return tag[slot] == vpn + 1 ? entry[slot] : 0;
+        var i = (int)(vpn & (Size - 1)) << 1;
+        var e = entries;
+        return e[i] == vpn + 1 ? e[i + 1] : 0;
     }
 
     internal void Fill(ulong vpn, ulong pte)
     {
-        var slot = (int)(vpn & (Size - 1));
-        tag[slot] = vpn + 1;
-        entry[slot] = pte;
+        var i = (int)(vpn & (Size - 1)) << 1;
+        entries[i] = vpn + 1;
+        entries[i + 1] = pte;
     }
 
     internal void FlushPage(ulong vpn)
     {
-        var slot = (int)(vpn & (Size - 1));
-        if (tag[slot] == vpn + 1)
+        var i = (int)(vpn & (Size - 1)) << 1;
+        if (entries[i] == vpn + 1)
         {
-            tag[slot] = 0;
+            entries[i] = 0;
         }
     }
 
@@ -47,5 +50,5 @@ internal sealed class Tlb
         }
     }
 
-    internal void FlushAll() => Array.Clear(tag);
+    internal void FlushAll() => Array.Clear(entries);
 }

@@ -8,13 +8,24 @@ namespace DriverKit.Runtime;
 internal sealed class LruLists
 {
     private readonly Kernel kernel;
-    private readonly LinkedList<int> list = new();
-    private readonly Dictionary<int, LinkedListNode<int>> nodes = new();
+
+    // The list lives in the frame table (page->lru): MemMap.LruNext/LruPrev, oldest at head. Nothing is allocated
+    // per page.
+    private readonly int[] next;
+    private readonly int[] prev;
+    private int head = MemMap.None;
+    private int tail = MemMap.None;
+    private long count;
 
     /// <summary>mm/swap.c: the per-cpu lru_add batch (one CPU), each entry holding a page reference.</summary>
     private readonly List<int> addBatch = new(16);
 
-    internal LruLists(Kernel kernel) => this.kernel = kernel;
+    internal LruLists(Kernel kernel)
+    {
+        this.kernel = kernel;
+        next = kernel.Mem.LruNext;
+        prev = kernel.Mem.LruPrev;
+    }
 
     internal long AnonCount { get; private set; }
 
@@ -24,7 +35,19 @@ internal sealed class LruLists
 
     internal long SwappedOutTotal { get; private set; }
 
-    internal IEnumerable<int> Pages => list;
+    /// <summary>The pages on the list, oldest first.</summary>
+    internal IEnumerable<int> Pages
+    {
+        get
+        {
+            for (var p = head; p != MemMap.None; p = next[p])
+            {
+                yield return p;
+            }
+        }
+    }
+
+    private bool Contains(int pfn) => prev[pfn] != MemMap.NotOnLru;
 
     /// <summary>True while the page waits in the lru_add batch (it has a batch reference and no PG_lru yet).</summary>
     internal bool InAddBatch(int pfn) => addBatch.Contains(pfn);
@@ -35,7 +58,7 @@ internal sealed class LruLists
     /// </summary>
     internal void Add(int pfn)
     {
-        if (nodes.ContainsKey(pfn) || addBatch.Contains(pfn))
+        if (Contains(pfn) || addBatch.Contains(pfn))
         {
             return;
         }
@@ -55,15 +78,9 @@ internal sealed class LruLists
     /// </summary>
     internal void Drain()
     {
-        if (addBatch.Count == 0)
+        for (var i = 0; i < addBatch.Count; i++)
         {
-            return;
-        }
-
-        var pages = addBatch.ToArray();
-        addBatch.Clear();
-        foreach (var pfn in pages)
-        {
+            var pfn = addBatch[i];
             kernel.Ledger.RemoveOne(pfn, HolderKind.LruBatch);
             if (kernel.Mem.RefCount[pfn] == 1)
             {
@@ -75,6 +92,8 @@ internal sealed class LruLists
             Link(pfn);
             kernel.Mem.RefCount[pfn]--;
         }
+
+        addBatch.Clear();
     }
 
     /// <summary>
@@ -96,11 +115,15 @@ internal sealed class LruLists
             return;
         }
 
-        if (nodes.TryGetValue(pfn, out var node))
+        if (Contains(pfn))
         {
             // activate_page: to the active list — here, the young end with PG_active.
-            list.Remove(node);
-            list.AddLast(node);
+            if (pfn != tail)
+            {
+                Unlink(pfn);
+                LinkTail(pfn);
+            }
+
             mem.Set(pfn, PageFlags.Active);
         }
         else if (!kernel.Policy.MarkAccessedActivatesUnlisted)
@@ -117,12 +140,13 @@ internal sealed class LruLists
 
     private void Link(int pfn)
     {
-        if (nodes.ContainsKey(pfn))
+        if (Contains(pfn))
         {
             return;
         }
 
-        nodes[pfn] = list.AddLast(pfn);
+        LinkTail(pfn);
+        count++;
         kernel.Mem.Set(pfn, PageFlags.Lru);
         if (kernel.Mem.Mapping[pfn] > 0)
         {
@@ -137,12 +161,13 @@ internal sealed class LruLists
     /// <summary>Removes a page that is being freed (__page_cache_release).</summary>
     internal void Remove(int pfn)
     {
-        if (!nodes.Remove(pfn, out var node))
+        if (!Contains(pfn))
         {
             return;
         }
 
-        list.Remove(node);
+        Unlink(pfn);
+        count--;
         kernel.Mem.Clear(pfn, PageFlags.Lru | PageFlags.Active);
         if (kernel.Mem.Mapping[pfn] > 0)
         {
@@ -152,6 +177,48 @@ internal sealed class LruLists
         {
             AnonCount--;
         }
+    }
+
+    private void LinkTail(int pfn)
+    {
+        prev[pfn] = tail;
+        next[pfn] = MemMap.None;
+        if (tail == MemMap.None)
+        {
+            head = pfn;
+        }
+        else
+        {
+            next[tail] = pfn;
+        }
+
+        tail = pfn;
+    }
+
+    private void Unlink(int pfn)
+    {
+        var n = next[pfn];
+        var p = prev[pfn];
+        if (p == MemMap.None)
+        {
+            head = n;
+        }
+        else
+        {
+            next[p] = n;
+        }
+
+        if (n == MemMap.None)
+        {
+            tail = p;
+        }
+        else
+        {
+            prev[n] = p;
+        }
+
+        prev[pfn] = MemMap.NotOnLru;
+        next[pfn] = MemMap.None;
     }
 
     /// <summary>
@@ -169,24 +236,32 @@ internal sealed class LruLists
         }
 
         long reclaimed = 0;
-        var scan = list.Count * 2;
-        var node = list.First;
-        while (node is not null && reclaimed < target && scan-- > 0)
+        var scan = count * 2;
+        var pfn = head;
+        while (pfn != MemMap.None && reclaimed < target && scan-- > 0)
         {
-            var next = node.Next;
-            var pfn = node.Value;
+            var following = next[pfn];
             switch (TryReclaim(pfn))
             {
                 case Outcome.Reclaimed:
                     reclaimed++;
                     break;
                 case Outcome.Rotate:
-                    list.Remove(node);
-                    list.AddLast(node);
+                    if (pfn != tail)
+                    {
+                        Unlink(pfn);
+                        LinkTail(pfn);
+                    }
+                    else
+                    {
+                        following = MemMap.None; // the last page went to the tail it was at: the walk is over
+                    }
+
                     break;
             }
 
-            node = next;
+            // A page taken off the list meanwhile ends the walk, as a removed LinkedListNode's Next (null) did.
+            pfn = following != MemMap.None && Contains(following) ? following : MemMap.None;
         }
 
         ReclaimedTotal += reclaimed;

@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Text;
+using BenchmarkDotNet.Running;
+using DriverKit.Benchmarks.Report;
+using DriverKit.Benchmarks.Workloads;
+using DriverKit.Benchmarks.Corpus;
+using DriverKit.Benchmarks.Quick;
+using DriverKit.Benchmarks.Suite;
+
+namespace DriverKit.Benchmarks;
+
+/// <summary>Entry point: see <see cref="Usage"/>.</summary>
+public static class Program
+{
+    private const string Usage = """
+        DriverKit.Benchmarks <mode> [options]
+          bdn [BenchmarkDotNet arguments]                      the BenchmarkDotNet suite (e.g. bdn --filter '*Tlb*')
+          analyzers [--files N] [--repeat K] [--work DIR] [--analyzers CSPROJ] [--out FILE] [--no-server]
+                                                               analyzer cost on a generated mock-driver corpus (default 2,000 files)
+          corpus [--files N] [--out DIR] [--namespace NS]      only write the driver files
+          quick [--runs N] [--warmups N] [--only key,key]      in-process measurement of every workload
+          table [--native FILE] [--quick] [--out FILE] [--artifacts DIR]
+                                                               measure (BenchmarkDotNet, or --quick) and print the comparison table
+        """;
+
+    /// <summary>Runs the selected mode.</summary>
+    /// <param name="args">Command line.</param>
+    public static int Main(string[] args)
+    {
+        var mode = args.Length > 0 ? args[0] : "help";
+        var rest = args.Skip(1).ToArray();
+        switch (mode)
+        {
+            case "bdn":
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest);
+                return 0;
+            case "table":
+                return Table(rest);
+            case "analyzers":
+                return AnalyzerCost.Run(
+                    StringOption(rest, "--repo") ?? FindRepo(),
+                    IntOption(rest, "--files", 2000),
+                    StringOption(rest, "--work") ?? Path.Combine(Path.GetTempPath(), "driverkit-analyzer-corpus"),
+                    StringOption(rest, "--analyzers"),
+                    IntOption(rest, "--repeat", 3),
+                    StringOption(rest, "--out"),
+                    server: !rest.Contains("--no-server"));
+            case "corpus":
+                CorpusGenerator.WriteDrivers(StringOption(rest, "--out") ?? "corpus", IntOption(rest, "--files", 2000), StringOption(rest, "--namespace") ?? "DriverKit.Runtime");
+                return 0;
+            case "quick":
+                QuickRunner.RunAll(Only(rest), IntOption(rest, "--warmups", 2), IntOption(rest, "--runs", 7), Console.Out);
+                return 0;
+            default:
+                Console.Error.WriteLine(Usage);
+                return mode == "help" ? 0 : 2;
+        }
+    }
+
+    private static int Table(string[] args)
+    {
+        var nativePath = StringOption(args, "--native");
+        var native = nativePath is null ? new Dictionary<string, double>() : ComparisonTable.ReadNative(nativePath);
+        var quick = args.Contains("--quick");
+        Console.WriteLine(quick ? "== simulator: in-process quick measurement ==" : "== simulator: BenchmarkDotNet suite ==");
+        var sim = quick
+            ? QuickRunner.RunAll([], 2, 7, Console.Out)
+            : SuiteRunner.Run(StringOption(args, "--artifacts") ?? Path.Combine(Environment.CurrentDirectory, "BenchmarkDotNet.Artifacts"));
+        var bytesPerFrame = Boot.MeasureBytesPerFrame();
+        var rows = ComparisonTable.Build(sim.ToDictionary(m => m.Key), native, bytesPerFrame);
+
+        var text = new StringBuilder();
+        foreach (var line in MachineInfo.Describe())
+        {
+            text.AppendLine("- " + line);
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"- simulator numbers: {(quick ? "in-process quick mode (median of 7 runs)" : "BenchmarkDotNet 0.14.0 (SetupPerInvocation / ShortRun jobs, means)")}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- real kernel numbers: {(nativePath is null ? "none (no --native file)" : "bench/native/mmbench (median of its runs)")}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- frame table (MemMap.BytesPerFrame): {DriverKit.Runtime.MemMap.BytesPerFrame} B/frame; measured boot allocation: {bytesPerFrame:F1} B/frame");
+        text.AppendLine();
+        text.Append(ComparisonTable.Format(rows));
+        var failed = rows.Where(r => r.Met == false).Select(r => r.Title).ToList();
+        text.AppendLine();
+        text.AppendLine(failed.Count == 0 ? "All targets met." : "Targets missed: " + string.Join("; ", failed));
+
+        Console.WriteLine();
+        Console.Write(text);
+        if (StringOption(args, "--out") is { } outPath)
+        {
+            File.WriteAllText(outPath, text.ToString());
+        }
+
+        return failed.Count == 0 ? 0 : 1;
+    }
+
+    /// <summary>The repository root: the first directory above the program (or the current directory) that holds DriverKit.sln.</summary>
+    private static string FindRepo()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "DriverKit.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        throw new InvalidOperationException("DriverKit.sln not found above the program or the current directory; pass --repo");
+    }
+
+    private static string? StringOption(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private static int IntOption(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static string[] Only(string[] args)
+    {
+        var i = Array.IndexOf(args, "--only");
+        return i >= 0 && i + 1 < args.Length ? args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
+    }
+}
