@@ -40,6 +40,10 @@ public sealed class FrameGrabberDriver
     private KernelAddr buf;
     private int maps;
 
+    /// <summary>Loads the driver: allocates the capture buffer and registers the device node (module init).</summary>
+    /// <param name="kernel">The machine.</param>
+    /// <param name="variant">Which historical mapping discipline to use.</param>
+    /// <param name="path">The device node.</param>
     public FrameGrabberDriver(Kernel kernel, FrameGrabberVariant variant, string path = "/dev/video0")
     {
         this.kernel = kernel;
@@ -55,6 +59,7 @@ public sealed class FrameGrabberDriver
         });
     }
 
+    /// <summary>The registered character device.</summary>
     public CharDevice Device { get; }
 
     private VmOperations VmOps { get; }

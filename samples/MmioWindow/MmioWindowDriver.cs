@@ -18,6 +18,8 @@ public sealed class RegisterFile : MmioDevice
 {
     private readonly byte[] registers;
 
+    /// <summary>A register file of <paramref name="size"/> bytes, all zero.</summary>
+    /// <param name="size">Bytes of registers.</param>
     public RegisterFile(ulong size) => registers = new byte[size];
 
     /// <summary>Register reads seen by the device.</summary>
@@ -43,6 +45,10 @@ public sealed class MmioWindowDriver
     private readonly Kernel kernel;
     private readonly MmioVariant variant;
 
+    /// <summary>Loads the driver: registers the card's register window (MMIO, no struct page) and the device node.</summary>
+    /// <param name="kernel">The machine.</param>
+    /// <param name="variant">With or without the VM_LOCKED | VM_IO bug.</param>
+    /// <param name="path">The device node.</param>
     public MmioWindowDriver(Kernel kernel, MmioVariant variant, string path = "/dev/nvidia0")
     {
         this.kernel = kernel;
@@ -52,10 +58,13 @@ public sealed class MmioWindowDriver
         Device = kernel.RegisterChrdev(path, new FileOperations { Owner = "nvidia", Mmap = NvMmap });
     }
 
+    /// <summary>The device side of the window: what register reads and writes reach.</summary>
     public RegisterFile Registers { get; }
 
+    /// <summary>The MMIO window in the physical address space.</summary>
     public MmioRegion Window { get; }
 
+    /// <summary>The registered character device.</summary>
     public CharDevice Device { get; }
 
     private int NvMmap(DriverKit.Runtime.File filp, VmArea vma)

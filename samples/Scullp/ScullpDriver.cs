@@ -38,6 +38,11 @@ public sealed class ScullpDriver
     /// <summary>The registered device.</summary>
     public CharDevice Device { get; }
 
+    /// <summary>Loads the driver and registers the device node; the pages are allocated at the first open.</summary>
+    /// <param name="kernel">The machine.</param>
+    /// <param name="variant">Which mmap discipline of LDD3's history to use.</param>
+    /// <param name="pages">Size of the device's buffer in pages.</param>
+    /// <param name="path">The device node.</param>
     public ScullpDriver(Kernel kernel, ScullpVariant variant, int pages = 4, string path = "/dev/scullp")
     {
         this.kernel = kernel;
@@ -55,6 +60,7 @@ public sealed class ScullpDriver
         });
     }
 
+    /// <summary>Size of the device buffer in pages.</summary>
     public int PageCount { get; }
 
     private int ScullpOpen(Inode inode, DriverKit.Runtime.File filp)

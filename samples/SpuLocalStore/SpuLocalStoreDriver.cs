@@ -44,6 +44,10 @@ public sealed class SpuLocalStoreDriver
     private readonly SpuVariant variant;
     private readonly List<VmArea> vmas = new();
 
+    /// <summary>Loads the driver: allocates the local-store page P (the driver keeps its reference) and registers the device node.</summary>
+    /// <param name="kernel">The machine.</param>
+    /// <param name="variant">Which way of mapping P to use.</param>
+    /// <param name="path">The device node.</param>
     public SpuLocalStoreDriver(Kernel kernel, SpuVariant variant, string path = "/dev/spu0")
     {
         this.kernel = kernel;
@@ -69,6 +73,7 @@ public sealed class SpuLocalStoreDriver
     /// <summary>The local-store backing page P.</summary>
     public Page BackingPage { get; }
 
+    /// <summary>The registered character device.</summary>
     public CharDevice Device { get; }
 
     private VmOperations VmOps { get; }
