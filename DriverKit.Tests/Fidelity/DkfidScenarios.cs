@@ -547,9 +547,9 @@ internal sealed class DkfidScenarios
         }
     }
 
-    private void RunStd(string scn, string text, DkfidMode mode, uint vmflags, uint guard)
+    /// <summary>The common start of the driver scenarios: open the device, DKFID_SETUP, mmap all pages (each step snapped); false when one failed.</summary>
+    private bool OpenSetupAndMap(string scn, string text, DkfidMode mode, uint vmflags, int npages, uint guard, MapFlags share)
     {
-        const int npages = 4;
         Begin(scn, text);
         cDrv = true;
         cFd = DevOpen(main);
@@ -557,19 +557,30 @@ internal sealed class DkfidScenarios
         {
             Snap(main, "setup");
             main.Close(cFd);
-            return;
+            return false;
         }
 
         Snap(main, "setup");
-        if (StepMmap("mmap", npages, Prot.Read | Prot.Write, MapFlags.Shared, 0) < 0)
+        if (StepMmap("mmap", npages, Prot.Read | Prot.Write, share, 0) < 0)
         {
             Snap(main, "mmap");
             main.Close(cFd);
             Snap(main, "close");
-            return;
+            return false;
         }
 
         Snap(main, "mmap");
+        return true;
+    }
+
+    private void RunStd(string scn, string text, DkfidMode mode, uint vmflags, uint guard)
+    {
+        const int npages = 4;
+        if (!OpenSetupAndMap(scn, text, mode, vmflags, npages, guard, MapFlags.Shared))
+        {
+            return;
+        }
+
         StepTouchAll(main, "touch");
         Snap(main, "touch");
         StepWriteAll(main, "write", cAddr, cNpages, 0x10);
@@ -631,26 +642,11 @@ internal sealed class DkfidScenarios
     private void RunPrivate(string scn, string text, DkfidMode mode, uint vmflags, bool writeFirst)
     {
         const int npages = 4;
-        Begin(scn, text);
-        cDrv = true;
-        cFd = DevOpen(main);
-        if (DevSetup("setup", cFd, mode, vmflags, npages, 0, 0) != 0)
+        if (!OpenSetupAndMap(scn, text, mode, vmflags, npages, 0, MapFlags.Private))
         {
-            Snap(main, "setup");
-            main.Close(cFd);
             return;
         }
 
-        Snap(main, "setup");
-        if (StepMmap("mmap", npages, Prot.Read | Prot.Write, MapFlags.Private, 0) < 0)
-        {
-            Snap(main, "mmap");
-            main.Close(cFd);
-            Snap(main, "close");
-            return;
-        }
-
-        Snap(main, "mmap");
         StepTouchAll(main, "touch");
         Snap(main, "touch");
 

@@ -387,13 +387,55 @@ public sealed class Reclaim : ResidentWorkload
     }
 }
 
-/// <summary>User reads through the MMU that hit the software TLB (32 resident pages, 64 rounds of 4,096 reads per run).</summary>
-public sealed class TlbRead : MachineWorkload
+/// <summary>User accesses through the MMU that hit the software TLB: 32 resident, dirty pages, 64 rounds of 4,096 accesses per run.</summary>
+public abstract class TlbAccess : MachineWorkload
 {
-    private const int TlbPages = 32;
-    private const int Rounds = 64;
-    private Process p = null!;
-    private ulong start;
+    /// <summary>Resident pages the accesses cycle over (all within the 64-entry TLB).</summary>
+    protected const int TlbPages = 32;
+
+    /// <summary>Rounds of 4,096 accesses per run.</summary>
+    protected const int Rounds = 64;
+
+    /// <summary>Accesses per run.</summary>
+    public const int OperationsPerRun = Rounds * 4096;
+
+    /// <summary>The process whose pages are accessed.</summary>
+    protected Process P { get; private set; } = null!;
+
+    /// <summary>The first of its resident pages.</summary>
+    protected ulong Start { get; private set; }
+
+    /// <inheritdoc/>
+    public override int Operations => OperationsPerRun;
+
+    /// <inheritdoc/>
+    protected override ulong MemoryBytes => 64UL << 20;
+
+    /// <summary>The address of access <paramref name="i"/> of a round: page i mod 32, byte i / 32.</summary>
+    /// <param name="i">Index within the round.</param>
+    protected ulong AddressOf(int i) => Start + ((ulong)(i & (TlbPages - 1)) << 12) + (ulong)(i >> 5);
+
+    /// <inheritdoc/>
+    public override void GlobalSetup()
+    {
+        base.GlobalSetup();
+        P = K.Spawn("bench");
+        var a = Machine.MapAnon(P, TlbPages);
+        Machine.WriteBytes(P, a, TlbPages);
+        Start = a.Value;
+    }
+
+    /// <inheritdoc/>
+    public override void GlobalCleanup()
+    {
+        Machine.Exit(P);
+        base.GlobalCleanup();
+    }
+}
+
+/// <summary>TLB-hit translated reads.</summary>
+public sealed class TlbRead : TlbAccess
+{
     private int sink;
 
     /// <inheritdoc/>
@@ -402,38 +444,19 @@ public sealed class TlbRead : MachineWorkload
     /// <inheritdoc/>
     public override string Title => "TLB-hit translated read";
 
-    /// <summary>Accesses per run.</summary>
-    public const int OperationsPerRun = Rounds * 4096;
-
-    /// <inheritdoc/>
-    public override int Operations => OperationsPerRun;
-
     /// <inheritdoc/>
     public override string Unit => "read";
 
     /// <inheritdoc/>
-    protected override ulong MemoryBytes => 64UL << 20;
-
-    /// <inheritdoc/>
-    public override void GlobalSetup()
-    {
-        base.GlobalSetup();
-        p = K.Spawn("bench");
-        var a = Machine.MapAnon(p, TlbPages);
-        Machine.WriteBytes(p, a, TlbPages);
-        start = a.Value;
-    }
-
-    /// <inheritdoc/>
     public override void Run()
     {
-        var proc = p;
+        var proc = P;
         var s = 0;
         for (var r = 0; r < Rounds; r++)
         {
             for (var i = 0; i < 4096; i++)
             {
-                proc.ReadByte(new UserAddr(start + ((ulong)(i & (TlbPages - 1)) << 12) + (ulong)(i >> 5)), out var b);
+                proc.ReadByte(new UserAddr(AddressOf(i)), out var b);
                 s += b;
             }
         }
@@ -444,66 +467,34 @@ public sealed class TlbRead : MachineWorkload
     /// <inheritdoc/>
     public override void GlobalCleanup()
     {
-        Machine.Exit(p);
         base.GlobalCleanup();
         GC.KeepAlive(sink);
     }
 }
 
-/// <summary>User writes through the MMU that hit the software TLB (32 resident, dirty pages, 64 rounds of 4,096 writes per run).</summary>
-public sealed class TlbWrite : MachineWorkload
+/// <summary>TLB-hit translated writes.</summary>
+public sealed class TlbWrite : TlbAccess
 {
-    private const int TlbPages = 32;
-    private const int Rounds = 64;
-    private Process p = null!;
-    private ulong start;
-
     /// <inheritdoc/>
     public override string Key => "tlb-write";
 
     /// <inheritdoc/>
     public override string Title => "TLB-hit translated write";
 
-    /// <summary>Accesses per run.</summary>
-    public const int OperationsPerRun = Rounds * 4096;
-
-    /// <inheritdoc/>
-    public override int Operations => OperationsPerRun;
-
     /// <inheritdoc/>
     public override string Unit => "write";
 
     /// <inheritdoc/>
-    protected override ulong MemoryBytes => 64UL << 20;
-
-    /// <inheritdoc/>
-    public override void GlobalSetup()
-    {
-        base.GlobalSetup();
-        p = K.Spawn("bench");
-        var a = Machine.MapAnon(p, TlbPages);
-        Machine.WriteBytes(p, a, TlbPages);
-        start = a.Value;
-    }
-
-    /// <inheritdoc/>
     public override void Run()
     {
-        var proc = p;
+        var proc = P;
         for (var r = 0; r < Rounds; r++)
         {
             for (var i = 0; i < 4096; i++)
             {
-                proc.WriteByte(new UserAddr(start + ((ulong)(i & (TlbPages - 1)) << 12) + (ulong)(i >> 5)), (byte)i);
+                proc.WriteByte(new UserAddr(AddressOf(i)), (byte)i);
             }
         }
-    }
-
-    /// <inheritdoc/>
-    public override void GlobalCleanup()
-    {
-        Machine.Exit(p);
-        base.GlobalCleanup();
     }
 }
 
