@@ -195,6 +195,24 @@ public sealed class EraPolicy
 
     // ---- flags and hooks that exist -----------------------------------------------------------------------------
 
+    /// <summary>The kernels in which <paramref name="flag"/> (a single flag) exists, in words; the ranges <see cref="FlagExists"/> tests.</summary>
+    /// <param name="flag">One VmFlags bit.</param>
+    public static string FlagHistory(VmFlags flag) => flag switch
+    {
+        VmFlags.Reserved => "up to 3.6",
+        VmFlags.Unpaged => "only in the 2.6.15-rc2-gitN snapshots",
+        VmFlags.PfnMap => "from 2.6.15-rc3",
+        VmFlags.InsertPage => "from 2.6.15-rc4 to 3.6",
+        VmFlags.MixedMap => "from 2.6.26",
+        VmFlags.DontDump => "from 3.4 (as VM_NODUMP until 3.6)",
+        VmFlags.LockOnFault => "from 4.4",
+        VmFlags.WipeOnFork => "from 4.14",
+        VmFlags.Shm => "up to 2.6.17",
+        VmFlags.AlwaysDump => "from 2.6.20 to 3.3",
+        VmFlags.NoReserve => "from 2.6.27",
+        _ => "in every supported kernel",
+    };
+
     /// <summary>True when <paramref name="flag"/> (a single flag) exists in the configured kernel.</summary>
     /// <param name="flag">One VmFlags bit.</param>
     public bool FlagExists(VmFlags flag) => flag switch

@@ -11,8 +11,8 @@ public sealed partial class Kernel
             return;
         }
 
-        var names = string.Join(", ", SplitFlags(missing).Select(f => Policy.KernelName(f)));
-        throw new EraMismatchException($"{names} does not exist in Linux {Policy.Describe()} ({where}); see docs/kernel-semantics.md §1.2 for when each flag existed.");
+        var names = string.Join(", ", SplitFlags(missing).Select(f => $"{Policy.KernelName(f)} (exists {EraPolicy.FlagHistory(f)})"));
+        throw new EraMismatchException($"{names} does not exist in Linux {Policy.Describe()} ({where}).");
     }
 
     /// <summary>Refuses vm_operations hooks the configured kernel does not have (-&gt;nopage after 2.6.25, -&gt;fault before 2.6.23).</summary>

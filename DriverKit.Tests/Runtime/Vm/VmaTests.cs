@@ -200,4 +200,33 @@ public sealed class VmaTests
         Assert.True(u.WriteByte(a + P, 1).IsOk);   // two COW copies: anonymous pages inside a VM_PFNMAP vma
         Assert.Equal((rssKb, rssKb, 0UL), Proc.SmapsOf(u.Mm.VmaAt(a)!));
     }
+
+    [Theory]
+    [InlineData(VmFlags.Reserved, "3.6", "3.7")]
+    [InlineData(VmFlags.Unpaged, "2.6.15-rc2-git5", "2.6.15-rc3")]
+    [InlineData(VmFlags.PfnMap, "2.6.15-rc3", "2.6.15-rc2")]
+    [InlineData(VmFlags.InsertPage, "2.6.15-rc4", "3.7")]
+    [InlineData(VmFlags.MixedMap, "2.6.26", "2.6.25")]
+    [InlineData(VmFlags.DontDump, "3.4", "3.3")]
+    [InlineData(VmFlags.LockOnFault, "4.4", "4.3")]
+    [InlineData(VmFlags.WipeOnFork, "4.14", "4.13")]
+    [InlineData(VmFlags.Shm, "2.6.17", "2.6.18")]
+    [InlineData(VmFlags.AlwaysDump, "3.3", "3.4")]
+    [InlineData(VmFlags.NoReserve, "2.6.27", "2.6.26")]
+    public void FlagExistenceAndTheHistoryInErrorMessagesAgree(VmFlags flag, string exists, string missing)
+    {
+        Assert.True(Boot(exists).Policy.FlagExists(flag));
+        var k = Boot(missing);
+        Assert.False(k.Policy.FlagExists(flag));
+        var dev = new TestDevice(k);
+        dev.OnMmap = vma =>
+        {
+            vma.Flags |= flag;
+            return 0;
+        };
+        var u = k.Spawn();
+        var e = Assert.Throws<EraMismatchException>(() => u.Mmap(default, P, Prot.Read, MapFlags.Shared, u.OpenOk("/dev/test")));
+        Assert.Contains(EraPolicy.FlagHistory(flag), e.Message, StringComparison.Ordinal);
+        Assert.Empty(Proc.Maps(u).Trim());
+    }
 }
