@@ -11,8 +11,10 @@ public sealed partial class Kernel
             return;
         }
 
-        var names = string.Join(", ", SplitFlags(missing).Select(f => $"{Policy.KernelName(f)} (exists {EraPolicy.FlagHistory(f)})"));
-        throw new EraMismatchException($"{names} does not exist in Linux {Policy.Describe()} ({where}).");
+        var flags = SplitFlags(missing).ToList();
+        var names = string.Join(", ", flags.Select(f => Policy.KernelName(f)));
+        var history = string.Join("; ", flags.Select(f => $"{Policy.KernelName(f)} exists {EraPolicy.FlagHistory(f)}"));
+        throw new EraMismatchException($"{names} does not exist in Linux {Policy.Describe()} ({where}): {history}.");
     }
 
     /// <summary>Refuses vm_operations hooks the configured kernel does not have (-&gt;nopage after 2.6.25, -&gt;fault before 2.6.23).</summary>
