@@ -27,6 +27,7 @@ internal sealed class DriverKitEngine
         Bodies = new MethodBodies(compilation);
         Ops = new VmOpsResolver(symbols, Bodies);
         Summaries = new HelperSummaries(this);
+        Sources = new FlagSourceFilter(symbols, Bodies);
         Model = new DriverModel(symbols, Bodies);
     }
 
@@ -42,6 +43,9 @@ internal sealed class DriverKitEngine
 
     public HelperSummaries Summaries { get; }
 
+    /// <summary>Which blocks the flag analysis can find something in.</summary>
+    public FlagSourceFilter Sources { get; }
+
     public DriverModel Model { get; }
 
     /// <summary>" in the ->mmap handler 'RegsMmap'" when the function is a driver handler (from the driver model), else "".</summary>
@@ -56,15 +60,21 @@ internal sealed class DriverKitEngine
 
     public EraPolicy GetPolicy(AnalyzerOptions options, SyntaxTree? tree) => Configuration.GetPolicy(options, tree);
 
+    /// <summary>Whether the flag analysis of the block's root can find anything a rule reports (see <see cref="FlagSourceFilter"/>).</summary>
+    public bool MayReportFlags(IOperation block, CancellationToken cancellationToken) => Sources.MayReport(block, cancellationToken);
+
     /// <summary>
     /// The flag analysis of the root of an operation block (a method body, constructor body or initializer, with its lambdas
     /// and local functions), computed once per root and era for all rules. <paramref name="block"/> is one of the context's
-    /// operation blocks, which <paramref name="getGraph"/> accepts.
+    /// operation blocks, which <paramref name="getGraph"/> accepts. Blocks in which the analysis cannot find a reported bit
+    /// (<see cref="FlagSourceFilter"/>) get the empty result without a graph.
     /// </summary>
     public FlagFlowResult GetFlagFlow(IOperation block, Func<IOperation, ControlFlowGraph?> getGraph, EraPolicy policy, CancellationToken cancellationToken)
     {
         var root = block.Root();
-        if (root.SemanticModel is not { } model || !MayTouchVmFlags(root))
+        if (root is not (IMethodBodyOperation or IConstructorBodyOperation or IFieldInitializerOperation or IPropertyInitializerOperation)
+            || root.SemanticModel is not { } model
+            || !MayReportFlags(root, cancellationToken))
         {
             return FlagFlowResult.Empty;
         }
@@ -77,10 +87,7 @@ internal sealed class DriverKitEngine
 
     private FlagFlowResult Compute(IOperation root, SemanticModel model, Func<ControlFlowGraph?> getGraph, EraPolicy policy, CancellationToken cancellationToken)
     {
-        var graph = root is IMethodBodyOperation or IConstructorBodyOperation or IFieldInitializerOperation or IPropertyInitializerOperation
-            ? getGraph()
-            : null;
-        if (graph is null)
+        if (getGraph() is not { } graph)
         {
             return FlagFlowResult.Empty;
         }
@@ -88,23 +95,5 @@ internal sealed class DriverKitEngine
         var analysis = new FlagFlowAnalysis(this, policy, model, ImmutableStack<IMethodSymbol>.Empty, cancellationToken);
         var facts = analysis.AnalyzeAll(graph, model.GetDeclaredSymbol(root.Syntax, cancellationToken) as IMethodSymbol);
         return new FlagFlowResult(facts, analysis.Ops);
-    }
-
-    /// <summary>A cheap filter: the block mentions VmArea flags or ops, a runtime remap function, or a source helper taking a VmArea.</summary>
-    private bool MayTouchVmFlags(IOperation root)
-    {
-        foreach (var operation in root.Descendants())
-        {
-            switch (operation)
-            {
-                case IPropertyReferenceOperation property when Symbols.Is(property.Property, Symbols.VmAreaFlags) || Symbols.Is(property.Property, Symbols.VmAreaOps):
-                    return true;
-                case IInvocationOperation invocation when Symbols.Classify(invocation.TargetMethod) != KernelApi.None
-                    || invocation.Arguments.Any(argument => Symbols.IsVmArea(argument.Value.Type)):
-                    return true;
-            }
-        }
-
-        return false;
     }
 }

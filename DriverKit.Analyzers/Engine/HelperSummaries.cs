@@ -88,7 +88,7 @@ internal sealed class HelperSummaries
         }
 
         var analysis = new FlagFlowAnalysis(engine, policy, body.Model, stack.Push(method), cancellationToken);
-        var (exit, returnValue) = analysis.AnalyzeOne(body.Graph);
+        var (exit, returnValue) = analysis.AnalyzeOne(body.GetGraph(cancellationToken));
         var parameters = ImmutableDictionary.CreateBuilder<int, ParameterEffect>();
         foreach (var parameter in method.Parameters)
         {

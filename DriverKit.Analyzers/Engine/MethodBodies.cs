@@ -19,21 +19,41 @@ internal sealed class MethodBodies
 
     public MethodBodies(Compilation compilation) => this.compilation = compilation;
 
-    /// <summary>A method body: its operation tree, its control-flow graph, and the model that bound it.</summary>
+    /// <summary>
+    /// A method body: its operation tree, the model that bound it, and its control-flow graph — built on first use, because
+    /// most bodies are only read as operation trees (vm_ops assignments, handler discovery, the flag-source filter).
+    /// </summary>
     public sealed class Body
     {
-        public Body(IOperation operation, ControlFlowGraph graph, SemanticModel model)
+        private ControlFlowGraph? graph;
+
+        public Body(IOperation operation, SemanticModel model, ControlFlowGraph? graph = null)
         {
             Operation = operation;
-            Graph = graph;
             Model = model;
+            this.graph = graph;
         }
 
         public IOperation Operation { get; }
 
-        public ControlFlowGraph Graph { get; }
-
         public SemanticModel Model { get; }
+
+        /// <summary>The control-flow graph, built once (a cancelled build is not kept).</summary>
+        public ControlFlowGraph GetGraph(CancellationToken cancellationToken)
+        {
+            if (Volatile.Read(ref graph) is { } built)
+            {
+                return built;
+            }
+
+            var created = Operation switch
+            {
+                IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                _ => throw new InvalidOperationException("A body is a method or constructor body."),
+            };
+            return Interlocked.CompareExchange(ref graph, created, null) ?? created;
+        }
     }
 
     /// <summary>The body of a source method, local function or accessor of this compilation; null for metadata, abstract or extern methods.</summary>
@@ -78,16 +98,9 @@ internal sealed class MethodBodies
                 continue;
             }
 
-            var operation = model.GetOperation(syntax, cancellationToken);
-            var graph = operation switch
+            if (model.GetOperation(syntax, cancellationToken) is { } operation and (IMethodBodyOperation or IConstructorBodyOperation))
             {
-                IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                _ => null,
-            };
-            if (graph is not null && operation is not null)
-            {
-                return new Body(operation, graph, model);
+                return new Body(operation, model);
             }
         }
 
@@ -108,8 +121,8 @@ internal sealed class MethodBodies
             return null;
         }
 
-        var graph = container.Graph.GetLocalFunctionControlFlowGraphInScope(localFunction, cancellationToken);
-        return new Body(graph.OriginalOperation, graph, container.Model);
+        var graph = container.GetGraph(cancellationToken).GetLocalFunctionControlFlowGraphInScope(localFunction, cancellationToken);
+        return new Body(graph.OriginalOperation, container.Model, graph);
     }
 
     private IOperation? LoadInitializer(ISymbol member, CancellationToken cancellationToken)

@@ -5,16 +5,26 @@ namespace DriverKit.Analyzers.Engine;
 
 internal static class OperationBlocks
 {
-    /// <summary>One operation block per root (method body, constructor body, initializer); the blocks' parents are those roots.</summary>
-    public static IEnumerable<IOperation> Roots(ImmutableArray<IOperation> blocks)
+    /// <summary>
+    /// Whether <c>blocks[index]</c> is the first block of its root (method body, constructor body, initializer): rules handle
+    /// one block per root, whose parent chain leads to that root. Allocation-free; a context has one or a few blocks.
+    /// </summary>
+    public static bool IsFirstOfItsRoot(ImmutableArray<IOperation> blocks, int index)
     {
-        var seen = new HashSet<SyntaxNode>();
-        foreach (var block in blocks)
+        if (index == 0)
         {
-            if (seen.Add(block.Root().Syntax))
+            return true;
+        }
+
+        var root = blocks[index].Root().Syntax;
+        for (var i = 0; i < index; i++)
+        {
+            if (blocks[i].Root().Syntax == root)
             {
-                yield return block;
+                return false;
             }
         }
+
+        return true;
     }
 }

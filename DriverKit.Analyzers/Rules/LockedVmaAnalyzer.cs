@@ -24,8 +24,15 @@ public sealed class LockedVmaAnalyzer : DriverKitAnalyzer
 
     private static void Analyze(OperationBlockAnalysisContext context, DriverKitEngine engine)
     {
-        foreach (var block in OperationBlocks.Roots(context.OperationBlocks))
+        var blocks = context.OperationBlocks;
+        for (var i = 0; i < blocks.Length; i++)
         {
+            var block = blocks[i];
+            if (!OperationBlocks.IsFirstOfItsRoot(blocks, i) || !engine.MayReportFlags(block, context.CancellationToken))
+            {
+                continue;
+            }
+
             var policy = engine.GetPolicy(context.Options, block.Syntax.SyntaxTree);
             var flow = engine.GetFlagFlow(block, context.GetControlFlowGraph, policy, context.CancellationToken);
             var found = new Dictionary<SyntaxNode, (ulong Bits, bool WithIo, ExitFact Exit)>();

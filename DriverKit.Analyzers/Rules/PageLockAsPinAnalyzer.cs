@@ -47,10 +47,14 @@ public sealed class PageLockAsPinAnalyzer : DriverKitAnalyzer
 
     private static void Analyze(OperationBlockAnalysisContext context, DriverKitEngine engine)
     {
-        foreach (var block in OperationBlocks.Roots(context.OperationBlocks))
+        var blocks = context.OperationBlocks;
+        for (var i = 0; i < blocks.Length; i++)
         {
+            var block = blocks[i];
             var root = block.Root();
-            if (root is not (IMethodBodyOperation or IConstructorBodyOperation) || root.SemanticModel is not { } model || !MentionsPageLocks(root, engine))
+            if (root is not (IMethodBodyOperation or IConstructorBodyOperation) || root.SemanticModel is not { } model
+                || !OperationBlocks.IsFirstOfItsRoot(blocks, i)
+                || !engine.Sources.LocksPages(root))
             {
                 continue;
             }
@@ -71,10 +75,6 @@ public sealed class PageLockAsPinAnalyzer : DriverKitAnalyzer
             }
         }
     }
-
-    private static bool MentionsPageLocks(IOperation root, DriverKitEngine engine) =>
-        root.Descendants().Any(operation => operation is IInvocationOperation invocation
-            && engine.Symbols.Classify(invocation.TargetMethod) is KernelApi.LockPage or KernelApi.SetPageLocked);
 
     /// <summary>The lock, unlock and DMA calls of each block, in evaluation order.</summary>
     private static List<Event>[] CollectEvents(ControlFlowGraph graph, DriverKitEngine engine, SemanticModel model, CancellationToken cancellationToken, Action<IFlowAnonymousFunctionOperation> onLambda)

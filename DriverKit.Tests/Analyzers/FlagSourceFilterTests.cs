@@ -1,0 +1,425 @@
+extern alias DriverKitAnalyzers;
+
+using DriverKit.Tests.Verification;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Engine = DriverKitAnalyzers::DriverKit.Analyzers.Engine.DriverKitEngine;
+
+namespace DriverKit.Tests.Analyzers;
+
+/// <summary>
+/// The flag rules (DK0001, DK0004, DK0005) build a control-flow graph only for blocks whose analysis can find a reported bit
+/// (<c>FlagSourceFilter</c>). These tests pin the shapes the filter must follow — bits that reach a block from other files,
+/// classes, fields, helpers, lambdas and local functions — with all three rules on; and the blocks it must let through without
+/// a graph, which is where the analyzers' cost went.
+/// </summary>
+public class FlagSourceFilterTests
+{
+    private static AnalyzerTest Test(string code, params (string Path, string Code)[] more)
+    {
+        var test = new AnalyzerTest
+        {
+            TestCode = code,
+            Analyzers =
+            {
+                new DriverKitAnalyzers::DriverKit.Analyzers.LockedVmaAnalyzer(),
+                new DriverKitAnalyzers::DriverKit.Analyzers.ReservedVmaFaultAnalyzer(),
+                new DriverKitAnalyzers::DriverKit.Analyzers.VmReservedAnalyzer(),
+            },
+        };
+        test.AdditionalSources.AddRange(more);
+        return test;
+    }
+
+    /// <summary>A driver whose ->mmap body is <paramref name="mmapBody"/>; it has a RAM-page fault handler for DK0004.</summary>
+    private static string Driver(string mmapBody, string members = "") => $$"""
+        using System;
+        using DriverKit.Runtime;
+
+        class Driver
+        {
+            private readonly Kernel kernel;
+            private readonly Page[] pages = new Page[4];
+            private readonly VmOperations vmOps;
+
+            Driver(Kernel kernel)
+            {
+                this.kernel = kernel;
+                vmOps = new VmOperations { Fault = Fault };
+                kernel.RegisterChrdev("/dev/driver", new FileOperations { Mmap = Mmap });
+            }
+
+            int Mmap(File file, VmArea vma)
+            {
+        {{mmapBody}}
+            }
+
+            private VmFaultResult Fault(VmFault vmf)
+            {
+                var page = pages[vmf.Pgoff];
+                kernel.GetPage(page);
+                vmf.Page = page;
+                return 0;
+            }
+        {{members}}
+        }
+        """;
+
+    // ---- bits from elsewhere: the filter must follow them --------------------------------------------------------
+
+    [Fact]
+    public Task Pass_through_helpers_in_other_files() => Test(
+        Driver("""
+                    {|DK0001:Setup.Map(vma)|};
+                    vma.Flags |= VmFlags.IO;
+                    return 0;
+            """),
+        ("Setup.cs", """
+            using DriverKit.Runtime;
+
+            static class Setup
+            {
+                public static void Map(VmArea vma) => {|DK0001:Lock.Apply(vma, 1)|};
+            }
+            """),
+        ("Lock.cs", """
+            using DriverKit.Runtime;
+
+            static class Lock
+            {
+                public static void Apply(VmArea area, int mode)
+                {
+                    if (mode > 0)
+                    {
+                        area.Flags |= {|DK0001:Bits.Pin|};
+                    }
+                }
+            }
+            """),
+        ("Bits.cs", """
+            using DriverKit.Runtime;
+
+            static class Bits
+            {
+                public const VmFlags Pin = VmFlags.Locked;
+            }
+            """)).RunAsync();
+
+    [Fact]
+    public Task Const_of_another_class_in_another_file() => Test(
+        Driver("""
+                    vma.Flags |= {|DK0001:Bits.Pinned|};
+                    return 0;
+            """),
+        ("Bits.cs", """
+            using DriverKit.Runtime;
+
+            static class Bits
+            {
+                public const VmFlags Pinned = VmFlags.Locked | VmFlags.IO;
+            }
+            """)).RunAsync();
+
+    [Fact]
+    public Task Readonly_field_of_another_class_initialized_from_a_const_elsewhere() => Test(
+        Driver("""
+                    kernel.VmFlagsSet(vma, {|DK0001:Modes.Device|});
+                    return 0;
+            """),
+        ("Modes.cs", """
+            using DriverKit.Runtime;
+
+            static class Modes
+            {
+                public static readonly VmFlags Device = Bits.Pin | VmFlags.IO;
+            }
+            """),
+        ("Bits.cs", """
+            using DriverKit.Runtime;
+
+            static class Bits
+            {
+                public const VmFlags Pin = VmFlags.LockOnFault;
+            }
+            """)).RunAsync();
+
+    [Fact]
+    public Task Readonly_field_initialized_by_a_helper() => Test(
+        Driver("""
+                    vma.Flags |= {|DK0001:Modes.Device|};
+                    return 0;
+            """),
+        ("Modes.cs", """
+            using DriverKit.Runtime;
+
+            static class Modes
+            {
+                public static readonly VmFlags Device = Make();
+
+                private static VmFlags Make() => VmFlags.Locked | VmFlags.IO;
+            }
+            """)).RunAsync();
+
+    [Fact]
+    public Task Numeric_cast_and_using_static_in_another_file() => Test(
+        Driver("""
+                    vma.Flags |= {|DK0001:Bits.Old|} | {|DK0001:Bits.New|};
+                    return 0;
+            """),
+        ("Bits.cs", """
+            using DriverKit.Runtime;
+            using static DriverKit.Runtime.VmFlags;
+
+            static class Bits
+            {
+                public const VmFlags Old = {|DK0005:(VmFlags)0x2000|};
+                public const VmFlags New = LockOnFault | IO;
+            }
+            """)).RunAsync();
+
+    [Fact]
+    public Task Lambda_passing_the_vma_to_a_helper_in_another_file() => Test(
+        Driver("""
+                    Action map = () => {|DK0001:Lock.Apply(vma)|};
+                    map();
+                    return 0;
+            """),
+        ("Lock.cs", """
+            using DriverKit.Runtime;
+
+            static class Lock
+            {
+                public static void Apply(VmArea area) => area.Flags |= {|DK0001:VmFlags.Locked|} | VmFlags.IO;
+            }
+            """)).RunAsync();
+
+    [Fact]
+    public Task Local_function_passing_the_vma_along() => Test(
+        Driver("""
+                    {|DK0001:Map(vma)|};
+                    return 0;
+
+                    static void Map(VmArea area) => {|DK0001:Lock.Apply(area)|};
+            """),
+        ("Lock.cs", """
+            using DriverKit.Runtime;
+
+            static class Lock
+            {
+                public static void Apply(VmArea area) => area.Flags |= {|DK0001:VmFlags.Locked|} | VmFlags.IO;
+            }
+            """)).RunAsync();
+
+    [Fact]
+    public Task Conditional_value_from_a_constant_in_another_file() => Test(
+        Driver("""
+                    vma.Flags |= file.Flags == 0 ? {|DK0001:Bits.Pin|} : VmFlags.DontDump;
+                    vma.Flags |= VmFlags.IO;
+                    return 0;
+            """),
+        ("Bits.cs", """
+            using DriverKit.Runtime;
+
+            static class Bits
+            {
+                public const VmFlags Pin = VmFlags.Locked;
+            }
+            """)).RunAsync();
+
+    [Fact]
+    public Task Helper_sets_VM_RESERVED_for_a_vma_with_a_RAM_fault_handler() => Test(
+        Driver("""
+                    vma.Ops = vmOps;
+                    {|DK0004:Legacy.Reserve(vma)|};
+                    return 0;
+            """),
+        ("Legacy.cs", """
+            using DriverKit.Runtime;
+
+            static class Legacy
+            {
+                public static void Reserve(VmArea area) => area.Flags |= {|DK0005:VmFlags.Reserved|};
+            }
+            """)).RunAsync();
+
+    /// <summary>
+    /// A cycle A → B → A where A's bit comes from C, reached after B: an answer for B computed while A was still open must not
+    /// be cached as "no", or the block that calls B alone would be skipped.
+    /// </summary>
+    [Fact]
+    public Task Cycle_whose_bit_is_found_after_the_back_edge() => Test(
+        Driver("""
+                    {|DK0001:Chain.B(vma, 2)|};
+                    vma.Flags |= VmFlags.IO;
+                    return 0;
+            """,
+            """
+                int Other(File file, VmArea vma)
+                {
+                    {|DK0001:Chain.A(vma, 2)|};
+                    return 0;
+                }
+            """),
+        ("Chain.cs", """
+            using DriverKit.Runtime;
+
+            static class Chain
+            {
+                public static void A(VmArea vma, int n)
+                {
+                    {|DK0001:B(vma, n)|};
+                    {|DK0001:C(vma)|};
+                }
+
+                public static void B(VmArea vma, int n)
+                {
+                    if (n > 0)
+                    {
+                        {|DK0001:A(vma, n - 1)|};
+                    }
+                }
+
+                private static void C(VmArea vma) => vma.Flags |= {|DK0001:VmFlags.Locked|};
+            }
+            """)).RunAsync();
+
+    // ---- blocks without a reported bit: found without a graph, and still nothing reported -------------------------
+
+    [Fact]
+    public Task Helpers_that_set_only_unreported_bits_are_not_reported() => Test(
+        Driver("""
+                    vma.Ops = vmOps;
+                    Setup.Map(vma);
+                    return kernel.RemapPfnRange(vma, vma.Start, default, vma.Length, vma.PageProt);
+            """),
+        ("Setup.cs", """
+            using DriverKit.Runtime;
+
+            static class Setup
+            {
+                public static void Map(VmArea vma)
+                {
+                    vma.Flags |= VmFlags.DontExpand | VmFlags.DontDump;
+                    Check(vma);
+                }
+
+                private static void Check(VmArea vma) => Map(vma);
+            }
+            """)).RunAsync();
+
+    private const string TypicalDriver = """
+        using System;
+        using DriverKit.Runtime;
+
+        class Typical
+        {
+            private const VmFlags Pin = VmFlags.Locked;
+            private static readonly VmFlags Quiet = VmFlags.DontExpand | VmFlags.DontDump;
+            private readonly Kernel kernel;
+            private readonly VmOperations vmOps;
+            private Page buffer;
+            private int users;
+
+            Typical(Kernel kernel)
+            {
+                this.kernel = kernel;
+                vmOps = new VmOperations { Open = VmaOpen, Fault = Fault };
+            }
+
+            int Open(Inode inode, File file)
+            {
+                buffer = kernel.AllocPages(Gfp.Kernel | Gfp.Zero, 2);
+                users++;
+                return 0;
+            }
+
+            long Ioctl(File file, uint cmd, ulong arg) => cmd switch { 1 => users, _ => -Errno.ENOTTY };
+
+            int CheckRange(VmArea vma) => vma.Pgoff > 4 ? -Errno.EINVAL : 0;
+
+            int MmapRemap(File file, VmArea vma)
+            {
+                var err = CheckRange(vma);
+                if (err != 0)
+                {
+                    return err;
+                }
+
+                vma.Ops = vmOps;
+                vma.Flags |= Quiet;
+                VmaOpen(vma);
+                return kernel.RemapPfnRange(vma, vma.Start, kernel.PageToPfn(buffer), vma.Length, vma.PageProt);
+            }
+
+            int MmapInsert(File file, VmArea vma)
+            {
+                for (ulong i = 0; i < vma.Pages; i++)
+                {
+                    kernel.VmInsertPage(vma, vma.Start + i * Kernel.PageSize, buffer + (int)i);
+                }
+
+                return 0;
+            }
+
+            void VmaOpen(VmArea vma) => users++;
+
+            VmFaultResult Fault(VmFault vmf)
+            {
+                kernel.GetPage(buffer);
+                vmf.Page = buffer;
+                return 0;
+            }
+
+            int MmapPinned(File file, VmArea vma)
+            {
+                vma.Flags |= Pin;
+                return 0;
+            }
+
+            int MmapThroughHelper(File file, VmArea vma)
+            {
+                PinIt(vma);
+                return 0;
+            }
+
+            static void PinIt(VmArea area) => area.Flags |= VmFlags.LockOnFault;
+
+            int MmapWithLambda(File file, VmArea vma)
+            {
+                Action later = () => vma.Flags |= VmFlags.Reserved;
+                later();
+                return 0;
+            }
+        }
+        """;
+
+    [Theory]
+    [InlineData("Open", false)]
+    [InlineData("Ioctl", false)]
+    [InlineData("CheckRange", false)]
+    [InlineData("MmapRemap", false)]
+    [InlineData("MmapInsert", false)]
+    [InlineData("VmaOpen", false)]
+    [InlineData("Fault", false)]
+    [InlineData("MmapPinned", true)]
+    [InlineData("MmapThroughHelper", true)]
+    [InlineData("PinIt", true)]
+    [InlineData("MmapWithLambda", true)]
+    public void Filter_lets_through_only_blocks_that_can_report(string method, bool analyzed)
+    {
+        var tree = CSharpSyntaxTree.ParseText(TypicalDriver, new CSharpParseOptions(LanguageVersion.Latest), "/0/Typical.cs");
+        var compilation = CSharpCompilation.Create(
+            "FilterTest",
+            [tree],
+            ReferenceAssemblies.Get(includeDriverKitRuntime: true),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        Assert.Empty(compilation.GetDiagnostics().Where(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error));
+        var engine = Engine.Get(compilation);
+        Assert.NotNull(engine);
+        var declaration = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(node => node.Identifier.ValueText == method);
+        var body = compilation.GetSemanticModel(tree).GetOperation(declaration);
+        Assert.NotNull(body);
+        Assert.Equal(analyzed, engine.MayReportFlags(body, CancellationToken.None));
+    }
+}
