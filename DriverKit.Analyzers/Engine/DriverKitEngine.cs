@@ -27,7 +27,8 @@ internal sealed class DriverKitEngine
         Bodies = new MethodBodies(compilation);
         Ops = new VmOpsResolver(symbols, Bodies);
         Summaries = new HelperSummaries(this);
-        Sources = new FlagSourceFilter(symbols, Bodies);
+        Words = new SourceWords(compilation);
+        Sources = new FlagSourceFilter(compilation, symbols, Bodies, Words);
         Model = new DriverModel(symbols, Bodies);
     }
 
@@ -42,6 +43,9 @@ internal sealed class DriverKitEngine
     public VmOpsResolver Ops { get; }
 
     public HelperSummaries Summaries { get; }
+
+    /// <summary>Whole-word search of the compilation's source text.</summary>
+    public SourceWords Words { get; }
 
     /// <summary>Which blocks the flag analysis can find something in.</summary>
     public FlagSourceFilter Sources { get; }

@@ -34,15 +34,24 @@ internal sealed class FlagSourceFilter
     [ThreadStatic]
     private static Stack<IOperation>? walkStack;
 
+    /// <summary>The names of the runtime functions that lock pages.</summary>
+    private static readonly string[] PageLockNames = { "LockPage", "SetPageLocked" };
+
+    private readonly Compilation compilation;
     private readonly DriverKitSymbols symbols;
     private readonly MethodBodies bodies;
+    private readonly SourceWords text;
+    private readonly object wordsGate = new();
+    private FlagSourceWords? words;
     private readonly ConcurrentDictionary<SyntaxNode, RootScan> roots = new();
     private readonly ConcurrentDictionary<ISymbol, bool> members = new(SymbolEqualityComparer.Default);
 
-    public FlagSourceFilter(DriverKitSymbols symbols, MethodBodies bodies)
+    public FlagSourceFilter(Compilation compilation, DriverKitSymbols symbols, MethodBodies bodies, SourceWords text)
     {
+        this.compilation = compilation;
         this.symbols = symbols;
         this.bodies = bodies;
+        this.text = text;
     }
 
     /// <summary>What one walk of a tree found.</summary>
@@ -62,12 +71,22 @@ internal sealed class FlagSourceFilter
     }
 
     /// <summary>Whether the block's root calls LockPage or SetPageLocked. <paramref name="block"/> is a block or an operation in one.</summary>
-    public bool LocksPages(IOperation block) => (ScanOf(block.Root()).Found & Found.LocksPages) != 0;
+    public bool LocksPages(IOperation block, CancellationToken cancellationToken)
+    {
+        var root = block.Root();
+        return text.Cached(PageLockNames, cancellationToken).AnyWithin(root.Syntax) && (ScanOf(root).Found & Found.LocksPages) != 0;
+    }
 
     /// <summary>Whether the flag analysis of the block's root (with its lambdas and local functions) may report something.</summary>
     public bool MayReport(IOperation block, CancellationToken cancellationToken)
     {
-        var scan = ScanOf(block.Root());
+        var root = block.Root();
+        if (!WordsOf(cancellationToken).MayHoldSource(root.Syntax))
+        {
+            return false;
+        }
+
+        var scan = ScanOf(root);
         var known = Volatile.Read(ref scan.MayReport);
         if (known != RootScan.Unknown)
         {
@@ -82,6 +101,20 @@ internal sealed class FlagSourceFilter
         // The answer for a block is exact whatever was cut below it (see MemberMayCarry), so it is always kept.
         Volatile.Write(ref scan.MayReport, result ? RootScan.Yes : RootScan.No);
         return result;
+    }
+
+    /// <summary>The text search of <see cref="FlagSourceWords"/>, run once (again after a cancelled run).</summary>
+    private FlagSourceWords WordsOf(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref words) is { } known)
+        {
+            return known;
+        }
+
+        lock (wordsGate)
+        {
+            return words ??= FlagSourceWords.Compute(compilation, symbols, text, cancellationToken);
+        }
     }
 
     /// <summary>The walk of a root, done once.</summary>

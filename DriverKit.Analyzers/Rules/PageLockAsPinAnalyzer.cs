@@ -54,7 +54,7 @@ public sealed class PageLockAsPinAnalyzer : DriverKitAnalyzer
             var root = block.Root();
             if (root is not (IMethodBodyOperation or IConstructorBodyOperation) || root.SemanticModel is not { } model
                 || !OperationBlocks.IsFirstOfItsRoot(blocks, i)
-                || !engine.Sources.LocksPages(root))
+                || !engine.Sources.LocksPages(root, context.CancellationToken))
             {
                 continue;
             }

@@ -42,9 +42,18 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
         public ISymbol Method { get; }
     }
 
+    /// <summary>Both rules start from a SetPageReserved call in the type; a type whose text never names it has nothing to report.</summary>
+    private static readonly string[] ReservationNames = { "SetPageReserved" };
+
     private static void StartType(SymbolStartAnalysisContext context, DriverKitEngine engine)
     {
         var type = (INamedTypeSymbol)context.Symbol;
+        var reservations = engine.Words.Cached(ReservationNames, context.CancellationToken);
+        if (!type.DeclaringSyntaxReferences.Any(reference => reservations.AnyWithin(reference.SyntaxTree, reference.Span)))
+        {
+            return;
+        }
+
         var calls = new ConcurrentQueue<Call>();
         context.RegisterOperationAction(operation => Collect(operation, engine, type, calls), OperationKind.Invocation);
         context.RegisterSymbolEndAction(end => ReportFreesOfReservedBuffers(end, engine, calls));

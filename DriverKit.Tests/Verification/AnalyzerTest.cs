@@ -42,6 +42,9 @@ public class AnalyzerTest
 
     public CompilerDiagnostics CompilerDiagnostics { get; set; } = CompilerDiagnostics.Errors;
 
+    /// <summary>Assemblies the test project references besides the framework (and DriverKit.Runtime).</summary>
+    public List<MetadataReference> AdditionalReferences { get; } = [];
+
     private protected ProjectSettings Settings => new(
         LanguageVersion,
         NullableContext,
@@ -49,7 +52,8 @@ public class AnalyzerTest
         ReferenceDriverKitRuntime,
         EditorConfig,
         GlobalConfig,
-        [.. BuildProperties.OrderBy(property => property.Key, StringComparer.Ordinal)]);
+        [.. BuildProperties.OrderBy(property => property.Key, StringComparer.Ordinal)],
+        [.. AdditionalReferences]);
 
     /// <exception cref="VerificationException">The diagnostics differ from the expected ones, or an analyzer threw.</exception>
     /// <exception cref="ArgumentException">The markup or an expected diagnostic is malformed.</exception>

@@ -23,7 +23,7 @@ internal static partial class ProjectBuilder
             filePath: TestPaths.ProjectFile,
             compilationOptions: CompilationOptions(settings, analyzers),
             parseOptions: new CSharpParseOptions(settings.LanguageVersion, DocumentationMode.Diagnose),
-            metadataReferences: ReferenceAssemblies.Get(settings.ReferenceDriverKitRuntime)));
+            metadataReferences: ReferenceAssemblies.Get(settings.ReferenceDriverKitRuntime).AddRange(settings.AdditionalReferences.IsDefault ? [] : settings.AdditionalReferences)));
 
         foreach (var source in sources)
         {

@@ -12,4 +12,5 @@ internal sealed record ProjectSettings(
     bool ReferenceDriverKitRuntime,
     string? EditorConfig,
     string? GlobalConfig,
-    ImmutableArray<KeyValuePair<string, string>> BuildProperties);
+    ImmutableArray<KeyValuePair<string, string>> BuildProperties,
+    ImmutableArray<MetadataReference> AdditionalReferences = default);

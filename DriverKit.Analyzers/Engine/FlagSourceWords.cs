@@ -1,0 +1,339 @@
+using DriverKit.Runtime;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DriverKit.Analyzers.Engine;
+
+/// <summary>
+/// The words a block's text must contain for <see cref="FlagSourceFilter"/> to find a reported bit in it, found once per
+/// compilation by a text search (no binding), so that the blocks of a driver that never name one — nearly all of them —
+/// are ruled out without walking their operations.
+/// <para>
+/// A VmFlags constant that carries a reported bit is written with the name of a reported VmFlags member (also through
+/// <c>using static</c>), the word VmFlags or an alias of it (a cast, <c>~VmFlags.IO</c>, enum arithmetic), or the name of a
+/// constant field of type VmFlags. A helper the filter follows (one that takes a VmArea or returns VmFlags, judged by its
+/// signature) or a readonly VmFlags field is named where it is called or read, so the name of each such member whose text
+/// holds a word joins the words, until none is added. A default parameter value is a constant at every call, so its method's
+/// name joins too. Names C# calls without spelling them (a constructor through <c>base(…)</c>, GetEnumerator in foreach, Add
+/// in a collection initializer, query and await patterns) and Unicode escapes in identifiers make the words useless: then
+/// every block is a candidate.
+/// </para>
+/// </summary>
+internal sealed class FlagSourceWords
+{
+    /// <summary>Distinct words beyond which the search gives up and admits every block.</summary>
+    private const int MaxWords = 1024;
+
+    /// <summary>Methods C# may call without their name in the text.</summary>
+    private static readonly HashSet<string> ImplicitlyCalled = new(StringComparer.Ordinal)
+    {
+        "GetEnumerator", "GetAsyncEnumerator", "MoveNext", "MoveNextAsync", "Dispose", "DisposeAsync", "Deconstruct", "Add",
+        "GetAwaiter", "GetResult", "OnCompleted", "GetPinnableReference", "Slice", "AppendLiteral", "AppendFormatted", "Invoke",
+        "Select", "SelectMany", "Where", "OrderBy", "OrderByDescending", "ThenBy", "ThenByDescending", "GroupBy", "Join",
+        "GroupJoin", "Cast",
+    };
+
+    private readonly WordOccurrences? words;
+
+    private FlagSourceWords(WordOccurrences? words) => this.words = words;
+
+    /// <summary>Whether the text of <paramref name="node"/> may hold a reported flag source (always, when the search gave up).</summary>
+    public bool MayHoldSource(SyntaxNode node) => words is null || words.AnyWithin(node);
+
+    /// <summary>Runs the search.</summary>
+    public static FlagSourceWords Compute(Compilation compilation, DriverKitSymbols symbols, SourceWords text, CancellationToken cancellationToken)
+    {
+        var everything = new FlagSourceWords(null);
+        if (text.HasUnicodeEscapes(cancellationToken))
+        {
+            return everything;
+        }
+
+        var spellings = new TypeSpellings(symbols);
+        var pending = Seeds(compilation, symbols, text, spellings, cancellationToken);
+        var all = new HashSet<string>(pending, StringComparer.Ordinal);
+        var named = new HashSet<SyntaxNode>();
+        WordOccurrences? found = null;
+        while (pending.Count > 0)
+        {
+            var occurrences = text.Find(pending, cancellationToken);
+            found = found is null ? occurrences : WordOccurrences.Union(found, occurrences);
+            pending = new List<string>();
+            BaseMethodDeclarationSyntax? last = null;
+            foreach (var (tree, position) in occurrences.All)
+            {
+                // Occurrences come sorted per tree: those after the parameters of the method judged last add nothing new.
+                if (last is not null && last.SyntaxTree == tree && position >= last.ParameterList.Span.End && position < last.FullSpan.End)
+                {
+                    continue;
+                }
+
+                var name = NameToFollow(spellings, tree, position, named, cancellationToken, out var giveUp, out last);
+                if (giveUp)
+                {
+                    return everything;
+                }
+
+                if (name is null || !all.Add(name))
+                {
+                    continue;
+                }
+
+                if (all.Count > MaxWords)
+                {
+                    return everything;
+                }
+
+                pending.Add(name);
+            }
+        }
+
+        return new FlagSourceWords(found);
+    }
+
+    /// <summary>
+    /// The reported VmFlags member names, the word VmFlags and its aliases (and every member name where VmFlags is imported
+    /// with <c>using static</c>), and the VmFlags constants of referenced assemblies. Aliases of VmFlags and VmArea are
+    /// recorded in <paramref name="spellings"/>.
+    /// </summary>
+    private static List<string> Seeds(Compilation compilation, DriverKitSymbols symbols, SourceWords text, TypeSpellings spellings, CancellationToken cancellationToken)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal) { symbols.VmFlags.Name };
+        var members = symbols.VmFlags.GetMembers().OfType<IFieldSymbol>().Where(field => field.HasConstantValue).ToList();
+        foreach (var member in members)
+        {
+            if (member.ConstantValue is ulong bits && (bits & FlagSourceFilter.ReportedBits) != 0)
+            {
+                set.Add(member.Name);
+            }
+        }
+
+        foreach (var tree in text.Find(new[] { symbols.VmFlags.Name, symbols.VmArea.Name }, cancellationToken).Trees)
+        {
+            foreach (var directive in Usings(tree.GetRoot(cancellationToken)))
+            {
+                var target = directive.NamespaceOrType.ToString();
+                if (directive.Alias is { } alias)
+                {
+                    var name = alias.Name.Identifier.ValueText;
+                    if (target.Contains(symbols.VmFlags.Name))
+                    {
+                        spellings.VmFlags.Add(name);
+                        set.Add(name);
+                    }
+
+                    if (target.Contains(symbols.VmArea.Name))
+                    {
+                        spellings.VmArea.Add(name);
+                    }
+                }
+                else if (!directive.StaticKeyword.IsKind(SyntaxKind.None) && target.Contains(symbols.VmFlags.Name))
+                {
+                    // Bare member names (IO, DontExpand) then spell VmFlags constants, ~IO among them.
+                    set.UnionWith(members.Select(member => member.Name));
+                }
+            }
+        }
+
+        AddReferencedConstants(compilation, symbols, set);
+        return set.ToList();
+    }
+
+    /// <summary>The using directives of a file and of its namespace declarations.</summary>
+    private static IEnumerable<UsingDirectiveSyntax> Usings(SyntaxNode root)
+    {
+        var stack = new Stack<SyntaxNode>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            var node = stack.Pop();
+            var (usings, members) = node switch
+            {
+                CompilationUnitSyntax unit => (unit.Usings, unit.Members),
+                BaseNamespaceDeclarationSyntax ns => (ns.Usings, ns.Members),
+                _ => (default(SyntaxList<UsingDirectiveSyntax>), default(SyntaxList<MemberDeclarationSyntax>)),
+            };
+            foreach (var directive in usings)
+            {
+                yield return directive;
+            }
+
+            foreach (var member in members.OfType<BaseNamespaceDeclarationSyntax>())
+            {
+                stack.Push(member);
+            }
+        }
+    }
+
+    /// <summary>Constants of type VmFlags declared in referenced assemblies other than DriverKit.Runtime (driver libraries).</summary>
+    private static void AddReferencedConstants(Compilation compilation, DriverKitSymbols symbols, HashSet<string> set)
+    {
+        var runtime = symbols.VmFlags.ContainingAssembly;
+        foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+        {
+            if (SymbolEqualityComparer.Default.Equals(assembly, runtime)
+                || !assembly.Modules.Any(module => module.ReferencedAssemblySymbols.Any(referenced => SymbolEqualityComparer.Default.Equals(referenced, runtime))))
+            {
+                continue;
+            }
+
+            var namespaces = new Stack<INamespaceOrTypeSymbol>();
+            namespaces.Push(assembly.GlobalNamespace);
+            while (namespaces.Count > 0)
+            {
+                foreach (var member in namespaces.Pop().GetMembers())
+                {
+                    switch (member)
+                    {
+                        case INamespaceOrTypeSymbol container:
+                            namespaces.Push(container);
+                            break;
+                        case IFieldSymbol { IsConst: true } field when symbols.IsVmFlags(field.Type):
+                            set.Add(field.Name);
+                            break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// What an occurrence at <paramref name="position"/> adds to the words: the name of the member that holds it when the
+    /// filter may follow calls or reads of that member, else null; each member is judged once (<paramref name="named"/>),
+    /// from its declaration's syntax. <paramref name="giveUp"/> when the member is one C# reaches without naming it.
+    /// </summary>
+    private static string? NameToFollow(
+        TypeSpellings spellings, SyntaxTree tree, int position, HashSet<SyntaxNode> named, CancellationToken cancellationToken, out bool giveUp, out BaseMethodDeclarationSyntax? member)
+    {
+        giveUp = false;
+        member = null;
+        for (var node = tree.GetRoot(cancellationToken).FindToken(position).Parent; node is not null; node = node.Parent)
+        {
+            if (node is MethodDeclarationSyntax or ConstructorDeclarationSyntax)
+            {
+                member = (BaseMethodDeclarationSyntax)node;
+            }
+
+            switch (node)
+            {
+                case ParameterListSyntax { Parent: MethodDeclarationSyntax method }:
+                    // A default value is a constant at every call site.
+                    giveUp = ImplicitlyCalled.Contains(method.Identifier.ValueText);
+                    return method.Identifier.ValueText;
+                case ParameterListSyntax { Parent: ConstructorDeclarationSyntax or TypeDeclarationSyntax }:
+                    giveUp = true;
+                    return null;
+                case MethodDeclarationSyntax method:
+                    if (!named.Add(method) || !spellings.MayBeFollowed(method))
+                    {
+                        return null;
+                    }
+
+                    // An explicit interface implementation is called through the interface, whose member the filter does not follow.
+                    giveUp = method.ExplicitInterfaceSpecifier is null && ImplicitlyCalled.Contains(method.Identifier.ValueText);
+                    return method.ExplicitInterfaceSpecifier is null ? method.Identifier.ValueText : null;
+                case ConstructorDeclarationSyntax constructor:
+                    // Reached through base(…) and this(…) without its name.
+                    giveUp = named.Add(constructor) && spellings.MayBeFollowed(constructor);
+                    return null;
+                case VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: FieldDeclarationSyntax field } declaration } declarator:
+                    return field.Modifiers.Any(modifier => modifier.IsKind(SyntaxKind.ConstKeyword) || modifier.IsKind(SyntaxKind.ReadOnlyKeyword))
+                        && spellings.IsVmFlags(declaration.Type)
+                        ? declarator.Identifier.ValueText
+                        : null;
+                case MemberDeclarationSyntax or AttributeListSyntax or UsingDirectiveSyntax:
+                    // Properties, indexers, events, operators and types are not followed by the flag analysis.
+                    return null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>How VmFlags and VmArea are spelt in this compilation's text: their names and the aliases declared for them.</summary>
+    private sealed class TypeSpellings
+    {
+        public TypeSpellings(DriverKitSymbols symbols)
+        {
+            VmFlags = new HashSet<string>(StringComparer.Ordinal) { symbols.VmFlags.Name };
+            VmArea = new HashSet<string>(StringComparer.Ordinal) { symbols.VmArea.Name };
+        }
+
+        public HashSet<string> VmFlags { get; }
+
+        public HashSet<string> VmArea { get; }
+
+        public bool IsVmFlags(TypeSyntax type) => Spelt(type, VmFlags, scope: null);
+
+        /// <summary>
+        /// Whether the filter may follow a call of the method: it takes a VmArea or returns VmFlags (or a type parameter,
+        /// which may be either), judged by the names in its signature.
+        /// </summary>
+        public bool MayBeFollowed(BaseMethodDeclarationSyntax method)
+        {
+            if (method is MethodDeclarationSyntax { ReturnType: var returnType } && Spelt(returnType, VmFlags, method))
+            {
+                return true;
+            }
+
+            foreach (var parameter in method.ParameterList.Parameters)
+            {
+                if (parameter.Type is { } type && Spelt(type, VmArea, method))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Whether <paramref name="name"/> is a type parameter of a method or type around <paramref name="scope"/>.</summary>
+        private static bool IsTypeParameter(string name, SyntaxNode scope)
+        {
+            for (var current = scope; current is not null; current = current.Parent)
+            {
+                var list = current switch
+                {
+                    MethodDeclarationSyntax method => method.TypeParameterList,
+                    TypeDeclarationSyntax type => type.TypeParameterList,
+                    _ => null,
+                };
+                if (list is not null && list.Parameters.Any(parameter => parameter.Identifier.ValueText == name))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Whether <paramref name="type"/> names one of <paramref name="names"/>, or a type parameter in <paramref name="scope"/>.</summary>
+        private static bool Spelt(TypeSyntax type, HashSet<string> names, SyntaxNode? scope)
+        {
+            while (true)
+            {
+                switch (type)
+                {
+                    case NullableTypeSyntax nullable:
+                        type = nullable.ElementType;
+                        continue;
+                    case RefTypeSyntax reference:
+                        type = reference.Type;
+                        continue;
+                    case QualifiedNameSyntax qualified:
+                        type = qualified.Right;
+                        continue;
+                    case AliasQualifiedNameSyntax qualified:
+                        type = qualified.Name;
+                        continue;
+                    case IdentifierNameSyntax identifier:
+                        var name = identifier.Identifier.ValueText;
+                        return names.Contains(name) || (scope is not null && IsTypeParameter(name, scope));
+                    default:
+                        return false;
+                }
+            }
+        }
+    }
+}
