@@ -77,11 +77,21 @@ internal sealed class FlagSourceFilter
         return text.Cached(PageLockNames, cancellationToken).AnyWithin(root.Syntax) && (ScanOf(root).Found & Found.LocksPages) != 0;
     }
 
+    /// <summary>
+    /// Whether the text of <paramref name="node"/> holds a word a reported flag source is spelt with — every spelling of
+    /// VmFlags among them (<see cref="FlagSourceWords"/>).
+    /// </summary>
+    public bool MayNameFlagSource(SyntaxNode node, CancellationToken cancellationToken) => WordsOf(cancellationToken).MayHoldSource(node);
+
+    /// <summary>Where VmFlags and its aliases are spelt; null when the text search gave up (then every block may cast).</summary>
+    public WordOccurrences? VmFlagsSpellings(CancellationToken cancellationToken) =>
+        WordsOf(cancellationToken).VmFlagsNames is { } names ? text.Cached(names, cancellationToken) : null;
+
     /// <summary>Whether the flag analysis of the block's root (with its lambdas and local functions) may report something.</summary>
     public bool MayReport(IOperation block, CancellationToken cancellationToken)
     {
         var root = block.Root();
-        if (!WordsOf(cancellationToken).MayHoldSource(root.Syntax))
+        if (!MayNameFlagSource(root.Syntax, cancellationToken))
         {
             return false;
         }

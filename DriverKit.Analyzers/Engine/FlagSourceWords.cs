@@ -36,7 +36,14 @@ internal sealed class FlagSourceWords
 
     private readonly WordOccurrences? words;
 
-    private FlagSourceWords(WordOccurrences? words) => this.words = words;
+    private FlagSourceWords(WordOccurrences? words, IReadOnlyCollection<string>? vmFlagsNames)
+    {
+        this.words = words;
+        VmFlagsNames = vmFlagsNames;
+    }
+
+    /// <summary>VmFlags and its aliases: the words an explicit cast to VmFlags is spelt with; null when the search gave up.</summary>
+    public IReadOnlyCollection<string>? VmFlagsNames { get; }
 
     /// <summary>Whether the text of <paramref name="node"/> may hold a reported flag source (always, when the search gave up).</summary>
     public bool MayHoldSource(SyntaxNode node) => words is null || words.AnyWithin(node);
@@ -44,7 +51,7 @@ internal sealed class FlagSourceWords
     /// <summary>Runs the search.</summary>
     public static FlagSourceWords Compute(Compilation compilation, DriverKitSymbols symbols, SourceWords text, CancellationToken cancellationToken)
     {
-        var everything = new FlagSourceWords(null);
+        var everything = new FlagSourceWords(null, null);
         if (text.HasUnicodeEscapes(cancellationToken))
         {
             return everything;
@@ -89,7 +96,7 @@ internal sealed class FlagSourceWords
             }
         }
 
-        return new FlagSourceWords(found);
+        return new FlagSourceWords(found, spellings.VmFlags.ToArray());
     }
 
     /// <summary>

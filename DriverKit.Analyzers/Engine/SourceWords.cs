@@ -14,13 +14,27 @@ internal sealed class SourceWords
 {
     private readonly Compilation compilation;
     private readonly ConcurrentDictionary<IReadOnlyCollection<string>, WordOccurrences> cache = new();
+    private readonly object gate = new();
     private int unicodeEscapes;
 
     public SourceWords(Compilation compilation) => this.compilation = compilation;
 
-    /// <summary>The occurrences of any of <paramref name="words"/>, cached per word list instance (pass a static list).</summary>
-    public WordOccurrences Cached(IReadOnlyCollection<string> words, CancellationToken cancellationToken) =>
-        cache.TryGetValue(words, out var found) ? found : cache.GetOrAdd(words, Find(words, cancellationToken));
+    /// <summary>
+    /// The occurrences of any of <paramref name="words"/>, cached per word list instance (pass a static list). Searched once:
+    /// concurrent callers wait for the first instead of scanning the text again.
+    /// </summary>
+    public WordOccurrences Cached(IReadOnlyCollection<string> words, CancellationToken cancellationToken)
+    {
+        if (cache.TryGetValue(words, out var found))
+        {
+            return found;
+        }
+
+        lock (gate)
+        {
+            return cache.TryGetValue(words, out found) ? found : cache[words] = Find(words, cancellationToken);
+        }
+    }
 
     /// <summary>Up to this many words, each is searched for on its own (vectorized IndexOf); beyond, identifiers are hashed in one pass.</summary>
     private const int SeparateSearches = 8;
@@ -180,6 +194,21 @@ internal sealed class WordOccurrences
     /// <summary>Every occurrence, tree by tree.</summary>
     public IEnumerable<(SyntaxTree Tree, int Position)> All =>
         positions.SelectMany(pair => pair.Value.Select(position => (pair.Key, position)));
+
+    /// <summary>The positions of the words inside <paramref name="span"/> of <paramref name="tree"/>, in order.</summary>
+    public IEnumerable<int> Within(SyntaxTree tree, TextSpan span)
+    {
+        if (!positions.TryGetValue(tree, out var sorted))
+        {
+            yield break;
+        }
+
+        var index = Array.BinarySearch(sorted, span.Start);
+        for (index = index < 0 ? ~index : index; index < sorted.Length && sorted[index] < span.End; index++)
+        {
+            yield return sorted[index];
+        }
+    }
 
     /// <summary>Whether a word occurs inside the span of <paramref name="node"/>.</summary>
     public bool AnyWithin(SyntaxNode node) => AnyWithin(node.SyntaxTree, node.Span);

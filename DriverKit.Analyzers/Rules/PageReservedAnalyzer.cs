@@ -20,8 +20,16 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(DiagnosticDescriptors.ReservePagesForRemap, DiagnosticDescriptors.ReservedBitLeftAtFree);
 
-    private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine) =>
-        context.RegisterSymbolStartAction(start => StartType(start, engine), SymbolKind.NamedType);
+    /// <summary>Both rules start from a SetPageReserved call in the type; DK0003 reports at a free.</summary>
+    private static readonly string[] ReservationNames = { "SetPageReserved" };
+    private static readonly string[] FreeNames = { "FreePages", "FreePage", "Kfree", "Vfree" };
+    private static readonly string[] ReservedBitNames = { "SetPageReserved", "ClearPageReserved" };
+
+    private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine)
+    {
+        var types = new ConcurrentDictionary<INamedTypeSymbol, Call[]>(SymbolEqualityComparer.Default);
+        context.RegisterOperationBlockAction(block => Analyze(block, engine, types));
+    }
 
     private sealed class Call
     {
@@ -42,49 +50,102 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
         public ISymbol Method { get; }
     }
 
-    /// <summary>Both rules start from a SetPageReserved call in the type; a type whose text never names it has nothing to report.</summary>
-    private static readonly string[] ReservationNames = { "SetPageReserved" };
-
-    private static void StartType(SymbolStartAnalysisContext context, DriverKitEngine engine)
+    /// <summary>
+    /// Per block: DK0002 at each SetPageReserved, DK0003 at each free when the block's type reserves pages somewhere. The
+    /// text of the block and of its type is searched first; most blocks name neither a reservation nor a free.
+    /// </summary>
+    private static void Analyze(OperationBlockAnalysisContext context, DriverKitEngine engine, ConcurrentDictionary<INamedTypeSymbol, Call[]> types)
     {
-        var type = (INamedTypeSymbol)context.Symbol;
-        var reservations = engine.Words.Cached(ReservationNames, context.CancellationToken);
-        if (!type.DeclaringSyntaxReferences.Any(reference => reservations.AnyWithin(reference.SyntaxTree, reference.Span)))
+        var cancellationToken = context.CancellationToken;
+        if (OwningType(context.OwningSymbol) is not { } type)
         {
             return;
         }
 
-        var calls = new ConcurrentQueue<Call>();
-        context.RegisterOperationAction(operation => Collect(operation, engine, type, calls), OperationKind.Invocation);
-        context.RegisterSymbolEndAction(end => ReportFreesOfReservedBuffers(end, engine, calls));
-    }
-
-    private static void Collect(OperationAnalysisContext context, DriverKitEngine engine, INamedTypeSymbol type, ConcurrentQueue<Call> calls)
-    {
-        var invocation = (IInvocationOperation)context.Operation;
-        var api = engine.Symbols.Classify(invocation.TargetMethod);
-        if (api is not (KernelApi.SetPageReserved or KernelApi.ClearPageReserved or KernelApi.FreePages or KernelApi.FreePage or KernelApi.Kfree or KernelApi.Vfree)
-            || !SymbolEqualityComparer.Default.Equals(OwningType(context.ContainingSymbol), type))
+        var reservations = engine.Words.Cached(ReservationNames, cancellationToken);
+        var frees = engine.Words.Cached(FreeNames, cancellationToken);
+        var blocks = context.OperationBlocks;
+        for (var i = 0; i < blocks.Length; i++)
         {
-            return;
-        }
+            var root = blocks[i].Root();
+            if (!OperationBlocks.IsFirstOfItsRoot(blocks, i) || root.SemanticModel is not { } model)
+            {
+                continue;
+            }
 
-        var key = BufferKey.Resolve(invocation.Argument(0), engine.Symbols, invocation.SemanticModel, context.CancellationToken);
-        if (api == KernelApi.SetPageReserved)
-        {
-            ReportReservation(context, engine, invocation, key);
-        }
+            foreach (var invocation in NamedOperations.Invocations(model, root.Syntax, reservations, cancellationToken))
+            {
+                if (engine.Symbols.Classify(invocation.TargetMethod) == KernelApi.SetPageReserved)
+                {
+                    ReportReservation(context, engine, invocation, BufferKey.Resolve(invocation.Argument(0), engine.Symbols, model, cancellationToken));
+                }
+            }
 
-        if (key is { Symbol: not null } resolved)
-        {
-            calls.Enqueue(new Call(api, resolved, invocation, context.ContainingSymbol));
+            if (!frees.AnyWithin(root.Syntax) || !type.DeclaringSyntaxReferences.Any(reference => reservations.AnyWithin(reference.SyntaxTree, reference.Span)))
+            {
+                continue;
+            }
+
+            foreach (var invocation in NamedOperations.Invocations(model, root.Syntax, frees, cancellationToken))
+            {
+                if (engine.Symbols.Classify(invocation.TargetMethod) is var api and (KernelApi.FreePages or KernelApi.FreePage or KernelApi.Kfree or KernelApi.Vfree)
+                    && BufferKey.Resolve(invocation.Argument(0), engine.Symbols, model, cancellationToken) is { Symbol: not null } freed)
+                {
+                    var calls = types.GetOrAdd(type, _ => CollectReservedBitCalls(type, engine, cancellationToken));
+                    ReportFreeOfReservedBuffer(context, engine, calls, new Call(api, freed, invocation, context.OwningSymbol));
+                }
+            }
         }
     }
 
     private static INamedTypeSymbol? OwningType(ISymbol symbol) => symbol as INamedTypeSymbol ?? symbol.ContainingType;
 
+    /// <summary>The SetPageReserved and ClearPageReserved calls in the bodies and initializers of the type's members.</summary>
+    private static Call[] CollectReservedBitCalls(INamedTypeSymbol type, DriverKitEngine engine, CancellationToken cancellationToken)
+    {
+        var words = engine.Words.Cached(ReservedBitNames, cancellationToken);
+        var calls = new List<Call>();
+        foreach (var member in type.GetMembers())
+        {
+            if (member is INamedTypeSymbol)
+            {
+                continue;
+            }
+
+            var declared = member is IMethodSymbol { PartialImplementationPart: { } implementation } ? implementation : member;
+            if (!declared.DeclaringSyntaxReferences.Any(reference => words.AnyWithin(reference.SyntaxTree, reference.Span)))
+            {
+                continue;
+            }
+
+            foreach (var reference in declared.DeclaringSyntaxReferences)
+            {
+                var syntax = reference.GetSyntax(cancellationToken);
+                if (engine.Bodies.GetModel(syntax.SyntaxTree) is not { } model)
+                {
+                    continue;
+                }
+
+                foreach (var invocation in NamedOperations.Invocations(model, syntax, words, cancellationToken))
+                {
+                    var api = engine.Symbols.Classify(invocation.TargetMethod);
+                    if (api is KernelApi.SetPageReserved or KernelApi.ClearPageReserved
+                        && BufferKey.Resolve(invocation.Argument(0), engine.Symbols, model, cancellationToken) is { Symbol: not null } key)
+                    {
+                        calls.Add(new Call(api, key, invocation, member));
+                    }
+                }
+            }
+        }
+
+        return calls
+            .OrderBy(call => call.Operation.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal)
+            .ThenBy(call => call.Operation.Syntax.SpanStart)
+            .ToArray();
+    }
+
     /// <summary>DK0002, unless the configured kernel still needs reserved pages for remap_pfn_range, or the page is not allocator memory.</summary>
-    private static void ReportReservation(OperationAnalysisContext context, DriverKitEngine engine, IInvocationOperation invocation, BufferKey? key)
+    private static void ReportReservation(OperationBlockAnalysisContext context, DriverKitEngine engine, IInvocationOperation invocation, BufferKey? key)
     {
         var policy = engine.GetPolicy(context.Options, invocation.Syntax.SyntaxTree);
         if (policy.RemapSkipsUnreservedRam || key is { Device: true } || invocation.Argument(0) is not { } page)
@@ -100,34 +161,25 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
     }
 
     /// <summary>DK0003: a free of a reserved buffer with no ClearPageReserved in another method or earlier in the same one.</summary>
-    private static void ReportFreesOfReservedBuffers(SymbolAnalysisContext context, DriverKitEngine engine, ConcurrentQueue<Call> calls)
+    private static void ReportFreeOfReservedBuffer(OperationBlockAnalysisContext context, DriverKitEngine engine, Call[] calls, Call free)
     {
-        var all = calls.ToArray();
-        foreach (var free in all.Where(call => call.Api is KernelApi.FreePages or KernelApi.FreePage or KernelApi.Kfree or KernelApi.Vfree)
-                     .OrderBy(call => call.Operation.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal)
-                     .ThenBy(call => call.Operation.Syntax.SpanStart))
+        var reservation = calls.FirstOrDefault(call => call.Api == KernelApi.SetPageReserved && call.Key.Matches(free.Key));
+        if (reservation is null || calls.Any(call => call.Api == KernelApi.ClearPageReserved && call.Key.Matches(free.Key) && ClearsBefore(call, free)))
         {
-            var reservation = all.Where(call => call.Api == KernelApi.SetPageReserved && call.Key.Matches(free.Key))
-                .OrderBy(call => call.Operation.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal)
-                .ThenBy(call => call.Operation.Syntax.SpanStart)
-                .FirstOrDefault();
-            if (reservation is null || all.Any(call => call.Api == KernelApi.ClearPageReserved && call.Key.Matches(free.Key) && ClearsBefore(call, free)))
-            {
-                continue;
-            }
-
-            var policy = engine.GetPolicy(context.Options, free.Operation.Syntax.SyntaxTree);
-            context.ReportDiagnostic(Diagnostic.Create(
-                DiagnosticDescriptors.ReservedBitLeftAtFree,
-                free.Operation.Syntax.GetLocation(),
-                DiagnosticSeverity.Error,
-                additionalLocations: new[] { reservation.Operation.Syntax.GetLocation() },
-                properties: null,
-                free.Operation.TargetMethod.Name,
-                free.Key.Symbol!.Name,
-                policy.Describe(),
-                Consequence(policy)));
+            return;
         }
+
+        var policy = engine.GetPolicy(context.Options, free.Operation.Syntax.SyntaxTree);
+        context.ReportDiagnostic(Diagnostic.Create(
+            DiagnosticDescriptors.ReservedBitLeftAtFree,
+            free.Operation.Syntax.GetLocation(),
+            DiagnosticSeverity.Error,
+            additionalLocations: new[] { reservation.Operation.Syntax.GetLocation() },
+            properties: null,
+            free.Operation.TargetMethod.Name,
+            free.Key.Symbol!.Name,
+            policy.Describe(),
+            Consequence(policy)));
     }
 
     /// <summary>A clear in another method is assumed to run before the free (release paths call cleanup helpers); in the same method it must come first.</summary>

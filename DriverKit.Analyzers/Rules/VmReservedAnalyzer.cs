@@ -27,27 +27,65 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(DiagnosticDescriptors.VmReservedObsolete, DiagnosticDescriptors.NumericVmFlags);
 
+    /// <summary>A reference to VmFlags.Reserved spells its name.</summary>
+    private static readonly string[] ReservedName = { nameof(VmFlags.Reserved) };
+
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine)
     {
         var reserved = engine.Symbols.VmFlags.GetMembers(nameof(VmFlags.Reserved)).OfType<IFieldSymbol>().FirstOrDefault();
-        if (reserved is not null)
-        {
-            context.RegisterOperationAction(operation => AnalyzeReference(operation, engine, reserved), OperationKind.FieldReference);
-        }
-
-        context.RegisterOperationAction(operation => AnalyzeConversion(operation, engine), OperationKind.Conversion);
+        context.RegisterOperationBlockAction(block => Analyze(block, engine, reserved));
     }
 
-    private static void AnalyzeReference(OperationAnalysisContext context, DriverKitEngine engine, IFieldSymbol reserved)
+    /// <summary>
+    /// Per block, the operations spelt with the words a finding needs, found by the text search and looked up through the
+    /// semantic model: references named Reserved (DK0005) and casts to a spelling of VmFlags (numeric flags). Most blocks of
+    /// a driver have neither, and no block is walked (unless the text search gave up: then every conversion is looked at).
+    /// </summary>
+    private static void Analyze(OperationBlockAnalysisContext context, DriverKitEngine engine, IFieldSymbol? reserved)
     {
-        var reference = (IFieldReferenceOperation)context.Operation;
-        if (!SymbolEqualityComparer.Default.Equals(reference.Field, reserved) || reference.IsInNameOf())
+        var cancellationToken = context.CancellationToken;
+        var reservedNames = engine.Words.Cached(ReservedName, cancellationToken);
+        var spellings = engine.Sources.VmFlagsSpellings(cancellationToken);
+        var blocks = context.OperationBlocks;
+        for (var i = 0; i < blocks.Length; i++)
+        {
+            var block = blocks[i];
+            var root = block.Root();
+            if (!OperationBlocks.IsFirstOfItsRoot(blocks, i) || root.SemanticModel is not { } model)
+            {
+                continue;
+            }
+
+            if (reserved is not null)
+            {
+                foreach (var reference in NamedOperations.References(model, root.Syntax, reservedNames, cancellationToken))
+                {
+                    if (reference is IFieldReferenceOperation field && SymbolEqualityComparer.Default.Equals(field.Field, reserved))
+                    {
+                        AnalyzeReference(context, engine, block, field);
+                    }
+                }
+            }
+
+            var conversions = spellings is null
+                ? root.DescendantsAndSelf().OfType<IConversionOperation>()
+                : NamedOperations.Casts(model, root.Syntax, spellings, cancellationToken);
+            foreach (var conversion in conversions)
+            {
+                AnalyzeConversion(context, engine, conversion);
+            }
+        }
+    }
+
+    private static void AnalyzeReference(OperationBlockAnalysisContext context, DriverKitEngine engine, IOperation block, IFieldReferenceOperation reference)
+    {
+        if (reference.IsInNameOf())
         {
             return;
         }
 
         var policy = engine.GetPolicy(context.Options, reference.Syntax.SyntaxTree);
-        var flow = engine.GetFlagFlow(reference, _ => context.GetControlFlowGraph(), policy, context.CancellationToken);
+        var flow = engine.GetFlagFlow(block, context.GetControlFlowGraph, policy, context.CancellationToken);
         ExitFact? target = null;
         var remap = false;
         foreach (var exit in flow.ExitFacts)
@@ -83,9 +121,8 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
             remap ? ", or drop it: RemapPfnRange on the same VMA sets what it stood for" : ""));
     }
 
-    private static void AnalyzeConversion(OperationAnalysisContext context, DriverKitEngine engine)
+    private static void AnalyzeConversion(OperationBlockAnalysisContext context, DriverKitEngine engine, IConversionOperation conversion)
     {
-        var conversion = (IConversionOperation)context.Operation;
         if (conversion.IsImplicit || !engine.Symbols.IsVmFlags(conversion.Type) || !conversion.Operand.Type.IsIntegral()
             || conversion.ConstantBits() is not { } bits || bits == 0)
         {
