@@ -5,4 +5,7 @@ public static class DiagnosticCategories
 {
     /// <summary>Memory mapping, page flags and VMA flags: mm/ in the kernel.</summary>
     public const string Memory = "DriverKit.Memory";
+
+    /// <summary>DriverKit's own settings: which kernel the rules check against.</summary>
+    public const string Configuration = "DriverKit.Configuration";
 }

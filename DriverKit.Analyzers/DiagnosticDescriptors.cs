@@ -77,9 +77,23 @@ public static class DiagnosticDescriptors
         "lock_page gives exclusive access while a page's contents change; it does not keep a page mapped or allocated (Andrew Morton, " +
         "Nov 2004). Pin with get_page/put_page, or pin_user_pages/unpin_user_pages for user memory under DMA.");
 
+    /// <summary>DK1000: a kernel version setting DriverKit cannot parse; reported once per compilation.</summary>
+    public static readonly DiagnosticDescriptor InvalidKernelVersion = new(
+        DiagnosticIds.InvalidKernelVersion,
+        "Kernel version setting not understood",
+        "{0} is '{1}', which is not a kernel version DriverKit knows ({2}); the rules check against Linux {3} instead",
+        DiagnosticCategories.Configuration,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        "Every era-dependent rule reads the kernel version from driverkit.kernel_version (.editorconfig or .globalconfig) or the " +
+        "DriverKitKernelVersion MSBuild property. A value it cannot parse would silently select the newest kernel.",
+        HelpLink(DiagnosticIds.InvalidKernelVersion),
+        WellKnownDiagnosticTags.CompilationEnd);
+
     /// <summary>Every descriptor, for tests and documentation.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
-        LockedIoMapping, ReservePagesForRemap, ReservedBitLeftAtFree, ReservedVmaFaultInsert, VmReservedObsolete, NumericVmFlags, PageLockAsPin);
+        LockedIoMapping, ReservePagesForRemap, ReservedBitLeftAtFree, ReservedVmaFaultInsert, VmReservedObsolete, NumericVmFlags, PageLockAsPin,
+        InvalidKernelVersion);
 
     /// <summary>The help link of a rule id.</summary>
     /// <param name="id">A DKxxxx id.</param>

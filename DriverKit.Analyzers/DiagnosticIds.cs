@@ -22,4 +22,7 @@ public static class DiagnosticIds
 
     /// <summary>DK0006: PG_locked used as a pin.</summary>
     public const string PageLockAsPin = "DK0006";
+
+    /// <summary>DK1000: the kernel version setting (<c>driverkit.kernel_version</c>, <c>DriverKitKernelVersion</c>) is not understood.</summary>
+    public const string InvalidKernelVersion = "DK1000";
 }

@@ -22,7 +22,45 @@ internal sealed class KernelConfiguration
 
     private readonly ConcurrentDictionary<string, EraPolicy?> policies = new(StringComparer.Ordinal);
 
-    /// <summary>The era policy that applies to <paramref name="tree"/>; an unparsable version falls back to the newest era.</summary>
+    /// <summary>The era rules fall back to when the setting is missing or not understood.</summary>
+    public static EraPolicy Fallback => Newest;
+
+    /// <summary>
+    /// The settings that name no kernel version DriverKit knows, each once: (setting, value, parser's error). The tree
+    /// settings of <paramref name="trees"/> and the global ones are read.
+    /// </summary>
+    public static IEnumerable<(string Setting, string Value, string Error)> Invalid(AnalyzerOptions options, IEnumerable<SyntaxTree> trees)
+    {
+        var provider = options.AnalyzerConfigOptionsProvider;
+        var settings = new List<(string Setting, string Value)>();
+        foreach (var tree in trees)
+        {
+            if (provider.GetOptions(tree).TryGetValue(EditorConfigKey, out var value))
+            {
+                settings.Add((EditorConfigKey, value));
+            }
+        }
+
+        if (provider.GlobalOptions.TryGetValue(EditorConfigKey, out var global))
+        {
+            settings.Add((EditorConfigKey, global));
+        }
+
+        if (provider.GlobalOptions.TryGetValue(BuildPropertyKey, out var build))
+        {
+            settings.Add(("the MSBuild property DriverKitKernelVersion", build));
+        }
+
+        foreach (var (setting, value) in settings.Where(pair => !string.IsNullOrWhiteSpace(pair.Value)).Select(pair => (pair.Setting, pair.Value.Trim())).Distinct())
+        {
+            if (!KernelVersion.TryParse(value, out _, out var error))
+            {
+                yield return (setting, value, error.TrimEnd('.'));
+            }
+        }
+    }
+
+    /// <summary>The era policy that applies to <paramref name="tree"/>; an unparsable version falls back to the newest era (and DK1000 says so).</summary>
     public EraPolicy GetPolicy(AnalyzerOptions options, SyntaxTree? tree)
     {
         var provider = options.AnalyzerConfigOptionsProvider;

@@ -30,7 +30,7 @@ public partial class RuleCatalogTests
     [Fact]
     public void Every_analyzer_is_exported_for_CSharp_and_supports_only_catalogued_descriptors()
     {
-        Assert.Equal(5, Analyzers.Length);
+        Assert.Equal(6, Analyzers.Length);
         foreach (var analyzer in Analyzers)
         {
             var attribute = analyzer.GetType().GetCustomAttribute<DiagnosticAnalyzerAttribute>();
@@ -56,7 +56,7 @@ public partial class RuleCatalogTests
 
         Assert.All(Descriptors.All, descriptor =>
         {
-            Assert.Equal("DriverKit.Memory", descriptor.Category);
+            Assert.Equal(descriptor.Id.StartsWith("DK1", StringComparison.Ordinal) ? "DriverKit.Configuration" : "DriverKit.Memory", descriptor.Category);
             Assert.True(descriptor.IsEnabledByDefault);
             Assert.False(descriptor.MessageFormat.ToString().EndsWith('.'), $"{descriptor.Id}: messages do not end with a period");
             Assert.NotEmpty(descriptor.Description.ToString());
@@ -88,8 +88,8 @@ public partial class RuleCatalogTests
         var unshipped = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "DriverKit.Analyzers", "AnalyzerReleases.Unshipped.md"));
         foreach (var id in Descriptors.All.Select(descriptor => descriptor.Id).Distinct())
         {
-            var severity = Descriptors.All.First(descriptor => descriptor.Id == id).DefaultSeverity;
-            Assert.Contains($"{id} | DriverKit.Memory | {severity} |", unshipped, StringComparison.Ordinal);
+            var descriptor = Descriptors.All.First(descriptor => descriptor.Id == id);
+            Assert.Contains($"{id} | {descriptor.Category} | {descriptor.DefaultSeverity} |", unshipped, StringComparison.Ordinal);
         }
     }
 
@@ -117,7 +117,8 @@ public partial class RuleCatalogTests
                 field => Assert.Matches(@"^DK\d{4}\.\w+$", (string)field.GetValue(null)!));
         }
 
-        Assert.All(ids, id => Assert.Contains(Fixers, fixer => fixer.FixableDiagnosticIds.Contains(id)));
+        // DK1000 is about a setting outside the code: nothing to rewrite.
+        Assert.All(ids.Where(id => id != "DK1000"), id => Assert.Contains(Fixers, fixer => fixer.FixableDiagnosticIds.Contains(id)));
     }
 
     [GeneratedRegex(@"^DK\d{4}$")]
