@@ -19,8 +19,9 @@ namespace DriverKit.Analyzers.Engine;
 /// So a block needs the analysis only when it touches a VMA (its flags or vm_ops, a runtime function, a call passing a
 /// VmArea: the engine's earlier filter, kept as is) and one of those sources can carry a reported bit — followed through
 /// fields and helpers, across files. Most methods of a driver (open, release, ioctl, an ->mmap without flag writes, fault
-/// handlers) fail the second test and never get a graph. Each root is walked once, whether it is first met as a block or
-/// as a helper; answers are cached per root and per helper or field, and what the filter cannot follow counts as a source.
+/// handlers) fail the second test and never get a graph. Before any walk, a block whose text spells none of the words of
+/// <see cref="FlagSourceWords"/> is ruled out. Each root is walked once, whether it is first met as a block or as a helper;
+/// answers are cached per root and per helper or field, and what the filter cannot follow counts as a source.
 /// </summary>
 internal sealed class FlagSourceFilter
 {
