@@ -83,10 +83,23 @@ internal sealed class DriverKitEngine
             return FlagFlowResult.Empty;
         }
 
-        // PublicationOnly: a cancelled computation is not cached; another caller computes it again.
-        return flows.GetOrAdd(
-            (root.Syntax, policy),
-            _ => new Lazy<FlagFlowResult>(() => Compute(root, model, () => getGraph(block), policy, cancellationToken), LazyThreadSafetyMode.PublicationOnly)).Value;
+        // Computed once: the rules that ask for the same root concurrently wait for the first instead of repeating the
+        // analysis. A computation cancelled by its caller's token is dropped, and the next caller computes it again.
+        var key = (root.Syntax, policy);
+        while (true)
+        {
+            var flow = flows.GetOrAdd(
+                key,
+                _ => new Lazy<FlagFlowResult>(() => Compute(root, model, () => getGraph(block), policy, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
+            try
+            {
+                return flow.Value;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                ((ICollection<KeyValuePair<(SyntaxNode Root, EraPolicy Policy), Lazy<FlagFlowResult>>>)flows).Remove(new(key, flow));
+            }
+        }
     }
 
     private FlagFlowResult Compute(IOperation root, SemanticModel model, Func<ControlFlowGraph?> getGraph, EraPolicy policy, CancellationToken cancellationToken)

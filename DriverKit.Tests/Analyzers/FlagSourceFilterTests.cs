@@ -4,6 +4,9 @@ using DriverKit.Tests.Verification;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 using Engine = DriverKitAnalyzers::DriverKit.Analyzers.Engine.DriverKitEngine;
 
 namespace DriverKit.Tests.Analyzers;
@@ -372,6 +375,13 @@ public class FlagSourceFilterTests
     /// <summary>Whether the engine lets the named method's body through to the flag analysis.</summary>
     private static bool MayReportFlags(string code, string method, params string[] more)
     {
+        var (engine, body) = Load(code, method, more);
+        return engine.MayReportFlags(body, CancellationToken.None);
+    }
+
+    /// <summary>The engine of a compilation of <paramref name="code"/> (and <paramref name="more"/>) and the named method's body.</summary>
+    private static (Engine Engine, IOperation Body) Load(string code, string method, params string[] more)
+    {
         var options = new CSharpParseOptions(LanguageVersion.Latest);
         var tree = CSharpSyntaxTree.ParseText(code, options, "/0/Test0.cs");
         var compilation = CSharpCompilation.Create(
@@ -385,7 +395,26 @@ public class FlagSourceFilterTests
         var declaration = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(node => node.Identifier.ValueText == method);
         var body = compilation.GetSemanticModel(tree).GetOperation(declaration);
         Assert.NotNull(body);
-        return engine.MayReportFlags(body, CancellationToken.None);
+        return (engine, body);
+    }
+
+    /// <summary>
+    /// The flag analysis of a root is computed once for all rules; when the caller that started it is cancelled, the next
+    /// caller must get a fresh computation, not the cancellation.
+    /// </summary>
+    [Fact]
+    public void A_flow_cancelled_by_one_caller_is_computed_again_for_the_next()
+    {
+        var (engine, body) = Load(TypicalDriver, "MmapPinned");
+        var policy = engine.GetPolicy(new AnalyzerOptions([]), body.Syntax.SyntaxTree);
+        Assert.True(engine.MayReportFlags(body, CancellationToken.None));
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            engine.GetFlagFlow(body, operation => ControlFlowGraph.Create((IMethodBodyOperation)operation, cancelled.Token), policy, cancelled.Token));
+
+        var flow = engine.GetFlagFlow(body, operation => ControlFlowGraph.Create((IMethodBodyOperation)operation), policy, CancellationToken.None);
+        Assert.NotEmpty(flow.ExitFacts);
     }
 
     // ---- blocks without a reported bit: found without a graph, and still nothing reported -------------------------
