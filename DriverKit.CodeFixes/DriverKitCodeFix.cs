@@ -14,6 +14,10 @@ public abstract class DriverKitCodeFix : CodeFixProvider
     public sealed override FixAllProvider GetFixAllProvider() =>
         FixAllProvider.Create((context, document, diagnostics) => FixAsync(document, diagnostics, context.CodeActionEquivalenceKey, context.CancellationToken));
 
+    /// <summary>The fix with <paramref name="equivalenceKey"/> for one diagnostic, or the document unchanged when it cannot be applied.</summary>
+    private protected async Task<Document> FixOrSelfAsync(Document document, Diagnostic diagnostic, string equivalenceKey, CancellationToken cancellationToken) =>
+        await FixAsync(document, ImmutableArray.Create(diagnostic), equivalenceKey, cancellationToken).ConfigureAwait(false) ?? document;
+
     /// <summary>Applies the fix with <paramref name="equivalenceKey"/> for every diagnostic of <paramref name="document"/> it can fix.</summary>
     private protected abstract Task<Document?> FixAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken);
 }

@@ -41,7 +41,7 @@ public sealed class LockToReferenceCodeFix : DriverKitCodeFix
                 context.RegisterCodeFix(
                     CodeAction.Create(
                         "Pin with GetPage/PutPage instead of the page lock",
-                        async ct => await FixAsync(context.Document, ImmutableArray.Create(diagnostic), EquivalenceKey, ct).ConfigureAwait(false) ?? context.Document,
+                        ct => FixOrSelfAsync(context.Document, diagnostic, EquivalenceKey, ct),
                         EquivalenceKey),
                     diagnostic);
             }

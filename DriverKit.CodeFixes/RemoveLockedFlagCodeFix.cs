@@ -41,13 +41,10 @@ public sealed class RemoveLockedFlagCodeFix : DriverKitCodeFix
 
             var name = flag.Name == "Locked" ? "VM_LOCKED" : "VM_LOCKONFAULT";
             context.RegisterCodeFix(
-                CodeAction.Create($"Remove {name}", ct => FixOrSelfAsync(context.Document, diagnostic, ct), EquivalenceKey),
+                CodeAction.Create($"Remove {name}", ct => FixOrSelfAsync(context.Document, diagnostic, EquivalenceKey, ct), EquivalenceKey),
                 diagnostic);
         }
     }
-
-    private async Task<Document> FixOrSelfAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-        await FixAsync(document, ImmutableArray.Create(diagnostic), EquivalenceKey, cancellationToken).ConfigureAwait(false) ?? document;
 
     private protected override async Task<Document?> FixAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken)
     {

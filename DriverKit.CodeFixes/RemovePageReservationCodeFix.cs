@@ -41,7 +41,7 @@ public sealed class RemovePageReservationCodeFix : DriverKitCodeFix
                 context.RegisterCodeFix(
                     CodeAction.Create(
                         "Remove the SetPageReserved/ClearPageReserved pair",
-                        async ct => await FixAsync(context.Document, ImmutableArray.Create(diagnostic), EquivalenceKey, ct).ConfigureAwait(false) ?? context.Document,
+                        ct => FixOrSelfAsync(context.Document, diagnostic, EquivalenceKey, ct),
                         EquivalenceKey),
                     diagnostic);
             }

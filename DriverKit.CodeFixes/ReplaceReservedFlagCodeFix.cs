@@ -77,9 +77,6 @@ public sealed class ReplaceReservedFlagCodeFix : DriverKitCodeFix
         }
     }
 
-    private async Task<Document> FixOrSelfAsync(Document document, Diagnostic diagnostic, string key, CancellationToken cancellationToken) =>
-        await FixAsync(document, ImmutableArray.Create(diagnostic), key, cancellationToken).ConfigureAwait(false) ?? document;
-
     private protected override async Task<Document?> FixAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
