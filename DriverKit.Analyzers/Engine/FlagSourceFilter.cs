@@ -78,12 +78,6 @@ internal sealed class FlagSourceFilter
         return text.Cached(PageLockNames, cancellationToken).AnyWithin(root.Syntax) && (ScanOf(root).Found & Found.LocksPages) != 0;
     }
 
-    /// <summary>
-    /// Whether the text of <paramref name="node"/> holds a word a reported flag source is spelt with — every spelling of
-    /// VmFlags among them (<see cref="FlagSourceWords"/>).
-    /// </summary>
-    public bool MayNameFlagSource(SyntaxNode node, CancellationToken cancellationToken) => WordsOf(cancellationToken).MayHoldSource(node);
-
     /// <summary>Where VmFlags and its aliases are spelt; null when the text search gave up (then every block may cast).</summary>
     public WordOccurrences? VmFlagsSpellings(CancellationToken cancellationToken) =>
         WordsOf(cancellationToken).VmFlagsNames is { } names ? text.Cached(names, cancellationToken) : null;
@@ -92,7 +86,7 @@ internal sealed class FlagSourceFilter
     public bool MayReport(IOperation block, CancellationToken cancellationToken)
     {
         var root = block.Root();
-        if (!MayNameFlagSource(root.Syntax, cancellationToken))
+        if (!WordsOf(cancellationToken).MayHoldSource(root.Syntax))
         {
             return false;
         }

@@ -6,25 +6,61 @@ namespace DriverKit.Analyzers.Engine;
 internal static class OperationBlocks
 {
     /// <summary>
-    /// Whether <c>blocks[index]</c> is the first block of its root (method body, constructor body, initializer): rules handle
-    /// one block per root, whose parent chain leads to that root. Allocation-free; a context has one or a few blocks.
+    /// The first block of each root (method body, constructor body, initializer) of a context's blocks, with that root:
+    /// rules handle one block per root, whose parent chain leads to it. Allocation-free; a context has one or a few blocks.
     /// </summary>
-    public static bool IsFirstOfItsRoot(ImmutableArray<IOperation> blocks, int index)
-    {
-        if (index == 0)
-        {
-            return true;
-        }
+    public static RootBlocks Roots(ImmutableArray<IOperation> blocks) => new(blocks);
 
-        var root = blocks[index].Root().Syntax;
-        for (var i = 0; i < index; i++)
+    /// <summary>The blocks <see cref="Roots"/> yields, enumerated without allocating.</summary>
+    internal readonly struct RootBlocks
+    {
+        private readonly ImmutableArray<IOperation> blocks;
+
+        public RootBlocks(ImmutableArray<IOperation> blocks) => this.blocks = blocks;
+
+        public Enumerator GetEnumerator() => new(blocks);
+
+        internal struct Enumerator
         {
-            if (blocks[i].Root().Syntax == root)
+            private readonly ImmutableArray<IOperation> blocks;
+            private int index;
+
+            public Enumerator(ImmutableArray<IOperation> blocks)
             {
+                this.blocks = blocks;
+                index = -1;
+                Current = default;
+            }
+
+            public (IOperation Block, IOperation Root) Current { get; private set; }
+
+            public bool MoveNext()
+            {
+                while (++index < blocks.Length)
+                {
+                    var root = blocks[index].Root();
+                    if (IsFirstOfItsRoot(root.Syntax))
+                    {
+                        Current = (blocks[index], root);
+                        return true;
+                    }
+                }
+
                 return false;
             }
-        }
 
-        return true;
+            private readonly bool IsFirstOfItsRoot(SyntaxNode root)
+            {
+                for (var i = 0; i < index; i++)
+                {
+                    if (blocks[i].Root().Syntax == root)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+        }
     }
 }

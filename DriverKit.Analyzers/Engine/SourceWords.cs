@@ -12,10 +12,12 @@ namespace DriverKit.Analyzers.Engine;
 /// </summary>
 internal sealed class SourceWords
 {
+    /// <summary>Up to this many words, each is searched for on its own (vectorized IndexOf); beyond, identifiers are hashed in one pass.</summary>
+    private const int SeparateSearches = 8;
+
     private readonly Compilation compilation;
     private readonly ConcurrentDictionary<IReadOnlyCollection<string>, WordOccurrences> cache = new();
     private readonly object gate = new();
-    private int unicodeEscapes;
 
     public SourceWords(Compilation compilation) => this.compilation = compilation;
 
@@ -35,9 +37,6 @@ internal sealed class SourceWords
             return cache.TryGetValue(words, out found) ? found : cache[words] = Find(words, cancellationToken);
         }
     }
-
-    /// <summary>Up to this many words, each is searched for on its own (vectorized IndexOf); beyond, identifiers are hashed in one pass.</summary>
-    private const int SeparateSearches = 8;
 
     /// <summary>The occurrences of any of <paramref name="words"/> in every tree.</summary>
     public WordOccurrences Find(IEnumerable<string> words, CancellationToken cancellationToken)
@@ -90,22 +89,12 @@ internal sealed class SourceWords
     /// Whether some tree holds a Unicode escape (<c>\u0041</c>): identifiers may then be spelt with escapes that a text
     /// search does not see, so callers must not rely on it.
     /// </summary>
-    public bool HasUnicodeEscapes(CancellationToken cancellationToken)
-    {
-        var known = Volatile.Read(ref unicodeEscapes);
-        if (known != 0)
-        {
-            return known == 2;
-        }
-
-        var any = compilation.SyntaxTrees.Any(tree =>
+    public bool HasUnicodeEscapes(CancellationToken cancellationToken) =>
+        compilation.SyntaxTrees.Any(tree =>
         {
             var text = TextOf(tree, cancellationToken);
             return text.IndexOf("\\u", StringComparison.Ordinal) >= 0 || text.IndexOf("\\U", StringComparison.Ordinal) >= 0;
         });
-        Volatile.Write(ref unicodeEscapes, any ? 2 : 1);
-        return any;
-    }
 
     private static string TextOf(SyntaxTree tree, CancellationToken cancellationToken) => tree.GetText(cancellationToken).ToString();
 

@@ -24,11 +24,9 @@ public sealed class LockedVmaAnalyzer : DriverKitAnalyzer
 
     private static void Analyze(OperationBlockAnalysisContext context, DriverKitEngine engine)
     {
-        var blocks = context.OperationBlocks;
-        for (var i = 0; i < blocks.Length; i++)
+        foreach (var (block, _) in OperationBlocks.Roots(context.OperationBlocks))
         {
-            var block = blocks[i];
-            if (!OperationBlocks.IsFirstOfItsRoot(blocks, i) || !engine.MayReportFlags(block, context.CancellationToken))
+            if (!engine.MayReportFlags(block, context.CancellationToken))
             {
                 continue;
             }

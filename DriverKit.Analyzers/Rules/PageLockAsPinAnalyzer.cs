@@ -47,13 +47,9 @@ public sealed class PageLockAsPinAnalyzer : DriverKitAnalyzer
 
     private static void Analyze(OperationBlockAnalysisContext context, DriverKitEngine engine)
     {
-        var blocks = context.OperationBlocks;
-        for (var i = 0; i < blocks.Length; i++)
+        foreach (var (block, root) in OperationBlocks.Roots(context.OperationBlocks))
         {
-            var block = blocks[i];
-            var root = block.Root();
             if (root is not (IMethodBodyOperation or IConstructorBodyOperation) || root.SemanticModel is not { } model
-                || !OperationBlocks.IsFirstOfItsRoot(blocks, i)
                 || !engine.Sources.LocksPages(root, context.CancellationToken))
             {
                 continue;

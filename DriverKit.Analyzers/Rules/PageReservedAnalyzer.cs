@@ -64,11 +64,9 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
 
         var reservations = engine.Words.Cached(ReservationNames, cancellationToken);
         var frees = engine.Words.Cached(FreeNames, cancellationToken);
-        var blocks = context.OperationBlocks;
-        for (var i = 0; i < blocks.Length; i++)
+        foreach (var (_, root) in OperationBlocks.Roots(context.OperationBlocks))
         {
-            var root = blocks[i].Root();
-            if (!OperationBlocks.IsFirstOfItsRoot(blocks, i) || root.SemanticModel is not { } model)
+            if (root.SemanticModel is not { } model)
             {
                 continue;
             }
@@ -113,19 +111,14 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
             }
 
             var declared = member is IMethodSymbol { PartialImplementationPart: { } implementation } ? implementation : member;
-            if (!declared.DeclaringSyntaxReferences.Any(reference => words.AnyWithin(reference.SyntaxTree, reference.Span)))
-            {
-                continue;
-            }
-
             foreach (var reference in declared.DeclaringSyntaxReferences)
             {
-                var syntax = reference.GetSyntax(cancellationToken);
-                if (engine.Bodies.GetModel(syntax.SyntaxTree) is not { } model)
+                if (!words.AnyWithin(reference.SyntaxTree, reference.Span) || engine.Bodies.GetModel(reference.SyntaxTree) is not { } model)
                 {
                     continue;
                 }
 
+                var syntax = reference.GetSyntax(cancellationToken);
                 foreach (var invocation in NamedOperations.Invocations(model, syntax, words, cancellationToken))
                 {
                     var api = engine.Symbols.Classify(invocation.TargetMethod);

@@ -46,12 +46,9 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
         var cancellationToken = context.CancellationToken;
         var reservedNames = engine.Words.Cached(ReservedName, cancellationToken);
         var spellings = engine.Sources.VmFlagsSpellings(cancellationToken);
-        var blocks = context.OperationBlocks;
-        for (var i = 0; i < blocks.Length; i++)
+        foreach (var (block, root) in OperationBlocks.Roots(context.OperationBlocks))
         {
-            var block = blocks[i];
-            var root = block.Root();
-            if (!OperationBlocks.IsFirstOfItsRoot(blocks, i) || root.SemanticModel is not { } model)
+            if (root.SemanticModel is not { } model)
             {
                 continue;
             }
