@@ -86,7 +86,7 @@ internal sealed class FlagSourceFilter
     public bool MayReport(IOperation block, CancellationToken cancellationToken)
     {
         var root = block.Root();
-        if (!WordsOf(cancellationToken).MayHoldSource(root.Syntax))
+        if (!TextMayHoldSource(root.Syntax, cancellationToken))
         {
             return false;
         }
@@ -107,6 +107,9 @@ internal sealed class FlagSourceFilter
         Volatile.Write(ref scan.MayReport, result ? RootScan.Yes : RootScan.No);
         return result;
     }
+
+    /// <summary>Whether the text of <paramref name="node"/> spells something that may carry a reported bit (the search before any walk).</summary>
+    public bool TextMayHoldSource(SyntaxNode node, CancellationToken cancellationToken) => WordsOf(cancellationToken).MayHoldSource(node);
 
     /// <summary>The text search of <see cref="FlagSourceWords"/>, run once (again after a cancelled run).</summary>
     private FlagSourceWords WordsOf(CancellationToken cancellationToken)

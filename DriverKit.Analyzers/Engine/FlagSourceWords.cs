@@ -11,13 +11,15 @@ namespace DriverKit.Analyzers.Engine;
 /// are ruled out without walking their operations.
 /// <para>
 /// A VmFlags constant that carries a reported bit is written with the name of a reported VmFlags member (also through
-/// <c>using static</c>), the word VmFlags or an alias of it (a cast, <c>~VmFlags.IO</c>, enum arithmetic), or the name of a
-/// constant field of type VmFlags. A helper the filter follows (one that takes a VmArea or returns VmFlags, judged by its
-/// signature) or a readonly VmFlags field is named where it is called or read, so the name of each such member whose text
-/// holds a word joins the words, until none is added. A default parameter value is a constant at every call, so its method's
-/// name joins too. Names C# calls without spelling them (a constructor through <c>base(…)</c>, GetEnumerator in foreach, Add
-/// in a collection initializer, query and await patterns) and Unicode escapes in identifiers make the words useless: then
-/// every block is a candidate.
+/// <c>using static</c>), a spelling of VmFlags (the name or an alias) that is more than a plain read of an unreported member
+/// (a cast, <c>~VmFlags.IO</c>, <c>VmFlags.IO + 0x2000</c>; see <see cref="OccurrenceText"/>), or the name of a constant field
+/// of type VmFlags. A helper the filter follows (one that takes a VmArea or returns VmFlags, judged by its signature) is
+/// named where it is called, and a const or readonly VmFlags field wherever it is read, so the name of each such member
+/// whose text holds a word joins the words — calls only for methods, every mention for fields — until none is added. A
+/// type that only declares a return value, parameter or local is no source. A default parameter value is a constant at
+/// every call, so its method's name joins too. Names C# calls without spelling them (a constructor through <c>base(…)</c>,
+/// GetEnumerator in foreach, Add in a collection initializer, query and await patterns) and Unicode escapes in identifiers
+/// make the words useless: then every block is a candidate.
 /// </para>
 /// </summary>
 internal sealed class FlagSourceWords
@@ -58,17 +60,32 @@ internal sealed class FlagSourceWords
         }
 
         var spellings = new TypeSpellings(symbols);
-        var pending = Seeds(compilation, symbols, text, spellings, cancellationToken);
-        var all = new HashSet<string>(pending, StringComparer.Ordinal);
+        var seeds = Seeds(compilation, symbols, text, spellings, cancellationToken);
+        var inertMembers = new HashSet<string>(
+            symbols.VmFlags.GetMembers().OfType<IFieldSymbol>()
+                .Where(field => field.ConstantValue is ulong bits && (bits & FlagSourceFilter.ReportedBits) == 0)
+                .Select(field => field.Name),
+            StringComparer.Ordinal);
+
+        // A spelling of VmFlags is a source unless it reads an unreported member plainly or declares something; a declaration
+        // is still judged below, because a const or readonly field's name must join the words.
+        var spelt = text.Find(spellings.VmFlags, cancellationToken);
+        var values = text.Where(spelt, (source, position) => !OccurrenceText.IsInertMemberAccess(source, position, inertMembers), cancellationToken);
+        var found = WordOccurrences.Union(
+            text.Find(seeds, cancellationToken),
+            text.Where(values, (source, position) => !OccurrenceText.IsDeclarationType(source, position), cancellationToken));
+        var toJudge = WordOccurrences.Union(found, values);
+
+        // Names found so far, each with whether only its calls count (methods) or every mention (fields).
+        var names = seeds.Concat(spellings.VmFlags).Distinct(StringComparer.Ordinal).ToDictionary(name => name, _ => false, StringComparer.Ordinal);
         var named = new HashSet<SyntaxNode>();
-        WordOccurrences? found = null;
-        while (pending.Count > 0)
+        var followed = new List<(string Name, bool CallsOnly)>();
+        while (true)
         {
-            var occurrences = text.Find(pending, cancellationToken);
-            found = found is null ? occurrences : WordOccurrences.Union(found, occurrences);
-            pending = new List<string>();
+            var calls = new List<string>();
+            var mentions = new List<string>();
             BaseMethodDeclarationSyntax? last = null;
-            foreach (var (tree, position) in occurrences.All)
+            foreach (var (tree, position) in toJudge.All)
             {
                 // Occurrences come sorted per tree: those after the parameters of the method judged last add nothing new.
                 if (last is not null && last.SyntaxTree == tree && position >= last.ParameterList.Span.End && position < last.FullSpan.End)
@@ -76,27 +93,39 @@ internal sealed class FlagSourceWords
                     continue;
                 }
 
-                var name = NameToFollow(spellings, tree, position, named, cancellationToken, out var giveUp, out last);
-                if (giveUp)
+                followed.Clear();
+                if (!NamesToFollow(spellings, tree, position, named, followed, cancellationToken, out last))
                 {
                     return everything;
                 }
 
-                if (name is null || !all.Add(name))
+                foreach (var (name, callsOnly) in followed)
                 {
-                    continue;
-                }
+                    if (names.TryGetValue(name, out var known) && (!known || callsOnly))
+                    {
+                        continue;
+                    }
 
-                if (all.Count > MaxWords)
-                {
-                    return everything;
+                    names[name] = callsOnly;
+                    (callsOnly ? calls : mentions).Add(name);
                 }
-
-                pending.Add(name);
             }
-        }
 
-        return new FlagSourceWords(found, spellings.VmFlags.ToArray());
+            if (calls.Count == 0 && mentions.Count == 0)
+            {
+                return new FlagSourceWords(found, spellings.VmFlags.ToArray());
+            }
+
+            if (names.Count > MaxWords)
+            {
+                return everything;
+            }
+
+            toJudge = WordOccurrences.Union(
+                text.Where(text.Find(calls, cancellationToken), OccurrenceText.MayBeCall, cancellationToken),
+                text.Find(mentions, cancellationToken));
+            found = WordOccurrences.Union(found, toJudge);
+        }
     }
 
     /// <summary>
@@ -106,7 +135,7 @@ internal sealed class FlagSourceWords
     /// </summary>
     private static List<string> Seeds(Compilation compilation, DriverKitSymbols symbols, SourceWords text, TypeSpellings spellings, CancellationToken cancellationToken)
     {
-        var set = new HashSet<string>(StringComparer.Ordinal) { symbols.VmFlags.Name };
+        var set = new HashSet<string>(StringComparer.Ordinal);
         var members = symbols.VmFlags.GetMembers().OfType<IFieldSymbol>().Where(field => field.HasConstantValue).ToList();
         foreach (var member in members)
         {
@@ -127,7 +156,6 @@ internal sealed class FlagSourceWords
                     if (target.Contains(symbols.VmFlags.Name))
                     {
                         spellings.VmFlags.Add(name);
-                        set.Add(name);
                     }
 
                     if (target.Contains(symbols.VmArea.Name))
@@ -206,16 +234,31 @@ internal sealed class FlagSourceWords
     }
 
     /// <summary>
-    /// What an occurrence at <paramref name="position"/> adds to the words: the name of the member that holds it when the
-    /// filter may follow calls or reads of that member, else null; each member is judged once (<paramref name="named"/>),
-    /// from its declaration's syntax. <paramref name="giveUp"/> when the member is one C# reaches without naming it.
+    /// What an occurrence at <paramref name="position"/> adds to the words, into <paramref name="followed"/>: the name of the
+    /// member that holds it when the filter may follow calls (methods: only calls count) or reads (const and readonly VmFlags
+    /// fields: every mention counts) of that member; each method is judged once (<paramref name="named"/>), from its
+    /// declaration's syntax. A type name that only declares a return value, parameter or local adds nothing. False (give
+    /// up) when the member is one C# reaches without naming it.
     /// </summary>
-    private static string? NameToFollow(
-        TypeSpellings spellings, SyntaxTree tree, int position, HashSet<SyntaxNode> named, CancellationToken cancellationToken, out bool giveUp, out BaseMethodDeclarationSyntax? member)
+    private static bool NamesToFollow(
+        TypeSpellings spellings, SyntaxTree tree, int position, HashSet<SyntaxNode> named, List<(string Name, bool CallsOnly)> followed,
+        CancellationToken cancellationToken, out BaseMethodDeclarationSyntax? member)
     {
-        giveUp = false;
         member = null;
-        for (var node = tree.GetRoot(cancellationToken).FindToken(position).Parent; node is not null; node = node.Parent)
+        var token = tree.GetRoot(cancellationToken).FindToken(position);
+        if (token.Parent is SimpleNameSyntax name && DeclaringTypeOf(name) is { } declared
+            && declared is not VariableDeclarationSyntax { Parent: LocalDeclarationStatementSyntax { IsConst: true } })
+        {
+            // A const local is a constant of the method; any other declared type is not a value.
+            if (declared is VariableDeclarationSyntax { Parent: FieldDeclarationSyntax field } variables && IsConstOrReadOnly(field) && spellings.IsVmFlags(variables.Type))
+            {
+                followed.AddRange(variables.Variables.Select(variable => (variable.Identifier.ValueText, false)));
+            }
+
+            return true;
+        }
+
+        for (var node = token.Parent; node is not null; node = node.Parent)
         {
             if (node is MethodDeclarationSyntax or ConstructorDeclarationSyntax)
             {
@@ -226,36 +269,64 @@ internal sealed class FlagSourceWords
             {
                 case ParameterListSyntax { Parent: MethodDeclarationSyntax method }:
                     // A default value is a constant at every call site.
-                    giveUp = ImplicitlyCalled.Contains(method.Identifier.ValueText);
-                    return method.Identifier.ValueText;
+                    followed.Add((method.Identifier.ValueText, true));
+                    return !ImplicitlyCalled.Contains(method.Identifier.ValueText);
                 case ParameterListSyntax { Parent: ConstructorDeclarationSyntax or TypeDeclarationSyntax }:
-                    giveUp = true;
-                    return null;
+                    return false;
                 case MethodDeclarationSyntax method:
-                    if (!named.Add(method) || !spellings.MayBeFollowed(method))
+                    if (!named.Add(method) || !spellings.MayBeFollowed(method) || method.ExplicitInterfaceSpecifier is not null)
                     {
-                        return null;
+                        // An explicit interface implementation is called through the interface, whose member the filter does not follow.
+                        return true;
                     }
 
-                    // An explicit interface implementation is called through the interface, whose member the filter does not follow.
-                    giveUp = method.ExplicitInterfaceSpecifier is null && ImplicitlyCalled.Contains(method.Identifier.ValueText);
-                    return method.ExplicitInterfaceSpecifier is null ? method.Identifier.ValueText : null;
+                    followed.Add((method.Identifier.ValueText, true));
+                    return !ImplicitlyCalled.Contains(method.Identifier.ValueText);
                 case ConstructorDeclarationSyntax constructor:
                     // Reached through base(…) and this(…) without its name.
-                    giveUp = named.Add(constructor) && spellings.MayBeFollowed(constructor);
-                    return null;
+                    return !(named.Add(constructor) && spellings.MayBeFollowed(constructor));
                 case VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: FieldDeclarationSyntax field } declaration } declarator:
-                    return field.Modifiers.Any(modifier => modifier.IsKind(SyntaxKind.ConstKeyword) || modifier.IsKind(SyntaxKind.ReadOnlyKeyword))
-                        && spellings.IsVmFlags(declaration.Type)
-                        ? declarator.Identifier.ValueText
-                        : null;
+                    if (IsConstOrReadOnly(field) && spellings.IsVmFlags(declaration.Type))
+                    {
+                        followed.Add((declarator.Identifier.ValueText, false));
+                    }
+
+                    return true;
                 case MemberDeclarationSyntax or AttributeListSyntax or UsingDirectiveSyntax:
                     // Properties, indexers, events, operators and types are not followed by the flag analysis.
-                    return null;
+                    return true;
             }
         }
 
-        return null;
+        return true;
+    }
+
+    private static bool IsConstOrReadOnly(FieldDeclarationSyntax field) =>
+        field.Modifiers.Any(modifier => modifier.IsKind(SyntaxKind.ConstKeyword) || modifier.IsKind(SyntaxKind.ReadOnlyKeyword));
+
+    /// <summary>
+    /// The declaration whose type <paramref name="name"/> spells (a field or local, a method's or local function's return,
+    /// a parameter, a property), or null when the name is used otherwise.
+    /// </summary>
+    private static SyntaxNode? DeclaringTypeOf(SimpleNameSyntax name)
+    {
+        SyntaxNode type = name;
+        while (type.Parent is QualifiedNameSyntax { Right: var right } && right == type
+            || type.Parent is AliasQualifiedNameSyntax { Name: var aliased } && aliased == type
+            || type.Parent is NullableTypeSyntax or ArrayTypeSyntax or RefTypeSyntax)
+        {
+            type = type.Parent;
+        }
+
+        return type.Parent switch
+        {
+            VariableDeclarationSyntax declaration when declaration.Type == type => declaration,
+            MethodDeclarationSyntax method when method.ReturnType == type => method,
+            LocalFunctionStatementSyntax function when function.ReturnType == type => function,
+            ParameterSyntax parameter when parameter.Type == type => parameter,
+            BasePropertyDeclarationSyntax property when property.Type == type => property,
+            _ => null,
+        };
     }
 
     /// <summary>How VmFlags and VmArea are spelt in this compilation's text: their names and the aliases declared for them.</summary>

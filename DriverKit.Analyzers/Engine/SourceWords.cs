@@ -73,6 +73,10 @@ internal sealed class SourceWords
         return new WordOccurrences(result);
     }
 
+    /// <summary>The occurrences for which <paramref name="keep"/>, given a tree's text and the position, holds.</summary>
+    public WordOccurrences Where(WordOccurrences occurrences, Func<string, int, bool> keep, CancellationToken cancellationToken) =>
+        occurrences.Where(tree => TextOf(tree, cancellationToken), keep);
+
     private static void SearchEach(string text, string word, List<int> positions)
     {
         for (var at = text.IndexOf(word, StringComparison.Ordinal); at >= 0; at = text.IndexOf(word, at + word.Length, StringComparison.Ordinal))
@@ -217,6 +221,23 @@ internal sealed class WordOccurrences
         }
 
         return index < sorted.Length && sorted[index] < span.End;
+    }
+
+    /// <summary>The occurrences for which <paramref name="keep"/>, given the tree's text and the position, holds.</summary>
+    public WordOccurrences Where(Func<SyntaxTree, string> textOf, Func<string, int, bool> keep)
+    {
+        var kept = new Dictionary<SyntaxTree, int[]>();
+        foreach (var pair in positions)
+        {
+            var text = textOf(pair.Key);
+            var filtered = Array.FindAll(pair.Value, position => keep(text, position));
+            if (filtered.Length > 0)
+            {
+                kept.Add(pair.Key, filtered);
+            }
+        }
+
+        return new WordOccurrences(kept);
     }
 
     /// <summary>The union of two results.</summary>

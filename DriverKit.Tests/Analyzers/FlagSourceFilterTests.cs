@@ -366,10 +366,36 @@ public class FlagSourceFilterTests
     [InlineData("vma.Flags |= ~DontExpand;", "global using static DriverKit.Runtime.VmFlags;")]
     [InlineData("Lock.Apply(vma);", "using DriverKit.Runtime; static class Lock { public static void Apply(VmArea area, VmFlags flags = VmFlags.Locked) => area.Flags |= flags; }")]
     [InlineData("vma.Flags |= (F)0x2000;", "global using F = DriverKit.Runtime.VmFlags;")]
+    [InlineData("vma.Flags |= ~VmFlags.DontExpand;", "class Other { }")]
+    [InlineData("vma.Flags |= VmFlags.DontExpand + 0x2000;", "class Other { }")]
+    [InlineData("vma.Flags |= 0x2000 + VmFlags.DontExpand;", "class Other { }")]
+    [InlineData("vma.Flags |= (VmFlags.Shared | VmFlags.IO) + 0x2000;", "class Other { }")]
+    [InlineData("const VmFlags quiet = VmFlags.Shared;\n        vma.Flags |= quiet + 0x2000;", "class Other { }")]
+    [InlineData("Helpers.Quiet(vma);", "using DriverKit.Runtime; static class Helpers { public static void Quiet(VmArea area) { const VmFlags q = VmFlags.Shared; area.Flags |= q + 0x2000; } }")]
+    [InlineData("vma.Flags |= Bits.Quiet + 0x2000;", "using DriverKit.Runtime; static class Bits { public const VmFlags Quiet = VmFlags.DontExpand; }")]
     public void Text_search_lets_through_constants_spelt_without_a_reported_name(string statement, string elsewhere)
     {
         var driver = Driver(statement + "\n        return 0;");
-        Assert.True(MayReportFlags(driver, "Mmap", elsewhere));
+        var (engine, body) = Load(driver, "Mmap", elsewhere);
+        Assert.True(engine.Sources.TextMayHoldSource(body.Syntax, CancellationToken.None));
+        Assert.True(engine.MayReportFlags(body, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// Plain reads of unreported members, declarations typed VmFlags, helpers that return only unreported bits and method
+    /// groups of a carrying helper spell no reported bit: the text search rules such blocks out without walking them.
+    /// </summary>
+    [Theory]
+    [InlineData("vma.Flags |= VmFlags.IO | VmFlags.DontExpand;", "class Other { }")]
+    [InlineData("VmFlags wanted = VmFlags.DontDump;\n        vma.Flags |= wanted;", "class Other { }")]
+    [InlineData("vma.Flags |= Helpers.Map(io: true);", "using DriverKit.Runtime; static class Helpers { public static VmFlags Map(bool io) => io ? VmFlags.IO | VmFlags.DontDump : VmFlags.DontDump; }")]
+    [InlineData("Action<VmArea> later = Helpers.Lock;\n        vma.Flags |= VmFlags.IO;", "using DriverKit.Runtime; static class Helpers { public static void Lock(VmArea area) => area.Flags |= VmFlags.Locked; }")]
+    public void Text_search_rules_out_blocks_without_a_reported_spelling(string statement, string elsewhere)
+    {
+        var driver = Driver(statement + "\n        return 0;");
+        var (engine, body) = Load(driver, "Mmap", elsewhere);
+        Assert.False(engine.Sources.TextMayHoldSource(body.Syntax, CancellationToken.None));
+        Assert.False(engine.MayReportFlags(body, CancellationToken.None));
     }
 
     /// <summary>Whether the engine lets the named method's body through to the flag analysis.</summary>
