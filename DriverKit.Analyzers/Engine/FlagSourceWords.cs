@@ -310,14 +310,7 @@ internal sealed class FlagSourceWords
     /// </summary>
     private static SyntaxNode? DeclaringTypeOf(SimpleNameSyntax name)
     {
-        SyntaxNode type = name;
-        while (type.Parent is QualifiedNameSyntax { Right: var right } && right == type
-            || type.Parent is AliasQualifiedNameSyntax { Name: var aliased } && aliased == type
-            || type.Parent is NullableTypeSyntax or ArrayTypeSyntax or RefTypeSyntax)
-        {
-            type = type.Parent;
-        }
-
+        var type = NamedOperations.WholeTypeOf(name);
         return type.Parent switch
         {
             VariableDeclarationSyntax declaration when declaration.Type == type => declaration,

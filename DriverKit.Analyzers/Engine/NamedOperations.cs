@@ -48,17 +48,26 @@ internal static class NamedOperations
     {
         foreach (var name in Names(scope, words))
         {
-            SyntaxNode type = name;
-            while (type.Parent is QualifiedNameSyntax or AliasQualifiedNameSyntax or NullableTypeSyntax)
-            {
-                type = type.Parent;
-            }
-
+            var type = WholeTypeOf(name);
             if (type.Parent is CastExpressionSyntax cast && cast.Type == type && model.GetOperation(cast, cancellationToken) is IConversionOperation operation)
             {
                 yield return operation;
             }
         }
+    }
+
+    /// <summary>The whole type <paramref name="name"/> ends (<c>A.B.Name</c>, <c>alias::Name</c>, <c>Name?</c>, <c>Name[]</c>, <c>ref Name</c>), or the name itself.</summary>
+    public static SyntaxNode WholeTypeOf(SimpleNameSyntax name)
+    {
+        SyntaxNode type = name;
+        while (type.Parent is QualifiedNameSyntax { Right: var right } && right == type
+            || type.Parent is AliasQualifiedNameSyntax { Name: var aliased } && aliased == type
+            || type.Parent is NullableTypeSyntax or ArrayTypeSyntax or RefTypeSyntax)
+        {
+            type = type.Parent;
+        }
+
+        return type;
     }
 
     /// <summary>The simple names (identifiers) spelt at the positions inside <paramref name="scope"/>.</summary>
