@@ -29,7 +29,7 @@ internal sealed class DriverKitEngine
         Summaries = new HelperSummaries(this);
         Words = new SourceWords(compilation);
         Sources = new FlagSourceFilter(compilation, symbols, Bodies, Words);
-        Model = new DriverModel(symbols, Bodies);
+        Model = new DriverModel(symbols, Bodies, Words);
     }
 
     public Compilation Compilation { get; }

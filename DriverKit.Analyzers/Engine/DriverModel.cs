@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverKit.Analyzers.Engine;
@@ -8,19 +9,29 @@ namespace DriverKit.Analyzers.Engine;
 /// <summary>
 /// Which functions of a type are driver handlers, known from the driver model types: the method groups, lambdas and local
 /// functions assigned to <c>FileOperations</c> (Open, Release, Mmap, Ioctl) and <c>VmOperations</c> (Open, Close, Fault,
-/// NoPage, PageMkwrite, MaySplit) in object initializers anywhere in the type (constructors, methods, field initializers).
-/// Names play no part. Computed once per type and compilation.
+/// NoPage, NoPfn, PageMkwrite, MaySplit) in object initializers anywhere in the type (constructors, methods, field and
+/// property initializers, accessors). Names of functions play no part. An initializer spells each property it sets, so
+/// the text search (<see cref="SourceWords"/>) finds them and only those object creations are bound, not every member of
+/// the type. Computed once per type and compilation.
 /// </summary>
 internal sealed class DriverModel
 {
     private readonly DriverKitSymbols symbols;
     private readonly MethodBodies bodies;
+    private readonly SourceWords words;
+    private readonly string[] propertyNames;
     private readonly ConcurrentDictionary<INamedTypeSymbol, Roles> types = new(SymbolEqualityComparer.Default);
 
-    public DriverModel(DriverKitSymbols symbols, MethodBodies bodies)
+    public DriverModel(DriverKitSymbols symbols, MethodBodies bodies, SourceWords words)
     {
         this.symbols = symbols;
         this.bodies = bodies;
+        this.words = words;
+        propertyNames = new[] { symbols.FileOperations, symbols.VmOperations }
+            .SelectMany(type => type?.GetMembers().OfType<IPropertySymbol>() ?? Enumerable.Empty<IPropertySymbol>())
+            .Select(property => property.Name)
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
     }
 
     /// <summary>The handlers of one type: named methods and local functions by symbol, lambdas by syntax.</summary>
@@ -62,57 +73,85 @@ internal sealed class DriverModel
     {
         var methods = ImmutableDictionary.CreateBuilder<ISymbol, string>(SymbolEqualityComparer.Default);
         var lambdas = ImmutableDictionary.CreateBuilder<SyntaxNode, string>();
-        foreach (var member in type.GetMembers())
+        var occurrences = words.Cached(propertyNames, cancellationToken);
+        var seen = new HashSet<SyntaxNode>();
+        foreach (var reference in type.DeclaringSyntaxReferences)
         {
-            var root = member switch
-            {
-                IMethodSymbol method => bodies.Get(method, cancellationToken)?.Operation,
-                IFieldSymbol or IPropertySymbol => bodies.GetInitializer(member, cancellationToken),
-                _ => null,
-            };
-            if (root is null)
+            if (!occurrences.AnyWithin(reference.SyntaxTree, reference.Span) || bodies.GetModel(reference.SyntaxTree) is not { } model)
             {
                 continue;
             }
 
-            foreach (var operation in root.DescendantsAndSelf())
+            var declaration = reference.GetSyntax(cancellationToken);
+            foreach (var position in occurrences.Within(reference.SyntaxTree, reference.Span))
             {
-                if (operation is not IObjectCreationOperation { Initializer: { } initializer } creation)
+                if (InitializedCreation(declaration, position) is { } syntax && seen.Add(syntax)
+                    && model.GetOperation(syntax, cancellationToken) is IObjectCreationOperation { Initializer: { } initializer } creation)
                 {
-                    continue;
-                }
-
-                var prefix = SymbolEqualityComparer.Default.Equals(creation.Type, symbols.FileOperations) ? "->"
-                    : symbols.IsVmOperations(creation.Type) ? "vm_ops->"
-                    : null;
-                if (prefix is null)
-                {
-                    continue;
-                }
-
-                foreach (var assignment in initializer.Initializers.OfType<ISimpleAssignmentOperation>())
-                {
-                    if (assignment.Target is not IPropertyReferenceOperation target
-                        || assignment.Value.WithoutConversions() is not IDelegateCreationOperation { Target: var handler })
-                    {
-                        continue;
-                    }
-
-                    var role = prefix + KernelName(target.Property.Name);
-                    switch (handler)
-                    {
-                        case IMethodReferenceOperation reference:
-                            methods[reference.Method.OriginalDefinition] = role;
-                            break;
-                        case IAnonymousFunctionOperation lambda:
-                            lambdas[lambda.Syntax] = role;
-                            break;
-                    }
+                    AddRoles(creation, initializer, methods, lambdas);
                 }
             }
         }
 
         return new Roles(methods.ToImmutable(), lambdas.ToImmutable());
+    }
+
+    /// <summary>
+    /// The object creation whose initializer sets the property named at <paramref name="position"/>, when it belongs to the
+    /// type <paramref name="declaration"/> declares (not to a type nested in it, which has its own roles).
+    /// </summary>
+    private static BaseObjectCreationExpressionSyntax? InitializedCreation(SyntaxNode declaration, int position)
+    {
+        if (declaration.FindToken(position).Parent is not IdentifierNameSyntax name
+            || name.Parent is not AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax { Parent: BaseObjectCreationExpressionSyntax creation } } assignment
+            || assignment.Left != name)
+        {
+            return null;
+        }
+
+        for (var node = creation.Parent; node is not null && node != declaration; node = node.Parent)
+        {
+            if (node is BaseTypeDeclarationSyntax)
+            {
+                return null;
+            }
+        }
+
+        return creation;
+    }
+
+    /// <summary>The roles a FileOperations or VmOperations initializer gives the handlers it assigns.</summary>
+    private void AddRoles(
+        IObjectCreationOperation creation, IObjectOrCollectionInitializerOperation initializer,
+        ImmutableDictionary<ISymbol, string>.Builder methods, ImmutableDictionary<SyntaxNode, string>.Builder lambdas)
+    {
+        var prefix = SymbolEqualityComparer.Default.Equals(creation.Type, symbols.FileOperations) ? "->"
+            : symbols.IsVmOperations(creation.Type) ? "vm_ops->"
+            : null;
+        if (prefix is null)
+        {
+            return;
+        }
+
+        foreach (var assignment in initializer.Initializers.OfType<ISimpleAssignmentOperation>())
+        {
+            if (assignment.Target is not IPropertyReferenceOperation target
+                || assignment.Value.WithoutConversions() is not IDelegateCreationOperation { Target: var handler })
+            {
+                continue;
+            }
+
+            var role = prefix + KernelName(target.Property.Name);
+            switch (handler)
+            {
+                case IMethodReferenceOperation reference:
+                    methods[reference.Method.OriginalDefinition] = role;
+                    break;
+                case IAnonymousFunctionOperation lambda:
+                    lambdas[lambda.Syntax] = role;
+                    break;
+            }
+        }
     }
 
     private static string KernelName(string property) => property switch

@@ -44,6 +44,7 @@ internal sealed class FlagSourceFilter
     private readonly SourceWords text;
     private readonly object wordsGate = new();
     private FlagSourceWords? words;
+    private WordOccurrences? castSpellings;
     private readonly ConcurrentDictionary<SyntaxNode, RootScan> roots = new();
     private readonly ConcurrentDictionary<ISymbol, bool> members = new(SymbolEqualityComparer.Default);
 
@@ -78,9 +79,27 @@ internal sealed class FlagSourceFilter
         return text.Cached(PageLockNames, cancellationToken).AnyWithin(root.Syntax) && (ScanOf(root).Found & Found.LocksPages) != 0;
     }
 
-    /// <summary>Where VmFlags and its aliases are spelt; null when the text search gave up (then every block may cast).</summary>
-    public WordOccurrences? VmFlagsSpellings(CancellationToken cancellationToken) =>
-        WordsOf(cancellationToken).VmFlagsNames is { } names ? text.Cached(names, cancellationToken) : null;
+    /// <summary>
+    /// Where VmFlags or an alias is spelt as the end of a cast's type (<c>(VmFlags)</c>, <c>(F?)</c>; see
+    /// <see cref="OccurrenceText.MayEndCastType"/>); null when the text search gave up (then every block may cast).
+    /// </summary>
+    public WordOccurrences? VmFlagsCastSpellings(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref castSpellings) is { } known)
+        {
+            return known;
+        }
+
+        if (WordsOf(cancellationToken).VmFlagsNames is not { } names)
+        {
+            return null;
+        }
+
+        lock (wordsGate)
+        {
+            return castSpellings ??= text.Where(text.Find(names, cancellationToken), OccurrenceText.MayEndCastType, cancellationToken);
+        }
+    }
 
     /// <summary>Whether the flag analysis of the block's root (with its lambdas and local functions) may report something.</summary>
     public bool MayReport(IOperation block, CancellationToken cancellationToken)

@@ -18,8 +18,9 @@ namespace DriverKit.Analyzers.Engine;
 /// whose text holds a word joins the words — calls only for methods, every mention for fields — until none is added. A
 /// type that only declares a return value, parameter or local is no source. A default parameter value is a constant at
 /// every call, so its method's name joins too. Names C# calls without spelling them (a constructor through <c>base(…)</c>,
-/// GetEnumerator in foreach, Add in a collection initializer, query and await patterns) and Unicode escapes in identifiers
-/// make the words useless: then every block is a candidate.
+/// GetEnumerator in foreach, Add in a collection initializer, query and await patterns) make the words useless: then every
+/// block is a candidate. Identifiers spelt with Unicode escapes are found by their names (<see cref="IdentifierIndex"/>);
+/// the judgements of <see cref="OccurrenceText"/> count such a spelling.
 /// </para>
 /// </summary>
 internal sealed class FlagSourceWords
@@ -54,11 +55,6 @@ internal sealed class FlagSourceWords
     public static FlagSourceWords Compute(Compilation compilation, DriverKitSymbols symbols, SourceWords text, CancellationToken cancellationToken)
     {
         var everything = new FlagSourceWords(null, null);
-        if (text.HasUnicodeEscapes(cancellationToken))
-        {
-            return everything;
-        }
-
         var spellings = new TypeSpellings(symbols);
         var seeds = Seeds(compilation, symbols, text, spellings, cancellationToken);
         var inertMembers = new HashSet<string>(
@@ -149,21 +145,21 @@ internal sealed class FlagSourceWords
         {
             foreach (var directive in Usings(tree.GetRoot(cancellationToken)))
             {
-                var target = directive.NamespaceOrType.ToString();
+                var target = directive.NamespaceOrType;
                 if (directive.Alias is { } alias)
                 {
                     var name = alias.Name.Identifier.ValueText;
-                    if (target.Contains(symbols.VmFlags.Name))
+                    if (Names(target, symbols.VmFlags.Name))
                     {
                         spellings.VmFlags.Add(name);
                     }
 
-                    if (target.Contains(symbols.VmArea.Name))
+                    if (Names(target, symbols.VmArea.Name))
                     {
                         spellings.VmArea.Add(name);
                     }
                 }
-                else if (!directive.StaticKeyword.IsKind(SyntaxKind.None) && target.Contains(symbols.VmFlags.Name))
+                else if (!directive.StaticKeyword.IsKind(SyntaxKind.None) && Names(target, symbols.VmFlags.Name))
                 {
                     // Bare member names (IO, DontExpand) then spell VmFlags constants, ~IO among them.
                     set.UnionWith(members.Select(member => member.Name));
@@ -174,6 +170,10 @@ internal sealed class FlagSourceWords
         AddReferencedConstants(compilation, symbols, set);
         return set.ToList();
     }
+
+    /// <summary>Whether a name in <paramref name="target"/> (a using directive's target, with its type arguments) is <paramref name="name"/>.</summary>
+    private static bool Names(SyntaxNode target, string name) =>
+        target.DescendantNodesAndSelf().OfType<SimpleNameSyntax>().Any(simple => simple.Identifier.ValueText == name);
 
     /// <summary>The using directives of a file and of its namespace declarations.</summary>
     private static IEnumerable<UsingDirectiveSyntax> Usings(SyntaxNode root)

@@ -5,7 +5,8 @@ namespace DriverKit.Analyzers.Engine;
 /// <summary>
 /// What the characters around a word found by <see cref="SourceWords"/> say about it, without a syntax tree. Each test
 /// answers "yes" only for the plain spellings it knows, so an unusual neighbour (a comment, a directive, a line break
-/// where one matters) makes the occurrence count, which only lets more code through the flag-source filter.
+/// where one matters, a Unicode escape) makes the occurrence count, which only lets more code through the flag-source
+/// filter.
 /// </summary>
 internal static class OccurrenceText
 {
@@ -14,6 +15,9 @@ internal static class OccurrenceText
 
     /// <summary>Characters that may follow such a member.</summary>
     private const string InertAfter = "|&;),:}]?=!<>^";
+
+    /// <summary>Characters that may follow the last name of a cast's type.</summary>
+    private const string CastTypeEnd = ")?[/#\\";
 
     /// <summary>Characters after a method name that end a method group rather than start a call.</summary>
     private const string NotACall = ",;)}]=";
@@ -113,10 +117,26 @@ internal static class OccurrenceText
         }
 
         var word = PrecedingWord(text, before);
+        if (before + 1 - word.Length > 0 && text[before - word.Length] == '\\')
+        {
+            // Spelt with an escape (await, var): not read here.
+            return true;
+        }
+
         var keyword = SyntaxFacts.GetKeywordKind(word);
         return keyword == SyntaxKind.None
             ? SyntaxFacts.GetContextualKeywordKind(word) != SyntaxKind.None
             : !SyntaxFacts.IsPredefinedType(keyword);
+    }
+
+    /// <summary>
+    /// Whether the type name at <paramref name="position"/> may end the type of a cast: <c>)</c>, <c>?</c> or <c>[</c>
+    /// follows it (or a comment, a directive, an escape).
+    /// </summary>
+    public static bool MayEndCastType(string text, int position)
+    {
+        var next = SkipWhitespace(text, IdentifierEnd(text, position));
+        return next < text.Length && CastTypeEnd.IndexOf(text[next]) >= 0;
     }
 
     private static int IdentifierEnd(string text, int position)

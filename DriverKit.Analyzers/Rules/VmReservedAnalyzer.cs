@@ -45,7 +45,7 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
     {
         var cancellationToken = context.CancellationToken;
         var reservedNames = engine.Words.Cached(ReservedName, cancellationToken);
-        var spellings = engine.Sources.VmFlagsSpellings(cancellationToken);
+        var spellings = engine.Sources.VmFlagsCastSpellings(cancellationToken);
         foreach (var (block, root) in OperationBlocks.Roots(context.OperationBlocks))
         {
             if (root.SemanticModel is not { } model)

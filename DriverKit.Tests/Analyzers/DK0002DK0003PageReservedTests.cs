@@ -68,6 +68,17 @@ public class DK0002DK0003PageReservedTests
         Reserve(0).WithArguments("kernel.VirtToPage(buf + (ulong)i * Kernel.PageSize)", "7.0 (era E7)"));
 
     [Fact]
+    public Task SetPageReserved_spelt_with_a_unicode_escape() => AnalyzerVerifier.VerifyAsync(
+        [new Analyzer()],
+        Grabber("""
+                    {|#0:kernel.SetPage\u0052eserved(kernel.VirtToPage(buf))|};
+            """, """
+                    kernel.ClearPageReserved(kernel.VirtToPage(buf));
+                    kernel.FreePages(buf, Order);
+            """),
+        Reserve(0).WithArguments("kernel.VirtToPage(buf)", "7.0 (era E7)"));
+
+    [Fact]
     public Task Reserving_pfn_to_page_memory_is_not_DK0002() => AnalyzerVerifier.VerifyAsync(
         [new Analyzer()],
         Grabber("""

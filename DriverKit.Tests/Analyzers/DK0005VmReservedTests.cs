@@ -45,6 +45,15 @@ public class DK0005VmReservedTests
         Error(0).WithArguments("is set on 'vma'", "it was removed in 3.7 and does not exist in Linux 7.0 (era E7)", "VM_DONTEXPAND | VM_DONTDUMP", ""));
 
     [Fact]
+    public Task Spelt_with_a_unicode_escape() => Verify.VerifyAsync(
+        Driver("""
+                    vma.Flags |= {|#0:VmFlags.R\u0065served|} | {|#1:(VmFl\u0061gs)0x2000|};
+                    return 0;
+            """),
+        Error(0).WithArguments("is set on 'vma'", "it was removed in 3.7 and does not exist in Linux 7.0 (era E7)", "VM_DONTEXPAND | VM_DONTDUMP", ""),
+        Numeric(1));
+
+    [Fact]
     public Task Every_use_is_reported() => Verify.VerifyAsync(
         Driver("""
                     if ((vma.Flags & {|#0:VmFlags.Reserved|}) != 0 || vma.Flags.HasFlag({|#1:VmFlags.Reserved|}))
@@ -191,6 +200,21 @@ public class DK0005VmReservedTests
             """),
         Numeric(0).WithArguments("(VmFlags)VM_RESERVED", "0x80000",
             "in Linux 7.0 (era E7) bit 0x80000 means VM_LOCKONFAULT; it was VM_RESERVED up to 3.6 and is VM_LOCKONFAULT from 4.4, and DriverKit's VmFlags reads it as LockOnFault"));
+
+    /// <summary>The casts are found from the text: each way of spelling the type a cast ends with must be seen.</summary>
+    [Theory]
+    [InlineData("(VmFlags)0x80000")]
+    [InlineData("( VmFlags )0x80000")]
+    [InlineData("(DriverKit.Runtime.VmFlags)0x80000")]
+    [InlineData("(global::DriverKit.Runtime.VmFlags)0x80000")]
+    [InlineData("(VmFlags/* bits */)0x80000")]
+    [InlineData("(VmFlags\n        )0x80000")]
+    public Task Numeric_cast_spellings(string cast) => Verify.VerifyAsync(
+        Driver($$"""
+                    vma.Flags |= {|#0:{{cast}}|};
+                    return 0;
+            """),
+        Numeric(0));
 
     [Theory]
     [InlineData(Eras.E4Last, "bit 0x80000 means VM_RESERVED")]

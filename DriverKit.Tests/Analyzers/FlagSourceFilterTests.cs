@@ -390,6 +390,7 @@ public class FlagSourceFilterTests
     [InlineData("VmFlags wanted = VmFlags.DontDump;\n        vma.Flags |= wanted;", "class Other { }")]
     [InlineData("vma.Flags |= Helpers.Map(io: true);", "using DriverKit.Runtime; static class Helpers { public static VmFlags Map(bool io) => io ? VmFlags.IO | VmFlags.DontDump : VmFlags.DontDump; }")]
     [InlineData("Action<VmArea> later = Helpers.Lock;\n        vma.Flags |= VmFlags.IO;", "using DriverKit.Runtime; static class Helpers { public static void Lock(VmArea area) => area.Flags |= VmFlags.Locked; }")]
+    [InlineData("vma.Flags |= VmFlags.IO;", "static class Text { public const string Cafe = \"caf\\u00e9\"; public const string Home = @\"C:\\users\\u\"; }")]
     public void Text_search_rules_out_blocks_without_a_reported_spelling(string statement, string elsewhere)
     {
         var driver = Driver(statement + "\n        return 0;");

@@ -1,0 +1,383 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace DriverKit.Analyzers.Engine;
+
+/// <summary>
+/// Every identifier-like run of a compilation's source text, hashed, per tree: built in one pass over the text, so that a
+/// search for any list of words afterwards reads hashes instead of the text. A run is spelt as C# reads an identifier:
+/// Unicode escapes (<c>\u0041</c>) are decoded and formatting characters dropped, so <c>Lock\u0065d</c> is found as
+/// <c>Locked</c>. Runs in comments, strings and inactive code are indexed too, which only lets more code through.
+/// </summary>
+internal sealed class IdentifierIndex
+{
+    private const uint FnvOffset = 2166136261;
+    private const uint FnvPrime = 16777619;
+
+    /// <summary>Bits of each tree's filter of the hashes it holds (a power of two).</summary>
+    private const int TreeFilterBits = 2048;
+
+    /// <summary>Bits of a query's filter of the hashes it looks for (a power of two).</summary>
+    private const int QueryFilterBits = 4096;
+
+    /// <summary>ASCII letters, digits and '_': the characters of a plain identifier.</summary>
+    private static readonly bool[] AsciiIdentifierPart = CreateAsciiIdentifierPart();
+
+    private readonly TreeRuns[] trees;
+    private readonly Dictionary<SyntaxTree, TreeRuns> byTree;
+
+    private IdentifierIndex(TreeRuns[] trees)
+    {
+        this.trees = trees;
+        byTree = trees.ToDictionary(runs => runs.Tree);
+    }
+
+    /// <summary>Indexes the text of every tree of <paramref name="compilation"/>.</summary>
+    public static IdentifierIndex Build(Compilation compilation, CancellationToken cancellationToken)
+    {
+        var scratch = new RunBuffer();
+        var trees = new List<TreeRuns>();
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            trees.Add(TreeRuns.Scan(tree, tree.GetText(cancellationToken).ToString(), scratch));
+        }
+
+        return new IdentifierIndex(trees.ToArray());
+    }
+
+    /// <summary>The hash of an identifier's value text, as the index computes it.</summary>
+    public static uint Hash(string word)
+    {
+        var hash = FnvOffset;
+        foreach (var c in word)
+        {
+            hash = (hash ^ c) * FnvPrime;
+        }
+
+        return hash;
+    }
+
+    /// <summary>The text of <paramref name="tree"/> as indexed, or null for a tree the index does not hold.</summary>
+    public string? TextOf(SyntaxTree tree) => byTree.TryGetValue(tree, out var runs) ? runs.Text : null;
+
+    /// <summary>The start of each run whose value is one of <paramref name="words"/>, in text order, per tree that has one.</summary>
+    public Dictionary<SyntaxTree, int[]> Find(IReadOnlyCollection<string> words, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<SyntaxTree, int[]>();
+        if (words.Count == 0)
+        {
+            return result;
+        }
+
+        var byHash = new Dictionary<uint, List<string>>();
+        var filter = new ulong[QueryFilterBits / 64];
+        var treeFilter = new ulong[TreeFilterBits / 64];
+        foreach (var word in words)
+        {
+            var hash = Hash(word);
+            if (!byHash.TryGetValue(hash, out var bucket))
+            {
+                byHash.Add(hash, bucket = new List<string>(1));
+            }
+
+            bucket.Add(word);
+            SetBit(filter, hash & (QueryFilterBits - 1));
+            SetBit(treeFilter, hash & (TreeFilterBits - 1));
+        }
+
+        var positions = new List<int>();
+        foreach (var runs in trees)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!runs.MayHoldAny(treeFilter))
+            {
+                continue;
+            }
+
+            positions.Clear();
+            var hashes = runs.Hashes;
+            for (var i = 0; i < hashes.Length; i++)
+            {
+                var hash = hashes[i];
+                if ((filter[(hash & (QueryFilterBits - 1)) >> 6] & (1UL << (int)(hash & 63))) != 0
+                    && byHash.TryGetValue(hash, out var bucket)
+                    && runs.Matches(i, bucket))
+                {
+                    positions.Add(runs.Starts[i]);
+                }
+            }
+
+            if (positions.Count > 0)
+            {
+                result.Add(runs.Tree, positions.ToArray());
+            }
+        }
+
+        return result;
+    }
+
+    private static void SetBit(ulong[] bits, uint index) => bits[index >> 6] |= 1UL << (int)(index & 63);
+
+    private static bool[] CreateAsciiIdentifierPart()
+    {
+        var part = new bool[128];
+        for (var c = 0; c < 128; c++)
+        {
+            part[c] = c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '_';
+        }
+
+        return part;
+    }
+
+    /// <summary>The runs of one tree: hash and start of each, in text order; the decoded value of the few spelt with escapes.</summary>
+    private sealed class TreeRuns
+    {
+        private readonly ulong[] filter;
+        private readonly Dictionary<int, string>? decoded;
+
+        private TreeRuns(SyntaxTree tree, string text, uint[] hashes, int[] starts, ulong[] filter, Dictionary<int, string>? decoded)
+        {
+            Tree = tree;
+            Text = text;
+            Hashes = hashes;
+            Starts = starts;
+            this.filter = filter;
+            this.decoded = decoded;
+        }
+
+        public SyntaxTree Tree { get; }
+
+        public string Text { get; }
+
+        public uint[] Hashes { get; }
+
+        public int[] Starts { get; }
+
+        /// <summary>Whether some hash set in <paramref name="query"/> (a tree-sized filter) may be one of this tree's.</summary>
+        public bool MayHoldAny(ulong[] query)
+        {
+            for (var i = 0; i < query.Length; i++)
+            {
+                if ((query[i] & filter[i]) != 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Whether run <paramref name="index"/> spells one of <paramref name="words"/> (the hash matched; this rules out collisions).</summary>
+        public bool Matches(int index, List<string> words)
+        {
+            var start = Starts[index];
+            if (decoded is not null && decoded.TryGetValue(start, out var value))
+            {
+                return words.Contains(value, StringComparer.Ordinal);
+            }
+
+            foreach (var word in words)
+            {
+                // A plain run is ASCII only (anything else made it a decoded one): it is the word when the text holds the
+                // word there and no ASCII identifier character follows.
+                var end = start + word.Length;
+                if (end <= Text.Length
+                    && string.CompareOrdinal(Text, start, word, 0, word.Length) == 0
+                    && (end == Text.Length || Text[end] >= 128 || !AsciiIdentifierPart[Text[end]]))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// One pass over <paramref name="text"/>. Runs that start with a digit are numbers and are not kept. Compiled fully
+        /// optimized at once (AggressiveOptimization, which netstandard2.0 does not name): it reads every character of the
+        /// compilation and would otherwise start in the unoptimized tier.
+        /// </summary>
+        [MethodImpl((MethodImplOptions)512)]
+        public static TreeRuns Scan(SyntaxTree tree, string text, RunBuffer buffer)
+        {
+            buffer.Clear();
+            var filter = new ulong[TreeFilterBits / 64];
+            Dictionary<int, string>? decoded = null;
+            var chars = text.AsSpan();
+            var part = AsciiIdentifierPart;
+            var at = 0;
+            while (at < chars.Length)
+            {
+                var c = chars[at];
+                if (c < 128 && part[c])
+                {
+                    // The common case: a run of ASCII identifier characters.
+                    var start = at;
+                    var hash = FnvOffset;
+                    do
+                    {
+                        hash = (hash ^ c) * FnvPrime;
+                        at++;
+                    }
+                    while (at < chars.Length && (c = chars[at]) < 128 && part[c]);
+
+                    if (at < text.Length && (c >= 128 || c == '\\') && ContinuesRun(text, at))
+                    {
+                        at = ScanDecoded(text, start, ref decoded, buffer, filter);
+                    }
+                    else if (!IsDigit(text[start]))
+                    {
+                        buffer.Add(hash, start);
+                        SetBit(filter, hash & (TreeFilterBits - 1));
+                    }
+                }
+                else if ((c >= 128 || c == '\\') && ContinuesRun(text, at))
+                {
+                    at = ScanDecoded(text, at, ref decoded, buffer, filter);
+                }
+                else
+                {
+                    at++;
+                }
+            }
+
+            return new TreeRuns(tree, text, buffer.Hashes(), buffer.Starts(), filter, decoded);
+        }
+
+        /// <summary>
+        /// A run with a non-ASCII character or an escape, read from <paramref name="start"/> as C# reads an identifier; returns
+        /// where it ends.
+        /// </summary>
+        private static int ScanDecoded(string text, int start, ref Dictionary<int, string>? decoded, RunBuffer buffer, ulong[] filter)
+        {
+            var value = new StringBuilder();
+            var at = start;
+            while (at < text.Length && NextPart(text, at, out var c, out var length))
+            {
+                if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.Format)
+                {
+                    // C# drops formatting characters (soft hyphen, zero-width joiner) from an identifier's name.
+                    value.Append(c);
+                }
+
+                at += length;
+            }
+
+            if (value.Length > 0 && !IsDigit(value[0]))
+            {
+                var name = value.ToString();
+                var hash = Hash(name);
+                buffer.Add(hash, start);
+                SetBit(filter, hash & (TreeFilterBits - 1));
+                (decoded ??= new Dictionary<int, string>())[start] = name;
+            }
+
+            return at;
+        }
+
+        /// <summary>Whether an identifier character (a non-ASCII one or an escape) starts or continues a run at <paramref name="at"/>.</summary>
+        private static bool ContinuesRun(string text, int at) => NextPart(text, at, out _, out _);
+
+        /// <summary>The identifier character at <paramref name="at"/>, plain or spelt as <c>\uXXXX</c> or <c>\UXXXXXXXX</c>.</summary>
+        private static bool NextPart(string text, int at, out char c, out int length)
+        {
+            c = text[at];
+            length = 1;
+            if (c == '\\')
+            {
+                if (!TryEscape(text, at, out c, out length))
+                {
+                    return false;
+                }
+            }
+
+            return c < 128 ? AsciiIdentifierPart[c] : SyntaxFacts.IsIdentifierPartCharacter(c);
+        }
+
+        /// <summary>A <c>\uXXXX</c> or <c>\UXXXXXXXX</c> escape of a character of the basic plane (others never spell an identifier character).</summary>
+        private static bool TryEscape(string text, int at, out char c, out int length)
+        {
+            c = '\0';
+            length = 0;
+            if (at + 1 >= text.Length || text[at + 1] is not ('u' or 'U'))
+            {
+                return false;
+            }
+
+            var digits = text[at + 1] == 'u' ? 4 : 8;
+            if (at + 2 + digits > text.Length)
+            {
+                return false;
+            }
+
+            uint value = 0;
+            for (var i = at + 2; i < at + 2 + digits; i++)
+            {
+                var digit = HexValue(text[i]);
+                if (digit < 0)
+                {
+                    return false;
+                }
+
+                value = (value << 4) | (uint)digit;
+            }
+
+            if (value > char.MaxValue)
+            {
+                return false;
+            }
+
+            c = (char)value;
+            length = 2 + digits;
+            return true;
+        }
+
+        private static int HexValue(char c) => c switch
+        {
+            >= '0' and <= '9' => c - '0',
+            >= 'a' and <= 'f' => c - 'a' + 10,
+            >= 'A' and <= 'F' => c - 'A' + 10,
+            _ => -1,
+        };
+
+        private static bool IsDigit(char c) => c is >= '0' and <= '9';
+    }
+
+    /// <summary>The runs of the tree being scanned, reused from tree to tree.</summary>
+    private sealed class RunBuffer
+    {
+        private uint[] hashes = new uint[4096];
+        private int[] starts = new int[4096];
+        private int count;
+
+        public void Clear() => count = 0;
+
+        public void Add(uint hash, int start)
+        {
+            if (count == hashes.Length)
+            {
+                Array.Resize(ref hashes, count * 2);
+                Array.Resize(ref starts, count * 2);
+            }
+
+            hashes[count] = hash;
+            starts[count] = start;
+            count++;
+        }
+
+        public uint[] Hashes() => Copy(hashes);
+
+        public int[] Starts() => Copy(starts);
+
+        private T[] Copy<T>(T[] source)
+        {
+            var copy = new T[count];
+            Array.Copy(source, copy, count);
+            return copy;
+        }
+    }
+}

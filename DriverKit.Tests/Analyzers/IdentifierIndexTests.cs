@@ -1,0 +1,90 @@
+extern alias DriverKitAnalyzers;
+
+using DriverKit.Tests.Verification;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using IdentifierIndex = DriverKitAnalyzers::DriverKit.Analyzers.Engine.IdentifierIndex;
+
+namespace DriverKit.Tests.Analyzers;
+
+/// <summary>
+/// The text search every rule starts from reads identifiers as C# does: whole words, Unicode escapes decoded, formatting
+/// characters dropped. A word it misses is a finding the rules miss, so each spelling is pinned here against the index.
+/// </summary>
+public class IdentifierIndexTests
+{
+    private const char SoftHyphen = '\u00AD';
+
+    [Fact]
+    public void Finds_whole_words_only()
+    {
+        const string text = "class C { void FreePage() { } void FreePages() { } void xFreePage() { } void FreePage_() { } }";
+        Assert.Equal([text.IndexOf("FreePage()", StringComparison.Ordinal)], Find(text, "FreePage"));
+    }
+
+    [Theory]
+    [InlineData(@"class C { const int Lock\u0065d = 1; }", "Locked")]
+    [InlineData(@"class C { void \u0053etPageReserved() { } }", "SetPageReserved")]
+    [InlineData(@"class C { int \U00000041bc; }", "Abc")]
+    public void Decodes_unicode_escapes(string text, string word)
+    {
+        var start = text.LastIndexOf(' ', text.IndexOf('\\')) + 1;
+        Assert.Equal([start], Find(text, word));
+        Assert.Empty(Find(text, word[..2]));
+    }
+
+    [Fact]
+    public void Drops_formatting_characters_as_the_compiler_does()
+    {
+        var text = $"class C {{ int M() {{ int Lo{SoftHyphen}cked = 1; return Locked; }} }}";
+        Assert.Empty(Compile(text).GetDiagnostics().Where(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error));
+        Assert.Equal([text.IndexOf("Lo", StringComparison.Ordinal), text.LastIndexOf("Locked", StringComparison.Ordinal)], Find(text, "Locked"));
+    }
+
+    [Fact]
+    public void Reads_identifiers_with_letters_beyond_ascii()
+    {
+        const string text = "class C { int Größe; int Grö; }";
+        Assert.Equal([text.IndexOf("Größe", StringComparison.Ordinal)], Find(text, "Größe"));
+        Assert.Equal([text.IndexOf("Grö;", StringComparison.Ordinal)], Find(text, "Grö"));
+    }
+
+    [Fact]
+    public void Backslashes_that_are_no_escape_separate_words()
+    {
+        const string text = """class C { string a = @"C:\users\u"; string b = "\UFFFFFFFFx"; string c = "\u00"; }""";
+        Assert.Equal([text.IndexOf("users", StringComparison.Ordinal)], Find(text, "users"));
+        Assert.Equal([text.IndexOf("u\"", StringComparison.Ordinal)], Find(text, "u"));
+        Assert.Equal([text.IndexOf("UFFFFFFFFx", StringComparison.Ordinal)], Find(text, "UFFFFFFFFx"));
+    }
+
+    [Fact]
+    public void Numbers_are_not_words_but_comments_and_strings_are_searched()
+    {
+        const string text = """class C { ulong a = 0x2000; ulong x2000 = 1; /* Mmap */ string s = "Mmap"; }""";
+        Assert.Equal([text.IndexOf("x2000 ", StringComparison.Ordinal)], Find(text, "x2000"));
+        Assert.Equal(2, Find(text, "Mmap").Length);
+    }
+
+    [Fact]
+    public void Several_words_in_one_search_come_in_text_order()
+    {
+        const string text = "class C { void B() { } void A() { } void B2() { } void A() { } }";
+        var found = Find(text, "A", "B", "C");
+        Assert.Equal(found.Order(), found);
+        Assert.Equal(4, found.Length);
+    }
+
+    private static int[] Find(string text, params string[] words)
+    {
+        var compilation = Compile(text);
+        var found = IdentifierIndex.Build(compilation, CancellationToken.None).Find(words, CancellationToken.None);
+        return found.TryGetValue(compilation.SyntaxTrees.Single(), out var positions) ? positions : [];
+    }
+
+    private static CSharpCompilation Compile(string text) => CSharpCompilation.Create(
+        "IndexTest",
+        [CSharpSyntaxTree.ParseText(text, new CSharpParseOptions(LanguageVersion.Latest))],
+        ReferenceAssemblies.Get(includeDriverKitRuntime: false),
+        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+}
