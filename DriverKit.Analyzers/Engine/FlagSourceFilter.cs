@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using DriverKit.Runtime;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace DriverKit.Analyzers.Engine;
 
@@ -72,6 +73,12 @@ internal sealed class FlagSourceFilter
         LocksPages = 4,
     }
 
+    /// <summary>
+    /// Whether the root of <paramref name="operation"/> touches a VMA: reads or writes VmArea flags or vm_ops, calls a runtime
+    /// function, or passes a VmArea on. A helper that does none of these changes no VMA (the walk is shared with the filter).
+    /// </summary>
+    public bool TouchesVma(IOperation operation) => (ScanOf(operation.Root()).Found & Found.TouchesVma) != 0;
+
     /// <summary>Whether the block's root calls LockPage or SetPageLocked. <paramref name="block"/> is a block or an operation in one.</summary>
     public bool LocksPages(IOperation block, CancellationToken cancellationToken)
     {
@@ -129,6 +136,13 @@ internal sealed class FlagSourceFilter
 
     /// <summary>Whether the text of <paramref name="node"/> spells something that may carry a reported bit (the search before any walk).</summary>
     public bool TextMayHoldSource(SyntaxNode node, CancellationToken cancellationToken) => WordsOf(cancellationToken).MayHoldSource(node);
+
+    /// <summary>Whether <paramref name="span"/> of <paramref name="tree"/> spells something that may carry a reported bit.</summary>
+    public bool TextMayHoldSource(SyntaxTree tree, TextSpan span, CancellationToken cancellationToken) => WordsOf(cancellationToken).MayHoldSource(tree, span);
+
+    /// <summary>Whether <paramref name="span"/> of <paramref name="tree"/> names LockPage or SetPageLocked.</summary>
+    public bool TextMayLockPages(SyntaxTree tree, TextSpan span, CancellationToken cancellationToken) =>
+        text.Cached(PageLockNames, cancellationToken).AnyWithin(tree, span);
 
     /// <summary>The text search of <see cref="FlagSourceWords"/>, run once (again after a cancelled run).</summary>
     private FlagSourceWords WordsOf(CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using DriverKit.Runtime;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
 
 namespace DriverKit.Analyzers.Engine;
 
@@ -49,7 +50,10 @@ internal sealed class FlagSourceWords
     public IReadOnlyCollection<string>? VmFlagsNames { get; }
 
     /// <summary>Whether the text of <paramref name="node"/> may hold a reported flag source (always, when the search gave up).</summary>
-    public bool MayHoldSource(SyntaxNode node) => words is null || words.AnyWithin(node);
+    public bool MayHoldSource(SyntaxNode node) => MayHoldSource(node.SyntaxTree, node.Span);
+
+    /// <summary>Whether <paramref name="span"/> of <paramref name="tree"/> may hold a reported flag source (always, when the search gave up).</summary>
+    public bool MayHoldSource(SyntaxTree tree, TextSpan span) => words is null || words.AnyWithin(tree, span);
 
     /// <summary>Runs the search.</summary>
     public static FlagSourceWords Compute(Compilation compilation, DriverKitSymbols symbols, SourceWords text, CancellationToken cancellationToken)

@@ -81,8 +81,10 @@ internal sealed class HelperSummaries
             return HelperSummary.Empty;
         }
 
-        if (engine.Bodies.Get(method, cancellationToken) is not { } body)
+        if (engine.Bodies.Get(method, cancellationToken) is not { } body
+            || (method.ReturnType is not ITypeParameterSymbol && !engine.Symbols.IsVmFlags(method.ReturnType) && !engine.Sources.TouchesVma(body.Operation)))
         {
+            // A helper that returns no VmFlags and touches no VMA has no effect to summarize: no graph is built for it.
             cache.TryAdd((method, policy), HelperSummary.Empty);
             return HelperSummary.Empty;
         }

@@ -28,7 +28,10 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine)
     {
         var types = new ConcurrentDictionary<INamedTypeSymbol, Call[]>(SymbolEqualityComparer.Default);
-        context.RegisterOperationBlockAction(block => Analyze(block, engine, types));
+        RegisterBlockAction(
+            context,
+            (tree, span, cancellationToken) => engine.Words.Cached(ReservationNames, cancellationToken).AnyWithin(tree, span),
+            block => Analyze(block, engine, types));
     }
 
     private sealed class Call

@@ -33,7 +33,11 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine)
     {
         var reserved = engine.Symbols.VmFlags.GetMembers(nameof(VmFlags.Reserved)).OfType<IFieldSymbol>().FirstOrDefault();
-        context.RegisterOperationBlockAction(block => Analyze(block, engine, reserved));
+        RegisterBlockAction(
+            context,
+            (tree, span, cancellationToken) => engine.Words.Cached(ReservedName, cancellationToken).AnyWithin(tree, span)
+                || engine.Sources.VmFlagsCastSpellings(cancellationToken) is not { } casts || casts.AnyWithin(tree, span),
+            block => Analyze(block, engine, reserved));
     }
 
     /// <summary>

@@ -1,0 +1,136 @@
+extern alias DriverKitAnalyzers;
+
+using DriverKit.Tests.Verification;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace DriverKit.Tests.Analyzers;
+
+/// <summary>
+/// The rules look at the operation blocks of a type only when the type's text may hold a finding (a symbol-start action per
+/// type instead of a callback per method). These tests pin the places a block can be that a per-type check could miss:
+/// top-level statements and their local functions, script code (whose class is implicitly declared and gets no symbol-start
+/// action), the other part of a partial type, and a primary constructor's base call.
+/// </summary>
+public class BlockRegistrationTests
+{
+    private static AnalyzerTest Test(string code, OutputKind kind, params (string Path, string Code)[] more)
+    {
+        var test = new AnalyzerTest
+        {
+            TestCode = code,
+            OutputKind = kind,
+            Analyzers =
+            {
+                new DriverKitAnalyzers::DriverKit.Analyzers.LockedVmaAnalyzer(),
+                new DriverKitAnalyzers::DriverKit.Analyzers.PageReservedAnalyzer(),
+                new DriverKitAnalyzers::DriverKit.Analyzers.VmReservedAnalyzer(),
+                new DriverKitAnalyzers::DriverKit.Analyzers.PageLockAsPinAnalyzer(),
+            },
+        };
+        test.AdditionalSources.AddRange(more);
+        return test;
+    }
+
+    [Fact]
+    public Task Top_level_statements_and_their_local_functions() => Test("""
+        using DriverKit.Runtime;
+
+        var kernel = new Kernel();
+        var page = kernel.AllocPage(Gfp.Kernel);
+        {|DK0002:kernel.SetPageReserved(page)|};
+        {|DK0006:kernel.LockPage(page)|};
+        kernel.RegisterChrdev("/dev/regs", new FileOperations { Mmap = Map });
+
+        static int Map(File file, VmArea vma)
+        {
+            vma.Flags |= {|DK0001:VmFlags.Locked|} | VmFlags.IO | {|DK0005:VmFlags.Reserved|};
+            return 0;
+        }
+        """,
+        OutputKind.ConsoleApplication).RunAsync();
+
+    [Fact]
+    public Task Top_level_statements_beside_a_partial_Program() => Test("""
+        using DriverKit.Runtime;
+
+        Program.Map(default!);
+
+        partial class Program
+        {
+            internal static void Map(VmArea vma) => vma.Flags |= {|DK0001:VmFlags.Locked|} | VmFlags.IO;
+        }
+        """,
+        OutputKind.ConsoleApplication).RunAsync();
+
+    [Fact]
+    public Task A_block_whose_words_are_in_another_part_of_its_type() => Test("""
+        using DriverKit.Runtime;
+
+        partial class Driver
+        {
+            int Mmap(File file, VmArea vma)
+            {
+                {|DK0001:Pin(vma)|};
+                vma.Flags |= VmFlags.IO;
+                return 0;
+            }
+        }
+        """,
+        OutputKind.DynamicallyLinkedLibrary,
+        ("Pinning.cs", """
+            using DriverKit.Runtime;
+
+            partial class Driver
+            {
+                static void Pin(VmArea vma) => vma.Flags |= {|DK0001:VmFlags.Locked|};
+            }
+            """)).RunAsync();
+
+    [Fact]
+    public Task A_primary_constructor_passes_its_vma_to_the_base() => Test("""
+        using DriverKit.Runtime;
+
+        class Pinning
+        {
+            protected Pinning(VmArea area) => area.Flags |= {|DK0001:VmFlags.Locked|} | VmFlags.IO;
+        }
+
+        class Mapping(VmArea area) : {|DK0001:Pinning(area)|}
+        {
+            public VmArea Area { get; } = area;
+        }
+        """,
+        OutputKind.DynamicallyLinkedLibrary).RunAsync();
+
+    [Fact]
+    public async Task Script_code_in_its_implicitly_declared_class()
+    {
+        var script = CSharpSyntaxTree.ParseText(
+            """
+            using DriverKit.Runtime;
+
+            int Map(File file, VmArea vma)
+            {
+                vma.Flags |= VmFlags.Locked | VmFlags.IO;
+                return 0;
+            }
+
+            class Pinning
+            {
+                public static void Pin(VmArea vma) => vma.Flags |= VmFlags.Locked;
+            }
+            """,
+            new CSharpParseOptions(LanguageVersion.Latest, kind: SourceCodeKind.Script));
+        var compilation = CSharpCompilation.CreateScriptCompilation("Script", script, ReferenceAssemblies.Get(includeDriverKitRuntime: true));
+        Assert.Empty(compilation.GetDiagnostics().Where(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error));
+
+        var diagnostics = await compilation
+            .WithAnalyzers([new DriverKitAnalyzers::DriverKit.Analyzers.LockedVmaAnalyzer()])
+            .GetAnalyzerDiagnosticsAsync();
+        // Once each: the script's own method through the plain block action, the class inside the script through its type.
+        Assert.Equal(["DK0001", "DK0001"], diagnostics.Select(diagnostic => diagnostic.Id));
+        Assert.Equal(2, diagnostics.Select(diagnostic => diagnostic.Location.SourceSpan).Distinct().Count());
+    }
+}
