@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using DriverKit.Runtime;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis.Text;
 
 namespace DriverKit.Analyzers.Engine;
 
@@ -44,7 +43,10 @@ internal sealed class FlagSourceFilter
     private readonly MethodBodies bodies;
     private readonly SourceWords text;
     private readonly object wordsGate = new();
+    private readonly object spellingsGate = new();
+    private readonly object castGate = new();
     private FlagSourceWords? words;
+    private TypeSpellings? spellings;
     private WordOccurrences? castSpellings;
     private readonly ConcurrentDictionary<SyntaxNode, RootScan> roots = new();
     private readonly ConcurrentDictionary<ISymbol, bool> members = new(SymbolEqualityComparer.Default);
@@ -88,21 +90,18 @@ internal sealed class FlagSourceFilter
 
     /// <summary>
     /// Where VmFlags or an alias is spelt as the end of a cast's type (<c>(VmFlags)</c>, <c>(F?)</c>; see
-    /// <see cref="OccurrenceText.MayEndCastType"/>); null when the text search gave up (then every block may cast).
+    /// <see cref="OccurrenceText.MayEndCastType"/>). Needs only the spellings, not the whole search of
+    /// <see cref="FlagSourceWords"/>, so DK0005 does not wait for it.
     /// </summary>
-    public WordOccurrences? VmFlagsCastSpellings(CancellationToken cancellationToken)
+    public WordOccurrences VmFlagsCastSpellings(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref castSpellings) is { } known)
         {
             return known;
         }
 
-        if (WordsOf(cancellationToken).VmFlagsNames is not { } names)
-        {
-            return null;
-        }
-
-        lock (wordsGate)
+        var names = SpellingsOf(cancellationToken).VmFlags;
+        lock (castGate)
         {
             return castSpellings ??= text.Where(text.Find(names, cancellationToken), OccurrenceText.MayEndCastType, cancellationToken);
         }
@@ -137,13 +136,6 @@ internal sealed class FlagSourceFilter
     /// <summary>Whether the text of <paramref name="node"/> spells something that may carry a reported bit (the search before any walk).</summary>
     public bool TextMayHoldSource(SyntaxNode node, CancellationToken cancellationToken) => WordsOf(cancellationToken).MayHoldSource(node);
 
-    /// <summary>Whether <paramref name="span"/> of <paramref name="tree"/> spells something that may carry a reported bit.</summary>
-    public bool TextMayHoldSource(SyntaxTree tree, TextSpan span, CancellationToken cancellationToken) => WordsOf(cancellationToken).MayHoldSource(tree, span);
-
-    /// <summary>Whether <paramref name="span"/> of <paramref name="tree"/> names LockPage or SetPageLocked.</summary>
-    public bool TextMayLockPages(SyntaxTree tree, TextSpan span, CancellationToken cancellationToken) =>
-        text.Cached(PageLockNames, cancellationToken).AnyWithin(tree, span);
-
     /// <summary>The text search of <see cref="FlagSourceWords"/>, run once (again after a cancelled run).</summary>
     private FlagSourceWords WordsOf(CancellationToken cancellationToken)
     {
@@ -152,9 +144,24 @@ internal sealed class FlagSourceFilter
             return known;
         }
 
+        var spellings = SpellingsOf(cancellationToken);
         lock (wordsGate)
         {
-            return words ??= FlagSourceWords.Compute(compilation, symbols, text, cancellationToken);
+            return words ??= FlagSourceWords.Compute(compilation, symbols, text, spellings, cancellationToken);
+        }
+    }
+
+    /// <summary>How VmFlags and VmArea are spelt (<see cref="TypeSpellings"/>), found once.</summary>
+    private TypeSpellings SpellingsOf(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref spellings) is { } known)
+        {
+            return known;
+        }
+
+        lock (spellingsGate)
+        {
+            return spellings ??= TypeSpellings.Find(symbols, text, cancellationToken);
         }
     }
 

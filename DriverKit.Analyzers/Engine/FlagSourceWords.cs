@@ -2,7 +2,6 @@ using DriverKit.Runtime;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Text;
 
 namespace DriverKit.Analyzers.Engine;
 
@@ -40,27 +39,16 @@ internal sealed class FlagSourceWords
 
     private readonly WordOccurrences? words;
 
-    private FlagSourceWords(WordOccurrences? words, IReadOnlyCollection<string>? vmFlagsNames)
-    {
-        this.words = words;
-        VmFlagsNames = vmFlagsNames;
-    }
-
-    /// <summary>VmFlags and its aliases: the words an explicit cast to VmFlags is spelt with; null when the search gave up.</summary>
-    public IReadOnlyCollection<string>? VmFlagsNames { get; }
+    private FlagSourceWords(WordOccurrences? words) => this.words = words;
 
     /// <summary>Whether the text of <paramref name="node"/> may hold a reported flag source (always, when the search gave up).</summary>
-    public bool MayHoldSource(SyntaxNode node) => MayHoldSource(node.SyntaxTree, node.Span);
+    public bool MayHoldSource(SyntaxNode node) => words is null || words.AnyWithin(node);
 
-    /// <summary>Whether <paramref name="span"/> of <paramref name="tree"/> may hold a reported flag source (always, when the search gave up).</summary>
-    public bool MayHoldSource(SyntaxTree tree, TextSpan span) => words is null || words.AnyWithin(tree, span);
-
-    /// <summary>Runs the search.</summary>
-    public static FlagSourceWords Compute(Compilation compilation, DriverKitSymbols symbols, SourceWords text, CancellationToken cancellationToken)
+    /// <summary>Runs the search; <paramref name="spellings"/> says how VmFlags and VmArea are spelt.</summary>
+    public static FlagSourceWords Compute(Compilation compilation, DriverKitSymbols symbols, SourceWords text, TypeSpellings spellings, CancellationToken cancellationToken)
     {
-        var everything = new FlagSourceWords(null, null);
-        var spellings = new TypeSpellings(symbols);
-        var seeds = Seeds(compilation, symbols, text, spellings, cancellationToken);
+        var everything = new FlagSourceWords(null);
+        var seeds = Seeds(compilation, symbols, spellings);
         var inertMembers = new HashSet<string>(
             symbols.VmFlags.GetMembers().OfType<IFieldSymbol>()
                 .Where(field => field.ConstantValue is ulong bits && (bits & FlagSourceFilter.ReportedBits) == 0)
@@ -113,7 +101,7 @@ internal sealed class FlagSourceWords
 
             if (calls.Count == 0 && mentions.Count == 0)
             {
-                return new FlagSourceWords(found, spellings.VmFlags.ToArray());
+                return new FlagSourceWords(found);
             }
 
             if (names.Count > MaxWords)
@@ -129,80 +117,22 @@ internal sealed class FlagSourceWords
     }
 
     /// <summary>
-    /// The reported VmFlags member names, the word VmFlags and its aliases (and every member name where VmFlags is imported
-    /// with <c>using static</c>), and the VmFlags constants of referenced assemblies. Aliases of VmFlags and VmArea are
-    /// recorded in <paramref name="spellings"/>.
+    /// The reported VmFlags member names (every member name where VmFlags is imported with <c>using static</c>: bare names
+    /// such as IO then spell VmFlags constants, ~IO among them) and the VmFlags constants of referenced assemblies.
     /// </summary>
-    private static List<string> Seeds(Compilation compilation, DriverKitSymbols symbols, SourceWords text, TypeSpellings spellings, CancellationToken cancellationToken)
+    private static List<string> Seeds(Compilation compilation, DriverKitSymbols symbols, TypeSpellings spellings)
     {
         var set = new HashSet<string>(StringComparer.Ordinal);
-        var members = symbols.VmFlags.GetMembers().OfType<IFieldSymbol>().Where(field => field.HasConstantValue).ToList();
-        foreach (var member in members)
+        foreach (var member in symbols.VmFlags.GetMembers().OfType<IFieldSymbol>())
         {
-            if (member.ConstantValue is ulong bits && (bits & FlagSourceFilter.ReportedBits) != 0)
+            if (member.ConstantValue is ulong bits && ((bits & FlagSourceFilter.ReportedBits) != 0 || spellings.VmFlagsImportedStatically))
             {
                 set.Add(member.Name);
             }
         }
 
-        foreach (var tree in text.Find(new[] { symbols.VmFlags.Name, symbols.VmArea.Name }, cancellationToken).Trees)
-        {
-            foreach (var directive in Usings(tree.GetRoot(cancellationToken)))
-            {
-                var target = directive.NamespaceOrType;
-                if (directive.Alias is { } alias)
-                {
-                    var name = alias.Name.Identifier.ValueText;
-                    if (Names(target, symbols.VmFlags.Name))
-                    {
-                        spellings.VmFlags.Add(name);
-                    }
-
-                    if (Names(target, symbols.VmArea.Name))
-                    {
-                        spellings.VmArea.Add(name);
-                    }
-                }
-                else if (!directive.StaticKeyword.IsKind(SyntaxKind.None) && Names(target, symbols.VmFlags.Name))
-                {
-                    // Bare member names (IO, DontExpand) then spell VmFlags constants, ~IO among them.
-                    set.UnionWith(members.Select(member => member.Name));
-                }
-            }
-        }
-
         AddReferencedConstants(compilation, symbols, set);
         return set.ToList();
-    }
-
-    /// <summary>Whether a name in <paramref name="target"/> (a using directive's target, with its type arguments) is <paramref name="name"/>.</summary>
-    private static bool Names(SyntaxNode target, string name) =>
-        target.DescendantNodesAndSelf().OfType<SimpleNameSyntax>().Any(simple => simple.Identifier.ValueText == name);
-
-    /// <summary>The using directives of a file and of its namespace declarations.</summary>
-    private static IEnumerable<UsingDirectiveSyntax> Usings(SyntaxNode root)
-    {
-        var stack = new Stack<SyntaxNode>();
-        stack.Push(root);
-        while (stack.Count > 0)
-        {
-            var node = stack.Pop();
-            var (usings, members) = node switch
-            {
-                CompilationUnitSyntax unit => (unit.Usings, unit.Members),
-                BaseNamespaceDeclarationSyntax ns => (ns.Usings, ns.Members),
-                _ => (default(SyntaxList<UsingDirectiveSyntax>), default(SyntaxList<MemberDeclarationSyntax>)),
-            };
-            foreach (var directive in usings)
-            {
-                yield return directive;
-            }
-
-            foreach (var member in members.OfType<BaseNamespaceDeclarationSyntax>())
-            {
-                stack.Push(member);
-            }
-        }
     }
 
     /// <summary>Constants of type VmFlags declared in referenced assemblies other than DriverKit.Runtime (driver libraries).</summary>
@@ -324,91 +254,5 @@ internal sealed class FlagSourceWords
             BasePropertyDeclarationSyntax property when property.Type == type => property,
             _ => null,
         };
-    }
-
-    /// <summary>How VmFlags and VmArea are spelt in this compilation's text: their names and the aliases declared for them.</summary>
-    private sealed class TypeSpellings
-    {
-        public TypeSpellings(DriverKitSymbols symbols)
-        {
-            VmFlags = new HashSet<string>(StringComparer.Ordinal) { symbols.VmFlags.Name };
-            VmArea = new HashSet<string>(StringComparer.Ordinal) { symbols.VmArea.Name };
-        }
-
-        public HashSet<string> VmFlags { get; }
-
-        public HashSet<string> VmArea { get; }
-
-        public bool IsVmFlags(TypeSyntax type) => Spelt(type, VmFlags, scope: null);
-
-        /// <summary>
-        /// Whether the filter may follow a call of the method: it takes a VmArea or returns VmFlags (or a type parameter,
-        /// which may be either), judged by the names in its signature.
-        /// </summary>
-        public bool MayBeFollowed(BaseMethodDeclarationSyntax method)
-        {
-            if (method is MethodDeclarationSyntax { ReturnType: var returnType } && Spelt(returnType, VmFlags, method))
-            {
-                return true;
-            }
-
-            foreach (var parameter in method.ParameterList.Parameters)
-            {
-                if (parameter.Type is { } type && Spelt(type, VmArea, method))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        /// <summary>Whether <paramref name="name"/> is a type parameter of a method or type around <paramref name="scope"/>.</summary>
-        private static bool IsTypeParameter(string name, SyntaxNode scope)
-        {
-            for (var current = scope; current is not null; current = current.Parent)
-            {
-                var list = current switch
-                {
-                    MethodDeclarationSyntax method => method.TypeParameterList,
-                    TypeDeclarationSyntax type => type.TypeParameterList,
-                    _ => null,
-                };
-                if (list is not null && list.Parameters.Any(parameter => parameter.Identifier.ValueText == name))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        /// <summary>Whether <paramref name="type"/> names one of <paramref name="names"/>, or a type parameter in <paramref name="scope"/>.</summary>
-        private static bool Spelt(TypeSyntax type, HashSet<string> names, SyntaxNode? scope)
-        {
-            while (true)
-            {
-                switch (type)
-                {
-                    case NullableTypeSyntax nullable:
-                        type = nullable.ElementType;
-                        continue;
-                    case RefTypeSyntax reference:
-                        type = reference.Type;
-                        continue;
-                    case QualifiedNameSyntax qualified:
-                        type = qualified.Right;
-                        continue;
-                    case AliasQualifiedNameSyntax qualified:
-                        type = qualified.Name;
-                        continue;
-                    case IdentifierNameSyntax identifier:
-                        var name = identifier.Identifier.ValueText;
-                        return names.Contains(name) || (scope is not null && IsTypeParameter(name, scope));
-                    default:
-                        return false;
-                }
-            }
-        }
     }
 }

@@ -20,7 +20,7 @@ public sealed class PageLockAsPinAnalyzer : DriverKitAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.PageLockAsPin);
 
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine) =>
-        RegisterBlockAction(context, engine.Sources.TextMayLockPages, block => Analyze(block, engine));
+        context.RegisterOperationBlockAction(block => Analyze(block, engine));
 
     private enum EventKind
     {

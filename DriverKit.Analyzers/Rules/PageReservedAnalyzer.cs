@@ -28,10 +28,7 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine)
     {
         var types = new ConcurrentDictionary<INamedTypeSymbol, Call[]>(SymbolEqualityComparer.Default);
-        RegisterBlockAction(
-            context,
-            (tree, span, cancellationToken) => engine.Words.Cached(ReservationNames, cancellationToken).AnyWithin(tree, span),
-            block => Analyze(block, engine, types));
+        context.RegisterOperationBlockAction(block => Analyze(block, engine, types));
     }
 
     private sealed class Call
@@ -74,7 +71,8 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
                 continue;
             }
 
-            foreach (var invocation in NamedOperations.Invocations(model, root.Syntax, reservations, cancellationToken))
+            var reserves = reservations.AnyWithin(root.Syntax);
+            foreach (var invocation in reserves ? NamedOperations.Invocations(model, root.Syntax, reservations, cancellationToken) : [])
             {
                 if (engine.Symbols.Classify(invocation.TargetMethod) == KernelApi.SetPageReserved)
                 {

@@ -19,7 +19,7 @@ public sealed class ReservedVmaFaultAnalyzer : DriverKitAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.ReservedVmaFaultInsert);
 
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine) =>
-        RegisterBlockAction(context, engine.Sources.TextMayHoldSource, block => Analyze(block, engine));
+        context.RegisterOperationBlockAction(block => Analyze(block, engine));
 
     private static void Analyze(OperationBlockAnalysisContext context, DriverKitEngine engine)
     {

@@ -33,17 +33,13 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine)
     {
         var reserved = engine.Symbols.VmFlags.GetMembers(nameof(VmFlags.Reserved)).OfType<IFieldSymbol>().FirstOrDefault();
-        RegisterBlockAction(
-            context,
-            (tree, span, cancellationToken) => engine.Words.Cached(ReservedName, cancellationToken).AnyWithin(tree, span)
-                || engine.Sources.VmFlagsCastSpellings(cancellationToken) is not { } casts || casts.AnyWithin(tree, span),
-            block => Analyze(block, engine, reserved));
+        context.RegisterOperationBlockAction(block => Analyze(block, engine, reserved));
     }
 
     /// <summary>
     /// Per block, the operations spelt with the words a finding needs, found by the text search and looked up through the
     /// semantic model: references named Reserved (DK0005) and casts to a spelling of VmFlags (numeric flags). Most blocks of
-    /// a driver have neither, and no block is walked (unless the text search gave up: then every conversion is looked at).
+    /// a driver have neither, and no block is walked.
     /// </summary>
     private static void Analyze(OperationBlockAnalysisContext context, DriverKitEngine engine, IFieldSymbol? reserved)
     {
@@ -57,7 +53,7 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
                 continue;
             }
 
-            if (reserved is not null)
+            if (reserved is not null && reservedNames.AnyWithin(root.Syntax))
             {
                 foreach (var reference in NamedOperations.References(model, root.Syntax, reservedNames, cancellationToken))
                 {
@@ -68,10 +64,12 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
                 }
             }
 
-            var conversions = spellings is null
-                ? root.DescendantsAndSelf().OfType<IConversionOperation>()
-                : NamedOperations.Casts(model, root.Syntax, spellings, cancellationToken);
-            foreach (var conversion in conversions)
+            if (!spellings.AnyWithin(root.Syntax))
+            {
+                continue;
+            }
+
+            foreach (var conversion in NamedOperations.Casts(model, root.Syntax, spellings, cancellationToken))
             {
                 AnalyzeConversion(context, engine, conversion);
             }
