@@ -1,6 +1,7 @@
 extern alias DriverKitAnalyzers;
 
 using DriverKit.Tests.Verification;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -131,5 +132,31 @@ public class BlockRegistrationTests
         // Once each: the script's own method and the class declared inside the script.
         Assert.Equal(["DK0001", "DK0001"], diagnostics.Select(diagnostic => diagnostic.Id));
         Assert.Equal(2, diagnostics.Select(diagnostic => diagnostic.Location.SourceSpan).Distinct().Count());
+    }
+
+    /// <summary>
+    /// No rule may register a symbol-start action: with an empty one per rule the analyzer driver's own bookkeeping made the
+    /// Csc task of the 2,000-file benchmark corpus about 5 s (a third) slower, a cost ReportAnalyzer charges to nobody
+    /// (bench/README.md, analyzer cost, step 7).
+    /// </summary>
+    [Fact]
+    public async Task No_rule_registers_symbol_start_actions()
+    {
+        var compilation = CSharpCompilation.Create(
+            "Registration",
+            [CSharpSyntaxTree.ParseText("class C { int M(DriverKit.Runtime.VmArea vma) => 0; }", new CSharpParseOptions(LanguageVersion.Latest))],
+            ReferenceAssemblies.Get(includeDriverKitRuntime: true),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        var analyzers = typeof(DriverKitAnalyzers::DriverKit.Analyzers.DriverKitAnalyzer).Assembly.GetTypes()
+            .Where(type => !type.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(type))
+            .Select(type => (DiagnosticAnalyzer)Activator.CreateInstance(type)!)
+            .ToImmutableArray();
+        Assert.NotEmpty(analyzers);
+        var withAnalyzers = compilation.WithAnalyzers(analyzers);
+        foreach (var analyzer in analyzers)
+        {
+            var telemetry = await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None);
+            Assert.True(telemetry.SymbolStartActionsCount == 0, $"{analyzer.GetType().Name} registers {telemetry.SymbolStartActionsCount} symbol-start action(s)");
+        }
     }
 }
