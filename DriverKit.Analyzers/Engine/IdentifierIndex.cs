@@ -205,7 +205,6 @@ internal sealed class IdentifierIndex
         public static TreeRuns Scan(SyntaxTree tree, string text, RunBuffer buffer)
         {
             buffer.Clear();
-            var filter = new ulong[TreeFilterBits / 64];
             Dictionary<int, string>? decoded = null;
             var chars = text.AsSpan();
             var part = AsciiIdentifierPart;
@@ -227,17 +226,16 @@ internal sealed class IdentifierIndex
 
                     if (at < text.Length && (c >= 128 || c == '\\') && ContinuesRun(text, at))
                     {
-                        at = ScanDecoded(text, start, ref decoded, buffer, filter);
+                        at = ScanDecoded(text, start, ref decoded, buffer);
                     }
                     else if (!IsDigit(text[start]))
                     {
                         buffer.Add(hash, start);
-                        SetBit(filter, hash & (TreeFilterBits - 1));
                     }
                 }
                 else if ((c >= 128 || c == '\\') && ContinuesRun(text, at))
                 {
-                    at = ScanDecoded(text, at, ref decoded, buffer, filter);
+                    at = ScanDecoded(text, at, ref decoded, buffer);
                 }
                 else
                 {
@@ -245,14 +243,14 @@ internal sealed class IdentifierIndex
                 }
             }
 
-            return new TreeRuns(tree, text, buffer.Hashes(), buffer.Starts(), filter, decoded);
+            return new TreeRuns(tree, text, buffer.Hashes(), buffer.Starts(), buffer.Filter(), decoded);
         }
 
         /// <summary>
         /// A run with a non-ASCII character or an escape, read from <paramref name="start"/> as C# reads an identifier; returns
         /// where it ends.
         /// </summary>
-        private static int ScanDecoded(string text, int start, ref Dictionary<int, string>? decoded, RunBuffer buffer, ulong[] filter)
+        private static int ScanDecoded(string text, int start, ref Dictionary<int, string>? decoded, RunBuffer buffer)
         {
             var value = new StringBuilder();
             var at = start;
@@ -270,9 +268,7 @@ internal sealed class IdentifierIndex
             if (value.Length > 0 && !IsDigit(value[0]))
             {
                 var name = value.ToString();
-                var hash = Hash(name);
-                buffer.Add(hash, start);
-                SetBit(filter, hash & (TreeFilterBits - 1));
+                buffer.Add(Hash(name), start);
                 (decoded ??= new Dictionary<int, string>())[start] = name;
             }
 
@@ -347,11 +343,12 @@ internal sealed class IdentifierIndex
         private static bool IsDigit(char c) => c is >= '0' and <= '9';
     }
 
-    /// <summary>The runs of the tree being scanned, reused from tree to tree.</summary>
+    /// <summary>The runs of the tree being scanned and the filter of their hashes, reused from tree to tree.</summary>
     private sealed class RunBuffer
     {
         private uint[] hashes = new uint[4096];
         private int[] starts = new int[4096];
+        private ulong[] filter = new ulong[TreeFilterBits / 64];
         private int count;
 
         public void Clear() => count = 0;
@@ -367,11 +364,20 @@ internal sealed class IdentifierIndex
             hashes[count] = hash;
             starts[count] = start;
             count++;
+            SetBit(filter, hash & (TreeFilterBits - 1));
         }
 
         public uint[] Hashes() => Copy(hashes);
 
         public int[] Starts() => Copy(starts);
+
+        /// <summary>The filter of the tree's hashes, handed over: the next tree starts with an empty one.</summary>
+        public ulong[] Filter()
+        {
+            var full = filter;
+            filter = new ulong[TreeFilterBits / 64];
+            return full;
+        }
 
         private T[] Copy<T>(T[] source)
         {
