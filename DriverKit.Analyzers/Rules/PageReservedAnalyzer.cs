@@ -71,8 +71,7 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
                 continue;
             }
 
-            var reserves = reservations.AnyWithin(root.Syntax);
-            foreach (var invocation in reserves ? NamedOperations.Invocations(model, root.Syntax, reservations, cancellationToken) : [])
+            foreach (var invocation in NamedOperations.Invocations(model, root.Syntax, reservations, cancellationToken))
             {
                 if (engine.Symbols.Classify(invocation.TargetMethod) == KernelApi.SetPageReserved)
                 {

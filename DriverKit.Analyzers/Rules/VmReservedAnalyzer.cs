@@ -53,7 +53,7 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
                 continue;
             }
 
-            if (reserved is not null && reservedNames.AnyWithin(root.Syntax))
+            if (reserved is not null)
             {
                 foreach (var reference in NamedOperations.References(model, root.Syntax, reservedNames, cancellationToken))
                 {
@@ -62,11 +62,6 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
                         AnalyzeReference(context, engine, block, field);
                     }
                 }
-            }
-
-            if (!spellings.AnyWithin(root.Syntax))
-            {
-                continue;
             }
 
             foreach (var conversion in NamedOperations.Casts(model, root.Syntax, spellings, cancellationToken))
