@@ -18,6 +18,9 @@ internal sealed class DriverKitEngine
 {
     private static readonly ConditionalWeakTable<Compilation, StrongBox<DriverKitEngine?>> Engines = new();
 
+    /// <summary>The names a [GeneratedCode] attribute is spelt with (an alias must name it too).</summary>
+    private static readonly string[] GeneratedCodeNames = { "GeneratedCode", "GeneratedCodeAttribute" };
+
     private readonly ConcurrentDictionary<(SyntaxNode Root, EraPolicy Policy), Lazy<FlagFlowResult>> flows = new();
 
     private DriverKitEngine(Compilation compilation, DriverKitSymbols symbols)
@@ -68,15 +71,27 @@ internal sealed class DriverKitEngine
     public bool MayReportFlags(IOperation block, CancellationToken cancellationToken) => Sources.MayReport(block, cancellationToken);
 
     /// <summary>
-    /// The flag analysis of the root of an operation block (a method body, constructor body or initializer, with its lambdas
-    /// and local functions), computed once per root and era for all rules. <paramref name="block"/> is one of the context's
-    /// operation blocks, which <paramref name="getGraph"/> accepts. Blocks in which the analysis cannot find a reported bit
-    /// (<see cref="FlagSourceFilter"/>) get the empty result without a graph.
+    /// The roots of the context's tree (<see cref="CodeRoots"/>) that hold one of the found words, less code marked
+    /// [GeneratedCode]: what a rule analyzes in the tree.
     /// </summary>
-    public FlagFlowResult GetFlagFlow(IOperation block, Func<IOperation, ControlFlowGraph?> getGraph, EraPolicy policy, CancellationToken cancellationToken)
+    public IReadOnlyList<IOperation> RootsAt(SemanticModelAnalysisContext context, WordOccurrences words, WordOccurrences? more = null) =>
+        WithoutGeneratedCode(CodeRoots.At(context.SemanticModel, words, more, context.FilterSpan, context.CancellationToken), context.CancellationToken);
+
+    /// <summary>The roots of the context's tree in which the flag analysis may find a reported bit, judged by their text.</summary>
+    public IReadOnlyList<IOperation> FlagSourceRoots(SemanticModelAnalysisContext context) =>
+        Sources.SourceWordsFound(context.CancellationToken) is { } words
+            ? RootsAt(context, words)
+            : WithoutGeneratedCode(CodeRoots.All(context.SemanticModel, context.FilterSpan, context.CancellationToken), context.CancellationToken);
+
+    /// <summary>
+    /// The flag analysis of a root (<see cref="CodeRoots"/>: a method body, constructor body or initializer, with its lambdas
+    /// and local functions), computed once per root and era for all rules. Roots in which the analysis cannot find a
+    /// reported bit (<see cref="FlagSourceFilter"/>) get the empty result without a graph.
+    /// </summary>
+    public FlagFlowResult GetFlagFlow(IOperation root, EraPolicy policy, CancellationToken cancellationToken)
     {
-        var root = block.Root();
         if (root is not (IMethodBodyOperation or IConstructorBodyOperation or IFieldInitializerOperation or IPropertyInitializerOperation)
+            || root.Parent is not null
             || root.SemanticModel is not { } model
             || !MayReportFlags(root, cancellationToken))
         {
@@ -90,7 +105,7 @@ internal sealed class DriverKitEngine
         {
             var flow = flows.GetOrAdd(
                 key,
-                _ => new Lazy<FlagFlowResult>(() => Compute(root, model, () => getGraph(block), policy, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
+                _ => new Lazy<FlagFlowResult>(() => Compute(root, model, policy, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
             try
             {
                 return flow.Value;
@@ -102,9 +117,36 @@ internal sealed class DriverKitEngine
         }
     }
 
-    private FlagFlowResult Compute(IOperation root, SemanticModel model, Func<ControlFlowGraph?> getGraph, EraPolicy policy, CancellationToken cancellationToken)
+    /// <summary>
+    /// The roots that are not generated code: the driver skips generated files, but a tree-wide action sees the members of
+    /// a normal file marked [GeneratedCode] (or inside a type so marked). No look-up unless the compilation spells the name.
+    /// </summary>
+    private IReadOnlyList<IOperation> WithoutGeneratedCode(IReadOnlyList<IOperation> roots, CancellationToken cancellationToken)
     {
-        if (getGraph() is not { } graph)
+        if (roots.Count == 0 || !Words.Cached(GeneratedCodeNames, cancellationToken).Trees.Any() || Compilation.GetTypeByMetadataName("System.CodeDom.Compiler.GeneratedCodeAttribute") is not { } attribute)
+        {
+            return roots;
+        }
+
+        return roots.Where(root => !IsGenerated(CodeRoots.OwnerOf(root, cancellationToken), attribute)).ToList();
+    }
+
+    private static bool IsGenerated(ISymbol? symbol, INamedTypeSymbol attribute)
+    {
+        for (; symbol is not null; symbol = symbol is IMethodSymbol { AssociatedSymbol: { } property } ? property : symbol.ContainingSymbol)
+        {
+            if (symbol.GetAttributes().Any(data => SymbolEqualityComparer.Default.Equals(data.AttributeClass, attribute)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private FlagFlowResult Compute(IOperation root, SemanticModel model, EraPolicy policy, CancellationToken cancellationToken)
+    {
+        if (CodeRoots.GraphOf(root, cancellationToken) is not { } graph)
         {
             return FlagFlowResult.Empty;
         }

@@ -85,8 +85,17 @@ internal sealed class FlagSourceFilter
     public bool LocksPages(IOperation block, CancellationToken cancellationToken)
     {
         var root = block.Root();
-        return text.Cached(PageLockNames, cancellationToken).AnyWithin(root.Syntax) && (ScanOf(root).Found & Found.LocksPages) != 0;
+        return PageLockNamesFound(cancellationToken).AnyWithin(root.Syntax) && (ScanOf(root).Found & Found.LocksPages) != 0;
     }
+
+    /// <summary>Where LockPage or SetPageLocked is spelt: the only places a block that locks pages can be.</summary>
+    public WordOccurrences PageLockNamesFound(CancellationToken cancellationToken) => text.Cached(PageLockNames, cancellationToken);
+
+    /// <summary>
+    /// Where the words of <see cref="FlagSourceWords"/> occur: every block the flag analysis can report in holds one. Null
+    /// when the search gave up and every block is a candidate.
+    /// </summary>
+    public WordOccurrences? SourceWordsFound(CancellationToken cancellationToken) => WordsOf(cancellationToken).Occurrences;
 
     /// <summary>
     /// Where VmFlags or an alias is spelt as the end of a cast's type (<c>(VmFlags)</c>, <c>(F?)</c>; see

@@ -44,6 +44,9 @@ internal sealed class FlagSourceWords
     /// <summary>Whether the text of <paramref name="node"/> may hold a reported flag source (always, when the search gave up).</summary>
     public bool MayHoldSource(SyntaxNode node) => words is null || words.AnyWithin(node);
 
+    /// <summary>Where the words occur; null when the search gave up and every block is a candidate.</summary>
+    public WordOccurrences? Occurrences => words;
+
     /// <summary>Runs the search; <paramref name="spellings"/> says how VmFlags and VmArea are spelt.</summary>
     public static FlagSourceWords Compute(Compilation compilation, DriverKitSymbols symbols, SourceWords text, TypeSpellings spellings, CancellationToken cancellationToken)
     {

@@ -71,6 +71,9 @@ internal sealed class WordOccurrences
     /// <summary>The trees with an occurrence.</summary>
     public IEnumerable<SyntaxTree> Trees => positions.Keys;
 
+    /// <summary>Whether a word occurs anywhere in <paramref name="tree"/>.</summary>
+    public bool AnyIn(SyntaxTree tree) => positions.ContainsKey(tree);
+
     /// <summary>Every occurrence, tree by tree.</summary>
     public IEnumerable<(SyntaxTree Tree, int Position)> All =>
         positions.SelectMany(pair => pair.Value.Select(position => (pair.Key, position)));

@@ -20,19 +20,14 @@ public sealed class LockedVmaAnalyzer : DriverKitAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.LockedIoMapping);
 
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine) =>
-        context.RegisterOperationBlockAction(block => Analyze(block, engine));
+        context.RegisterSemanticModelAction(tree => Analyze(tree, engine));
 
-    private static void Analyze(OperationBlockAnalysisContext context, DriverKitEngine engine)
+    private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine)
     {
-        foreach (var (block, _) in OperationBlocks.Roots(context.OperationBlocks))
+        var policy = engine.GetPolicy(context.Options, context.SemanticModel.SyntaxTree);
+        foreach (var root in engine.FlagSourceRoots(context))
         {
-            if (!engine.MayReportFlags(block, context.CancellationToken))
-            {
-                continue;
-            }
-
-            var policy = engine.GetPolicy(context.Options, block.Syntax.SyntaxTree);
-            var flow = engine.GetFlagFlow(block, context.GetControlFlowGraph, policy, context.CancellationToken);
+            var flow = engine.GetFlagFlow(root, policy, context.CancellationToken);
             var found = new Dictionary<SyntaxNode, (ulong Bits, bool WithIo, ExitFact Exit)>();
             foreach (var exit in flow.ExitFacts)
             {
@@ -60,7 +55,7 @@ public sealed class LockedVmaAnalyzer : DriverKitAnalyzer
             foreach (var pair in found.OrderBy(pair => pair.Key.SpanStart))
             {
                 var (bits, withIo, exit) = pair.Value;
-                context.ReportDiagnostic(Diagnostic.Create(
+                context.ReportVisible(Diagnostic.Create(
                     DiagnosticDescriptors.LockedIoMapping,
                     pair.Key.GetLocation(),
                     withIo ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,

@@ -20,7 +20,7 @@ public sealed class PageLockAsPinAnalyzer : DriverKitAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.PageLockAsPin);
 
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine) =>
-        context.RegisterOperationBlockAction(block => Analyze(block, engine));
+        context.RegisterSemanticModelAction(tree => Analyze(tree, engine));
 
     private enum EventKind
     {
@@ -45,19 +45,20 @@ public sealed class PageLockAsPinAnalyzer : DriverKitAnalyzer
         public IInvocationOperation Operation { get; }
     }
 
-    private static void Analyze(OperationBlockAnalysisContext context, DriverKitEngine engine)
+    private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine)
     {
-        foreach (var (block, root) in OperationBlocks.Roots(context.OperationBlocks))
+        foreach (var root in engine.RootsAt(context, engine.Sources.PageLockNamesFound(context.CancellationToken)))
         {
             if (root is not (IMethodBodyOperation or IConstructorBodyOperation) || root.SemanticModel is not { } model
-                || !engine.Sources.LocksPages(root, context.CancellationToken))
+                || !engine.Sources.LocksPages(root, context.CancellationToken)
+                || CodeRoots.GraphOf(root, context.CancellationToken) is not { } rootGraph)
             {
                 continue;
             }
 
-            var policy = engine.GetPolicy(context.Options, block.Syntax.SyntaxTree);
+            var policy = engine.GetPolicy(context.Options, root.Syntax.SyntaxTree);
             var pending = new Stack<ControlFlowGraph>();
-            pending.Push(context.GetControlFlowGraph(block));
+            pending.Push(rootGraph);
             while (pending.Count > 0)
             {
                 var graph = pending.Pop();
@@ -120,7 +121,7 @@ public sealed class PageLockAsPinAnalyzer : DriverKitAnalyzer
         return events;
     }
 
-    private static void AnalyzeGraph(OperationBlockAnalysisContext context, ControlFlowGraph graph, List<Event>[] events, EraPolicy policy)
+    private static void AnalyzeGraph(SemanticModelAnalysisContext context, ControlFlowGraph graph, List<Event>[] events, EraPolicy policy)
     {
         for (var b = 0; b < events.Length; b++)
         {
@@ -148,7 +149,7 @@ public sealed class PageLockAsPinAnalyzer : DriverKitAnalyzer
                 }
 
                 var page = lockEvent.Operation.Argument(0);
-                context.ReportDiagnostic(Diagnostic.Create(
+                context.ReportVisible(Diagnostic.Create(
                     DiagnosticDescriptors.PageLockAsPin,
                     lockEvent.Operation.Syntax.GetLocation(),
                     lockEvent.Operation.TargetMethod.Name,

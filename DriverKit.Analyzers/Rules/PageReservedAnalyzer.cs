@@ -25,10 +25,13 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
     private static readonly string[] FreeNames = { "FreePages", "FreePage", "Kfree", "Vfree" };
     private static readonly string[] ReservedBitNames = { "SetPageReserved", "ClearPageReserved" };
 
+    /// <summary>Only a partial type has code in other trees.</summary>
+    private static readonly string[] PartialKeyword = { "partial" };
+
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine)
     {
         var types = new ConcurrentDictionary<INamedTypeSymbol, Call[]>(SymbolEqualityComparer.Default);
-        context.RegisterOperationBlockAction(block => Analyze(block, engine, types));
+        context.RegisterSemanticModelAction(tree => Analyze(tree, engine, types));
     }
 
     private sealed class Call
@@ -51,22 +54,20 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
     }
 
     /// <summary>
-    /// Per block: DK0002 at each SetPageReserved, DK0003 at each free when the block's type reserves pages somewhere. The
-    /// text of the block and of its type is searched first; most blocks name neither a reservation nor a free.
+    /// Per tree: DK0002 at each SetPageReserved, DK0003 at each free when the type of its code reserves pages somewhere. Only
+    /// the code that names a reservation is bound, and the code that names a free when the tree names a reservation or
+    /// declares a partial type (whose other parts may); most drivers free their buffers but never reserve them.
     /// </summary>
-    private static void Analyze(OperationBlockAnalysisContext context, DriverKitEngine engine, ConcurrentDictionary<INamedTypeSymbol, Call[]> types)
+    private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine, ConcurrentDictionary<INamedTypeSymbol, Call[]> types)
     {
         var cancellationToken = context.CancellationToken;
-        if (OwningType(context.OwningSymbol) is not { } type)
-        {
-            return;
-        }
-
+        var tree = context.SemanticModel.SyntaxTree;
         var reservations = engine.Words.Cached(ReservationNames, cancellationToken);
         var frees = engine.Words.Cached(FreeNames, cancellationToken);
-        foreach (var (_, root) in OperationBlocks.Roots(context.OperationBlocks))
+        var freesMayMatter = reservations.AnyIn(tree) || engine.Words.Cached(PartialKeyword, cancellationToken).AnyIn(tree);
+        foreach (var root in engine.RootsAt(context, reservations, freesMayMatter ? frees : null))
         {
-            if (root.SemanticModel is not { } model)
+            if (root.SemanticModel is not { } model || CodeRoots.OwnerOf(root, cancellationToken) is not { } owner || OwningType(owner) is not { } type)
             {
                 continue;
             }
@@ -90,7 +91,7 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
                     && BufferKey.Resolve(invocation.Argument(0), engine.Symbols, model, cancellationToken) is { Symbol: not null } freed)
                 {
                     var calls = types.GetOrAdd(type, _ => CollectReservedBitCalls(type, engine, cancellationToken));
-                    ReportFreeOfReservedBuffer(context, engine, calls, new Call(api, freed, invocation, context.OwningSymbol));
+                    ReportFreeOfReservedBuffer(context, engine, calls, new Call(api, freed, invocation, owner));
                 }
             }
         }
@@ -138,7 +139,7 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
     }
 
     /// <summary>DK0002, unless the configured kernel still needs reserved pages for remap_pfn_range, or the page is not allocator memory.</summary>
-    private static void ReportReservation(OperationBlockAnalysisContext context, DriverKitEngine engine, IInvocationOperation invocation, BufferKey? key)
+    private static void ReportReservation(SemanticModelAnalysisContext context, DriverKitEngine engine, IInvocationOperation invocation, BufferKey? key)
     {
         var policy = engine.GetPolicy(context.Options, invocation.Syntax.SyntaxTree);
         if (policy.RemapSkipsUnreservedRam || key is { Device: true } || invocation.Argument(0) is not { } page)
@@ -146,7 +147,7 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
             return;
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(
+        context.ReportVisible(Diagnostic.Create(
             DiagnosticDescriptors.ReservePagesForRemap,
             invocation.Syntax.GetLocation(),
             page.Syntax.ToString(),
@@ -154,7 +155,7 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
     }
 
     /// <summary>DK0003: a free of a reserved buffer with no ClearPageReserved in another method or earlier in the same one.</summary>
-    private static void ReportFreeOfReservedBuffer(OperationBlockAnalysisContext context, DriverKitEngine engine, Call[] calls, Call free)
+    private static void ReportFreeOfReservedBuffer(SemanticModelAnalysisContext context, DriverKitEngine engine, Call[] calls, Call free)
     {
         var reservation = calls.FirstOrDefault(call => call.Api == KernelApi.SetPageReserved && call.Key.Matches(free.Key));
         if (reservation is null || calls.Any(call => call.Api == KernelApi.ClearPageReserved && call.Key.Matches(free.Key) && ClearsBefore(call, free)))
@@ -163,7 +164,7 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
         }
 
         var policy = engine.GetPolicy(context.Options, free.Operation.Syntax.SyntaxTree);
-        context.ReportDiagnostic(Diagnostic.Create(
+        context.ReportVisible(Diagnostic.Create(
             DiagnosticDescriptors.ReservedBitLeftAtFree,
             free.Operation.Syntax.GetLocation(),
             DiagnosticSeverity.Error,

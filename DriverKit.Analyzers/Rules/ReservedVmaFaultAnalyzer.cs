@@ -19,20 +19,15 @@ public sealed class ReservedVmaFaultAnalyzer : DriverKitAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.ReservedVmaFaultInsert);
 
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine) =>
-        context.RegisterOperationBlockAction(block => Analyze(block, engine));
+        context.RegisterSemanticModelAction(tree => Analyze(tree, engine));
 
-    private static void Analyze(OperationBlockAnalysisContext context, DriverKitEngine engine)
+    private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine)
     {
         const ulong reserved = (ulong)VmFlags.Reserved;
-        foreach (var (block, _) in OperationBlocks.Roots(context.OperationBlocks))
+        var policy = engine.GetPolicy(context.Options, context.SemanticModel.SyntaxTree);
+        foreach (var root in engine.FlagSourceRoots(context))
         {
-            if (!engine.MayReportFlags(block, context.CancellationToken))
-            {
-                continue;
-            }
-
-            var policy = engine.GetPolicy(context.Options, block.Syntax.SyntaxTree);
-            var flow = engine.GetFlagFlow(block, context.GetControlFlowGraph, policy, context.CancellationToken);
+            var flow = engine.GetFlagFlow(root, policy, context.CancellationToken);
             var found = new Dictionary<SyntaxNode, (VmaKey Key, OpsInfo Ops)>();
             foreach (var exit in flow.ExitFacts)
             {
@@ -61,7 +56,7 @@ public sealed class ReservedVmaFaultAnalyzer : DriverKitAnalyzer
             foreach (var pair in found.OrderBy(pair => pair.Key.SpanStart))
             {
                 var (key, ops) = pair.Value;
-                context.ReportDiagnostic(Diagnostic.Create(
+                context.ReportVisible(Diagnostic.Create(
                     DiagnosticDescriptors.ReservedVmaFaultInsert,
                     pair.Key.GetLocation(),
                     Severity(policy),

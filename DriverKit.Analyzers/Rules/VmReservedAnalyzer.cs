@@ -33,20 +33,20 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine)
     {
         var reserved = engine.Symbols.VmFlags.GetMembers(nameof(VmFlags.Reserved)).OfType<IFieldSymbol>().FirstOrDefault();
-        context.RegisterOperationBlockAction(block => Analyze(block, engine, reserved));
+        context.RegisterSemanticModelAction(tree => Analyze(tree, engine, reserved));
     }
 
     /// <summary>
-    /// Per block, the operations spelt with the words a finding needs, found by the text search and looked up through the
-    /// semantic model: references named Reserved (DK0005) and casts to a spelling of VmFlags (numeric flags). Most blocks of
-    /// a driver have neither, and no block is walked.
+    /// Per tree, the operations spelt with the words a finding needs, found by the text search and looked up through the
+    /// semantic model: references named Reserved (DK0005) and casts to a spelling of VmFlags (numeric flags). Most trees of
+    /// a driver have neither, and nothing is bound.
     /// </summary>
-    private static void Analyze(OperationBlockAnalysisContext context, DriverKitEngine engine, IFieldSymbol? reserved)
+    private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine, IFieldSymbol? reserved)
     {
         var cancellationToken = context.CancellationToken;
         var reservedNames = engine.Words.Cached(ReservedName, cancellationToken);
         var spellings = engine.Sources.VmFlagsCastSpellings(cancellationToken);
-        foreach (var (block, root) in OperationBlocks.Roots(context.OperationBlocks))
+        foreach (var root in engine.RootsAt(context, reservedNames, spellings))
         {
             if (root.SemanticModel is not { } model)
             {
@@ -59,7 +59,7 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
                 {
                     if (reference is IFieldReferenceOperation field && SymbolEqualityComparer.Default.Equals(field.Field, reserved))
                     {
-                        AnalyzeReference(context, engine, block, field);
+                        AnalyzeReference(context, engine, root, field);
                     }
                 }
             }
@@ -71,7 +71,7 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
         }
     }
 
-    private static void AnalyzeReference(OperationBlockAnalysisContext context, DriverKitEngine engine, IOperation block, IFieldReferenceOperation reference)
+    private static void AnalyzeReference(SemanticModelAnalysisContext context, DriverKitEngine engine, IOperation root, IFieldReferenceOperation reference)
     {
         if (reference.IsInNameOf())
         {
@@ -79,7 +79,7 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
         }
 
         var policy = engine.GetPolicy(context.Options, reference.Syntax.SyntaxTree);
-        var flow = engine.GetFlagFlow(block, context.GetControlFlowGraph, policy, context.CancellationToken);
+        var flow = engine.GetFlagFlow(root, policy, context.CancellationToken);
         ExitFact? target = null;
         var remap = false;
         foreach (var exit in flow.ExitFacts)
@@ -101,7 +101,7 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
         }
 
         var exists = policy.FlagExists(VmFlags.Reserved);
-        context.ReportDiagnostic(Diagnostic.Create(
+        context.ReportVisible(Diagnostic.Create(
             DiagnosticDescriptors.VmReservedObsolete,
             reference.Syntax.GetLocation(),
             exists ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error,
@@ -115,7 +115,7 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
             remap ? ", or drop it: RemapPfnRange on the same VMA sets what it stood for" : ""));
     }
 
-    private static void AnalyzeConversion(OperationBlockAnalysisContext context, DriverKitEngine engine, IConversionOperation conversion)
+    private static void AnalyzeConversion(SemanticModelAnalysisContext context, DriverKitEngine engine, IConversionOperation conversion)
     {
         if (conversion.IsImplicit || !engine.Symbols.IsVmFlags(conversion.Type) || !conversion.Operand.Type.IsIntegral()
             || conversion.ConstantBits() is not { } bits || bits == 0)
@@ -124,7 +124,7 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
         }
 
         var policy = engine.GetPolicy(context.Options, conversion.Syntax.SyntaxTree);
-        context.ReportDiagnostic(Diagnostic.Create(
+        context.ReportVisible(Diagnostic.Create(
             DiagnosticDescriptors.NumericVmFlags,
             conversion.Syntax.GetLocation(),
             conversion.Syntax.ToString(),

@@ -438,9 +438,9 @@ public class FlagSourceFilterTests
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            engine.GetFlagFlow(body, operation => ControlFlowGraph.Create((IMethodBodyOperation)operation, cancelled.Token), policy, cancelled.Token));
+            engine.GetFlagFlow(body, policy, cancelled.Token));
 
-        var flow = engine.GetFlagFlow(body, operation => ControlFlowGraph.Create((IMethodBodyOperation)operation), policy, CancellationToken.None);
+        var flow = engine.GetFlagFlow(body, policy, CancellationToken.None);
         Assert.NotEmpty(flow.ExitFacts);
     }
 
