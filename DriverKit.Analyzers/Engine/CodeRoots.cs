@@ -63,7 +63,7 @@ internal static class CodeRoots
     {
         var span = filter ?? new TextSpan(0, model.SyntaxTree.Length);
         var found = new List<IOperation>();
-        var nodes = model.SyntaxTree.GetRoot(cancellationToken).DescendantNodes(span, node => !IsRootSyntax(node));
+        var nodes = model.SyntaxTree.GetRoot(cancellationToken).DescendantNodes(span, node => !IsCode(node));
         foreach (var node in nodes)
         {
             if (IsRootSyntax(node)
@@ -76,6 +76,13 @@ internal static class CodeRoots
 
         return found;
     }
+
+    /// <summary>
+    /// The syntax that holds a root's code: a primary constructor's root is its type declaration, whose code is only the base
+    /// call; every other root's syntax is its code.
+    /// </summary>
+    public static SyntaxNode CodeOf(IOperation root) =>
+        root is IConstructorBodyOperation { Initializer: { } initializer } && root.Syntax is TypeDeclarationSyntax ? initializer.Syntax : root.Syntax;
 
     /// <summary>The symbol whose code <paramref name="root"/> is: the method, accessor, constructor, field, property or parameter's method.</summary>
     public static ISymbol? OwnerOf(IOperation root, CancellationToken cancellationToken) => root switch
@@ -136,6 +143,14 @@ internal static class CodeRoots
         EqualsValueClauseSyntax { Parent: ParameterSyntax { Parent.Parent: BaseMethodDeclarationSyntax or TypeDeclarationSyntax or IndexerDeclarationSyntax or DelegateDeclarationSyntax } } => true,
         _ => false,
     };
+
+    /// <summary>
+    /// Code itself, which <see cref="All"/> does not descend into: roots found inside a declaration (its attributes and
+    /// parameter defaults) are found, while code nested in a root (lambdas, local functions) belongs to that root.
+    /// </summary>
+    private static bool IsCode(SyntaxNode node) =>
+        node is BlockSyntax or ArrowExpressionClauseSyntax or EqualsValueClauseSyntax or GlobalStatementSyntax or AttributeSyntax
+            or PrimaryConstructorBaseTypeSyntax or ConstructorInitializerSyntax;
 
     /// <summary>The root of the operation tree of <paramref name="syntax"/> (top-level statements share one).</summary>
     private static IOperation? OperationOf(SemanticModel model, SyntaxNode syntax, CancellationToken cancellationToken) =>

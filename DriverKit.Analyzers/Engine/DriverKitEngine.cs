@@ -11,7 +11,7 @@ namespace DriverKit.Analyzers.Engine;
 
 /// <summary>
 /// The engine all rules share, one per compilation: the DriverKit.Runtime symbols, the kernel configuration, method bodies,
-/// helper summaries, vm_ops resolution and the cached flag analysis of each operation block. Analyzers get it in their
+/// helper summaries, vm_ops resolution and the cached flag analysis of each code root (<see cref="CodeRoots"/>). Analyzers get it in their
 /// compilation-start action; it is null (and they register nothing) when DriverKit.Runtime is not referenced.
 /// </summary>
 internal sealed class DriverKitEngine

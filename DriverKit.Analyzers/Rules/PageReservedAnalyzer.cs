@@ -72,7 +72,7 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
                 continue;
             }
 
-            foreach (var invocation in NamedOperations.Invocations(model, root.Syntax, reservations, cancellationToken))
+            foreach (var invocation in NamedOperations.Invocations(model, CodeRoots.CodeOf(root), reservations, cancellationToken))
             {
                 if (engine.Symbols.Classify(invocation.TargetMethod) == KernelApi.SetPageReserved)
                 {
@@ -80,12 +80,12 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
                 }
             }
 
-            if (!frees.AnyWithin(root.Syntax) || !type.DeclaringSyntaxReferences.Any(reference => reservations.AnyWithin(reference.SyntaxTree, reference.Span)))
+            if (!frees.AnyWithin(CodeRoots.CodeOf(root)) || !type.DeclaringSyntaxReferences.Any(reference => reservations.AnyWithin(reference.SyntaxTree, reference.Span)))
             {
                 continue;
             }
 
-            foreach (var invocation in NamedOperations.Invocations(model, root.Syntax, frees, cancellationToken))
+            foreach (var invocation in NamedOperations.Invocations(model, CodeRoots.CodeOf(root), frees, cancellationToken))
             {
                 if (engine.Symbols.Classify(invocation.TargetMethod) is var api and (KernelApi.FreePages or KernelApi.FreePage or KernelApi.Kfree or KernelApi.Vfree)
                     && BufferKey.Resolve(invocation.Argument(0), engine.Symbols, model, cancellationToken) is { Symbol: not null } freed)

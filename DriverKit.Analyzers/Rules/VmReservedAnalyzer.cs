@@ -55,7 +55,7 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
 
             if (reserved is not null)
             {
-                foreach (var reference in NamedOperations.References(model, root.Syntax, reservedNames, cancellationToken))
+                foreach (var reference in NamedOperations.References(model, CodeRoots.CodeOf(root), reservedNames, cancellationToken))
                 {
                     if (reference is IFieldReferenceOperation field && SymbolEqualityComparer.Default.Equals(field.Field, reserved))
                     {
@@ -64,7 +64,7 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
                 }
             }
 
-            foreach (var conversion in NamedOperations.Casts(model, root.Syntax, spellings, cancellationToken))
+            foreach (var conversion in NamedOperations.Casts(model, CodeRoots.CodeOf(root), spellings, cancellationToken))
             {
                 AnalyzeConversion(context, engine, conversion);
             }

@@ -9,9 +9,9 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace DriverKit.Tests.Analyzers;
 
 /// <summary>
-/// Places an operation block can be that a rule registered per block (or a gate per type, which was tried and dropped: it
-/// made the real compile slower) could miss: top-level statements and their local functions, script code in its implicitly
-/// declared class, the other part of a partial type, and a primary constructor's base call.
+/// How the rules are registered — once per tree, never per block or per type (both measured slower, bench/README.md) — and
+/// places code can be that a rule finding its own code roots could miss: top-level statements and their local functions,
+/// script code in its implicitly declared class, the other part of a partial type, and a primary constructor's base call.
 /// </summary>
 public class BlockRegistrationTests
 {
@@ -158,5 +158,67 @@ public class BlockRegistrationTests
             var telemetry = await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None);
             Assert.True(telemetry.SymbolStartActionsCount == 0, $"{analyzer.GetType().Name} registers {telemetry.SymbolStartActionsCount} symbol-start action(s)");
         }
+    }
+
+    /// <summary>
+    /// Each code rule registers one semantic-model action and no operation or operation-block action: a callback per block
+    /// per rule was about 40 % of DriverKit's time on the benchmark corpus (bench/README.md, analyzer cost, steps 7 and 9).
+    /// </summary>
+    [Fact]
+    public async Task Rules_run_once_per_tree()
+    {
+        var compilation = CSharpCompilation.Create(
+            "Registration",
+            [CSharpSyntaxTree.ParseText("class C { int M(DriverKit.Runtime.VmArea vma) => 0; }", new CSharpParseOptions(LanguageVersion.Latest))],
+            ReferenceAssemblies.Get(includeDriverKitRuntime: true),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        DiagnosticAnalyzer[] rules =
+        [
+            new DriverKitAnalyzers::DriverKit.Analyzers.LockedVmaAnalyzer(),
+            new DriverKitAnalyzers::DriverKit.Analyzers.PageReservedAnalyzer(),
+            new DriverKitAnalyzers::DriverKit.Analyzers.ReservedVmaFaultAnalyzer(),
+            new DriverKitAnalyzers::DriverKit.Analyzers.VmReservedAnalyzer(),
+            new DriverKitAnalyzers::DriverKit.Analyzers.PageLockAsPinAnalyzer(),
+        ];
+        var withAnalyzers = compilation.WithAnalyzers([.. rules]);
+        foreach (var rule in rules)
+        {
+            var telemetry = await withAnalyzers.GetAnalyzerTelemetryInfoAsync(rule, CancellationToken.None);
+            Assert.True(
+                telemetry.SemanticModelActionsCount == 1 && telemetry.OperationBlockActionsCount == 0 && telemetry.OperationBlockStartActionsCount == 0
+                    && telemetry.OperationActionsCount == 0 && telemetry.SyntaxNodeActionsCount == 0,
+                $"{rule.GetType().Name}: {telemetry.SemanticModelActionsCount} semantic-model, {telemetry.OperationBlockActionsCount} operation-block, {telemetry.OperationActionsCount} operation, {telemetry.SyntaxNodeActionsCount} syntax-node actions");
+        }
+    }
+
+    /// <summary>An editor asks for the diagnostics of a span: a rule running per tree reports only the findings inside it.</summary>
+    [Fact]
+    public async Task A_span_request_gets_the_findings_in_the_span()
+    {
+        var tree = CSharpSyntaxTree.ParseText(
+            """
+            using DriverKit.Runtime;
+
+            class Regs
+            {
+                int First(VmArea vma) { vma.Flags |= VmFlags.Locked | VmFlags.IO; return 0; }
+
+                int Second(VmArea vma) { vma.Flags |= VmFlags.Locked; return 0; }
+            }
+            """,
+            new CSharpParseOptions(LanguageVersion.Latest),
+            "/0/Regs.cs");
+        var compilation = CSharpCompilation.Create(
+            "Span", [tree], ReferenceAssemblies.Get(includeDriverKitRuntime: true), new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        var second = tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>().Last();
+
+        var inSpan = await compilation.WithAnalyzers([new DriverKitAnalyzers::DriverKit.Analyzers.LockedVmaAnalyzer()])
+            .GetAnalyzerSemanticDiagnosticsAsync(compilation.GetSemanticModel(tree), second.Span, CancellationToken.None);
+        var all = await compilation.WithAnalyzers([new DriverKitAnalyzers::DriverKit.Analyzers.LockedVmaAnalyzer()]).GetAnalyzerDiagnosticsAsync();
+
+        Assert.Equal(2, all.Length);
+        var only = Assert.Single(inSpan);
+        Assert.True(second.Span.Contains(only.Location.SourceSpan));
+        Assert.Equal(DiagnosticSeverity.Warning, only.Severity);
     }
 }

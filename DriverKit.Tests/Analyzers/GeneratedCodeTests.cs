@@ -5,8 +5,9 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace DriverKit.Tests.Analyzers;
 
 /// <summary>
-/// Generated code gets no DriverKit diagnostics: generated files and [GeneratedCode] members are not analyzed, and a finding
-/// inside a <c>#line hidden</c> region of an analyzed method is not reported.
+/// Generated code gets no DriverKit diagnostics: generated files are not analyzed (the driver skips them), code of
+/// [GeneratedCode] members and types is skipped by the rules, and a finding inside a <c>#line hidden</c> region of an
+/// analyzed method is not reported.
 /// </summary>
 public class GeneratedCodeTests
 {
@@ -70,6 +71,12 @@ public class GeneratedCodeTests
     public async Task GeneratedCode_method_is_not_reported(string rule) =>
         Assert.Empty(await AnalyzerRun.DiagnosticsAsync(
             Analyzer(rule), Driver(methodAttribute: "[System.CodeDom.Compiler.GeneratedCode(\"tool\", \"1.0\")]")));
+
+    [Theory]
+    [MemberData(nameof(Rules))]
+    public async Task GeneratedCode_through_an_alias_is_not_reported(string rule) =>
+        Assert.Empty(await AnalyzerRun.DiagnosticsAsync(
+            Analyzer(rule), Driver(header: "using Tool = System.CodeDom.Compiler.GeneratedCodeAttribute;", methodAttribute: "[Tool(\"tool\", \"1.0\")]")));
 
     [Theory]
     [MemberData(nameof(Rules))]
