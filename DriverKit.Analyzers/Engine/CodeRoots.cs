@@ -77,13 +77,6 @@ internal static class CodeRoots
         return found;
     }
 
-    /// <summary>
-    /// The syntax that holds a root's code: a primary constructor's root is its type declaration, whose code is only the base
-    /// call; every other root's syntax is its code.
-    /// </summary>
-    public static SyntaxNode CodeOf(IOperation root) =>
-        root is IConstructorBodyOperation { Initializer: { } initializer } && root.Syntax is TypeDeclarationSyntax ? initializer.Syntax : root.Syntax;
-
     /// <summary>The symbol whose code <paramref name="root"/> is: the method, accessor, constructor, field, property or parameter's method.</summary>
     public static ISymbol? OwnerOf(IOperation root, CancellationToken cancellationToken) => root switch
     {

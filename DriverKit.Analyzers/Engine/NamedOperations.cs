@@ -5,16 +5,22 @@ using Microsoft.CodeAnalysis.Operations;
 namespace DriverKit.Analyzers.Engine;
 
 /// <summary>
-/// The operations spelt at the positions a <see cref="WordOccurrences"/> found, looked up through the semantic model
-/// instead of walking every operation of a block: a call whose method name, or a member reference whose name, is one of
-/// the words.
+/// The operations of a code root (<see cref="CodeRoots"/>) spelt at the positions a <see cref="WordOccurrences"/> found,
+/// looked up through the root's semantic model instead of walking every operation: a call whose method name, or a member
+/// reference whose name, is one of the words. An operation is yielded only for the root it belongs to: the syntax of
+/// top-level statements' root is the whole file, and a primary constructor's is its type, both holding other roots.
 /// </summary>
 internal static class NamedOperations
 {
-    /// <summary>The invocations inside <paramref name="scope"/> whose method name is one of the found words.</summary>
-    public static IEnumerable<IInvocationOperation> Invocations(SemanticModel model, SyntaxNode scope, WordOccurrences words, CancellationToken cancellationToken)
+    /// <summary>The invocations of <paramref name="root"/> whose method name is one of the found words.</summary>
+    public static IEnumerable<IInvocationOperation> Invocations(IOperation root, WordOccurrences words, CancellationToken cancellationToken)
     {
-        foreach (var name in Names(scope, words))
+        if (root.SemanticModel is not { } model)
+        {
+            yield break;
+        }
+
+        foreach (var name in Names(root.Syntax, words))
         {
             var invocation = name.Parent switch
             {
@@ -23,33 +29,44 @@ internal static class NamedOperations
                 MemberBindingExpressionSyntax binding when binding.Name == name => binding.Parent as InvocationExpressionSyntax,
                 _ => null,
             };
-            if (invocation is not null && model.GetOperation(invocation, cancellationToken) is IInvocationOperation operation)
+            if (invocation is not null && model.GetOperation(invocation, cancellationToken) is IInvocationOperation operation && BelongsTo(operation, root))
             {
                 yield return operation;
             }
         }
     }
 
-    /// <summary>The member references inside <paramref name="scope"/> whose member name is one of the found words.</summary>
-    public static IEnumerable<IMemberReferenceOperation> References(SemanticModel model, SyntaxNode scope, WordOccurrences words, CancellationToken cancellationToken)
+    /// <summary>The member references of <paramref name="root"/> whose member name is one of the found words.</summary>
+    public static IEnumerable<IMemberReferenceOperation> References(IOperation root, WordOccurrences words, CancellationToken cancellationToken)
     {
-        foreach (var name in Names(scope, words))
+        if (root.SemanticModel is not { } model)
+        {
+            yield break;
+        }
+
+        foreach (var name in Names(root.Syntax, words))
         {
             SyntaxNode expression = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
-            if (model.GetOperation(expression, cancellationToken) is IMemberReferenceOperation operation)
+            if (model.GetOperation(expression, cancellationToken) is IMemberReferenceOperation operation && BelongsTo(operation, root))
             {
                 yield return operation;
             }
         }
     }
 
-    /// <summary>The explicit casts inside <paramref name="scope"/> whose target type is spelt with one of the found words.</summary>
-    public static IEnumerable<IConversionOperation> Casts(SemanticModel model, SyntaxNode scope, WordOccurrences words, CancellationToken cancellationToken)
+    /// <summary>The explicit casts of <paramref name="root"/> whose target type is spelt with one of the found words.</summary>
+    public static IEnumerable<IConversionOperation> Casts(IOperation root, WordOccurrences words, CancellationToken cancellationToken)
     {
-        foreach (var name in Names(scope, words))
+        if (root.SemanticModel is not { } model)
+        {
+            yield break;
+        }
+
+        foreach (var name in Names(root.Syntax, words))
         {
             var type = WholeTypeOf(name);
-            if (type.Parent is CastExpressionSyntax cast && cast.Type == type && model.GetOperation(cast, cancellationToken) is IConversionOperation operation)
+            if (type.Parent is CastExpressionSyntax cast && cast.Type == type
+                && model.GetOperation(cast, cancellationToken) is IConversionOperation operation && BelongsTo(operation, root))
             {
                 yield return operation;
             }
@@ -69,6 +86,8 @@ internal static class NamedOperations
 
         return type;
     }
+
+    private static bool BelongsTo(IOperation operation, IOperation root) => operation.Root().Syntax == root.Syntax;
 
     /// <summary>The simple names (identifiers) spelt at the positions inside <paramref name="scope"/>.</summary>
     private static IEnumerable<SimpleNameSyntax> Names(SyntaxNode scope, WordOccurrences words)

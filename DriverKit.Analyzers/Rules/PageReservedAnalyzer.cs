@@ -72,7 +72,7 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
                 continue;
             }
 
-            foreach (var invocation in NamedOperations.Invocations(model, CodeRoots.CodeOf(root), reservations, cancellationToken))
+            foreach (var invocation in NamedOperations.Invocations(root, reservations, cancellationToken))
             {
                 if (engine.Symbols.Classify(invocation.TargetMethod) == KernelApi.SetPageReserved)
                 {
@@ -80,12 +80,12 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
                 }
             }
 
-            if (!frees.AnyWithin(CodeRoots.CodeOf(root)) || !type.DeclaringSyntaxReferences.Any(reference => reservations.AnyWithin(reference.SyntaxTree, reference.Span)))
+            if (!frees.AnyWithin(root.Syntax) || !type.DeclaringSyntaxReferences.Any(reference => reservations.AnyWithin(reference.SyntaxTree, reference.Span)))
             {
                 continue;
             }
 
-            foreach (var invocation in NamedOperations.Invocations(model, CodeRoots.CodeOf(root), frees, cancellationToken))
+            foreach (var invocation in NamedOperations.Invocations(root, frees, cancellationToken))
             {
                 if (engine.Symbols.Classify(invocation.TargetMethod) is var api and (KernelApi.FreePages or KernelApi.FreePage or KernelApi.Kfree or KernelApi.Vfree)
                     && BufferKey.Resolve(invocation.Argument(0), engine.Symbols, model, cancellationToken) is { Symbol: not null } freed)
@@ -99,34 +99,35 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
 
     private static INamedTypeSymbol? OwningType(ISymbol symbol) => symbol as INamedTypeSymbol ?? symbol.ContainingType;
 
-    /// <summary>The SetPageReserved and ClearPageReserved calls in the bodies and initializers of the type's members.</summary>
+    /// <summary>
+    /// The SetPageReserved and ClearPageReserved calls in the code of the type (all its parts, not its nested types), each
+    /// with the member whose code it is.
+    /// </summary>
     private static Call[] CollectReservedBitCalls(INamedTypeSymbol type, DriverKitEngine engine, CancellationToken cancellationToken)
     {
         var words = engine.Words.Cached(ReservedBitNames, cancellationToken);
         var calls = new List<Call>();
-        foreach (var member in type.GetMembers())
+        foreach (var part in type.DeclaringSyntaxReferences)
         {
-            if (member is INamedTypeSymbol)
+            if (!words.AnyWithin(part.SyntaxTree, part.Span) || engine.Bodies.GetModel(part.SyntaxTree) is not { } model)
             {
                 continue;
             }
 
-            var declared = member is IMethodSymbol { PartialImplementationPart: { } implementation } ? implementation : member;
-            foreach (var reference in declared.DeclaringSyntaxReferences)
+            foreach (var root in CodeRoots.At(model, words, null, part.Span, cancellationToken))
             {
-                if (!words.AnyWithin(reference.SyntaxTree, reference.Span) || engine.Bodies.GetModel(reference.SyntaxTree) is not { } model)
+                if (CodeRoots.OwnerOf(root, cancellationToken) is not { } owner || !SymbolEqualityComparer.Default.Equals(OwningType(owner), type))
                 {
                     continue;
                 }
 
-                var syntax = reference.GetSyntax(cancellationToken);
-                foreach (var invocation in NamedOperations.Invocations(model, syntax, words, cancellationToken))
+                foreach (var invocation in NamedOperations.Invocations(root, words, cancellationToken))
                 {
                     var api = engine.Symbols.Classify(invocation.TargetMethod);
                     if (api is KernelApi.SetPageReserved or KernelApi.ClearPageReserved
                         && BufferKey.Resolve(invocation.Argument(0), engine.Symbols, model, cancellationToken) is { Symbol: not null } key)
                     {
-                        calls.Add(new Call(api, key, invocation, member));
+                        calls.Add(new Call(api, key, invocation, owner));
                     }
                 }
             }

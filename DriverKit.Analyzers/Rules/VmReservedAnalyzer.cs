@@ -48,14 +48,9 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
         var spellings = engine.Sources.VmFlagsCastSpellings(cancellationToken);
         foreach (var root in engine.RootsAt(context, reservedNames, spellings))
         {
-            if (root.SemanticModel is not { } model)
-            {
-                continue;
-            }
-
             if (reserved is not null)
             {
-                foreach (var reference in NamedOperations.References(model, CodeRoots.CodeOf(root), reservedNames, cancellationToken))
+                foreach (var reference in NamedOperations.References(root, reservedNames, cancellationToken))
                 {
                     if (reference is IFieldReferenceOperation field && SymbolEqualityComparer.Default.Equals(field.Field, reserved))
                     {
@@ -64,7 +59,7 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
                 }
             }
 
-            foreach (var conversion in NamedOperations.Casts(model, CodeRoots.CodeOf(root), spellings, cancellationToken))
+            foreach (var conversion in NamedOperations.Casts(root, spellings, cancellationToken))
             {
                 AnalyzeConversion(context, engine, conversion);
             }

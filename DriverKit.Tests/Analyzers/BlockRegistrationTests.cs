@@ -104,6 +104,30 @@ public class BlockRegistrationTests
         """,
         OutputKind.DynamicallyLinkedLibrary).RunAsync();
 
+    /// <summary>
+    /// Top-level statements' root is the whole compilation unit, which also holds the types declared after them: a call in
+    /// such a type is found once, under the type's member, not again under the top-level statements.
+    /// </summary>
+    [Fact]
+    public Task Top_level_statements_and_a_type_in_the_same_file_report_each_finding_once() => Test("""
+        using DriverKit.Runtime;
+
+        var kernel = new Kernel();
+        var page = kernel.AllocPage(Gfp.Kernel);
+        {|DK0002:kernel.SetPageReserved(page)|};
+        new Buffers(kernel).Reserve();
+
+        static void Map(VmArea vma) => vma.Flags |= {|DK0005:VmFlags.Reserved|};
+
+        class Buffers(Kernel kernel)
+        {
+            public void Reserve() => {|DK0002:kernel.SetPageReserved(kernel.AllocPage(Gfp.Kernel))|};
+
+            public static void Map(VmArea vma) => vma.Flags |= {|DK0005:VmFlags.Reserved|};
+        }
+        """,
+        OutputKind.ConsoleApplication).RunAsync();
+
     [Fact]
     public async Task Script_code_in_its_implicitly_declared_class()
     {

@@ -268,6 +268,40 @@ public class DK0002DK0003PageReservedTests
             """),
         Reserve(0), LeftAtFree(1));
 
+    /// <summary>
+    /// A primary constructor with a base call has the whole type as its syntax: the clear after the free still belongs to
+    /// Release, not to the constructor (which would count as another method, assumed to run first).
+    /// </summary>
+    [Fact]
+    public Task Clear_after_the_free_does_not_count_in_a_type_with_a_primary_constructor() => AnalyzerVerifier.VerifyAsync(
+        [new Analyzer()],
+        """
+        using DriverKit.Runtime;
+
+        class Device(Kernel kernel)
+        {
+            protected Kernel Kernel { get; } = kernel;
+        }
+
+        class Grabber(Kernel kernel) : Device(kernel)
+        {
+            private KernelAddr buf;
+
+            private void Open()
+            {
+                buf = Kernel.GetFreePages(Gfp.Kernel, 0);
+                {|#0:Kernel.SetPageReserved(Kernel.VirtToPage(buf))|};
+            }
+
+            private void Release()
+            {
+                {|#1:Kernel.FreePages(buf, 0)|};
+                Kernel.ClearPageReserved(Kernel.VirtToPage(buf));
+            }
+        }
+        """,
+        Reserve(0), LeftAtFree(1));
+
     [Fact]
     public Task Clear_in_a_cleanup_helper_counts() => AnalyzerVerifier.VerifyAsync(
         [new Analyzer()],
