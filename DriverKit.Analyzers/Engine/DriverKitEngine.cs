@@ -123,7 +123,9 @@ internal sealed class DriverKitEngine
     /// </summary>
     private IReadOnlyList<IOperation> WithoutGeneratedCode(IReadOnlyList<IOperation> roots, CancellationToken cancellationToken)
     {
-        if (roots.Count == 0 || !Words.Cached(GeneratedCodeNames, cancellationToken).Trees.Any() || Compilation.GetTypeByMetadataName("System.CodeDom.Compiler.GeneratedCodeAttribute") is not { } attribute)
+        if (roots.Count == 0
+            || !Words.Cached(GeneratedCodeNames, cancellationToken).Trees.Any()
+            || Compilation.GetTypeByMetadataName("System.CodeDom.Compiler.GeneratedCodeAttribute") is not { } attribute)
         {
             return roots;
         }

@@ -46,12 +46,7 @@ internal sealed class MethodBodies
                 return built;
             }
 
-            var created = Operation switch
-            {
-                IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                _ => throw new InvalidOperationException("A body is a method or constructor body."),
-            };
+            var created = CodeRoots.GraphOf(Operation, cancellationToken) ?? throw new InvalidOperationException("A body is a method or constructor body.");
             return Interlocked.CompareExchange(ref graph, created, null) ?? created;
         }
     }
