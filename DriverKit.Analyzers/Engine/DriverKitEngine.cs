@@ -23,10 +23,14 @@ internal sealed class DriverKitEngine
 
     private readonly ConcurrentDictionary<(SyntaxNode Root, EraPolicy Policy), Lazy<FlagFlowResult>> flows = new();
 
+    /// <summary>GeneratedCodeAttribute, resolved once and only in a compilation whose text spells it.</summary>
+    private readonly Lazy<INamedTypeSymbol?> generatedCodeAttribute;
+
     private DriverKitEngine(Compilation compilation, DriverKitSymbols symbols)
     {
         Compilation = compilation;
         Symbols = symbols;
+        generatedCodeAttribute = new(() => compilation.GetTypeByMetadataName("System.CodeDom.Compiler.GeneratedCodeAttribute"));
         Bodies = new MethodBodies(compilation);
         Ops = new VmOpsResolver(symbols, Bodies);
         Summaries = new HelperSummaries(this);
@@ -125,7 +129,7 @@ internal sealed class DriverKitEngine
     {
         if (roots.Count == 0
             || !Words.Cached(GeneratedCodeNames, cancellationToken).Trees.Any()
-            || Compilation.GetTypeByMetadataName("System.CodeDom.Compiler.GeneratedCodeAttribute") is not { } attribute)
+            || generatedCodeAttribute.Value is not { } attribute)
         {
             return roots;
         }

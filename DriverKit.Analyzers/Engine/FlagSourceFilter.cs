@@ -81,12 +81,11 @@ internal sealed class FlagSourceFilter
     /// </summary>
     public bool TouchesVma(IOperation operation) => (ScanOf(operation.Root()).Found & Found.TouchesVma) != 0;
 
-    /// <summary>Whether the block's root calls LockPage or SetPageLocked. <paramref name="block"/> is a block or an operation in one.</summary>
-    public bool LocksPages(IOperation block, CancellationToken cancellationToken)
-    {
-        var root = block.Root();
-        return PageLockNamesFound(cancellationToken).AnyWithin(root.Syntax) && (ScanOf(root).Found & Found.LocksPages) != 0;
-    }
+    /// <summary>
+    /// Whether a code root calls LockPage or SetPageLocked. Callers pass only the roots that spell one of the names
+    /// (<see cref="PageLockNamesFound"/>), so the text is not searched again here.
+    /// </summary>
+    public bool LocksPages(IOperation root) => (ScanOf(root).Found & Found.LocksPages) != 0;
 
     /// <summary>Where LockPage or SetPageLocked is spelt: the only places a block that locks pages can be.</summary>
     public WordOccurrences PageLockNamesFound(CancellationToken cancellationToken) => text.Cached(PageLockNames, cancellationToken);

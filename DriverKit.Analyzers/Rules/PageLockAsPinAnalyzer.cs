@@ -50,7 +50,7 @@ public sealed class PageLockAsPinAnalyzer : DriverKitAnalyzer
         foreach (var root in engine.RootsAt(context, engine.Sources.PageLockNamesFound(context.CancellationToken)))
         {
             if (root is not (IMethodBodyOperation or IConstructorBodyOperation) || root.SemanticModel is not { } model
-                || !engine.Sources.LocksPages(root, context.CancellationToken)
+                || !engine.Sources.LocksPages(root)
                 || CodeRoots.GraphOf(root, context.CancellationToken) is not { } rootGraph)
             {
                 continue;
