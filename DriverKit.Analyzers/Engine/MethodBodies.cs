@@ -102,12 +102,18 @@ internal sealed class MethodBodies
         return null;
     }
 
-    /// <summary>A local function's graph lives inside the graph of the method that declares it.</summary>
+    /// <summary>
+    /// A local function's graph lives inside the graph of the function that declares it: the method, another local function
+    /// or a lambda. The graphs are opened from the method down the chain of declaring functions, since a graph only finds
+    /// the local functions of its own scope and its parents'.
+    /// </summary>
     private Body? LoadLocalFunction(IMethodSymbol localFunction, CancellationToken cancellationToken)
     {
+        var chain = new Stack<IMethodSymbol>();
         var outer = localFunction.ContainingSymbol;
         while (outer is IMethodSymbol { MethodKind: MethodKind.LocalFunction or MethodKind.AnonymousFunction } nested)
         {
+            chain.Push(nested);
             outer = nested.ContainingSymbol;
         }
 
@@ -116,8 +122,51 @@ internal sealed class MethodBodies
             return null;
         }
 
-        var graph = container.GetGraph(cancellationToken).GetLocalFunctionControlFlowGraphInScope(localFunction, cancellationToken);
+        var graph = container.GetGraph(cancellationToken);
+        foreach (var function in chain.Append(localFunction))
+        {
+            if (EnclosedGraph(graph, function, cancellationToken) is not { } inner)
+            {
+                return null;
+            }
+
+            graph = inner;
+        }
+
         return new Body(graph.OriginalOperation, container.Model, graph);
+    }
+
+    /// <summary>The graph of a local function or lambda declared in <paramref name="graph"/> (or, for a local function, in a parent graph).</summary>
+    private static ControlFlowGraph? EnclosedGraph(ControlFlowGraph graph, IMethodSymbol function, CancellationToken cancellationToken)
+    {
+        if (function.MethodKind == MethodKind.LocalFunction)
+        {
+            for (var scope = graph; scope is not null; scope = scope.Parent)
+            {
+                if (scope.LocalFunctions.Contains(function, SymbolEqualityComparer.Default))
+                {
+                    return graph.GetLocalFunctionControlFlowGraphInScope(function, cancellationToken);
+                }
+            }
+
+            return null;
+        }
+
+        foreach (var block in graph.Blocks)
+        {
+            foreach (var operation in block.BranchValue is null ? block.Operations : block.Operations.Add(block.BranchValue))
+            {
+                foreach (var lambda in operation.DescendantsAndSelf().OfType<IFlowAnonymousFunctionOperation>())
+                {
+                    if (SymbolEqualityComparer.Default.Equals(lambda.Symbol, function))
+                    {
+                        return graph.GetAnonymousFunctionControlFlowGraphInScope(lambda, cancellationToken);
+                    }
+                }
+            }
+        }
+
+        return null;
     }
 
     private IOperation? LoadInitializer(ISymbol member, CancellationToken cancellationToken)

@@ -60,6 +60,9 @@ public class RobustnessTests
     [InlineData("using DriverKit.Runtime; class C { void M(VmArea v, Kernel k) => v.Ops = new VmOperations { Fault = , NoPage = Missing }; }")]
     [InlineData("using DriverKit.Runtime; class C { VmFlags F => (VmFlags)unknown | VmFlags.Nope | Locked; void M(VmArea v) { v.Flags = F; } }")]
     [InlineData("using DriverKit.Runtime; class C { void M(VmArea v) { goto l; l: v.Flags |= VmFlags.Locked; try { throw null!; } catch { v.Flags |= VmFlags.IO; } finally { v.Flags &= ~VmFlags.IO; } } }")]
+    [InlineData("using DriverKit.Runtime; class C { void M(VmArea vma) { Outer(vma); void Outer(VmArea v) { Inner(v); void Inner(VmArea w) => w.Flags |= VmFlags.Locked; } } }")]
+    [InlineData("using DriverKit.Runtime; class C { void M(VmArea vma) { System.Action<VmArea> a = v => { Inner(v); void Inner(VmArea w) => w.Flags |= VmFlags.Locked; }; a(vma); } }")]
+    [InlineData("using DriverKit.Runtime; class C { void M(VmArea vma) { System.Func<VmArea, int> a = v => { return Mid(v); int Mid(VmArea x) { System.Action f = () => Inner(x); f(); return 0; void Inner(VmArea w) { w.Flags |= VmFlags.Locked | VmFlags.IO; } } }; a(vma); } }")]
     public async Task Garbage_does_not_crash(string source)
     {
         await AnalyzeAsync(source, referenceRuntime: true);
