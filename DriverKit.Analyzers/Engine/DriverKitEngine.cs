@@ -4,7 +4,6 @@ using System.Runtime.CompilerServices;
 using DriverKit.Runtime;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverKit.Analyzers.Engine;
@@ -152,13 +151,8 @@ internal sealed class DriverKitEngine
 
     private FlagFlowResult Compute(IOperation root, SemanticModel model, EraPolicy policy, CancellationToken cancellationToken)
     {
-        if (CodeRoots.GraphOf(root, cancellationToken) is not { } graph)
-        {
-            return FlagFlowResult.Empty;
-        }
-
         var analysis = new FlagFlowAnalysis(this, policy, model, ImmutableStack<IMethodSymbol>.Empty, cancellationToken);
-        var facts = analysis.AnalyzeAll(graph, model.GetDeclaredSymbol(root.Syntax, cancellationToken) as IMethodSymbol);
-        return new FlagFlowResult(facts, analysis.Ops);
+        var facts = analysis.AnalyzeAll(root, model.GetDeclaredSymbol(root.Syntax, cancellationToken) as IMethodSymbol);
+        return new FlagFlowResult(facts, analysis.Ops, analysis.Table);
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using DriverKit.Runtime;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverKit.Analyzers.Engine;
@@ -31,12 +30,15 @@ internal readonly struct ExitFact
 /// <summary>What the flag analysis found in one operation block (a method with its lambdas and local functions).</summary>
 internal sealed class FlagFlowResult
 {
-    public static readonly FlagFlowResult Empty = new(ImmutableArray<ExitFact>.Empty, ImmutableDictionary<SyntaxNode, OpsInfo>.Empty);
+    public static readonly FlagFlowResult Empty = new(ImmutableArray<ExitFact>.Empty, ImmutableDictionary<SyntaxNode, OpsInfo>.Empty, new SourceTable());
 
-    public FlagFlowResult(ImmutableArray<ExitFact> exitFacts, ImmutableDictionary<SyntaxNode, OpsInfo> ops)
+    private readonly SourceTable table;
+
+    public FlagFlowResult(ImmutableArray<ExitFact> exitFacts, ImmutableDictionary<SyntaxNode, OpsInfo> ops, SourceTable table)
     {
         ExitFacts = exitFacts;
         Ops = ops;
+        this.table = table;
     }
 
     /// <summary>Per function and VMA, the facts at its exit.</summary>
@@ -44,19 +46,31 @@ internal sealed class FlagFlowResult
 
     /// <summary>The vm_ops assignments (or helper calls making them) whose handlers hand out RAM pages.</summary>
     public ImmutableDictionary<SyntaxNode, OpsInfo> Ops { get; }
+
+    /// <summary>The driver's source nodes of the attributed bits among <paramref name="bits"/> in a fact, each with the bits it set.</summary>
+    public IEnumerable<(SyntaxNode Node, ulong Bits)> DriverSources(FlagFact fact, ulong bits) =>
+        fact.Set.DriverSources(bits).Select(source => (table.Node(source.Ordinal), source.Bits));
+
+    /// <summary>Whether <paramref name="node"/> is a driver source of the attributed <paramref name="bit"/> in a fact.</summary>
+    public bool IsDriverSource(FlagFact fact, ulong bit, SyntaxNode node) =>
+        table.Find(node) is var ordinal and >= 0 && fact.Set.HasDriverSource(bit, ordinal);
 }
 
 /// <summary>
-/// Abstract interpretation of VMA flags over a control-flow graph. Per VMA (parameter, local, field, <c>vmf.Vma</c>) it
-/// tracks the bits the analyzed code may have set — folded from enum members, constants, <c>using static</c> names,
-/// numeric casts, locals, readonly fields and object initializers, through <c>|</c>, <c>&amp; ~</c>, <c>VmFlagsSet</c>,
-/// <c>VmFlagsClear</c>, the runtime's remap functions (which set the era's flags) and summaries of helper methods —
-/// as a small set of path classes joined at merges, so a combination is reported when some path reaches it.
+/// Abstract interpretation of VMA flags over a function's operation tree (<see cref="OperationFlow{TState}"/>). Per VMA
+/// (parameter, local, field, <c>vmf.Vma</c>) it tracks the bits the analyzed code may have set — folded from enum members,
+/// constants, <c>using static</c> names, numeric casts, locals, readonly fields and object initializers, through <c>|</c>,
+/// <c>&amp; ~</c>, <c>VmFlagsSet</c>, <c>VmFlagsClear</c>, the runtime's remap functions (which set the era's flags) and
+/// summaries of helper methods — as a small set of path classes joined at merges, so a combination is reported when some
+/// path reaches it.
 /// </summary>
 internal sealed class FlagFlowAnalysis
 {
-    /// <summary>Iterations per block before the analysis gives up on a graph (never reached by ordinary code).</summary>
-    private const int MaxVisitsPerBlock = 64;
+    /// <summary>Nesting of a flag expression beyond which its value is unknown (chains of | and ?: are walked without depth).</summary>
+    private const int MaxEvaluationDepth = 64;
+
+    /// <summary>Operands of one | chain followed before the rest is unknown.</summary>
+    private const int MaxChain = 100_000;
 
     private readonly DriverKitEngine engine;
     private readonly DriverKitSymbols symbols;
@@ -76,68 +90,75 @@ internal sealed class FlagFlowAnalysis
         this.cancellationToken = cancellationToken;
     }
 
-    /// <summary>Set when a helper summary could not be computed in full (recursion, depth); results are then not cached.</summary>
+    /// <summary>Set when a helper summary or a fixed point could not be computed in full; results are then not cached.</summary>
     public bool Truncated { get; private set; }
 
     public ImmutableDictionary<SyntaxNode, OpsInfo> Ops => ops.ToImmutable();
 
-    /// <summary>Analyzes a graph and every lambda and local function in it; returns the exit facts of all of them.</summary>
-    public ImmutableArray<ExitFact> AnalyzeAll(ControlFlowGraph graph, IMethodSymbol? function)
+    /// <summary>The ordinals of this analysis' source nodes.</summary>
+    public SourceTable Table { get; } = new();
+
+    /// <summary>
+    /// Analyzes a code root (<see cref="CodeRoots"/>) and every lambda and local function in it; returns the exit facts of all
+    /// of them.
+    /// </summary>
+    public ImmutableArray<ExitFact> AnalyzeAll(IOperation root, IMethodSymbol? function)
     {
         var facts = ImmutableArray.CreateBuilder<ExitFact>();
-        var pending = new Stack<(ControlFlowGraph Graph, IMethodSymbol? Function, SyntaxNode? Lambda)>();
-        pending.Push((graph, function, null));
+        var pending = new Stack<(IOperation Body, IMethodSymbol? Function, SyntaxNode? Lambda)>();
+        var seen = new HashSet<SyntaxNode>();
+        pending.Push((root, function, null));
         while (pending.Count > 0)
         {
-            var (current, currentFunction, lambdaSyntax) = pending.Pop();
-            var unit = new Unit(this, current);
+            var (body, current, lambda) = pending.Pop();
+            var unit = new Unit(this, body);
             unit.Run();
-            facts.AddRange(unit.ExitFacts(currentFunction, lambdaSyntax));
-            foreach (var localFunction in current.LocalFunctions)
+            facts.AddRange(unit.ExitFacts(current, lambda));
+            foreach (var nested in unit.NestedFunctions)
             {
-                pending.Push((current.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken), localFunction, null));
-            }
+                if (!seen.Add(nested.Syntax))
+                {
+                    continue;
+                }
 
-            foreach (var lambda in unit.Lambdas)
-            {
-                pending.Push((current.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), lambda.Symbol, lambda.Syntax));
+                switch (nested)
+                {
+                    case ILocalFunctionOperation { Body: { } localBody } localFunction:
+                        pending.Push((localBody, localFunction.Symbol, null));
+                        break;
+                    case IAnonymousFunctionOperation anonymous:
+                        pending.Push((anonymous.Body, anonymous.Symbol, anonymous.Syntax));
+                        break;
+                }
             }
         }
 
         return facts.ToImmutable();
     }
 
-    /// <summary>Analyzes one graph only (a helper being summarized); returns its exit state and return value.</summary>
-    public (FlowState? Exit, FlagValue? Return) AnalyzeOne(ControlFlowGraph graph)
+    /// <summary>Analyzes one function body only (a helper being summarized); returns its exit state and return value.</summary>
+    public (FlowState? Exit, FlagValue? Return) AnalyzeOne(IOperation body)
     {
-        var unit = new Unit(this, graph);
+        var unit = new Unit(this, body);
         unit.Run();
         return (unit.ExitState, unit.ReturnValue);
     }
 
-    /// <summary>The analysis of one control-flow graph.</summary>
-    private sealed class Unit
+    /// <summary>The analysis of one function body.</summary>
+    private sealed class Unit : OperationFlow<FlowState>
     {
         private readonly FlagFlowAnalysis owner;
-        private readonly ControlFlowGraph graph;
+        private readonly IOperation body;
         private readonly Dictionary<ISymbol, VmaKey?> aliases = new(SymbolEqualityComparer.Default);
-        private readonly Dictionary<CaptureId, VmaKey?> vmaCaptures = new();
-        private readonly Dictionary<CaptureId, VmaKey?> flagsTargetCaptures = new();
-        private readonly Dictionary<CaptureId, VmaKey?> opsTargetCaptures = new();
-        private readonly Dictionary<int, List<int>> handlerEntries = new();
-        private readonly FlowState?[] inStates;
 
-        public Unit(FlagFlowAnalysis owner, ControlFlowGraph graph)
+        public Unit(FlagFlowAnalysis owner, IOperation body)
         {
             this.owner = owner;
-            this.graph = graph;
-            inStates = new FlowState?[graph.Blocks.Length];
+            this.body = body;
         }
 
-        /// <summary>The lambdas met in reachable blocks, each once (blocks are visited again until the fixed point).</summary>
-        public List<IFlowAnonymousFunctionOperation> Lambdas { get; } = new();
-
-        private readonly HashSet<IFlowAnonymousFunctionOperation> seenLambdas = new();
+        /// <summary>The lambdas and local functions met in reachable code (each may be met once per iteration).</summary>
+        public List<IOperation> NestedFunctions { get; } = new();
 
         public FlowState? ExitState { get; private set; }
 
@@ -154,7 +175,7 @@ internal sealed class FlagFlowAnalysis
 
             foreach (var pair in ExitState.Vmas)
             {
-                foreach (var fact in pair.Value)
+                foreach (var fact in pair.Facts)
                 {
                     if (fact.Mask != 0)
                     {
@@ -166,173 +187,92 @@ internal sealed class FlagFlowAnalysis
 
         public void Run()
         {
-            Prepare();
-            var blocks = graph.Blocks;
-            var visits = new int[blocks.Length];
-            var queue = new Queue<int>();
-            var queued = new bool[blocks.Length];
-            inStates[0] = FlowState.Initial;
-            queue.Enqueue(0);
-            queued[0] = true;
-            var exit = blocks.Length - 1;
-            while (queue.Count > 0)
-            {
-                owner.cancellationToken.ThrowIfCancellationRequested();
-                var ordinal = queue.Dequeue();
-                queued[ordinal] = false;
-                if (++visits[ordinal] > MaxVisitsPerBlock)
-                {
-                    continue;
-                }
-
-                var block = blocks[ordinal];
-                var state = inStates[ordinal] ?? FlowState.Initial;
-                foreach (var operation in block.Operations)
-                {
-                    Process(operation, ref state);
-                }
-
-                if (block.BranchValue is { } branchValue)
-                {
-                    Process(branchValue, ref state);
-                    if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return && Symbols.IsVmFlags(branchValue.Type))
-                    {
-                        var value = Evaluate(branchValue, state);
-                        ReturnValue = ReturnValue is null ? value : FlagValue.Join(ReturnValue, value);
-                    }
-                }
-
-                Propagate(block.ConditionalSuccessor, state, exit, queue, queued);
-                Propagate(block.FallThroughSuccessor, state, exit, queue, queued);
-                if (handlerEntries.TryGetValue(ordinal, out var handlers))
-                {
-                    foreach (var handler in handlers)
-                    {
-                        Flow(handler, state, queue, queued);
-                    }
-                }
-            }
-
-            ExitState = inStates[exit];
+            FindAliases();
+            ExitState = Run(body, FlowState.Initial);
+            owner.Truncated |= Truncated || GaveUp;
         }
 
-        private void Propagate(ControlFlowBranch? branch, FlowState state, int exit, Queue<int> queue, bool[] queued)
+        protected override FlowState Join(FlowState a, FlowState b) => FlowState.Join(a, b);
+
+        protected override bool Same(FlowState a, FlowState b) => a.SameAs(b);
+
+        protected override void Nested(IOperation function, FlowState state) => NestedFunctions.Add(function);
+
+        protected override void Returned(IReturnOperation operation, FlowState state)
         {
-            if (branch is null)
+            if (operation.ReturnedValue is { } value && Symbols.IsVmFlags(value.Type))
             {
-                return;
-            }
-
-            if (branch.Destination is { } destination)
-            {
-                Flow(destination.Ordinal, state, queue, queued);
-            }
-            else if (branch.Semantics == ControlFlowBranchSemantics.StructuredExceptionHandling)
-            {
-                // The end of a finally block: its effects are merged into the exit, an over-approximation of "after the try".
-                Flow(exit, state, queue, queued);
+                var returned = Evaluate(value, state);
+                ReturnValue = ReturnValue is null ? returned : FlagValue.Join(ReturnValue, returned);
             }
         }
 
-        private void Flow(int ordinal, FlowState state, Queue<int> queue, bool[] queued)
+        protected override void Transfer(IOperation operation, ref FlowState state)
         {
-            var current = inStates[ordinal];
-            var joined = current is null ? state : FlowState.Join(current, state);
-            if (current is not null && current.SameAs(joined))
+            switch (operation)
             {
-                return;
-            }
-
-            inStates[ordinal] = joined;
-            if (!queued[ordinal])
-            {
-                queued[ordinal] = true;
-                queue.Enqueue(ordinal);
+                case ISimpleAssignmentOperation assignment:
+                    Assign(assignment, ref state);
+                    break;
+                case ICompoundAssignmentOperation compound:
+                    CompoundAssign(compound, ref state);
+                    break;
+                case IVariableDeclaratorOperation { Initializer: { } initializer } declarator when Symbols.IsVmFlags(declarator.Symbol.Type):
+                    state = state.WithLocal(declarator.Symbol, Evaluate(initializer.Value, state));
+                    break;
+                case IInvocationOperation invocation:
+                    Invoke(invocation, ref state);
+                    break;
             }
         }
 
-        /// <summary>Finds VMA aliases (locals and captures holding a VMA) and where exception handlers start.</summary>
-        private void Prepare()
+        /// <summary>
+        /// Locals that hold a VMA taken from another expression (<c>var area = vmf.Vma;</c>) stand for that VMA; and the local
+        /// functions declared in the body.
+        /// </summary>
+        private void FindAliases()
         {
-            foreach (var block in graph.Blocks)
+            var work = new Stack<IOperation>();
+            work.Push(body);
+            while (work.Count > 0)
             {
-                foreach (var root in block.Operations.Concat(block.BranchValue is null ? Enumerable.Empty<IOperation>() : new[] { block.BranchValue }))
+                var operation = work.Pop();
+                switch (operation)
                 {
-                    foreach (var operation in root.DescendantsAndSelf())
-                    {
-                        switch (operation)
-                        {
-                            case IFlowCaptureOperation capture when Symbols.IsVmArea(capture.Value.Type):
-                                Record(vmaCaptures, capture.Id, capture.Value);
-                                break;
-                            case IFlowCaptureOperation { Value: IPropertyReferenceOperation property } capture
-                                when Symbols.Is(property.Property, Symbols.VmAreaFlags):
-                                // The target of `vma.Flags |= c ? A : B` is captured before the branches.
-                                Record(flagsTargetCaptures, capture.Id, property.Instance);
-                                break;
-                            case IFlowCaptureOperation { Value: IPropertyReferenceOperation property } capture
-                                when Symbols.Is(property.Property, Symbols.VmAreaOps):
-                                // The target of `vma.Ops = new VmOperations { … }` is captured before the initializer runs.
-                                Record(opsTargetCaptures, capture.Id, property.Instance);
-                                break;
-                            case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when Symbols.IsVmArea(local.Type):
-                                Record(aliases, local.Local, assignment.Value);
-                                break;
-                        }
-                    }
-                }
-            }
-
-            foreach (var region in AllRegions(graph.Root))
-            {
-                if (region.Kind is not (ControlFlowRegionKind.TryAndCatch or ControlFlowRegionKind.TryAndFinally) || region.NestedRegions.Length < 2)
-                {
-                    continue;
+                    case ILocalFunctionOperation when !ReferenceEquals(operation, body):
+                        // Declared anywhere in the body, after a return too: analyzed whether or not the walk reaches it.
+                        NestedFunctions.Add(operation);
+                        continue;
+                    case IAnonymousFunctionOperation when !ReferenceEquals(operation, body):
+                        continue;
+                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when Symbols.IsVmArea(local.Type):
+                        Record(local.Local, assignment.Value);
+                        break;
+                    case IVariableDeclaratorOperation { Initializer: { } initializer } declarator when Symbols.IsVmArea(declarator.Symbol.Type):
+                        Record(declarator.Symbol, initializer.Value);
+                        break;
                 }
 
-                var tryRegion = region.NestedRegions[0];
-                for (var h = 1; h < region.NestedRegions.Length; h++)
+                foreach (var child in operation.ChildOperations)
                 {
-                    var entry = region.NestedRegions[h].FirstBlockOrdinal;
-                    for (var b = tryRegion.FirstBlockOrdinal; b <= tryRegion.LastBlockOrdinal; b++)
-                    {
-                        if (!handlerEntries.TryGetValue(b, out var list))
-                        {
-                            handlerEntries[b] = list = new List<int>();
-                        }
-
-                        list.Add(entry);
-                    }
+                    work.Push(child);
                 }
             }
         }
 
-        private void Record<TKey>(Dictionary<TKey, VmaKey?> map, TKey key, IOperation? value)
-            where TKey : notnull
+        private void Record(ISymbol local, IOperation? value)
         {
             var resolved = ResolveVma(value);
-            if (map.TryGetValue(key, out var existing))
+            if (aliases.TryGetValue(local, out var existing))
             {
                 if (!Nullable.Equals(existing, resolved))
                 {
-                    map[key] = null;
+                    aliases[local] = null;
                 }
             }
             else
             {
-                map[key] = resolved;
-            }
-        }
-
-        private static IEnumerable<ControlFlowRegion> AllRegions(ControlFlowRegion root)
-        {
-            yield return root;
-            foreach (var nested in root.NestedRegions)
-            {
-                foreach (var region in AllRegions(nested))
-                {
-                    yield return region;
-                }
+                aliases[local] = resolved;
             }
         }
 
@@ -367,72 +307,8 @@ internal sealed class FlagFlowAnalysis
                     };
                 case IPropertyReferenceOperation property when property.Arguments.IsEmpty && property.Instance is null or IInstanceReferenceOperation:
                     return new VmaKey(property.Property);
-                case IFlowCaptureReferenceOperation capture:
-                    return vmaCaptures.TryGetValue(capture.Id, out var key) ? key : null;
                 default:
                     return null;
-            }
-        }
-
-        private void Process(IOperation operation, ref FlowState state)
-        {
-            switch (operation)
-            {
-                case IFlowAnonymousFunctionOperation lambda:
-                    if (seenLambdas.Add(lambda))
-                    {
-                        Lambdas.Add(lambda);
-                    }
-
-                    return;
-                case IAnonymousFunctionOperation or ILocalFunctionOperation:
-                    return;
-                case ISimpleAssignmentOperation assignment:
-                    ProcessTarget(assignment.Target, ref state);
-                    Process(assignment.Value, ref state);
-                    Assign(assignment, ref state);
-                    return;
-                case ICompoundAssignmentOperation compound:
-                    ProcessTarget(compound.Target, ref state);
-                    Process(compound.Value, ref state);
-                    CompoundAssign(compound, ref state);
-                    return;
-                case IFlowCaptureOperation capture:
-                    Process(capture.Value, ref state);
-                    if (Symbols.IsVmFlags(capture.Value.Type) || capture.Value.Type.IsIntegral())
-                    {
-                        state = state.WithCapture(capture.Id, Evaluate(capture.Value, state));
-                    }
-
-                    return;
-                case IInvocationOperation invocation:
-                    if (invocation.Instance is { } instance)
-                    {
-                        Process(instance, ref state);
-                    }
-
-                    foreach (var argument in invocation.Arguments)
-                    {
-                        Process(argument.Value, ref state);
-                    }
-
-                    Invoke(invocation, ref state);
-                    return;
-                default:
-                    foreach (var child in operation.ChildOperations)
-                    {
-                        Process(child, ref state);
-                    }
-
-                    return;
-            }
-        }
-
-        private void ProcessTarget(IOperation target, ref FlowState state)
-        {
-            if (target is IMemberReferenceOperation { Instance: { } instance })
-            {
-                Process(instance, ref state);
             }
         }
 
@@ -446,21 +322,20 @@ internal sealed class FlagFlowAnalysis
                         if (!value.IsComplement)
                         {
                             state = state.Update(key, fact => value.BaseVma is { } baseVma && baseVma.Equals(key)
-                                ? fact.Clear(~value.BaseKeep & PseudoBits.FlagMask).Add(value.Bits, value.SourceMap)
-                                : fact.Clear(PseudoBits.FlagMask).Add(value.Bits, value.SourceMap));
+                                ? fact.Clear(~value.BaseKeep & PseudoBits.FlagMask).Add(value.Set)
+                                : fact.Clear(PseudoBits.FlagMask).Add(value.Set));
                         }
                     }
 
                     break;
                 case var target when OpsTarget(target) is { } opsKey:
                     {
-                        var original = owner.model.GetOperation(assignment.Syntax, owner.cancellationToken) as ISimpleAssignmentOperation;
-                        var info = owner.engine.Ops.Resolve(original?.Value ?? assignment.Value, owner.cancellationToken);
+                        var info = owner.engine.Ops.Resolve(assignment.Value, owner.cancellationToken);
                         if (info is not null)
                         {
                             owner.ops[assignment.Syntax] = info;
-                            var source = Sources.Empty.Add(new SourceKey(assignment.Syntax, runtime: false), PseudoBits.RamFaultOps);
-                            state = state.Update(opsKey, fact => fact.Add(PseudoBits.RamFaultOps, source));
+                            var source = FlagOrigins.FromDriver(PseudoBits.RamFaultOps, owner.Table.Ordinal(assignment.Syntax));
+                            state = state.Update(opsKey, fact => fact.Add(source));
                         }
                         else
                         {
@@ -488,7 +363,7 @@ internal sealed class FlagFlowAnalysis
                         state = compound.OperatorKind switch
                         {
                             BinaryOperatorKind.Or or BinaryOperatorKind.ExclusiveOr or BinaryOperatorKind.Add when !value.IsComplement =>
-                                state.Update(key, fact => fact.Add(value.Bits, value.SourceMap)),
+                                state.Update(key, fact => fact.Add(value.Set)),
                             BinaryOperatorKind.And when value.IsComplement => state.Update(key, fact => fact.Clear(value.Bits)),
                             BinaryOperatorKind.And when value.Exact && value.BaseVma is null =>
                                 state.Update(key, fact => fact.Clear(PseudoBits.FlagMask & ~value.Bits)),
@@ -506,24 +381,22 @@ internal sealed class FlagFlowAnalysis
             }
         }
 
-        /// <summary>The VMA whose flags an assignment target denotes: <c>vma.Flags</c>, or a capture of it.</summary>
+        /// <summary>The VMA whose flags an assignment target denotes: <c>vma.Flags</c>.</summary>
         private VmaKey? FlagsTarget(IOperation target) => target switch
         {
             IPropertyReferenceOperation property when Symbols.Is(property.Property, Symbols.VmAreaFlags) => ResolveVma(property.Instance),
-            IFlowCaptureReferenceOperation capture => flagsTargetCaptures.TryGetValue(capture.Id, out var key) ? key : null,
             _ => null,
         };
 
-        /// <summary>The VMA whose vm_ops an assignment target denotes: <c>vma.Ops</c>, or a capture of it.</summary>
+        /// <summary>The VMA whose vm_ops an assignment target denotes: <c>vma.Ops</c>.</summary>
         private VmaKey? OpsTarget(IOperation target) => target switch
         {
             IPropertyReferenceOperation property when Symbols.Is(property.Property, Symbols.VmAreaOps) => ResolveVma(property.Instance),
-            IFlowCaptureReferenceOperation capture => opsTargetCaptures.TryGetValue(capture.Id, out var key) ? key : null,
             _ => null,
         };
 
         private static FlagValue Current(ISymbol symbol, FlowState state) =>
-            state.Locals.TryGetValue(symbol, out var value) ? value : FlagValue.Unknown;
+            state.LocalValue(symbol) ?? FlagValue.Unknown;
 
         private static FlagValue Combine(BinaryOperatorKind kind, FlagValue left, FlagValue right) => kind switch
         {
@@ -545,7 +418,7 @@ internal sealed class FlagFlowAnalysis
                         var value = Evaluate(invocation.Argument(1), state);
                         if (api == KernelApi.VmFlagsSet && !value.IsComplement)
                         {
-                            state = state.Update(key, fact => fact.Add(value.Bits, value.SourceMap));
+                            state = state.Update(key, fact => fact.Add(value.Set));
                         }
                         else if (api == KernelApi.VmFlagsClear && value.Exact && value.BaseVma is null && !value.IsComplement)
                         {
@@ -573,8 +446,8 @@ internal sealed class FlagFlowAnalysis
         {
             if (ResolveVma(invocation.Argument(0)) is { } key)
             {
-                var sources = Sources.Empty.Add(new SourceKey(invocation.Syntax, runtime: true), bits);
-                state = state.Update(key, fact => fact.Add(bits, sources));
+                var sources = FlagOrigins.FromRuntime(bits);
+                state = state.Update(key, fact => fact.Add(sources));
             }
         }
 
@@ -596,9 +469,8 @@ internal sealed class FlagFlowAnalysis
                     continue;
                 }
 
-                var driver = Sources.Empty.Add(new SourceKey(invocation.Syntax, runtime: false), effect.DriverBits);
-                var runtime = Sources.Empty.Add(new SourceKey(invocation.Syntax, runtime: true), effect.RuntimeBits);
-                state = state.Update(key, fact => fact.Clear(effect.MustClear).Add(effect.DriverBits, driver).Add(effect.RuntimeBits, runtime));
+                var set = FlagOrigins.Union(FlagOrigins.FromDriver(effect.DriverBits, owner.Table.Ordinal(invocation.Syntax)), FlagOrigins.FromRuntime(effect.RuntimeBits));
+                state = state.Update(key, fact => fact.Clear(effect.MustClear).Add(set));
                 if (effect.Ops is not null)
                 {
                     owner.ops[invocation.Syntax] = effect.Ops;
@@ -609,7 +481,7 @@ internal sealed class FlagFlowAnalysis
         /// <summary>The abstract value of a VmFlags (or integral) expression in <paramref name="state"/>.</summary>
         private FlagValue Evaluate(IOperation? operation, FlowState state, int depth = 0)
         {
-            if (operation is null || depth > 16)
+            if (operation is null || depth > MaxEvaluationDepth)
             {
                 return FlagValue.Unknown;
             }
@@ -617,12 +489,12 @@ internal sealed class FlagFlowAnalysis
             switch (operation)
             {
                 case IFieldReferenceOperation field when field.Field.HasConstantValue:
-                    return operation.ConstantBits() is { } constant ? FlagValue.Constant(constant, operation.Syntax) : FlagValue.Unknown;
+                    return operation.ConstantBits() is { } constant ? owner.Table.Constant(operation.Syntax, constant) : FlagValue.Unknown;
                 case IFieldReferenceOperation field when field.Field.IsReadOnly && Symbols.IsVmFlags(field.Type):
                     var initializer = owner.engine.Bodies.GetInitializer(field.Field, owner.cancellationToken);
                     return initializer is null
                         ? FlagValue.Unknown
-                        : FlagValue.Join(Evaluate(initializer, FlowState.Initial, depth + 1), FlagValue.Unknown).ReattributeTo(operation.Syntax);
+                        : FlagValue.Join(Evaluate(initializer, FlowState.Initial, depth + 1), FlagValue.Unknown).ReattributeTo(owner.Table.Ordinal(operation.Syntax));
                 case IPropertyReferenceOperation property when Symbols.Is(property.Property, Symbols.VmAreaFlags):
                     return ResolveVma(property.Instance) is { } key ? FlagValue.OfVma(key) : FlagValue.Unknown;
                 case IPropertyReferenceOperation or IFieldReferenceOperation when Symbols.IsVmFlags(operation.Type):
@@ -631,36 +503,64 @@ internal sealed class FlagFlowAnalysis
                     return Current(local.Local, state);
                 case IParameterReferenceOperation parameter:
                     return Current(parameter.Parameter, state);
-                case IFlowCaptureReferenceOperation capture:
-                    return state.Captures.TryGetValue(capture.Id, out var captured) ? captured : FlagValue.Unknown;
                 case IBinaryOperation binary:
-                    var left = Evaluate(binary.LeftOperand, state, depth + 1);
-                    var right = Evaluate(binary.RightOperand, state, depth + 1);
-                    return binary.OperatorKind switch
                     {
-                        BinaryOperatorKind.Or => FlagValue.Or(left, right),
-                        BinaryOperatorKind.And => FlagValue.And(left, right),
-                        BinaryOperatorKind.ExclusiveOr or BinaryOperatorKind.Add => FlagValue.Join(FlagValue.Or(left, right), FlagValue.Unknown),
-                        _ => FlagValue.Unknown,
-                    };
+                        // a | b | c | … nests to the left: its spine is walked as a loop.
+                        var spine = new Stack<IBinaryOperation>();
+                        IOperation current = binary;
+                        while (current is IBinaryOperation link && spine.Count < MaxChain)
+                        {
+                            spine.Push(link);
+                            current = link.LeftOperand.WithoutConversions() ?? link.LeftOperand;
+                        }
+
+                        var value = Evaluate(current, state, depth + 1);
+                        while (spine.Count > 0)
+                        {
+                            var link = spine.Pop();
+                            value = Combine(link.OperatorKind, value, Evaluate(link.RightOperand, state, depth + 1));
+                        }
+
+                        return value;
+                    }
                 case IUnaryOperation { OperatorKind: UnaryOperatorKind.BitwiseNegation } unary:
                     return Evaluate(unary.Operand, state, depth + 1).Complement();
                 case IConversionOperation conversion when Symbols.IsVmFlags(conversion.Type) && !Symbols.IsVmFlags(conversion.Operand.Type):
                     // A number cast to VmFlags: the bits are whatever they mean in DriverKit's enum today.
-                    return operation.ConstantBits() is { } bits ? FlagValue.Constant(bits, operation.Syntax) : FlagValue.Unknown;
+                    return operation.ConstantBits() is { } bits ? owner.Table.Constant(operation.Syntax, bits) : FlagValue.Unknown;
                 case IConversionOperation conversion:
                     return Evaluate(conversion.Operand, state, depth + 1);
                 case IConditionalOperation conditional:
-                    return FlagValue.Join(Evaluate(conditional.WhenTrue, state, depth + 1), Evaluate(conditional.WhenFalse, state, depth + 1));
+                    {
+                        // c1 ? a1 : c2 ? a2 : … is walked along its else-chain, so a long chain costs no depth.
+                        var joined = (FlagValue?)null;
+                        IOperation? tail = conditional;
+                        while (tail is IConditionalOperation link)
+                        {
+                            var arm = Evaluate(link.WhenTrue, state, depth + 1);
+                            joined = joined is null ? arm : FlagValue.Join(joined, arm);
+                            tail = link.WhenFalse;
+                        }
+
+                        return FlagValue.Join(joined!, Evaluate(tail, state, depth + 1));
+                    }
+
+                case ICoalesceOperation coalesce:
+                    return FlagValue.Join(Evaluate(coalesce.Value, state, depth + 1), Evaluate(coalesce.WhenNull, state, depth + 1));
+                case ISwitchExpressionOperation switchExpression:
+                    return switchExpression.Arms.Aggregate(
+                        (FlagValue?)null,
+                        (joined, arm) => joined is null ? Evaluate(arm.Value, state, depth + 1) : FlagValue.Join(joined, Evaluate(arm.Value, state, depth + 1)))
+                        ?? FlagValue.Unknown;
                 case IInvocationOperation invocation when Symbols.IsVmFlags(invocation.Type) && Symbols.Classify(invocation.TargetMethod) == KernelApi.None:
                     var summary = owner.engine.Summaries.Get(invocation.TargetMethod, owner.policy, owner.stack, owner.cancellationToken, out var complete);
                     owner.Truncated |= !complete;
                     return summary.Return is { } returned
-                        ? FlagValue.Join(returned, FlagValue.Unknown).ReattributeTo(operation.Syntax)
+                        ? FlagValue.Join(returned, FlagValue.Unknown).ReattributeTo(owner.Table.Ordinal(operation.Syntax))
                         : FlagValue.Unknown;
                 default:
                     return Symbols.IsVmFlags(operation.Type) && operation.ConstantBits() is { } folded
-                        ? FlagValue.Constant(folded, operation.Syntax)
+                        ? owner.Table.Constant(operation.Syntax, folded)
                         : FlagValue.Unknown;
             }
         }

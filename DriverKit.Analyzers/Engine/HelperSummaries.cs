@@ -90,12 +90,12 @@ internal sealed class HelperSummaries
         }
 
         var analysis = new FlagFlowAnalysis(engine, policy, body.Model, stack.Push(method), cancellationToken);
-        var (exit, returnValue) = analysis.AnalyzeOne(body.GetGraph(cancellationToken));
+        var (exit, returnValue) = analysis.AnalyzeOne(body.Code);
         var parameters = ImmutableDictionary.CreateBuilder<int, ParameterEffect>();
         foreach (var parameter in method.Parameters)
         {
             if (exit is null || !engine.Symbols.IsVmArea(parameter.Type)
-                || Effect(exit.FactsOf(new VmaKey(parameter)), analysis.Ops) is not { } effect)
+                || Effect(exit.FactsOf(new VmaKey(parameter)), analysis.Ops, analysis.Table) is not { } effect)
             {
                 continue;
             }
@@ -113,25 +113,18 @@ internal sealed class HelperSummaries
         return summary;
     }
 
-    private static ParameterEffect? Effect(ImmutableHashSet<FlagFact> facts, ImmutableDictionary<SyntaxNode, OpsInfo> ops)
+    private static ParameterEffect? Effect(ImmutableArray<FlagFact> facts, ImmutableDictionary<SyntaxNode, OpsInfo> ops, SourceTable table)
     {
         ulong driver = 0, runtime = 0, mustClear = ulong.MaxValue;
         OpsInfo? opsInfo = null;
         foreach (var fact in facts)
         {
             mustClear &= fact.Cleared;
-            foreach (var source in fact.SourceMap)
+            driver |= fact.Set.Driver;
+            runtime |= fact.Set.Runtime;
+            foreach (var source in fact.Set.DriverSources(PseudoBits.RamFaultOps))
             {
-                if (source.Key.Runtime)
-                {
-                    runtime |= source.Value;
-                }
-                else
-                {
-                    driver |= source.Value;
-                }
-
-                if ((source.Value & PseudoBits.RamFaultOps) != 0 && ops.TryGetValue(source.Key.Node, out var info))
+                if (ops.TryGetValue(table.Node(source.Ordinal), out var info))
                 {
                     opsInfo ??= info;
                 }

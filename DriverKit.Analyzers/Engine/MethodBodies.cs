@@ -1,13 +1,12 @@
 using System.Collections.Concurrent;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverKit.Analyzers.Engine;
 
 /// <summary>
-/// The bodies (operation trees and control-flow graphs) of source methods of the compilation, for the interprocedural
+/// The bodies (operation trees) of source methods of the compilation, for the interprocedural
 /// parts of the rules: helper summaries, fault handlers, vm_ops fields. Cached per compilation.
 /// </summary>
 internal sealed class MethodBodies
@@ -19,36 +18,22 @@ internal sealed class MethodBodies
 
     public MethodBodies(Compilation compilation) => this.compilation = compilation;
 
-    /// <summary>
-    /// A method body: its operation tree, the model that bound it, and its control-flow graph — built on first use, because
-    /// most bodies are only read as operation trees (vm_ops assignments, handler discovery, the flag-source filter).
-    /// </summary>
+    /// <summary>A function's code: its operation tree and the model that bound it.</summary>
     public sealed class Body
     {
-        private ControlFlowGraph? graph;
-
-        public Body(IOperation operation, SemanticModel model, ControlFlowGraph? graph = null)
+        public Body(IOperation operation, SemanticModel model)
         {
             Operation = operation;
             Model = model;
-            this.graph = graph;
         }
 
+        /// <summary>The method or constructor body, or the local function's declaration.</summary>
         public IOperation Operation { get; }
 
         public SemanticModel Model { get; }
 
-        /// <summary>The control-flow graph, built once (a cancelled build is not kept).</summary>
-        public ControlFlowGraph GetGraph(CancellationToken cancellationToken)
-        {
-            if (Volatile.Read(ref graph) is { } built)
-            {
-                return built;
-            }
-
-            var created = CodeRoots.GraphOf(Operation, cancellationToken) ?? throw new InvalidOperationException("A body is a method or constructor body.");
-            return Interlocked.CompareExchange(ref graph, created, null) ?? created;
-        }
+        /// <summary>What the flow analyses run over: the body, or the local function's block.</summary>
+        public IOperation Code => Operation is ILocalFunctionOperation { Body: { } block } ? block : Operation;
     }
 
     /// <summary>The body of a source method, local function or accessor of this compilation; null for metadata, abstract or extern methods.</summary>
@@ -102,18 +87,12 @@ internal sealed class MethodBodies
         return null;
     }
 
-    /// <summary>
-    /// A local function's graph lives inside the graph of the function that declares it: the method, another local function
-    /// or a lambda. The graphs are opened from the method down the chain of declaring functions, since a graph only finds
-    /// the local functions of its own scope and its parents'.
-    /// </summary>
+    /// <summary>A local function is declared in the operation tree of the method around it (perhaps inside other local functions or lambdas).</summary>
     private Body? LoadLocalFunction(IMethodSymbol localFunction, CancellationToken cancellationToken)
     {
-        var chain = new Stack<IMethodSymbol>();
         var outer = localFunction.ContainingSymbol;
         while (outer is IMethodSymbol { MethodKind: MethodKind.LocalFunction or MethodKind.AnonymousFunction } nested)
         {
-            chain.Push(nested);
             outer = nested.ContainingSymbol;
         }
 
@@ -122,47 +101,11 @@ internal sealed class MethodBodies
             return null;
         }
 
-        var graph = container.GetGraph(cancellationToken);
-        foreach (var function in chain.Append(localFunction))
+        foreach (var operation in container.Operation.DescendantsAndSelf())
         {
-            if (EnclosedGraph(graph, function, cancellationToken) is not { } inner)
+            if (operation is ILocalFunctionOperation declaration && SymbolEqualityComparer.Default.Equals(declaration.Symbol, localFunction))
             {
-                return null;
-            }
-
-            graph = inner;
-        }
-
-        return new Body(graph.OriginalOperation, container.Model, graph);
-    }
-
-    /// <summary>The graph of a local function or lambda declared in <paramref name="graph"/> (or, for a local function, in a parent graph).</summary>
-    private static ControlFlowGraph? EnclosedGraph(ControlFlowGraph graph, IMethodSymbol function, CancellationToken cancellationToken)
-    {
-        if (function.MethodKind == MethodKind.LocalFunction)
-        {
-            for (var scope = graph; scope is not null; scope = scope.Parent)
-            {
-                if (scope.LocalFunctions.Contains(function, SymbolEqualityComparer.Default))
-                {
-                    return graph.GetLocalFunctionControlFlowGraphInScope(function, cancellationToken);
-                }
-            }
-
-            return null;
-        }
-
-        foreach (var block in graph.Blocks)
-        {
-            foreach (var operation in block.BranchValue is null ? block.Operations : block.Operations.Add(block.BranchValue))
-            {
-                foreach (var lambda in operation.DescendantsAndSelf().OfType<IFlowAnonymousFunctionOperation>())
-                {
-                    if (SymbolEqualityComparer.Default.Equals(lambda.Symbol, function))
-                    {
-                        return graph.GetAnonymousFunctionControlFlowGraphInScope(lambda, cancellationToken);
-                    }
-                }
+                return new Body(declaration, container.Model);
             }
         }
 

@@ -38,15 +38,9 @@ public sealed class LockedVmaAnalyzer : DriverKitAnalyzer
                 }
 
                 var withIo = (fact.Mask & (ulong)VmFlags.IO) != 0;
-                foreach (var source in fact.SourceMap)
+                foreach (var (node, bits) in flow.DriverSources(fact, LockedMask))
                 {
-                    var bits = source.Value & LockedMask;
-                    if (source.Key.Runtime || bits == 0)
-                    {
-                        continue;
-                    }
-
-                    found[source.Key.Node] = found.TryGetValue(source.Key.Node, out var previous)
+                    found[node] = found.TryGetValue(node, out var previous)
                         ? (previous.Bits | bits, previous.WithIo || withIo, previous.Exit)
                         : (bits, withIo, exit);
                 }

@@ -37,11 +37,11 @@ public sealed class ReservedVmaFaultAnalyzer : DriverKitAnalyzer
                     continue;
                 }
 
-                foreach (var source in fact.SourceMap)
+                foreach (var (node, _) in flow.DriverSources(fact, reserved))
                 {
-                    if (!source.Key.Runtime && (source.Value & reserved) != 0 && !found.ContainsKey(source.Key.Node))
+                    if (!found.ContainsKey(node))
                     {
-                        found.Add(source.Key.Node, (exit.Key, ops));
+                        found.Add(node, (exit.Key, ops));
                     }
                 }
             }
@@ -73,9 +73,9 @@ public sealed class ReservedVmaFaultAnalyzer : DriverKitAnalyzer
 
     private static OpsInfo? OpsOf(FlagFact fact, FlagFlowResult flow)
     {
-        foreach (var source in fact.SourceMap)
+        foreach (var (node, _) in flow.DriverSources(fact, PseudoBits.RamFaultOps))
         {
-            if ((source.Value & PseudoBits.RamFaultOps) != 0 && flow.Ops.TryGetValue(source.Key.Node, out var ops))
+            if (flow.Ops.TryGetValue(node, out var ops))
             {
                 return ops;
             }

@@ -79,13 +79,13 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
         var remap = false;
         foreach (var exit in flow.ExitFacts)
         {
-            if (!exit.Fact.SourceMap.TryGetValue(new SourceKey(reference.Syntax, runtime: false), out var bits) || (bits & (ulong)VmFlags.Reserved) == 0)
+            if (!flow.IsDriverSource(exit.Fact, (ulong)VmFlags.Reserved, reference.Syntax))
             {
                 continue;
             }
 
             target ??= exit;
-            remap |= exit.Fact.SourceMap.Any(source => source.Key.Runtime && (source.Value & (ulong)VmFlags.IO) != 0);
+            remap |= (exit.Fact.Set.Runtime & (ulong)VmFlags.IO) != 0;
         }
 
         var replacement = ReservedReplacement.For(policy);
