@@ -30,6 +30,7 @@ internal static class CodeRoots
 
         var treeRoot = tree.GetRoot(cancellationToken);
         var found = new List<IOperation>();
+        var seen = new HashSet<SyntaxNode>();
         Add(first.Within(tree, span));
         if (second is not null)
         {
@@ -50,7 +51,7 @@ internal static class CodeRoots
                 }
 
                 covered = syntax.Span;
-                if (OperationOf(model, syntax, cancellationToken) is { } root && !found.Exists(known => known.Syntax == root.Syntax))
+                if (OperationOf(model, syntax, cancellationToken) is { } root && seen.Add(root.Syntax))
                 {
                     found.Add(root);
                 }
@@ -63,12 +64,13 @@ internal static class CodeRoots
     {
         var span = filter ?? new TextSpan(0, model.SyntaxTree.Length);
         var found = new List<IOperation>();
+        var seen = new HashSet<SyntaxNode>();
         var nodes = model.SyntaxTree.GetRoot(cancellationToken).DescendantNodes(span, node => !IsCode(node));
         foreach (var node in nodes)
         {
             if (IsRootSyntax(node)
                 && OperationOf(model, node, cancellationToken) is { } root
-                && !found.Exists(known => known.Syntax == root.Syntax))
+                && seen.Add(root.Syntax))
             {
                 found.Add(root);
             }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using DriverKit.Runtime;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverKit.Analyzers.Engine;
 
@@ -48,8 +49,10 @@ internal sealed class HelperSummary
 
 /// <summary>
 /// Summaries of helper methods of the compilation, computed on demand by the same flag analysis and cached per method and
-/// era. Recursion is cut at <see cref="MaxDepth"/> nested helpers and at cycles; summaries computed with a cut are not cached,
-/// so a cached summary never depends on who asked first.
+/// era. A request from analyzed code first computes the summaries of the helpers its helper calls, bottom-up with a work
+/// list rather than by recursion, so a chain of a thousand helpers costs a thousand analyses and no stack. A call back into a
+/// helper still being computed (recursion) is cut; summaries computed with a cut are not cached, so a cached summary never
+/// depends on who asked first. Calls the work list did not foresee recurse, at most <see cref="MaxDepth"/> deep.
 /// </summary>
 internal sealed class HelperSummaries
 {
@@ -64,7 +67,7 @@ internal sealed class HelperSummaries
     {
         complete = true;
         method = method.OriginalDefinition;
-        if (method.IsAbstract || method.IsVirtual && !method.IsSealed && method.ContainingType?.TypeKind == TypeKind.Interface)
+        if (!Summarizable(method))
         {
             return HelperSummary.Empty;
         }
@@ -74,17 +77,95 @@ internal sealed class HelperSummaries
             return cached;
         }
 
-        var depth = stack.Count();
-        if (depth >= MaxDepth || stack.Contains(method, SymbolEqualityComparer.Default))
+        if (stack.IsEmpty)
+        {
+            ComputeCallees(method, policy, cancellationToken);
+        }
+
+        if (stack.Count() >= MaxDepth || stack.Contains(method, SymbolEqualityComparer.Default))
         {
             complete = false;
             return HelperSummary.Empty;
         }
 
+        return Compute(method, policy, stack, cancellationToken, out complete);
+    }
+
+    private static bool Summarizable(IMethodSymbol method) =>
+        !method.IsAbstract && !(method.IsVirtual && !method.IsSealed && method.ContainingType?.TypeKind == TypeKind.Interface);
+
+    /// <summary>
+    /// Summarizes, callees first, the helpers reachable from <paramref name="method"/>'s calls that the flag analysis will ask
+    /// about, so that computing a summary finds its callees' summaries cached.
+    /// </summary>
+    private void ComputeCallees(IMethodSymbol method, EraPolicy policy, CancellationToken cancellationToken)
+    {
+        var onPath = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        var work = new Stack<(IMethodSymbol Method, bool Expanded)>();
+        foreach (var callee in Callees(method, cancellationToken))
+        {
+            work.Push((callee, false));
+        }
+
+        while (work.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (current, expanded) = work.Pop();
+            if (cache.ContainsKey((current, policy)))
+            {
+                continue;
+            }
+
+            if (expanded)
+            {
+                Compute(current, policy, ImmutableStack<IMethodSymbol>.Empty, cancellationToken, out _);
+                onPath.Remove(current);
+                continue;
+            }
+
+            if (SymbolEqualityComparer.Default.Equals(current, method) || !onPath.Add(current))
+            {
+                continue;
+            }
+
+            work.Push((current, true));
+            foreach (var callee in Callees(current, cancellationToken))
+            {
+                if (!onPath.Contains(callee) && !cache.ContainsKey((callee, policy)))
+                {
+                    work.Push((callee, false));
+                }
+            }
+        }
+    }
+
+    /// <summary>The helpers a method's code calls that the flag analysis summarizes: with a VmArea argument or a VmFlags result.</summary>
+    private IEnumerable<IMethodSymbol> Callees(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        if (engine.Bodies.Get(method, cancellationToken) is not { } body)
+        {
+            yield break;
+        }
+
+        foreach (var operation in body.Code.DescendantsAndSelf())
+        {
+            if (operation is IInvocationOperation invocation
+                && engine.Symbols.Classify(invocation.TargetMethod) == KernelApi.None
+                && Summarizable(invocation.TargetMethod.OriginalDefinition)
+                && (engine.Symbols.IsVmFlags(invocation.Type) || invocation.Arguments.Any(argument => engine.Symbols.IsVmArea(argument.Parameter?.Type))))
+            {
+                yield return invocation.TargetMethod.OriginalDefinition;
+            }
+        }
+    }
+
+    private HelperSummary Compute(IMethodSymbol method, EraPolicy policy, ImmutableStack<IMethodSymbol> stack, CancellationToken cancellationToken, out bool complete)
+    {
+        complete = true;
         if (engine.Bodies.Get(method, cancellationToken) is not { } body
             || (method.ReturnType is not ITypeParameterSymbol && !engine.Symbols.IsVmFlags(method.ReturnType) && !engine.Sources.TouchesVma(body.Operation)))
         {
-            // A helper that returns no VmFlags and touches no VMA has no effect to summarize: no graph is built for it.
+            // A helper that returns no VmFlags and touches no VMA has no effect to summarize: it is not analyzed.
             cache.TryAdd((method, policy), HelperSummary.Empty);
             return HelperSummary.Empty;
         }
