@@ -1,6 +1,5 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Text;
 
@@ -89,20 +88,6 @@ internal static class CodeRoots
                 ? null
                 : model.GetDeclaredSymbol(root.Syntax, cancellationToken))
             ?? model.GetEnclosingSymbol(FirstCodePosition(root), cancellationToken),
-        _ => null,
-    };
-
-    /// <summary>
-    /// The control-flow graph of a root, for the kinds that have one (method and constructor bodies, field, property and
-    /// parameter initializers); null for the others.
-    /// </summary>
-    public static ControlFlowGraph? GraphOf(IOperation root, CancellationToken cancellationToken) => root switch
-    {
-        IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-        IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-        IFieldInitializerOperation initializer => ControlFlowGraph.Create(initializer, cancellationToken),
-        IPropertyInitializerOperation initializer => ControlFlowGraph.Create(initializer, cancellationToken),
-        IParameterInitializerOperation initializer => ControlFlowGraph.Create(initializer, cancellationToken),
         _ => null,
     };
 

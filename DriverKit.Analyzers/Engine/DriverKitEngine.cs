@@ -36,6 +36,7 @@ internal sealed class DriverKitEngine
         Words = new SourceWords(compilation);
         Sources = new FlagSourceFilter(compilation, symbols, Bodies, Words);
         Model = new DriverModel(symbols, Bodies, Words);
+        Values = new ValueSummaries(this);
     }
 
     public Compilation Compilation { get; }
@@ -57,6 +58,9 @@ internal sealed class DriverKitEngine
     public FlagSourceFilter Sources { get; }
 
     public DriverModel Model { get; }
+
+    /// <summary>The value analysis: where a page, address or pfn comes from (<see cref="ValueFlow"/>).</summary>
+    public ValueSummaries Values { get; }
 
     /// <summary>" in the ->mmap handler 'RegsMmap'" when the function is a driver handler (from the driver model), else "".</summary>
     public string HandlerContext(IMethodSymbol? function, SyntaxNode? lambda, CancellationToken cancellationToken) =>

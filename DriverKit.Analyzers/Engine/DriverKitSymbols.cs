@@ -39,6 +39,32 @@ internal sealed class DriverKitSymbols
         ["UnpinUserPages"] = KernelApi.UnpinUserPages,
     }.ToImmutableDictionary(StringComparer.Ordinal);
 
+    /// <summary>The runtime functions whose result is memory of their own (an allocation) or a view of their argument's memory.</summary>
+    private static readonly ImmutableDictionary<string, ValueRole> ValueRoles = new Dictionary<string, ValueRole>
+    {
+        ["AllocPage"] = ValueRole.Allocation,
+        ["AllocPages"] = ValueRole.Allocation,
+        ["GetFreePages"] = ValueRole.Allocation,
+        ["GetZeroedPage"] = ValueRole.Allocation,
+        ["Kmalloc"] = ValueRole.Allocation,
+        ["Kzalloc"] = ValueRole.Allocation,
+        ["Vmalloc"] = ValueRole.Allocation,
+        ["VmallocUser"] = ValueRole.Allocation,
+        ["Vzalloc"] = ValueRole.Allocation,
+        ["VirtToPage"] = ValueRole.Conversion,
+        ["VmallocToPage"] = ValueRole.Conversion,
+        ["VirtToPhys"] = ValueRole.Conversion,
+        ["PageToPfn"] = ValueRole.Conversion,
+        ["PageToPhys"] = ValueRole.Conversion,
+        ["PageAddress"] = ValueRole.Conversion,
+        ["PhysToVirt"] = ValueRole.Conversion,
+        ["VmallocToPfn"] = ValueRole.Conversion,
+        ["PfnToPage"] = ValueRole.DeviceConversion,
+    }.ToImmutableDictionary(StringComparer.Ordinal);
+
+    /// <summary>The runtime's address and page types, whose members and operators are views of the same memory.</summary>
+    private static readonly string[] AddressTypeNames = { "Page", "Pfn", "PhysAddr", "KernelAddr", "VmallocAddr", "UserAddr" };
+
     private DriverKitSymbols(Compilation compilation, INamedTypeSymbol kernel, INamedTypeSymbol vmArea, INamedTypeSymbol vmFlags)
     {
         Kernel = kernel;
@@ -57,7 +83,14 @@ internal sealed class DriverKitSymbols
         VmOperationsNoPage = Property(VmOperations, "NoPage");
         FileOperationsMmap = Property(FileOperations, "Mmap");
         PageNoPageOom = Page?.GetMembers("NoPageOom").OfType<IFieldSymbol>().FirstOrDefault();
+        AddressTypes = AddressTypeNames
+            .Select(name => compilation.GetTypeByMetadataName("DriverKit.Runtime." + name))
+            .OfType<INamedTypeSymbol>()
+            .ToImmutableHashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
     }
+
+    /// <summary>Page, Pfn, PhysAddr, KernelAddr, VmallocAddr, UserAddr.</summary>
+    public ImmutableHashSet<INamedTypeSymbol> AddressTypes { get; }
 
     public INamedTypeSymbol Kernel { get; }
 
@@ -120,6 +153,15 @@ internal sealed class DriverKitSymbols
             ? KernelApi.DmaSubmit
             : KernelApi.None;
     }
+
+    /// <summary>What a call of a runtime function means for the memory its result denotes (<see cref="ValueRole.None"/> for the others).</summary>
+    public ValueRole RoleOf(IMethodSymbol? method) =>
+        method is not null && SymbolEqualityComparer.Default.Equals(method.ContainingType, Kernel) && ValueRoles.TryGetValue(method.Name, out var role)
+            ? role
+            : ValueRole.None;
+
+    /// <summary>Whether <paramref name="type"/> is one of the runtime's address or page types.</summary>
+    public bool IsAddressType(ITypeSymbol? type) => type is INamedTypeSymbol named && AddressTypes.Contains(named.OriginalDefinition);
 
     public bool IsVmArea(ITypeSymbol? type) => SymbolEqualityComparer.Default.Equals(type, VmArea);
 

@@ -188,6 +188,7 @@ internal sealed class FlagFlowAnalysis
         public void Run()
         {
             FindAliases();
+            NestedFunctions.AddRange(body.LocalFunctionsDeclaredIn());
             ExitState = Run(body, FlowState.Initial);
             owner.Truncated |= Truncated || GaveUp;
         }
@@ -226,10 +227,7 @@ internal sealed class FlagFlowAnalysis
             }
         }
 
-        /// <summary>
-        /// Locals that hold a VMA taken from another expression (<c>var area = vmf.Vma;</c>) stand for that VMA; and the local
-        /// functions declared in the body.
-        /// </summary>
+        /// <summary>Locals that hold a VMA taken from another expression (<c>var area = vmf.Vma;</c>) stand for that VMA.</summary>
         private void FindAliases()
         {
             var work = new Stack<IOperation>();
@@ -239,11 +237,7 @@ internal sealed class FlagFlowAnalysis
                 var operation = work.Pop();
                 switch (operation)
                 {
-                    case ILocalFunctionOperation when !ReferenceEquals(operation, body):
-                        // Declared anywhere in the body, after a return too: analyzed whether or not the walk reaches it.
-                        NestedFunctions.Add(operation);
-                        continue;
-                    case IAnonymousFunctionOperation when !ReferenceEquals(operation, body):
+                    case ILocalFunctionOperation or IAnonymousFunctionOperation when !ReferenceEquals(operation, body):
                         continue;
                     case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when Symbols.IsVmArea(local.Type):
                         Record(local.Local, assignment.Value);

@@ -100,4 +100,32 @@ internal static class OperationExtensions
 
         return false;
     }
+
+    /// <summary>
+    /// The local functions declared anywhere in a function's code, reachable or not (a local function after the last
+    /// return is still code), but not those of the lambdas and local functions inside it.
+    /// </summary>
+    public static IEnumerable<IOperation> LocalFunctionsDeclaredIn(this IOperation body)
+    {
+        var work = new Stack<IOperation>();
+        work.Push(body);
+        while (work.Count > 0)
+        {
+            var operation = work.Pop();
+            if (!ReferenceEquals(operation, body) && operation is ILocalFunctionOperation or IAnonymousFunctionOperation)
+            {
+                if (operation is ILocalFunctionOperation)
+                {
+                    yield return operation;
+                }
+
+                continue;
+            }
+
+            foreach (var child in operation.ChildOperations)
+            {
+                work.Push(child);
+            }
+        }
+    }
 }

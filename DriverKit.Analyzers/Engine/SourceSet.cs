@@ -79,6 +79,27 @@ internal sealed class SourceSet : IEquatable<SourceSet>
         return b.small is not null ? AddAll(a, b.small) : UnionLarge(a, b);
     }
 
+    /// <summary>The set without <paramref name="ordinal"/>.</summary>
+    public SourceSet Without(int ordinal)
+    {
+        if (!Contains(ordinal))
+        {
+            return this;
+        }
+
+        if (small is not null)
+        {
+            return new SourceSet(small.Where(member => member != ordinal).ToArray());
+        }
+
+        var top = (ulong[]?[])chunks!.Clone();
+        var index = ordinal / BitsPerChunk;
+        var words = (ulong[])top[index]!.Clone();
+        words[(ordinal % BitsPerChunk) / 64] &= ~(1UL << (ordinal % 64));
+        top[index] = words;
+        return new SourceSet(top, Count - 1);
+    }
+
     public IEnumerable<int> Members()
     {
         if (small is not null)

@@ -11,7 +11,10 @@ namespace DriverKit.Analyzers;
 /// <summary>
 /// The PG_reserved family. DK0002: SetPageReserved on allocator memory (not reported for 2.6.14 and older, where
 /// remap_pfn_range needed it). DK0003: a buffer whose pages got SetPageReserved is freed (FreePages, FreePage, Kfree, Vfree)
-/// with no ClearPageReserved on the same buffer before — across the methods of a type (open reserves, release frees).
+/// with PG_reserved still set — on a path of the freeing function that reserved it and never cleared it (an error path that
+/// jumps past the clear loop), or with no ClearPageReserved of the buffer anywhere before the free (open reserves, release
+/// frees). Buffers are matched by the value analysis (<see cref="ValueSummaries"/>): through locals declared at the top,
+/// cursors in <c>for</c> headers, helpers and copies between fields.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class PageReservedAnalyzer : DriverKitAnalyzer
@@ -36,21 +39,18 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
 
     private sealed class Call
     {
-        public Call(KernelApi api, BufferKey key, IInvocationOperation operation, ISymbol method)
+        public Call(KernelApi api, ValueOrigin origin, IInvocationOperation operation)
         {
             Api = api;
-            Key = key;
+            Origin = origin;
             Operation = operation;
-            Method = method;
         }
 
         public KernelApi Api { get; }
 
-        public BufferKey Key { get; }
+        public ValueOrigin Origin { get; }
 
         public IInvocationOperation Operation { get; }
-
-        public ISymbol Method { get; }
     }
 
     /// <summary>
@@ -67,7 +67,7 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
         var freesMayMatter = reservations.AnyIn(tree) || engine.Words.Cached(PartialKeyword, cancellationToken).AnyIn(tree);
         foreach (var root in engine.RootsAt(context, reservations, freesMayMatter ? frees : null))
         {
-            if (root.SemanticModel is not { } model || CodeRoots.OwnerOf(root, cancellationToken) is not { } owner || OwningType(owner) is not { } type)
+            if (CodeRoots.OwnerOf(root, cancellationToken) is not { } owner || OwningType(owner) is not { } type)
             {
                 continue;
             }
@@ -76,7 +76,7 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
             {
                 if (engine.Symbols.Classify(invocation.TargetMethod) == KernelApi.SetPageReserved)
                 {
-                    ReportReservation(context, engine, invocation, BufferKey.Resolve(invocation.Argument(0), engine.Symbols, model, cancellationToken));
+                    ReportReservation(context, engine, invocation, engine.Values.OriginOf(invocation.Argument(0), cancellationToken));
                 }
             }
 
@@ -85,24 +85,25 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
                 continue;
             }
 
+            EventFlowResult? events = null;
             foreach (var invocation in NamedOperations.Invocations(root, frees, cancellationToken))
             {
-                if (engine.Symbols.Classify(invocation.TargetMethod) is var api and (KernelApi.FreePages or KernelApi.FreePage or KernelApi.Kfree or KernelApi.Vfree)
-                    && BufferKey.Resolve(invocation.Argument(0), engine.Symbols, model, cancellationToken) is { Symbol: not null } freed)
+                if (engine.Symbols.Classify(invocation.TargetMethod) is not (KernelApi.FreePages or KernelApi.FreePage or KernelApi.Kfree or KernelApi.Vfree)
+                    || engine.Values.OriginOf(invocation.Argument(0), cancellationToken) is not { Atoms.IsEmpty: false } freed)
                 {
-                    var calls = types.GetOrAdd(type, _ => CollectReservedBitCalls(type, engine, cancellationToken));
-                    ReportFreeOfReservedBuffer(context, engine, calls, new Call(api, freed, invocation, owner));
+                    continue;
                 }
+
+                var calls = types.GetOrAdd(type, _ => CollectReservedBitCalls(type, engine, cancellationToken));
+                events ??= ReservedBitEvents(engine, root, cancellationToken);
+                ReportFreeOfReservedBuffer(context, engine, calls, events, invocation, freed);
             }
         }
     }
 
     private static INamedTypeSymbol? OwningType(ISymbol symbol) => symbol as INamedTypeSymbol ?? symbol.ContainingType;
 
-    /// <summary>
-    /// The SetPageReserved and ClearPageReserved calls in the code of the type (all its parts, not its nested types), each
-    /// with the member whose code it is.
-    /// </summary>
+    /// <summary>The SetPageReserved and ClearPageReserved calls in the code of the type (all its parts, not its nested types).</summary>
     private static Call[] CollectReservedBitCalls(INamedTypeSymbol type, DriverKitEngine engine, CancellationToken cancellationToken)
     {
         var words = engine.Words.Cached(ReservedBitNames, cancellationToken);
@@ -125,9 +126,9 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
                 {
                     var api = engine.Symbols.Classify(invocation.TargetMethod);
                     if (api is KernelApi.SetPageReserved or KernelApi.ClearPageReserved
-                        && BufferKey.Resolve(invocation.Argument(0), engine.Symbols, model, cancellationToken) is { Symbol: not null } key)
+                        && engine.Values.OriginOf(invocation.Argument(0), cancellationToken) is { Atoms.IsEmpty: false } origin)
                     {
-                        calls.Add(new Call(api, key, invocation, owner));
+                        calls.Add(new Call(api, origin, invocation));
                     }
                 }
             }
@@ -139,11 +140,34 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
             .ToArray();
     }
 
+    /// <summary>
+    /// The reservations, clears (directly or in a helper the code calls) and frees along the paths of each function of a
+    /// root. A clear loop over a buffer's pages is taken to run.
+    /// </summary>
+    private static EventFlowResult ReservedBitEvents(DriverKitEngine engine, IOperation root, CancellationToken cancellationToken)
+    {
+        var flow = engine.Values.FlowOf(root, cancellationToken);
+        return EventFlow.Analyze(
+            root,
+            invocation => engine.Symbols.Classify(invocation.TargetMethod) switch
+            {
+                KernelApi.SetPageReserved => (EventKind.Acquire, flow.Of(invocation.Argument(0), cancellationToken)),
+                KernelApi.ClearPageReserved => (EventKind.Release, flow.Of(invocation.Argument(0), cancellationToken)),
+                KernelApi.FreePages or KernelApi.FreePage or KernelApi.Kfree or KernelApi.Vfree => (EventKind.Use, flow.Of(invocation.Argument(0), cancellationToken)),
+                KernelApi.None when engine.Values.ReleasedByHelper(invocation, KernelApi.ClearPageReserved, cancellationToken) is { IsNone: false } released =>
+                    (EventKind.Release, released),
+                _ => null,
+            },
+            (a, b) => engine.Values.Overlap(a, b, cancellationToken),
+            assumeLoopsRun: true,
+            cancellationToken);
+    }
+
     /// <summary>DK0002, unless the configured kernel still needs reserved pages for remap_pfn_range, or the page is not allocator memory.</summary>
-    private static void ReportReservation(SemanticModelAnalysisContext context, DriverKitEngine engine, IInvocationOperation invocation, BufferKey? key)
+    private static void ReportReservation(SemanticModelAnalysisContext context, DriverKitEngine engine, IInvocationOperation invocation, ValueOrigin origin)
     {
         var policy = engine.GetPolicy(context.Options, invocation.Syntax.SyntaxTree);
-        if (policy.RemapSkipsUnreservedRam || key is { Device: true } || invocation.Argument(0) is not { } page)
+        if (policy.RemapSkipsUnreservedRam || origin.Device || invocation.Argument(0) is not { } page)
         {
             return;
         }
@@ -155,33 +179,74 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
             policy.Describe()));
     }
 
-    /// <summary>DK0003: a free of a reserved buffer with no ClearPageReserved in another method or earlier in the same one.</summary>
-    private static void ReportFreeOfReservedBuffer(SemanticModelAnalysisContext context, DriverKitEngine engine, Call[] calls, Call free)
+    /// <summary>
+    /// DK0003: a free of a reserved buffer while a reservation made in the same function is still held on some path, or with
+    /// no ClearPageReserved of it in another function or earlier in the same one.
+    /// </summary>
+    private static void ReportFreeOfReservedBuffer(
+        SemanticModelAnalysisContext context, DriverKitEngine engine, Call[] calls, EventFlowResult events, IInvocationOperation free, ValueOrigin freed)
     {
-        var reservation = calls.FirstOrDefault(call => call.Api == KernelApi.SetPageReserved && call.Key.Matches(free.Key));
-        if (reservation is null || calls.Any(call => call.Api == KernelApi.ClearPageReserved && call.Key.Matches(free.Key) && ClearsBefore(call, free)))
+        var cancellationToken = context.CancellationToken;
+        if (events.EventOf(free) is not { } freeEvent)
         {
             return;
         }
 
-        var policy = engine.GetPolicy(context.Options, free.Operation.Syntax.SyntaxTree);
+        var held = freeEvent.HeldBefore.Members()
+            .Select(id => events.Events[id])
+            .FirstOrDefault(reservation => engine.Values.Overlap(reservation.Origin, freed, cancellationToken));
+        IOperation? reservation = held?.Operation;
+        if (reservation is null)
+        {
+            reservation = calls.FirstOrDefault(call => call.Api == KernelApi.SetPageReserved && engine.Values.Overlap(call.Origin, freed, cancellationToken))?.Operation;
+            if (reservation is null || Cleared(engine, calls, events, freeEvent, freed, cancellationToken))
+            {
+                return;
+            }
+        }
+
+        var policy = engine.GetPolicy(context.Options, free.Syntax.SyntaxTree);
         context.ReportVisible(Diagnostic.Create(
             DiagnosticDescriptors.ReservedBitLeftAtFree,
-            free.Operation.Syntax.GetLocation(),
+            free.Syntax.GetLocation(),
             DiagnosticSeverity.Error,
-            additionalLocations: new[] { reservation.Operation.Syntax.GetLocation() },
+            additionalLocations: new[] { reservation.Syntax.GetLocation() },
             properties: null,
-            free.Operation.TargetMethod.Name,
-            free.Key.Symbol!.Name,
+            free.TargetMethod.Name,
+            BufferName(freed, free),
             policy.Describe(),
             Consequence(policy)));
     }
 
-    /// <summary>A clear in another method is assumed to run before the free (release paths call cleanup helpers); in the same method it must come first.</summary>
-    private static bool ClearsBefore(Call clear, Call free) =>
-        !SymbolEqualityComparer.Default.Equals(clear.Method, free.Method)
-        || clear.Operation.Syntax.SyntaxTree != free.Operation.Syntax.SyntaxTree
-        || clear.Operation.Syntax.SpanStart < free.Operation.Syntax.SpanStart;
+    /// <summary>
+    /// Whether the freed buffer is cleared before the free: by a ClearPageReserved in another function (release paths call
+    /// cleanup code the analysis assumes runs first), or by one (or a helper that clears) that reaches the free in its own.
+    /// </summary>
+    private static bool Cleared(DriverKitEngine engine, Call[] calls, EventFlowResult events, FlowEvent free, ValueOrigin freed, CancellationToken cancellationToken)
+    {
+        foreach (var call in calls)
+        {
+            if (call.Api != KernelApi.ClearPageReserved || !engine.Values.Overlap(call.Origin, freed, cancellationToken))
+            {
+                continue;
+            }
+
+            if (events.EventOf(call.Operation) is not { } clear || clear.Function != free.Function || free.ReachedBefore.Contains(clear.Id))
+            {
+                return true;
+            }
+        }
+
+        return free.ReachedBefore.Members()
+            .Select(id => events.Events[id])
+            .Any(earlier => earlier.Kind == EventKind.Release && engine.Values.Overlap(earlier.Origin, freed, cancellationToken));
+    }
+
+    /// <summary>How the freed buffer reads in the message: the field, parameter or local it comes from, else the argument.</summary>
+    private static string BufferName(ValueOrigin origin, IInvocationOperation free) =>
+        origin.Atoms.FirstOrDefault(atom => atom.Kind != OriginKind.Allocation).Symbol?.Name
+            ?? free.Argument(0)?.Syntax.ToString()
+            ?? "";
 
     private static string Consequence(EraPolicy policy)
     {

@@ -1,0 +1,370 @@
+using System.Collections.Concurrent;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverKit.Analyzers.Engine;
+
+/// <summary>
+/// The value analysis of one code root (<see cref="CodeRoots"/>: a method with its lambdas and local functions): reaching
+/// definitions for every local and parameter (<see cref="ReachingDefinitions"/>), and on top of them the origin of any
+/// page, address or pfn expression (<see cref="Of(IOperation?, CancellationToken)"/>) — followed through locals declared at the top and assigned later,
+/// <c>for</c> headers, cursors, copies, conversions between address kinds (<c>VirtToPage</c>, <c>PageToPfn</c>, …), page
+/// arithmetic, helpers' return values and out arguments, and goto error paths. Fields and properties stay symbolic
+/// (<see cref="OriginKind.Storage"/>); <see cref="ValueSummaries"/> follows them, and helpers' parameters, across the
+/// compilation. Computed once per root; evaluation is safe from several threads.
+/// </summary>
+internal sealed class ValueFlow
+{
+    /// <summary>Nesting of one evaluation (expressions, definitions, helpers) beyond which a value is not followed.</summary>
+    private const int MaxDepth = 48;
+
+    private readonly DriverKitEngine engine;
+    private readonly List<Definition> definitions = new();
+    private readonly Dictionary<IOperation, SourceSet> readsByOperation = new();
+    private readonly Dictionary<SyntaxNode, SourceSet> reads = new();
+
+    /// <summary>Per local or parameter, its definitions in the whole root (for variables lambdas capture).</summary>
+    private readonly Dictionary<ISymbol, List<Definition>> bySymbol = new(SymbolEqualityComparer.Default);
+
+    /// <summary>Variables assigned in a function other than the one that declares them (a lambda writing a captured local).</summary>
+    private readonly HashSet<ISymbol> capturedWrites = new(SymbolEqualityComparer.Default);
+
+    private readonly ConcurrentDictionary<(SyntaxNode, OperationKind), ValueOrigin> memo = new();
+    private readonly ConcurrentDictionary<int, ValueOrigin> definitionMemo = new();
+
+    public ValueFlow(DriverKitEngine engine, IOperation root, CancellationToken cancellationToken)
+    {
+        this.engine = engine;
+        Root = root;
+        var rootFunction = root.SemanticModel?.GetDeclaredSymbol(root.Syntax, cancellationToken) as IMethodSymbol
+            ?? CodeRoots.OwnerOf(root, cancellationToken) as IMethodSymbol;
+        var pending = new Stack<(IOperation Body, IMethodSymbol? Function)>();
+        pending.Push((root, rootFunction));
+        var seen = new HashSet<SyntaxNode>();
+        while (pending.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (body, function) = pending.Pop();
+            var analysis = new ReachingDefinitions(body, function, definitions, readsByOperation);
+            analysis.Analyze();
+            foreach (var nested in analysis.NestedFunctions.Concat(body.LocalFunctionsDeclaredIn()))
+            {
+                if (!seen.Add(nested.Syntax))
+                {
+                    continue;
+                }
+
+                switch (nested)
+                {
+                    case ILocalFunctionOperation { Body: { } localBody } localFunction:
+                        pending.Push((localBody, localFunction.Symbol));
+                        break;
+                    case IAnonymousFunctionOperation anonymous:
+                        pending.Push((anonymous.Body, anonymous.Symbol));
+                        break;
+                }
+            }
+        }
+
+        foreach (var pair in readsByOperation)
+        {
+            reads[pair.Key.Syntax] = reads.TryGetValue(pair.Key.Syntax, out var known) ? SourceSet.Union(known, pair.Value) : pair.Value;
+        }
+
+        foreach (var definition in definitions)
+        {
+            if (!bySymbol.TryGetValue(definition.Symbol, out var list))
+            {
+                bySymbol[definition.Symbol] = list = new List<Definition>();
+            }
+
+            list.Add(definition);
+            if (definition.Operation is { } operation && definition.Kind != DefinitionKind.Entry
+                && !SymbolEqualityComparer.Default.Equals(FunctionOf(operation) ?? rootFunction, definition.Symbol.ContainingSymbol))
+            {
+                capturedWrites.Add(definition.Symbol);
+            }
+        }
+    }
+
+    /// <summary>The code root.</summary>
+    public IOperation Root { get; }
+
+    /// <summary>Where the value of <paramref name="operation"/> (an operation of this root) may come from.</summary>
+    public ValueOrigin Of(IOperation? operation, CancellationToken cancellationToken) =>
+        Of(operation, new ValueContext(cancellationToken));
+
+    /// <summary>The evaluation of one request: what is in progress (to cut cycles) and how deep it went.</summary>
+    internal sealed class ValueContext
+    {
+        public ValueContext(CancellationToken cancellationToken) => CancellationToken = cancellationToken;
+
+        public CancellationToken CancellationToken { get; }
+
+        public HashSet<object> InProgress { get; } = new();
+
+        public int Depth { get; set; }
+
+        /// <summary>Incremented when a cycle or the depth limit cut an evaluation; results computed under a cut are not memoized.</summary>
+        public int Cuts { get; set; }
+    }
+
+    internal ValueOrigin Of(IOperation? operation, ValueContext context)
+    {
+        operation = Unwrap(operation);
+        if (operation is null)
+        {
+            return ValueOrigin.None;
+        }
+
+        var key = (operation.Syntax, operation.Kind);
+        if (memo.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        if (context.Depth > MaxDepth || !context.InProgress.Add(key))
+        {
+            context.Cuts++;
+            return ValueOrigin.None;
+        }
+
+        context.CancellationToken.ThrowIfCancellationRequested();
+        var cutsBefore = context.Cuts;
+        context.Depth++;
+        try
+        {
+            var result = Evaluate(operation, context);
+            if (context.Cuts == cutsBefore)
+            {
+                memo.TryAdd(key, result);
+            }
+
+            return result;
+        }
+        finally
+        {
+            context.Depth--;
+            context.InProgress.Remove(key);
+        }
+    }
+
+    /// <summary>The definitions that may reach a read of a local or parameter (by its syntax), or null when the read is unknown.</summary>
+    public IReadOnlyList<Definition>? DefinitionsReaching(IOperation reference)
+    {
+        if (reference is not (ILocalReferenceOperation or IParameterReferenceOperation))
+        {
+            return null;
+        }
+
+        var symbol = reference is ILocalReferenceOperation local ? (ISymbol)local.Local : ((IParameterReferenceOperation)reference).Parameter;
+        var result = new List<Definition>();
+        if (reads.TryGetValue(reference.Syntax, out var reaching))
+        {
+            result.AddRange(reaching.Members().Select(id => definitions[id]));
+        }
+        else if (bySymbol.TryGetValue(symbol, out var all))
+        {
+            // A read the flow did not reach (a lambda's use of a captured local): any definition may be the one.
+            result.AddRange(all);
+        }
+
+        if (capturedWrites.Contains(symbol) && bySymbol.TryGetValue(symbol, out var everywhere))
+        {
+            result.AddRange(everywhere.Where(definition => !result.Contains(definition)));
+        }
+
+        return result;
+    }
+
+    private ValueOrigin Evaluate(IOperation operation, ValueContext context)
+    {
+        switch (operation)
+        {
+            case ILocalReferenceOperation local:
+                return Reaching(operation, context, () => ValueOrigin.Of(OriginAtom.Local(local.Local)));
+            case IParameterReferenceOperation parameter:
+                return Reaching(operation, context, () => ValueOrigin.Of(OriginAtom.Parameter(parameter.Parameter)));
+            case IFieldReferenceOperation field:
+                return field.Field.HasConstantValue ? ValueOrigin.None : ValueOrigin.Of(OriginAtom.Storage(field.Field));
+            case IPropertyReferenceOperation property when !property.Arguments.IsEmpty:
+                return Of(property.Instance, context);
+            case IPropertyReferenceOperation property when engine.Symbols.IsAddressType(property.Property.ContainingType):
+                // page.Pfn, addr.Value: the same memory, another view.
+                return Of(property.Instance, context);
+            case IPropertyReferenceOperation property:
+                return ValueOrigin.Of(OriginAtom.Storage(property.Property));
+            case IArrayElementReferenceOperation element:
+                return Of(element.ArrayReference, context);
+            case IInvocationOperation invocation:
+                return Invocation(invocation, context);
+            case IBinaryOperation binary:
+                return ValueOrigin.Union(Of(binary.LeftOperand, context), Of(binary.RightOperand, context));
+            case IUnaryOperation unary:
+                return Of(unary.Operand, context);
+            case IConversionOperation conversion:
+                return Of(conversion.Operand, context);
+            case IConditionalOperation conditional:
+                return ValueOrigin.Union(Of(conditional.WhenTrue, context), Of(conditional.WhenFalse, context));
+            case ICoalesceOperation coalesce:
+                return ValueOrigin.Union(Of(coalesce.Value, context), Of(coalesce.WhenNull, context));
+            case IObjectCreationOperation creation when engine.Symbols.IsAddressType(creation.Type):
+                return creation.Arguments.Aggregate(ValueOrigin.None, (origin, argument) => ValueOrigin.Union(origin, Of(argument.Value, context)));
+            case ISimpleAssignmentOperation assignment:
+                return Of(assignment.Value, context);
+            case ICompoundAssignmentOperation compound:
+                return ValueOrigin.Union(Of(compound.Target, context), Of(compound.Value, context));
+            case IIncrementOrDecrementOperation increment:
+                return Of(increment.Target, context);
+            default:
+                return ValueOrigin.None;
+        }
+    }
+
+    /// <summary>A local's or parameter's value: the union of the definitions reaching the read.</summary>
+    private ValueOrigin Reaching(IOperation reference, ValueContext context, Func<ValueOrigin> unresolved)
+    {
+        var reaching = DefinitionsReaching(reference);
+        if (reaching is null || reaching.Count == 0)
+        {
+            return unresolved();
+        }
+
+        var result = ValueOrigin.None;
+        foreach (var definition in reaching)
+        {
+            result = ValueOrigin.Union(result, Definition(definition, context));
+        }
+
+        return result;
+    }
+
+    private ValueOrigin Definition(Definition definition, ValueContext context)
+    {
+        if (definitionMemo.TryGetValue(definition.Id, out var known))
+        {
+            return known;
+        }
+
+        if (context.Depth > MaxDepth || !context.InProgress.Add(definition))
+        {
+            context.Cuts++;
+            return ValueOrigin.None;
+        }
+
+        var cutsBefore = context.Cuts;
+        context.Depth++;
+        try
+        {
+            var result = definition.Kind switch
+            {
+                DefinitionKind.Entry => ValueOrigin.Of(OriginAtom.Parameter((IParameterSymbol)definition.Symbol)),
+                DefinitionKind.Assignment or DefinitionKind.Element => Of(definition.Value, context),
+                DefinitionKind.Update => Of(definition.Operation, context),
+                DefinitionKind.Argument => OutArgument((IArgumentOperation)definition.Operation!, context),
+                _ => definition.Symbol is ILocalSymbol local ? ValueOrigin.Of(OriginAtom.Local(local)) : ValueOrigin.None,
+            };
+            if (context.Cuts == cutsBefore)
+            {
+                definitionMemo.TryAdd(definition.Id, result);
+            }
+
+            return result;
+        }
+        finally
+        {
+            context.Depth--;
+            context.InProgress.Remove(definition);
+        }
+    }
+
+    private ValueOrigin Invocation(IInvocationOperation invocation, ValueContext context)
+    {
+        switch (engine.Symbols.RoleOf(invocation.TargetMethod))
+        {
+            case ValueRole.Allocation:
+                return ValueOrigin.Of(OriginAtom.Allocation(invocation.Syntax));
+            case ValueRole.Conversion:
+                return Of(invocation.Argument(0), context);
+            case ValueRole.DeviceConversion:
+                return Of(invocation.Argument(0), context).AsDevice();
+        }
+
+        if (invocation.Instance is { } instance && engine.Symbols.IsAddressType(instance.Type))
+        {
+            // phys.ToPfn(), pfn.ToPhysAddr(): the same memory.
+            return Of(instance, context);
+        }
+
+        if (engine.Symbols.Classify(invocation.TargetMethod) != KernelApi.None || invocation.TargetMethod.IsAbstract)
+        {
+            return ValueOrigin.None;
+        }
+
+        // A helper of this compilation: what it returns, its parameters replaced by this call's arguments.
+        var returned = engine.Values.ReturnOrigin(invocation.TargetMethod, context);
+        return SubstituteArguments(returned, invocation, context);
+    }
+
+    private ValueOrigin OutArgument(IArgumentOperation argument, ValueContext context)
+    {
+        if (argument.Parent is not IInvocationOperation invocation || argument.Parameter is not { } parameter
+            || engine.Symbols.Classify(invocation.TargetMethod) != KernelApi.None)
+        {
+            return Assigned(argument.Value) is ILocalSymbol local ? ValueOrigin.Of(OriginAtom.Local(local)) : ValueOrigin.None;
+        }
+
+        // What the helper stores into its out or ref parameter (a ref argument's old value reaches as another definition).
+        return SubstituteArguments(engine.Values.StoredInParameter(parameter, context), invocation, context);
+    }
+
+    /// <summary>A helper's result in terms of its own parameters, with each parameter replaced by the argument this call passes.</summary>
+    private ValueOrigin SubstituteArguments(ValueOrigin origin, IInvocationOperation invocation, ValueContext context) =>
+        origin.Substitute(atom =>
+            atom.Kind == OriginKind.Parameter && atom.Symbol is IParameterSymbol parameter
+            && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, invocation.TargetMethod.OriginalDefinition)
+            && invocation.Argument(parameter.Ordinal) is { } argument
+                ? Of(argument, context)
+                : null);
+
+    private static ISymbol? Assigned(IOperation? operation) => operation.WithoutConversions() switch
+    {
+        ILocalReferenceOperation local => local.Local,
+        IDeclarationExpressionOperation { Expression: ILocalReferenceOperation local } => local.Local,
+        _ => null,
+    };
+
+    /// <summary>The operation with implicit conversions, parentheses-like wrappers and argument nodes removed.</summary>
+    private static IOperation? Unwrap(IOperation? operation)
+    {
+        while (true)
+        {
+            operation = operation.WithoutConversions();
+            if (operation is IArgumentOperation argument)
+            {
+                operation = argument.Value;
+                continue;
+            }
+
+            return operation;
+        }
+    }
+
+    /// <summary>The local functions declared anywhere in a body, reachable or not (not those of nested lambdas).</summary>
+    /// <summary>The local function or lambda whose code <paramref name="operation"/> is; null for the root's own code.</summary>
+    private static ISymbol? FunctionOf(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            switch (current)
+            {
+                case ILocalFunctionOperation localFunction:
+                    return localFunction.Symbol;
+                case IAnonymousFunctionOperation anonymous:
+                    return anonymous.Symbol;
+            }
+        }
+
+        return null;
+    }
+}

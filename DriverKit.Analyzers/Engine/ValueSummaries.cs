@@ -1,0 +1,387 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverKit.Analyzers.Engine;
+
+/// <summary>
+/// The compilation-wide half of the value analysis: one <see cref="ValueFlow"/> per code root, and what crosses roots —
+/// what a helper returns or stores into an out parameter, what is stored into a field or property anywhere
+/// (<c>info.ScreenBase = dev.Vidmem</c>), what callers pass to a helper's parameter, and which memory a helper hands to a
+/// given runtime function (a teardown helper's <c>UnlockPage</c>). Two values denote the same buffer when the closures of
+/// their origins share a storage, allocation, parameter or local (<see cref="Overlap"/>). Code is found by the text search
+/// (<see cref="SourceWords"/>) and bound only where a name is spelt.
+/// </summary>
+internal sealed class ValueSummaries
+{
+    /// <summary>Atoms a closure collects before it stops growing.</summary>
+    private const int MaxClosure = 256;
+
+    /// <summary>Levels of helpers followed when asking what a method hands to a runtime function.</summary>
+    private const int MaxHelperDepth = 4;
+
+    private readonly DriverKitEngine engine;
+    private readonly ConcurrentDictionary<SyntaxNode, Lazy<ValueFlow>> flows = new();
+    private readonly ConcurrentDictionary<ISymbol, ValueOrigin> returns = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, ValueOrigin> outStores = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, ImmutableArray<OriginAtom>> expansions = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<(ISymbol Method, KernelApi Api), ValueOrigin> passed = new();
+
+    public ValueSummaries(DriverKitEngine engine) => this.engine = engine;
+
+    /// <summary>The value analysis of the code root <paramref name="operation"/> belongs to, computed once.</summary>
+    public ValueFlow FlowOf(IOperation operation, CancellationToken cancellationToken)
+    {
+        var root = operation.Root();
+        while (true)
+        {
+            var flow = flows.GetOrAdd(root.Syntax, _ => new Lazy<ValueFlow>(() => new ValueFlow(engine, root, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
+            try
+            {
+                return flow.Value;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                ((ICollection<KeyValuePair<SyntaxNode, Lazy<ValueFlow>>>)flows).Remove(new(root.Syntax, flow));
+            }
+        }
+    }
+
+    /// <summary>Where the value of <paramref name="operation"/> may come from.</summary>
+    public ValueOrigin OriginOf(IOperation? operation, CancellationToken cancellationToken) =>
+        operation is null ? ValueOrigin.None : FlowOf(operation, cancellationToken).Of(operation, cancellationToken);
+
+    /// <summary>
+    /// Whether two values may denote the same buffer: the closures of their origins (storage followed to what is stored
+    /// into it, helper parameters to what callers pass) share an atom.
+    /// </summary>
+    public bool Overlap(ValueOrigin a, ValueOrigin b, CancellationToken cancellationToken)
+    {
+        if (a.Atoms.IsEmpty || b.Atoms.IsEmpty)
+        {
+            return false;
+        }
+
+        var left = Closure(a, cancellationToken);
+        foreach (var atom in Closure(b, cancellationToken))
+        {
+            if (left.Contains(atom))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The atoms of an origin and everything they stand for: a field or property with the origins of every value stored into
+    /// it, a helper's parameter with what its callers pass.
+    /// </summary>
+    public HashSet<OriginAtom> Closure(ValueOrigin origin, CancellationToken cancellationToken)
+    {
+        var closure = new HashSet<OriginAtom>();
+        var work = new Queue<OriginAtom>(origin.Atoms);
+        while (work.Count > 0 && closure.Count < MaxClosure)
+        {
+            var atom = work.Dequeue();
+            if (!closure.Add(atom) || atom.Symbol is not { } symbol || atom.Kind is not (OriginKind.Storage or OriginKind.Parameter))
+            {
+                continue;
+            }
+
+            foreach (var more in Expansion(symbol, cancellationToken))
+            {
+                if (!closure.Contains(more))
+                {
+                    work.Enqueue(more);
+                }
+            }
+        }
+
+        return closure;
+    }
+
+    /// <summary>What a helper returns, in terms of its own parameters; computed once per method when no cycle cut it.</summary>
+    internal ValueOrigin ReturnOrigin(IMethodSymbol method, ValueFlow.ValueContext context)
+    {
+        method = method.OriginalDefinition;
+        if (returns.TryGetValue(method, out var known))
+        {
+            return known;
+        }
+
+        if (engine.Bodies.Get(method, context.CancellationToken) is not { } body || !context.InProgress.Add(method))
+        {
+            return ValueOrigin.None;
+        }
+
+        var cutsBefore = context.Cuts;
+        try
+        {
+            var flow = FlowOf(body.Operation, context.CancellationToken);
+            var result = ValueOrigin.None;
+            foreach (var operation in WithinFunction(body.Code))
+            {
+                if (operation is IReturnOperation { ReturnedValue: { } value })
+                {
+                    result = ValueOrigin.Union(result, flow.Of(value, context));
+                }
+            }
+
+            if (context.Cuts == cutsBefore)
+            {
+                returns.TryAdd(method, result);
+            }
+
+            return result;
+        }
+        finally
+        {
+            context.InProgress.Remove(method);
+        }
+    }
+
+    /// <summary>What a helper stores into its out or ref parameter, in terms of its own parameters.</summary>
+    internal ValueOrigin StoredInParameter(IParameterSymbol parameter, ValueFlow.ValueContext context)
+    {
+        parameter = parameter.OriginalDefinition;
+        if (outStores.TryGetValue(parameter, out var known))
+        {
+            return known;
+        }
+
+        if (parameter.ContainingSymbol is not IMethodSymbol method || engine.Bodies.Get(method, context.CancellationToken) is not { } body
+            || !context.InProgress.Add(parameter))
+        {
+            return ValueOrigin.None;
+        }
+
+        var cutsBefore = context.Cuts;
+        try
+        {
+            var flow = FlowOf(body.Operation, context.CancellationToken);
+            var result = ValueOrigin.None;
+            foreach (var operation in WithinFunction(body.Code))
+            {
+                if (operation is ISimpleAssignmentOperation { Target: IParameterReferenceOperation target } assignment
+                    && SymbolEqualityComparer.Default.Equals(target.Parameter.OriginalDefinition, parameter))
+                {
+                    result = ValueOrigin.Union(result, flow.Of(assignment.Value, context));
+                }
+            }
+
+            if (context.Cuts == cutsBefore)
+            {
+                outStores.TryAdd(parameter, result);
+            }
+
+            return result;
+        }
+        finally
+        {
+            context.InProgress.Remove(parameter);
+        }
+    }
+
+    /// <summary>
+    /// The memory a method hands to the runtime function <paramref name="api"/>, directly or through helpers it calls (at most
+    /// <see cref="MaxHelperDepth"/> deep), in terms of its own parameters: a teardown helper's <c>UnlockPage(dev.Page)</c>.
+    /// </summary>
+    public ValueOrigin PassedTo(IMethodSymbol method, KernelApi api, CancellationToken cancellationToken) =>
+        PassedTo(method.OriginalDefinition, api, new ValueFlow.ValueContext(cancellationToken), 0);
+
+    private ValueOrigin PassedTo(IMethodSymbol method, KernelApi api, ValueFlow.ValueContext context, int depth)
+    {
+        if (passed.TryGetValue((method, api), out var known))
+        {
+            return known;
+        }
+
+        if (depth > MaxHelperDepth || engine.Bodies.Get(method, context.CancellationToken) is not { } body || !context.InProgress.Add((method, api)))
+        {
+            context.Cuts++;
+            return ValueOrigin.None;
+        }
+
+        var cutsBefore = context.Cuts;
+        try
+        {
+            var flow = FlowOf(body.Operation, context.CancellationToken);
+            var result = ValueOrigin.None;
+            foreach (var operation in body.Code.DescendantsAndSelf())
+            {
+                if (operation is not IInvocationOperation invocation)
+                {
+                    continue;
+                }
+
+                var called = engine.Symbols.Classify(invocation.TargetMethod);
+                if (called == api)
+                {
+                    result = ValueOrigin.Union(result, flow.Of(invocation.Argument(0), context));
+                }
+                else if (called == KernelApi.None && engine.Bodies.Get(invocation.TargetMethod, context.CancellationToken) is not null)
+                {
+                    var inner = PassedTo(invocation.TargetMethod.OriginalDefinition, api, context, depth + 1);
+                    result = ValueOrigin.Union(result, inner.Substitute(atom =>
+                        atom.Kind == OriginKind.Parameter && atom.Symbol is IParameterSymbol parameter
+                        && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, invocation.TargetMethod.OriginalDefinition)
+                        && invocation.Argument(parameter.Ordinal) is { } argument
+                            ? flow.Of(argument, context)
+                            : null));
+                }
+            }
+
+            if (context.Cuts == cutsBefore)
+            {
+                passed.TryAdd((method, api), result);
+            }
+
+            return result;
+        }
+        finally
+        {
+            context.InProgress.Remove((method, api));
+        }
+    }
+
+    /// <summary>
+    /// The memory a call of a helper of the compilation hands to <paramref name="api"/>, in terms of this call's arguments;
+    /// none when the call is not to such a helper.
+    /// </summary>
+    public ValueOrigin ReleasedByHelper(IInvocationOperation invocation, KernelApi api, CancellationToken cancellationToken)
+    {
+        if (engine.Symbols.Classify(invocation.TargetMethod) != KernelApi.None || engine.Bodies.Get(invocation.TargetMethod, cancellationToken) is null)
+        {
+            return ValueOrigin.None;
+        }
+
+        var method = invocation.TargetMethod.OriginalDefinition;
+        var flow = FlowOf(invocation, cancellationToken);
+        return PassedTo(method, api, cancellationToken).Substitute(atom =>
+            atom.Kind == OriginKind.Parameter && atom.Symbol is IParameterSymbol parameter
+            && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method)
+            && invocation.Argument(parameter.Ordinal) is { } argument
+                ? flow.Of(argument, cancellationToken)
+                : null);
+    }
+
+    /// <summary>What a storage or parameter atom stands for besides itself, found once per symbol.</summary>
+    private ImmutableArray<OriginAtom> Expansion(ISymbol symbol, CancellationToken cancellationToken) =>
+        expansions.GetOrAdd(symbol, key => Expand(key, cancellationToken));
+
+    private ImmutableArray<OriginAtom> Expand(ISymbol symbol, CancellationToken cancellationToken)
+    {
+        var context = new ValueFlow.ValueContext(cancellationToken);
+        var result = ValueOrigin.None;
+        switch (symbol)
+        {
+            case IFieldSymbol or IPropertySymbol:
+                if (engine.Bodies.GetInitializer(symbol, cancellationToken) is { } initializer)
+                {
+                    result = ValueOrigin.Union(result, FlowOf(initializer, cancellationToken).Of(initializer, context));
+                }
+
+                foreach (var (flow, value) in StoresInto(symbol, cancellationToken))
+                {
+                    result = ValueOrigin.Union(result, flow.Of(value, context));
+                }
+
+                break;
+            case IParameterSymbol { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction } method } parameter:
+                foreach (var (flow, invocation) in CallsOf(method, cancellationToken))
+                {
+                    if (invocation.Argument(parameter.Ordinal) is { } argument)
+                    {
+                        result = ValueOrigin.Union(result, flow.Of(argument, context));
+                    }
+                }
+
+                break;
+        }
+
+        return result.Atoms;
+    }
+
+    /// <summary>Every value stored into a field or property in the compilation, with the flow of the code that stores it.</summary>
+    private IEnumerable<(ValueFlow Flow, IOperation Value)> StoresInto(ISymbol member, CancellationToken cancellationToken)
+    {
+        var words = engine.Words.Find(new[] { member.Name }, cancellationToken);
+        foreach (var tree in words.Trees)
+        {
+            if (engine.Bodies.GetModel(tree) is not { } model)
+            {
+                continue;
+            }
+
+            foreach (var root in CodeRoots.At(model, words, null, null, cancellationToken))
+            {
+                foreach (var reference in NamedOperations.References(root, words, cancellationToken))
+                {
+                    if (!SymbolEqualityComparer.Default.Equals(reference.Member.OriginalDefinition, member))
+                    {
+                        continue;
+                    }
+
+                    var value = reference.Parent switch
+                    {
+                        ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Target, reference) => assignment.Value,
+                        ICompoundAssignmentOperation compound when ReferenceEquals(compound.Target, reference) => compound.Value,
+                        ICoalesceAssignmentOperation coalesce when ReferenceEquals(coalesce.Target, reference) => coalesce.Value,
+                        _ => null,
+                    };
+                    if (value is not null)
+                    {
+                        yield return (FlowOf(root, cancellationToken), value);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Every call of a method of the compilation, with the flow of the code that makes it.</summary>
+    private IEnumerable<(ValueFlow Flow, IInvocationOperation Invocation)> CallsOf(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        method = method.OriginalDefinition;
+        var words = engine.Words.Find(new[] { method.Name }, cancellationToken);
+        foreach (var tree in words.Trees)
+        {
+            if (engine.Bodies.GetModel(tree) is not { } model)
+            {
+                continue;
+            }
+
+            foreach (var root in CodeRoots.At(model, words, null, null, cancellationToken))
+            {
+                foreach (var invocation in NamedOperations.Invocations(root, words, cancellationToken))
+                {
+                    if (SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, method))
+                    {
+                        yield return (FlowOf(root, cancellationToken), invocation);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The operations of a function's code, not those of the lambdas and local functions inside it.</summary>
+    private static IEnumerable<IOperation> WithinFunction(IOperation code)
+    {
+        var work = new Stack<IOperation>();
+        work.Push(code);
+        while (work.Count > 0)
+        {
+            var operation = work.Pop();
+            yield return operation;
+            foreach (var child in operation.ChildOperations)
+            {
+                if (child is not (IAnonymousFunctionOperation or ILocalFunctionOperation))
+                {
+                    work.Push(child);
+                }
+            }
+        }
+    }
+}
