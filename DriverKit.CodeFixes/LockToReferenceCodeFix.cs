@@ -7,13 +7,17 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverKit.CodeFixes;
 
 /// <summary>
-/// DK0006: pins with a reference instead of PG_locked — <c>LockPage</c>/<c>SetPageLocked</c> becomes <c>GetPage</c>, and the
-/// <c>UnlockPage</c> calls on the same page or buffer in the document become <c>PutPage</c>. Not offered for types declared in
-/// several files, whose unlocks could live elsewhere.
+/// DK0006: pins with a reference instead of PG_locked. The reported <c>LockPage</c>/<c>SetPageLocked</c> becomes <c>GetPage</c>
+/// and every <c>UnlockPage</c> that may unlock that page — in any method, a teardown helper taking the page as a parameter
+/// included — becomes <c>PutPage</c>; so does every other lock those unlocks pair with, so that each reference taken is dropped
+/// exactly where a lock was released. Not offered when that set of calls is not all pins DK0006 reports (a real
+/// lock/unlock pair shares the unlock), holds a <c>TrylockPage</c>, reaches into another document, or has no unlock at all
+/// (a reference nobody drops would leak the page).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LockToReferenceCodeFix)), Shared]
 public sealed class LockToReferenceCodeFix : DriverKitCodeFix
@@ -21,22 +25,17 @@ public sealed class LockToReferenceCodeFix : DriverKitCodeFix
     /// <summary>The equivalence key of the fix.</summary>
     public const string EquivalenceKey = "DK0006.UseReference";
 
+    private static readonly string[] LockNames = { "LockPage", "SetPageLocked", "TrylockPage", "UnlockPage" };
+
     /// <inheritdoc/>
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.PageLockAsPin);
 
     /// <inheritdoc/>
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null || DriverKitSymbols.TryCreate(model.Compilation) is not { } symbols)
-        {
-            return;
-        }
-
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (Find(root, model, symbols, diagnostic, context.CancellationToken) is not null)
+            if (await RenamesAsync(context.Document, ImmutableArray.Create(diagnostic), context.CancellationToken).ConfigureAwait(false) is { Count: > 0 })
             {
                 context.RegisterCodeFix(
                     CodeAction.Create(
@@ -51,45 +50,129 @@ public sealed class LockToReferenceCodeFix : DriverKitCodeFix
     private protected override async Task<Document?> FixAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || await RenamesAsync(document, diagnostics, cancellationToken).ConfigureAwait(false) is not { Count: > 0 } renames)
+        {
+            return null;
+        }
+
+        return document.WithSyntaxRoot(root.ReplaceNodes(renames.Keys, (original, current) => Invocations.Rename(current, renames[original])));
+    }
+
+    /// <summary>The calls to rename for the diagnostics' locks, or null when the fix cannot be complete.</summary>
+    private static async Task<Dictionary<InvocationExpressionSyntax, string>?> RenamesAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null || model is null || DriverKitSymbols.TryCreate(model.Compilation) is not { } symbols)
+        if (root is null || model is null || DriverKitEngine.Get(model.Compilation) is not { } engine)
         {
             return null;
         }
 
         var renames = new Dictionary<InvocationExpressionSyntax, string>();
+        List<Call>? calls = null;
         foreach (var diagnostic in diagnostics)
         {
-            if (Find(root, model, symbols, diagnostic, cancellationToken) is not { } call)
+            if (Invocations.At(root, model, engine.Symbols, diagnostic.Location, cancellationToken, KernelApi.LockPage, KernelApi.SetPageLocked) is not { } call
+                || renames.ContainsKey(call.Syntax))
             {
                 continue;
             }
 
-            renames[call.Syntax] = "GetPage";
-            if (BufferKey.Resolve(call.Operation.Argument(0), symbols, model, cancellationToken) is { Symbol: not null } key)
+            calls ??= AllLockCalls(engine, cancellationToken);
+            if (Closure(engine, calls, call.Syntax, cancellationToken) is not { } closure
+                || !closure.All(member => member.Syntax.SyntaxTree == root.SyntaxTree && IsRenamable(engine, member, cancellationToken)))
             {
-                foreach (var unlock in Invocations.CallsOnBuffer(root, model, symbols, KernelApi.UnlockPage, key, cancellationToken))
-                {
-                    renames[unlock] = "PutPage";
-                }
+                continue;
+            }
+
+            foreach (var member in closure)
+            {
+                renames[(InvocationExpressionSyntax)root.FindNode(member.Syntax.Span, getInnermostNodeForTie: true)] =
+                    member.Api == KernelApi.UnlockPage ? "PutPage" : "GetPage";
             }
         }
 
-        return renames.Count == 0
-            ? null
-            : document.WithSyntaxRoot(root.ReplaceNodes(renames.Keys, (original, current) => Invocations.Rename(current, renames[original])));
+        return renames;
     }
 
-    private static (InvocationExpressionSyntax Syntax, Microsoft.CodeAnalysis.Operations.IInvocationOperation Operation)? Find(
-        SyntaxNode root, SemanticModel model, DriverKitSymbols symbols, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private sealed class Call
     {
-        var call = Invocations.At(root, model, symbols, diagnostic.Location, cancellationToken, KernelApi.LockPage, KernelApi.SetPageLocked);
-        if (call is null || call.Value.Syntax.Expression is not (MemberAccessExpressionSyntax or IdentifierNameSyntax))
+        public Call(KernelApi api, InvocationExpressionSyntax syntax, IInvocationOperation operation, ValueOrigin origin)
+        {
+            Api = api;
+            Syntax = syntax;
+            Operation = operation;
+            Origin = origin;
+        }
+
+        public KernelApi Api { get; }
+
+        public InvocationExpressionSyntax Syntax { get; }
+
+        public IInvocationOperation Operation { get; }
+
+        public ValueOrigin Origin { get; }
+    }
+
+    /// <summary>Every lock and unlock call of the compilation, with the page it is about.</summary>
+    private static List<Call> AllLockCalls(DriverKitEngine engine, CancellationToken cancellationToken) =>
+        CallSites.Find(engine, LockNames, invocation => engine.Symbols.Classify(invocation.TargetMethod) is KernelApi.LockPage or KernelApi.SetPageLocked or KernelApi.TrylockPage or KernelApi.UnlockPage, cancellationToken)
+            .Where(invocation => invocation.Syntax is InvocationExpressionSyntax)
+            .Select(invocation => new Call(
+                engine.Symbols.Classify(invocation.TargetMethod),
+                (InvocationExpressionSyntax)invocation.Syntax,
+                invocation,
+                engine.Values.OriginOf(invocation.Argument(0), cancellationToken)))
+            .ToList();
+
+    /// <summary>
+    /// The lock at <paramref name="start"/>, the unlocks that may release its page, the locks those unlocks may release, and so
+    /// on; null when no unlock releases it.
+    /// </summary>
+    private static List<Call>? Closure(DriverKitEngine engine, List<Call> calls, InvocationExpressionSyntax start, CancellationToken cancellationToken)
+    {
+        var first = calls.FirstOrDefault(call => call.Syntax.Span == start.Span && call.Syntax.SyntaxTree == start.SyntaxTree);
+        if (first is null)
         {
             return null;
         }
 
-        var type = model.GetEnclosingSymbol(call.Value.Syntax.SpanStart, cancellationToken)?.ContainingType;
-        return type is not null && type.DeclaringSyntaxReferences.Length > 1 ? null : call;
+        var closure = new List<Call> { first };
+        var work = new Queue<Call>(closure);
+        while (work.Count > 0)
+        {
+            var current = work.Dequeue();
+            var wanted = current.Api != KernelApi.UnlockPage;
+            foreach (var other in calls)
+            {
+                if (closure.Contains(other) || (other.Api == KernelApi.UnlockPage) != wanted
+                    || !engine.Values.Overlap(current.Origin, other.Origin, cancellationToken))
+                {
+                    continue;
+                }
+
+                closure.Add(other);
+                work.Enqueue(other);
+            }
+        }
+
+        return closure.Any(call => call.Api == KernelApi.UnlockPage) ? closure : null;
+    }
+
+    /// <summary>An unlock, or a lock DK0006 reports (a real lock/unlock pair or a trylock is not turned into a reference).</summary>
+    private static bool IsRenamable(DriverKitEngine engine, Call call, CancellationToken cancellationToken)
+    {
+        if (call.Syntax.Expression is not (MemberAccessExpressionSyntax or IdentifierNameSyntax))
+        {
+            return false;
+        }
+
+        if (call.Api == KernelApi.UnlockPage)
+        {
+            return true;
+        }
+
+        return call.Api != KernelApi.TrylockPage
+            && PageLockPins.Find(engine, call.Operation.Root(), cancellationToken).Any(pin => pin.Lock.Operation.Syntax == call.Syntax);
     }
 }

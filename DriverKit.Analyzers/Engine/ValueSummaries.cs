@@ -345,25 +345,8 @@ internal sealed class ValueSummaries
     private IEnumerable<(ValueFlow Flow, IInvocationOperation Invocation)> CallsOf(IMethodSymbol method, CancellationToken cancellationToken)
     {
         method = method.OriginalDefinition;
-        var words = engine.Words.Find(new[] { method.Name }, cancellationToken);
-        foreach (var tree in words.Trees)
-        {
-            if (engine.Bodies.GetModel(tree) is not { } model)
-            {
-                continue;
-            }
-
-            foreach (var root in CodeRoots.At(model, words, null, null, cancellationToken))
-            {
-                foreach (var invocation in NamedOperations.Invocations(root, words, cancellationToken))
-                {
-                    if (SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, method))
-                    {
-                        yield return (FlowOf(root, cancellationToken), invocation);
-                    }
-                }
-            }
-        }
+        return CallSites.Find(engine, new[] { method.Name }, invocation => SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, method), cancellationToken)
+            .Select(invocation => (FlowOf(invocation, cancellationToken), invocation));
     }
 
     /// <summary>The operations of a function's code, not those of the lambdas and local functions inside it.</summary>

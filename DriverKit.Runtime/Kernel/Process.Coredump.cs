@@ -17,7 +17,7 @@ public sealed partial class Process
         {
             if (!Kernel.Policy.HasCoredumpFilter)
             {
-                throw new EraMismatchException($"/proc/{Pid}/coredump_filter does not exist in Linux {Kernel.Policy.Describe()} (2.6.23 and later).");
+                throw new EraMismatchException($"/proc/{Pid}/coredump_filter does not exist in Linux {Kernel.Policy.Describe()} (2.6.23 and later).", "DK1001");
             }
 
             coredumpFilter = value & Kernel.Policy.CoredumpFilterMask;

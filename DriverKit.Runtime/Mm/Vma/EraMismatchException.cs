@@ -6,8 +6,15 @@ namespace DriverKit.Runtime;
 /// </summary>
 public sealed class EraMismatchException : InvalidOperationException
 {
-    internal EraMismatchException(string message)
+    internal EraMismatchException(string message, string ruleId)
         : base(message)
     {
+        RuleId = ruleId;
     }
+
+    /// <summary>
+    /// The DriverKit analyzer rule that flags the code at build time: DK0005 for VM_RESERVED (removed in 3.7), DK1001 for
+    /// any other flag, hook or function the configured kernel does not have.
+    /// </summary>
+    public string RuleId { get; }
 }

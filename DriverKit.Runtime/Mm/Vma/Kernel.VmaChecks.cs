@@ -14,7 +14,9 @@ public sealed partial class Kernel
         var flags = SplitFlags(missing).ToList();
         var names = string.Join(", ", flags.Select(f => Policy.KernelName(f)));
         var history = string.Join("; ", flags.Select(f => $"{Policy.KernelName(f)} exists {EraPolicy.FlagHistory(f)}"));
-        throw new EraMismatchException($"{names} does not exist in Linux {Policy.Describe()} ({where}): {history}.");
+        throw new EraMismatchException(
+            $"{names} does not exist in Linux {Policy.Describe()} ({where}): {history}.",
+            missing == VmFlags.Reserved ? "DK0005" : "DK1001");
     }
 
     /// <summary>Refuses vm_operations hooks the configured kernel does not have (-&gt;nopage after 2.6.25, -&gt;fault before 2.6.23).</summary>
@@ -31,7 +33,7 @@ public sealed partial class Kernel
         missing ??= ops.MaySplit is not null ? Policy.MissingApi("->may_split") : null;
         if (missing is not null)
         {
-            throw new EraMismatchException($"vm_operations_struct: {missing}.");
+            throw new EraMismatchException($"vm_operations_struct: {missing}.", "DK1001");
         }
     }
 
@@ -40,7 +42,7 @@ public sealed partial class Kernel
     {
         if (Policy.MissingApi(api) is { } missing)
         {
-            throw new EraMismatchException(missing + ".");
+            throw new EraMismatchException(missing + ".", "DK1001");
         }
     }
 
