@@ -10,8 +10,9 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace DriverKit.CodeFixes;
 
 /// <summary>
-/// DK0001: removes <c>VmFlags.Locked</c> (or <c>LockOnFault</c>) from the flags a driver sets. When it was the only flag of a
-/// <c>|=</c> or <c>VmFlagsSet</c> statement, the statement goes. Offered where the diagnostic points at the flag itself.
+/// DK0001: removes <c>VmFlags.Locked</c> (or <c>LockOnFault</c>) from the flags a driver sets, with what only served it
+/// (<see cref="FlagRemoval"/>: a statement left setting nothing, an if/else whose other branch only clears the bit, a local
+/// that only carried it). Offered where the diagnostic points at the flag itself and the removal leaves no debris.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RemoveLockedFlagCodeFix)), Shared]
 public sealed class RemoveLockedFlagCodeFix : DriverKitCodeFix
@@ -34,7 +35,8 @@ public sealed class RemoveLockedFlagCodeFix : DriverKitCodeFix
 
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (FlagSymbols.FindFlag(root, model, diagnostic, context.CancellationToken, "Locked", "LockOnFault") is not { } flag)
+            if (FlagSymbols.FindFlag(root, model, diagnostic, context.CancellationToken, FlagNames) is not { } flag
+                || !new FlagRemoval(model, FlagNames, context.CancellationToken).Plan(flag.Node))
             {
                 continue;
             }
@@ -55,25 +57,15 @@ public sealed class RemoveLockedFlagCodeFix : DriverKitCodeFix
             return null;
         }
 
-        var nodes = diagnostics
-            .Select(diagnostic => FlagSymbols.FindFlag(root, model, diagnostic, cancellationToken, "Locked", "LockOnFault")?.Node)
-            .OfType<ExpressionSyntax>()
-            .Distinct()
-            .ToList();
-        if (nodes.Count == 0)
+        var removal = new FlagRemoval(model, FlagNames, cancellationToken);
+        var planned = false;
+        foreach (var flag in diagnostics.Select(diagnostic => FlagSymbols.FindFlag(root, model, diagnostic, cancellationToken, FlagNames)).OfType<FlagReference>())
         {
-            return null;
+            planned |= removal.Plan(flag.Node);
         }
 
-        var updated = root.TrackNodes(nodes);
-        foreach (var node in nodes)
-        {
-            if (updated.GetCurrentNode(node) is { } current)
-            {
-                updated = SyntaxEdits.RemoveOperand(updated, current, like => SyntaxEdits.FlagLike(like, "None"));
-            }
-        }
-
-        return document.WithSyntaxRoot(updated);
+        return planned ? document.WithSyntaxRoot(removal.Apply(root)) : null;
     }
+
+    private static readonly string[] FlagNames = { "Locked", "LockOnFault" };
 }

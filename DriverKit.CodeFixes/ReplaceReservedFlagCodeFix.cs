@@ -53,19 +53,41 @@ public sealed class ReplaceReservedFlagCodeFix : DriverKitCodeFix
                 continue;
             }
 
-            if (Find(root, model, diagnostic, context.CancellationToken) is null)
+            if (EraTest(root, model, diagnostic, context.CancellationToken) is not null)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        "Keep only the branch for kernels without VM_RESERVED",
+                        ct => FixOrSelfAsync(context.Document, diagnostic, ReplaceKey, ct),
+                        ReplaceKey),
+                    diagnostic);
+                continue;
+            }
+
+            if (Find(root, model, diagnostic, context.CancellationToken) is not { } reference)
             {
                 continue;
             }
 
             var names = Replacement(diagnostic);
+            var present = SyntaxEdits.OrChainLeaves(SyntaxEdits.OrChainRoot(reference))
+                .Select(leaf => FlagSymbols.FlagName(model, leaf, context.CancellationToken))
+                .OfType<string>()
+                .ToImmutableHashSet();
+            var removes = names.All(present.Contains);
+            var removable = new FlagRemoval(model, ReservedName, context.CancellationToken).Plan(reference);
+            if (removes && !removable)
+            {
+                continue;
+            }
+
             context.RegisterCodeFix(
                 CodeAction.Create(
                     $"Replace VM_RESERVED with {string.Join(" | ", names.Select(name => "VM_" + name.ToUpperInvariant()))}",
                     ct => FixOrSelfAsync(context.Document, diagnostic, ReplaceKey, ct),
                     ReplaceKey),
                 diagnostic);
-            if (diagnostic.Properties.ContainsKey(ReservedReplacement.RemapPropertyName))
+            if (diagnostic.Properties.ContainsKey(ReservedReplacement.RemapPropertyName) && removable)
             {
                 context.RegisterCodeFix(
                     CodeAction.Create(
@@ -96,41 +118,64 @@ public sealed class ReplaceReservedFlagCodeFix : DriverKitCodeFix
         }
 
         var remove = equivalenceKey == RemoveKey;
-        var targets = new Dictionary<ExpressionSyntax, string[]>();
+        var removal = new FlagRemoval(model, ReservedName, cancellationToken);
+        var replacements = new Dictionary<ExpressionSyntax, string[]>();
+        var collapses = new Dictionary<SyntaxNode, bool>();
         foreach (var diagnostic in diagnostics)
         {
-            if ((!remove || diagnostic.Properties.ContainsKey(ReservedReplacement.RemapPropertyName))
-                && Find(root, model, diagnostic, cancellationToken) is { } node && !targets.ContainsKey(node))
+            if (!remove && EraTest(root, model, diagnostic, cancellationToken) is { } test)
             {
-                targets.Add(node, Replacement(diagnostic));
+                collapses[test] = Negated(test, model, cancellationToken);
+                continue;
+            }
+
+            if ((!remove || diagnostic.Properties.ContainsKey(ReservedReplacement.RemapPropertyName))
+                && Find(root, model, diagnostic, cancellationToken) is { } node && !replacements.ContainsKey(node))
+            {
+                var wanted = Replacement(diagnostic);
+                var present = SyntaxEdits.OrChainLeaves(SyntaxEdits.OrChainRoot(node))
+                    .Select(leaf => FlagSymbols.FlagName(model, leaf, cancellationToken))
+                    .OfType<string>()
+                    .ToImmutableHashSet();
+                var missing = wanted.Where(name => !present.Contains(name)).ToArray();
+                if (remove || missing.Length == 0)
+                {
+                    removal.Plan(node);
+                }
+                else
+                {
+                    replacements.Add(node, missing);
+                }
             }
         }
 
-        if (targets.Count == 0)
+        foreach (var nested in collapses.Keys.Where(test => collapses.Keys.Any(other => other != test && other.Span.Contains(test.Span))).ToList())
+        {
+            collapses.Remove(nested);
+        }
+
+        var updated = removal.Apply(root, replacements.Keys.Concat(collapses.Keys));
+        if (updated == root && replacements.Count == 0 && collapses.Count == 0)
         {
             return null;
         }
 
-        var updated = root.TrackNodes(targets.Keys);
-        foreach (var pair in targets)
+        foreach (var pair in collapses)
+        {
+            if (updated.GetCurrentNode(pair.Key) is { } current)
+            {
+                updated = CollapseEraTest(updated, current, pair.Value);
+            }
+        }
+
+        foreach (var pair in replacements)
         {
             if (updated.GetCurrentNode(pair.Key) is not { } current)
             {
                 continue;
             }
 
-            var present = SyntaxEdits.OrChainLeaves(SyntaxEdits.OrChainRoot(pair.Key))
-                .Select(leaf => FlagSymbols.FlagName(model, leaf, cancellationToken))
-                .OfType<string>()
-                .ToImmutableHashSet();
-            var missing = pair.Value.Where(name => !present.Contains(name)).ToList();
-            if (remove || missing.Count == 0)
-            {
-                updated = SyntaxEdits.RemoveOperand(updated, current, like => SyntaxEdits.FlagLike(like, "None"));
-                continue;
-            }
-
-            var names = missing.Select(name => SyntaxEdits.FlagLike(current, name)).ToList();
+            var names = pair.Value.Select(name => SyntaxEdits.FlagLike(current, name)).ToList();
             if (current.Parent is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.BitwiseOrExpression } parent && parent.Right == current && names.Count > 1)
             {
                 // a | Reserved → a | DontExpand | DontDump, nested to the left as the parser would build it.
@@ -151,11 +196,140 @@ public sealed class ReplaceReservedFlagCodeFix : DriverKitCodeFix
         return document.WithSyntaxRoot(updated);
     }
 
-    /// <summary>The VmFlags.Reserved reference a diagnostic points at, when its value is being set.</summary>
-    private static ExpressionSyntax? Find(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-        FlagSymbols.FindFlag(root, model, diagnostic, cancellationToken, "Reserved") is { } flag && SyntaxEdits.IsSetContext(SyntaxEdits.OrChainRoot(flag.Node))
-            ? flag.Node
-            : null;
+    private static readonly string[] ReservedName = { "Reserved" };
+
+    /// <summary>
+    /// The VmFlags.Reserved reference a diagnostic points at, when its value is being set: not where it is tested, cleared or
+    /// passed to something that only reads it (<c>Policy.FlagExists(VmFlags.Reserved)</c>).
+    /// </summary>
+    private static ExpressionSyntax? Find(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        if (FlagSymbols.FindFlag(root, model, diagnostic, cancellationToken, "Reserved") is not { } flag)
+        {
+            return null;
+        }
+
+        var chain = SyntaxEdits.OrChainRoot(flag.Node);
+        if (!SyntaxEdits.IsSetContext(chain)
+            || chain.Parent is ArgumentSyntax { Parent.Parent: InvocationExpressionSyntax invocation }
+                && model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol method
+                && method.Name != "VmFlagsSet" && !method.Locations.Any(location => location.IsInSource))
+        {
+            return null;
+        }
+
+        return flag.Node;
+    }
+
+    /// <summary>
+    /// The <c>?:</c> or <c>if</c> that chooses VM_RESERVED by testing whether the kernel has it
+    /// (<c>Policy.FlagExists(VmFlags.Reserved)</c>, perhaps negated), when the diagnostic's reference is in its test or in
+    /// the branch for kernels that have it: the fix keeps only the other branch, which every kernel since 3.7 takes.
+    /// </summary>
+    private static SyntaxNode? EraTest(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        if (FlagSymbols.FindFlag(root, model, diagnostic, cancellationToken, "Reserved") is not { } flag)
+        {
+            return null;
+        }
+
+        for (var node = flag.Node.Parent; node is not null and not MemberDeclarationSyntax; node = node.Parent)
+        {
+            var (condition, whenExists) = node switch
+            {
+                ConditionalExpressionSyntax conditional => (conditional.Condition, (SyntaxNode?)conditional.WhenTrue),
+                IfStatementSyntax statement => (statement.Condition, statement.Statement),
+                _ => (null, null),
+            };
+            if (condition is null || !TestsReserved(condition, model, cancellationToken, out var negated))
+            {
+                continue;
+            }
+
+            if (negated)
+            {
+                whenExists = node switch
+                {
+                    ConditionalExpressionSyntax conditional => conditional.WhenFalse,
+                    IfStatementSyntax statement => statement.Else?.Statement,
+                    _ => null,
+                };
+            }
+
+            if (condition.Span.Contains(flag.Node.Span) || whenExists?.Span.Contains(flag.Node.Span) == true)
+            {
+                return node;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether a condition is <c>….FlagExists(VmFlags.Reserved)</c> or its negation.</summary>
+    private static bool TestsReserved(ExpressionSyntax condition, SemanticModel model, CancellationToken cancellationToken, out bool negated)
+    {
+        negated = false;
+        while (true)
+        {
+            switch (condition)
+            {
+                case ParenthesizedExpressionSyntax parenthesized:
+                    condition = parenthesized.Expression;
+                    continue;
+                case PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalNotExpression } not:
+                    negated = !negated;
+                    condition = not.Operand;
+                    continue;
+            }
+
+            break;
+        }
+
+        return condition is InvocationExpressionSyntax { ArgumentList.Arguments.Count: 1 } invocation
+            && model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol { Name: "FlagExists", ContainingType.Name: "EraPolicy" }
+            && FlagSymbols.FlagName(model, invocation.ArgumentList.Arguments[0].Expression, cancellationToken) == "Reserved";
+    }
+
+    private static bool Negated(SyntaxNode test, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var condition = test switch
+        {
+            ConditionalExpressionSyntax conditional => conditional.Condition,
+            IfStatementSyntax statement => statement.Condition,
+            _ => null,
+        };
+        return condition is not null && TestsReserved(condition, model, cancellationToken, out var negated) && negated;
+    }
+
+    /// <summary>Replaces an era test with its branch for kernels without VM_RESERVED (an if without one goes).</summary>
+    private static SyntaxNode CollapseEraTest(SyntaxNode root, SyntaxNode test, bool negated)
+    {
+        switch (test)
+        {
+            case ConditionalExpressionSyntax conditional:
+                var kept = negated ? conditional.WhenTrue : conditional.WhenFalse;
+                var replacement = kept is BinaryExpressionSyntax or ConditionalExpressionSyntax && conditional.Parent is BinaryExpressionSyntax or PrefixUnaryExpressionSyntax
+                    ? SyntaxFactory.ParenthesizedExpression(kept.WithoutTrivia())
+                    : kept.WithoutTrivia();
+                return root.ReplaceNode(conditional, replacement.WithTriviaFrom(conditional));
+            case IfStatementSyntax statement:
+                var branch = negated ? statement.Statement : statement.Else?.Statement;
+                if (branch is null)
+                {
+                    return SyntaxEdits.RemoveStatements(root, new[] { statement });
+                }
+
+                if (branch is BlockSyntax block && statement.Parent is BlockSyntax or SwitchSectionSyntax)
+                {
+                    var statements = block.Statements.Select((inner, index) => index == 0 ? inner.WithLeadingTrivia(statement.GetLeadingTrivia()) : inner);
+                    return root.ReplaceNode(statement, statements);
+                }
+
+                return root.ReplaceNode(statement, branch.WithTriviaFrom(statement));
+            default:
+                return root;
+        }
+    }
 
     private sealed class NamedFlags
     {

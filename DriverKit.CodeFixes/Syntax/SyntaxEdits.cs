@@ -183,11 +183,10 @@ internal static class SyntaxEdits
     }
 
     /// <summary>
-    /// Removes one operand from its <c>|</c> chain. When it was the whole value of a <c>|=</c>, a <c>VmFlagsSet</c> call or a
-    /// plain assignment statement, the statement goes; otherwise a lone operand becomes <paramref name="none"/>.
-    /// Comments on the removed operand are kept after the remaining expression.
+    /// Removes one operand from its <c>|</c> chain; the remaining operand takes the outer trivia of the pair. Comments on the
+    /// removed operand are kept after the remaining expression (a <c>//</c> comment moves above the statement).
     /// </summary>
-    public static SyntaxNode RemoveOperand(SyntaxNode root, ExpressionSyntax operand, Func<ExpressionSyntax, ExpressionSyntax> none)
+    public static SyntaxNode RemoveFromChain(SyntaxNode root, ExpressionSyntax operand)
     {
         var node = operand;
         while (node.Parent is ParenthesizedExpressionSyntax parenthesized)
@@ -195,59 +194,47 @@ internal static class SyntaxEdits
             node = parenthesized;
         }
 
-        if (node.Parent is BinaryExpressionSyntax binary && binary.IsKind(SyntaxKind.BitwiseOrExpression))
+        if (node.Parent is not BinaryExpressionSyntax binary || !binary.IsKind(SyntaxKind.BitwiseOrExpression))
         {
-            // The remaining operand takes the outer trivia of the pair; comments of the removed operand and the operator are kept.
-            var removedIsLeft = binary.Left == node;
-            var other = removedIsLeft ? binary.Right : binary.Left;
-            var comments = Comments(removedIsLeft ? node.GetTrailingTrivia() : node.GetLeadingTrivia())
-                .Concat(Comments(binary.OperatorToken.LeadingTrivia)).Concat(Comments(binary.OperatorToken.TrailingTrivia)).ToList();
-            var replacement = removedIsLeft
-                ? other.WithLeadingTrivia(node.GetLeadingTrivia())
-                : other.WithTrailingTrivia(node.GetTrailingTrivia());
-            var inline = comments.Where(comment => comment.IsKind(SyntaxKind.MultiLineCommentTrivia)).ToList();
-            var lines = comments.Where(comment => comment.IsKind(SyntaxKind.SingleLineCommentTrivia)).ToList();
-            if (inline.Count > 0)
-            {
-                replacement = replacement.WithTrailingTrivia(
-                    replacement.GetTrailingTrivia().AddRange(inline.SelectMany(comment => new[] { SyntaxFactory.Space, comment })));
-            }
-
-            ExpressionSyntax target = binary;
-            if (binary.Parent is ParenthesizedExpressionSyntax outer && replacement is MemberAccessExpressionSyntax or IdentifierNameSyntax)
-            {
-                target = outer;
-                replacement = replacement.WithLeadingTrivia(outer.GetLeadingTrivia()).WithTrailingTrivia(outer.GetTrailingTrivia());
-            }
-
-            // A // comment cannot stay inside the expression (it would swallow the rest of the line): it moves above the statement.
-            if (lines.Count > 0 && target.FirstAncestorOrSelf<StatementSyntax>() is { } enclosing)
-            {
-                var leading = enclosing.GetLeadingTrivia();
-                var indentation = leading.LastOrDefault(t => t.IsKind(SyntaxKind.WhitespaceTrivia));
-                var newLine = NewLine(root);
-                var added = lines.SelectMany(comment => new[] { comment, newLine, indentation })
-                    .Where(t => !t.IsKind(SyntaxKind.None));
-                var updated = enclosing.ReplaceNode(target, replacement).WithLeadingTrivia(leading.AddRange(added));
-                return root.ReplaceNode(enclosing, updated);
-            }
-
-            return root.ReplaceNode(target, replacement);
+            return root;
         }
 
-        var statement = node.Parent switch
+        // The remaining operand takes the outer trivia of the pair; comments of the removed operand and the operator are kept.
+        var removedIsLeft = binary.Left == node;
+        var other = removedIsLeft ? binary.Right : binary.Left;
+        var comments = Comments(removedIsLeft ? node.GetTrailingTrivia() : node.GetLeadingTrivia())
+            .Concat(Comments(binary.OperatorToken.LeadingTrivia)).Concat(Comments(binary.OperatorToken.TrailingTrivia)).ToList();
+        var replacement = removedIsLeft
+            ? other.WithLeadingTrivia(node.GetLeadingTrivia())
+            : other.WithTrailingTrivia(node.GetTrailingTrivia());
+        var inline = comments.Where(comment => comment.IsKind(SyntaxKind.MultiLineCommentTrivia)).ToList();
+        var lines = comments.Where(comment => comment.IsKind(SyntaxKind.SingleLineCommentTrivia)).ToList();
+        if (inline.Count > 0)
         {
-            AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax expressionStatement } assignment
-                when assignment.Right == node && assignment.IsKind(SyntaxKind.OrAssignmentExpression) => expressionStatement,
-            ArgumentSyntax { Parent.Parent: InvocationExpressionSyntax { Parent: ExpressionStatementSyntax expressionStatement } } => expressionStatement,
-            _ => null,
-        };
-        if (statement is not null && CanRemove(statement))
-        {
-            return RemoveStatements(root, new[] { statement });
+            replacement = replacement.WithTrailingTrivia(
+                replacement.GetTrailingTrivia().AddRange(inline.SelectMany(comment => new[] { SyntaxFactory.Space, comment })));
         }
 
-        return root.ReplaceNode(operand, none(operand).WithTriviaFrom(operand));
+        ExpressionSyntax target = binary;
+        if (binary.Parent is ParenthesizedExpressionSyntax outer && replacement is MemberAccessExpressionSyntax or IdentifierNameSyntax)
+        {
+            target = outer;
+            replacement = replacement.WithLeadingTrivia(outer.GetLeadingTrivia()).WithTrailingTrivia(outer.GetTrailingTrivia());
+        }
+
+        // A // comment cannot stay inside the expression (it would swallow the rest of the line): it moves above the statement.
+        if (lines.Count > 0 && target.FirstAncestorOrSelf<StatementSyntax>() is { } enclosing)
+        {
+            var leading = enclosing.GetLeadingTrivia();
+            var indentation = leading.LastOrDefault(t => t.IsKind(SyntaxKind.WhitespaceTrivia));
+            var newLine = NewLine(root);
+            var added = lines.SelectMany(comment => new[] { comment, newLine, indentation })
+                .Where(t => !t.IsKind(SyntaxKind.None));
+            var updated = enclosing.ReplaceNode(target, replacement).WithLeadingTrivia(leading.AddRange(added));
+            return root.ReplaceNode(enclosing, updated);
+        }
+
+        return root.ReplaceNode(target, replacement);
     }
 
     /// <summary>The line break the document uses.</summary>

@@ -597,7 +597,7 @@ public class DK0001LockedVmaTests
         """);
 
     [Fact]
-    public Task Fix_in_a_local_initializer() => Verify.VerifyFixAsync(
+    public Task Fix_removes_a_local_that_only_carried_the_bit() => Verify.VerifyFixAsync(
         Driver("""
                     var flags = {|#0:VmFlags.Locked|};
                     vma.Flags |= flags | VmFlags.IO;
@@ -605,9 +605,22 @@ public class DK0001LockedVmaTests
             """),
         Error(0),
         Driver("""
+                    vma.Flags |= VmFlags.IO;
+                    return 0;
+            """));
+
+    [Fact]
+    public Task Fix_keeps_a_local_used_for_more_than_setting_flags_as_None() => Verify.VerifyFixAsync(
+        Driver("""
+                    var flags = {|#0:VmFlags.Locked|};
+                    vma.Flags |= flags | VmFlags.IO;
+                    return flags == VmFlags.None ? 0 : 1;
+            """),
+        Error(0),
+        Driver("""
                     var flags = VmFlags.None;
                     vma.Flags |= flags | VmFlags.IO;
-                    return 0;
+                    return flags == VmFlags.None ? 0 : 1;
             """));
 
     [Fact]
