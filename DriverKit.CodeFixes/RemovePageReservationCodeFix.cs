@@ -7,12 +7,16 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverKit.CodeFixes;
 
 /// <summary>
-/// DK0002: removes the SetPageReserved call (with its loop, when the loop does nothing else) and the ClearPageReserved calls on
-/// the same buffer in the document. Offered when the SetPageReserved call is a statement of its own.
+/// DK0002: removes the SetPageReserved call with every ClearPageReserved that may clear the same buffer — in any method, a
+/// cleanup helper taking the page included — and every other reservation those clears pair with, so no page is left reserved
+/// without its clear. What the calls leave behind goes too (<see cref="DeadCode"/>): the loops around them, cursors and their
+/// declarations, a helper left empty. Not offered when that set reaches into another document, holds a reservation of device
+/// memory (pfn_to_page), or holds a call that is not a statement of its own.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RemovePageReservationCodeFix)), Shared]
 public sealed class RemovePageReservationCodeFix : DriverKitCodeFix
@@ -20,23 +24,17 @@ public sealed class RemovePageReservationCodeFix : DriverKitCodeFix
     /// <summary>The equivalence key of the fix.</summary>
     public const string EquivalenceKey = "DK0002.RemoveReservation";
 
+    private static readonly string[] ReservedBitNames = { "SetPageReserved", "ClearPageReserved" };
+
     /// <inheritdoc/>
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.ReservePagesForRemap);
 
     /// <inheritdoc/>
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null || DriverKitSymbols.TryCreate(model.Compilation) is not { } symbols)
-        {
-            return;
-        }
-
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (Invocations.At(root, model, symbols, diagnostic.Location, context.CancellationToken, KernelApi.SetPageReserved) is { } call
-                && Invocations.Statement(call.Syntax) is { } statement && SyntaxEdits.CanRemove(SyntaxEdits.WidenToLoop(statement)))
+            if (await StatementsAsync(context.Document, ImmutableArray.Create(diagnostic), context.CancellationToken).ConfigureAwait(false) is { Count: > 0 })
             {
                 context.RegisterCodeFix(
                     CodeAction.Create(
@@ -50,37 +48,91 @@ public sealed class RemovePageReservationCodeFix : DriverKitCodeFix
 
     private protected override async Task<Document?> FixAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken)
     {
+        var statements = await StatementsAsync(document, diagnostics, cancellationToken).ConfigureAwait(false);
+        return statements is { Count: > 0 } ? await DeadCode.RemoveAsync(document, statements, cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    /// <summary>The statements (or loops) to remove for the diagnostics' reservations; empty when the fix cannot be complete.</summary>
+    private static async Task<List<StatementSyntax>> StatementsAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
+    {
+        var statements = new List<StatementSyntax>();
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null || model is null || DriverKitSymbols.TryCreate(model.Compilation) is not { } symbols)
+        if (root is null || model is null || DriverKitEngine.Get(model.Compilation) is not { } engine)
         {
-            return null;
+            return statements;
         }
 
-        var statements = new List<StatementSyntax>();
+        List<IInvocationOperation>? calls = null;
         foreach (var diagnostic in diagnostics)
         {
-            if (Invocations.At(root, model, symbols, diagnostic.Location, cancellationToken, KernelApi.SetPageReserved) is not { } call
-                || Invocations.Statement(call.Syntax) is not { } statement
-                || SyntaxEdits.WidenToLoop(statement) is not { } removed || !SyntaxEdits.CanRemove(removed))
+            if (Invocations.At(root, model, engine.Symbols, diagnostic.Location, cancellationToken, KernelApi.SetPageReserved) is not { } call)
             {
                 continue;
             }
 
-            statements.Add(removed);
-            if (BufferKey.Resolve(call.Operation.Argument(0), symbols, model, cancellationToken) is { Symbol: not null } key)
+            calls ??= CallSites.Find(engine, ReservedBitNames, invocation => engine.Symbols.Classify(invocation.TargetMethod) is KernelApi.SetPageReserved or KernelApi.ClearPageReserved, cancellationToken).ToList();
+            if (Closure(engine, calls, call.Syntax, cancellationToken) is not { } closure)
             {
-                foreach (var clear in Invocations.CallsOnBuffer(root, model, symbols, KernelApi.ClearPageReserved, key, cancellationToken))
+                continue;
+            }
+
+            var removed = new List<StatementSyntax>();
+            foreach (var member in closure)
+            {
+                if (member.Syntax.SyntaxTree != root.SyntaxTree
+                    || (member.Api == KernelApi.SetPageReserved && engine.Values.OriginOf(member.Operation.Argument(0), cancellationToken).Device)
+                    || root.FindNode(member.Syntax.Span, getInnermostNodeForTie: true) is not InvocationExpressionSyntax syntax
+                    || Invocations.Statement(syntax) is not { } statement
+                    || SyntaxEdits.WidenToLoop(statement) is not { } widened || !SyntaxEdits.CanRemove(widened))
                 {
-                    if (Invocations.Statement(clear) is { } clearStatement && SyntaxEdits.WidenToLoop(clearStatement) is { } clearRemoved
-                        && SyntaxEdits.CanRemove(clearRemoved))
-                    {
-                        statements.Add(clearRemoved);
-                    }
+                    removed = null;
+                    break;
+                }
+
+                removed.Add(widened);
+            }
+
+            if (removed is not null)
+            {
+                statements.AddRange(removed);
+            }
+        }
+
+        return statements.Distinct().ToList();
+    }
+
+    /// <summary>
+    /// The reservation at <paramref name="start"/>, the clears that may clear its buffer, the reservations those clears may
+    /// clear, and so on.
+    /// </summary>
+    private static List<(KernelApi Api, SyntaxNode Syntax, IInvocationOperation Operation)>? Closure(
+        DriverKitEngine engine, List<IInvocationOperation> calls, InvocationExpressionSyntax start, CancellationToken cancellationToken)
+    {
+        var origins = calls.ToDictionary(call => call, call => engine.Values.OriginOf(call.Argument(0), cancellationToken));
+        var first = calls.FirstOrDefault(call => call.Syntax.Span == start.Span && call.Syntax.SyntaxTree == start.SyntaxTree);
+        if (first is null)
+        {
+            return null;
+        }
+
+        var closure = new List<IInvocationOperation> { first };
+        var work = new Queue<IInvocationOperation>(closure);
+        while (work.Count > 0)
+        {
+            var current = work.Dequeue();
+            var wanted = engine.Symbols.Classify(current.TargetMethod) == KernelApi.SetPageReserved ? KernelApi.ClearPageReserved : KernelApi.SetPageReserved;
+            foreach (var other in calls)
+            {
+                if (!closure.Contains(other) && engine.Symbols.Classify(other.TargetMethod) == wanted
+                    && engine.Values.Overlap(origins[current], origins[other], cancellationToken))
+                {
+                    closure.Add(other);
+                    work.Enqueue(other);
                 }
             }
         }
 
-        return statements.Count == 0 ? null : document.WithSyntaxRoot(SyntaxEdits.RemoveStatements(root, statements));
+        return closure.Select(call => (engine.Symbols.Classify(call.TargetMethod), call.Syntax, call)).ToList();
     }
 }

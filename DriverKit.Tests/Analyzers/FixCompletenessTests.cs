@@ -396,4 +396,110 @@ public class FixCompletenessTests
             """,
         FixedExpectedDiagnostics = { Reservation(0) },
     }.RunAsync();
+
+    // ---- DK0002 -------------------------------------------------------------------------------------------------
+
+    private static string Grabber(string open, string release, string members = "") => $$"""
+        using DriverKit.Runtime;
+
+        class Grabber
+        {
+            private const int Order = 1;
+            private readonly Kernel kernel;
+            private KernelAddr buf;
+
+            Grabber(Kernel kernel) => this.kernel = kernel;
+
+            int Open(Inode inode, File file)
+            {
+        {{open}}
+                return 0;
+            }
+
+            int Release(Inode inode, File file)
+            {
+        {{release}}
+                return 0;
+            }
+        {{members}}
+        }
+        """;
+
+    [Fact]
+    public Task DK0002_cursors_their_loops_and_declarations_go_with_the_pair() => new CodeFixTest<Rules.PageReservedAnalyzer, RemovePageReservationCodeFix>
+    {
+        TestCode = Grabber("""
+                    Page page;
+                    int i;
+
+                    buf = kernel.GetFreePages(Gfp.Kernel, Order);
+                    page = kernel.VirtToPage(buf);
+                    for (i = 0; i < 1 << Order; i++)
+                    {
+                        {|#0:kernel.SetPageReserved(page)|};
+                        page += 1;
+                    }
+            """, """
+                    Page page;
+                    int i;
+
+                    page = kernel.VirtToPage(buf);
+                    for (i = 0; i < 1 << Order; i++)
+                    {
+                        kernel.ClearPageReserved(page);
+                        page = page + 1;
+                    }
+
+                    kernel.FreePages(buf, Order);
+            """),
+        ExpectedDiagnostics = { Reservation(0) },
+        FixedCode = Grabber("""
+                    buf = kernel.GetFreePages(Gfp.Kernel, Order);
+            """, """
+                    kernel.FreePages(buf, Order);
+            """),
+    }.RunAsync();
+
+    [Fact]
+    public Task DK0002_a_cleanup_helper_left_empty_goes_with_its_call() => new CodeFixTest<Rules.PageReservedAnalyzer, RemovePageReservationCodeFix>
+    {
+        TestCode = Grabber("""
+                    buf = kernel.GetFreePages(Gfp.Kernel, Order);
+                    for (var i = 0; i < 1 << Order; i++)
+                        {|#0:kernel.SetPageReserved(kernel.VirtToPage(buf) + i)|};
+            """, """
+                    var first = kernel.VirtToPage(buf);
+                    Unreserve(first, 1 << Order);
+                    kernel.FreePages(buf, Order);
+            """, """
+                private void Unreserve(Page page, int count)
+                {
+                    for (var n = 0; n < count; n++)
+                    {
+                        kernel.ClearPageReserved(page + n);
+                    }
+                }
+            """),
+        ExpectedDiagnostics = { Reservation(0) },
+        FixedCode = Grabber("""
+                    buf = kernel.GetFreePages(Gfp.Kernel, Order);
+            """, """
+                    kernel.FreePages(buf, Order);
+            """, "").Replace("    }\n\n}", "    }\n}", StringComparison.Ordinal),
+    }.RunAsync();
+
+    [Fact]
+    public Task DK0002_no_fix_when_the_clear_is_shared_with_device_memory() => CodeFixVerifier<Rules.PageReservedAnalyzer, RemovePageReservationCodeFix>.VerifyNoFixAsync(
+        Grabber("""
+                    buf = kernel.GetFreePages(Gfp.Kernel, Order);
+                    {|#0:kernel.SetPageReserved(kernel.VirtToPage(buf))|};
+                    kernel.SetPageReserved(kernel.PfnToPage(new Pfn(0x9f)));
+            """, """
+                    Unreserve(kernel.VirtToPage(buf));
+                    Unreserve(kernel.PfnToPage(new Pfn(0x9f)));
+                    kernel.FreePages(buf, Order);
+            """, """
+                private void Unreserve(Page page) => kernel.ClearPageReserved(page);
+            """),
+        Reservation(0));
 }
