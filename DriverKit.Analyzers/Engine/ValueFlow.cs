@@ -303,7 +303,7 @@ internal sealed class ValueFlow
 
         // A helper of this compilation: what it returns, its parameters replaced by this call's arguments.
         var returned = engine.Values.ReturnOrigin(invocation.TargetMethod, context);
-        return SubstituteArguments(returned, invocation, context);
+        return returned.AtCall(invocation, argument => Of(argument, context));
     }
 
     private ValueOrigin OutArgument(IArgumentOperation argument, ValueContext context)
@@ -315,17 +315,8 @@ internal sealed class ValueFlow
         }
 
         // What the helper stores into its out or ref parameter (a ref argument's old value reaches as another definition).
-        return SubstituteArguments(engine.Values.StoredInParameter(parameter, context), invocation, context);
+        return engine.Values.StoredInParameter(parameter, context).AtCall(invocation, argument => Of(argument, context));
     }
-
-    /// <summary>A helper's result in terms of its own parameters, with each parameter replaced by the argument this call passes.</summary>
-    private ValueOrigin SubstituteArguments(ValueOrigin origin, IInvocationOperation invocation, ValueContext context) =>
-        origin.Substitute(atom =>
-            atom.Kind == OriginKind.Parameter && atom.Symbol is IParameterSymbol parameter
-            && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, invocation.TargetMethod.OriginalDefinition)
-            && invocation.Argument(parameter.Ordinal) is { } argument
-                ? Of(argument, context)
-                : null);
 
     private static ISymbol? Assigned(IOperation? operation) => operation.WithoutConversions() switch
     {

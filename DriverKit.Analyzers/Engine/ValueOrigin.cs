@@ -109,6 +109,21 @@ internal sealed class ValueOrigin
     /// <summary>The same atoms, marked as having gone through <c>PfnToPage</c>.</summary>
     public ValueOrigin AsDevice() => Device ? this : new ValueOrigin(Atoms, device: true);
 
+    /// <summary>
+    /// A helper's result (in terms of its own parameters) at one of its calls: each parameter of the called method becomes the
+    /// origin of the argument the call passes for it.
+    /// </summary>
+    public ValueOrigin AtCall(Microsoft.CodeAnalysis.Operations.IInvocationOperation invocation, Func<IOperation, ValueOrigin> argumentOrigin)
+    {
+        var method = invocation.TargetMethod.OriginalDefinition;
+        return Substitute(atom =>
+            atom.Kind == OriginKind.Parameter && atom.Symbol is IParameterSymbol parameter
+            && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method)
+            && invocation.Argument(parameter.Ordinal) is { } argument
+                ? argumentOrigin(argument)
+                : null);
+    }
+
     /// <summary>The origin with <paramref name="replace"/> applied to each atom (a helper's parameters become its caller's arguments).</summary>
     public ValueOrigin Substitute(Func<OriginAtom, ValueOrigin?> replace)
     {

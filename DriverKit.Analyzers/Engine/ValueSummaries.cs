@@ -225,12 +225,7 @@ internal sealed class ValueSummaries
                 else if (called == KernelApi.None && engine.Bodies.Get(invocation.TargetMethod, context.CancellationToken) is not null)
                 {
                     var inner = PassedTo(invocation.TargetMethod.OriginalDefinition, api, context, depth + 1);
-                    result = ValueOrigin.Union(result, inner.Substitute(atom =>
-                        atom.Kind == OriginKind.Parameter && atom.Symbol is IParameterSymbol parameter
-                        && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, invocation.TargetMethod.OriginalDefinition)
-                        && invocation.Argument(parameter.Ordinal) is { } argument
-                            ? flow.Of(argument, context)
-                            : null));
+                    result = ValueOrigin.Union(result, inner.AtCall(invocation, argument => flow.Of(argument, context)));
                 }
             }
 
@@ -258,14 +253,8 @@ internal sealed class ValueSummaries
             return ValueOrigin.None;
         }
 
-        var method = invocation.TargetMethod.OriginalDefinition;
         var flow = FlowOf(invocation, cancellationToken);
-        return PassedTo(method, api, cancellationToken).Substitute(atom =>
-            atom.Kind == OriginKind.Parameter && atom.Symbol is IParameterSymbol parameter
-            && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method)
-            && invocation.Argument(parameter.Ordinal) is { } argument
-                ? flow.Of(argument, cancellationToken)
-                : null);
+        return PassedTo(invocation.TargetMethod, api, cancellationToken).AtCall(invocation, argument => flow.Of(argument, cancellationToken));
     }
 
     /// <summary>What a storage or parameter atom stands for besides itself, found once per symbol.</summary>

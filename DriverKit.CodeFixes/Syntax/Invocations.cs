@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverKit.CodeFixes.Syntax;
 
-/// <summary>Finding runtime calls in syntax, with their operations and buffers.</summary>
+/// <summary>Finding runtime calls in syntax, with their operations.</summary>
 internal static class Invocations
 {
     /// <summary>The invocation a diagnostic is reported on, when it calls one of <paramref name="apis"/>.</summary>
@@ -22,22 +22,6 @@ internal static class Invocations
             && apis.Contains(symbols.Classify(operation.TargetMethod))
             ? (syntax, operation)
             : null;
-    }
-
-    /// <summary>Every call of <paramref name="api"/> in the tree whose page argument belongs to <paramref name="key"/>'s buffer.</summary>
-    public static IEnumerable<InvocationExpressionSyntax> CallsOnBuffer(
-        SyntaxNode root, SemanticModel model, DriverKitSymbols symbols, KernelApi api, BufferKey key, CancellationToken cancellationToken)
-    {
-        foreach (var syntax in root.DescendantNodes().OfType<InvocationExpressionSyntax>())
-        {
-            if (model.GetOperation(syntax, cancellationToken) is IInvocationOperation operation
-                && symbols.Classify(operation.TargetMethod) == api
-                && BufferKey.Resolve(operation.Argument(0), symbols, model, cancellationToken) is { } other
-                && key.Matches(other))
-            {
-                yield return syntax;
-            }
-        }
     }
 
     /// <summary>The expression statement an invocation forms, when it is one.</summary>
