@@ -35,7 +35,7 @@ public sealed class ClearReservedBeforeFreeCodeFix : DriverKitCodeFix
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.ReservedBitLeftAtFree);
 
     /// <inheritdoc/>
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override async Task RegisterAsync(CodeFixContext context)
     {
         foreach (var diagnostic in context.Diagnostics)
         {

@@ -31,7 +31,7 @@ public sealed class LockToReferenceCodeFix : DriverKitCodeFix
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.PageLockAsPin);
 
     /// <inheritdoc/>
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override async Task RegisterAsync(CodeFixContext context)
     {
         foreach (var diagnostic in context.Diagnostics)
         {

@@ -30,7 +30,7 @@ public sealed class RemovePageReservationCodeFix : DriverKitCodeFix
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.ReservePagesForRemap);
 
     /// <inheritdoc/>
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override async Task RegisterAsync(CodeFixContext context)
     {
         foreach (var diagnostic in context.Diagnostics)
         {
@@ -84,7 +84,7 @@ public sealed class RemovePageReservationCodeFix : DriverKitCodeFix
                     || (member.Api == KernelApi.SetPageReserved && engine.Values.OriginOf(member.Operation.Argument(0), cancellationToken).Device)
                     || root.FindNode(member.Syntax.Span, getInnermostNodeForTie: true) is not InvocationExpressionSyntax syntax
                     || Invocations.Statement(syntax) is not { } statement
-                    || SyntaxEdits.WidenToLoop(statement) is not { } widened || !SyntaxEdits.CanRemove(widened))
+                    || DeadCode.Widen(statement, model, cancellationToken) is not { } widened || !SyntaxEdits.CanRemove(widened))
                 {
                     removed = null;
                     break;

@@ -34,7 +34,7 @@ public sealed class ReplaceReservedFlagCodeFix : DriverKitCodeFix
         ImmutableArray.Create(DiagnosticIds.ReservedVmaFaultInsert, DiagnosticIds.VmReservedObsolete);
 
     /// <inheritdoc/>
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override async Task RegisterAsync(CodeFixContext context)
     {
         var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
         var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
@@ -378,6 +378,13 @@ public sealed class ReplaceReservedFlagCodeFix : DriverKitCodeFix
 
         var operands = names.Select(name => (ExpressionSyntax)SyntaxFactory.MemberAccessExpression(
             SyntaxKind.SimpleMemberAccessExpression, cast.Type.WithoutTrivia(), SyntaxFactory.IdentifierName(name))).ToList();
+
+        // The cast's type read as an expression must still be the enum where the cast is (a local named VmFlags would win).
+        if (operands.Any(operand => model.GetSpeculativeSymbolInfo(cast.SpanStart, operand, SpeculativeBindingOption.BindAsExpression).Symbol is not IFieldSymbol field
+            || !SymbolEqualityComparer.Default.Equals(field.ContainingType, type)))
+        {
+            return null;
+        }
         var replacement = SyntaxEdits.OrOf(operands);
         if (operands.Count > 1 && cast.Parent is not (BinaryExpressionSyntax { RawKind: (int)SyntaxKind.BitwiseOrExpression } or AssignmentExpressionSyntax
                 or ArgumentSyntax or EqualsValueClauseSyntax or ReturnStatementSyntax or ArrowExpressionClauseSyntax or ParenthesizedExpressionSyntax))

@@ -16,6 +16,30 @@ internal static class DeadCode
 {
     private const string MemberKind = "DriverKit.EditedMember";
 
+    /// <summary>
+    /// The statement to remove for a call statement: the loop around it when the loop does nothing else and no local its
+    /// header assigns is read after it (<c>for (i = 0; …) Set(…); use(i);</c> keeps the loop, which gives i its value).
+    /// </summary>
+    public static StatementSyntax Widen(StatementSyntax statement, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var widened = SyntaxEdits.WidenToLoop(statement);
+        if (widened == statement || widened.FirstAncestorOrSelf<MemberDeclarationSyntax>() is not { } member)
+        {
+            return widened;
+        }
+
+        var assigned = widened.DescendantNodesAndSelf().OfType<ForStatementSyntax>()
+            .SelectMany(loop => loop.Initializers.Concat(loop.Incrementors))
+            .Select(Target)
+            .OfType<ExpressionSyntax>()
+            .Select(target => model.GetSymbolInfo(target, cancellationToken).Symbol)
+            .OfType<ILocalSymbol>()
+            .ToList();
+        var readAfter = member.DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Any(name => !widened.Span.Contains(name.Span) && model.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol local && assigned.Contains(local, SymbolEqualityComparer.Default));
+        return readAfter ? statement : widened;
+    }
+
     /// <summary>Removes <paramref name="statements"/> from the document, then the code that only served them.</summary>
     public static async Task<Document> RemoveAsync(Document document, IReadOnlyCollection<StatementSyntax> statements, CancellationToken cancellationToken)
     {
@@ -130,14 +154,23 @@ internal static class DeadCode
             }
         }
 
-        // A helper is removed only when every call of it went too (a call with effects in an argument keeps it).
-        var helpersToRemove = emptiedHelpers.Where(helper =>
+        // A helper is removed only when every mention of its name went too (a call with effects in an argument keeps it, and
+        // so does a call that does not bind, or one in another document of the project).
+        var others = new List<SyntaxNode>();
+        foreach (var other in document.Project.Documents.Where(other => other.Id != document.Id))
         {
-            var symbol = model.GetDeclaredSymbol(helper, cancellationToken);
-            return root.DescendantNodes().OfType<IdentifierNameSyntax>()
-                .Where(name => SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol?.OriginalDefinition, symbol))
-                .All(name => doomed.Any(statement => statement.Span.Contains(name.Span)));
-        }).ToList();
+            if (await other.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is { } otherRoot)
+            {
+                others.Add(otherRoot);
+            }
+        }
+
+        var helpersToRemove = emptiedHelpers.Where(helper =>
+            root.DescendantNodes().OfType<IdentifierNameSyntax>()
+                .Where(name => name.Identifier.ValueText == helper.Identifier.ValueText)
+                .All(name => doomed.Any(statement => statement.Span.Contains(name.Span)))
+            && !others.Any(other => other.DescendantTokens().Any(token => token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText == helper.Identifier.ValueText)))
+            .ToList();
         if (doomed.Count == 0 && helpersToRemove.Count == 0)
         {
             return null;
@@ -204,7 +237,8 @@ internal static class DeadCode
             changed = false;
             foreach (var local in dead.ToList())
             {
-                if (uses[local].Any(use => Host(use) is not { } host || !Removable(host, dead, model, symbols, cancellationToken)))
+                if (!SyntaxEdits.CanRemove(declarations[local])
+                    || uses[local].Any(use => Host(use) is not { } host || !SyntaxEdits.CanRemove(host) || !Removable(host, dead, model, symbols, cancellationToken)))
                 {
                     dead.Remove(local);
                     changed = true;
