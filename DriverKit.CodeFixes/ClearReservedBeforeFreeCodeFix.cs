@@ -292,13 +292,21 @@ public sealed class ClearReservedBeforeFreeCodeFix : DriverKitCodeFix
             var outside = new HashSet<Definition>();
             foreach (var reference in references)
             {
+                if (reference.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } write && write.Left == reference)
+                {
+                    continue;
+                }
+
                 if (model.GetOperation(reference, cancellationToken) is not { } operation
                     || engine.Values.FlowOf(operation, cancellationToken).DefinitionsReaching(operation) is not { } reaching)
                 {
                     return null;
                 }
 
-                outside.UnionWith(reaching.Where(definition => definition.Operation is null || !copied.Span.Contains(definition.Operation.Syntax.Span)));
+                // A declaration without a value (`Page page;` at the top) gives the local none; what the copy needs are the others.
+                outside.UnionWith(reaching.Where(definition =>
+                    !(definition.Kind == DefinitionKind.Opaque && definition.Operation is IVariableDeclaratorOperation { Initializer: null })
+                    && (definition.Operation is null || !copied.Span.Contains(definition.Operation.Syntax.Span))));
             }
 
             var inScope = freeModel.LookupSymbols(position, name: local.Name).FirstOrDefault();

@@ -47,6 +47,12 @@ public sealed class ReplaceReservedFlagCodeFix : DriverKitCodeFix
         {
             if (NumericCast(root, model, diagnostic, context.CancellationToken) is { } cast)
             {
+                var named = context.Document.WithSyntaxRoot(root.ReplaceNode(cast.Cast, cast.Replacement.WithTriviaFrom(cast.Cast)));
+                if (await AddsErrorsAsync(context.Document, named, context.CancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
                 context.RegisterCodeFix(
                     CodeAction.Create($"Use {cast.Names}", ct => FixOrSelfAsync(context.Document, diagnostic, NameKey, ct), NameKey),
                     diagnostic);
@@ -111,10 +117,14 @@ public sealed class ReplaceReservedFlagCodeFix : DriverKitCodeFix
         if (equivalenceKey == NameKey)
         {
             var casts = diagnostics.Select(diagnostic => NumericCast(root, model, diagnostic, cancellationToken)).OfType<NamedFlags>().ToList();
-            return casts.Count == 0
-                ? null
-                : document.WithSyntaxRoot(root.ReplaceNodes(casts.Select(cast => cast.Cast), (original, _) =>
-                    casts.First(cast => cast.Cast == original).Replacement.WithTriviaFrom(original)));
+            if (casts.Count == 0)
+            {
+                return null;
+            }
+
+            var named = document.WithSyntaxRoot(root.ReplaceNodes(casts.Select(cast => cast.Cast), (original, _) =>
+                casts.First(cast => cast.Cast == original).Replacement.WithTriviaFrom(original)));
+            return await AddsErrorsAsync(document, named, cancellationToken).ConfigureAwait(false) ? null : named;
         }
 
         var remove = equivalenceKey == RemoveKey;
@@ -329,6 +339,21 @@ public sealed class ReplaceReservedFlagCodeFix : DriverKitCodeFix
             default:
                 return root;
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="changed"/> has a compile error <paramref name="original"/> did not: naming the flags can bind
+    /// differently where a member is itself called VmFlags (<c>const VmFlags VmFlags = (VmFlags)0x2000</c> would refer to
+    /// itself), which no look-up at the cast foresees.
+    /// </summary>
+    private static async Task<bool> AddsErrorsAsync(Document original, Document changed, CancellationToken cancellationToken)
+    {
+        static async Task<int> ErrorsAsync(Document document, CancellationToken cancellationToken) =>
+            await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is { } model
+                ? model.GetDiagnostics(cancellationToken: cancellationToken).Count(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error)
+                : 0;
+
+        return await ErrorsAsync(changed, cancellationToken).ConfigureAwait(false) > await ErrorsAsync(original, cancellationToken).ConfigureAwait(false);
     }
 
     private sealed class NamedFlags

@@ -14,7 +14,7 @@ internal readonly record struct ProofReport(ReportKind Kind, string Invariant, s
 /// <summary>
 /// The standard user-space script of the fix-proof harness, played against a driver on a fresh strict-mode machine: module
 /// init; open the device, mmap it shared read-write, touch every page (read, then write); fork, the child writes every page
-/// and exits; munmap, close, exit; module unload (unregister the device, module exit); shutdown. Every report the kernel
+/// and exits; munmap, close, exit; module unload (module exit, then the device is unregistered); shutdown. Every report the kernel
 /// and the checker made along the way is kept, with the steps that failed.
 /// </summary>
 internal sealed class ProofRun
@@ -55,12 +55,12 @@ internal sealed class ProofRun
         });
         Guarded("module unload", () =>
         {
-            if (device is not null)
+            // module_exit frees what the driver owns; the device goes with the module (the unload leak check runs then).
+            module.Exit(kernel);
+            if (device is { Registered: true })
             {
                 reports.AddRange(kernel.UnregisterChrdev(device).Select(Reduce));
             }
-
-            module.Exit(kernel);
         });
         Guarded("shutdown", () => reports.AddRange(kernel.Shutdown().Select(Reduce)));
         var all = kernel.Reports.Select(Reduce).Concat(reports).Distinct().ToList();

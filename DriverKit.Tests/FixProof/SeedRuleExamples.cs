@@ -381,7 +381,7 @@ internal static class SeedRuleExamples
 
                 public int Release(Inode inode, File file) => 0;
 
-                public void Free() => kernel.PutPage(page);
+                public void Free() => kernel.FreePage(page);
             }
             """, ["2.6.15-rc1", "2.6.15-rc2"]),
     ];

@@ -25,33 +25,39 @@ public class SeedRulesFixProofTests
 
     [Theory]
     [MemberData(nameof(DK0001Examples))]
-    public Task DK0001(string example) => new FixProofHarness("DK0001", new Rules.LockedVmaAnalyzer(), new RemoveLockedFlagCodeFix())
-        .ProveAsync(Find(SeedRuleExamples.DK0001, example));
+    public Task DK0001(string example) => Harness("DK0001").ProveAsync(Find(SeedRuleExamples.DK0001, example));
 
     [Theory]
     [MemberData(nameof(DK0002Examples))]
-    public Task DK0002(string example) => new FixProofHarness("DK0002", new Rules.PageReservedAnalyzer(), new RemovePageReservationCodeFix())
-        .ProveAsync(Find(SeedRuleExamples.DK0002, example));
+    public Task DK0002(string example) => Harness("DK0002").ProveAsync(Find(SeedRuleExamples.DK0002, example));
 
     [Theory]
     [MemberData(nameof(DK0003Examples))]
-    public Task DK0003(string example) => new FixProofHarness("DK0003", new Rules.PageReservedAnalyzer(), new ClearReservedBeforeFreeCodeFix())
-        .ProveAsync(Find(SeedRuleExamples.DK0003, example));
+    public Task DK0003(string example) => Harness("DK0003").ProveAsync(Find(SeedRuleExamples.DK0003, example));
 
     [Theory]
     [MemberData(nameof(DK0004Examples))]
-    public Task DK0004(string example) => new FixProofHarness("DK0004", new Rules.ReservedVmaFaultAnalyzer(), new ReplaceReservedFlagCodeFix())
-        .ProveAsync(Find(SeedRuleExamples.DK0004, example));
+    public Task DK0004(string example) => Harness("DK0004").ProveAsync(Find(SeedRuleExamples.DK0004, example));
 
     [Theory]
     [MemberData(nameof(DK0005Examples))]
-    public Task DK0005(string example) => new FixProofHarness("DK0005", new Rules.VmReservedAnalyzer(), new ReplaceReservedFlagCodeFix())
-        .ProveAsync(Find(SeedRuleExamples.DK0005, example));
+    public Task DK0005(string example) => Harness("DK0005").ProveAsync(Find(SeedRuleExamples.DK0005, example));
 
     [Theory]
     [MemberData(nameof(DK0006Examples))]
-    public Task DK0006(string example) => new FixProofHarness("DK0006", new Rules.PageLockAsPinAnalyzer(), new LockToReferenceCodeFix())
-        .ProveAsync(Find(SeedRuleExamples.DK0006, example));
+    public Task DK0006(string example) => Harness("DK0006").ProveAsync(Find(SeedRuleExamples.DK0006, example));
+
+    /// <summary>The harness of a seed rule: its analyzer and its code fix.</summary>
+    internal static FixProofHarness Harness(string ruleId) => ruleId switch
+    {
+        "DK0001" => new FixProofHarness(ruleId, new Rules.LockedVmaAnalyzer(), new RemoveLockedFlagCodeFix()),
+        "DK0002" => new FixProofHarness(ruleId, new Rules.PageReservedAnalyzer(), new RemovePageReservationCodeFix()),
+        "DK0003" => new FixProofHarness(ruleId, new Rules.PageReservedAnalyzer(), new ClearReservedBeforeFreeCodeFix()),
+        "DK0004" => new FixProofHarness(ruleId, new Rules.ReservedVmaFaultAnalyzer(), new ReplaceReservedFlagCodeFix()),
+        "DK0005" => new FixProofHarness(ruleId, new Rules.VmReservedAnalyzer(), new ReplaceReservedFlagCodeFix()),
+        "DK0006" => new FixProofHarness(ruleId, new Rules.PageLockAsPinAnalyzer(), new LockToReferenceCodeFix()),
+        _ => throw new ArgumentException($"{ruleId} has no fix-proof harness yet", nameof(ruleId)),
+    };
 
     private static TheoryData<string> Names(IEnumerable<FixProofExample> examples) => [.. examples.Select(example => example.Name)];
 

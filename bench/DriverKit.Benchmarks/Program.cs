@@ -5,6 +5,7 @@ using DriverKit.Benchmarks.Report;
 using DriverKit.Benchmarks.Workloads;
 using DriverKit.Benchmarks.Corpus;
 using DriverKit.Benchmarks.Quick;
+using DriverKit.Benchmarks.Shapes;
 using DriverKit.Benchmarks.Suite;
 
 namespace DriverKit.Benchmarks;
@@ -19,6 +20,7 @@ public static class Program
                                                                analyzer cost on a generated mock-driver corpus (default 2,000 files)
           corpus [--files N] [--out DIR] [--namespace NS]      only write the driver files
           quick [--runs N] [--warmups N] [--only key,key]      in-process measurement of every workload
+          shapes [--runs N] [--only shape,shape] [--out FILE]  DriverKit's analysis time on the worst code shapes, per file (target 100 ms)
           table [--native FILE] [--quick] [--out FILE] [--artifacts DIR]
                                                                measure (BenchmarkDotNet, or --quick) and print the comparison table
         """;
@@ -48,6 +50,17 @@ public static class Program
             case "corpus":
                 CorpusGenerator.WriteDrivers(StringOption(rest, "--out") ?? "corpus", IntOption(rest, "--files", 2000), StringOption(rest, "--namespace") ?? "DriverKit.Runtime");
                 return 0;
+            case "shapes":
+                var shapes = ShapeRunner.RunAsync(Only(rest), IntOption(rest, "--runs", 7), Console.Out).GetAwaiter().GetResult();
+                var table = ShapeRunner.Table(shapes);
+                Console.WriteLine();
+                Console.Write(table);
+                if (StringOption(rest, "--out") is { } shapesOut)
+                {
+                    File.WriteAllText(shapesOut, table);
+                }
+
+                return shapes.All(result => result.Milliseconds <= ShapeRunner.TargetMilliseconds) ? 0 : 1;
             case "quick":
                 QuickRunner.RunAll(Only(rest), IntOption(rest, "--warmups", 2), IntOption(rest, "--runs", 7), Console.Out);
                 return 0;
