@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -27,6 +28,9 @@ internal sealed class ValueSummaries
     private readonly ConcurrentDictionary<ISymbol, ValueOrigin> outStores = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, ImmutableArray<OriginAtom>> expansions = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<(ISymbol Method, KernelApi Api), ValueOrigin> passed = new();
+    private readonly ConditionalWeakTable<ValueOrigin, HashSet<OriginAtom>> closures = new();
+    private readonly ConcurrentDictionary<OriginAtom, HashSet<OriginAtom>> atomClosures = new();
+    private readonly ConcurrentDictionary<string, Lazy<NameIndex>> names = new(StringComparer.Ordinal);
 
     public ValueSummaries(DriverKitEngine engine) => this.engine = engine;
 
@@ -63,7 +67,7 @@ internal sealed class ValueSummaries
             return false;
         }
 
-        var left = Closure(a, cancellationToken);
+        var left = (HashSet<OriginAtom>)Closure(a, cancellationToken);
         foreach (var atom in Closure(b, cancellationToken))
         {
             if (left.Contains(atom))
@@ -77,12 +81,39 @@ internal sealed class ValueSummaries
 
     /// <summary>
     /// The atoms of an origin and everything they stand for: a field or property with the origins of every value stored into
-    /// it, a helper's parameter with what its callers pass.
+    /// it, a helper's parameter with what its callers pass. The closure of one atom is computed once and shared by every
+    /// origin of that atom alone (a thousand reads of one field share one set); the closure of an origin of several atoms
+    /// is the union of theirs, kept while the origin lives. The result must not be changed.
     /// </summary>
-    public HashSet<OriginAtom> Closure(ValueOrigin origin, CancellationToken cancellationToken)
+    public IReadOnlyCollection<OriginAtom> Closure(ValueOrigin origin, CancellationToken cancellationToken)
     {
+        if (origin.Atoms.Length == 1)
+        {
+            return ClosureOf(origin.Atoms[0], cancellationToken);
+        }
+
+        return closures.GetValue(origin, key =>
+        {
+            var union = new HashSet<OriginAtom>();
+            foreach (var atom in key.Atoms)
+            {
+                union.UnionWith(ClosureOf(atom, cancellationToken));
+            }
+
+            return union;
+        });
+    }
+
+    private HashSet<OriginAtom> ClosureOf(OriginAtom start, CancellationToken cancellationToken)
+    {
+        if (atomClosures.TryGetValue(start, out var known))
+        {
+            return known;
+        }
+
         var closure = new HashSet<OriginAtom>();
-        var work = new Queue<OriginAtom>(origin.Atoms);
+        var work = new Queue<OriginAtom>();
+        work.Enqueue(start);
         while (work.Count > 0 && closure.Count < MaxClosure)
         {
             var atom = work.Dequeue();
@@ -100,7 +131,7 @@ internal sealed class ValueSummaries
             }
         }
 
-        return closure;
+        return atomClosures.GetOrAdd(start, closure);
     }
 
     /// <summary>What a helper returns, in terms of its own parameters; computed once per method when no cycle cut it.</summary>
@@ -264,18 +295,32 @@ internal sealed class ValueSummaries
     private ImmutableArray<OriginAtom> Expand(ISymbol symbol, CancellationToken cancellationToken)
     {
         var context = new ValueFlow.ValueContext(cancellationToken);
-        var result = ValueOrigin.None;
+
+        // A set alongside the list: a field a thousand functions store into must not cost a thousand linear unions.
+        var atoms = ImmutableArray.CreateBuilder<OriginAtom>();
+        var seen = new HashSet<OriginAtom>();
+        void Add(ValueOrigin origin)
+        {
+            foreach (var atom in origin.Atoms)
+            {
+                if (seen.Add(atom))
+                {
+                    atoms.Add(atom);
+                }
+            }
+        }
+
         switch (symbol)
         {
             case IFieldSymbol or IPropertySymbol:
                 if (engine.Bodies.GetInitializer(symbol, cancellationToken) is { } initializer)
                 {
-                    result = ValueOrigin.Union(result, FlowOf(initializer, cancellationToken).Of(initializer, context));
+                    Add(FlowOf(initializer, cancellationToken).Of(initializer, context));
                 }
 
                 foreach (var (flow, value) in StoresInto(symbol, cancellationToken))
                 {
-                    result = ValueOrigin.Union(result, flow.Of(value, context));
+                    Add(flow.Of(value, context));
                 }
 
                 break;
@@ -284,20 +329,49 @@ internal sealed class ValueSummaries
                 {
                     if (invocation.Argument(parameter.Ordinal) is { } argument)
                     {
-                        result = ValueOrigin.Union(result, flow.Of(argument, context));
+                        Add(flow.Of(argument, context));
                     }
                 }
 
                 break;
         }
 
-        return result.Atoms;
+        return atoms.ToImmutable();
     }
 
     /// <summary>Every value stored into a field or property in the compilation, with the flow of the code that stores it.</summary>
-    private IEnumerable<(ValueFlow Flow, IOperation Value)> StoresInto(ISymbol member, CancellationToken cancellationToken)
+    private IEnumerable<(ValueFlow Flow, IOperation Value)> StoresInto(ISymbol member, CancellationToken cancellationToken) =>
+        IndexOf(member.Name, cancellationToken).Stores.TryGetValue(member.OriginalDefinition, out var stores) ? stores : Enumerable.Empty<(ValueFlow, IOperation)>();
+
+    /// <summary>Every call of a method of the compilation, with the flow of the code that makes it.</summary>
+    private IEnumerable<(ValueFlow Flow, IInvocationOperation Invocation)> CallsOf(IMethodSymbol method, CancellationToken cancellationToken) =>
+        IndexOf(method.Name, cancellationToken).Calls.TryGetValue(method.OriginalDefinition, out var calls) ? calls : Enumerable.Empty<(ValueFlow, IInvocationOperation)>();
+
+    /// <summary>
+    /// The stores into members and the calls of methods spelt <paramref name="name"/>, grouped by symbol: one walk of the code
+    /// that spells the name serves every symbol of that name (a thousand drivers with a field <c>buf</c> each cost one walk,
+    /// not a thousand).
+    /// </summary>
+    private NameIndex IndexOf(string name, CancellationToken cancellationToken)
     {
-        var words = engine.Words.Find(new[] { member.Name }, cancellationToken);
+        while (true)
+        {
+            var index = names.GetOrAdd(name, _ => new Lazy<NameIndex>(() => BuildIndex(name, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
+            try
+            {
+                return index.Value;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                ((ICollection<KeyValuePair<string, Lazy<NameIndex>>>)names).Remove(new(name, index));
+            }
+        }
+    }
+
+    private NameIndex BuildIndex(string name, CancellationToken cancellationToken)
+    {
+        var index = new NameIndex();
+        var words = engine.Words.Find(new[] { name }, cancellationToken);
         foreach (var tree in words.Trees)
         {
             if (engine.Bodies.GetModel(tree) is not { } model)
@@ -309,11 +383,6 @@ internal sealed class ValueSummaries
             {
                 foreach (var reference in NamedOperations.References(root, words, cancellationToken))
                 {
-                    if (!SymbolEqualityComparer.Default.Equals(reference.Member.OriginalDefinition, member))
-                    {
-                        continue;
-                    }
-
                     var value = reference.Parent switch
                     {
                         ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Target, reference) => assignment.Value,
@@ -323,19 +392,36 @@ internal sealed class ValueSummaries
                     };
                     if (value is not null)
                     {
-                        yield return (FlowOf(root, cancellationToken), value);
+                        index.Add(index.Stores, reference.Member.OriginalDefinition, (FlowOf(root, cancellationToken), value));
                     }
+                }
+
+                foreach (var invocation in NamedOperations.Invocations(root, words, cancellationToken))
+                {
+                    index.Add(index.Calls, invocation.TargetMethod.OriginalDefinition, (FlowOf(root, cancellationToken), invocation));
                 }
             }
         }
+
+        return index;
     }
 
-    /// <summary>Every call of a method of the compilation, with the flow of the code that makes it.</summary>
-    private IEnumerable<(ValueFlow Flow, IInvocationOperation Invocation)> CallsOf(IMethodSymbol method, CancellationToken cancellationToken)
+    /// <summary>The stores and calls of one name (<see cref="IndexOf"/>).</summary>
+    private sealed class NameIndex
     {
-        method = method.OriginalDefinition;
-        return CallSites.Find(engine, new[] { method.Name }, invocation => SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, method), cancellationToken)
-            .Select(invocation => (FlowOf(invocation, cancellationToken), invocation));
+        public Dictionary<ISymbol, List<(ValueFlow, IOperation)>> Stores { get; } = new(SymbolEqualityComparer.Default);
+
+        public Dictionary<ISymbol, List<(ValueFlow, IInvocationOperation)>> Calls { get; } = new(SymbolEqualityComparer.Default);
+
+        public void Add<T>(Dictionary<ISymbol, List<T>> map, ISymbol symbol, T entry)
+        {
+            if (!map.TryGetValue(symbol, out var list))
+            {
+                map[symbol] = list = new List<T>();
+            }
+
+            list.Add(entry);
+        }
     }
 
     /// <summary>The operations of a function's code, not those of the lambdas and local functions inside it.</summary>

@@ -33,7 +33,7 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
 
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine)
     {
-        var types = new ConcurrentDictionary<INamedTypeSymbol, Call[]>(SymbolEqualityComparer.Default);
+        var types = new ConcurrentDictionary<INamedTypeSymbol, ReservedBitCalls>(SymbolEqualityComparer.Default);
         context.RegisterSemanticModelAction(tree => Analyze(tree, engine, types));
     }
 
@@ -44,9 +44,31 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
             Api = api;
             Origin = origin;
             Operation = operation;
+            Function = FunctionOf(operation);
         }
 
         public KernelApi Api { get; }
+
+        /// <summary>The body of the function the call is in (<see cref="FlowEvent.Function"/>): a lambda or local function has its own.</summary>
+        public SyntaxNode Function { get; }
+
+        /// <summary>The syntax of the body of the innermost function (method, lambda, local function) around an operation.</summary>
+        public static SyntaxNode FunctionOf(IOperation operation)
+        {
+            var current = operation;
+            while (current.Parent is { } parent)
+            {
+                if (parent is ILocalFunctionOperation local && ReferenceEquals(local.Body, current)
+                    || parent is IAnonymousFunctionOperation anonymous && ReferenceEquals(anonymous.Body, current))
+                {
+                    break;
+                }
+
+                current = parent;
+            }
+
+            return current.Syntax;
+        }
 
         public ValueOrigin Origin { get; }
 
@@ -58,7 +80,7 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
     /// the code that names a reservation is bound, and the code that names a free when the tree names a reservation or
     /// declares a partial type (whose other parts may); most drivers free their buffers but never reserve them.
     /// </summary>
-    private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine, ConcurrentDictionary<INamedTypeSymbol, Call[]> types)
+    private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine, ConcurrentDictionary<INamedTypeSymbol, ReservedBitCalls> types)
     {
         var cancellationToken = context.CancellationToken;
         var tree = context.SemanticModel.SyntaxTree;
@@ -103,8 +125,155 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
 
     private static INamedTypeSymbol? OwningType(ISymbol symbol) => symbol as INamedTypeSymbol ?? symbol.ContainingType;
 
+    /// <summary>
+    /// The SetPageReserved and ClearPageReserved calls of a type, indexed by every atom of their origins' closures: a freed
+    /// buffer's first reservation and its clears are found by looking its atoms up, in time that does not grow with the
+    /// number of calls on the same field (a driver ported from C may reserve one channel buffer in a hundred places).
+    /// </summary>
+    private sealed class ReservedBitCalls
+    {
+        private readonly Dictionary<OriginAtom, int> firstReservation = new();
+        private readonly Dictionary<OriginAtom, ClearSites> clears = new();
+
+        public ReservedBitCalls(Call[] calls, DriverKitEngine engine, CancellationToken cancellationToken)
+        {
+            Calls = calls;
+
+            // Calls whose buffers have the same closure (every read of one field) are indexed together, once per atom.
+            var groups = new Dictionary<IReadOnlyCollection<OriginAtom>, (int FirstReservation, ClearSites Clears)>(IdentityComparer<IReadOnlyCollection<OriginAtom>>.Instance);
+            for (var index = 0; index < calls.Length; index++)
+            {
+                var call = calls[index];
+                var closure = engine.Values.Closure(call.Origin, cancellationToken);
+                if (!groups.TryGetValue(closure, out var group))
+                {
+                    group = (int.MaxValue, new ClearSites());
+                }
+
+                if (call.Api == KernelApi.SetPageReserved)
+                {
+                    group.FirstReservation = Math.Min(group.FirstReservation, index);
+                }
+                else
+                {
+                    group.Clears.Add(call);
+                }
+
+                groups[closure] = group;
+            }
+
+            foreach (var entry in groups)
+            {
+                var (first, sites) = entry.Value;
+                foreach (var atom in entry.Key)
+                {
+                    if (first != int.MaxValue && (!firstReservation.TryGetValue(atom, out var known) || first < known))
+                    {
+                        firstReservation[atom] = first;
+                    }
+
+                    if (sites.Calls.Count > 0 || sites.InManyFunctions)
+                    {
+                        if (!clears.TryGetValue(atom, out var atomSites))
+                        {
+                            clears[atom] = atomSites = new ClearSites();
+                        }
+
+                        atomSites.Add(sites);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Every call, in file and position order.</summary>
+        public Call[] Calls { get; }
+
+        /// <summary>The first SetPageReserved (in file and position order) that may be on the buffer <paramref name="origin"/> denotes.</summary>
+        public Call? FirstReservationOf(ValueOrigin origin, DriverKitEngine engine, CancellationToken cancellationToken)
+        {
+            var first = int.MaxValue;
+            foreach (var atom in engine.Values.Closure(origin, cancellationToken))
+            {
+                if (firstReservation.TryGetValue(atom, out var index) && index < first)
+                {
+                    first = index;
+                }
+            }
+
+            return first == int.MaxValue ? null : Calls[first];
+        }
+
+        /// <summary>
+        /// Whether a ClearPageReserved that may be on the buffer <paramref name="origin"/> denotes is outside the function
+        /// whose body is <paramref name="function"/>; if not, the clears inside it go to <paramref name="inFunction"/> for the
+        /// caller to check against its paths.
+        /// </summary>
+        public bool ClearedElsewhere(ValueOrigin origin, SyntaxNode function, DriverKitEngine engine, List<Call> inFunction, CancellationToken cancellationToken)
+        {
+            foreach (var atom in engine.Values.Closure(origin, cancellationToken))
+            {
+                if (!clears.TryGetValue(atom, out var sites))
+                {
+                    continue;
+                }
+
+                if (sites.InManyFunctions || sites.Function != function)
+                {
+                    return true;
+                }
+
+                inFunction.AddRange(sites.Calls);
+            }
+
+            return false;
+        }
+
+        /// <summary>The clears of one atom: all in one function, or known to be in more than one (then one is elsewhere for any free).</summary>
+        private sealed class ClearSites
+        {
+            public SyntaxNode? Function { get; private set; }
+
+            public List<Call> Calls { get; } = new();
+
+            public bool InManyFunctions { get; private set; }
+
+            public void Add(Call call)
+            {
+                if (InManyFunctions)
+                {
+                    return;
+                }
+
+                if (Function is not null && Function != call.Function)
+                {
+                    InManyFunctions = true;
+                    Calls.Clear();
+                    return;
+                }
+
+                Function = call.Function;
+                Calls.Add(call);
+            }
+
+            public void Add(ClearSites other)
+            {
+                if (other.InManyFunctions)
+                {
+                    InManyFunctions = true;
+                    Calls.Clear();
+                    return;
+                }
+
+                foreach (var call in other.Calls)
+                {
+                    Add(call);
+                }
+            }
+        }
+    }
+
     /// <summary>The SetPageReserved and ClearPageReserved calls in the code of the type (all its parts, not its nested types).</summary>
-    private static Call[] CollectReservedBitCalls(INamedTypeSymbol type, DriverKitEngine engine, CancellationToken cancellationToken)
+    private static ReservedBitCalls CollectReservedBitCalls(INamedTypeSymbol type, DriverKitEngine engine, CancellationToken cancellationToken)
     {
         var words = engine.Words.Cached(ReservedBitNames, cancellationToken);
         var calls = new List<Call>();
@@ -134,10 +303,11 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
             }
         }
 
-        return calls
+        var ordered = calls
             .OrderBy(call => call.Operation.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal)
             .ThenBy(call => call.Operation.Syntax.SpanStart)
             .ToArray();
+        return new ReservedBitCalls(ordered, engine, cancellationToken);
     }
 
     /// <summary>
@@ -184,7 +354,7 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
     /// no ClearPageReserved of it in another function or earlier in the same one.
     /// </summary>
     private static void ReportFreeOfReservedBuffer(
-        SemanticModelAnalysisContext context, DriverKitEngine engine, Call[] calls, EventFlowResult events, IInvocationOperation free, ValueOrigin freed)
+        SemanticModelAnalysisContext context, DriverKitEngine engine, ReservedBitCalls calls, EventFlowResult events, IInvocationOperation free, ValueOrigin freed)
     {
         var cancellationToken = context.CancellationToken;
         if (events.EventOf(free) is not { } freeEvent)
@@ -198,7 +368,7 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
         IOperation? reservation = held?.Operation;
         if (reservation is null)
         {
-            reservation = calls.FirstOrDefault(call => call.Api == KernelApi.SetPageReserved && engine.Values.Overlap(call.Origin, freed, cancellationToken))?.Operation;
+            reservation = calls.FirstReservationOf(freed, engine, cancellationToken)?.Operation;
             if (reservation is null || Cleared(engine, calls, events, freeEvent, freed, cancellationToken))
             {
                 return;
@@ -222,19 +392,13 @@ public sealed class PageReservedAnalyzer : DriverKitAnalyzer
     /// Whether the freed buffer is cleared before the free: by a ClearPageReserved in another function (release paths call
     /// cleanup code the analysis assumes runs first), or by one (or a helper that clears) that reaches the free in its own.
     /// </summary>
-    private static bool Cleared(DriverKitEngine engine, Call[] calls, EventFlowResult events, FlowEvent free, ValueOrigin freed, CancellationToken cancellationToken)
+    private static bool Cleared(DriverKitEngine engine, ReservedBitCalls calls, EventFlowResult events, FlowEvent free, ValueOrigin freed, CancellationToken cancellationToken)
     {
-        foreach (var call in calls)
+        var inFunction = new List<Call>();
+        if (calls.ClearedElsewhere(freed, Call.FunctionOf(free.Operation), engine, inFunction, cancellationToken)
+            || inFunction.Any(call => events.EventOf(call.Operation) is not { } clear || free.ReachedBefore.Contains(clear.Id)))
         {
-            if (call.Api != KernelApi.ClearPageReserved || !engine.Values.Overlap(call.Origin, freed, cancellationToken))
-            {
-                continue;
-            }
-
-            if (events.EventOf(call.Operation) is not { } clear || clear.Function != free.Function || free.ReachedBefore.Contains(clear.Id))
-            {
-                return true;
-            }
+            return true;
         }
 
         return free.ReachedBefore.Members()

@@ -38,7 +38,11 @@ public static class ShapeCompilations
     {
         var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), onAnalyzerException: null, concurrentAnalysis: false, logAnalyzerExecutionTime: false);
         var all = ImmutableArray.Create<DiagnosticAnalyzer>(new OperationBinder()).AddRange(analyzers);
-        var diagnostics = await compilation.Clone().WithAnalyzers(all, options).GetAnalyzerDiagnosticsAsync().ConfigureAwait(false);
+        var clone = compilation.Clone();
+
+        // The compiler has bound the references and built the source assembly before any analyzer runs.
+        _ = clone.Assembly;
+        var diagnostics = await clone.WithAnalyzers(all, options).GetAnalyzerDiagnosticsAsync().ConfigureAwait(false);
         return [.. diagnostics.Where(diagnostic => diagnostic.Id.StartsWith("DK", StringComparison.Ordinal))];
     }
 

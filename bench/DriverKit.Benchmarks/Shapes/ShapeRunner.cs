@@ -41,6 +41,10 @@ public static class ShapeRunner
                 var diagnostics = 0;
                 for (var run = 0; run < runs + 2; run++)
                 {
+                    // A collection left over from the run before would otherwise land in this run's callbacks.
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    GC.Collect();
                     timer.Reset();
                     diagnostics = (await ShapeCompilations.AnalyzeAsync(compilation, analyzers).ConfigureAwait(false)).Length;
                     if (run >= 2)
