@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -132,9 +134,24 @@ internal static class CodeRoots
         node is BlockSyntax or ArrowExpressionClauseSyntax or EqualsValueClauseSyntax or GlobalStatementSyntax or AttributeSyntax
             or PrimaryConstructorBaseTypeSyntax or ConstructorInitializerSyntax;
 
-    /// <summary>The root of the operation tree of <paramref name="syntax"/> (top-level statements share one).</summary>
-    private static IOperation? OperationOf(SemanticModel model, SyntaxNode syntax, CancellationToken cancellationToken) =>
-        (syntax is GlobalStatementSyntax global ? model.GetOperation(global.Statement, cancellationToken) : model.GetOperation(syntax, cancellationToken))?.Root();
+    /// <summary>
+    /// The root of the operation tree of <paramref name="syntax"/> (top-level statements share one), remembered per semantic
+    /// model: every rule asks for the roots of the same tree, and the model's own look-up (the member model, then the node)
+    /// costs more than the rest of finding a root.
+    /// </summary>
+    private static IOperation? OperationOf(SemanticModel model, SyntaxNode syntax, CancellationToken cancellationToken)
+    {
+        var known = RootOperations.GetValue(model, _ => new ConcurrentDictionary<SyntaxNode, IOperation?>(concurrencyLevel: 1, capacity: 16));
+        if (known.TryGetValue(syntax, out var root))
+        {
+            return root;
+        }
+
+        root = (syntax is GlobalStatementSyntax global ? model.GetOperation(global.Statement, cancellationToken) : model.GetOperation(syntax, cancellationToken))?.Root();
+        return known.GetOrAdd(syntax, root);
+    }
+
+    private static readonly ConditionalWeakTable<SemanticModel, ConcurrentDictionary<SyntaxNode, IOperation?>> RootOperations = new();
 
     /// <summary>The position of a root's first operation with syntax of its own, inside the code (past usings, attributes, modifiers).</summary>
     private static int FirstCodePosition(IOperation root)

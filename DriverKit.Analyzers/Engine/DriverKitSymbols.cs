@@ -65,16 +65,16 @@ internal sealed class DriverKitSymbols
     /// <summary>The runtime's address and page types, whose members and operators are views of the same memory.</summary>
     private static readonly string[] AddressTypeNames = { "Page", "Pfn", "PhysAddr", "KernelAddr", "VmallocAddr", "UserAddr" };
 
-    private DriverKitSymbols(Compilation compilation, INamedTypeSymbol kernel, INamedTypeSymbol vmArea, INamedTypeSymbol vmFlags)
+    private DriverKitSymbols(IAssemblySymbol runtime, INamedTypeSymbol kernel, INamedTypeSymbol vmArea, INamedTypeSymbol vmFlags)
     {
         Kernel = kernel;
         VmArea = vmArea;
         VmFlags = vmFlags;
-        Page = compilation.GetTypeByMetadataName("DriverKit.Runtime.Page");
-        VmFault = compilation.GetTypeByMetadataName("DriverKit.Runtime.VmFault");
-        VmOperations = compilation.GetTypeByMetadataName("DriverKit.Runtime.VmOperations");
-        FileOperations = compilation.GetTypeByMetadataName("DriverKit.Runtime.FileOperations");
-        DmaEngine = compilation.GetTypeByMetadataName("DriverKit.Runtime.DmaEngine");
+        Page = runtime.GetTypeByMetadataName("DriverKit.Runtime.Page");
+        VmFault = runtime.GetTypeByMetadataName("DriverKit.Runtime.VmFault");
+        VmOperations = runtime.GetTypeByMetadataName("DriverKit.Runtime.VmOperations");
+        FileOperations = runtime.GetTypeByMetadataName("DriverKit.Runtime.FileOperations");
+        DmaEngine = runtime.GetTypeByMetadataName("DriverKit.Runtime.DmaEngine");
         VmAreaFlags = Property(vmArea, "Flags");
         VmAreaOps = Property(vmArea, "Ops");
         VmFaultPage = Property(VmFault, "Page");
@@ -84,7 +84,7 @@ internal sealed class DriverKitSymbols
         FileOperationsMmap = Property(FileOperations, "Mmap");
         PageNoPageOom = Page?.GetMembers("NoPageOom").OfType<IFieldSymbol>().FirstOrDefault();
         AddressTypes = AddressTypeNames
-            .Select(name => compilation.GetTypeByMetadataName("DriverKit.Runtime." + name))
+            .Select(name => runtime.GetTypeByMetadataName("DriverKit.Runtime." + name))
             .OfType<INamedTypeSymbol>()
             .ToImmutableHashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
     }
@@ -127,12 +127,19 @@ internal sealed class DriverKitSymbols
     /// <summary>The symbols, or null when DriverKit.Runtime (its Kernel, VmArea and VmFlags types) is not referenced.</summary>
     public static DriverKitSymbols? TryCreate(Compilation compilation)
     {
-        var kernel = compilation.GetTypeByMetadataName("DriverKit.Runtime.Kernel");
-        var vmArea = compilation.GetTypeByMetadataName("DriverKit.Runtime.VmArea");
-        var vmFlags = compilation.GetTypeByMetadataName("DriverKit.Runtime.VmFlags");
-        return kernel is null || vmArea is null || vmFlags is null || vmFlags.TypeKind != TypeKind.Enum
+        // One look-up across every reference (a couple of hundred assemblies in a .NET project) finds the runtime; the other
+        // types are looked up in its assembly alone.
+        if (compilation.GetTypeByMetadataName("DriverKit.Runtime.Kernel") is not { } kernel)
+        {
+            return null;
+        }
+
+        var runtime = kernel.ContainingAssembly;
+        var vmArea = runtime.GetTypeByMetadataName("DriverKit.Runtime.VmArea");
+        var vmFlags = runtime.GetTypeByMetadataName("DriverKit.Runtime.VmFlags");
+        return vmArea is null || vmFlags is null || vmFlags.TypeKind != TypeKind.Enum
             ? null
-            : new DriverKitSymbols(compilation, kernel, vmArea, vmFlags);
+            : new DriverKitSymbols(runtime, kernel, vmArea, vmFlags);
     }
 
     /// <summary>Which runtime function <paramref name="method"/> is, or <see cref="KernelApi.None"/>.</summary>

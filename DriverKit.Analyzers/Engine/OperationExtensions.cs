@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverKit.Analyzers.Engine;
@@ -107,6 +109,11 @@ internal static class OperationExtensions
     /// </summary>
     public static IEnumerable<IOperation> LocalFunctionsDeclaredIn(this IOperation body)
     {
+        if (!TreeDeclaresLocalFunctions(body.Syntax.SyntaxTree))
+        {
+            yield break;
+        }
+
         var work = new Stack<IOperation>();
         work.Push(body);
         while (work.Count > 0)
@@ -128,4 +135,10 @@ internal static class OperationExtensions
             }
         }
     }
+
+    /// <summary>Per tree, whether it declares a local function anywhere: most trees do not, and their bodies need no walk.</summary>
+    private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<bool>> LocalFunctionTrees = new();
+
+    private static bool TreeDeclaresLocalFunctions(SyntaxTree tree) =>
+        LocalFunctionTrees.GetValue(tree, key => new StrongBox<bool>(key.GetRoot().DescendantNodes().Any(node => node.IsKind(SyntaxKind.LocalFunctionStatement)))).Value;
 }

@@ -40,7 +40,14 @@ internal abstract class OperationFlow<TState>
     private readonly List<LoopContext> loops = new();
     private readonly List<TryContext> tries = new();
     private Dictionary<ILabelSymbol, LabelState>? labels;
-    private readonly Stack<(IOperation Operation, bool Visited)> walk = new();
+    /// <summary>
+    /// The work stack of <see cref="Eval"/>, one per thread and shared by every run on it (a run nested in another's transfer
+    /// works above the outer run's entries): a thousand functions analyzed must not each grow a stack of their own.
+    /// </summary>
+    [ThreadStatic]
+    private static Stack<(IOperation Operation, bool Visited)>? threadWalk;
+
+    private Stack<(IOperation Operation, bool Visited)> walk = null!;
     private int nesting;
     private long steps;
     private long budget;
@@ -69,6 +76,8 @@ internal abstract class OperationFlow<TState>
         nesting = 0;
         steps = 0;
         budget = StepBudget;
+        walk = threadWalk ??= new Stack<(IOperation Operation, bool Visited)>();
+        var bottom = walk.Count;
         try
         {
             TState? exit = null;
@@ -95,6 +104,14 @@ internal abstract class OperationFlow<TState>
         {
             GaveUp = true;
             return null;
+        }
+        finally
+        {
+            // A run given up or cancelled leaves its entries; the run it may be nested in must not see them.
+            while (walk.Count > bottom)
+            {
+                walk.Pop();
+            }
         }
     }
 

@@ -29,8 +29,10 @@ internal sealed class ValueFlow
     /// <summary>Variables assigned in a function other than the one that declares them (a lambda writing a captured local).</summary>
     private readonly HashSet<ISymbol> capturedWrites = new(SymbolEqualityComparer.Default);
 
-    private readonly ConcurrentDictionary<(SyntaxNode, OperationKind), ValueOrigin> memo = new();
-    private readonly ConcurrentDictionary<int, ValueOrigin> definitionMemo = new();
+    // One lock each: a root is rarely evaluated by two threads at once, and a thousand roots in a file must not each
+    // allocate a lock and bucket array per processor.
+    private readonly ConcurrentDictionary<(SyntaxNode, OperationKind), ValueOrigin> memo = new(concurrencyLevel: 1, capacity: 8);
+    private readonly ConcurrentDictionary<int, ValueOrigin> definitionMemo = new(concurrencyLevel: 1, capacity: 8);
 
     public ValueFlow(DriverKitEngine engine, IOperation root, CancellationToken cancellationToken)
     {
@@ -103,6 +105,9 @@ internal sealed class ValueFlow
 
         public HashSet<object> InProgress { get; } = new();
 
+        /// <summary>The expressions being evaluated (kept apart from <see cref="InProgress"/> so that their keys are not boxed).</summary>
+        public HashSet<(SyntaxNode, OperationKind)> Evaluating { get; } = new();
+
         public int Depth { get; set; }
 
         /// <summary>Incremented when a cycle or the depth limit cut an evaluation; results computed under a cut are not memoized.</summary>
@@ -123,7 +128,7 @@ internal sealed class ValueFlow
             return known;
         }
 
-        if (context.Depth > MaxDepth || !context.InProgress.Add(key))
+        if (context.Depth > MaxDepth || !context.Evaluating.Add(key))
         {
             context.Cuts++;
             return ValueOrigin.None;
@@ -145,7 +150,7 @@ internal sealed class ValueFlow
         finally
         {
             context.Depth--;
-            context.InProgress.Remove(key);
+            context.Evaluating.Remove(key);
         }
     }
 

@@ -98,6 +98,60 @@ public class CPortShapesTests
             """),
         Reserve(0));
 
+    [Fact]
+    public Task Clears_of_one_field_in_two_other_functions_count_before_a_free_in_a_third() => AnalyzerVerifier.VerifyAsync(
+        [new ReservedAnalyzer()],
+        Relay("""
+                    page = kernel.VirtToPage(channel.Buf);
+                    for (i = 0; i < channel.BufPages; i++)
+                    {
+                        {|#0:kernel.SetPageReserved(page)|};
+                        page += 1;
+                    }
+            """, """
+                    kernel.FreePages(channel.Buf, 2);
+                }
+
+                void Suspend()
+                {
+                    kernel.ClearPageReserved(kernel.VirtToPage(channel.Buf));
+                }
+
+                void Shutdown()
+                {
+                    Page page = kernel.VirtToPage(channel.Buf);
+                    kernel.ClearPageReserved(page + 1);
+            """),
+        Reserve(0));
+
+    [Fact]
+    public Task A_clear_in_a_lambda_is_another_function_and_a_clear_after_the_free_still_does_not_count() => AnalyzerVerifier.VerifyAsync(
+        [new ReservedAnalyzer()],
+        Relay("""
+                    page = kernel.VirtToPage(channel.Buf);
+                    for (i = 0; i < channel.BufPages; i++)
+                    {
+                        {|#0:kernel.SetPageReserved(page)|};
+                        page += 1;
+                    }
+            """, """
+                    System.Action release = () => kernel.ClearPageReserved(kernel.VirtToPage(channel.Buf));
+                    kernel.FreePages(channel.Buf, 2);
+                    release();
+                }
+
+                void Reset(KernelAddr other)
+                {
+                    Page page;
+                    page = kernel.VirtToPage(other);
+                    kernel.SetPageReserved(kernel.PfnToPage(kernel.PageToPfn(page)));
+                    {|#1:kernel.Kfree(other)|};
+                    kernel.ClearPageReserved(page);
+            """),
+        Reserve(0),
+        LeftAtFree(1).WithArguments("Kfree", "other", "7.0 (era E7)",
+            "with page checks (DEBUG_VM, init_on_alloc, init_on_free) bad_page() reports 'Bad page state' and the page is never freed (leaked); without them the flag is cleared and the page freed silently"));
+
     /// <summary>An fbdev-style driver: the cursor is assigned in the for header, the buffer is freed through a copy in another object.</summary>
     private static string Framebuffer(string probe, string remove) => $$"""
         using DriverKit.Runtime;

@@ -417,6 +417,33 @@ public class DK0001LockedVmaTests
             """),
         Error(0));
 
+    /// <summary>
+    /// A helper whose flag expression nests deeper than the flow core analyzes (1,600 conditionals inside each other) is given
+    /// up, and its caller is still analyzed and reported: the give-up neither throws nor takes the caller with it.
+    /// </summary>
+    [Fact]
+    public Task A_helper_too_deep_to_analyze_is_given_up_and_its_caller_still_reported()
+    {
+        const int depth = 1600;
+        var deep = new System.Text.StringBuilder("    static void Deep(VmArea v)\n    {\n");
+        deep.Append("v.Flags &= ~(");
+        for (var i = 0; i < depth; i++)
+        {
+            deep.Append("VmFlags.None | (v.Length > ").Append(i).Append("UL ? VmFlags.IO : ");
+        }
+
+        deep.Append("VmFlags.IO").Append(')', depth).Append(");\n    }\n");
+        return Verify.VerifyAsync(
+            Driver("""
+                        vma.Flags |= {|#0:VmFlags.Locked|};
+                        Deep(vma);
+                        vma.Flags |= VmFlags.IO;
+                        return 0;
+                """,
+                deep.ToString()),
+            Error(0));
+    }
+
     // ---- negatives ----------------------------------------------------------------------------------------------
 
     [Fact]

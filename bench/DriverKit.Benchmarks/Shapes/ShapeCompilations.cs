@@ -38,9 +38,11 @@ public static class ShapeCompilations
     {
         var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), onAnalyzerException: null, concurrentAnalysis: false, logAnalyzerExecutionTime: false);
         var all = ImmutableArray.Create<DiagnosticAnalyzer>(new OperationBinder()).AddRange(analyzers);
-        var clone = compilation.Clone();
+        // A new compilation of the same trees and references, as an edit in an IDE makes: fresh source symbols, semantic
+        // models and operation trees; the referenced assemblies' symbols are shared, as they are between real compilations.
+        var clone = compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(compilation.SyntaxTrees);
 
-        // The compiler has bound the references and built the source assembly before any analyzer runs.
+        // The compiler has built the source assembly before any analyzer runs.
         _ = clone.Assembly;
         var diagnostics = await clone.WithAnalyzers(all, options).GetAnalyzerDiagnosticsAsync().ConfigureAwait(false);
         return [.. diagnostics.Where(diagnostic => diagnostic.Id.StartsWith("DK", StringComparison.Ordinal))];
