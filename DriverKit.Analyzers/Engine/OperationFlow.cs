@@ -277,6 +277,24 @@ internal abstract class OperationFlow<TState>
         return current;
     }
 
+    /// <summary><c>a ?? b</c>, <c>a ??= b</c>, <c>a?.b</c>: the second operand runs only on some paths.</summary>
+    private TState? MaySkipSecond(IOperation operation, IOperation first, IOperation second, TState state)
+    {
+        var afterFirst = Eval(first, state);
+        return Finish(operation, JoinOrNull(afterFirst, Eval(second, afterFirst)));
+    }
+
+    /// <summary>The operation's own effect, after its operands (on whichever paths reach it).</summary>
+    private TState? Finish(IOperation operation, TState? result)
+    {
+        if (result is not null)
+        {
+            Transfer(operation, ref result);
+        }
+
+        return result;
+    }
+
     private static bool ControlFlowExpression(IOperation operation) => operation switch
     {
         IConditionalOperation or ICoalesceOperation or ICoalesceAssignmentOperation or IConditionalAccessOperation => true,
@@ -296,50 +314,17 @@ internal abstract class OperationFlow<TState>
             case IBinaryOperation binary:
                 {
                     var (whenTrue, whenFalse) = Condition(binary, state);
-                    var result = JoinOrNull(whenTrue, whenFalse);
-                    if (result is not null)
-                    {
-                        Transfer(binary, ref result);
-                    }
-
-                    return result;
+                    return Finish(binary, JoinOrNull(whenTrue, whenFalse));
                 }
 
             case ICoalesceOperation coalesce:
-                {
-                    var value = Eval(coalesce.Value, state);
-                    var result = JoinOrNull(value, Eval(coalesce.WhenNull, value));
-                    if (result is not null)
-                    {
-                        Transfer(coalesce, ref result);
-                    }
-
-                    return result;
-                }
+                return MaySkipSecond(coalesce, coalesce.Value, coalesce.WhenNull, state);
 
             case ICoalesceAssignmentOperation coalesceAssignment:
-                {
-                    var target = Eval(coalesceAssignment.Target, state);
-                    var result = JoinOrNull(target, Eval(coalesceAssignment.Value, target));
-                    if (result is not null)
-                    {
-                        Transfer(coalesceAssignment, ref result);
-                    }
-
-                    return result;
-                }
+                return MaySkipSecond(coalesceAssignment, coalesceAssignment.Target, coalesceAssignment.Value, state);
 
             case IConditionalAccessOperation access:
-                {
-                    var receiver = Eval(access.Operation, state);
-                    var result = JoinOrNull(receiver, Eval(access.WhenNotNull, receiver));
-                    if (result is not null)
-                    {
-                        Transfer(access, ref result);
-                    }
-
-                    return result;
-                }
+                return MaySkipSecond(access, access.Operation, access.WhenNotNull, state);
 
             case ISwitchExpressionOperation switchExpression:
                 {
@@ -351,12 +336,7 @@ internal abstract class OperationFlow<TState>
                         result = JoinOrNull(result, Eval(arm.Value, armState));
                     }
 
-                    if (result is not null)
-                    {
-                        Transfer(switchExpression, ref result);
-                    }
-
-                    return result;
+                    return Finish(switchExpression, result);
                 }
 
             case IThrowOperation @throw:

@@ -346,7 +346,6 @@ internal sealed class ValueFlow
         }
     }
 
-    /// <summary>The local functions declared anywhere in a body, reachable or not (not those of nested lambdas).</summary>
     /// <summary>The local function or lambda whose code <paramref name="operation"/> is; null for the root's own code.</summary>
     private static ISymbol? FunctionOf(IOperation operation)
     {
