@@ -83,29 +83,16 @@ internal sealed class EventFlow : OperationFlow<EventFlow.State>
         CancellationToken cancellationToken)
     {
         var result = new EventFlowResult();
-        var pending = new Stack<IOperation>();
-        var seen = new HashSet<SyntaxNode>();
-        pending.Push(root);
-        while (pending.Count > 0)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var body = pending.Pop();
-            var flow = new EventFlow(result, body, classify, overlap, assumeLoopsRun);
-            var exit = flow.Run(body, State.Empty);
-            result.Exits.Add((body, exit));
-            foreach (var nested in flow.nested.Concat(body.LocalFunctionsDeclaredIn()))
+        RootFunctions.Analyze(
+            root,
+            function: null,
+            code =>
             {
-                if (seen.Add(nested.Syntax))
-                {
-                    pending.Push(nested switch
-                    {
-                        ILocalFunctionOperation { Body: { } localBody } => localBody,
-                        IAnonymousFunctionOperation anonymous => anonymous.Body,
-                        _ => nested,
-                    });
-                }
-            }
-        }
+                var flow = new EventFlow(result, code.Body, classify, overlap, assumeLoopsRun);
+                flow.Run(code.Body, State.Empty);
+                return flow.nested.Concat(code.Body.LocalFunctionsDeclaredIn());
+            },
+            cancellationToken);
 
         return result;
     }
@@ -180,9 +167,6 @@ internal sealed class EventFlowResult
     private readonly Dictionary<SyntaxNode, FlowEvent?> bySyntax = new();
 
     public List<FlowEvent> Events { get; } = new();
-
-    /// <summary>Each function body with the state at its exit (null when no path gets there).</summary>
-    public List<(IOperation Body, EventFlow.State? Exit)> Exits { get; } = new();
 
     /// <summary>The event of a call (by its syntax), classified once.</summary>
     public FlowEvent? EventOf(IInvocationOperation invocation) => bySyntax.TryGetValue(invocation.Syntax, out var found) ? found : null;

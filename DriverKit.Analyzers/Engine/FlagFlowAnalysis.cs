@@ -105,33 +105,17 @@ internal sealed class FlagFlowAnalysis
     public ImmutableArray<ExitFact> AnalyzeAll(IOperation root, IMethodSymbol? function)
     {
         var facts = ImmutableArray.CreateBuilder<ExitFact>();
-        var pending = new Stack<(IOperation Body, IMethodSymbol? Function, SyntaxNode? Lambda)>();
-        var seen = new HashSet<SyntaxNode>();
-        pending.Push((root, function, null));
-        while (pending.Count > 0)
-        {
-            var (body, current, lambda) = pending.Pop();
-            var unit = new Unit(this, body);
-            unit.Run();
-            facts.AddRange(unit.ExitFacts(current, lambda));
-            foreach (var nested in unit.NestedFunctions)
+        RootFunctions.Analyze(
+            root,
+            function,
+            code =>
             {
-                if (!seen.Add(nested.Syntax))
-                {
-                    continue;
-                }
-
-                switch (nested)
-                {
-                    case ILocalFunctionOperation { Body: { } localBody } localFunction:
-                        pending.Push((localBody, localFunction.Symbol, null));
-                        break;
-                    case IAnonymousFunctionOperation anonymous:
-                        pending.Push((anonymous.Body, anonymous.Symbol, anonymous.Syntax));
-                        break;
-                }
-            }
-        }
+                var unit = new Unit(this, code.Body);
+                unit.Run();
+                facts.AddRange(unit.ExitFacts(code.Symbol, code.Lambda));
+                return unit.NestedFunctions;
+            },
+            cancellationToken);
 
         return facts.ToImmutable();
     }

@@ -40,33 +40,16 @@ internal sealed class ValueFlow
         Root = root;
         var rootFunction = root.SemanticModel?.GetDeclaredSymbol(root.Syntax, cancellationToken) as IMethodSymbol
             ?? CodeRoots.OwnerOf(root, cancellationToken) as IMethodSymbol;
-        var pending = new Stack<(IOperation Body, IMethodSymbol? Function)>();
-        pending.Push((root, rootFunction));
-        var seen = new HashSet<SyntaxNode>();
-        while (pending.Count > 0)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var (body, function) = pending.Pop();
-            var analysis = new ReachingDefinitions(body, function, definitions, readsByOperation);
-            analysis.Analyze();
-            foreach (var nested in analysis.NestedFunctions.Concat(body.LocalFunctionsDeclaredIn()))
+        RootFunctions.Analyze(
+            root,
+            rootFunction,
+            code =>
             {
-                if (!seen.Add(nested.Syntax))
-                {
-                    continue;
-                }
-
-                switch (nested)
-                {
-                    case ILocalFunctionOperation { Body: { } localBody } localFunction:
-                        pending.Push((localBody, localFunction.Symbol));
-                        break;
-                    case IAnonymousFunctionOperation anonymous:
-                        pending.Push((anonymous.Body, anonymous.Symbol));
-                        break;
-                }
-            }
-        }
+                var analysis = new ReachingDefinitions(code.Body, code.Symbol, definitions, readsByOperation);
+                analysis.Analyze();
+                return analysis.NestedFunctions.Concat(code.Body.LocalFunctionsDeclaredIn());
+            },
+            cancellationToken);
 
         foreach (var pair in readsByOperation)
         {
