@@ -103,6 +103,25 @@ internal static class OperationExtensions
         return false;
     }
 
+    /// <summary>The operations of a function's code, without those of the lambdas and local functions inside it.</summary>
+    public static IEnumerable<IOperation> OperationsWithinFunction(this IOperation body)
+    {
+        var work = new Stack<IOperation>();
+        work.Push(body);
+        while (work.Count > 0)
+        {
+            var operation = work.Pop();
+            yield return operation;
+            foreach (var child in operation.ChildOperations)
+            {
+                if (child is not (IAnonymousFunctionOperation or ILocalFunctionOperation))
+                {
+                    work.Push(child);
+                }
+            }
+        }
+    }
+
     /// <summary>
     /// The local functions declared anywhere in a function's code, reachable or not (a local function after the last
     /// return is still code), but not those of the lambdas and local functions inside it.

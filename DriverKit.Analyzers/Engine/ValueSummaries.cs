@@ -138,12 +138,35 @@ internal sealed class ValueSummaries
     internal ValueOrigin ReturnOrigin(IMethodSymbol method, ValueFlow.ValueContext context)
     {
         method = method.OriginalDefinition;
-        if (returns.TryGetValue(method, out var known))
+        return Summarize(returns, method, method, context, operation => operation is IReturnOperation { ReturnedValue: { } value } ? value : null);
+    }
+
+    /// <summary>What a helper stores into its out or ref parameter, in terms of its own parameters.</summary>
+    internal ValueOrigin StoredInParameter(IParameterSymbol parameter, ValueFlow.ValueContext context)
+    {
+        parameter = parameter.OriginalDefinition;
+        return parameter.ContainingSymbol is IMethodSymbol method
+            ? Summarize(outStores, parameter, method, context, operation =>
+                operation is ISimpleAssignmentOperation { Target: IParameterReferenceOperation target } assignment
+                    && SymbolEqualityComparer.Default.Equals(target.Parameter.OriginalDefinition, parameter)
+                    ? assignment.Value
+                    : null)
+            : ValueOrigin.None;
+    }
+
+    /// <summary>
+    /// The union of the origins of the values <paramref name="valueOf"/> picks from the operations of a method's own code (not
+    /// its lambdas'), remembered under <paramref name="key"/> when no cycle cut it; none while the key is being computed.
+    /// </summary>
+    private ValueOrigin Summarize(
+        ConcurrentDictionary<ISymbol, ValueOrigin> cache, ISymbol key, IMethodSymbol method, ValueFlow.ValueContext context, Func<IOperation, IOperation?> valueOf)
+    {
+        if (cache.TryGetValue(key, out var known))
         {
             return known;
         }
 
-        if (engine.Bodies.Get(method, context.CancellationToken) is not { } body || !context.InProgress.Add(method))
+        if (engine.Bodies.Get(method, context.CancellationToken) is not { } body || !context.InProgress.Add(key))
         {
             return ValueOrigin.None;
         }
@@ -153,9 +176,9 @@ internal sealed class ValueSummaries
         {
             var flow = FlowOf(body.Operation, context.CancellationToken);
             var result = ValueOrigin.None;
-            foreach (var operation in WithinFunction(body.Code))
+            foreach (var operation in body.Code.OperationsWithinFunction())
             {
-                if (operation is IReturnOperation { ReturnedValue: { } value })
+                if (valueOf(operation) is { } value)
                 {
                     result = ValueOrigin.Union(result, flow.Of(value, context));
                 }
@@ -163,56 +186,14 @@ internal sealed class ValueSummaries
 
             if (context.Cuts == cutsBefore)
             {
-                returns.TryAdd(method, result);
+                cache.TryAdd(key, result);
             }
 
             return result;
         }
         finally
         {
-            context.InProgress.Remove(method);
-        }
-    }
-
-    /// <summary>What a helper stores into its out or ref parameter, in terms of its own parameters.</summary>
-    internal ValueOrigin StoredInParameter(IParameterSymbol parameter, ValueFlow.ValueContext context)
-    {
-        parameter = parameter.OriginalDefinition;
-        if (outStores.TryGetValue(parameter, out var known))
-        {
-            return known;
-        }
-
-        if (parameter.ContainingSymbol is not IMethodSymbol method || engine.Bodies.Get(method, context.CancellationToken) is not { } body
-            || !context.InProgress.Add(parameter))
-        {
-            return ValueOrigin.None;
-        }
-
-        var cutsBefore = context.Cuts;
-        try
-        {
-            var flow = FlowOf(body.Operation, context.CancellationToken);
-            var result = ValueOrigin.None;
-            foreach (var operation in WithinFunction(body.Code))
-            {
-                if (operation is ISimpleAssignmentOperation { Target: IParameterReferenceOperation target } assignment
-                    && SymbolEqualityComparer.Default.Equals(target.Parameter.OriginalDefinition, parameter))
-                {
-                    result = ValueOrigin.Union(result, flow.Of(assignment.Value, context));
-                }
-            }
-
-            if (context.Cuts == cutsBefore)
-            {
-                outStores.TryAdd(parameter, result);
-            }
-
-            return result;
-        }
-        finally
-        {
-            context.InProgress.Remove(parameter);
+            context.InProgress.Remove(key);
         }
     }
 
@@ -421,25 +402,6 @@ internal sealed class ValueSummaries
             }
 
             list.Add(entry);
-        }
-    }
-
-    /// <summary>The operations of a function's code, not those of the lambdas and local functions inside it.</summary>
-    private static IEnumerable<IOperation> WithinFunction(IOperation code)
-    {
-        var work = new Stack<IOperation>();
-        work.Push(code);
-        while (work.Count > 0)
-        {
-            var operation = work.Pop();
-            yield return operation;
-            foreach (var child in operation.ChildOperations)
-            {
-                if (child is not (IAnonymousFunctionOperation or ILocalFunctionOperation))
-                {
-                    work.Push(child);
-                }
-            }
         }
     }
 }

@@ -76,7 +76,7 @@ internal sealed class VmOpsResolver
             case ILocalReferenceOperation local:
                 return ResolveAssignments(value.Root(), local.Local, depth, cancellationToken);
             case IInvocationOperation invocation when bodies.Get(invocation.TargetMethod, cancellationToken) is { } body:
-                foreach (var operation in WithinFunction(body.Operation))
+                foreach (var operation in body.Operation.OperationsWithinFunction())
                 {
                     if (operation is IReturnOperation { ReturnedValue: { } returned } && Resolve(returned, depth + 1, cancellationToken) is { } info)
                     {
@@ -225,7 +225,7 @@ internal sealed class VmOpsResolver
     private bool BodyHandsOutRam(IOperation body, IMethodSymbol function, string role, int depth, CancellationToken cancellationToken)
     {
         var faultParameter = function.Parameters.FirstOrDefault(parameter => symbols.IsVmFault(parameter.Type));
-        foreach (var operation in WithinFunction(body))
+        foreach (var operation in body.OperationsWithinFunction())
         {
             switch (operation)
             {
@@ -262,25 +262,6 @@ internal sealed class VmOpsResolver
             IFieldReferenceOperation field => SymbolEqualityComparer.Default.Equals(field.Field, symbols.PageNoPageOom),
             _ => false,
         };
-    }
-
-    /// <summary>The operations of a function body, without those of nested lambdas and local functions.</summary>
-    public static IEnumerable<IOperation> WithinFunction(IOperation body)
-    {
-        var stack = new Stack<IOperation>();
-        stack.Push(body);
-        while (stack.Count > 0)
-        {
-            var current = stack.Pop();
-            yield return current;
-            foreach (var child in current.ChildOperations)
-            {
-                if (child is not (IAnonymousFunctionOperation or ILocalFunctionOperation))
-                {
-                    stack.Push(child);
-                }
-            }
-        }
     }
 }
 
