@@ -69,7 +69,7 @@ public sealed class LockToReferenceCodeFix : DriverKitCodeFix
         }
 
         var renames = new Dictionary<InvocationExpressionSyntax, string>();
-        List<Call>? calls = null;
+        List<PairedCall>? calls = null;
         foreach (var diagnostic in diagnostics)
         {
             if (Invocations.At(root, model, engine.Symbols, diagnostic.Location, cancellationToken, KernelApi.LockPage, KernelApi.SetPageLocked) is not { } call
@@ -78,8 +78,16 @@ public sealed class LockToReferenceCodeFix : DriverKitCodeFix
                 continue;
             }
 
-            calls ??= AllLockCalls(engine, cancellationToken);
-            if (Closure(engine, calls, call.Syntax, cancellationToken) is not { } closure
+            calls ??= PairedCalls.Find(
+                engine,
+                LockNames,
+                invocation => invocation.Syntax is InvocationExpressionSyntax
+                    && engine.Symbols.Classify(invocation.TargetMethod) is KernelApi.LockPage or KernelApi.SetPageLocked or KernelApi.TrylockPage or KernelApi.UnlockPage,
+                cancellationToken);
+
+            // A reference nobody drops would leak the page: no fix without an unlock.
+            if (PairedCalls.Closure(engine, calls, call.Syntax, api => api == KernelApi.UnlockPage, cancellationToken) is not { } closure
+                || !closure.Any(member => member.Api == KernelApi.UnlockPage)
                 || !closure.All(member => member.Syntax.SyntaxTree == root.SyntaxTree && IsRenamable(engine, member, cancellationToken)))
             {
                 continue;
@@ -95,74 +103,10 @@ public sealed class LockToReferenceCodeFix : DriverKitCodeFix
         return renames;
     }
 
-    private sealed class Call
-    {
-        public Call(KernelApi api, InvocationExpressionSyntax syntax, IInvocationOperation operation, ValueOrigin origin)
-        {
-            Api = api;
-            Syntax = syntax;
-            Operation = operation;
-            Origin = origin;
-        }
-
-        public KernelApi Api { get; }
-
-        public InvocationExpressionSyntax Syntax { get; }
-
-        public IInvocationOperation Operation { get; }
-
-        public ValueOrigin Origin { get; }
-    }
-
-    /// <summary>Every lock and unlock call of the compilation, with the page it is about.</summary>
-    private static List<Call> AllLockCalls(DriverKitEngine engine, CancellationToken cancellationToken) =>
-        CallSites.Find(engine, LockNames, invocation => engine.Symbols.Classify(invocation.TargetMethod) is KernelApi.LockPage or KernelApi.SetPageLocked or KernelApi.TrylockPage or KernelApi.UnlockPage, cancellationToken)
-            .Where(invocation => invocation.Syntax is InvocationExpressionSyntax)
-            .Select(invocation => new Call(
-                engine.Symbols.Classify(invocation.TargetMethod),
-                (InvocationExpressionSyntax)invocation.Syntax,
-                invocation,
-                engine.Values.OriginOf(invocation.Argument(0), cancellationToken)))
-            .ToList();
-
-    /// <summary>
-    /// The lock at <paramref name="start"/>, the unlocks that may release its page, the locks those unlocks may release, and so
-    /// on; null when no unlock releases it.
-    /// </summary>
-    private static List<Call>? Closure(DriverKitEngine engine, List<Call> calls, InvocationExpressionSyntax start, CancellationToken cancellationToken)
-    {
-        var first = calls.FirstOrDefault(call => call.Syntax.Span == start.Span && call.Syntax.SyntaxTree == start.SyntaxTree);
-        if (first is null)
-        {
-            return null;
-        }
-
-        var closure = new List<Call> { first };
-        var work = new Queue<Call>(closure);
-        while (work.Count > 0)
-        {
-            var current = work.Dequeue();
-            var wanted = current.Api != KernelApi.UnlockPage;
-            foreach (var other in calls)
-            {
-                if (closure.Contains(other) || (other.Api == KernelApi.UnlockPage) != wanted
-                    || !engine.Values.Overlap(current.Origin, other.Origin, cancellationToken))
-                {
-                    continue;
-                }
-
-                closure.Add(other);
-                work.Enqueue(other);
-            }
-        }
-
-        return closure.Any(call => call.Api == KernelApi.UnlockPage) ? closure : null;
-    }
-
     /// <summary>An unlock, or a lock DK0006 reports (a real lock/unlock pair or a trylock is not turned into a reference).</summary>
-    private static bool IsRenamable(DriverKitEngine engine, Call call, CancellationToken cancellationToken)
+    private static bool IsRenamable(DriverKitEngine engine, PairedCall call, CancellationToken cancellationToken)
     {
-        if (call.Syntax.Expression is not (MemberAccessExpressionSyntax or IdentifierNameSyntax))
+        if (call.Syntax is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax or IdentifierNameSyntax })
         {
             return false;
         }

@@ -63,7 +63,7 @@ public sealed class RemovePageReservationCodeFix : DriverKitCodeFix
             return statements;
         }
 
-        List<IInvocationOperation>? calls = null;
+        List<PairedCall>? calls = null;
         foreach (var diagnostic in diagnostics)
         {
             if (Invocations.At(root, model, engine.Symbols, diagnostic.Location, cancellationToken, KernelApi.SetPageReserved) is not { } call)
@@ -71,8 +71,12 @@ public sealed class RemovePageReservationCodeFix : DriverKitCodeFix
                 continue;
             }
 
-            calls ??= CallSites.Find(engine, ReservedBitNames, invocation => engine.Symbols.Classify(invocation.TargetMethod) is KernelApi.SetPageReserved or KernelApi.ClearPageReserved, cancellationToken).ToList();
-            if (Closure(engine, calls, call.Syntax, cancellationToken) is not { } closure)
+            calls ??= PairedCalls.Find(
+                engine,
+                ReservedBitNames,
+                invocation => engine.Symbols.Classify(invocation.TargetMethod) is KernelApi.SetPageReserved or KernelApi.ClearPageReserved,
+                cancellationToken);
+            if (PairedCalls.Closure(engine, calls, call.Syntax, api => api == KernelApi.ClearPageReserved, cancellationToken) is not { } closure)
             {
                 continue;
             }
@@ -81,7 +85,7 @@ public sealed class RemovePageReservationCodeFix : DriverKitCodeFix
             foreach (var member in closure)
             {
                 if (member.Syntax.SyntaxTree != root.SyntaxTree
-                    || (member.Api == KernelApi.SetPageReserved && engine.Values.OriginOf(member.Operation.Argument(0), cancellationToken).Device)
+                    || (member.Api == KernelApi.SetPageReserved && member.Origin.Device)
                     || root.FindNode(member.Syntax.Span, getInnermostNodeForTie: true) is not InvocationExpressionSyntax syntax
                     || Invocations.Statement(syntax) is not { } statement
                     || DeadCode.Widen(statement, model, cancellationToken) is not { } widened || !SyntaxEdits.CanRemove(widened))
@@ -100,39 +104,5 @@ public sealed class RemovePageReservationCodeFix : DriverKitCodeFix
         }
 
         return statements.Distinct().ToList();
-    }
-
-    /// <summary>
-    /// The reservation at <paramref name="start"/>, the clears that may clear its buffer, the reservations those clears may
-    /// clear, and so on.
-    /// </summary>
-    private static List<(KernelApi Api, SyntaxNode Syntax, IInvocationOperation Operation)>? Closure(
-        DriverKitEngine engine, List<IInvocationOperation> calls, InvocationExpressionSyntax start, CancellationToken cancellationToken)
-    {
-        var origins = calls.ToDictionary(call => call, call => engine.Values.OriginOf(call.Argument(0), cancellationToken));
-        var first = calls.FirstOrDefault(call => call.Syntax.Span == start.Span && call.Syntax.SyntaxTree == start.SyntaxTree);
-        if (first is null)
-        {
-            return null;
-        }
-
-        var closure = new List<IInvocationOperation> { first };
-        var work = new Queue<IInvocationOperation>(closure);
-        while (work.Count > 0)
-        {
-            var current = work.Dequeue();
-            var wanted = engine.Symbols.Classify(current.TargetMethod) == KernelApi.SetPageReserved ? KernelApi.ClearPageReserved : KernelApi.SetPageReserved;
-            foreach (var other in calls)
-            {
-                if (!closure.Contains(other) && engine.Symbols.Classify(other.TargetMethod) == wanted
-                    && engine.Values.Overlap(origins[current], origins[other], cancellationToken))
-                {
-                    closure.Add(other);
-                    work.Enqueue(other);
-                }
-            }
-        }
-
-        return closure.Select(call => (engine.Symbols.Classify(call.TargetMethod), call.Syntax, call)).ToList();
     }
 }
