@@ -77,6 +77,78 @@ public static class DiagnosticDescriptors
         "lock_page gives exclusive access while a page's contents change; it does not keep a page mapped or allocated (Andrew Morton, " +
         "Nov 2004). Pin with get_page/put_page, or pin_user_pages/unpin_user_pages for user memory under DMA.");
 
+    /// <summary>DK0007: a vmalloc buffer remapped as one physically contiguous pfn range.</summary>
+    public static readonly DiagnosticDescriptor RemapVmallocAsContiguous = Create(
+        DiagnosticIds.RemapVmallocAsContiguous,
+        "vmalloc memory remapped as a contiguous pfn range",
+        "{0}('{1}') maps {2} bytes from one pfn of the vmalloc buffer {3}: vmalloc memory is contiguous only virtually, so every page after the first maps whatever frame follows in RAM; {4}",
+        DiagnosticSeverity.Error,
+        "remap_pfn_range maps pfn, pfn+1, … ; the pages of a vmalloc area are scattered, so a multi-page remap from vmalloc_to_pfn (or " +
+        "virt_to_phys of a vmalloc address) exposes unrelated RAM read/write. remap_vmalloc_range (2.6.18+) maps the area page by page.");
+
+    /// <summary>DK0008: a byte address converted to a page frame number without the page shift.</summary>
+    public static readonly DiagnosticDescriptor PhysAddrPassedAsPfn = Create(
+        DiagnosticIds.PhysAddrPassedAsPfn,
+        "Byte address used as a page frame number",
+        "new Pfn('{0}') makes a page frame number of a byte address: the frame is {1} times too large and maps memory that is neither the driver's RAM nor its device; shift it right by Kernel.PageShift (or use PhysAddr.ToPfn())",
+        DiagnosticSeverity.Error,
+        "remap_pfn_range and friends take page frame numbers. DriverKit's typed addresses make passing a PhysAddr a compile error, so the " +
+        "mistake survives only in raw round-trips through ulong: new Pfn(phys.Value) instead of new Pfn(phys.Value >> PAGE_SHIFT).");
+
+    /// <summary>DK0008 (slab form): a kmalloc object's page mapped into user space.</summary>
+    public static readonly DiagnosticDescriptor SlabPageMapped = Create(
+        DiagnosticIds.PhysAddrPassedAsPfn,
+        "Slab object mapped into user space",
+        "{0}('{1}') maps the page of the kmalloc object {2}: the page holds other slab objects, which user space can now read and write, and the slab may reuse it while it is mapped; allocate whole pages for memory user space maps (AllocPages, GetZeroedPage, VmallocUser)",
+        DiagnosticSeverity.Error,
+        "A kmalloc object smaller than the largest cache shares its page with unrelated objects. Mapping that page exposes them, and " +
+        "nothing keeps the object alive while the mapping exists.");
+
+    /// <summary>DK0010: vm_insert_page of a page that is not an individual kernel allocation.</summary>
+    public static readonly DiagnosticDescriptor InsertPageUnsuitablePage = Create(
+        DiagnosticIds.InsertPageUnsuitablePage,
+        "vm_insert_page of a page that is not an individual allocation",
+        "{0}('{1}') inserts {2} from {3}: in Linux {4} {5}; {6}",
+        DiagnosticSeverity.Error,
+        "vm_insert_page wants 'a nice clean individual kernel allocation': a compound page must be allocated with __GFP_COMP, a plain " +
+        "high-order block split with split_page, and slab and anonymous pages are refused (or corrupted, before 5.2).");
+
+    /// <summary>DK0010 (return value form): a mapping call's error dropped.</summary>
+    public static readonly DiagnosticDescriptor MappingResultIgnored = Create(
+        DiagnosticIds.InsertPageUnsuitablePage,
+        "Mapping call's result ignored",
+        "The result of {0} is ignored: when it fails, '{1}' goes on and the mapping has holes that fault with SIGBUS or show the wrong memory; return the error",
+        DiagnosticSeverity.Warning,
+        "vm_insert_page, vm_map_pages, remap_pfn_range, io_remap_pfn_range, vm_iomap_memory and remap_vmalloc_range refuse bad pages, " +
+        "ranges and offsets with an errno. ->mmap must pass it on, or user space gets a mapping that is partly empty.");
+
+    /// <summary>DK0016: MMIO mapped write-back cacheable.</summary>
+    public static readonly DiagnosticDescriptor CacheableMmio = Create(
+        DiagnosticIds.CacheableMmio,
+        "Device memory mapped cacheable",
+        "{0} maps the device window {1} with {2}, which is write-back cacheable: register reads may be speculated or served from the cache and writes merged or lost; {3}",
+        DiagnosticSeverity.Warning,
+        "vm_page_prot from vm_get_page_prot is write-back cacheable. Device registers need pgprot_noncached (or pgprot_writecombine for " +
+        "frame buffers) first. A few platforms map device memory cacheable on purpose: suppress the diagnostic there.");
+
+    /// <summary>DK0016 (RAM form): RAM mapped uncached while the linear map is write-back.</summary>
+    public static readonly DiagnosticDescriptor UncachedRam = Create(
+        DiagnosticIds.CacheableMmio,
+        "RAM mapped uncached",
+        "{0} maps RAM from {1} with an uncached or write-combining protection while the kernel's linear map of it stays write-back: two mappings of one page with different memory types; map RAM with vma.PageProt, or use coherent DMA memory",
+        DiagnosticSeverity.Warning,
+        "x86 PAT forbids aliases of one page with different memory types: a driver that exports RAM uncached must change the linear map " +
+        "with set_memory_uc/wc first and restore it before freeing. The APIs for uncached mappings are meant for I/O memory.");
+
+    /// <summary>DK0019: remap_pfn_range of device memory.</summary>
+    public static readonly DiagnosticDescriptor RemapPfnForIo = Create(
+        DiagnosticIds.RemapPfnForIo,
+        "remap_pfn_range of device memory",
+        "RemapPfnRange('{0}') maps the device window {1}: device memory goes through io_remap_pfn_range, which {2}; use IoRemapPfnRange{3}",
+        DiagnosticSeverity.Warning,
+        "io_remap_pfn_range is remap_pfn_range with pgprot_decrypted on most architectures and an I/O-space encoding on others (sparc, " +
+        "mips with 64-bit physical addresses). With memory encryption (SME, SEV, TDX) a remap_pfn_range of MMIO carries the encryption bit.");
+
     /// <summary>DK1000: a kernel version setting DriverKit cannot parse; reported once per compilation.</summary>
     public static readonly DiagnosticDescriptor InvalidKernelVersion = new(
         DiagnosticIds.InvalidKernelVersion,
@@ -93,7 +165,8 @@ public static class DiagnosticDescriptors
     /// <summary>Every descriptor, for tests and documentation.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         LockedIoMapping, ReservePagesForRemap, ReservedBitLeftAtFree, ReservedVmaFaultInsert, VmReservedObsolete, NumericVmFlags, PageLockAsPin,
-        InvalidKernelVersion);
+        RemapVmallocAsContiguous, PhysAddrPassedAsPfn, SlabPageMapped, InsertPageUnsuitablePage, MappingResultIgnored, CacheableMmio, UncachedRam,
+        RemapPfnForIo, InvalidKernelVersion);
 
     /// <summary>The help link of a rule id.</summary>
     /// <param name="id">A DKxxxx id.</param>

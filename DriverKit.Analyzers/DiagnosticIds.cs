@@ -23,6 +23,21 @@ public static class DiagnosticIds
     /// <summary>DK0006: PG_locked used as a pin.</summary>
     public const string PageLockAsPin = "DK0006";
 
+    /// <summary>DK0007: a vmalloc buffer remapped as one physically contiguous pfn range.</summary>
+    public const string RemapVmallocAsContiguous = "DK0007";
+
+    /// <summary>DK0008: a byte address used as a page frame number, or a slab object's page mapped to user space.</summary>
+    public const string PhysAddrPassedAsPfn = "DK0008";
+
+    /// <summary>DK0010: vm_insert_page of a page that is not an individual kernel allocation, or its result ignored.</summary>
+    public const string InsertPageUnsuitablePage = "DK0010";
+
+    /// <summary>DK0016: MMIO mapped cacheable, or RAM mapped uncached.</summary>
+    public const string CacheableMmio = "DK0016";
+
+    /// <summary>DK0019: remap_pfn_range of device memory instead of io_remap_pfn_range.</summary>
+    public const string RemapPfnForIo = "DK0019";
+
     /// <summary>DK1000: the kernel version setting (<c>driverkit.kernel_version</c>, <c>DriverKitKernelVersion</c>) is not understood.</summary>
     public const string InvalidKernelVersion = "DK1000";
 }

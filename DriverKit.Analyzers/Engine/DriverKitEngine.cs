@@ -37,6 +37,7 @@ internal sealed class DriverKitEngine
         Sources = new FlagSourceFilter(compilation, symbols, Bodies, Words);
         Model = new DriverModel(symbols, Bodies, Words);
         Values = new ValueSummaries(this);
+        Provenance = new MemoryProvenance(this);
     }
 
     public Compilation Compilation { get; }
@@ -61,6 +62,9 @@ internal sealed class DriverKitEngine
 
     /// <summary>The value analysis: where a page, address or pfn comes from (<see cref="ValueFlow"/>).</summary>
     public ValueSummaries Values { get; }
+
+    /// <summary>What memory a mapped value comes from (<see cref="MemoryProvenance"/>).</summary>
+    public MemoryProvenance Provenance { get; }
 
     /// <summary>" in the ->mmap handler 'RegsMmap'" when the function is a driver handler (from the driver model), else "".</summary>
     public string HandlerContext(IMethodSymbol? function, SyntaxNode? lambda, CancellationToken cancellationToken) =>

@@ -37,6 +37,9 @@ internal sealed class DriverKitSymbols
         ["GetUserPages"] = KernelApi.GetUserPages,
         ["PinUserPages"] = KernelApi.PinUserPages,
         ["UnpinUserPages"] = KernelApi.UnpinUserPages,
+        ["VmfInsertPfn"] = KernelApi.VmfInsertPfn,
+        ["VmfInsertMixed"] = KernelApi.VmfInsertMixed,
+        ["SplitPage"] = KernelApi.SplitPage,
     }.ToImmutableDictionary(StringComparer.Ordinal);
 
     /// <summary>The runtime functions whose result is memory of their own (an allocation) or a view of their argument's memory.</summary>
@@ -77,12 +80,17 @@ internal sealed class DriverKitSymbols
         DmaEngine = runtime.GetTypeByMetadataName("DriverKit.Runtime.DmaEngine");
         VmAreaFlags = Property(vmArea, "Flags");
         VmAreaOps = Property(vmArea, "Ops");
+        VmAreaPageProt = Property(vmArea, "PageProt");
         VmFaultPage = Property(VmFault, "Page");
         VmFaultVma = Property(VmFault, "Vma");
         VmOperationsFault = Property(VmOperations, "Fault");
         VmOperationsNoPage = Property(VmOperations, "NoPage");
         FileOperationsMmap = Property(FileOperations, "Mmap");
         PageNoPageOom = Page?.GetMembers("NoPageOom").OfType<IFieldSymbol>().FirstOrDefault();
+        PageShift = Constant(kernel, "PageShift") ?? 12;
+        PageSize = Constant(kernel, "PageSize") ?? 1UL << (int)PageShift;
+        GfpComp = Constant(runtime.GetTypeByMetadataName("DriverKit.Runtime.Gfp"), "Comp");
+        WriteBackCache = Constant(runtime.GetTypeByMetadataName("DriverKit.Runtime.CacheMode"), "WriteBack");
         AddressTypes = AddressTypeNames
             .Select(name => runtime.GetTypeByMetadataName("DriverKit.Runtime." + name))
             .OfType<INamedTypeSymbol>()
@@ -112,6 +120,8 @@ internal sealed class DriverKitSymbols
 
     public IPropertySymbol? VmAreaOps { get; }
 
+    public IPropertySymbol? VmAreaPageProt { get; }
+
     public IPropertySymbol? VmFaultPage { get; }
 
     public IPropertySymbol? VmFaultVma { get; }
@@ -123,6 +133,18 @@ internal sealed class DriverKitSymbols
     public IPropertySymbol? FileOperationsMmap { get; }
 
     public IFieldSymbol? PageNoPageOom { get; }
+
+    /// <summary>Kernel.PageShift, read from the referenced runtime.</summary>
+    public ulong PageShift { get; }
+
+    /// <summary>Kernel.PageSize.</summary>
+    public ulong PageSize { get; }
+
+    /// <summary>Gfp.Comp's bit, or null when the runtime has none.</summary>
+    public ulong? GfpComp { get; }
+
+    /// <summary>CacheMode.WriteBack's value.</summary>
+    public ulong? WriteBackCache { get; }
 
     /// <summary>The symbols, or null when DriverKit.Runtime (its Kernel, VmArea and VmFlags types) is not referenced.</summary>
     public static DriverKitSymbols? TryCreate(Compilation compilation)
@@ -182,6 +204,11 @@ internal sealed class DriverKitSymbols
 
     public bool Is(IPropertySymbol? property, IPropertySymbol? expected) =>
         property is not null && expected is not null && SymbolEqualityComparer.Default.Equals(property.OriginalDefinition, expected);
+
+    private static ulong? Constant(INamedTypeSymbol? type, string name) =>
+        type?.GetMembers(name).OfType<IFieldSymbol>().FirstOrDefault() is { HasConstantValue: true, ConstantValue: { } value }
+            ? Convert.ToUInt64(value, System.Globalization.CultureInfo.InvariantCulture)
+            : null;
 
     private static IPropertySymbol? Property(INamedTypeSymbol? type, string name) =>
         type?.GetMembers(name).OfType<IPropertySymbol>().FirstOrDefault();

@@ -321,12 +321,16 @@ internal sealed class ValueSummaries
     }
 
     /// <summary>Every value stored into a field or property in the compilation, with the flow of the code that stores it.</summary>
-    private IEnumerable<(ValueFlow Flow, IOperation Value)> StoresInto(ISymbol member, CancellationToken cancellationToken) =>
+    public IEnumerable<(ValueFlow Flow, IOperation Value)> StoresInto(ISymbol member, CancellationToken cancellationToken) =>
         IndexOf(member.Name, cancellationToken).Stores.TryGetValue(member.OriginalDefinition, out var stores) ? stores : Enumerable.Empty<(ValueFlow, IOperation)>();
 
     /// <summary>Every call of a method of the compilation, with the flow of the code that makes it.</summary>
-    private IEnumerable<(ValueFlow Flow, IInvocationOperation Invocation)> CallsOf(IMethodSymbol method, CancellationToken cancellationToken) =>
+    public IEnumerable<(ValueFlow Flow, IInvocationOperation Invocation)> CallsOf(IMethodSymbol method, CancellationToken cancellationToken) =>
         IndexOf(method.Name, cancellationToken).Calls.TryGetValue(method.OriginalDefinition, out var calls) ? calls : Enumerable.Empty<(ValueFlow, IInvocationOperation)>();
+
+    /// <summary>Every call of a method spelt <paramref name="name"/> (a runtime function's calls), with the flow of the code that makes it.</summary>
+    public IEnumerable<(ValueFlow Flow, IInvocationOperation Invocation)> CallsNamed(string name, CancellationToken cancellationToken) =>
+        IndexOf(name, cancellationToken).Calls.Values.SelectMany(calls => calls);
 
     /// <summary>
     /// The stores into members and the calls of methods spelt <paramref name="name"/>, grouped by symbol: one walk of the code

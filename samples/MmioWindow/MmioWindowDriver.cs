@@ -83,6 +83,8 @@ public sealed class MmioWindowDriver
 #pragma warning disable DK0001 // demonstrates akpm's "VM_LOCKED|VM_IO doesn't seem to be a sane combination"
         vma.Flags |= VmFlags.Locked | VmFlags.IO;
 #pragma warning restore DK0001
+#pragma warning disable DK0016, DK0019 // the 2004 driver: registers mapped with remap_pfn_range and the default, cacheable protection
         return kernel.RemapPfnRange(vma, vma.Start, Window.StartPfn + vma.Pgoff, vma.Length, vma.PageProt);
+#pragma warning restore DK0016, DK0019
     }
 }

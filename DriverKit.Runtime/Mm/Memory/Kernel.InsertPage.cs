@@ -22,7 +22,8 @@ public sealed partial class Kernel
     public int VmInsertPage(VmArea vma, UserAddr addr, Page page, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         CheckApi("vm_insert_page");
-        return InsertPageCore(vma, addr, page, Sites.Intern(caller, file, line), PteInstaller.VmInsertPage);
+        var site = Sites.Intern(caller, file, line);
+        return NoteMappingResult(InsertPageCore(vma, addr, page, site, PteInstaller.VmInsertPage), "vm_insert_page", site);
     }
 
     private int InsertPageCore(VmArea vma, UserAddr addr, Page page, int site, PteInstaller how)
@@ -35,13 +36,26 @@ public sealed partial class Kernel
         }
 
         // validate_page_before_insert.
-        if (Mem.Mapping[pfn] == MemMap.AnonMapping || Mem.RefCount[Mem.CompoundHead(pfn)] == 0)
+        var unsuitable = Mem.Mapping[pfn] == MemMap.AnonMapping ? "an anonymous page"
+            : Mem.RefCount[Mem.CompoundHead(pfn)] == 0 ? "a page with refcount 0 (free, or a tail of a high-order block allocated without __GFP_COMP and never split)"
+            : (Mem.Type[pfn] == PageType.Slab && Policy.VmInsertPageRejectsSlab) || (Mem.Type[pfn] != PageType.None && Policy.VmInsertPageRejectsTypedPages)
+                ? $"a {Mem.Type[pfn].ToString().ToLowerInvariant()} page"
+                : null;
+        if (unsuitable is not null)
         {
-            return -Errno.EINVAL;
-        }
+            if (Strict)
+            {
+                // The kernel only returns -EINVAL; the simulator names the page so that the refusal is not lost when ignored.
+                Record(new Report(ReportKind.Simulator, "INV-09",
+                    $"DKSIM INV-09: vm_insert_page refused pfn {pfn:x5}, {unsuitable}: -EINVAL", Era)
+                {
+                    Pfn = new Pfn((ulong)pfn),
+                    Vma = vma.ToString(),
+                    CallSite = Sites.Site(site),
+                    RuleId = "DK0010",
+                });
+            }
 
-        if ((Mem.Type[pfn] == PageType.Slab && Policy.VmInsertPageRejectsSlab) || (Mem.Type[pfn] != PageType.None && Policy.VmInsertPageRejectsTypedPages))
-        {
             return -Errno.EINVAL;
         }
 
@@ -135,7 +149,7 @@ public sealed partial class Kernel
         var num = (ulong)pages.Count;
         if (offset >= num || count > num - offset)
         {
-            return -Errno.ENXIO;
+            return NoteMappingResult(-Errno.ENXIO, "vm_map_pages", site);
         }
 
         for (var i = 0UL; i < count; i++)
@@ -143,7 +157,7 @@ public sealed partial class Kernel
             var ret = InsertPageCore(vma, vma.Start + (i << PageShift), pages[(int)(offset + i)], site, PteInstaller.VmInsertPage);
             if (ret < 0)
             {
-                return ret;
+                return NoteMappingResult(ret, "vm_map_pages", site);
             }
         }
 
@@ -169,13 +183,13 @@ public sealed partial class Kernel
         var area = VmallocSpace.Find(addr);
         if (area is null || !area.UserMap)
         {
-            return -Errno.EINVAL;
+            return NoteMappingResult(-Errno.EINVAL, "remap_vmalloc_range", site);
         }
 
         var start = (addr - area.Start) / PageSize + pgoff;
         if (pgoff > (ulong)area.Pfns.Length || start + vma.Pages > (ulong)area.Pfns.Length)
         {
-            return -Errno.EINVAL;
+            return NoteMappingResult(-Errno.EINVAL, "remap_vmalloc_range", site);
         }
 
         for (var i = 0UL; i < vma.Pages; i++)
@@ -183,7 +197,7 @@ public sealed partial class Kernel
             var ret = InsertPageCore(vma, vma.Start + (i << PageShift), new Page(Mem, area.Pfns[start + i]), site, PteInstaller.VmInsertPage);
             if (ret < 0)
             {
-                return ret;
+                return NoteMappingResult(ret, "remap_vmalloc_range", site);
             }
         }
 

@@ -56,7 +56,9 @@ public sealed partial class Kernel
             MapSpecialPte(vma, a, pfn.Value, vma.PageProt, write: vma.PageProt.Writable && CurrentKind == ContextKind.Fault && (vma.RawFlags & VmFlags.Shared) != 0, PteInstaller.VmfInsertPfn);
             if (Strict)
             {
+                CheckRemapSource(vma, pfn.Value, 1, "vmf_insert_pfn", site);
                 CheckRegion(vma, pfn.Value, 1, "vmf_insert_pfn", site);
+                CheckCacheMode(vma, pfn.Value, vma.PageProt, "vmf_insert_pfn", site);
             }
         }
 

@@ -21,7 +21,7 @@ public sealed partial class Kernel
     /// <param name="line">Filled in by the compiler.</param>
     /// <exception cref="KernelBugException">BUG_ON: a zero-length range, or a PTE already present.</exception>
     public int RemapPfnRange(VmArea vma, UserAddr addr, Pfn pfn, ulong size, PgProt prot, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
-        => RemapPfnRangeCore(vma, addr, pfn, size, prot, Sites.Intern(caller, file, line), "remap_pfn_range");
+        => RemapPfnRangeNoted(vma, addr, pfn, size, prot, Sites.Intern(caller, file, line), "remap_pfn_range");
 
     /// <summary>
     /// include/linux/mm.h: io_remap_pfn_range — <see cref="RemapPfnRange"/> with pgprot_decrypted, the form
@@ -36,7 +36,7 @@ public sealed partial class Kernel
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public int IoRemapPfnRange(VmArea vma, UserAddr addr, Pfn pfn, ulong size, PgProt prot, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
-        => RemapPfnRangeCore(vma, addr, pfn, size, prot, Sites.Intern(caller, file, line), "io_remap_pfn_range");
+        => RemapPfnRangeNoted(vma, addr, pfn, size, prot, Sites.Intern(caller, file, line), "io_remap_pfn_range");
 
     /// <summary>
     /// mm/memory.c: vm_iomap_memory — maps a physical range into the whole vma after checking vm_pgoff and the
@@ -51,6 +51,12 @@ public sealed partial class Kernel
     public int VmIomapMemory(VmArea vma, PhysAddr start, ulong len, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         CheckVma(vma);
+        var site = Sites.Intern(caller, file, line);
+        return NoteMappingResult(IomapMemory(vma, start, len, site), "vm_iomap_memory", site);
+    }
+
+    private int IomapMemory(VmArea vma, PhysAddr start, ulong len, int site)
+    {
 
         // __simple_ioremap_prep.
         if (start.Value + len < start.Value)
@@ -71,8 +77,11 @@ public sealed partial class Kernel
             return -Errno.EINVAL;
         }
 
-        return RemapPfnRangeCore(vma, vma.Start, first, vma.Length, vma.PageProt, Sites.Intern(caller, file, line), "vm_iomap_memory");
+        return RemapPfnRangeCore(vma, vma.Start, first, vma.Length, vma.PageProt, site, "vm_iomap_memory");
     }
+
+    private int RemapPfnRangeNoted(VmArea vma, UserAddr addr, Pfn pfn, ulong size, PgProt prot, int site, string api) =>
+        NoteMappingResult(RemapPfnRangeCore(vma, addr, pfn, size, prot, site, api), api, site);
 
     private int RemapPfnRangeCore(VmArea vma, UserAddr addr, Pfn pfn, ulong size, PgProt prot, int site, string api)
     {
@@ -173,7 +182,9 @@ public sealed partial class Kernel
                 });
             }
 
+            CheckRemapSource(vma, pfn.Value, count, api, site);
             CheckRegion(vma, pfn.Value, count, api, site);
+
             CheckCacheMode(vma, pfn.Value, prot, api, site);
         }
 
@@ -184,29 +195,80 @@ public sealed partial class Kernel
     /// INV-16: registers need an uncached or write-combining PTE (pgprot_noncached/writecombine), RAM a write-back
     /// one; and device memory goes through io_remap_pfn_range (pgprot_decrypted), not remap_pfn_range (DKMM019).
     /// </summary>
-    private void CheckCacheMode(VmArea vma, ulong pfn, PgProt prot, string api, int site)
+    internal void CheckCacheMode(VmArea vma, ulong pfn, PgProt prot, string api, int site)
     {
         var mmio = pfn >= (ulong)Mem.Count;
-        string? problem = null;
-        string? rule = null;
         if (mmio && prot.Cache == CacheMode.WriteBack)
         {
-            (problem, rule) = ("maps device registers write-back cacheable (use pgprot_noncached or pgprot_writecombine)", "DK0016");
+            ReportCacheMode(vma, pfn, api, site, "maps device registers write-back cacheable (use pgprot_noncached or pgprot_writecombine)", "DK0016");
         }
         else if (!mmio && prot.Cache != CacheMode.WriteBack)
         {
-            (problem, rule) = ($"maps RAM {prot.Cache} while the linear map is write-back (memory-type alias)", "DK0016");
+            ReportCacheMode(vma, pfn, api, site, $"maps RAM {prot.Cache} while the linear map is write-back (memory-type alias)", "DK0016");
         }
-        else if (mmio && api == "remap_pfn_range")
+
+        if (mmio && api == "remap_pfn_range")
         {
-            (problem, rule) = ("maps device memory with remap_pfn_range instead of io_remap_pfn_range (no pgprot_decrypted)", "DK0019");
+            ReportCacheMode(vma, pfn, api, site, "maps device memory with remap_pfn_range instead of io_remap_pfn_range (no pgprot_decrypted)", "DK0019");
+        }
+    }
+
+    private void ReportCacheMode(VmArea vma, ulong pfn, string api, int site, string problem, string rule) =>
+        Record(new Report(ReportKind.Simulator, "INV-16", $"DKSIM INV-16: {api} {problem}: pfn {pfn:x5} in {vma}", Era)
+        {
+            Pfn = new Pfn(pfn),
+            Vma = vma.ToString(),
+            CallSite = Sites.Site(site),
+            RuleId = rule,
+        });
+
+    /// <summary>
+    /// INV-15, for what the kernel cannot see: a range that starts inside a vmalloc area maps the frames physically after
+    /// its first page, not the area's next pages (DKMM007); a slab page shares its frame with other objects (DKMM008).
+    /// </summary>
+    internal void CheckRemapSource(VmArea vma, ulong pfn, ulong count, string api, int site)
+    {
+        string? problem = null;
+        string? rule = null;
+        var at = pfn;
+        for (var i = 0UL; i < count && problem is null; i++)
+        {
+            at = pfn + i;
+            if (at < (ulong)Mem.Count && Mem.Type[(int)at] == PageType.Slab)
+            {
+                (problem, rule) = ($"exposes slab pfn {at:x5}, which it shares with other kmalloc objects", "DK0008");
+            }
+        }
+
+        if (problem is null && count > 1 && pfn < (ulong)Mem.Count)
+        {
+            foreach (var area in VmallocSpace.Regions)
+            {
+                var index = Array.IndexOf(area.Pfns, (int)pfn);
+                if (index < 0)
+                {
+                    continue;
+                }
+
+                for (var i = 1UL; i < count && problem is null; i++)
+                {
+                    var next = (ulong)index + i;
+                    if (next >= (ulong)area.Pfns.Length || (ulong)area.Pfns[next] != pfn + i)
+                    {
+                        at = pfn + i;
+                        (problem, rule) = ($"maps pfns {pfn:x5}-{pfn + count - 1:x5} as one contiguous range, but only {pfn:x5} belongs there: a vmalloc area at {area.Start} is physically scattered, page {next} of it is not pfn {at:x5}", "DK0007");
+                    }
+                }
+
+                break;
+            }
         }
 
         if (problem is not null)
         {
-            Record(new Report(ReportKind.Simulator, "INV-16", $"DKSIM INV-16: {api} {problem}: pfn {pfn:x5} in {vma}", Era)
+            Record(new Report(ReportKind.Simulator, "INV-15", $"DKSIM INV-15: {api} {problem} ({vma})", Era)
             {
-                Pfn = new Pfn(pfn),
+                Pfn = new Pfn(at),
                 Vma = vma.ToString(),
                 CallSite = Sites.Site(site),
                 RuleId = rule,
@@ -232,6 +294,22 @@ public sealed partial class Kernel
             var what = p < (ulong)Mem.Count
                 ? (owner < 0 ? "a free frame" : $"a frame owned by {Sites.OwnerName(owner)}")
                 : (owner < 0 ? "no device" : $"the MMIO window of {Sites.OwnerName(owner)}");
+            var asAddress = p >> PageShift;
+            if (p >= (ulong)Mem.Count && owner < 0 && asAddress < (ulong)Mem.Count && !IsFreeFrame((int)asAddress)
+                && Mem.OwnerOrNext[Mem.Head[(int)asAddress]] == driver)
+            {
+                // The "pfn" is the byte address of a frame the driver owns: a physical address passed without >> PAGE_SHIFT.
+                Record(new Report(ReportKind.Simulator, "INV-15",
+                    $"DKSIM INV-15: {api} maps pfn {p:x} (no RAM, no device) into {vma}; {p:x} is the physical address of the driver's pfn {asAddress:x5}: a byte address passed as a page frame number", Era)
+                {
+                    Pfn = new Pfn(p),
+                    Vma = vma.ToString(),
+                    CallSite = Sites.Site(site),
+                    RuleId = "DK0008",
+                });
+                return;
+            }
+
             Record(new Report(ReportKind.Simulator, "INV-15",
                 $"DKSIM INV-15: {api} maps pfn {p:x5} ({what}) into {vma}: outside the regions {Sites.OwnerName(driver)} may expose", Era)
             {

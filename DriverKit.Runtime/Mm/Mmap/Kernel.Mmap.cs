@@ -156,15 +156,19 @@ public sealed partial class Kernel
         if (file?.Inode.Device is { } device)
         {
             int ret;
+            failedMappingCall = null;
             try
             {
                 ret = CallDriver(device.Owner, ContextKind.Mmap, MmapLockMode.Write, () => device.Fops.Mmap!(file, vma), vma);
             }
             catch
             {
+                failedMappingCall = null;
                 UnmapRegionOnError(vma);
                 throw;
             }
+
+            CheckMmapResult(vma, ret);
 
             if (ret != 0)
             {

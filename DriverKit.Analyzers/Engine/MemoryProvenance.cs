@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverKit.Analyzers.Engine;
+
+/// <summary>The kinds of memory a mapped page, pfn or address can come from.</summary>
+internal enum MemoryKind
+{
+    /// <summary>vmalloc, vzalloc, vmalloc_user: virtually contiguous, physically scattered.</summary>
+    Vmalloc,
+
+    /// <summary>A kmalloc/kzalloc object small enough for a slab cache: it shares its page with other objects.</summary>
+    Slab,
+
+    /// <summary>A block of the page allocator (alloc_pages, __get_free_pages, get_zeroed_page).</summary>
+    PageBlock,
+
+    /// <summary>A device's register window (MmioRegion.Start / StartPfn): no struct page, never RAM.</summary>
+    Mmio,
+
+    /// <summary>A value user space chooses: the vma's pgoff, a fault's pgoff.</summary>
+    UserControlled,
+}
+
+/// <summary>One source of memory a value derives from, with the allocation call when there is one.</summary>
+internal sealed class MemorySource
+{
+    public MemorySource(MemoryKind kind, OriginAtom atom, IInvocationOperation? allocation, int? order, bool compound)
+    {
+        Kind = kind;
+        Atom = atom;
+        Allocation = allocation;
+        Order = order;
+        Compound = compound;
+    }
+
+    public MemoryKind Kind { get; }
+
+    /// <summary>The origin atom it was found from.</summary>
+    public OriginAtom Atom { get; }
+
+    /// <summary>The allocation call (vmalloc, kmalloc, alloc_pages …), when the memory is allocated by the driver.</summary>
+    public IInvocationOperation? Allocation { get; }
+
+    /// <summary><see cref="MemoryKind.PageBlock"/>: the block's order when it is a constant.</summary>
+    public int? Order { get; }
+
+    /// <summary><see cref="MemoryKind.PageBlock"/>: allocated with Gfp.Comp.</summary>
+    public bool Compound { get; }
+
+    /// <summary>How the source reads in a message: the allocation call or the member.</summary>
+    public string Display => Allocation?.Syntax.ToString()
+        ?? (Atom.Symbol is { ContainingType: { } type } member ? type.Name + "." + member.Name : Atom.Display);
+}
+
+/// <summary>
+/// Where mapped memory comes from (DK0007, DK0008, DK0010, DK0016, DK0019): the origin of a value (<see cref="ValueFlow"/>),
+/// closed over the driver's fields and helpers' parameters (<see cref="ValueSummaries.Closure"/>), with each atom classified
+/// once per compilation — an allocation call by the runtime function it calls (and, for the page allocator, its order and
+/// whether Gfp.Comp was given), a runtime property by what it exposes (an MMIO window's start, the vma's pgoff).
+/// </summary>
+internal sealed class MemoryProvenance
+{
+    /// <summary>Kmalloc sizes above this go to the page allocator, not a slab cache (SLUB's KMALLOC_MAX_CACHE_SIZE, 2 pages).</summary>
+    private const ulong MaxSlabObject = 8192;
+
+    private readonly DriverKitEngine engine;
+    private readonly ConcurrentDictionary<OriginAtom, MemorySource?> classified = new();
+
+    /// <summary>What every SplitPage call of the compilation splits, found once.</summary>
+    private readonly Lazy<IReadOnlyList<ValueOrigin>> splits;
+
+    public MemoryProvenance(DriverKitEngine engine)
+    {
+        this.engine = engine;
+        splits = new Lazy<IReadOnlyList<ValueOrigin>>(() => engine.Values.CallsNamed("SplitPage", CancellationToken.None)
+            .Where(call => engine.Symbols.Classify(call.Invocation.TargetMethod) == KernelApi.SplitPage)
+            .Select(call => call.Flow.Of(call.Invocation.Argument(0), CancellationToken.None))
+            .ToList());
+    }
+
+    /// <summary>Whether a SplitPage call anywhere in the compilation splits the block <paramref name="source"/> allocates.</summary>
+    public bool IsSplit(MemorySource source, CancellationToken cancellationToken)
+    {
+        var block = ValueOrigin.Of(source.Atom);
+        return splits.Value.Any(split => engine.Values.Overlap(split, block, cancellationToken));
+    }
+
+    /// <summary>The memory sources of a value of the code under analysis.</summary>
+    public IReadOnlyList<MemorySource> Of(IOperation? operation, CancellationToken cancellationToken) =>
+        Of(engine.Values.OriginOf(operation, cancellationToken), cancellationToken);
+
+    /// <summary>The memory sources of an origin.</summary>
+    public IReadOnlyList<MemorySource> Of(ValueOrigin origin, CancellationToken cancellationToken)
+    {
+        if (origin.Atoms.IsEmpty)
+        {
+            return Array.Empty<MemorySource>();
+        }
+
+        List<MemorySource>? sources = null;
+        foreach (var atom in engine.Values.Closure(origin, cancellationToken))
+        {
+            if (classified.GetOrAdd(atom, key => Classify(key, cancellationToken)) is { } source)
+            {
+                (sources ??= new List<MemorySource>()).Add(source);
+            }
+        }
+
+        return (IReadOnlyList<MemorySource>?)sources ?? Array.Empty<MemorySource>();
+    }
+
+    private MemorySource? Classify(OriginAtom atom, CancellationToken cancellationToken)
+    {
+        switch (atom.Kind)
+        {
+            case OriginKind.Allocation when atom.Site is { } site
+                && engine.Bodies.GetModel(site.SyntaxTree)?.GetOperation(site, cancellationToken) is IInvocationOperation allocation:
+                return ClassifyAllocation(atom, allocation, engine.Symbols.GfpComp);
+            case OriginKind.Storage when atom.Symbol is IPropertySymbol property:
+                return property.ContainingType?.Name switch
+                {
+                    "MmioRegion" when property.Name is "Start" or "StartPfn" && IsRuntime(property) => new MemorySource(MemoryKind.Mmio, atom, null, null, false),
+                    "VmArea" or "VmFault" when property.Name == "Pgoff" && IsRuntime(property) => new MemorySource(MemoryKind.UserControlled, atom, null, null, false),
+                    _ => null,
+                };
+            default:
+                return null;
+        }
+    }
+
+    private bool IsRuntime(IPropertySymbol property) =>
+        SymbolEqualityComparer.Default.Equals(property.ContainingAssembly, engine.Symbols.Kernel.ContainingAssembly);
+
+    private static MemorySource? ClassifyAllocation(OriginAtom atom, IInvocationOperation allocation, ulong? gfpComp)
+    {
+        switch (allocation.TargetMethod.Name)
+        {
+            case "Vmalloc" or "Vzalloc" or "VmallocUser":
+                return new MemorySource(MemoryKind.Vmalloc, atom, allocation, null, false);
+            case "Kmalloc" or "Kzalloc":
+                // A constant size above the largest cache is a page-allocator block in disguise, not a slab object.
+                return allocation.Argument(0)?.ConstantBits() is { } size && size > MaxSlabObject
+                    ? new MemorySource(MemoryKind.PageBlock, atom, allocation, null, compound: true)
+                    : new MemorySource(MemoryKind.Slab, atom, allocation, null, false);
+            case "AllocPage" or "GetZeroedPage":
+                return new MemorySource(MemoryKind.PageBlock, atom, allocation, 0, false);
+            case "AllocPages" or "GetFreePages":
+                var order = allocation.Argument(1)?.ConstantBits() is { } bits && bits < 64 ? (int?)(int)bits : null;
+                return new MemorySource(MemoryKind.PageBlock, atom, allocation, order, GivesCompound(allocation.Argument(0), gfpComp));
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Whether a gfp argument names Gfp.Comp (or its constant value has the bit).</summary>
+    private static bool GivesCompound(IOperation? gfp, ulong? gfpComp)
+    {
+        if (gfp is null)
+        {
+            return false;
+        }
+
+        if (gfp.ConstantBits() is { } bits)
+        {
+            return gfpComp is { } comp && (bits & comp) != 0;
+        }
+
+        return gfp.DescendantsAndSelf().Any(operation => operation is IFieldReferenceOperation { Field.Name: "Comp" } field
+            && field.Field.ContainingType?.Name == "Gfp");
+    }
+}

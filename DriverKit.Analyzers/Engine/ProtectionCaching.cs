@@ -1,0 +1,186 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverKit.Analyzers.Engine;
+
+/// <summary>The cache modes a page protection may carry on some path (DK0016).</summary>
+[Flags]
+internal enum CacheModes
+{
+    /// <summary>Nothing known: a parameter no caller is found for, a field, a computed protection.</summary>
+    None = 0,
+
+    /// <summary>Write-back: <c>vma.PageProt</c> as the core set it (vm_get_page_prot), <c>PgProt.FromVmFlags</c>.</summary>
+    WriteBack = 1,
+
+    /// <summary>Uncached or write-combining: through <c>PgprotNoncached</c>/<c>PgprotWritecombine</c> or an explicit cache mode.</summary>
+    Uncached = 2,
+}
+
+/// <summary>
+/// Which cache modes a protection handed to a mapping call may have (DK0016), following locals and parameters through their
+/// reaching definitions and helpers' callers. A read of <c>vma.PageProt</c> is write-back unless an uncached protection is
+/// stored there first: by a statement before the read in a block around it, or by a helper the same code calls (anywhere in
+/// it: the order of calls is not tracked). A store in another handler does not count.
+/// </summary>
+internal static class ProtectionCaching
+{
+    private const int MaxDepth = 16;
+
+    /// <summary>The cache modes <paramref name="protection"/> (an operation of <paramref name="flow"/>'s root) may have.</summary>
+    /// <param name="engine">The engine.</param>
+    /// <param name="flow">The value analysis of the code that hands the protection over.</param>
+    /// <param name="protection">The protection.</param>
+    /// <param name="followVmaStores">
+    /// Whether a read of <c>vma.PageProt</c> takes the type's stores into account; without, it is unknown — for the question "is
+    /// this protection certainly made uncached here", which a store in another handler of the type must not answer.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the analysis.</param>
+    public static CacheModes Of(DriverKitEngine engine, ValueFlow flow, IOperation? protection, bool followVmaStores, CancellationToken cancellationToken)
+    {
+        var visiting = new HashSet<object>();
+        if (!followVmaStores && engine.Symbols.VmAreaPageProt is { } pageProt)
+        {
+            visiting.Add(pageProt);
+        }
+
+        return Of(engine, flow, protection, visiting, 0, cancellationToken);
+    }
+
+    /// <summary>The cache modes of <c>vma.PageProt</c> as read at <paramref name="at"/> (a call that maps with it).</summary>
+    public static CacheModes OfVmaProtection(DriverKitEngine engine, ValueFlow flow, IOperation at, CancellationToken cancellationToken) =>
+        VmaProtection(engine, flow, at, new HashSet<object>(), 0, cancellationToken);
+
+    private static CacheModes Of(DriverKitEngine engine, ValueFlow flow, IOperation? operation, HashSet<object> visiting, int depth, CancellationToken cancellationToken)
+    {
+        operation = operation.WithoutConversions();
+        if (operation is IArgumentOperation argument)
+        {
+            operation = argument.Value.WithoutConversions();
+        }
+
+        if (operation is null || depth > MaxDepth)
+        {
+            return CacheModes.None;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        CacheModes Next(ValueFlow inFlow, IOperation? inner) => Of(engine, inFlow, inner, visiting, depth + 1, cancellationToken);
+        switch (operation)
+        {
+            case IInvocationOperation invocation when IsRuntime(engine, invocation.TargetMethod):
+                return invocation.TargetMethod.Name switch
+                {
+                    "PgprotNoncached" or "PgprotWritecombine" or "PgprotDevice" => CacheModes.Uncached,
+                    "FromVmFlags" or "VmGetPageProt" => CacheModes.WriteBack,
+                    _ => CacheModes.None,
+                };
+            case IPropertyReferenceOperation { Property.Name: "PageProt" } property when engine.Symbols.IsVmArea(property.Property.ContainingType):
+                return VmaProtection(engine, flow, property, visiting, depth + 1, cancellationToken);
+            case IWithOperation with:
+                var cache = with.Initializer.Initializers
+                    .OfType<ISimpleAssignmentOperation>()
+                    .FirstOrDefault(assignment => assignment.Target is IPropertyReferenceOperation { Property.Name: "Cache" });
+                return cache is null ? Next(flow, with.Operand) : FromConstant(engine, cache.Value);
+            case IObjectCreationOperation creation when creation.Type?.Name == "PgProt" && creation.Arguments.Length == 4:
+                return FromConstant(engine, creation.Arguments[3].Value);
+            case IConditionalOperation conditional:
+                return Next(flow, conditional.WhenTrue) | Next(flow, conditional.WhenFalse);
+            case ISimpleAssignmentOperation assignment:
+                return Next(flow, assignment.Value);
+            case ILocalReferenceOperation or IParameterReferenceOperation:
+                var result = CacheModes.None;
+                foreach (var definition in flow.DefinitionsReaching(operation) ?? Array.Empty<Definition>())
+                {
+                    if (!visiting.Add(definition))
+                    {
+                        continue;
+                    }
+
+                    result |= definition.Kind switch
+                    {
+                        DefinitionKind.Assignment => Next(flow, definition.Value),
+                        DefinitionKind.Entry => Callers(engine, (IParameterSymbol)definition.Symbol, visiting, depth, cancellationToken),
+                        _ => CacheModes.None,
+                    };
+                    visiting.Remove(definition);
+                }
+
+                return result;
+            default:
+                return CacheModes.None;
+        }
+    }
+
+    /// <summary>What the callers of a helper pass for one of its parameters.</summary>
+    private static CacheModes Callers(DriverKitEngine engine, IParameterSymbol parameter, HashSet<object> visiting, int depth, CancellationToken cancellationToken)
+    {
+        if (parameter.ContainingSymbol is not IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction } method || !visiting.Add(parameter))
+        {
+            return CacheModes.None;
+        }
+
+        var result = CacheModes.None;
+        foreach (var (callerFlow, call) in engine.Values.CallsOf(method, cancellationToken))
+        {
+            result |= Of(engine, callerFlow, call.Argument(parameter.Ordinal), visiting, depth + 1, cancellationToken);
+        }
+
+        visiting.Remove(parameter);
+        return result;
+    }
+
+    private static CacheModes VmaProtection(DriverKitEngine engine, ValueFlow flow, IOperation at, HashSet<object> visiting, int depth, CancellationToken cancellationToken)
+    {
+        if (engine.Symbols.VmAreaPageProt is not { } pageProt || !visiting.Add(pageProt))
+        {
+            return CacheModes.None;
+        }
+
+        HashSet<ISymbol>? called = null;
+        var stored = CacheModes.None;
+        foreach (var (storeFlow, value) in engine.Values.StoresInto(pageProt, cancellationToken))
+        {
+            bool counts;
+            if (ReferenceEquals(storeFlow, flow))
+            {
+                counts = Precedes(value, at);
+            }
+            else
+            {
+                called ??= new HashSet<ISymbol>(
+                    flow.Root.Descendants().OfType<IInvocationOperation>().Select(invocation => invocation.TargetMethod.OriginalDefinition),
+                    SymbolEqualityComparer.Default);
+                counts = CodeRoots.OwnerOf(storeFlow.Root, cancellationToken) is { } owner && called.Contains(owner.OriginalDefinition);
+            }
+
+            if (counts)
+            {
+                stored |= Of(engine, storeFlow, value, visiting, depth + 1, cancellationToken);
+            }
+        }
+
+        visiting.Remove(pageProt);
+        return (stored & CacheModes.Uncached) != 0 ? CacheModes.Uncached : CacheModes.WriteBack;
+    }
+
+    /// <summary>
+    /// Whether the statement of <paramref name="store"/> comes before <paramref name="read"/> in a block that encloses the read:
+    /// it runs on every path to the read that does not leave the block first.
+    /// </summary>
+    private static bool Precedes(IOperation store, IOperation read)
+    {
+        var statement = store.Syntax.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax>();
+        return statement?.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.BlockSyntax block
+            && block.Span.Contains(read.Syntax.Span)
+            && statement.Span.End <= read.Syntax.SpanStart;
+    }
+
+    private static CacheModes FromConstant(DriverKitEngine engine, IOperation value) =>
+        value.ConstantBits() is { } constant && engine.Symbols.WriteBackCache is { } writeBack
+            ? constant == writeBack ? CacheModes.WriteBack : CacheModes.Uncached
+            : CacheModes.None;
+
+    private static bool IsRuntime(DriverKitEngine engine, IMethodSymbol method) =>
+        SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, engine.Symbols.Kernel.ContainingAssembly);
+}

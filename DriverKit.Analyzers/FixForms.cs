@@ -1,0 +1,43 @@
+using System.Collections.Immutable;
+
+namespace DriverKit.Analyzers;
+
+/// <summary>
+/// Which code fix a diagnostic admits, carried in its properties under <see cref="Key"/>: one rule id covers several findings
+/// (DK0008's byte address and slab page, DK0010's page and dropped errno), and a fix must not have to guess from the message.
+/// </summary>
+public static class FixForms
+{
+    /// <summary>The property key.</summary>
+    public const string Key = "DriverKit.Fix";
+
+    /// <summary>No mechanical fix.</summary>
+    public const string None = "none";
+
+    /// <summary>DK0007: VmallocUser + RemapVmallocRange.</summary>
+    public const string RemapVmallocRange = "remap-vmalloc-range";
+
+    /// <summary>DK0008: shift the byte address right by the page shift.</summary>
+    public const string ByteAddress = "page-shift";
+
+    /// <summary>DK0010: allocate the block with Gfp.Comp.</summary>
+    public const string CompoundBlock = "gfp-comp";
+
+    /// <summary>DK0010: return the mapping call's error.</summary>
+    public const string ReturnError = "return-error";
+
+    /// <summary>DK0016: wrap the protection in PgprotNoncached.</summary>
+    public const string Noncached = "pgprot-noncached";
+
+    /// <summary>DK0019: io_remap_pfn_range.</summary>
+    public const string IoRemap = "io-remap";
+
+    /// <summary>The properties of a diagnostic that admits <paramref name="form"/>.</summary>
+    /// <param name="form">One of the forms above.</param>
+    public static ImmutableDictionary<string, string?> Properties(string form) => ImmutableDictionary<string, string?>.Empty.Add(Key, form);
+
+    /// <summary>The form a diagnostic's properties name, or <see cref="None"/>.</summary>
+    /// <param name="properties">The diagnostic's properties.</param>
+    public static string Of(ImmutableDictionary<string, string?> properties) =>
+        properties.TryGetValue(Key, out var form) && form is not null ? form : None;
+}
