@@ -27,6 +27,14 @@ internal static class Invocations
     /// <summary>The expression statement an invocation forms, when it is one.</summary>
     public static ExpressionStatementSyntax? Statement(InvocationExpressionSyntax invocation) => invocation.Parent as ExpressionStatementSyntax;
 
+    /// <summary>The called name of <c>kernel.Name(…)</c> or <c>Name(…)</c>, or null.</summary>
+    public static string? Name(InvocationExpressionSyntax invocation) => invocation.Expression switch
+    {
+        MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+        SimpleNameSyntax name => name.Identifier.ValueText,
+        _ => null,
+    };
+
     /// <summary><c>kernel.Old(…)</c> → <c>kernel.New(…)</c>, trivia kept.</summary>
     public static InvocationExpressionSyntax Rename(InvocationExpressionSyntax invocation, string name) => invocation.Expression switch
     {

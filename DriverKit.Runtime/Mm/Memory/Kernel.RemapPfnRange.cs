@@ -231,16 +231,7 @@ public sealed partial class Kernel
         string? problem = null;
         string? rule = null;
         var at = pfn;
-        for (var i = 0UL; i < count && problem is null; i++)
-        {
-            at = pfn + i;
-            if (at < (ulong)Mem.Count && Mem.Type[(int)at] == PageType.Slab)
-            {
-                (problem, rule) = ($"exposes slab pfn {at:x5}, which it shares with other kmalloc objects", "DK0008");
-            }
-        }
-
-        if (problem is null && count > 1 && pfn < (ulong)Mem.Count)
+        if (count > 1 && pfn < (ulong)Mem.Count)
         {
             foreach (var area in VmallocSpace.Regions)
             {
@@ -256,11 +247,20 @@ public sealed partial class Kernel
                     if (next >= (ulong)area.Pfns.Length || (ulong)area.Pfns[next] != pfn + i)
                     {
                         at = pfn + i;
-                        (problem, rule) = ($"maps pfns {pfn:x5}-{pfn + count - 1:x5} as one contiguous range, but only {pfn:x5} belongs there: a vmalloc area at {area.Start} is physically scattered, page {next} of it is not pfn {at:x5}", "DK0007");
+                        (problem, rule) = ($"maps pfns {pfn:x5}-{pfn + count - 1:x5} as one contiguous range starting in the vmalloc area at {area.Start}, whose pages are physically scattered: pfn {at:x5} is not the area's page {next}", "DK0007");
                     }
                 }
 
                 break;
+            }
+        }
+
+        for (var i = 0UL; i < count && problem is null; i++)
+        {
+            at = pfn + i;
+            if (at < (ulong)Mem.Count && Mem.Type[(int)at] == PageType.Slab)
+            {
+                (problem, rule) = ($"exposes slab pfn {at:x5}, which it shares with other kmalloc objects", "DK0008");
             }
         }
 
