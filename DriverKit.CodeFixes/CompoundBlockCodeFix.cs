@@ -28,7 +28,7 @@ public sealed class CompoundBlockCodeFix : MappingCodeFix
 
     private protected override string EquivalenceKey => "DK0010.GfpComp";
 
-    private protected override bool Plan(DocumentEditor editor, Diagnostic diagnostic, HashSet<SyntaxNode> planned, CancellationToken cancellationToken)
+    private protected override bool Plan(DocumentEditor editor, Diagnostic diagnostic, PlannedEdits planned, CancellationToken cancellationToken)
     {
         if (diagnostic.AdditionalLocations.Count != 1
             || NodeAt<InvocationExpressionSyntax>(editor, diagnostic.AdditionalLocations[0]) is not { } allocation

@@ -22,7 +22,7 @@ public sealed class IoRemapCodeFix : MappingCodeFix
 
     private protected override string EquivalenceKey => "DK0019.IoRemapPfnRange";
 
-    private protected override bool Plan(DocumentEditor editor, Diagnostic diagnostic, HashSet<SyntaxNode> planned, CancellationToken cancellationToken)
+    private protected override bool Plan(DocumentEditor editor, Diagnostic diagnostic, PlannedEdits planned, CancellationToken cancellationToken)
     {
         if (NodeAt<InvocationExpressionSyntax>(editor, diagnostic.Location) is not { } invocation
             || Invocations.Name(invocation) != "RemapPfnRange"

@@ -27,7 +27,7 @@ public abstract class MappingCodeFix : DriverKitCodeFix
     private protected abstract string EquivalenceKey { get; }
 
     /// <summary>Plans the edits for one diagnostic; false (and nothing planned) when the fix cannot be applied to it.</summary>
-    private protected abstract bool Plan(DocumentEditor editor, Diagnostic diagnostic, HashSet<SyntaxNode> planned, CancellationToken cancellationToken);
+    private protected abstract bool Plan(DocumentEditor editor, Diagnostic diagnostic, PlannedEdits planned, CancellationToken cancellationToken);
 
     /// <inheritdoc/>
     private protected sealed override async Task RegisterAsync(CodeFixContext context)
@@ -35,7 +35,7 @@ public abstract class MappingCodeFix : DriverKitCodeFix
         foreach (var diagnostic in context.Diagnostics)
         {
             if (FixForms.Of(diagnostic.Properties) != Form
-                || !Plan(await DocumentEditor.CreateAsync(context.Document, context.CancellationToken).ConfigureAwait(false), diagnostic, new HashSet<SyntaxNode>(), context.CancellationToken))
+                || !Plan(await DocumentEditor.CreateAsync(context.Document, context.CancellationToken).ConfigureAwait(false), diagnostic, new PlannedEdits(), context.CancellationToken))
             {
                 continue;
             }
@@ -50,7 +50,7 @@ public abstract class MappingCodeFix : DriverKitCodeFix
     private protected sealed override async Task<Document?> FixAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken)
     {
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        var planned = new HashSet<SyntaxNode>();
+        var planned = new PlannedEdits();
         var any = false;
         foreach (var diagnostic in diagnostics.Where(diagnostic => FixForms.Of(diagnostic.Properties) == Form))
         {

@@ -30,7 +30,7 @@ public sealed class NoncachedProtectionCodeFix : MappingCodeFix
 
     private protected override string EquivalenceKey => "DK0016.PgprotNoncached";
 
-    private protected override bool Plan(DocumentEditor editor, Diagnostic diagnostic, HashSet<SyntaxNode> planned, CancellationToken cancellationToken)
+    private protected override bool Plan(DocumentEditor editor, Diagnostic diagnostic, PlannedEdits planned, CancellationToken cancellationToken)
     {
         if (NodeAt<InvocationExpressionSyntax>(editor, diagnostic.Location) is not { } invocation
             || DriverKitSymbols.TryCreate(editor.SemanticModel.Compilation) is not { } symbols

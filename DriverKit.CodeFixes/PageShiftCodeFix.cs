@@ -23,7 +23,7 @@ public sealed class PageShiftCodeFix : MappingCodeFix
 
     private protected override string EquivalenceKey => "DK0008.PageShift";
 
-    private protected override bool Plan(DocumentEditor editor, Diagnostic diagnostic, HashSet<SyntaxNode> planned, CancellationToken cancellationToken)
+    private protected override bool Plan(DocumentEditor editor, Diagnostic diagnostic, PlannedEdits planned, CancellationToken cancellationToken)
     {
         if (NodeAt<BaseObjectCreationExpressionSyntax>(editor, diagnostic.Location) is not { ArgumentList.Arguments: { Count: 1 } arguments }
             || !planned.Add(arguments[0]))

@@ -30,12 +30,12 @@ public sealed class RemapVmallocRangeCodeFix : MappingCodeFix
 
     private protected override string EquivalenceKey => "DK0007.RemapVmallocRange";
 
-    private protected override bool Plan(DocumentEditor editor, Diagnostic diagnostic, HashSet<SyntaxNode> planned, CancellationToken cancellationToken)
+    private protected override bool Plan(DocumentEditor editor, Diagnostic diagnostic, PlannedEdits planned, CancellationToken cancellationToken)
     {
         var model = editor.SemanticModel;
         if (NodeAt<InvocationExpressionSyntax>(editor, diagnostic.Location) is not { } invocation
             || model.GetOperation(invocation, cancellationToken) is not IInvocationOperation operation
-            || operation.Arguments.Length != 5
+            || invocation.ArgumentList.Arguments.Count != 5 || invocation.ArgumentList.Arguments.Any(argument => argument.NameColon is not null)
             || operation.Argument(0).WithoutConversions() is not (IParameterReferenceOperation or ILocalReferenceOperation) || operation.Argument(0)!.Syntax is not IdentifierNameSyntax vma
             || !IsVmaMember(operation.Argument(1), vma, "Start")
             || !IsVmaMember(operation.Argument(4), vma, "PageProt")

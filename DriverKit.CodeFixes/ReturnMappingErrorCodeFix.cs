@@ -27,7 +27,7 @@ public sealed class ReturnMappingErrorCodeFix : MappingCodeFix
 
     private protected override string EquivalenceKey => "DK0010.ReturnError";
 
-    private protected override bool Plan(DocumentEditor editor, Diagnostic diagnostic, HashSet<SyntaxNode> planned, CancellationToken cancellationToken)
+    private protected override bool Plan(DocumentEditor editor, Diagnostic diagnostic, PlannedEdits planned, CancellationToken cancellationToken)
     {
         if (NodeAt<InvocationExpressionSyntax>(editor, diagnostic.Location) is not { Parent: ExpressionStatementSyntax statement } invocation
             || Function(statement) is not { } function
@@ -37,7 +37,10 @@ public sealed class ReturnMappingErrorCodeFix : MappingCodeFix
             return false;
         }
 
-        var name = FreeName(editor.SemanticModel, statement.SpanStart, function);
+        var declared = new HashSet<string>(
+            function.DescendantTokens().Where(token => token.IsKind(SyntaxKind.IdentifierToken)).Select(token => token.ValueText), StringComparer.Ordinal);
+        var model = editor.SemanticModel;
+        var name = planned.FreeName(function, "err", candidate => !declared.Contains(candidate) && model.LookupSymbols(statement.SpanStart, name: candidate).IsEmpty);
         var declaration = SyntaxFactory.LocalDeclarationStatement(SyntaxFactory.VariableDeclaration(
                 SyntaxFactory.IdentifierName("var"),
                 SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(SyntaxFactory.Identifier(name))
@@ -49,8 +52,8 @@ public sealed class ReturnMappingErrorCodeFix : MappingCodeFix
             .WithAdditionalAnnotations(Formatter.Annotation);
         if (statement.Parent is BlockSyntax or SwitchSectionSyntax)
         {
-            editor.ReplaceNode(statement, declaration);
             editor.InsertAfter(statement, check);
+            editor.ReplaceNode(statement, declaration);
         }
         else
         {
@@ -63,18 +66,4 @@ public sealed class ReturnMappingErrorCodeFix : MappingCodeFix
     /// <summary>The method, local function or lambda the statement is in.</summary>
     private static SyntaxNode? Function(SyntaxNode statement) =>
         statement.Ancestors().FirstOrDefault(node => node is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax);
-
-    /// <summary>"err", or "err2", "err3" … when the name is taken in the function or visible at the statement.</summary>
-    private static string FreeName(SemanticModel model, int position, SyntaxNode function)
-    {
-        var declared = new HashSet<string>(function.DescendantTokens().Where(token => token.IsKind(SyntaxKind.IdentifierToken)).Select(token => token.ValueText), StringComparer.Ordinal);
-        for (var i = 1; ; i++)
-        {
-            var name = i == 1 ? "err" : "err" + i;
-            if (!declared.Contains(name) && model.LookupSymbols(position, name: name).IsEmpty)
-            {
-                return name;
-            }
-        }
-    }
 }

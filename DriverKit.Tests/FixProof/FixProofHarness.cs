@@ -51,9 +51,27 @@ internal sealed class FixProofHarness
         }
     }
 
-    private async Task ProveAsync(FixProofExample example, string version)
+    /// <summary>
+    /// Steps 1 and 2 only, for a finding without a mechanical fix (a slab page mapped, RAM exported uncached): the rule flags
+    /// the example, the runtime shows the bug, and the fix offers nothing.
+    /// </summary>
+    public async Task ProveBugAsync(FixProofExample example)
     {
-        var context = $"{ruleId} fix proof, '{example.Name}', Linux {version}";
+        foreach (var version in example.Versions)
+        {
+            var context = $"{ruleId} bug proof, '{example.Name}', Linux {version}";
+            var (project, _, _) = await FlaggedAndRunAsync(example, version, context).ConfigureAwait(false);
+            var runner = new CodeFixRunner(analyzers, fixer, equivalenceKey, CompilerDiagnostics.None);
+            var fixedOnce = await runner.FixIncrementallyAsync(project, new IterationBudget(1, IsExact: false), CancellationToken.None).ConfigureAwait(false);
+            if (fixedOnce.Iterations != 0)
+            {
+                throw new Xunit.Sdk.XunitException($"{context}: a code fix was offered for a finding that has no mechanical fix.");
+            }
+        }
+    }
+
+    private async Task<(Project Project, List<Diagnostic> Flagged, ProofRun Unfixed)> FlaggedAndRunAsync(FixProofExample example, string version, string context)
+    {
         var project = Build(example.Source, version);
         var flagged = await RuleDiagnosticsAsync(project, context).ConfigureAwait(false);
         if (flagged.Count == 0)
@@ -66,6 +84,14 @@ internal sealed class FixProofHarness
         {
             throw new Xunit.Sdk.XunitException($"{context}: the unfixed driver's run shows no report tagged {ruleId}.\n{unfixed.Describe()}");
         }
+
+        return (project, flagged, unfixed);
+    }
+
+    private async Task ProveAsync(FixProofExample example, string version)
+    {
+        var context = $"{ruleId} fix proof, '{example.Name}', Linux {version}";
+        var (project, flagged, unfixed) = await FlaggedAndRunAsync(example, version, context).ConfigureAwait(false);
 
         var runner = new CodeFixRunner(analyzers, fixer, equivalenceKey, CompilerDiagnostics.None);
         var single = await runner.FixIncrementallyAsync(project, new IterationBudget(flagged.Count * 4, IsExact: false), CancellationToken.None).ConfigureAwait(false);

@@ -295,12 +295,11 @@ public sealed partial class Kernel
                 ? (owner < 0 ? "a free frame" : $"a frame owned by {Sites.OwnerName(owner)}")
                 : (owner < 0 ? "no device" : $"the MMIO window of {Sites.OwnerName(owner)}");
             var asAddress = p >> PageShift;
-            if (p >= (ulong)Mem.Count && owner < 0 && asAddress < (ulong)Mem.Count && !IsFreeFrame((int)asAddress)
-                && Mem.OwnerOrNext[Mem.Head[(int)asAddress]] == driver)
+            if (asAddress < (ulong)Mem.Count && !IsFreeFrame((int)asAddress) && Mem.OwnerOrNext[Mem.Head[(int)asAddress]] == driver)
             {
                 // The "pfn" is the byte address of a frame the driver owns: a physical address passed without >> PAGE_SHIFT.
                 Record(new Report(ReportKind.Simulator, "INV-15",
-                    $"DKSIM INV-15: {api} maps pfn {p:x} (no RAM, no device) into {vma}; {p:x} is the physical address of the driver's pfn {asAddress:x5}: a byte address passed as a page frame number", Era)
+                    $"DKSIM INV-15: {api} maps pfn {p:x5} ({what}) into {vma}; {p:x} is the physical address of the driver's pfn {asAddress:x5}: a byte address passed as a page frame number", Era)
                 {
                     Pfn = new Pfn(p),
                     Vma = vma.ToString(),
