@@ -33,22 +33,22 @@ public class RulesIIFixProofTests
     [Theory]
     [MemberData(nameof(DK0007Examples))]
     public Task DK0007(string example) =>
-        new FixProofHarness("DK0007", new Rules.MappingOriginAnalyzer(), new RemapVmallocRangeCodeFix()).ProveAsync(Find(RulesIIExamples.DK0007, example));
+        SeedRulesFixProofTests.Harness("DK0007").ProveAsync(Find(RulesIIExamples.DK0007, example));
 
     [Theory]
     [MemberData(nameof(DK0008Examples))]
     public Task DK0008(string example) =>
-        new FixProofHarness("DK0008", new Rules.MappingOriginAnalyzer(), new PageShiftCodeFix()).ProveAsync(Find(RulesIIExamples.DK0008, example));
+        SeedRulesFixProofTests.Harness("DK0008").ProveAsync(Find(RulesIIExamples.DK0008, example));
 
     [Theory]
     [MemberData(nameof(DK0008UnfixableExamples))]
     public Task DK0008_slab(string example) =>
-        new FixProofHarness("DK0008", new Rules.MappingOriginAnalyzer(), new PageShiftCodeFix()).ProveBugAsync(Find(RulesIIExamples.DK0008Unfixable, example));
+        SeedRulesFixProofTests.Harness("DK0008").ProveBugAsync(Find(RulesIIExamples.DK0008Unfixable, example));
 
     [Theory]
     [MemberData(nameof(DK0010Examples))]
     public Task DK0010(string example) =>
-        new FixProofHarness("DK0010", new Rules.InsertPageAnalyzer(), new CompoundBlockCodeFix()).ProveAsync(Find(RulesIIExamples.DK0010, example));
+        SeedRulesFixProofTests.Harness("DK0010").ProveAsync(Find(RulesIIExamples.DK0010, example));
 
     [Theory]
     [MemberData(nameof(DK0010IgnoredExamples))]
@@ -58,22 +58,22 @@ public class RulesIIFixProofTests
     [Theory]
     [MemberData(nameof(DK0010UnfixableExamples))]
     public Task DK0010_slab(string example) =>
-        new FixProofHarness("DK0010", new Rules.InsertPageAnalyzer(), new CompoundBlockCodeFix()).ProveBugAsync(Find(RulesIIExamples.DK0010Unfixable, example));
+        SeedRulesFixProofTests.Harness("DK0010").ProveBugAsync(Find(RulesIIExamples.DK0010Unfixable, example));
 
     [Theory]
     [MemberData(nameof(DK0016Examples))]
     public Task DK0016(string example) =>
-        new FixProofHarness("DK0016", new Rules.MappingOriginAnalyzer(), new NoncachedProtectionCodeFix()).ProveAsync(Find(RulesIIExamples.DK0016, example));
+        SeedRulesFixProofTests.Harness("DK0016").ProveAsync(Find(RulesIIExamples.DK0016, example));
 
     [Theory]
     [MemberData(nameof(DK0016UnfixableExamples))]
     public Task DK0016_ram(string example) =>
-        new FixProofHarness("DK0016", new Rules.MappingOriginAnalyzer(), new NoncachedProtectionCodeFix()).ProveBugAsync(Find(RulesIIExamples.DK0016Unfixable, example));
+        SeedRulesFixProofTests.Harness("DK0016").ProveBugAsync(Find(RulesIIExamples.DK0016Unfixable, example));
 
     [Theory]
     [MemberData(nameof(DK0019Examples))]
     public Task DK0019(string example) =>
-        new FixProofHarness("DK0019", new Rules.MappingOriginAnalyzer(), new IoRemapCodeFix()).ProveAsync(Find(RulesIIExamples.DK0019, example));
+        SeedRulesFixProofTests.Harness("DK0019").ProveAsync(Find(RulesIIExamples.DK0019, example));
 
     private static TheoryData<string> Names(IEnumerable<FixProofExample> examples) => [.. examples.Select(example => example.Name)];
 

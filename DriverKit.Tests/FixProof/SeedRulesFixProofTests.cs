@@ -47,7 +47,7 @@ public class SeedRulesFixProofTests
     [MemberData(nameof(DK0006Examples))]
     public Task DK0006(string example) => Harness("DK0006").ProveAsync(Find(SeedRuleExamples.DK0006, example));
 
-    /// <summary>The harness of a seed rule: its analyzer and its code fix.</summary>
+    /// <summary>The harness of a rule with a code fix: its analyzer and its fix (for DK0010, the Gfp.Comp fix of unsuitable pages).</summary>
     internal static FixProofHarness Harness(string ruleId) => ruleId switch
     {
         "DK0001" => new FixProofHarness(ruleId, new Rules.LockedVmaAnalyzer(), new RemoveLockedFlagCodeFix()),
@@ -56,6 +56,11 @@ public class SeedRulesFixProofTests
         "DK0004" => new FixProofHarness(ruleId, new Rules.ReservedVmaFaultAnalyzer(), new ReplaceReservedFlagCodeFix()),
         "DK0005" => new FixProofHarness(ruleId, new Rules.VmReservedAnalyzer(), new ReplaceReservedFlagCodeFix()),
         "DK0006" => new FixProofHarness(ruleId, new Rules.PageLockAsPinAnalyzer(), new LockToReferenceCodeFix()),
+        "DK0007" => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new RemapVmallocRangeCodeFix()),
+        "DK0008" => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new PageShiftCodeFix()),
+        "DK0010" => new FixProofHarness(ruleId, new Rules.InsertPageAnalyzer(), new CompoundBlockCodeFix()),
+        "DK0016" => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new NoncachedProtectionCodeFix()),
+        "DK0019" => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new IoRemapCodeFix()),
         _ => throw new ArgumentException($"{ruleId} has no fix-proof harness yet", nameof(ruleId)),
     };
 
