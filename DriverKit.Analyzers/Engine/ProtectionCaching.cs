@@ -20,8 +20,8 @@ internal enum CacheModes
 /// <summary>
 /// Which cache modes a protection handed to a mapping call may have (DK0016), following locals and parameters through their
 /// reaching definitions and helpers' callers. A read of <c>vma.PageProt</c> is write-back unless an uncached protection is
-/// stored there first: by a statement before the read in a block around it, or by a helper the same code calls (anywhere in
-/// it: the order of calls is not tracked). A store in another handler does not count.
+/// stored there first: by a statement before the read in a block around it, by a helper the same code calls, or by code that
+/// calls this helper (the order of calls is not tracked across functions). A store in another handler does not count.
 /// </summary>
 internal static class ProtectionCaching
 {
@@ -138,6 +138,7 @@ internal static class ProtectionCaching
         }
 
         HashSet<ISymbol>? called = null;
+        HashSet<SyntaxNode>? callers = null;
         var stored = CacheModes.None;
         foreach (var (storeFlow, value) in engine.Values.StoresInto(pageProt, cancellationToken))
         {
@@ -151,7 +152,12 @@ internal static class ProtectionCaching
                 called ??= new HashSet<ISymbol>(
                     flow.Root.Descendants().OfType<IInvocationOperation>().Select(invocation => invocation.TargetMethod.OriginalDefinition),
                     SymbolEqualityComparer.Default);
-                counts = CodeRoots.OwnerOf(storeFlow.Root, cancellationToken) is { } owner && called.Contains(owner.OriginalDefinition);
+                callers ??= new HashSet<SyntaxNode>(
+                    CodeRoots.OwnerOf(flow.Root, cancellationToken) is IMethodSymbol self
+                        ? engine.Values.CallsOf(self, cancellationToken).Select(call => call.Flow.Root.Syntax)
+                        : Enumerable.Empty<SyntaxNode>());
+                counts = (CodeRoots.OwnerOf(storeFlow.Root, cancellationToken) is { } owner && called.Contains(owner.OriginalDefinition))
+                    || callers.Contains(storeFlow.Root.Syntax);
             }
 
             if (counts)
