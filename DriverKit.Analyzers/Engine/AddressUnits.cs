@@ -26,10 +26,10 @@ internal static class AddressUnits
 {
     private const int MaxDepth = 24;
 
-    public static AddressUnit Of(DriverKitSymbols symbols, ValueFlow flow, IOperation? operation, CancellationToken cancellationToken) =>
-        Of(symbols, flow, operation, new HashSet<Definition>(), 0, cancellationToken);
+    public static AddressUnit Of(DriverKitEngine engine, ValueFlow flow, IOperation? operation, CancellationToken cancellationToken) =>
+        Of(engine, flow, operation, new HashSet<object>(), 0, cancellationToken);
 
-    private static AddressUnit Of(DriverKitSymbols symbols, ValueFlow flow, IOperation? operation, HashSet<Definition> visiting, int depth, CancellationToken cancellationToken)
+    private static AddressUnit Of(DriverKitEngine engine, ValueFlow flow, IOperation? operation, HashSet<object> visiting, int depth, CancellationToken cancellationToken)
     {
         operation = operation.WithoutConversions();
         if (operation is null || depth > MaxDepth || operation.ConstantValue.HasValue)
@@ -38,17 +38,19 @@ internal static class AddressUnits
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        AddressUnit Next(IOperation? inner) => Of(symbols, flow, inner, visiting, depth + 1, cancellationToken);
+        AddressUnit Next(IOperation? inner) => Of(engine, flow, inner, visiting, depth + 1, cancellationToken);
         switch (operation)
         {
             case IPropertyReferenceOperation property:
                 return OfMember(property.Property);
+            case IFieldReferenceOperation field when !field.Field.HasConstantValue:
+                return Stored(engine, field.Field, visiting, depth, cancellationToken);
             case IParenthesizedOperation parenthesized:
                 return Next(parenthesized.Operand);
             case IBinaryOperation binary:
-                return Combine(symbols, binary.OperatorKind, Next(binary.LeftOperand), binary.RightOperand.ConstantBits(), () => Next(binary.RightOperand));
+                return Combine(engine.Symbols, binary.OperatorKind, Next(binary.LeftOperand), binary.RightOperand.ConstantBits(), () => Next(binary.RightOperand));
             case ICompoundAssignmentOperation compound:
-                return Combine(symbols, compound.OperatorKind, Next(compound.Target), compound.Value.ConstantBits(), () => Next(compound.Value));
+                return Combine(engine.Symbols, compound.OperatorKind, Next(compound.Target), compound.Value.ConstantBits(), () => Next(compound.Value));
             case ISimpleAssignmentOperation assignment:
                 return Next(assignment.Value);
             case IIncrementOrDecrementOperation increment:
@@ -75,6 +77,7 @@ internal static class AddressUnits
                     {
                         DefinitionKind.Assignment => Next(definition.Value),
                         DefinitionKind.Update => Next(definition.Operation),
+                        DefinitionKind.Entry => Passed(engine, (IParameterSymbol)definition.Symbol, visiting, depth, cancellationToken),
                         _ => AddressUnit.Unknown,
                     };
                     visiting.Remove(definition);
@@ -85,6 +88,49 @@ internal static class AddressUnits
             default:
                 return AddressUnit.Unknown;
         }
+    }
+
+    /// <summary>The unit of every value the compilation stores into a field (unknown when the stores disagree or there are none).</summary>
+    private static AddressUnit Stored(DriverKitEngine engine, IFieldSymbol field, HashSet<object> visiting, int depth, CancellationToken cancellationToken)
+    {
+        if (!visiting.Add(field))
+        {
+            return AddressUnit.Unknown;
+        }
+
+        AddressUnit? result = null;
+        foreach (var (storeFlow, value) in engine.Values.StoresInto(field, cancellationToken))
+        {
+            if (value.ConstantValue.HasValue)
+            {
+                continue;
+            }
+
+            var unit = Of(engine, storeFlow, value, visiting, depth + 1, cancellationToken);
+            result = result is { } known ? Join(known, unit) : unit;
+        }
+
+        visiting.Remove(field);
+        return result ?? AddressUnit.Unknown;
+    }
+
+    /// <summary>The unit of what every caller of a helper passes for one of its parameters.</summary>
+    private static AddressUnit Passed(DriverKitEngine engine, IParameterSymbol parameter, HashSet<object> visiting, int depth, CancellationToken cancellationToken)
+    {
+        if (parameter.ContainingSymbol is not IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction } method || !visiting.Add(parameter))
+        {
+            return AddressUnit.Unknown;
+        }
+
+        AddressUnit? result = null;
+        foreach (var (callerFlow, call) in engine.Values.CallsOf(method, cancellationToken))
+        {
+            var unit = Of(engine, callerFlow, call.Argument(parameter.Ordinal), visiting, depth + 1, cancellationToken);
+            result = result is { } known ? Join(known, unit) : unit;
+        }
+
+        visiting.Remove(parameter);
+        return result ?? AddressUnit.Unknown;
     }
 
     /// <summary>The unit of a runtime member read: an address type's <c>Value</c>, a vma's length or pgoff.</summary>

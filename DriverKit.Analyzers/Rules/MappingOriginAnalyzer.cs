@@ -48,7 +48,7 @@ public sealed class MappingOriginAnalyzer : DriverKitAnalyzer
                     case IObjectCreationOperation { Arguments.Length: 1 } creation when creation.Type?.Name == "Pfn" && engine.Symbols.IsAddressType(creation.Type):
                         flow ??= engine.Values.FlowOf(root, cancellationToken);
                         var argument = creation.Arguments[0].Value;
-                        if (AddressUnits.Of(engine.Symbols, flow, argument, cancellationToken) == AddressUnit.Bytes)
+                        if (AddressUnits.Of(engine, flow, argument, cancellationToken) == AddressUnit.Bytes)
                         {
                             context.ReportVisible(Diagnostic.Create(
                                 DiagnosticDescriptors.PhysAddrPassedAsPfn, creation.Syntax.GetLocation(), Form(FixForms.ByteAddress), argument.Syntax.ToString(), engine.Symbols.PageSize));
