@@ -38,6 +38,7 @@ public sealed class RemapVmallocRangeCodeFix : MappingCodeFix
             || invocation.ArgumentList.Arguments.Count != 5 || invocation.ArgumentList.Arguments.Any(argument => argument.NameColon is not null)
             || operation.Argument(0).WithoutConversions() is not (IParameterReferenceOperation or ILocalReferenceOperation) || operation.Argument(0)!.Syntax is not IdentifierNameSyntax vma
             || !IsVmaMember(operation.Argument(1), vma, "Start")
+            || !IsVmaLength(operation.Argument(3), vma)
             || !IsVmaMember(operation.Argument(4), vma, "PageProt")
             || operation.Argument(2).WithoutConversions() is not IInvocationOperation { TargetMethod.Name: "VmallocToPfn" } toPfn
             || toPfn.Argument(0)?.Syntax is not ExpressionSyntax buffer
@@ -75,6 +76,12 @@ public sealed class RemapVmallocRangeCodeFix : MappingCodeFix
         });
         return true;
     }
+
+    /// <summary><c>vma.Length</c> or <c>vma.End - vma.Start</c>: RemapVmallocRange maps the whole vma, so the remap must have.</summary>
+    private static bool IsVmaLength(IOperation? argument, IdentifierNameSyntax vma) =>
+        IsVmaMember(argument, vma, "Length")
+        || (argument.WithoutConversions() is IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } difference
+            && IsVmaMember(difference.LeftOperand, vma, "End") && IsVmaMember(difference.RightOperand, vma, "Start"));
 
     private static bool IsVmaMember(IOperation? argument, IdentifierNameSyntax vma, string member) =>
         argument.WithoutConversions() is IPropertyReferenceOperation property

@@ -111,6 +111,37 @@ internal sealed class MemoryProvenance
         return (IReadOnlyList<MemorySource>?)sources ?? Array.Empty<MemorySource>();
     }
 
+    /// <summary>
+    /// The memory sources of an array of pages (vm_map_pages): the array's own origin and, for a local array, every value the
+    /// code stores into its elements (<c>pages[i] = PfnToPage(PageToPfn(block) + i)</c>), which the value analysis does not
+    /// follow into the array.
+    /// </summary>
+    public IReadOnlyList<MemorySource> OfArrayElements(IOperation? array, CancellationToken cancellationToken)
+    {
+        var sources = Of(array, cancellationToken);
+        if (array.WithoutConversions() is IArgumentOperation argument)
+        {
+            array = argument.Value;
+        }
+
+        if (array.WithoutConversions() is not ILocalReferenceOperation local)
+        {
+            return sources;
+        }
+
+        var result = sources.ToList();
+        foreach (var store in local.Root().Descendants().OfType<ISimpleAssignmentOperation>())
+        {
+            if (store.Target is IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation target }
+                && SymbolEqualityComparer.Default.Equals(target.Local, local.Local))
+            {
+                result.AddRange(Of(store.Value, cancellationToken).Where(source => !result.Contains(source)));
+            }
+        }
+
+        return result;
+    }
+
     private MemorySource? Classify(OriginAtom atom, CancellationToken cancellationToken)
     {
         switch (atom.Kind)

@@ -71,8 +71,8 @@ internal static class ProtectionCaching
             case IInvocationOperation invocation when IsRuntime(engine, invocation.TargetMethod):
                 return invocation.TargetMethod.Name switch
                 {
-                    "PgprotNoncached" or "PgprotWritecombine" or "PgprotDevice" => CacheModes.Uncached,
-                    "FromVmFlags" or "VmGetPageProt" => CacheModes.WriteBack,
+                    "PgprotNoncached" or "PgprotWritecombine" => CacheModes.Uncached,
+                    "FromVmFlags" => CacheModes.WriteBack,
                     _ => CacheModes.None,
                 };
             case IPropertyReferenceOperation { Property.Name: "PageProt" } property when engine.Symbols.IsVmArea(property.Property.ContainingType):

@@ -56,7 +56,9 @@ public sealed class InsertPageAnalyzer : DriverKitAnalyzer
     private static void CheckPage(SemanticModelAnalysisContext context, DriverKitEngine engine, EraPolicy policy, MappingCall call)
     {
         var cancellationToken = context.CancellationToken;
-        var sources = engine.Provenance.Of(call.Memory, cancellationToken);
+        var sources = call.Api == KernelApi.VmMapPages
+            ? engine.Provenance.OfArrayElements(call.Memory, cancellationToken)
+            : engine.Provenance.Of(call.Memory, cancellationToken);
         string? what = null;
         string? outcome = null;
         string? advice = null;

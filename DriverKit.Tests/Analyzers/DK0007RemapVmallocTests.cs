@@ -119,6 +119,13 @@ public class DK0007RemapVmallocTests
         Diagnostic(0));
 
     [Fact]
+    public Task No_fix_when_the_remap_covers_part_of_the_vma() => Verify.VerifyNoFixAsync(
+        Driver("""
+                    return {|#0:kernel.RemapPfnRange(vma, vma.Start, kernel.VmallocToPfn(buf), 2 * Kernel.PageSize, vma.PageProt)|};
+            """),
+        Diagnostic(0));
+
+    [Fact]
     public Task Fix_maps_page_by_page_and_allocates_for_user_mapping() => Verify.VerifyFixAsync(
         Driver("""
                     // map the ring
