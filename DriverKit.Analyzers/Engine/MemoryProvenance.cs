@@ -19,7 +19,7 @@ internal enum MemoryKind
     /// <summary>A device's register window (MmioRegion.Start / StartPfn): no struct page, never RAM.</summary>
     Mmio,
 
-    /// <summary>A value user space chooses: the vma's pgoff, a fault's pgoff.</summary>
+    /// <summary>A value user space chooses: the vma's pgoff and length, a fault's pgoff and address, an ioctl's argument.</summary>
     UserControlled,
 }
 
@@ -150,15 +150,30 @@ internal sealed class MemoryProvenance
                 && engine.Bodies.GetModel(site.SyntaxTree)?.GetOperation(site, cancellationToken) is IInvocationOperation allocation:
                 return ClassifyAllocation(atom, allocation, engine.Symbols.GfpComp);
             case OriginKind.Storage when atom.Symbol is IPropertySymbol property:
-                return property.ContainingType?.Name switch
+                return (property.ContainingType?.Name, property.Name) switch
                 {
-                    "MmioRegion" when property.Name is "Start" or "StartPfn" && IsRuntime(property) => new MemorySource(MemoryKind.Mmio, atom, null, null, false),
-                    "VmArea" or "VmFault" when property.Name == "Pgoff" && IsRuntime(property) => new MemorySource(MemoryKind.UserControlled, atom, null, null, false),
+                    ("MmioRegion", "Start" or "StartPfn") when IsRuntime(property) => new MemorySource(MemoryKind.Mmio, atom, null, null, false),
+                    ("VmArea", "Pgoff" or "Length" or "Pages" or "End") or ("VmFault", "Pgoff" or "Address") when IsRuntime(property) =>
+                        new MemorySource(MemoryKind.UserControlled, atom, null, null, false),
                     _ => null,
                 };
+            case OriginKind.Parameter when atom.Symbol is IParameterSymbol { Ordinal: 2 } parameter && IsIoctlArgument(parameter, cancellationToken):
+                return new MemorySource(MemoryKind.UserControlled, atom, null, null, false);
             default:
                 return null;
         }
+    }
+
+    /// <summary>The <c>arg</c> of an <c>->unlocked_ioctl</c> handler (method or lambda), which user space passes.</summary>
+    private bool IsIoctlArgument(IParameterSymbol parameter, CancellationToken cancellationToken)
+    {
+        if (parameter.ContainingSymbol is not IMethodSymbol method)
+        {
+            return false;
+        }
+
+        var lambda = method.MethodKind == MethodKind.AnonymousFunction ? method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) : null;
+        return engine.Model.RoleOf(lambda is null ? method : method.ContainingSymbol as IMethodSymbol, lambda, cancellationToken) == "->unlocked_ioctl";
     }
 
     private bool IsRuntime(IPropertySymbol property) =>
