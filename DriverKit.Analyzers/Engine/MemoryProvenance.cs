@@ -66,7 +66,17 @@ internal sealed class MemoryProvenance
     private const ulong MaxSlabObject = 8192;
 
     private readonly DriverKitEngine engine;
+    /// <summary>The words that must appear in the compilation for a kind of memory to exist in it.</summary>
+    private static readonly (MemoryKind Kind, string[] Words)[] KindWords =
+    {
+        (MemoryKind.Vmalloc, new[] { "Vmalloc", "Vzalloc", "VmallocUser" }),
+        (MemoryKind.Slab, new[] { "Kmalloc", "Kzalloc" }),
+        (MemoryKind.PageBlock, new[] { "AllocPage", "AllocPages", "GetFreePages", "GetZeroedPage", "Kmalloc", "Kzalloc" }),
+        (MemoryKind.Mmio, new[] { "MmioRegion", "RegisterMmioRegion" }),
+    };
+
     private readonly ConcurrentDictionary<OriginAtom, MemorySource?> classified = new();
+    private int? present;
 
     /// <summary>What every SplitPage call of the compilation splits, found once.</summary>
     private readonly Lazy<IReadOnlyList<ValueOrigin>> splits;
@@ -89,7 +99,54 @@ internal sealed class MemoryProvenance
 
     /// <summary>The memory sources of a value of the code under analysis.</summary>
     public IReadOnlyList<MemorySource> Of(IOperation? operation, CancellationToken cancellationToken) =>
-        Of(engine.Values.OriginOf(operation, cancellationToken), cancellationToken);
+        Of(operation, AllKinds, cancellationToken);
+
+    /// <summary>
+    /// The sources of the kinds in <paramref name="wanted"/> (a set of <see cref="Bit"/>s) a value may come from. The question is
+    /// answered without following the value across the compilation when it cannot be yes: the compilation never spells an
+    /// allocator or a window of a wanted kind, or every origin atom is of a type that cannot hold such memory (a <c>Page</c> is
+    /// never an MMIO window, a <c>VmallocAddr</c> never a slab object).
+    /// </summary>
+    public IReadOnlyList<MemorySource> Of(IOperation? operation, int wanted, CancellationToken cancellationToken)
+    {
+        wanted &= Present(cancellationToken);
+        if (wanted == 0 || operation is null)
+        {
+            return Array.Empty<MemorySource>();
+        }
+
+        // An atom that is a source itself (an allocation, an MMIO window, the vma's pgoff) is not followed further; of the others
+        // only those whose type can hold a wanted kind are.
+        var direct = new List<MemorySource>();
+        var relevant = ValueOrigin.None;
+        foreach (var atom in engine.Values.OriginOf(operation, cancellationToken).Atoms)
+        {
+            if (classified.GetOrAdd(atom, key => Classify(key, cancellationToken)) is { } source)
+            {
+                if ((Bit(source.Kind) & wanted) != 0)
+                {
+                    direct.Add(source);
+                }
+            }
+            else if ((CarriedBy(atom) & wanted) != 0)
+            {
+                relevant = ValueOrigin.Union(relevant, ValueOrigin.Of(atom));
+            }
+        }
+
+        if (!relevant.IsNone)
+        {
+            direct.AddRange(Of(relevant, cancellationToken).Where(source => (Bit(source.Kind) & wanted) != 0 && !direct.Contains(source)));
+        }
+
+        return direct;
+    }
+
+    /// <summary>The bit of a kind in a set of kinds.</summary>
+    public static int Bit(MemoryKind kind) => 1 << (int)kind;
+
+    /// <summary>Every kind.</summary>
+    public const int AllKinds = (1 << 5) - 1;
 
     /// <summary>The memory sources of an origin.</summary>
     public IReadOnlyList<MemorySource> Of(ValueOrigin origin, CancellationToken cancellationToken)
@@ -111,14 +168,61 @@ internal sealed class MemoryProvenance
         return (IReadOnlyList<MemorySource>?)sources ?? Array.Empty<MemorySource>();
     }
 
+    /// <summary>The kinds whose allocators or windows the compilation spells at all, found once.</summary>
+    private int Present(CancellationToken cancellationToken)
+    {
+        if (present is { } known)
+        {
+            return known;
+        }
+
+        var result = Bit(MemoryKind.UserControlled);
+        foreach (var (kind, words) in KindWords)
+        {
+            if (engine.Words.Cached(words, cancellationToken).Trees.Any())
+            {
+                result |= Bit(kind);
+            }
+        }
+
+        present = result;
+        return result;
+    }
+
+    /// <summary>The kinds of memory a value held in the atom's variable or member may be, judged by its type.</summary>
+    private static int CarriedBy(OriginAtom atom)
+    {
+        var type = atom.Symbol switch
+        {
+            IFieldSymbol field => field.Type,
+            IPropertySymbol property => property.Type,
+            IParameterSymbol parameter => parameter.Type,
+            ILocalSymbol local => local.Type,
+            _ => null,
+        };
+        while (type is IArrayTypeSymbol array)
+        {
+            type = array.ElementType;
+        }
+
+        return type?.Name switch
+        {
+            null => AllKinds,
+            "Page" => AllKinds & ~Bit(MemoryKind.Mmio),
+            "VmallocAddr" => Bit(MemoryKind.Vmalloc),
+            "KernelAddr" => Bit(MemoryKind.Slab) | Bit(MemoryKind.PageBlock),
+            _ => AllKinds,
+        };
+    }
+
     /// <summary>
     /// The memory sources of an array of pages (vm_map_pages): the array's own origin and, for a local array, every value the
     /// code stores into its elements (<c>pages[i] = PfnToPage(PageToPfn(block) + i)</c>), which the value analysis does not
     /// follow into the array.
     /// </summary>
-    public IReadOnlyList<MemorySource> OfArrayElements(IOperation? array, CancellationToken cancellationToken)
+    public IReadOnlyList<MemorySource> OfArrayElements(IOperation? array, int wanted, CancellationToken cancellationToken)
     {
-        var sources = Of(array, cancellationToken);
+        var sources = Of(array, wanted, cancellationToken);
         if (array.WithoutConversions() is IArgumentOperation argument)
         {
             array = argument.Value;
@@ -135,7 +239,7 @@ internal sealed class MemoryProvenance
             if (store.Target is IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation target }
                 && SymbolEqualityComparer.Default.Equals(target.Local, local.Local))
             {
-                result.AddRange(Of(store.Value, cancellationToken).Where(source => !result.Contains(source)));
+                result.AddRange(Of(store.Value, wanted, cancellationToken).Where(source => !result.Contains(source)));
             }
         }
 

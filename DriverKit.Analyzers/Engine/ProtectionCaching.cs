@@ -137,38 +137,55 @@ internal static class ProtectionCaching
             return CacheModes.None;
         }
 
-        HashSet<ISymbol>? called = null;
-        HashSet<SyntaxNode>? callers = null;
         var stored = CacheModes.None;
-        foreach (var (storeFlow, value) in engine.Values.StoresInto(pageProt, cancellationToken))
-        {
-            bool counts;
-            if (ReferenceEquals(storeFlow, flow))
-            {
-                counts = Precedes(value, at);
-            }
-            else
-            {
-                called ??= new HashSet<ISymbol>(
-                    flow.Root.Descendants().OfType<IInvocationOperation>().Select(invocation => invocation.TargetMethod.OriginalDefinition),
-                    SymbolEqualityComparer.Default);
-                callers ??= new HashSet<SyntaxNode>(
-                    CodeRoots.OwnerOf(flow.Root, cancellationToken) is IMethodSymbol self
-                        ? engine.Values.CallsOf(self, cancellationToken).Select(call => call.Flow.Root.Syntax)
-                        : Enumerable.Empty<SyntaxNode>());
-                counts = (CodeRoots.OwnerOf(storeFlow.Root, cancellationToken) is { } owner && called.Contains(owner.OriginalDefinition))
-                    || callers.Contains(storeFlow.Root.Syntax);
-            }
 
-            if (counts)
+        // Stores before the read in this code, then anywhere in the helpers it calls and in the code that calls it.
+        foreach (var value in StoresIn(engine, flow.Root))
+        {
+            if (Precedes(value, at))
             {
-                stored |= Of(engine, storeFlow, value, visiting, depth + 1, cancellationToken);
+                stored |= Of(engine, flow, value, visiting, depth + 1, cancellationToken);
+            }
+        }
+
+        foreach (var invocation in flow.Root.Descendants().OfType<IInvocationOperation>())
+        {
+            if (engine.Symbols.Classify(invocation.TargetMethod) == KernelApi.None
+                && engine.Bodies.Get(invocation.TargetMethod, cancellationToken) is { } helper)
+            {
+                stored |= StoredBy(engine, helper.Operation, visiting, depth, cancellationToken);
+            }
+        }
+
+        if (CodeRoots.OwnerOf(flow.Root, cancellationToken) is IMethodSymbol self)
+        {
+            foreach (var (callerFlow, _) in engine.Values.CallsOf(self, cancellationToken))
+            {
+                stored |= StoredBy(engine, callerFlow.Root, visiting, depth, cancellationToken);
             }
         }
 
         visiting.Remove(pageProt);
         return (stored & CacheModes.Uncached) != 0 ? CacheModes.Uncached : CacheModes.WriteBack;
     }
+
+    /// <summary>The cache modes of every protection stored into <c>vma.PageProt</c> in one function.</summary>
+    private static CacheModes StoredBy(DriverKitEngine engine, IOperation code, HashSet<object> visiting, int depth, CancellationToken cancellationToken)
+    {
+        var result = CacheModes.None;
+        foreach (var value in StoresIn(engine, code))
+        {
+            result |= Of(engine, engine.Values.FlowOf(value, cancellationToken), value, visiting, depth + 1, cancellationToken);
+        }
+
+        return result;
+    }
+
+    /// <summary>The values <paramref name="code"/> assigns to <c>vma.PageProt</c>.</summary>
+    private static IEnumerable<IOperation> StoresIn(DriverKitEngine engine, IOperation code) =>
+        code.Descendants().OfType<ISimpleAssignmentOperation>()
+            .Where(assignment => assignment.Target is IPropertyReferenceOperation { Property: var property } && engine.Symbols.Is(property, engine.Symbols.VmAreaPageProt))
+            .Select(assignment => assignment.Value);
 
     /// <summary>
     /// Whether the statement of <paramref name="store"/> comes before <paramref name="read"/> in a block that encloses the read:

@@ -19,15 +19,9 @@ internal sealed class ValueFlow
     private const int MaxDepth = 48;
 
     private readonly DriverKitEngine engine;
-    private readonly List<Definition> definitions = new();
-    private readonly Dictionary<IOperation, SourceSet> readsByOperation = new();
-    private readonly Dictionary<SyntaxNode, SourceSet> reads = new();
 
-    /// <summary>Per local or parameter, its definitions in the whole root (for variables lambdas capture).</summary>
-    private readonly Dictionary<ISymbol, List<Definition>> bySymbol = new(SymbolEqualityComparer.Default);
-
-    /// <summary>Variables assigned in a function other than the one that declares them (a lambda writing a captured local).</summary>
-    private readonly HashSet<ISymbol> capturedWrites = new(SymbolEqualityComparer.Default);
+    /// <summary>The reaching definitions, computed on the first read of a local or parameter: many values (a field, a conversion of one) need none.</summary>
+    private readonly Lazy<Definitions> lazyDefinitions;
 
     // One lock each: a root is rarely evaluated by two threads at once, and a thousand roots in a file must not each
     // allocate a lock and bucket array per processor.
@@ -38,38 +32,10 @@ internal sealed class ValueFlow
     {
         this.engine = engine;
         Root = root;
-        var rootFunction = root.SemanticModel?.GetDeclaredSymbol(root.Syntax, cancellationToken) as IMethodSymbol
-            ?? CodeRoots.OwnerOf(root, cancellationToken) as IMethodSymbol;
-        RootFunctions.Analyze(
-            root,
-            rootFunction,
-            code =>
-            {
-                var analysis = new ReachingDefinitions(code.Body, code.Symbol, definitions, readsByOperation);
-                analysis.Analyze();
-                return analysis.NestedFunctions.Concat(code.Body.LocalFunctionsDeclaredIn());
-            },
-            cancellationToken);
-
-        foreach (var pair in readsByOperation)
-        {
-            reads[pair.Key.Syntax] = reads.TryGetValue(pair.Key.Syntax, out var known) ? SourceSet.Union(known, pair.Value) : pair.Value;
-        }
-
-        foreach (var definition in definitions)
-        {
-            if (!bySymbol.TryGetValue(definition.Symbol, out var list))
-            {
-                bySymbol[definition.Symbol] = list = new List<Definition>();
-            }
-
-            list.Add(definition);
-            if (definition.Operation is { } operation && definition.Kind != DefinitionKind.Entry
-                && !SymbolEqualityComparer.Default.Equals(FunctionOf(operation) ?? rootFunction, definition.Symbol.ContainingSymbol))
-            {
-                capturedWrites.Add(definition.Symbol);
-            }
-        }
+        // Not cancellable once started: a Lazy keeps the exception it failed with, and one root's definitions are bounded work
+        // (OperationFlow's visit budget); the token still cancels the caller between roots.
+        cancellationToken.ThrowIfCancellationRequested();
+        lazyDefinitions = new Lazy<Definitions>(() => new Definitions(root, CancellationToken.None), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The code root.</summary>
@@ -138,32 +104,8 @@ internal sealed class ValueFlow
     }
 
     /// <summary>The definitions that may reach a read of a local or parameter (by its syntax), or null when the read is unknown.</summary>
-    public IReadOnlyList<Definition>? DefinitionsReaching(IOperation reference)
-    {
-        if (reference is not (ILocalReferenceOperation or IParameterReferenceOperation))
-        {
-            return null;
-        }
-
-        var symbol = reference is ILocalReferenceOperation local ? (ISymbol)local.Local : ((IParameterReferenceOperation)reference).Parameter;
-        var result = new List<Definition>();
-        if (reads.TryGetValue(reference.Syntax, out var reaching))
-        {
-            result.AddRange(reaching.Members().Select(id => definitions[id]));
-        }
-        else if (bySymbol.TryGetValue(symbol, out var all))
-        {
-            // A read the flow did not reach (a lambda's use of a captured local): any definition may be the one.
-            result.AddRange(all);
-        }
-
-        if (capturedWrites.Contains(symbol) && bySymbol.TryGetValue(symbol, out var everywhere))
-        {
-            result.AddRange(everywhere.Where(definition => !result.Contains(definition)));
-        }
-
-        return result;
-    }
+    public IReadOnlyList<Definition>? DefinitionsReaching(IOperation reference) =>
+        reference is ILocalReferenceOperation or IParameterReferenceOperation ? lazyDefinitions.Value.Reaching(reference) : null;
 
     private ValueOrigin Evaluate(IOperation operation, ValueContext context)
     {
@@ -344,5 +286,77 @@ internal sealed class ValueFlow
         }
 
         return null;
+    }
+
+    /// <summary>The reaching definitions of every local and parameter of the root (<see cref="ReachingDefinitions"/>), indexed by read.</summary>
+    private sealed class Definitions
+    {
+        private readonly List<Definition> all = new();
+        private readonly Dictionary<SyntaxNode, SourceSet> reads = new();
+
+        /// <summary>Per local or parameter, its definitions in the whole root (for variables lambdas capture).</summary>
+        private readonly Dictionary<ISymbol, List<Definition>> bySymbol = new(SymbolEqualityComparer.Default);
+
+        /// <summary>Variables assigned in a function other than the one that declares them (a lambda writing a captured local).</summary>
+        private readonly HashSet<ISymbol> capturedWrites = new(SymbolEqualityComparer.Default);
+
+        public Definitions(IOperation root, CancellationToken cancellationToken)
+        {
+            var readsByOperation = new Dictionary<IOperation, SourceSet>();
+            var rootFunction = root.SemanticModel?.GetDeclaredSymbol(root.Syntax, cancellationToken) as IMethodSymbol
+                ?? CodeRoots.OwnerOf(root, cancellationToken) as IMethodSymbol;
+            RootFunctions.Analyze(
+                root,
+                rootFunction,
+                code =>
+                {
+                    var analysis = new ReachingDefinitions(code.Body, code.Symbol, all, readsByOperation);
+                    analysis.Analyze();
+                    return analysis.NestedFunctions.Concat(code.Body.LocalFunctionsDeclaredIn());
+                },
+                cancellationToken);
+
+            foreach (var pair in readsByOperation)
+            {
+                reads[pair.Key.Syntax] = reads.TryGetValue(pair.Key.Syntax, out var known) ? SourceSet.Union(known, pair.Value) : pair.Value;
+            }
+
+            foreach (var definition in all)
+            {
+                if (!bySymbol.TryGetValue(definition.Symbol, out var list))
+                {
+                    bySymbol[definition.Symbol] = list = new List<Definition>();
+                }
+
+                list.Add(definition);
+                if (definition.Operation is { } operation && definition.Kind != DefinitionKind.Entry
+                    && !SymbolEqualityComparer.Default.Equals(FunctionOf(operation) ?? rootFunction, definition.Symbol.ContainingSymbol))
+                {
+                    capturedWrites.Add(definition.Symbol);
+                }
+            }
+        }
+
+        public IReadOnlyList<Definition> Reaching(IOperation reference)
+        {
+            var symbol = reference is ILocalReferenceOperation local ? (ISymbol)local.Local : ((IParameterReferenceOperation)reference).Parameter;
+            var result = new List<Definition>();
+            if (reads.TryGetValue(reference.Syntax, out var reaching))
+            {
+                result.AddRange(reaching.Members().Select(id => all[id]));
+            }
+            else if (bySymbol.TryGetValue(symbol, out var everywhere))
+            {
+                // A read the flow did not reach (a lambda's use of a captured local): any definition may be the one.
+                result.AddRange(everywhere);
+            }
+
+            if (capturedWrites.Contains(symbol) && bySymbol.TryGetValue(symbol, out var captured))
+            {
+                result.AddRange(captured.Where(definition => !result.Contains(definition)));
+            }
+
+            return result;
+        }
     }
 }

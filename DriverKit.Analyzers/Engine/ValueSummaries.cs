@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace DriverKit.Analyzers.Engine;
 
@@ -30,7 +31,10 @@ internal sealed class ValueSummaries
     private readonly ConcurrentDictionary<(ISymbol Method, KernelApi Api), ValueOrigin> passed = new();
     private readonly ConditionalWeakTable<ValueOrigin, HashSet<OriginAtom>> closures = new();
     private readonly ConcurrentDictionary<OriginAtom, HashSet<OriginAtom>> atomClosures = new();
-    private readonly ConcurrentDictionary<string, Lazy<NameIndex>> names = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Name, ISymbol? Scope), Lazy<NameIndex>> names = new(NameScopeComparer.Instance);
+
+    /// <summary>Where each name is spelt, found once for all the scopes of the name.</summary>
+    private readonly ConcurrentDictionary<string, WordOccurrences> wordsByName = new(StringComparer.Ordinal);
 
     public ValueSummaries(DriverKitEngine engine) => this.engine = engine;
 
@@ -321,50 +325,104 @@ internal sealed class ValueSummaries
     }
 
     /// <summary>Every value stored into a field or property in the compilation, with the flow of the code that stores it.</summary>
-    public IEnumerable<(ValueFlow Flow, IOperation Value)> StoresInto(ISymbol member, CancellationToken cancellationToken) =>
-        IndexOf(member.Name, cancellationToken).Stores.TryGetValue(member.OriginalDefinition, out var stores) ? stores : Enumerable.Empty<(ValueFlow, IOperation)>();
+    public IEnumerable<(ValueFlow Flow, IOperation Value)> StoresInto(ISymbol member, CancellationToken cancellationToken)
+    {
+        member = member.OriginalDefinition;
+        if (!MayBeStoredInto(member))
+        {
+            return Enumerable.Empty<(ValueFlow, IOperation)>();
+        }
+
+        return IndexOf(member, cancellationToken).Stores.TryGetValue(member, out var stores)
+            ? stores.Select(store => (FlowOf(store.Root, cancellationToken), store.Value))
+            : Enumerable.Empty<(ValueFlow, IOperation)>();
+    }
 
     /// <summary>Every call of a method of the compilation, with the flow of the code that makes it.</summary>
-    public IEnumerable<(ValueFlow Flow, IInvocationOperation Invocation)> CallsOf(IMethodSymbol method, CancellationToken cancellationToken) =>
-        IndexOf(method.Name, cancellationToken).Calls.TryGetValue(method.OriginalDefinition, out var calls) ? calls : Enumerable.Empty<(ValueFlow, IInvocationOperation)>();
+    public IEnumerable<(ValueFlow Flow, IInvocationOperation Invocation)> CallsOf(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        method = method.OriginalDefinition;
+        return IndexOf(method, cancellationToken).Calls.TryGetValue(method, out var calls)
+            ? calls.Select(call => (FlowOf(call.Root, cancellationToken), call.Invocation))
+            : Enumerable.Empty<(ValueFlow, IInvocationOperation)>();
+    }
 
     /// <summary>Every call of a method spelt <paramref name="name"/> (a runtime function's calls), with the flow of the code that makes it.</summary>
     public IEnumerable<(ValueFlow Flow, IInvocationOperation Invocation)> CallsNamed(string name, CancellationToken cancellationToken) =>
-        IndexOf(name, cancellationToken).Calls.Values.SelectMany(calls => calls);
+        IndexOf(name, null, callsOnly: true, cancellationToken).Calls.Values.SelectMany(calls => calls).Select(call => (FlowOf(call.Root, cancellationToken), call.Invocation));
+
+    /// <summary>Whether the text at <paramref name="position"/> (after a name) opens an argument or type-argument list.</summary>
+    private static bool IsCallAt(string text, int position)
+    {
+        while (position < text.Length && char.IsWhiteSpace(text[position]))
+        {
+            position++;
+        }
+
+        return position < text.Length && text[position] is '(' or '<';
+    }
 
     /// <summary>
-    /// The stores into members and the calls of methods spelt <paramref name="name"/>, grouped by symbol: one walk of the code
-    /// that spells the name serves every symbol of that name (a thousand drivers with a field <c>buf</c> each cost one walk,
-    /// not a thousand).
+    /// Whether code can store into the member: a member of the runtime (metadata) only when it is a settable property or a
+    /// writable field — <c>MmioRegion.StartPfn</c> or <c>VmArea.Pgoff</c> need no search of the compilation.
     /// </summary>
-    private NameIndex IndexOf(string name, CancellationToken cancellationToken)
+    private static bool MayBeStoredInto(ISymbol member) =>
+        member.Locations.Any(location => location.IsInSource)
+        || member is IPropertySymbol { SetMethod.DeclaredAccessibility: Accessibility.Public } or IFieldSymbol { IsReadOnly: false, IsConst: false, DeclaredAccessibility: Accessibility.Public };
+
+    /// <summary>
+    /// The index of the code that can refer to <paramref name="symbol"/>: a private member is reachable only from its type's
+    /// declarations, so only they are bound — a thousand drivers with a private field <c>buffer</c> each cost their own class,
+    /// not the compilation's every <c>buffer</c>.
+    /// </summary>
+    private NameIndex IndexOf(ISymbol symbol, CancellationToken cancellationToken) =>
+        IndexOf(
+            symbol.Name,
+            symbol.DeclaredAccessibility == Accessibility.Private && symbol.ContainingType is { } type && type.Locations.All(location => location.IsInSource) ? type : null,
+            callsOnly: symbol is IMethodSymbol,
+            cancellationToken);
+
+    /// <summary>
+    /// The stores into members and the calls of methods spelt <paramref name="name"/>, grouped by symbol, in the whole
+    /// compilation or within the declarations of <paramref name="scope"/>: one walk of that code serves every symbol of the
+    /// name. With <paramref name="callsOnly"/> (the callers of a method), only code where the name is followed by <c>(</c> or
+    /// <c>&lt;</c> is bound: a handler named in a FileOperations initializer costs nothing. The flows of the code found are
+    /// computed when a symbol's entries are asked for, not here.
+    /// </summary>
+    private NameIndex IndexOf(string name, INamedTypeSymbol? scope, bool callsOnly, CancellationToken cancellationToken)
     {
+        var key = (callsOnly ? name + "(" : name, (ISymbol?)scope);
         while (true)
         {
-            var index = names.GetOrAdd(name, _ => new Lazy<NameIndex>(() => BuildIndex(name, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
+            var index = names.GetOrAdd(key, _ => new Lazy<NameIndex>(() => BuildIndex(name, scope, callsOnly, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
             try
             {
                 return index.Value;
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                ((ICollection<KeyValuePair<string, Lazy<NameIndex>>>)names).Remove(new(name, index));
+                ((ICollection<KeyValuePair<(string, ISymbol?), Lazy<NameIndex>>>)names).Remove(new(key, index));
             }
         }
     }
 
-    private NameIndex BuildIndex(string name, CancellationToken cancellationToken)
+    private NameIndex BuildIndex(string name, INamedTypeSymbol? scope, bool callsOnly, CancellationToken cancellationToken)
     {
         var index = new NameIndex();
-        var words = engine.Words.Find(new[] { name }, cancellationToken);
-        foreach (var tree in words.Trees)
+        var words = wordsByName.GetOrAdd(callsOnly ? name + "(" : name, _ => callsOnly
+            ? engine.Words.Where(engine.Words.Find(new[] { name }, cancellationToken), (text, position) => IsCallAt(text, position + name.Length), cancellationToken)
+            : engine.Words.Find(new[] { name }, cancellationToken));
+        var places = scope is null
+            ? words.Trees.Select(tree => (Tree: tree, Span: (TextSpan?)null))
+            : scope.DeclaringSyntaxReferences.Where(reference => words.AnyIn(reference.SyntaxTree)).Select(reference => (Tree: reference.SyntaxTree, Span: (TextSpan?)reference.Span));
+        foreach (var (tree, span) in places)
         {
             if (engine.Bodies.GetModel(tree) is not { } model)
             {
                 continue;
             }
 
-            foreach (var root in CodeRoots.At(model, words, null, null, cancellationToken))
+            foreach (var root in CodeRoots.At(model, words, null, span, cancellationToken))
             {
                 foreach (var reference in NamedOperations.References(root, words, cancellationToken))
                 {
@@ -377,13 +435,13 @@ internal sealed class ValueSummaries
                     };
                     if (value is not null)
                     {
-                        index.Add(index.Stores, reference.Member.OriginalDefinition, (FlowOf(root, cancellationToken), value));
+                        index.Add(index.Stores, reference.Member.OriginalDefinition, (root, value));
                     }
                 }
 
                 foreach (var invocation in NamedOperations.Invocations(root, words, cancellationToken))
                 {
-                    index.Add(index.Calls, invocation.TargetMethod.OriginalDefinition, (FlowOf(root, cancellationToken), invocation));
+                    index.Add(index.Calls, invocation.TargetMethod.OriginalDefinition, (root, invocation));
                 }
             }
         }
@@ -391,12 +449,12 @@ internal sealed class ValueSummaries
         return index;
     }
 
-    /// <summary>The stores and calls of one name (<see cref="IndexOf"/>).</summary>
+    /// <summary>The stores and calls of one name (<see cref="IndexOf(string, INamedTypeSymbol?, bool, CancellationToken)"/>), with the code root of each.</summary>
     private sealed class NameIndex
     {
-        public Dictionary<ISymbol, List<(ValueFlow, IOperation)>> Stores { get; } = new(SymbolEqualityComparer.Default);
+        public Dictionary<ISymbol, List<(IOperation Root, IOperation Value)>> Stores { get; } = new(SymbolEqualityComparer.Default);
 
-        public Dictionary<ISymbol, List<(ValueFlow, IInvocationOperation)>> Calls { get; } = new(SymbolEqualityComparer.Default);
+        public Dictionary<ISymbol, List<(IOperation Root, IInvocationOperation Invocation)>> Calls { get; } = new(SymbolEqualityComparer.Default);
 
         public void Add<T>(Dictionary<ISymbol, List<T>> map, ISymbol symbol, T entry)
         {
@@ -407,5 +465,17 @@ internal sealed class ValueSummaries
 
             list.Add(entry);
         }
+    }
+
+    /// <summary>Name by ordinal, scope by symbol identity.</summary>
+    private sealed class NameScopeComparer : IEqualityComparer<(string Name, ISymbol? Scope)>
+    {
+        public static readonly NameScopeComparer Instance = new();
+
+        public bool Equals((string Name, ISymbol? Scope) x, (string Name, ISymbol? Scope) y) =>
+            string.Equals(x.Name, y.Name, StringComparison.Ordinal) && SymbolEqualityComparer.Default.Equals(x.Scope, y.Scope);
+
+        public int GetHashCode((string Name, ISymbol? Scope) obj) =>
+            unchecked((StringComparer.Ordinal.GetHashCode(obj.Name) * 397) ^ (obj.Scope is null ? 0 : SymbolEqualityComparer.Default.GetHashCode(obj.Scope)));
     }
 }

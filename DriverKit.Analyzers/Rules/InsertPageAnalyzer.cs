@@ -56,9 +56,12 @@ public sealed class InsertPageAnalyzer : DriverKitAnalyzer
     private static void CheckPage(SemanticModelAnalysisContext context, DriverKitEngine engine, EraPolicy policy, MappingCall call)
     {
         var cancellationToken = context.CancellationToken;
+        // The block question only where the page may lie past a block's head; the slab question always.
+        var wanted = MemoryProvenance.Bit(MemoryKind.Slab)
+            | (BlockPages.MayBeTail(engine, call, cancellationToken) ? MemoryProvenance.Bit(MemoryKind.PageBlock) : 0);
         var sources = call.Api == KernelApi.VmMapPages
-            ? engine.Provenance.OfArrayElements(call.Memory, cancellationToken)
-            : engine.Provenance.Of(call.Memory, cancellationToken);
+            ? engine.Provenance.OfArrayElements(call.Memory, wanted, cancellationToken)
+            : engine.Provenance.Of(call.Memory, wanted, cancellationToken);
         string? what = null;
         string? outcome = null;
         string? advice = null;
@@ -72,8 +75,7 @@ public sealed class InsertPageAnalyzer : DriverKitAnalyzer
                 : "it maps the slab page, and rmap writes the mapcount word the slab allocator uses for its own state";
             advice = "allocate whole pages for memory user space maps (AllocPages, GetZeroedPage)";
         }
-        else if (sources.FirstOrDefault(candidate => BlockPages.HasUnreferencedTails(engine, candidate, cancellationToken)) is { } block
-            && BlockPages.MayBeTail(engine, call, cancellationToken))
+        else if (sources.FirstOrDefault(candidate => BlockPages.HasUnreferencedTails(engine, candidate, cancellationToken)) is { } block)
         {
             source = block;
             form = FixForms.CompoundBlock;

@@ -67,7 +67,38 @@ public sealed class MappingOriginAnalyzer : DriverKitAnalyzer
     private static void Check(SemanticModelAnalysisContext context, DriverKitEngine engine, EraPolicy policy, ValueFlow flow, MappingCall call)
     {
         var cancellationToken = context.CancellationToken;
-        var sources = engine.Provenance.Of(call.Memory, cancellationToken);
+        var remap = call.Api is KernelApi.RemapPfnRange or KernelApi.IoRemapPfnRange;
+
+        // Ask only the questions this call can have a yes to; most mapping calls need no look across the compilation.
+        var wanted = 0;
+        if (remap && !IsAtMostOnePage(engine.Symbols.PageSize, flow, call.Size))
+        {
+            wanted |= MemoryProvenance.Bit(MemoryKind.Vmalloc);
+        }
+
+        if (remap || call.Api == KernelApi.VmfInsertPfn)
+        {
+            wanted |= MemoryProvenance.Bit(MemoryKind.Slab);
+        }
+
+        CacheModes? cached = null;
+        if (call.Api is KernelApi.RemapPfnRange or KernelApi.IoRemapPfnRange or KernelApi.VmIomapMemory or KernelApi.VmfInsertPfn)
+        {
+            cached = call.Protection is { } explicitProtection
+                ? ProtectionCaching.Of(engine, flow, explicitProtection, followVmaStores: true, cancellationToken)
+                : ProtectionCaching.OfVmaProtection(engine, flow, call.Invocation, cancellationToken);
+            if ((cached & CacheModes.WriteBack) != 0 || call.Api == KernelApi.RemapPfnRange)
+            {
+                wanted |= MemoryProvenance.Bit(MemoryKind.Mmio);
+            }
+
+            if (call.Protection is { } protection && ProtectionCaching.Of(engine, flow, protection, followVmaStores: false, cancellationToken) == CacheModes.Uncached)
+            {
+                wanted |= MemoryProvenance.Bit(MemoryKind.PageBlock) | MemoryProvenance.Bit(MemoryKind.Vmalloc) | MemoryProvenance.Bit(MemoryKind.Slab);
+            }
+        }
+
+        var sources = engine.Provenance.Of(call.Memory, wanted, cancellationToken);
         if (sources.Count == 0)
         {
             return;
@@ -77,7 +108,6 @@ public sealed class MappingOriginAnalyzer : DriverKitAnalyzer
         var location = invocation.Syntax.GetLocation();
         var method = invocation.TargetMethod.Name;
         var memoryText = call.Memory?.Syntax.ToString() ?? "";
-        var remap = call.Api is KernelApi.RemapPfnRange or KernelApi.IoRemapPfnRange;
 
         if (remap && sources.FirstOrDefault(source => source.Kind == MemoryKind.Vmalloc) is { } vmalloc && !IsAtMostOnePage(engine.Symbols.PageSize, flow, call.Size))
         {
@@ -113,9 +143,6 @@ public sealed class MappingOriginAnalyzer : DriverKitAnalyzer
         var mmio = sources.FirstOrDefault(source => source.Kind == MemoryKind.Mmio);
         if (mmio is not null)
         {
-            var cached = call.Protection is { } protection
-                ? ProtectionCaching.Of(engine, flow, protection, followVmaStores: true, cancellationToken)
-                : ProtectionCaching.OfVmaProtection(engine, flow, invocation, cancellationToken);
             if ((cached & CacheModes.WriteBack) != 0)
             {
                 context.ReportVisible(Diagnostic.Create(
