@@ -200,9 +200,11 @@ internal sealed class MemoryProvenance
             ILocalSymbol local => local.Type,
             _ => null,
         };
-        while (type is IArrayTypeSymbol array)
+        // An array is a container: the value analysis does not follow what is stored into its elements, so following the
+        // array variable's own stores finds nothing of any kind (OfArrayElements reads a local array's element stores).
+        if (type is IArrayTypeSymbol)
         {
-            type = array.ElementType;
+            return 0;
         }
 
         return type?.Name switch

@@ -81,18 +81,13 @@ public sealed class MappingOriginAnalyzer : DriverKitAnalyzer
             wanted |= MemoryProvenance.Bit(MemoryKind.Slab);
         }
 
-        CacheModes? cached = null;
+        var uncachedHere = false;
         if (call.Api is KernelApi.RemapPfnRange or KernelApi.IoRemapPfnRange or KernelApi.VmIomapMemory or KernelApi.VmfInsertPfn)
         {
-            cached = call.Protection is { } explicitProtection
-                ? ProtectionCaching.Of(engine, flow, explicitProtection, followVmaStores: true, cancellationToken)
-                : ProtectionCaching.OfVmaProtection(engine, flow, call.Invocation, cancellationToken);
-            if ((cached & CacheModes.WriteBack) != 0 || call.Api == KernelApi.RemapPfnRange)
-            {
-                wanted |= MemoryProvenance.Bit(MemoryKind.Mmio);
-            }
-
-            if (call.Protection is { } protection && ProtectionCaching.Of(engine, flow, protection, followVmaStores: false, cancellationToken) == CacheModes.Uncached)
+            wanted |= MemoryProvenance.Bit(MemoryKind.Mmio);
+            uncachedHere = call.Protection is { } protection
+                && ProtectionCaching.Of(engine, flow, protection, followVmaStores: false, cancellationToken) == CacheModes.Uncached;
+            if (uncachedHere)
             {
                 wanted |= MemoryProvenance.Bit(MemoryKind.PageBlock) | MemoryProvenance.Bit(MemoryKind.Vmalloc) | MemoryProvenance.Bit(MemoryKind.Slab);
             }
@@ -143,6 +138,9 @@ public sealed class MappingOriginAnalyzer : DriverKitAnalyzer
         var mmio = sources.FirstOrDefault(source => source.Kind == MemoryKind.Mmio);
         if (mmio is not null)
         {
+            var cached = call.Protection is { } explicitProtection
+                ? ProtectionCaching.Of(engine, flow, explicitProtection, followVmaStores: true, cancellationToken)
+                : ProtectionCaching.OfVmaProtection(engine, flow, call.Invocation, cancellationToken);
             if ((cached & CacheModes.WriteBack) != 0)
             {
                 context.ReportVisible(Diagnostic.Create(
@@ -171,9 +169,7 @@ public sealed class MappingOriginAnalyzer : DriverKitAnalyzer
                     ", or VmIomapMemory(vma, start, length) to map the window with its bounds checked"));
             }
         }
-        else if (call.Protection is { } protection
-            && sources.Any(source => source.Kind is MemoryKind.PageBlock or MemoryKind.Vmalloc or MemoryKind.Slab)
-            && ProtectionCaching.Of(engine, flow, protection, followVmaStores: false, cancellationToken) == CacheModes.Uncached)
+        else if (uncachedHere && sources.Any(source => source.Kind is MemoryKind.PageBlock or MemoryKind.Vmalloc or MemoryKind.Slab))
         {
             var ram = sources.First(source => source.Kind is MemoryKind.PageBlock or MemoryKind.Vmalloc or MemoryKind.Slab);
             context.ReportVisible(Diagnostic.Create(DiagnosticDescriptors.UncachedRam, location, Form(FixForms.None), method, Quote(ram)));
