@@ -214,7 +214,11 @@ public sealed partial class Kernel
     }
 
     private void ReportCacheMode(VmArea vma, ulong pfn, string api, int site, string problem, string rule) =>
-        Record(new Report(ReportKind.Simulator, "INV-16", $"DKSIM INV-16: {api} {problem}: pfn {pfn:x5} in {vma}", Era)
+        RecordMappingFinding("INV-16", $"DKSIM INV-16: {api} {problem}: pfn {pfn:x5} in {vma}", vma, pfn, site, rule);
+
+    /// <summary>A strict-mode finding about a pfn a mapping call put into <paramref name="vma"/>.</summary>
+    private void RecordMappingFinding(string invariant, string text, VmArea vma, ulong pfn, int site, string rule) =>
+        Record(new Report(ReportKind.Simulator, invariant, text, Era)
         {
             Pfn = new Pfn(pfn),
             Vma = vma.ToString(),
@@ -266,13 +270,7 @@ public sealed partial class Kernel
 
         if (problem is not null)
         {
-            Record(new Report(ReportKind.Simulator, "INV-15", $"DKSIM INV-15: {api} {problem} ({vma})", Era)
-            {
-                Pfn = new Pfn(at),
-                Vma = vma.ToString(),
-                CallSite = Sites.Site(site),
-                RuleId = rule,
-            });
+            RecordMappingFinding("INV-15", $"DKSIM INV-15: {api} {problem} ({vma})", vma, at, site, rule!);
         }
     }
 
@@ -298,25 +296,13 @@ public sealed partial class Kernel
             if (asAddress < (ulong)Mem.Count && !IsFreeFrame((int)asAddress) && Mem.OwnerOrNext[Mem.Head[(int)asAddress]] == driver)
             {
                 // The "pfn" is the byte address of a frame the driver owns: a physical address passed without >> PAGE_SHIFT.
-                Record(new Report(ReportKind.Simulator, "INV-15",
-                    $"DKSIM INV-15: {api} maps pfn {p:x5} ({what}) into {vma}; {p:x} is the physical address of the driver's pfn {asAddress:x5}: a byte address passed as a page frame number", Era)
-                {
-                    Pfn = new Pfn(p),
-                    Vma = vma.ToString(),
-                    CallSite = Sites.Site(site),
-                    RuleId = "DK0008",
-                });
+                RecordMappingFinding("INV-15",
+                    $"DKSIM INV-15: {api} maps pfn {p:x5} ({what}) into {vma}; {p:x} is the physical address of the driver's pfn {asAddress:x5}: a byte address passed as a page frame number",
+                    vma, p, site, "DK0008");
                 return;
             }
 
-            Record(new Report(ReportKind.Simulator, "INV-15",
-                $"DKSIM INV-15: {api} maps pfn {p:x5} ({what}) into {vma}: outside the regions {Sites.OwnerName(driver)} may expose", Era)
-            {
-                Pfn = new Pfn(p),
-                Vma = vma.ToString(),
-                CallSite = Sites.Site(site),
-                RuleId = "DK0014",
-            });
+            RecordMappingFinding("INV-15", $"DKSIM INV-15: {api} maps pfn {p:x5} ({what}) into {vma}: outside the regions {Sites.OwnerName(driver)} may expose", vma, p, site, "DK0014");
             return;
         }
     }
