@@ -140,6 +140,16 @@ public static class DiagnosticDescriptors
         "x86 PAT forbids aliases of one page with different memory types: a driver that exports RAM uncached must change the linear map " +
         "with set_memory_uc/wc first and restore it before freeing. The APIs for uncached mappings are meant for I/O memory.");
 
+    /// <summary>DK0018 (close without open): vm_ops whose Close undoes what no Open did.</summary>
+    public static readonly DiagnosticDescriptor CloseWithoutOpen = Create(
+        DiagnosticIds.FreeWhileMapped,
+        "vm_ops with Close and no Open",
+        "The vm_ops in '{0}' set Close '{1}' but no Open: fork, a partial munmap or mprotect and mremap make VMAs that get ->close and never ->open, so what Close undoes is undone more often than it was done; add an Open handler that takes the same count or reference",
+        DiagnosticSeverity.Warning,
+        "->open runs for every VMA the kernel copies or splits from a mapping (dup_mmap, __split_vma, copy_vma); ->close runs for " +
+        "each of them. A driver that counts users or pins its buffer in ->mmap and releases in ->close without ->open frees while " +
+        "other VMAs still map it. A driver that forbids copies (VM_DONTCOPY) and accounts pieces by size is not reported.");
+
     /// <summary>DK0019: remap_pfn_range of device memory.</summary>
     public static readonly DiagnosticDescriptor RemapPfnForIo = Create(
         DiagnosticIds.RemapPfnForIo,
@@ -166,7 +176,7 @@ public static class DiagnosticDescriptors
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         LockedIoMapping, ReservePagesForRemap, ReservedBitLeftAtFree, ReservedVmaFaultInsert, VmReservedObsolete, NumericVmFlags, PageLockAsPin,
         RemapVmallocAsContiguous, PhysAddrPassedAsPfn, SlabPageMapped, InsertPageUnsuitablePage, MappingResultIgnored, CacheableMmio, UncachedRam,
-        RemapPfnForIo, InvalidKernelVersion);
+        CloseWithoutOpen, RemapPfnForIo, InvalidKernelVersion);
 
     /// <summary>The help link of a rule id.</summary>
     /// <param name="id">A DKxxxx id.</param>

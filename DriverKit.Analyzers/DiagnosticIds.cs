@@ -35,6 +35,9 @@ public static class DiagnosticIds
     /// <summary>DK0016: MMIO mapped cacheable, or RAM mapped uncached.</summary>
     public const string CacheableMmio = "DK0016";
 
+    /// <summary>DK0018: a mapping's lifetime broken: vm_ops with ->close and no ->open (the first form; frees while mapped follow).</summary>
+    public const string FreeWhileMapped = "DK0018";
+
     /// <summary>DK0019: remap_pfn_range of device memory instead of io_remap_pfn_range.</summary>
     public const string RemapPfnForIo = "DK0019";
 

@@ -29,6 +29,9 @@ public static class FixForms
     /// <summary>DK0016: wrap the protection in PgprotNoncached.</summary>
     public const string Noncached = "pgprot-noncached";
 
+    /// <summary>DK0018: an Open handler that takes what Close drops.</summary>
+    public const string AddOpen = "add-open";
+
     /// <summary>DK0019: io_remap_pfn_range.</summary>
     public const string IoRemap = "io-remap";
 

@@ -10,7 +10,7 @@ using Microsoft.CodeAnalysis.Simplification;
 namespace DriverKit.CodeFixes;
 
 /// <summary>
-/// The base of the fixes of the mapping rules (DK0007, DK0008, DK0010, DK0016, DK0019): each fixes the diagnostics whose
+/// The base of the fixes of the mapping rules (DK0007, DK0008, DK0010, DK0016, DK0018, DK0019): each fixes the diagnostics whose
 /// properties name its form (<see cref="FixForms"/>) with edits planned on a <see cref="DocumentEditor"/>, so one diagnostic
 /// and Fix All share the code; names the fix introduces are simplified and new statements formatted afterwards. A fix is
 /// offered only when its plan succeeds for the diagnostic.

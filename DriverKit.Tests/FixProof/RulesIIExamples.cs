@@ -611,4 +611,102 @@ internal static class RulesIIExamples
             }
             """ + Registers, AllEras),
     ];
+
+    /// <summary>DK0018's first form (issue 18 builds the rest): a Close handler with no Open.</summary>
+    public static IEnumerable<FixProofExample> DK0018 =>
+    [
+        new("mapping count dropped in close, never taken for fork's copy", """
+            using DriverKit.Runtime;
+
+            public static class CountModule
+            {
+                private static Counted? dev;
+
+                public static void Init(Kernel kernel)
+                {
+                    dev = new Counted(kernel);
+                    kernel.RegisterChrdev("/dev/counted", new FileOperations { Owner = "counted", Mmap = dev.Mmap });
+                }
+
+                public static void Exit(Kernel kernel) => dev?.Free();
+            }
+
+            public sealed class Counted
+            {
+                private readonly Kernel kernel;
+                private readonly Page page;
+                private readonly VmOperations ops;
+                private int maps;
+
+                public Counted(Kernel kernel)
+                {
+                    this.kernel = kernel;
+                    page = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
+                    ops = new VmOperations { Close = CountedClose };
+                }
+
+                public int Mmap(File file, VmArea vma)
+                {
+                    maps++;
+                    vma.Ops = ops;
+                    return kernel.VmInsertPage(vma, vma.Start, page);
+                }
+
+                private void CountedClose(VmArea vma) => maps--;
+
+                public void Free() => kernel.FreePage(page);
+            }
+            """, WithInsertPage),
+        new("C port: pin taken in mmap, dropped in close, with a goto error path", """
+            using DriverKit.Runtime;
+
+            public static class PinModule
+            {
+                private static Pinned? dev;
+
+                public static void Init(Kernel kernel)
+                {
+                    dev = new Pinned(kernel);
+                    kernel.RegisterChrdev("/dev/pinned", new FileOperations { Owner = "pinned", Mmap = dev.Mmap });
+                }
+
+                public static void Exit(Kernel kernel) => dev?.Free();
+            }
+
+            public sealed class Pinned
+            {
+                private readonly Kernel kernel;
+                private readonly Page page;
+                private readonly VmOperations vmOps;
+
+                public Pinned(Kernel kernel)
+                {
+                    this.kernel = kernel;
+                    page = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
+                    vmOps = new VmOperations { Close = PinnedClose };
+                }
+
+                public int Mmap(File file, VmArea vma)
+                {
+                    int ret;
+
+                    ret = kernel.VmInsertPage(vma, vma.Start, page);
+                    if (ret != 0)
+                        goto fail;
+                    kernel.GetPage(page);
+                    vma.Ops = vmOps;
+                    return 0;
+                fail:
+                    return ret;
+                }
+
+                private void PinnedClose(VmArea vma)
+                {
+                    kernel.PutPage(page);
+                }
+
+                public void Free() => kernel.FreePage(page);
+            }
+            """, WithInsertPage),
+    ];
 }

@@ -30,6 +30,8 @@ public class RulesIIFixProofTests
 
     public static TheoryData<string> DK0019Examples => Names(RulesIIExamples.DK0019);
 
+    public static TheoryData<string> DK0018Examples => Names(RulesIIExamples.DK0018);
+
     [Theory]
     [MemberData(nameof(DK0007Examples))]
     public Task DK0007(string example) =>
@@ -74,6 +76,10 @@ public class RulesIIFixProofTests
     [MemberData(nameof(DK0019Examples))]
     public Task DK0019(string example) =>
         SeedRulesFixProofTests.Harness("DK0019").ProveAsync(Find(RulesIIExamples.DK0019, example));
+
+    [Theory]
+    [MemberData(nameof(DK0018Examples))]
+    public Task DK0018(string example) => SeedRulesFixProofTests.Harness("DK0018").ProveAsync(Find(RulesIIExamples.DK0018, example));
 
     private static TheoryData<string> Names(IEnumerable<FixProofExample> examples) => [.. examples.Select(example => example.Name)];
 

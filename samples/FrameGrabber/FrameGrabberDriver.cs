@@ -48,7 +48,9 @@ public sealed class FrameGrabberDriver
     {
         this.kernel = kernel;
         this.variant = variant;
+#pragma warning disable DK0018 // S6 demonstrates .close without .open: fork's copy never counts itself in
         VmOps = new VmOperations { Close = FgVmaClose };
+#pragma warning restore DK0018
         Device = kernel.RegisterChrdev(path, new FileOperations
         {
             Owner = "framegrabber",
@@ -201,7 +203,6 @@ public sealed class FrameGrabberDriver
         return kernel.RemapPfnRange(vma, vma.Start, kernel.VirtToPhys(buf).ToPfn(), size, vma.PageProt);
     }
 
-#pragma warning disable DK0018 // S6 demonstrates .close without .open: fork's copy never counts itself in
     private void FgVmaClose(VmArea vma)
     {
         if (--maps == 0)
@@ -209,5 +210,4 @@ public sealed class FrameGrabberDriver
             FreeBuffer();
         }
     }
-#pragma warning restore DK0018
 }

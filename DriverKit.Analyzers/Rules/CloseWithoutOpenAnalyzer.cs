@@ -1,0 +1,83 @@
+using System.Collections.Immutable;
+using DriverKit.Analyzers.Engine;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverKit.Analyzers;
+
+/// <summary>
+/// DK0018, its first form: a <c>VmOperations</c> initializer that sets <c>Close</c> and not <c>Open</c>. The kernel calls
+/// ->open for every VMA it makes from a mapping (fork's dup_mmap, __split_vma, copy_vma for mremap) and ->close for each, so
+/// a Close without Open undoes more than was done. Not reported for a driver that forbids copies (its code sets
+/// <c>VmFlags.DontCopy</c>) and accounts pieces by size (the initializer sets MaySplit, or Close reads the VMA's size), a
+/// correct shape real drivers use.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class CloseWithoutOpenAnalyzer : DriverKitAnalyzer
+{
+    private static readonly string[] Words = { "Close" };
+
+    private static readonly string[] SizeMembers = { "Length", "Pages", "End" };
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.CloseWithoutOpen);
+
+    private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine) =>
+        context.RegisterSemanticModelAction(model => Analyze(model, engine));
+
+    private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine)
+    {
+        var cancellationToken = context.CancellationToken;
+        foreach (var root in engine.RootsAt(context, engine.Words.Cached(Words, cancellationToken)))
+        {
+            foreach (var creation in root.Descendants().OfType<IObjectCreationOperation>())
+            {
+                if (!engine.Symbols.IsVmOperations(creation.Type) || creation.Initializer is not { } initializer)
+                {
+                    continue;
+                }
+
+                var handlers = initializer.Initializers.OfType<ISimpleAssignmentOperation>()
+                    .Where(assignment => assignment.Target is IPropertyReferenceOperation)
+                    .ToDictionary(assignment => ((IPropertyReferenceOperation)assignment.Target).Property.Name, assignment => assignment, StringComparer.Ordinal);
+                if (!handlers.TryGetValue("Close", out var close) || handlers.ContainsKey("Open") || IsDontCopyBySize(engine, creation, handlers, close, cancellationToken))
+                {
+                    continue;
+                }
+
+                context.ReportVisible(Diagnostic.Create(
+                    DiagnosticDescriptors.CloseWithoutOpen,
+                    close.Syntax.GetLocation(),
+                    FixForms.Properties(FixForms.AddOpen),
+                    CodeRoots.OwnerOf(root, cancellationToken)?.ContainingType?.Name ?? "",
+                    close.Value.Syntax.ToString()));
+            }
+        }
+    }
+
+    /// <summary>§7's accepted shape: the type sets VmFlags.DontCopy, and pieces are accounted by size (MaySplit, or Close reads the size).</summary>
+    private static bool IsDontCopyBySize(
+        DriverKitEngine engine, IObjectCreationOperation creation, Dictionary<string, ISimpleAssignmentOperation> handlers, ISimpleAssignmentOperation close, CancellationToken cancellationToken)
+    {
+        var type = creation.Syntax.Ancestors().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax>().LastOrDefault();
+        if (type is null || !type.DescendantTokens().Any(token => token.ValueText == "DontCopy"))
+        {
+            return false;
+        }
+
+        if (handlers.ContainsKey("MaySplit"))
+        {
+            return true;
+        }
+
+        var body = close.Value.WithoutConversions() switch
+        {
+            IDelegateCreationOperation { Target: IMethodReferenceOperation reference } => engine.Bodies.Get(reference.Method, cancellationToken)?.Operation,
+            IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } => lambda,
+            _ => null,
+        };
+        return body is not null && body.Descendants().OfType<IPropertyReferenceOperation>()
+            .Any(property => engine.Symbols.IsVmArea(property.Property.ContainingType) && SizeMembers.Contains(property.Property.Name));
+    }
+}
