@@ -88,6 +88,9 @@ internal sealed class DriverKitEngine
     public IReadOnlyList<IOperation> RootsAt(SemanticModelAnalysisContext context, WordOccurrences words, WordOccurrences? more = null) =>
         WithoutGeneratedCode(CodeRoots.At(context.SemanticModel, words, more, context.FilterSpan, context.CancellationToken), context.CancellationToken);
 
+    /// <summary>Whether the code root is in a member (or type) marked [GeneratedCode], which the rules skip.</summary>
+    public bool IsGenerated(IOperation root, CancellationToken cancellationToken) => WithoutGeneratedCode(new[] { root }, cancellationToken).Count == 0;
+
     /// <summary>The roots of the context's tree in which the flag analysis may find a reported bit, judged by their text.</summary>
     public IReadOnlyList<IOperation> FlagSourceRoots(SemanticModelAnalysisContext context) =>
         Sources.SourceWordsFound(context.CancellationToken) is { } words

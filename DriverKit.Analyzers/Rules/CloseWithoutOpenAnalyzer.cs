@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using DriverKit.Analyzers.Engine;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -26,33 +27,49 @@ public sealed class CloseWithoutOpenAnalyzer : DriverKitAnalyzer
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine) =>
         context.RegisterSemanticModelAction(model => Analyze(model, engine));
 
+    /// <summary>
+    /// Finds the candidates by syntax — a <c>Close = …</c> in an object initializer with no <c>Open = …</c> — and binds only them:
+    /// most files that spell Close have either no vm_ops or both handlers.
+    /// </summary>
     private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine)
     {
         var cancellationToken = context.CancellationToken;
-        foreach (var root in engine.RootsAt(context, engine.Words.Cached(Words, cancellationToken)))
+        var tree = context.SemanticModel.SyntaxTree;
+        var words = engine.Words.Cached(Words, cancellationToken);
+        if (!words.AnyIn(tree))
         {
-            foreach (var creation in root.Descendants().OfType<IObjectCreationOperation>())
+            return;
+        }
+
+        var syntaxRoot = tree.GetRoot(cancellationToken);
+        foreach (var position in words.Within(tree, context.FilterSpan ?? syntaxRoot.FullSpan))
+        {
+            if (syntaxRoot.FindToken(position).Parent is not IdentifierNameSyntax { Identifier.ValueText: "Close" } name
+                || name.Parent is not AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax { Parent: BaseObjectCreationExpressionSyntax creationSyntax } initializerSyntax } assignment
+                || assignment.Left != name
+                || initializerSyntax.Expressions.Any(expression => expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "Open" } })
+                || context.SemanticModel.GetOperation(creationSyntax, cancellationToken) is not IObjectCreationOperation creation
+                || !engine.Symbols.IsVmOperations(creation.Type)
+                || creation.Initializer is not { } initializer
+                || engine.IsGenerated(creation.Root(), cancellationToken))
             {
-                if (!engine.Symbols.IsVmOperations(creation.Type) || creation.Initializer is not { } initializer)
-                {
-                    continue;
-                }
-
-                var handlers = initializer.Initializers.OfType<ISimpleAssignmentOperation>()
-                    .Where(assignment => assignment.Target is IPropertyReferenceOperation)
-                    .ToDictionary(assignment => ((IPropertyReferenceOperation)assignment.Target).Property.Name, assignment => assignment, StringComparer.Ordinal);
-                if (!handlers.TryGetValue("Close", out var close) || handlers.ContainsKey("Open") || IsDontCopyBySize(engine, creation, handlers, close, cancellationToken))
-                {
-                    continue;
-                }
-
-                context.ReportVisible(Diagnostic.Create(
-                    DiagnosticDescriptors.CloseWithoutOpen,
-                    close.Syntax.GetLocation(),
-                    FixForms.Properties(FixForms.AddOpen),
-                    CodeRoots.OwnerOf(root, cancellationToken)?.ContainingType?.Name ?? "",
-                    close.Value.Syntax.ToString()));
+                continue;
             }
+
+            var handlers = initializer.Initializers.OfType<ISimpleAssignmentOperation>()
+                .Where(handler => handler.Target is IPropertyReferenceOperation)
+                .ToDictionary(handler => ((IPropertyReferenceOperation)handler.Target).Property.Name, handler => handler, StringComparer.Ordinal);
+            if (!handlers.TryGetValue("Close", out var close) || handlers.ContainsKey("Open") || IsDontCopyBySize(engine, creation, handlers, close, cancellationToken))
+            {
+                continue;
+            }
+
+            context.ReportVisible(Diagnostic.Create(
+                DiagnosticDescriptors.CloseWithoutOpen,
+                close.Syntax.GetLocation(),
+                FixForms.Properties(FixForms.AddOpen),
+                creationSyntax.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault()?.Identifier.ValueText ?? "",
+                close.Value.Syntax.ToString()));
         }
     }
 
@@ -60,7 +77,7 @@ public sealed class CloseWithoutOpenAnalyzer : DriverKitAnalyzer
     private static bool IsDontCopyBySize(
         DriverKitEngine engine, IObjectCreationOperation creation, Dictionary<string, ISimpleAssignmentOperation> handlers, ISimpleAssignmentOperation close, CancellationToken cancellationToken)
     {
-        var type = creation.Syntax.Ancestors().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax>().LastOrDefault();
+        var type = creation.Syntax.Ancestors().OfType<TypeDeclarationSyntax>().LastOrDefault();
         if (type is null || !type.DescendantTokens().Any(token => token.ValueText == "DontCopy"))
         {
             return false;
