@@ -56,9 +56,16 @@ public sealed class CloseWithoutOpenAnalyzer : DriverKitAnalyzer
                 continue;
             }
 
-            var handlers = initializer.Initializers.OfType<ISimpleAssignmentOperation>()
-                .Where(handler => handler.Target is IPropertyReferenceOperation)
-                .ToDictionary(handler => ((IPropertyReferenceOperation)handler.Target).Property.Name, handler => handler, StringComparer.Ordinal);
+            // Half-typed code may assign one handler twice (CS1912): the last assignment counts, and nothing throws.
+            var handlers = new Dictionary<string, ISimpleAssignmentOperation>(StringComparer.Ordinal);
+            foreach (var handler in initializer.Initializers.OfType<ISimpleAssignmentOperation>())
+            {
+                if (handler.Target is IPropertyReferenceOperation property)
+                {
+                    handlers[property.Property.Name] = handler;
+                }
+            }
+
             if (!handlers.TryGetValue("Close", out var close) || handlers.ContainsKey("Open") || IsDontCopyBySize(engine, creation, handlers, close, cancellationToken))
             {
                 continue;

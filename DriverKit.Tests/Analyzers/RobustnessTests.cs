@@ -50,6 +50,57 @@ public class RobustnessTests
         }
         """;
 
+    /// <summary>A driver that triggers DK0007, DK0008, DK0010, DK0016, DK0018 and DK0019, written to be cut to pieces.</summary>
+    internal const string MappingSink = """
+        using System.Threading;
+        using DriverKit.Runtime;
+
+        class Maps
+        {
+            private readonly Kernel kernel;
+            private readonly VmallocAddr ring;
+            private readonly KernelAddr obj;
+            private readonly Page block;
+            private readonly MmioRegion regs;
+            private readonly VmOperations ops;
+            private int users;
+
+            Maps(Kernel kernel, MmioDevice device)
+            {
+                this.kernel = kernel;
+                ring = kernel.Vmalloc(4 * Kernel.PageSize);
+                obj = kernel.Kmalloc(64, Gfp.Kernel);
+                block = kernel.AllocPages(Gfp.Kernel, 2);
+                regs = kernel.RegisterMmioRegion("regs", Kernel.PageSize, device);
+                ops = new VmOperations { Close = MapsClose, Fault = vmf => kernel.VmfInsertPfn(vmf.Vma, vmf.Address, regs.StartPfn) };
+            }
+
+            int Mmap(File file, VmArea vma)
+            {
+                ulong phys;
+                int ret;
+
+                phys = kernel.VirtToPhys(obj).Value;
+                vma.Ops = ops;
+                users++;
+                switch (vma.Pgoff)
+                {
+                    case 0: return kernel.RemapPfnRange(vma, vma.Start, kernel.VmallocToPfn(ring), vma.Length, vma.PageProt);
+                    case 1: return kernel.RemapPfnRange(vma, vma.Start, new Pfn(phys), vma.Length, Kernel.PgprotNoncached(vma.PageProt));
+                    case 2: return kernel.RemapPfnRange(vma, vma.Start, regs.StartPfn, vma.Length, vma.PageProt);
+                    case 3: return kernel.VmIomapMemory(vma, regs.Start, regs.Size);
+                }
+
+                for (ulong i = 0; i < 4; i++)
+                    kernel.VmInsertPage(vma, vma.Start + i * Kernel.PageSize, kernel.PfnToPage(kernel.PageToPfn(block) + i));
+                ret = kernel.VmInsertPage(vma, vma.Start, kernel.VirtToPage(obj));
+                return ret;
+            }
+
+            void MapsClose(VmArea vma) { users--; Interlocked.Decrement(ref users); kernel.PutPage(block); }
+        }
+        """;
+
     private static readonly ImmutableArray<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer> AllAnalyzers = RuleCatalogTests.Analyzers;
 
     [Theory]
@@ -62,6 +113,9 @@ public class RobustnessTests
     [InlineData("using DriverKit.Runtime; class C { void M(VmArea v) { goto l; l: v.Flags |= VmFlags.Locked; try { throw null!; } catch { v.Flags |= VmFlags.IO; } finally { v.Flags &= ~VmFlags.IO; } } }")]
     [InlineData("using DriverKit.Runtime; class C { void M(VmArea vma) { Outer(vma); void Outer(VmArea v) { Inner(v); void Inner(VmArea w) => w.Flags |= VmFlags.Locked; } } }")]
     [InlineData("using DriverKit.Runtime; class C { void M(VmArea vma) { System.Action<VmArea> a = v => { Inner(v); void Inner(VmArea w) => w.Flags |= VmFlags.Locked; }; a(vma); } }")]
+    [InlineData("using DriverKit.Runtime; class C { VmOperations O => new VmOperations { Close = X, Close = Y, Fault = }; void X(VmArea v) { } void Y(VmArea v) { } }")]
+    [InlineData("using DriverKit.Runtime; class C { int M(Kernel k, VmArea v) { k.RemapPfnRange(v, v.Start, new Pfn(, v.Length, ); k.VmInsertPage(v, , k.VirtToPage(k.Kmalloc(1, ))); return new Pfn(k.VirtToPhys(default).Value >> ).Value; } }")]
+    [InlineData("using DriverKit.Runtime; class C { int M(Kernel k, VmArea v, MmioRegion r) => k.RemapPfnRange(v, v.Start, r.StartPfn + , v.Length, Kernel.PgprotNoncached()); }")]
     [InlineData("using DriverKit.Runtime; class C { void M(VmArea vma) { System.Func<VmArea, int> a = v => { return Mid(v); int Mid(VmArea x) { System.Action f = () => Inner(x); f(); return 0; void Inner(VmArea w) { w.Flags |= VmFlags.Locked | VmFlags.IO; } } }; a(vma); } }")]
     public async Task Garbage_does_not_crash(string source)
     {
@@ -69,7 +123,14 @@ public class RobustnessTests
         await AnalyzeAsync(source, referenceRuntime: false);
     }
 
-    public static TheoryData<string> Seeds => ["KitchenSink", "Scullp"];
+    [Fact]
+    public async Task Mapping_sink_triggers_the_rules_it_is_cut_for()
+    {
+        var ids = (await AnalyzeAsync(MappingSink, referenceRuntime: true)).Select(diagnostic => diagnostic.Id).ToHashSet();
+        Assert.Superset(new HashSet<string> { "DK0007", "DK0008", "DK0010", "DK0016", "DK0018", "DK0019" }, ids);
+    }
+
+    public static TheoryData<string> Seeds => ["KitchenSink", "MappingSink", "Scullp"];
 
     [Theory]
     [MemberData(nameof(Seeds))]
@@ -97,9 +158,12 @@ public class RobustnessTests
         }
     }
 
-    private static string Seed(string name) => name == "KitchenSink"
-        ? KitchenSink
-        : File.ReadAllText(Path.Combine(RepositoryRoot.Path, "samples", "Scullp", "ScullpDriver.cs"));
+    private static string Seed(string name) => name switch
+    {
+        "KitchenSink" => KitchenSink,
+        "MappingSink" => MappingSink,
+        _ => File.ReadAllText(Path.Combine(RepositoryRoot.Path, "samples", "Scullp", "ScullpDriver.cs")),
+    };
 
     private static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(string source, bool referenceRuntime, string? version = null)
     {
