@@ -48,7 +48,9 @@ public sealed class AddOpenHandlerCodeFix : MappingCodeFix
         var existing = method.ContainingType.GetMembers(stem).OfType<IMethodSymbol>()
             .Select(candidate => candidate.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken))
             .OfType<MethodDeclarationSyntax>()
-            .FirstOrDefault(candidate => Statements(candidate) is { } body
+            .FirstOrDefault(candidate => candidate.ParameterList.IsEquivalentTo(closeMethod.ParameterList, topLevel: false)
+                && candidate.ReturnType.IsEquivalentTo(closeMethod.ReturnType, topLevel: false)
+                && Statements(candidate) is { } body
                 && body.Select(statement => statement.WithoutTrivia().ToString()).SequenceEqual(inverted!.Select(statement => statement!.NormalizeWhitespace().ToString())));
         if (existing is not null)
         {
@@ -57,7 +59,14 @@ public sealed class AddOpenHandlerCodeFix : MappingCodeFix
         }
 
         var name = planned.NameFor(closeMethod, () => planned.FreeName(closeMethod.Parent!, stem, candidate => method.ContainingType.GetMembers(candidate).IsEmpty));
+        // The handler is a new private method: not an override, without Close's attributes or documentation.
         var open = closeMethod
+            .WithAttributeLists(default)
+            .WithModifiers(SyntaxFactory.TokenList(closeMethod.Modifiers.Where(modifier =>
+                !modifier.IsKind(SyntaxKind.OverrideKeyword) && !modifier.IsKind(SyntaxKind.VirtualKeyword) && !modifier.IsKind(SyntaxKind.SealedKeyword)
+                && !modifier.IsKind(SyntaxKind.NewKeyword) && !modifier.IsKind(SyntaxKind.AbstractKeyword)
+                && !modifier.IsKind(SyntaxKind.PublicKeyword) && !modifier.IsKind(SyntaxKind.ProtectedKeyword) && !modifier.IsKind(SyntaxKind.InternalKeyword))))
+            .WithLeadingTrivia(closeMethod.GetLeadingTrivia().Where(trivia => !trivia.IsKind(SyntaxKind.SingleLineDocumentationCommentTrivia) && !trivia.IsKind(SyntaxKind.MultiLineDocumentationCommentTrivia)))
             .WithIdentifier(SyntaxFactory.Identifier(name))
             .WithExpressionBody(null)
             .WithSemicolonToken(default)

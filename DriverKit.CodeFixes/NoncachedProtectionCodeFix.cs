@@ -43,14 +43,25 @@ public sealed class NoncachedProtectionCodeFix : MappingCodeFix
 
         if (call.Protection?.Syntax is ExpressionSyntax protection)
         {
+            // A protection that is uncached or write-combining on some path (a frame buffer's) is not overridden wholesale.
+            if (DriverKitEngine.Get(editor.SemanticModel.Compilation) is not { } engine
+                || (ProtectionCaching.Of(engine, engine.Values.FlowOf(operation, cancellationToken), call.Protection, followVmaStores: false, cancellationToken) & CacheModes.Uncached) != 0)
+            {
+                return false;
+            }
+
             editor.ReplaceNode(protection, (node, _) => Noncached((ExpressionSyntax)node));
             return true;
         }
 
+        // The statement the store goes before must be in the same function as the call (not the statement around a lambda or
+        // local function that contains it), in a block or switch section.
         if (call.Api != KernelApi.VmIomapMemory
             || call.Vma.WithoutConversions() is not (IParameterReferenceOperation or ILocalReferenceOperation)
             || call.Vma!.Syntax is not IdentifierNameSyntax vma
-            || invocation.FirstAncestorOrSelf<StatementSyntax>() is not { Parent: BlockSyntax } statement
+            || invocation.FirstAncestorOrSelf<StatementSyntax>() is not { Parent: BlockSyntax or SwitchSectionSyntax } statement
+            || statement is LocalFunctionStatementSyntax
+            || invocation.Ancestors().TakeWhile(node => node != statement).Any(node => node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
             || !planned.Add(statement))
         {
             return false;

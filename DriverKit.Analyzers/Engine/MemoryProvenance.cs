@@ -76,7 +76,8 @@ internal sealed class MemoryProvenance
     };
 
     private readonly ConcurrentDictionary<OriginAtom, MemorySource?> classified = new();
-    private int? present;
+    /// <summary>The kinds present (<see cref="Present"/>); 0 until computed (the user-controlled bit is always set in a result).</summary>
+    private int present;
 
     /// <summary>What every SplitPage call of the compilation splits, found once.</summary>
     private readonly Lazy<IReadOnlyList<ValueOrigin>> splits;
@@ -171,7 +172,7 @@ internal sealed class MemoryProvenance
     /// <summary>The kinds whose allocators or windows the compilation spells at all, found once.</summary>
     private int Present(CancellationToken cancellationToken)
     {
-        if (present is { } known)
+        if (Volatile.Read(ref present) is var known && known != 0)
         {
             return known;
         }
@@ -185,7 +186,7 @@ internal sealed class MemoryProvenance
             }
         }
 
-        present = result;
+        Volatile.Write(ref present, result);
         return result;
     }
 

@@ -20,8 +20,10 @@ internal enum CacheModes
 /// <summary>
 /// Which cache modes a protection handed to a mapping call may have (DK0016), following locals and parameters through their
 /// reaching definitions and helpers' callers. A read of <c>vma.PageProt</c> is write-back unless an uncached protection is
-/// stored there first: by a statement before the read in a block around it, by a helper the same code calls, or by code that
-/// calls this helper (the order of calls is not tracked across functions). A store in another handler does not count.
+/// stored there first: by a statement before the read in a block or switch section around it, by a helper the same code calls,
+/// or by code that calls this helper (the order of calls is not tracked across functions). In a handler the driver never calls
+/// and that sets no protection itself (a fault handler inserting pfns), a store anywhere in its type counts: the kernel runs
+/// it after ->mmap set the protection.
 /// </summary>
 internal static class ProtectionCaching
 {
@@ -157,11 +159,27 @@ internal static class ProtectionCaching
             }
         }
 
-        if (CodeRoots.OwnerOf(flow.Root, cancellationToken) is IMethodSymbol self)
+        var owner = CodeRoots.OwnerOf(flow.Root, cancellationToken);
+        var called = false;
+        if (owner is IMethodSymbol self)
         {
             foreach (var (callerFlow, _) in engine.Values.CallsOf(self, cancellationToken))
             {
+                called = true;
                 stored |= StoredBy(engine, callerFlow.Root, visiting, depth, cancellationToken);
+            }
+        }
+
+        if (!called && owner?.ContainingType is { } type && (stored & CacheModes.Uncached) == 0 && !StoresIn(engine, flow.Root).Any())
+        {
+            // A handler nobody in the driver calls and that sets no protection itself (->fault, where vmf_insert_pfn runs): the
+            // kernel calls it after ->mmap, which is where the protection is set. Any uncached store by the type's code counts.
+            foreach (var (storeFlow, value) in engine.Values.StoresInto(pageProt, cancellationToken))
+            {
+                if (SymbolEqualityComparer.Default.Equals(CodeRoots.OwnerOf(storeFlow.Root, cancellationToken)?.ContainingType, type))
+                {
+                    stored |= Of(engine, storeFlow, value, visiting, depth + 1, cancellationToken);
+                }
             }
         }
 
@@ -194,8 +212,8 @@ internal static class ProtectionCaching
     private static bool Precedes(IOperation store, IOperation read)
     {
         var statement = store.Syntax.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax>();
-        return statement?.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.BlockSyntax block
-            && block.Span.Contains(read.Syntax.Span)
+        return statement?.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.BlockSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.SwitchSectionSyntax
+            && statement.Parent.Span.Contains(read.Syntax.Span)
             && statement.Span.End <= read.Syntax.SpanStart;
     }
 

@@ -97,6 +97,57 @@ public class DK0016CacheableMmioTests
             """));
 
     [Fact]
+    public Task Fault_handler_inserting_pfns_after_mmap_made_the_protection_uncached() => Verify.VerifyAsync(
+        Driver("""
+                    vma.PageProt = Kernel.PgprotNoncached(vma.PageProt);
+                    vma.Ops = new VmOperations { Fault = Fault };
+                    return 0;
+            """,
+            """
+                VmFaultResult Fault(VmFault vmf) => kernel.VmfInsertPfn(vmf.Vma, vmf.Address, regs.StartPfn);
+            """));
+
+    [Fact]
+    public Task Fault_handler_without_an_uncached_mmap_is_reported() => Verify.VerifyAsync(
+        Driver("""
+                    vma.Ops = new VmOperations { Fault = Fault };
+                    return 0;
+            """,
+            """
+                VmFaultResult Fault(VmFault vmf) => {|#0:kernel.VmfInsertPfn(vmf.Vma, vmf.Address, regs.StartPfn)|};
+            """),
+        Diagnostic(0));
+
+    [Fact]
+    public Task Store_in_a_switch_section_without_braces_counts() => Verify.VerifyAsync(
+        Driver("""
+                    switch (vma.Pgoff)
+                    {
+                        case 0:
+                            vma.PageProt = Kernel.PgprotNoncached(vma.PageProt);
+                            return kernel.VmIomapMemory(vma, regs.Start, regs.Size);
+                        default:
+                            return -Errno.EINVAL;
+                    }
+            """));
+
+    [Fact]
+    public Task No_fix_inside_a_lambda() => Verify.VerifyNoFixAsync(
+        Driver("""
+                    System.Func<VmArea, int> map = v => {|#0:kernel.VmIomapMemory(v, regs.Start, regs.Size)|};
+                    return map(vma);
+            """),
+        Diagnostic(0));
+
+    [Fact]
+    public Task No_fix_when_a_path_is_already_write_combining() => Verify.VerifyNoFixAsync(
+        Driver("""
+                    var prot = vma.Pgoff == 0 ? Kernel.PgprotWritecombine(vma.PageProt) : vma.PageProt;
+                    return {|#0:kernel.IoRemapPfnRange(vma, vma.Start, regs.StartPfn, vma.Length, prot)|};
+            """),
+        Diagnostic(0));
+
+    [Fact]
     public Task RAM_mapped_uncached_is_reported_without_a_fix() => Verify.VerifyNoFixAsync(
         Driver("""
                     return {|#0:kernel.RemapPfnRange(vma, vma.Start, kernel.PageToPfn(page), Kernel.PageSize, Kernel.PgprotNoncached(vma.PageProt))|};
