@@ -351,12 +351,29 @@ internal sealed class ValueSummaries
     public IEnumerable<(ValueFlow Flow, IInvocationOperation Invocation)> CallsNamed(string name, CancellationToken cancellationToken) =>
         IndexOf(name, null, callsOnly: true, cancellationToken).Calls.Values.SelectMany(calls => calls).Select(call => (FlowOf(call.Root, cancellationToken), call.Invocation));
 
-    /// <summary>Whether the text at <paramref name="position"/> (after a name) opens an argument or type-argument list.</summary>
+    /// <summary>Whether the text at <paramref name="position"/> (after a name), past blanks and comments, opens an argument or type-argument list.</summary>
     private static bool IsCallAt(string text, int position)
     {
-        while (position < text.Length && char.IsWhiteSpace(text[position]))
+        while (position < text.Length)
         {
-            position++;
+            if (char.IsWhiteSpace(text[position]))
+            {
+                position++;
+            }
+            else if (string.CompareOrdinal(text, position, "/*", 0, 2) == 0)
+            {
+                var end = text.IndexOf("*/", position + 2, StringComparison.Ordinal);
+                position = end < 0 ? text.Length : end + 2;
+            }
+            else if (string.CompareOrdinal(text, position, "//", 0, 2) == 0)
+            {
+                var end = text.IndexOf('\n', position);
+                position = end < 0 ? text.Length : end + 1;
+            }
+            else
+            {
+                break;
+            }
         }
 
         return position < text.Length && text[position] is '(' or '<';

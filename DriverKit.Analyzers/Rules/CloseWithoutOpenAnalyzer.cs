@@ -84,8 +84,12 @@ public sealed class CloseWithoutOpenAnalyzer : DriverKitAnalyzer
     private static bool IsDontCopyBySize(
         DriverKitEngine engine, IObjectCreationOperation creation, Dictionary<string, ISimpleAssignmentOperation> handlers, ISimpleAssignmentOperation close, CancellationToken cancellationToken)
     {
-        var type = creation.Syntax.Ancestors().OfType<TypeDeclarationSyntax>().LastOrDefault();
-        if (type is null || !type.DescendantTokens().Any(token => token.ValueText == "DontCopy"))
+        // Every part of the outermost type around the initializer (a partial driver may set the flag in another file).
+        var declaration = creation.Syntax.Ancestors().OfType<TypeDeclarationSyntax>().LastOrDefault();
+        var parts = declaration is not null && creation.SemanticModel?.GetDeclaredSymbol(declaration, cancellationToken) is { } type
+            ? type.DeclaringSyntaxReferences.Select(reference => reference.GetSyntax(cancellationToken))
+            : Enumerable.Empty<SyntaxNode>();
+        if (!parts.Any(part => part.DescendantTokens().Any(token => token.ValueText == "DontCopy")))
         {
             return false;
         }

@@ -71,6 +71,16 @@ public class DK0008PhysAddrAsPfnTests
         Diagnostic(0));
 
     [Fact]
+    public Task Helper_called_with_a_comment_before_the_parenthesis() => Verify.VerifyAsync(
+        Driver("""
+                    return MapAt /* the shared page */ (vma, kernel.VirtToPhys(page).Value);
+            """,
+            """
+                int MapAt(VmArea vma, ulong where) => kernel.RemapPfnRange(vma, vma.Start, {|#0:new Pfn(where)|}, vma.Length, vma.PageProt);
+            """),
+        Diagnostic(0));
+
+    [Fact]
     public Task Shifted_divided_and_frame_values_are_not_reported() => Verify.VerifyAsync(
         Driver("""
                     ulong frame = kernel.VirtToPhys(page).Value >> Kernel.PageShift;

@@ -119,6 +119,16 @@ public class DK0016CacheableMmioTests
         Diagnostic(0));
 
     [Fact]
+    public Task Store_by_a_caller_that_writes_a_comment_before_the_parenthesis_counts() => Verify.VerifyAsync(
+        Driver("""
+                    vma.PageProt = Kernel.PgprotNoncached(vma.PageProt);
+                    return MapRegs /* bar 0 */ (vma);
+            """,
+            """
+                private int MapRegs(VmArea vma) => kernel.VmIomapMemory(vma, regs.Start, regs.Size);
+            """));
+
+    [Fact]
     public Task Store_in_a_switch_section_without_braces_counts() => Verify.VerifyAsync(
         Driver("""
                     switch (vma.Pgoff)
