@@ -50,6 +50,14 @@ public sealed class SamplesCliTests
     }
 
     [Fact]
+    public void SvgThatCannotBeWrittenFailsAfterTheRun()
+    {
+        var r = SamplesCli.Run("--sample", "scullp", "--era", "2.6.15-rc1", "--svg", Path.GetTempPath());
+        Assert.Equal(SamplesCommand.Failure, r.Exit);
+        Assert.Contains("cannot write the SVG", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EmptySelectionFailsAndSaysWhy()
     {
         var r = SamplesCli.Run("--sample", "mmiowindow", "--era", "E2");
