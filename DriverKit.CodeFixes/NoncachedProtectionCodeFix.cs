@@ -33,9 +33,9 @@ public sealed class NoncachedProtectionCodeFix : MappingCodeFix
     private protected override bool Plan(DocumentEditor editor, Diagnostic diagnostic, PlannedEdits planned, CancellationToken cancellationToken)
     {
         if (NodeAt<InvocationExpressionSyntax>(editor, diagnostic.Location) is not { } invocation
-            || DriverKitSymbols.TryCreate(editor.SemanticModel.Compilation) is not { } symbols
+            || DriverKitEngine.Get(editor.SemanticModel.Compilation) is not { } engine
             || editor.SemanticModel.GetOperation(invocation, cancellationToken) is not IInvocationOperation operation
-            || MappingCall.From(symbols, operation) is not { } call
+            || MappingCall.From(engine.Symbols, operation) is not { } call
             || !planned.Add(invocation))
         {
             return false;
@@ -44,8 +44,7 @@ public sealed class NoncachedProtectionCodeFix : MappingCodeFix
         if (call.Protection?.Syntax is ExpressionSyntax protection)
         {
             // A protection that is uncached or write-combining on some path (a frame buffer's) is not overridden wholesale.
-            if (DriverKitEngine.Get(editor.SemanticModel.Compilation) is not { } engine
-                || (ProtectionCaching.Of(engine, engine.Values.FlowOf(operation, cancellationToken), call.Protection, followVmaStores: false, cancellationToken) & CacheModes.Uncached) != 0)
+            if ((ProtectionCaching.Of(engine, engine.Values.FlowOf(operation, cancellationToken), call.Protection, followVmaStores: false, cancellationToken) & CacheModes.Uncached) != 0)
             {
                 return false;
             }

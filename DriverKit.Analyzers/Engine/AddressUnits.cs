@@ -42,7 +42,7 @@ internal static class AddressUnits
         switch (operation)
         {
             case IPropertyReferenceOperation property:
-                return OfMember(property.Property);
+                return engine.Symbols.IsRuntime(property.Property) ? OfMember(property.Property) : AddressUnit.Unknown;
             case IFieldReferenceOperation field when !field.Field.HasConstantValue:
                 return Stored(engine, field.Field, visiting, depth, cancellationToken);
             case IParenthesizedOperation parenthesized:
@@ -117,15 +117,15 @@ internal static class AddressUnits
     /// <summary>The unit of what every caller of a helper passes for one of its parameters.</summary>
     private static AddressUnit Passed(DriverKitEngine engine, IParameterSymbol parameter, HashSet<object> visiting, int depth, CancellationToken cancellationToken)
     {
-        if (parameter.ContainingSymbol is not IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction } method || !visiting.Add(parameter))
+        if (!visiting.Add(parameter))
         {
             return AddressUnit.Unknown;
         }
 
         AddressUnit? result = null;
-        foreach (var (callerFlow, call) in engine.Values.CallsOf(method, cancellationToken))
+        foreach (var (callerFlow, argument) in engine.Values.ArgumentsFor(parameter, cancellationToken))
         {
-            var unit = Of(engine, callerFlow, call.Argument(parameter.Ordinal), visiting, depth + 1, cancellationToken);
+            var unit = Of(engine, callerFlow, argument, visiting, depth + 1, cancellationToken);
             result = result is { } known ? Join(known, unit) : unit;
         }
 
@@ -141,7 +141,7 @@ internal static class AddressUnits
         ("VmArea", "Length") or ("MmioRegion", "Size") => AddressUnit.Bytes,
         ("VmArea" or "VmFault", "Pgoff") or ("VmArea", "Pages") or ("MmioRegion", "Pages") => AddressUnit.Frames,
         _ => AddressUnit.Unknown,
-    } is var unit && property.ContainingNamespace?.ToDisplayString() == "DriverKit.Runtime" ? unit : AddressUnit.Unknown;
+    };
 
     private static AddressUnit Combine(DriverKitSymbols symbols, BinaryOperatorKind kind, AddressUnit left, ulong? constantRight, Func<AddressUnit> right)
     {

@@ -189,6 +189,9 @@ internal sealed class DriverKitSymbols
             ? role
             : ValueRole.None;
 
+    /// <summary>Whether <paramref name="symbol"/> is declared by DriverKit.Runtime.</summary>
+    public bool IsRuntime(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, Kernel.ContainingAssembly);
+
     /// <summary>Whether <paramref name="type"/> is one of the runtime's address or page types.</summary>
     public bool IsAddressType(ITypeSymbol? type) => type is INamedTypeSymbol named && AddressTypes.Contains(named.OriginalDefinition);
 

@@ -40,22 +40,6 @@ internal sealed class MappingCall
     /// <summary>The explicit protection (remap_pfn_range, io_remap_pfn_range); null when the call uses vma.PageProt.</summary>
     public IOperation? Protection { get; }
 
-    /// <summary>Whether the PTEs get their protection from <c>vma.PageProt</c>.</summary>
-    public bool UsesVmaProtection => Api is KernelApi.VmIomapMemory or KernelApi.VmfInsertPfn or KernelApi.VmfInsertMixed;
-
-    /// <summary>The kernel name, for messages.</summary>
-    public string KernelName => Api switch
-    {
-        KernelApi.RemapPfnRange => "remap_pfn_range",
-        KernelApi.IoRemapPfnRange => "io_remap_pfn_range",
-        KernelApi.VmIomapMemory => "vm_iomap_memory",
-        KernelApi.VmfInsertPfn => "vmf_insert_pfn",
-        KernelApi.VmfInsertMixed => "vmf_insert_mixed",
-        KernelApi.VmInsertPage => "vm_insert_page",
-        KernelApi.VmMapPages => "vm_map_pages",
-        _ => "remap_vmalloc_range",
-    };
-
     /// <summary>The mapping call <paramref name="invocation"/> is, or null.</summary>
     public static MappingCall? From(DriverKitSymbols symbols, IInvocationOperation invocation)
     {

@@ -259,8 +259,8 @@ internal sealed class MemoryProvenance
             case OriginKind.Storage when atom.Symbol is IPropertySymbol property:
                 return (property.ContainingType?.Name, property.Name) switch
                 {
-                    ("MmioRegion", "Start" or "StartPfn") when IsRuntime(property) => new MemorySource(MemoryKind.Mmio, atom, null, null, false),
-                    ("VmArea", "Pgoff" or "Length" or "Pages" or "End") or ("VmFault", "Pgoff" or "Address") when IsRuntime(property) =>
+                    ("MmioRegion", "Start" or "StartPfn") when engine.Symbols.IsRuntime(property) => new MemorySource(MemoryKind.Mmio, atom, null, null, false),
+                    ("VmArea", "Pgoff" or "Length" or "Pages" or "End") or ("VmFault", "Pgoff" or "Address") when engine.Symbols.IsRuntime(property) =>
                         new MemorySource(MemoryKind.UserControlled, atom, null, null, false),
                     _ => null,
                 };
@@ -282,9 +282,6 @@ internal sealed class MemoryProvenance
         var lambda = method.MethodKind == MethodKind.AnonymousFunction ? method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) : null;
         return engine.Model.RoleOf(lambda is null ? method : method.ContainingSymbol as IMethodSymbol, lambda, cancellationToken) == "->unlocked_ioctl";
     }
-
-    private bool IsRuntime(IPropertySymbol property) =>
-        SymbolEqualityComparer.Default.Equals(property.ContainingAssembly, engine.Symbols.Kernel.ContainingAssembly);
 
     private static MemorySource? ClassifyAllocation(OriginAtom atom, IInvocationOperation allocation, ulong? gfpComp)
     {

@@ -70,7 +70,7 @@ internal static class ProtectionCaching
         CacheModes Next(ValueFlow inFlow, IOperation? inner) => Of(engine, inFlow, inner, visiting, depth + 1, cancellationToken);
         switch (operation)
         {
-            case IInvocationOperation invocation when IsRuntime(engine, invocation.TargetMethod):
+            case IInvocationOperation invocation when engine.Symbols.IsRuntime(invocation.TargetMethod):
                 return invocation.TargetMethod.Name switch
                 {
                     "PgprotNoncached" or "PgprotWritecombine" => CacheModes.Uncached,
@@ -117,15 +117,15 @@ internal static class ProtectionCaching
     /// <summary>What the callers of a helper pass for one of its parameters.</summary>
     private static CacheModes Callers(DriverKitEngine engine, IParameterSymbol parameter, HashSet<object> visiting, int depth, CancellationToken cancellationToken)
     {
-        if (parameter.ContainingSymbol is not IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction } method || !visiting.Add(parameter))
+        if (!visiting.Add(parameter))
         {
             return CacheModes.None;
         }
 
         var result = CacheModes.None;
-        foreach (var (callerFlow, call) in engine.Values.CallsOf(method, cancellationToken))
+        foreach (var (callerFlow, argument) in engine.Values.ArgumentsFor(parameter, cancellationToken))
         {
-            result |= Of(engine, callerFlow, call.Argument(parameter.Ordinal), visiting, depth + 1, cancellationToken);
+            result |= Of(engine, callerFlow, argument, visiting, depth + 1, cancellationToken);
         }
 
         visiting.Remove(parameter);
@@ -221,7 +221,4 @@ internal static class ProtectionCaching
         value.ConstantBits() is { } constant && engine.Symbols.WriteBackCache is { } writeBack
             ? constant == writeBack ? CacheModes.WriteBack : CacheModes.Uncached
             : CacheModes.None;
-
-    private static bool IsRuntime(DriverKitEngine engine, IMethodSymbol method) =>
-        SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, engine.Symbols.Kernel.ContainingAssembly);
 }

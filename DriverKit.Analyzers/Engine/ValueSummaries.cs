@@ -309,10 +309,10 @@ internal sealed class ValueSummaries
                 }
 
                 break;
-            case IParameterSymbol { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction } method } parameter:
-                foreach (var (flow, invocation) in CallsOf(method, cancellationToken))
+            case IParameterSymbol parameter:
+                foreach (var (flow, argument) in ArgumentsFor(parameter, cancellationToken))
                 {
-                    if (invocation.Argument(parameter.Ordinal) is { } argument)
+                    if (argument is not null)
                     {
                         Add(flow.Of(argument, context));
                     }
@@ -346,6 +346,15 @@ internal sealed class ValueSummaries
             ? calls.Select(call => (FlowOf(call.Root, cancellationToken), call.Invocation))
             : Enumerable.Empty<(ValueFlow, IInvocationOperation)>();
     }
+
+    /// <summary>
+    /// What every call of a helper of the compilation passes for one of its parameters, with the flow of the calling code (null
+    /// where a call has no argument for it); nothing for a parameter of anything but an ordinary method or local function.
+    /// </summary>
+    public IEnumerable<(ValueFlow Flow, IOperation? Argument)> ArgumentsFor(IParameterSymbol parameter, CancellationToken cancellationToken) =>
+        parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction } method
+            ? CallsOf(method, cancellationToken).Select(call => (call.Flow, call.Invocation.Argument(parameter.Ordinal)))
+            : Enumerable.Empty<(ValueFlow, IOperation?)>();
 
     /// <summary>Every call of a method spelt <paramref name="name"/> (a runtime function's calls), with the flow of the code that makes it.</summary>
     public IEnumerable<(ValueFlow Flow, IInvocationOperation Invocation)> CallsNamed(string name, CancellationToken cancellationToken) =>

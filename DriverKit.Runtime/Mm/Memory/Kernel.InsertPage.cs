@@ -46,14 +46,9 @@ public sealed partial class Kernel
             if (Strict)
             {
                 // The kernel only returns -EINVAL; the simulator names the page so that the refusal is not lost when ignored.
-                Record(new Report(ReportKind.Simulator, "INV-09",
-                    $"DKSIM INV-09: vm_insert_page refused pfn {pfn:x5}, {unsuitable}: -EINVAL", Era)
-                {
-                    Pfn = new Pfn((ulong)pfn),
-                    Vma = vma.ToString(),
-                    CallSite = Sites.Site(site),
-                    RuleId = "DK0010",
-                });
+                RecordMappingFinding("INV-09",
+                    $"DKSIM INV-09: vm_insert_page refused pfn {pfn:x5}, {unsuitable}: -EINVAL",
+                    vma, (ulong)pfn, site, "DK0010");
             }
 
             return -Errno.EINVAL;
@@ -61,14 +56,9 @@ public sealed partial class Kernel
 
         if (Mem.Type[pfn] != PageType.None && Strict)
         {
-            Record(new Report(ReportKind.Simulator, "INV-09",
-                $"DKSIM INV-09: vm_insert_page of {Mem.Type[pfn].ToString().ToLowerInvariant()} pfn {pfn:x5}: rmap will write the page's mapcount word, which the allocator uses", Era)
-            {
-                Pfn = new Pfn((ulong)pfn),
-                Vma = vma.ToString(),
-                CallSite = Sites.Site(site),
-                RuleId = "DK0010",
-            });
+            RecordMappingFinding("INV-09",
+                $"DKSIM INV-09: vm_insert_page of {Mem.Type[pfn].ToString().ToLowerInvariant()} pfn {pfn:x5}: rmap will write the page's mapcount word, which the allocator uses",
+                vma, (ulong)pfn, site, "DK0010");
         }
 
         var flags = vma.RawFlags;
@@ -90,26 +80,16 @@ public sealed partial class Kernel
         }
         else if (Strict && (flags & Policy.VmInsertPageSetsFlag) == 0 && CurrentLock != MmapLockMode.Write)
         {
-            Record(new Report(ReportKind.Simulator, "INV-26",
-                $"DKSIM INV-26: vm_insert_page from {CurrentKind} context sets {Policy.KernelName(Policy.VmInsertPageSetsFlag)} on {vma} without the mmap write lock (a data race; a BUG_ON from 3.7)", Era)
-            {
-                Pfn = new Pfn((ulong)pfn),
-                Vma = vma.ToString(),
-                CallSite = Sites.Site(site),
-                RuleId = "DK0011",
-            });
+            RecordMappingFinding("INV-26",
+                $"DKSIM INV-26: vm_insert_page from {CurrentKind} context sets {Policy.KernelName(Policy.VmInsertPageSetsFlag)} on {vma} without the mmap write lock (a data race; a BUG_ON from 3.7)",
+                vma, (ulong)pfn, site, "DK0011");
         }
 
         if (!Policy.VmInsertPageBugChecks && (flags & VmFlags.PfnMap) != 0 && Strict)
         {
-            Record(new Report(ReportKind.Simulator, "INV-04",
-                $"DKSIM INV-04: vm_insert_page into VM_PFNMAP {vma}: the PTE is installed normal, but vm_normal_page may call it special at zap (leak + stuck mapcount)", Era)
-            {
-                Pfn = new Pfn((ulong)pfn),
-                Vma = vma.ToString(),
-                CallSite = Sites.Site(site),
-                RuleId = "DK0009",
-            });
+            RecordMappingFinding("INV-04",
+                $"DKSIM INV-04: vm_insert_page into VM_PFNMAP {vma}: the PTE is installed normal, but vm_normal_page may call it special at zap (leak + stuck mapcount)",
+                vma, (ulong)pfn, site, "DK0009");
         }
 
         var a = addr.PageDown.Value;

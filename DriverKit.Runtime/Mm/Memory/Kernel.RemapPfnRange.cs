@@ -216,7 +216,7 @@ public sealed partial class Kernel
     private void ReportCacheMode(VmArea vma, ulong pfn, string api, int site, string problem, string rule) =>
         RecordMappingFinding("INV-16", $"DKSIM INV-16: {api} {problem}: pfn {pfn:x5} in {vma}", vma, pfn, site, rule);
 
-    /// <summary>A strict-mode finding about a pfn a mapping call put into <paramref name="vma"/>.</summary>
+    /// <summary>A strict-mode finding about a pfn a mapping call (remap, insert) maps or refuses to map into <paramref name="vma"/>.</summary>
     private void RecordMappingFinding(string invariant, string text, VmArea vma, ulong pfn, int site, string rule) =>
         Record(new Report(ReportKind.Simulator, invariant, text, Era)
         {
