@@ -137,6 +137,12 @@ public sealed class CharDevice
 
     internal int Owner { get; }
 
+    /// <summary>
+    /// The driver's -&gt;mmap refused a writable mapping (-EPERM or -EACCES on a vma with VM_WRITE): the strict checker then
+    /// reports an mprotect that makes one of its mappings writable (INV-15, VM_MAYWRITE left set).
+    /// </summary>
+    internal bool RefusedWritableMapping { get; set; }
+
     /// <summary>False after unregistration.</summary>
     public bool Registered { get; internal set; } = true;
 }

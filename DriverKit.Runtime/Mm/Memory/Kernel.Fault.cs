@@ -258,6 +258,12 @@ public sealed partial class Kernel
 
         var pfn = CheckPage(page);
         lastHandlerSite = Ledger.Of(Mem.CompoundHead(pfn)).LastOrDefault(h => h.Kind == HolderKind.FaultInFlight).Site;
+        if (Strict)
+        {
+            // INV-15: the page a handler picks by vmf->pgoff must be one the driver owns (a pgoff beyond its object).
+            CheckRegion(vma, (ulong)pfn, 1, ops.Fault is not null ? "->fault" : "->nopage", lastHandlerSite);
+        }
+
         if (Mem.RefCount[Mem.CompoundHead(pfn)] <= 0)
         {
             throw Refuse("INV-12", $"fault handler returned pfn {pfn:x5} at refcount 0 (a free page or an unsplit tail) for {addr:x}", "DK0012", pfn);

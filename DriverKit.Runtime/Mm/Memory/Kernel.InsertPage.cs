@@ -61,6 +61,11 @@ public sealed partial class Kernel
                 vma, (ulong)pfn, site, "DK0010");
         }
 
+        if (Strict)
+        {
+            CheckRegion(vma, (ulong)pfn, 1, "vm_insert_page", site);
+        }
+
         var flags = vma.RawFlags;
         if (Policy.VmInsertPageBugChecks)
         {

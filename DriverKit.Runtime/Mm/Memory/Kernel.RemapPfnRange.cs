@@ -275,7 +275,7 @@ public sealed partial class Kernel
     }
 
     /// <summary>INV-15: every frame a driver maps must be one it owns (RAM it allocated, or its MMIO window).</summary>
-    private void CheckRegion(VmArea vma, ulong pfn, ulong count, string api, int site)
+    internal void CheckRegion(VmArea vma, ulong pfn, ulong count, string api, int site)
     {
         var driver = vma.Driver;
         for (var i = 0UL; i < count; i++)

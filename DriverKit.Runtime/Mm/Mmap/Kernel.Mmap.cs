@@ -169,6 +169,10 @@ public sealed partial class Kernel
             }
 
             CheckMmapResult(vma, ret);
+            if ((ret == -Errno.EPERM || ret == -Errno.EACCES) && (vma.RawFlags & VmFlags.Write) != 0)
+            {
+                device.RefusedWritableMapping = true;
+            }
 
             if (ret != 0)
             {

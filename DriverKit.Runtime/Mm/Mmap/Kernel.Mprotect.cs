@@ -62,6 +62,11 @@ public sealed partial class Kernel
             }
         }
 
+        if (Strict)
+        {
+            CheckWriteUpgrade(vmas, wanted);
+        }
+
         var err = SplitEdges(mm, start, end);
         if (err != 0)
         {
@@ -107,5 +112,31 @@ public sealed partial class Kernel
         }
 
         mm.Tlb.FlushRange(vma.Start.PageNumber, vma.End.PageNumber);
+    }
+
+    /// <summary>
+    /// INV-15, for what the kernel allows: mprotect(PROT_WRITE) of a device mapping whose -&gt;mmap refuses writable mappings.
+    /// mm/mprotect.c: do_mprotect_pkey checks only VM_MAYWRITE, which mmap sets for every shared mapping of a file opened for
+    /// writing; a driver that tests VM_WRITE in -&gt;mmap and leaves VM_MAYWRITE set gets a writable mapping after all.
+    /// </summary>
+    private void CheckWriteUpgrade(IReadOnlyList<VmArea> vmas, VmFlags wanted)
+    {
+        if ((wanted & VmFlags.Write) == 0)
+        {
+            return;
+        }
+
+        foreach (var vma in vmas)
+        {
+            if ((vma.RawFlags & VmFlags.Write) == 0 && vma.File?.Inode.Device is { RefusedWritableMapping: true } device)
+            {
+                Record(new Report(ReportKind.Simulator, "INV-15",
+                    $"DKSIM INV-15: mprotect(PROT_WRITE) makes {vma} of {device.Path} writable although its ->mmap refuses writable mappings: the driver left VM_MAYWRITE set", Era)
+                {
+                    Vma = vma.ToString(),
+                    RuleId = "DK0014",
+                });
+            }
+        }
     }
 }
