@@ -122,6 +122,26 @@ public static class DiagnosticDescriptors
         "vm_insert_page, vm_map_pages, remap_pfn_range, io_remap_pfn_range, vm_iomap_memory and remap_vmalloc_range refuse bad pages, " +
         "ranges and offsets with an errno. ->mmap must pass it on, or user space gets a mapping that is partly empty.");
 
+    /// <summary>DK0014: a user-chosen offset or size decides what is mapped, and nothing bounds it.</summary>
+    public static readonly DiagnosticDescriptor UncheckedMmapRange = Create(
+        DiagnosticIds.UncheckedMmapRange,
+        "User-chosen offset or size mapped unchecked",
+        "The {0} '{1}' comes from {2}, which user space chooses, and no check against the buffer's or device's size decides whether it is used{3}: a process can map memory beyond the driver's",
+        DiagnosticSeverity.Warning,
+        "remap_pfn_range, io_remap_pfn_range, vmf_insert_pfn and vm_insert_page map whatever they are given; a fault handler's page is " +
+        "mapped as returned. vm_pgoff, the vma's size, a fault's pgoff (which mremap can grow) and an ioctl's argument must be compared " +
+        "with the size of what the driver exposes first, in a way that cannot wrap around. vm_iomap_memory, vm_map_pages and " +
+        "remap_vmalloc_range check for the driver.");
+
+    /// <summary>DK0014 (VM_MAYWRITE form): ->mmap refuses writable mappings and leaves VM_MAYWRITE set.</summary>
+    public static readonly DiagnosticDescriptor MayWriteLeftSet = Create(
+        DiagnosticIds.UncheckedMmapRange,
+        "Writable mappings refused but VM_MAYWRITE left set",
+        "'{0}' refuses writable mappings but leaves VM_MAYWRITE set: mprotect(PROT_WRITE) makes a read-only mapping writable later; clear it with '{1}'",
+        DiagnosticSeverity.Warning,
+        "mprotect checks VM_MAYWRITE, not the driver's intent. mmap sets VM_MAYWRITE on every shared mapping of a file opened for " +
+        "writing, so a driver that rejects VM_WRITE in ->mmap must clear VM_MAYWRITE too, or user space upgrades the mapping afterwards.");
+
     /// <summary>DK0016: MMIO mapped write-back cacheable.</summary>
     public static readonly DiagnosticDescriptor CacheableMmio = Create(
         DiagnosticIds.CacheableMmio,
@@ -150,6 +170,16 @@ public static class DiagnosticDescriptors
         "each of them. A driver that counts users or pins its buffer in ->mmap and releases in ->close without ->open frees while " +
         "other VMAs still map it. A driver that forbids copies (VM_DONTCOPY) and accounts pieces by size is not reported.");
 
+    /// <summary>DK0018 (free while mapped): memory a mapping call exposed is freed from a path that runs while VMAs map it.</summary>
+    public static readonly DiagnosticDescriptor FreedWhileMapped = Create(
+        DiagnosticIds.FreeWhileMapped,
+        "Mapped memory freed while VMAs may still map it",
+        "{0} frees {1}, which {2} maps into user space, in {3} while VMAs may still map it: the user keeps PTEs to frames the allocator hands out again; zap the mappings first (UnmapMappingRange or ZapVmaPtes) or free at the last ->close, counted with ->open",
+        DiagnosticSeverity.Warning,
+        "remap_pfn_range, io_remap_pfn_range, vm_iomap_memory and vmf_insert_pfn install PTEs that hold no reference. Memory they map " +
+        "must outlive every VMA: an ioctl or one VMA's ->close that frees it leaves the other VMAs mapping recycled frames, a " +
+        "use-after-free the kernel never reports. ->release is safe (the VMAs pin the file).");
+
     /// <summary>DK0019: remap_pfn_range of device memory.</summary>
     public static readonly DiagnosticDescriptor RemapPfnForIo = Create(
         DiagnosticIds.RemapPfnForIo,
@@ -175,8 +205,8 @@ public static class DiagnosticDescriptors
     /// <summary>Every descriptor, for tests and documentation.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         LockedIoMapping, ReservePagesForRemap, ReservedBitLeftAtFree, ReservedVmaFaultInsert, VmReservedObsolete, NumericVmFlags, PageLockAsPin,
-        RemapVmallocAsContiguous, PhysAddrPassedAsPfn, SlabPageMapped, InsertPageUnsuitablePage, MappingResultIgnored, CacheableMmio, UncachedRam,
-        CloseWithoutOpen, RemapPfnForIo, InvalidKernelVersion);
+        RemapVmallocAsContiguous, PhysAddrPassedAsPfn, SlabPageMapped, InsertPageUnsuitablePage, MappingResultIgnored, UncheckedMmapRange, MayWriteLeftSet,
+        CacheableMmio, UncachedRam, CloseWithoutOpen, FreedWhileMapped, RemapPfnForIo, InvalidKernelVersion);
 
     /// <summary>The help link of a rule id.</summary>
     /// <param name="id">A DKxxxx id.</param>

@@ -32,10 +32,13 @@ public static class DiagnosticIds
     /// <summary>DK0010: vm_insert_page of a page that is not an individual kernel allocation, or its result ignored.</summary>
     public const string InsertPageUnsuitablePage = "DK0010";
 
+    /// <summary>DK0014: a user-chosen offset or size mapped without a check, or writable mappings refused with VM_MAYWRITE left set.</summary>
+    public const string UncheckedMmapRange = "DK0014";
+
     /// <summary>DK0016: MMIO mapped cacheable, or RAM mapped uncached.</summary>
     public const string CacheableMmio = "DK0016";
 
-    /// <summary>DK0018: a mapping's lifetime broken: vm_ops with ->close and no ->open (the first form; frees while mapped follow).</summary>
+    /// <summary>DK0018: a mapping's lifetime broken: vm_ops with ->close and no ->open, or mapped memory freed while VMAs may map it.</summary>
     public const string FreeWhileMapped = "DK0018";
 
     /// <summary>DK0019: remap_pfn_range of device memory instead of io_remap_pfn_range.</summary>

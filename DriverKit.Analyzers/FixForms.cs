@@ -26,6 +26,15 @@ public static class FixForms
     /// <summary>DK0010: return the mapping call's error.</summary>
     public const string ReturnError = "return-error";
 
+    /// <summary>DK0014: map the device window with VmIomapMemory, which checks the offset and size.</summary>
+    public const string IomapMemory = "vm-iomap-memory";
+
+    /// <summary>DK0014: clear VM_MAYWRITE after the VM_WRITE test (the statement is in <see cref="Statement"/>).</summary>
+    public const string ClearMayWrite = "clear-maywrite";
+
+    /// <summary>The property holding a statement a fix inserts, spelt for the configured kernel by the analyzer.</summary>
+    public const string Statement = "DriverKit.Statement";
+
     /// <summary>DK0016: wrap the protection in PgprotNoncached.</summary>
     public const string Noncached = "pgprot-noncached";
 

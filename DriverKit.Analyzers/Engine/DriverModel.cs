@@ -69,6 +69,15 @@ internal sealed class DriverModel
         return function is not null && roles.Methods.TryGetValue(function.OriginalDefinition, out var role) ? role : null;
     }
 
+    /// <summary>The handler role of the function (method, local function or lambda) whose code holds <paramref name="operation"/>, or null.</summary>
+    public string? RoleAt(IOperation operation, CancellationToken cancellationToken) => MappingResults.EnclosingFunction(operation) switch
+    {
+        IAnonymousFunctionOperation lambda => RoleOf(lambda.Symbol.ContainingSymbol as IMethodSymbol ?? lambda.Symbol, lambda.Syntax, cancellationToken),
+        ILocalFunctionOperation local => RoleOf(local.Symbol, null, cancellationToken),
+        { SemanticModel: { } model } function => RoleOf(model.GetDeclaredSymbol(function.Syntax, cancellationToken) as IMethodSymbol, null, cancellationToken),
+        _ => null,
+    };
+
     private Roles Collect(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
         var methods = ImmutableDictionary.CreateBuilder<ISymbol, string>(SymbolEqualityComparer.Default);

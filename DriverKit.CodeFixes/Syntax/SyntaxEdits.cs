@@ -1,12 +1,23 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
 
 namespace DriverKit.CodeFixes.Syntax;
 
 /// <summary>Syntax edits shared by the fixes: removing statements without losing comments, and editing <c>|</c> chains of flags.</summary>
 internal static class SyntaxEdits
 {
+    /// <summary>
+    /// A statement parsed from text, with elastic trivia so the formatter puts it on a line of its own where it is inserted
+    /// (parsed text carries none, and the formatter keeps what a node has).
+    /// </summary>
+    public static StatementSyntax ParseStatement(string text) =>
+        SyntaxFactory.ParseStatement(text)
+            .WithLeadingTrivia(SyntaxFactory.ElasticMarker)
+            .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed)
+            .WithAdditionalAnnotations(Formatter.Annotation);
+
     /// <summary>
     /// The statement to delete when <paramref name="statement"/> goes: the statement itself, or the loop (or loops) whose body
     /// consists of nothing else.

@@ -1,0 +1,439 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverKit.Analyzers.Engine;
+
+/// <summary>The quantities user space chooses that decide what a driver maps (DK0014).</summary>
+internal enum RangeInput
+{
+    /// <summary>The vma's offset into the device (vm_pgoff), from mmap's offset argument: anything below 2^52 pages.</summary>
+    Offset,
+
+    /// <summary>The vma's size (vm_end - vm_start, vma_pages), from mmap's length argument.</summary>
+    Size,
+
+    /// <summary>A fault's offset (vmf->pgoff) or address: the vma's offset plus where in the vma, which mremap can grow.</summary>
+    FaultOffset,
+
+    /// <summary>An ioctl's argument: any 64-bit value.</summary>
+    IoctlArgument,
+}
+
+/// <summary>A sink reached by a user-chosen value that no check bounds.</summary>
+internal sealed class UncheckedRange
+{
+    public UncheckedRange(IOperation value, string what, RangeInput input, string source, IOperation? wrappingCheck)
+    {
+        Value = value;
+        What = what;
+        Input = input;
+        Source = source;
+        WrappingCheck = wrappingCheck;
+    }
+
+    /// <summary>The sink's value: the pfn, size or page argument, the page a fault handler hands out, a page table's index.</summary>
+    public IOperation Value { get; }
+
+    /// <summary>What the value decides ("pfn", "size", "page", "page table index").</summary>
+    public string What { get; }
+
+    public RangeInput Input { get; }
+
+    /// <summary>How the source reads in a message ("VmArea.Pgoff", "the loop bound 'vma.Pages'").</summary>
+    public string Source { get; }
+
+    /// <summary>A check of the input that would dominate the sink but can wrap around, when there is one.</summary>
+    public IOperation? WrappingCheck { get; }
+}
+
+/// <summary>
+/// DK0014's taint analysis, declared as data in the shape of roslyn-analyzers' TaintedDataAnalysis. <b>Sources</b>: the values of
+/// <see cref="MemoryKind.UserControlled"/> provenance (the vma's pgoff and size, a fault's pgoff and address, an ioctl's argument),
+/// and the bound of a loop whose cursor the sink uses. <b>Sinks</b>: <see cref="CallSinks"/>, the page stored into VmFault.Page
+/// or returned by ->nopage, and the index of a table of pages. <b>Sanitizers</b>: a comparison of the input against something
+/// user space does not choose that dominates the sink (a condition around it, or an earlier <c>if</c> that leaves the function) and
+/// cannot wrap around; a clamp (<c>Math.Min</c>, whose result the value analysis does not trace to the input); a check in every
+/// caller of the helper that holds the sink, or in a helper called before it; and the mapping helpers that validate for the
+/// driver (vm_iomap_memory, vm_map_pages, remap_vmalloc_range), which are therefore not sinks.
+/// </summary>
+internal static class RangeTaint
+{
+    /// <summary>The mapping calls' arguments that decide what is mapped; one line per sink.</summary>
+    public static readonly (KernelApi Api, int Argument, string What)[] CallSinks =
+    {
+        (KernelApi.RemapPfnRange, 2, "pfn"),
+        (KernelApi.RemapPfnRange, 3, "size"),
+        (KernelApi.IoRemapPfnRange, 2, "pfn"),
+        (KernelApi.IoRemapPfnRange, 3, "size"),
+        (KernelApi.VmfInsertPfn, 2, "pfn"),
+        (KernelApi.VmfInsertMixed, 2, "pfn"),
+        (KernelApi.VmInsertPage, 2, "page"),
+    };
+
+    /// <summary>How far the search for a check climbs from a helper to its callers.</summary>
+    private const int MaxCallerDepth = 3;
+
+    /// <summary>How deep the wrap-around test follows a value through locals and operators.</summary>
+    private const int MaxWrapDepth = 8;
+
+    /// <summary>The unchecked inputs that reach a sink's value, one per input.</summary>
+    public static IReadOnlyList<UncheckedRange> Check(DriverKitEngine engine, ValueFlow flow, IOperation value, string what, CancellationToken cancellationToken)
+    {
+        var inputs = Inputs(engine, value, cancellationToken);
+        var loops = LoopBounds(engine, flow, value, cancellationToken);
+        if (inputs.Count == 0 && loops.Count == 0)
+        {
+            return Array.Empty<UncheckedRange>();
+        }
+
+        var excluded = new HashSet<IOperation>(loops.Select(loop => loop.Condition));
+        var result = new List<UncheckedRange>();
+        foreach (var group in inputs.Select(input => (input.Key, Source: input.Value))
+            .Concat(loops.Select(loop => (Key: loop.Input, Source: $"the loop bound '{loop.Bound.Syntax}'")))
+            .GroupBy(input => input.Key))
+        {
+            var (input, source) = group.First();
+            IOperation? wrapping = null;
+            if (!IsChecked(engine, value, input, excluded, 0, ref wrapping, cancellationToken))
+            {
+                result.Add(new UncheckedRange(value, what, input, source, wrapping));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The user-chosen inputs a value derives from, with how each reads in a message.</summary>
+    public static Dictionary<RangeInput, string> Inputs(DriverKitEngine engine, IOperation? value, CancellationToken cancellationToken)
+    {
+        var inputs = new Dictionary<RangeInput, string>();
+        foreach (var source in engine.Provenance.Of(value, MemoryProvenance.Bit(MemoryKind.UserControlled), cancellationToken))
+        {
+            if (InputOf(source.Atom) is { } input && !inputs.ContainsKey(input))
+            {
+                inputs.Add(input, input == RangeInput.IoctlArgument ? $"the ioctl argument '{source.Atom.Display}'" : source.Display);
+            }
+        }
+
+        return inputs;
+    }
+
+    private static RangeInput? InputOf(OriginAtom atom) => atom.Symbol switch
+    {
+        IParameterSymbol => RangeInput.IoctlArgument,
+        IPropertySymbol { ContainingType.Name: "VmFault" } => RangeInput.FaultOffset,
+        IPropertySymbol { Name: "Pgoff" } => RangeInput.Offset,
+        IPropertySymbol => RangeInput.Size,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Loops whose cursor the value uses and whose condition compares the cursor with a user-chosen bound
+    /// (<c>for (i = 0; i &lt; vma.Pages; i++) VmInsertPage(…, PfnToPage(first + i))</c>): the bound decides the value.
+    /// A cursor is a local the condition compares or the loop's increment part changes (<c>addr += PageSize, pfn++</c>).
+    /// </summary>
+    private static List<(RangeInput Input, IOperation Bound, IOperation Condition)> LoopBounds(DriverKitEngine engine, ValueFlow flow, IOperation value, CancellationToken cancellationToken)
+    {
+        var result = new List<(RangeInput, IOperation, IOperation)>();
+        var used = LocalsUsedBy(flow, value);
+        if (used.Count == 0)
+        {
+            return result;
+        }
+
+        for (var current = value.Parent; current is not null; current = current.Parent)
+        {
+            var loopCondition = current switch
+            {
+                IForLoopOperation forCondition => forCondition.Condition,
+                IWhileLoopOperation whileCondition => whileCondition.Condition,
+                _ => null,
+            };
+            if (loopCondition.WithoutConversions() is not IBinaryOperation condition || !IsRelational(condition.OperatorKind))
+            {
+                continue;
+            }
+
+            var loop = (ILoopOperation)current;
+
+            var cursors = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            if (loop is IForLoopOperation forLoop)
+            {
+                foreach (var step in forLoop.AtLoopBottom.SelectMany(operation => operation.DescendantsAndSelf()))
+                {
+                    if (step is IIncrementOrDecrementOperation { Target: ILocalReferenceOperation incremented })
+                    {
+                        cursors.Add(incremented.Local);
+                    }
+                    else if (step is IAssignmentOperation { Target: ILocalReferenceOperation assigned })
+                    {
+                        cursors.Add(assigned.Local);
+                    }
+                }
+            }
+
+            foreach (var (side, other) in new[] { (condition.LeftOperand, condition.RightOperand), (condition.RightOperand, condition.LeftOperand) })
+            {
+                if (side.WithoutConversions() is ILocalReferenceOperation compared)
+                {
+                    cursors.Add(compared.Local);
+                }
+
+                if (side.WithoutConversions() is ILocalReferenceOperation cursor && !Inputs(engine, side, cancellationToken).Any()
+                    && (cursors.Overlaps(used) || used.Contains(cursor.Local)))
+                {
+                    foreach (var input in Inputs(engine, other, cancellationToken).Keys)
+                    {
+                        result.Add((input, other, condition));
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The locals a value reads, directly or through the definitions of the locals it reads (one level).</summary>
+    private static HashSet<ILocalSymbol> LocalsUsedBy(ValueFlow flow, IOperation value)
+    {
+        var locals = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        foreach (var reference in value.DescendantsAndSelf().OfType<ILocalReferenceOperation>())
+        {
+            locals.Add(reference.Local);
+            foreach (var definition in flow.DefinitionsReaching(reference) ?? Array.Empty<Definition>())
+            {
+                foreach (var inner in definition.Value?.DescendantsAndSelf().OfType<ILocalReferenceOperation>() ?? Enumerable.Empty<ILocalReferenceOperation>())
+                {
+                    locals.Add(inner.Local);
+                }
+            }
+        }
+
+        return locals;
+    }
+
+    /// <summary>
+    /// Whether a check of <paramref name="input"/> dominates <paramref name="sink"/>: in its function, in a helper called before
+    /// it, or — for a helper — in every caller. <paramref name="wrapping"/> gets a check that would dominate but can wrap.
+    /// </summary>
+    private static bool IsChecked(DriverKitEngine engine, IOperation sink, RangeInput input, HashSet<IOperation> excluded, int depth, ref IOperation? wrapping, CancellationToken cancellationToken)
+    {
+        var function = MappingResults.EnclosingFunction(sink);
+        if (function is null)
+        {
+            return false;
+        }
+
+        foreach (var comparison in function.Descendants())
+        {
+            if (comparison is IBinaryOperation binary && !excluded.Contains(binary) && Dominates(binary, sink)
+                && Checks(engine, binary, input, ref wrapping, cancellationToken))
+            {
+                return true;
+            }
+
+            if (comparison is IInvocationOperation call && call.Syntax.Span.End <= sink.Syntax.SpanStart && !IsWithinLambdaOf(call, function)
+                && engine.Symbols.Classify(call.TargetMethod) == KernelApi.None
+                && engine.Bodies.Get(call.TargetMethod, cancellationToken) is { } body
+                && HelperChecks(engine, body.Code, input, cancellationToken))
+            {
+                return true;
+            }
+        }
+
+        // A helper's sink is checked when every call of the helper is.
+        if (depth >= MaxCallerDepth || Symbol(function) is not IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction } method
+            || engine.Model.RoleOf(method, null, cancellationToken) is not null)
+        {
+            return false;
+        }
+
+        var any = false;
+        foreach (var (_, invocation) in engine.Values.CallsOf(method, cancellationToken))
+        {
+            any = true;
+            if (!IsChecked(engine, invocation, input, excluded, depth + 1, ref wrapping, cancellationToken))
+            {
+                return false;
+            }
+        }
+
+        return any;
+    }
+
+    /// <summary>Whether a helper's body compares the input with a bound anywhere (it validates for its caller).</summary>
+    private static bool HelperChecks(DriverKitEngine engine, IOperation body, RangeInput input, CancellationToken cancellationToken)
+    {
+        IOperation? ignored = null;
+        return body.Descendants().OfType<IBinaryOperation>().Any(binary => IsInCondition(binary) is not null && Checks(engine, binary, input, ref ignored, cancellationToken));
+    }
+
+    private static ISymbol? Symbol(IOperation function) => function switch
+    {
+        ILocalFunctionOperation local => local.Symbol,
+        IAnonymousFunctionOperation anonymous => anonymous.Symbol,
+        { SemanticModel: { } model } => model.GetDeclaredSymbol(function.Syntax),
+        _ => null,
+    };
+
+    private static bool IsWithinLambdaOf(IOperation operation, IOperation function)
+    {
+        for (var current = operation.Parent; current is not null && current != function; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether a comparison compares the input (on one side, not wrapping around) with something that is not that input. A
+    /// comparison whose input side can wrap is remembered in <paramref name="wrapping"/> and does not count.
+    /// </summary>
+    private static bool Checks(DriverKitEngine engine, IBinaryOperation comparison, RangeInput input, ref IOperation? wrapping, CancellationToken cancellationToken)
+    {
+        if (!IsRelational(comparison.OperatorKind) && comparison.OperatorKind is not (BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals))
+        {
+            return false;
+        }
+
+        var left = Inputs(engine, comparison.LeftOperand, cancellationToken).ContainsKey(input);
+        var right = Inputs(engine, comparison.RightOperand, cancellationToken).ContainsKey(input);
+        if (left == right)
+        {
+            return false;
+        }
+
+        if (Wraps(engine, left ? comparison.LeftOperand : comparison.RightOperand, 0, cancellationToken))
+        {
+            wrapping ??= comparison;
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Whether a comparison decides whether the sink runs: the sink is inside the branch or loop body the comparison's
+    /// condition guards, or the comparison is the condition of an earlier <c>if</c> (in a block around the sink) whose branch
+    /// leaves (return, goto, throw, break, continue).
+    /// </summary>
+    private static bool Dominates(IBinaryOperation comparison, IOperation sink)
+    {
+        if (IsInCondition(comparison) is not { } guard || !SameFunction(guard, sink))
+        {
+            return false;
+        }
+
+        var sinkSpan = sink.Syntax.Span;
+        switch (guard)
+        {
+            case IConditionalOperation conditional:
+                if (conditional.WhenTrue.Syntax.Span.Contains(sinkSpan) || (conditional.WhenFalse?.Syntax.Span.Contains(sinkSpan) ?? false))
+                {
+                    return true;
+                }
+
+                return conditional.Syntax.Span.End <= sinkSpan.Start
+                    && conditional.Parent is IBlockOperation block && block.Syntax.Span.Contains(sinkSpan)
+                    && conditional.WhenTrue.DescendantsAndSelf().Any(operation => operation is IBranchOperation or IReturnOperation or IThrowOperation);
+            case ILoopOperation loop:
+                return loop.Body.Syntax.Span.Contains(sinkSpan);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The if, conditional expression or loop whose condition holds the comparison, or null.</summary>
+    private static IOperation? IsInCondition(IOperation comparison)
+    {
+        var child = comparison;
+        for (var current = comparison.Parent; current is not null; child = current, current = current.Parent)
+        {
+            switch (current)
+            {
+                case IConditionalOperation conditional when conditional.Condition == child:
+                    return conditional;
+                case IWhileLoopOperation whileLoop when whileLoop.Condition == child:
+                    return whileLoop;
+                case IForLoopOperation forLoop when forLoop.Condition == child:
+                    return forLoop;
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr }:
+                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not }:
+                case IConversionOperation:
+                case IParenthesizedOperation:
+                    continue;
+                default:
+                    return null;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool SameFunction(IOperation a, IOperation b) => MappingResults.EnclosingFunction(a) == MappingResults.EnclosingFunction(b);
+
+    private static bool IsRelational(BinaryOperatorKind kind) => kind is BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual
+        or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual;
+
+    /// <summary>
+    /// Whether a compared value can wrap around: a sum with a byte-scaled offset (<c>(pgoff &lt;&lt; PAGE_SHIFT) + len</c>, whose
+    /// first term can be within a page of 2^64) or with an ioctl argument, or an offset scaled into a type that cannot hold it
+    /// (a signed or 32-bit shift). Followed through locals' definitions.
+    /// </summary>
+    private static bool Wraps(DriverKitEngine engine, IOperation? operation, int depth, CancellationToken cancellationToken)
+    {
+        operation = operation.WithoutConversions();
+        if (operation is null || depth > MaxWrapDepth)
+        {
+            return false;
+        }
+
+        switch (operation)
+        {
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum:
+                return IsWide(engine, sum.LeftOperand, depth + 1, cancellationToken) || IsWide(engine, sum.RightOperand, depth + 1, cancellationToken)
+                    || Wraps(engine, sum.LeftOperand, depth + 1, cancellationToken) || Wraps(engine, sum.RightOperand, depth + 1, cancellationToken);
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.LeftShift or BinaryOperatorKind.Multiply } scaled:
+                return (scaled.Type?.SpecialType != SpecialType.System_UInt64 && HasWideInput(engine, scaled, cancellationToken))
+                    || Wraps(engine, scaled.LeftOperand, depth + 1, cancellationToken) || Wraps(engine, scaled.RightOperand, depth + 1, cancellationToken);
+            case IBinaryOperation other:
+                return Wraps(engine, other.LeftOperand, depth + 1, cancellationToken) || Wraps(engine, other.RightOperand, depth + 1, cancellationToken);
+            case ILocalReferenceOperation local when engine.Values.FlowOf(local.Root(), cancellationToken).DefinitionsReaching(local) is { } definitions:
+                return definitions.Any(definition => Wraps(engine, definition.Value, depth + 1, cancellationToken));
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>A value near 2^64 is possible: a byte-scaled offset, or an ioctl argument as it came.</summary>
+    private static bool IsWide(DriverKitEngine engine, IOperation? operation, int depth, CancellationToken cancellationToken)
+    {
+        operation = operation.WithoutConversions();
+        if (operation is null || depth > MaxWrapDepth)
+        {
+            return false;
+        }
+
+        switch (operation)
+        {
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.LeftShift or BinaryOperatorKind.Multiply } scaled:
+                return HasWideInput(engine, scaled, cancellationToken);
+            case IParameterReferenceOperation:
+                return Inputs(engine, operation, cancellationToken).ContainsKey(RangeInput.IoctlArgument);
+            case ILocalReferenceOperation local when engine.Values.FlowOf(local.Root(), cancellationToken).DefinitionsReaching(local) is { } definitions:
+                return definitions.Any(definition => IsWide(engine, definition.Value, depth + 1, cancellationToken));
+            default:
+                return false;
+        }
+    }
+
+    private static bool HasWideInput(DriverKitEngine engine, IOperation operation, CancellationToken cancellationToken)
+    {
+        var inputs = Inputs(engine, operation, cancellationToken);
+        return inputs.ContainsKey(RangeInput.Offset) || inputs.ContainsKey(RangeInput.FaultOffset) || inputs.ContainsKey(RangeInput.IoctlArgument);
+    }
+}

@@ -1,0 +1,177 @@
+using System.Collections.Immutable;
+using DriverKit.Analyzers.Engine;
+using DriverKit.Runtime;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverKit.Analyzers;
+
+/// <summary>
+/// DK0014, both forms: a user-chosen offset or size that reaches what a mapping call or a fault handler maps with no check
+/// that decides whether it is used (<see cref="RangeTaint"/>); and an ->mmap that refuses VM_WRITE while VM_MAYWRITE stays set.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
+{
+    /// <summary>The names of the code this rule looks at: the sinks' calls, the fault offset, the VM_WRITE test.</summary>
+    private static readonly string[] Words = RangeSinkNames().Concat(new[] { "Pgoff", "Page", "Write" }).ToArray();
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.UncheckedMmapRange, DiagnosticDescriptors.MayWriteLeftSet);
+
+    private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine) =>
+        context.RegisterSemanticModelAction(model => Analyze(model, engine));
+
+    private static IEnumerable<string> RangeSinkNames() => RangeTaint.CallSinks.Select(sink => sink.Api.ToString()).Distinct();
+
+    private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine)
+    {
+        var cancellationToken = context.CancellationToken;
+        foreach (var root in engine.RootsAt(context, engine.Words.Cached(Words, cancellationToken)))
+        {
+            ValueFlow? flow = null;
+            foreach (var operation in root.Descendants())
+            {
+                switch (operation)
+                {
+                    case IInvocationOperation invocation when MappingCall.From(engine.Symbols, invocation) is { } call:
+                        flow ??= engine.Values.FlowOf(root, cancellationToken);
+                        CheckCall(context, engine, flow, call);
+                        break;
+                    case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } store
+                        when engine.Symbols.Is(target.Property, engine.Symbols.VmFaultPage):
+                        flow ??= engine.Values.FlowOf(root, cancellationToken);
+                        Report(context, RangeTaint.Check(engine, flow, store.Value, "page", cancellationToken), store.Value.Syntax.GetLocation(), FixForms.None);
+                        break;
+                    case IReturnOperation { ReturnedValue: { } returned } when engine.Symbols.IsPage(returned.Type)
+                        && engine.Model.RoleAt(operation, cancellationToken) == "vm_ops->nopage":
+                        flow ??= engine.Values.FlowOf(root, cancellationToken);
+                        Report(context, RangeTaint.Check(engine, flow, returned, "page", cancellationToken), returned.Syntax.GetLocation(), FixForms.None);
+                        break;
+                    case IArrayElementReferenceOperation element when IsPageTable(engine, element):
+                        flow ??= engine.Values.FlowOf(root, cancellationToken);
+                        foreach (var index in element.Indices)
+                        {
+                            Report(context, RangeTaint.Check(engine, flow, index, "page table index", cancellationToken), index.Syntax.GetLocation(), FixForms.None);
+                        }
+
+                        break;
+                    case IConditionalOperation { WhenTrue: var refusal } test when IsWriteRefusal(engine, test, refusal, cancellationToken):
+                        CheckMayWrite(context, engine, test);
+                        break;
+                }
+            }
+        }
+    }
+
+    private static void CheckCall(SemanticModelAnalysisContext context, DriverKitEngine engine, ValueFlow flow, MappingCall call)
+    {
+        var cancellationToken = context.CancellationToken;
+        var findings = new List<UncheckedRange>();
+        foreach (var (api, argument, what) in RangeTaint.CallSinks)
+        {
+            if (api == call.Api && call.Invocation.Argument(argument) is { } value)
+            {
+                findings.AddRange(RangeTaint.Check(engine, flow, value, what, cancellationToken));
+            }
+        }
+
+        if (findings.Count == 0)
+        {
+            return;
+        }
+
+        var form = call.Api is KernelApi.RemapPfnRange or KernelApi.IoRemapPfnRange
+            && engine.Provenance.Of(call.Memory, MemoryProvenance.Bit(MemoryKind.Mmio), cancellationToken).Count > 0
+            ? FixForms.IomapMemory
+            : FixForms.None;
+        Report(context, findings, call.Invocation.Syntax.GetLocation(), form);
+    }
+
+    /// <summary>One diagnostic per sink: its first unchecked input (the others read the same way and have the same fix).</summary>
+    private static void Report(SemanticModelAnalysisContext context, IReadOnlyList<UncheckedRange> findings, Location location, string form)
+    {
+        if (findings.Count == 0)
+        {
+            return;
+        }
+
+        var finding = findings[0];
+        context.ReportVisible(Diagnostic.Create(
+            DiagnosticDescriptors.UncheckedMmapRange,
+            location,
+            FixForms.Properties(form),
+            finding.What,
+            finding.Value.Syntax.ToString(),
+            finding.Source,
+            finding.WrappingCheck is { } check ? $" (the check '{check.Syntax}' can wrap around)" : ""));
+    }
+
+    /// <summary>An array of pages or pfns: a driver's page table, indexed by what the user chose.</summary>
+    private static bool IsPageTable(DriverKitEngine engine, IArrayElementReferenceOperation element) =>
+        element.Type is { } type && (engine.Symbols.IsPage(type) || (type.Name == "Pfn" && engine.Symbols.IsAddressType(type)))
+        && !(element.Parent is ISimpleAssignmentOperation store && store.Target == element);
+
+    /// <summary>An <c>if</c> in ->mmap that tests VM_WRITE and leaves the function (refuses a writable mapping).</summary>
+    private static bool IsWriteRefusal(DriverKitEngine engine, IConditionalOperation test, IOperation refusal, CancellationToken cancellationToken) =>
+        test.Parent is IBlockOperation
+        && WriteFlag(engine, test.Condition) is not null
+        && refusal.DescendantsAndSelf().Any(operation => operation is IReturnOperation or IBranchOperation { BranchKind: BranchKind.GoTo } or IThrowOperation)
+        && engine.Model.RoleAt(test, cancellationToken) == "->mmap";
+
+    /// <summary>The VmFlags.Write reference in a condition that reads a vma's flags, or null.</summary>
+    private static IFieldReferenceOperation? WriteFlag(DriverKitEngine engine, IOperation condition) =>
+        condition.DescendantsAndSelf().Any(operation => operation is IPropertyReferenceOperation property && engine.Symbols.Is(property.Property, engine.Symbols.VmAreaFlags))
+            ? condition.DescendantsAndSelf().OfType<IFieldReferenceOperation>().FirstOrDefault(field => field.Field.Name == "Write" && engine.Symbols.IsVmFlags(field.Field.ContainingType))
+            : null;
+
+    private static void CheckMayWrite(SemanticModelAnalysisContext context, DriverKitEngine engine, IConditionalOperation test)
+    {
+        var cancellationToken = context.CancellationToken;
+        var function = MappingResults.EnclosingFunction(test);
+        if (function is null || ClearsMayWrite(engine, function, cancellationToken) || WriteFlag(engine, test.Condition) is not { } write)
+        {
+            return;
+        }
+
+        var flags = test.Condition.DescendantsAndSelf().OfType<IPropertyReferenceOperation>().First(property => engine.Symbols.Is(property.Property, engine.Symbols.VmAreaFlags));
+        var vma = flags.Instance?.Syntax.ToString() ?? "vma";
+        var mayWrite = write.Syntax is MemberAccessExpressionSyntax access ? access.Expression + ".MayWrite" : "VmFlags.MayWrite";
+        var policy = engine.GetPolicy(context.Options, test.Syntax.SyntaxTree);
+        var kernel = function.Descendants().OfType<IInvocationOperation>()
+            .FirstOrDefault(call => call.Instance is { } instance && SymbolEqualityComparer.Default.Equals(instance.Type, engine.Symbols.Kernel))?.Instance?.Syntax.ToString();
+
+        // vm_flags_clear arrived with the 6.x vma flag helpers; before, drivers cleared the bit in vm_flags directly.
+        var statement = policy.Era >= Era.E6 && kernel is not null
+            ? $"{kernel}.VmFlagsClear({vma}, {mayWrite});"
+            : $"{vma}.Flags &= ~{mayWrite};";
+        var properties = FixForms.Properties(FixForms.ClearMayWrite).Add(FixForms.Statement, statement);
+        context.ReportVisible(Diagnostic.Create(
+            DiagnosticDescriptors.MayWriteLeftSet,
+            test.Condition.Syntax.GetLocation(),
+            properties,
+            FunctionName(function),
+            statement));
+    }
+
+    /// <summary>Whether the function, or a helper it calls, mentions VM_MAYWRITE (clears it, or decides by it).</summary>
+    private static bool ClearsMayWrite(DriverKitEngine engine, IOperation function, CancellationToken cancellationToken)
+    {
+        bool Mentions(IOperation code) => code.Descendants().Any(operation => operation is IFieldReferenceOperation field
+            && field.Field.Name == "MayWrite" && engine.Symbols.IsVmFlags(field.Field.ContainingType));
+
+        return Mentions(function) || function.Descendants().OfType<IInvocationOperation>().Any(call =>
+            engine.Symbols.Classify(call.TargetMethod) == KernelApi.None && engine.Bodies.Get(call.TargetMethod, cancellationToken) is { } body && Mentions(body.Code));
+    }
+
+    private static string FunctionName(IOperation function) => function switch
+    {
+        ILocalFunctionOperation local => local.Symbol.Name,
+        IAnonymousFunctionOperation => "(lambda)",
+        { SemanticModel: { } model } => model.GetDeclaredSymbol(function.Syntax)?.Name ?? "",
+        _ => "",
+    };
+}

@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+using System.Composition;
+using DriverKit.Analyzers;
+using DriverKit.CodeFixes.Syntax;
+using DriverKit.Analyzers.Engine;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverKit.CodeFixes;
+
+/// <summary>
+/// DK0014 on a device window: <c>RemapPfnRange(vma, vma.Start, regs.StartPfn + vma.Pgoff, vma.Length, prot)</c> becomes
+/// <c>VmIomapMemory(vma, regs.Start, regs.Size)</c>, which maps the window at the vma's offset and refuses an offset or size
+/// past its end (mm/memory.c: vm_iomap_memory). VmIomapMemory maps with vma.PageProt, so an explicit protection is stored there
+/// first. Offered only for a remap of the whole vma whose pfn names the window.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(IomapMemoryCodeFix)), Shared]
+public sealed class IomapMemoryCodeFix : MappingCodeFix
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.UncheckedMmapRange);
+
+    private protected override string Form => FixForms.IomapMemory;
+
+    private protected override string Title => "Map the device window with VmIomapMemory (it checks the offset and size)";
+
+    private protected override string EquivalenceKey => "DK0014.VmIomapMemory";
+
+    private protected override bool Plan(DocumentEditor editor, Diagnostic diagnostic, PlannedEdits planned, CancellationToken cancellationToken)
+    {
+        var model = editor.SemanticModel;
+        if (NodeAt<InvocationExpressionSyntax>(editor, diagnostic.Location) is not { Expression: MemberAccessExpressionSyntax callee } invocation
+            || DriverKitEngine.Get(model.Compilation) is not { } engine
+            || model.GetOperation(invocation, cancellationToken) is not IInvocationOperation operation
+            || MappingCall.From(engine.Symbols, operation) is not { Api: KernelApi.RemapPfnRange or KernelApi.IoRemapPfnRange } call
+            || call.Vma?.Syntax is not ExpressionSyntax vma
+            || operation.Argument(1) is not IPropertyReferenceOperation { Property.Name: "Start", Instance: { } startOf }
+            || startOf.Syntax.ToString() != vma.ToString()
+            || call.Memory?.Syntax is not ExpressionSyntax pfn
+            || Window(model, pfn, cancellationToken) is not { } window
+            || call.Protection?.Syntax is not ExpressionSyntax protection)
+        {
+            return false;
+        }
+
+        var usesVmaProtection = protection is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "PageProt" } read && read.Expression.ToString() == vma.ToString();
+        var statement = invocation.FirstAncestorOrSelf<StatementSyntax>();
+        if (!usesVmaProtection
+            && (statement is not { Parent: BlockSyntax or SwitchSectionSyntax } || statement is LocalFunctionStatementSyntax
+                || invocation.Ancestors().TakeWhile(node => node != statement).Any(node => node is AnonymousFunctionExpressionSyntax)))
+        {
+            return false;
+        }
+
+        if (!planned.Add(invocation) || (!usesVmaProtection && !planned.Add(statement!)))
+        {
+            return false;
+        }
+
+        if (!usesVmaProtection)
+        {
+            var store = SyntaxEdits.ParseStatement($"{vma}.PageProt = {protection.WithoutTrivia()};");
+            editor.InsertBefore(statement!, store);
+        }
+
+        var replacement = SyntaxFactory.ParseExpression($"{callee.Expression.WithoutTrivia()}.VmIomapMemory({vma.WithoutTrivia()}, {window}.Start, {window}.Size)")
+            .WithTriviaFrom(invocation);
+        editor.ReplaceNode(invocation, replacement);
+        return true;
+    }
+
+    /// <summary>The MMIO window a pfn expression names (<c>regs</c> in <c>regs.StartPfn + vma.Pgoff</c>), or null.</summary>
+    private static string? Window(SemanticModel model, ExpressionSyntax pfn, CancellationToken cancellationToken) =>
+        pfn.DescendantNodesAndSelf().OfType<MemberAccessExpressionSyntax>()
+            .Where(access => access.Name.Identifier.ValueText is "StartPfn" or "Start")
+            .Select(access => access.Expression)
+            .FirstOrDefault(expression => model.GetTypeInfo(expression, cancellationToken).Type is { Name: "MmioRegion" })
+            ?.WithoutTrivia().ToString();
+}
