@@ -22,6 +22,9 @@ internal sealed class DriverModel
     private readonly string[] propertyNames;
     private readonly ConcurrentDictionary<INamedTypeSymbol, Roles> types = new(SymbolEqualityComparer.Default);
 
+    /// <summary>Every initializer's named handlers, wherever the table is filled (a module class filling it with another class's methods).</summary>
+    private ImmutableDictionary<ISymbol, string>? everywhere;
+
     public DriverModel(DriverKitSymbols symbols, MethodBodies bodies, SourceWords words)
     {
         this.symbols = symbols;
@@ -66,7 +69,42 @@ internal sealed class DriverModel
             return roles.Lambdas.TryGetValue(lambdaSyntax, out var lambdaRole) ? lambdaRole : null;
         }
 
-        return function is not null && roles.Methods.TryGetValue(function.OriginalDefinition, out var role) ? role : null;
+        if (function is null)
+        {
+            return null;
+        }
+
+        return roles.Methods.TryGetValue(function.OriginalDefinition, out var role) || Everywhere(cancellationToken).TryGetValue(function.OriginalDefinition, out role)
+            ? role
+            : null;
+    }
+
+    /// <summary>The roles every FileOperations and VmOperations initializer of the compilation gives named methods, found once.</summary>
+    private ImmutableDictionary<ISymbol, string> Everywhere(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref everywhere) is { } known)
+        {
+            return known;
+        }
+
+        var methods = ImmutableDictionary.CreateBuilder<ISymbol, string>(SymbolEqualityComparer.Default);
+        var lambdas = ImmutableDictionary.CreateBuilder<SyntaxNode, string>();
+        var seen = new HashSet<SyntaxNode>();
+        foreach (var (tree, position) in words.Cached(propertyNames, cancellationToken).All)
+        {
+            if (tree.GetRoot(cancellationToken).FindToken(position).Parent is IdentifierNameSyntax name
+                && name.Parent is AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax { Parent: BaseObjectCreationExpressionSyntax creation } } assignment
+                && assignment.Left == name
+                && seen.Add(creation)
+                && bodies.GetModel(tree)?.GetOperation(creation, cancellationToken) is IObjectCreationOperation { Initializer: { } initializer } operation)
+            {
+                AddRoles(operation, initializer, methods, lambdas);
+            }
+        }
+
+        var result = methods.ToImmutable();
+        Volatile.Write(ref everywhere, result);
+        return result;
     }
 
     /// <summary>The handler role of the function (method, local function or lambda) whose code holds <paramref name="operation"/>, or null.</summary>

@@ -11,7 +11,14 @@ namespace DriverKit.Tests.FixProof;
 /// <param name="Name">What the example shows (failure messages name it).</param>
 /// <param name="Source">The driver's source.</param>
 /// <param name="Versions">The kernel versions the rule covers for this example: it must flag the code and the runtime must show the bug in each.</param>
-internal sealed record FixProofExample(string Name, string Source, params string[] Versions);
+internal sealed record FixProofExample(string Name, string Source, params string[] Versions)
+{
+    /// <summary>What user space does beyond the standard script (<see cref="ProofRun"/>).</summary>
+    public ProofProbe Probe { get; init; }
+
+    /// <summary>The ioctl command <see cref="ProofProbe.IoctlWhileMapped"/> issues.</summary>
+    public uint IoctlCommand { get; init; }
+}
 
 /// <summary>
 /// The fix-proof harness every rule goes through. For each positive example and each kernel version it covers:
@@ -79,7 +86,7 @@ internal sealed class FixProofHarness
             throw new Xunit.Sdk.XunitException($"{context}: the rule does not flag the example.");
         }
 
-        var unfixed = ProofRun.Play(await DriverModule.LoadAsync(project, context + ", unfixed").ConfigureAwait(false), version);
+        var unfixed = ProofRun.Play(await DriverModule.LoadAsync(project, context + ", unfixed").ConfigureAwait(false), version, example);
         if (!unfixed.Reports.Any(report => report.RuleId == ruleId))
         {
             throw new Xunit.Sdk.XunitException($"{context}: the unfixed driver's run shows no report tagged {ruleId}.\n{unfixed.Describe()}");
@@ -100,12 +107,12 @@ internal sealed class FixProofHarness
             throw new Xunit.Sdk.XunitException($"{context}: no code fix was applied.{(single.Hint is null ? "" : " " + single.Hint)}");
         }
 
-        await CheckFixedAsync(single.Project, unfixed, version, context + ", one fix at a time").ConfigureAwait(false);
+        await CheckFixedAsync(single.Project, unfixed, example, version, context + ", one fix at a time").ConfigureAwait(false);
         var batch = await runner.FixAllAsync(project, FixAllScope.Document, 1, context + ", Fix All", CancellationToken.None).ConfigureAwait(false);
-        await CheckFixedAsync(batch, unfixed, version, context + ", Fix All").ConfigureAwait(false);
+        await CheckFixedAsync(batch, unfixed, example, version, context + ", Fix All").ConfigureAwait(false);
     }
 
-    private async Task CheckFixedAsync(Project project, ProofRun unfixed, string version, string context)
+    private async Task CheckFixedAsync(Project project, ProofRun unfixed, FixProofExample example, string version, string context)
     {
         var source = await project.Documents.Single().GetTextAsync().ConfigureAwait(false);
         var remaining = await RuleDiagnosticsAsync(project, context).ConfigureAwait(false);
@@ -114,7 +121,7 @@ internal sealed class FixProofHarness
             throw new Xunit.Sdk.XunitException($"{context}: the fixed code is still flagged: {string.Join("; ", remaining)}\n{source}");
         }
 
-        var run = ProofRun.Play(await DriverModule.LoadAsync(project, context).ConfigureAwait(false), version);
+        var run = ProofRun.Play(await DriverModule.LoadAsync(project, context).ConfigureAwait(false), version, example);
         var before = unfixed.Reports.Select(report => report.Identity).ToHashSet();
         var problems = run.Reports
             .Where(report => report.RuleId == ruleId || !before.Contains(report.Identity))

@@ -11,11 +11,31 @@ internal readonly record struct ProofReport(ReportKind Kind, string Invariant, s
     public override string ToString() => $"[{RuleId ?? "-"}] {Text}";
 }
 
+/// <summary>What user space does beyond the standard script.</summary>
+internal enum ProofProbe
+{
+    /// <summary>The standard script only.</summary>
+    None,
+
+    /// <summary>
+    /// After the standard mapping (DK0014): when the driver refused the read-write mapping, a read-only one made writable with
+    /// mprotect and written; then a mapping at the offset just past the device's pages, and one a page longer than the device,
+    /// each read through.
+    /// </summary>
+    Bounds,
+
+    /// <summary>
+    /// While the parent maps the device (DK0018): the ioctl <see cref="FixProofExample.IoctlCommand"/>, then the parent reads
+    /// every page again.
+    /// </summary>
+    IoctlWhileMapped,
+}
+
 /// <summary>
 /// The standard user-space script of the fix-proof harness, played against a driver on a fresh strict-mode machine: module
 /// init; open the device, mmap it shared read-write, touch every page (read, then write); fork, the child writes every page
-/// and exits; munmap, close, exit; module unload (module exit, then the device is unregistered); shutdown. Every report the kernel
-/// and the checker made along the way is kept, with the steps that failed.
+/// and exits; munmap, close, exit; module unload (module exit, then the device is unregistered); shutdown — with the example's
+/// <see cref="ProofProbe"/> on top. Every report the kernel and the checker made along the way is kept, with the steps that failed.
 /// </summary>
 internal sealed class ProofRun
 {
@@ -33,7 +53,7 @@ internal sealed class ProofRun
     /// <summary>What each step returned, for failure messages.</summary>
     public IReadOnlyList<string> Steps { get; }
 
-    public static ProofRun Play(DriverModule module, string version)
+    public static ProofRun Play(DriverModule module, string version, FixProofExample example)
     {
         var kernel = new Kernel(new KernelOptions { Version = version, CheckerMode = CheckerMode.Strict });
         var steps = new List<string>();
@@ -81,6 +101,12 @@ internal sealed class ProofRun
                 {
                     var start = map.Value;
                     Touch(process, start, "parent", readFirst: true);
+                    if (example.Probe == ProofProbe.IoctlWhileMapped)
+                    {
+                        Step("ioctl while mapped", process.Ioctl(fd, example.IoctlCommand));
+                        Read(process, start, module.MapPages, "parent after the ioctl");
+                    }
+
                     var fork = process.Fork();
                     Step("fork", fork);
                     if (fork.IsOk && fork.Value is { } child)
@@ -92,10 +118,58 @@ internal sealed class ProofRun
                     Step("munmap", process.Munmap(start, length));
                 }
 
+                if (example.Probe == ProofProbe.Bounds)
+                {
+                    ProbeBounds(process, fd, refused: map.Errno is Errno.EPERM or Errno.EACCES);
+                }
+
                 Step("close", process.Close(fd));
             }
 
             Step("exit", process.Exit());
+        }
+
+        // What a process that probes the device's bounds does: the bugs DK0014 is about show only when user space asks for more.
+        void ProbeBounds(Process p, int fd, bool refused)
+        {
+            var pages = (ulong)module.MapPages;
+            var prot = refused ? Prot.Read : Prot.Read | Prot.Write;
+            if (refused)
+            {
+                var readOnly = p.Mmap(default, pages * Kernel.PageSize, Prot.Read, MapFlags.Shared, fd);
+                Step("read-only mmap", readOnly);
+                if (readOnly.IsOk)
+                {
+                    Read(p, readOnly.Value, module.MapPages, "read-only");
+                    var upgrade = p.Mprotect(readOnly.Value, pages * Kernel.PageSize, Prot.Read | Prot.Write);
+                    Step("mprotect(PROT_WRITE)", upgrade);
+                    if (upgrade.IsOk)
+                    {
+                        Step("write through the upgraded mapping", p.WriteByte(readOnly.Value, 0x5a));
+                    }
+
+                    Step("munmap read-only", p.Munmap(readOnly.Value, pages * Kernel.PageSize));
+                }
+            }
+
+            foreach (var (what, offset, length) in new[] { ("past the end", pages, pages), ("one page too long", 0UL, pages + 1) })
+            {
+                var probe = p.Mmap(default, length * Kernel.PageSize, prot, MapFlags.Shared, fd, offset * Kernel.PageSize);
+                Step($"mmap {what}", probe);
+                if (probe.IsOk)
+                {
+                    Read(p, probe.Value, (int)length, what);
+                    Step($"munmap {what}", p.Munmap(probe.Value, length * Kernel.PageSize));
+                }
+            }
+        }
+
+        void Read(Process p, UserAddr start, int pages, string who)
+        {
+            for (var i = 0; i < pages; i++)
+            {
+                Step($"{who} read page {i}", p.ReadByte(start + (ulong)i * Kernel.PageSize, out _));
+            }
         }
 
         void Touch(Process p, UserAddr start, string who, bool readFirst)

@@ -17,7 +17,7 @@ internal static class RulesIIExamples
     private static readonly string[] WithInsertPage = ["2.6.20", "2.6.28", "3.7", "6.6", "7.0"];
 
     /// <summary>A register file: the device side of an MMIO window.</summary>
-    private const string Registers = """
+    internal const string Registers = """
 
         public sealed class Registers : MmioDevice
         {

@@ -35,6 +35,12 @@ public sealed partial class Kernel
             return -Errno.EFAULT;
         }
 
+        if (Strict)
+        {
+            // INV-15 first: a page past the driver's memory is the finding even when the kernel then refuses it as free.
+            CheckRegion(vma, (ulong)pfn, 1, "vm_insert_page", site);
+        }
+
         // validate_page_before_insert.
         var unsuitable = Mem.Mapping[pfn] == MemMap.AnonMapping ? "an anonymous page"
             : Mem.RefCount[Mem.CompoundHead(pfn)] == 0 ? "a page with refcount 0 (free, or a tail of a high-order block allocated without __GFP_COMP and never split)"
@@ -59,11 +65,6 @@ public sealed partial class Kernel
             RecordMappingFinding("INV-09",
                 $"DKSIM INV-09: vm_insert_page of {Mem.Type[pfn].ToString().ToLowerInvariant()} pfn {pfn:x5}: rmap will write the page's mapcount word, which the allocator uses",
                 vma, (ulong)pfn, site, "DK0010");
-        }
-
-        if (Strict)
-        {
-            CheckRegion(vma, (ulong)pfn, 1, "vm_insert_page", site);
         }
 
         var flags = vma.RawFlags;

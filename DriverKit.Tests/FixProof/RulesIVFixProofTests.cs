@@ -1,0 +1,38 @@
+extern alias DriverKitAnalyzers;
+
+using DriverKit.CodeFixes;
+using Rules = DriverKitAnalyzers::DriverKit.Analyzers;
+
+namespace DriverKit.Tests.FixProof;
+
+/// <summary>
+/// DK0014 and DK0018's free-while-mapped form through the fix-proof harness (<see cref="RulesIVExamples"/>): each example shows its
+/// bug on the runtime, tagged with the rule's id, when user space probes the device; the fixed drivers run clean with nothing new,
+/// and findings without a mechanical fix are offered none.
+/// </summary>
+public class RulesIVFixProofTests
+{
+    public static TheoryData<string> DK0014Examples => Names(RulesIVExamples.DK0014);
+
+    public static TheoryData<string> DK0014UnfixableExamples => Names(RulesIVExamples.DK0014Unfixable);
+
+    public static TheoryData<string> DK0014MayWriteExamples => Names(RulesIVExamples.DK0014MayWrite);
+
+    [Theory]
+    [MemberData(nameof(DK0014Examples))]
+    public Task DK0014(string example) => Harness(new IomapMemoryCodeFix()).ProveAsync(Find(RulesIVExamples.DK0014, example));
+
+    [Theory]
+    [MemberData(nameof(DK0014UnfixableExamples))]
+    public Task DK0014_RAM_and_faults(string example) => Harness(new IomapMemoryCodeFix()).ProveBugAsync(Find(RulesIVExamples.DK0014Unfixable, example));
+
+    [Theory]
+    [MemberData(nameof(DK0014MayWriteExamples))]
+    public Task DK0014_VM_MAYWRITE(string example) => Harness(new ClearMayWriteCodeFix()).ProveAsync(Find(RulesIVExamples.DK0014MayWrite, example));
+
+    private static FixProofHarness Harness(Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider fix) => new("DK0014", new Rules.UncheckedRangeAnalyzer(), fix);
+
+    private static TheoryData<string> Names(IEnumerable<FixProofExample> examples) => [.. examples.Select(example => example.Name)];
+
+    private static FixProofExample Find(IEnumerable<FixProofExample> examples, string name) => examples.Single(example => example.Name == name);
+}
