@@ -23,7 +23,7 @@ internal sealed class DriverModel
     private readonly ConcurrentDictionary<INamedTypeSymbol, Roles> types = new(SymbolEqualityComparer.Default);
 
     /// <summary>Every initializer's named handlers, wherever the table is filled (a module class filling it with another class's methods).</summary>
-    private ImmutableDictionary<ISymbol, string>? everywhere;
+    private Whole? everywhere;
 
     public DriverModel(DriverKitSymbols symbols, MethodBodies bodies, SourceWords words)
     {
@@ -80,7 +80,12 @@ internal sealed class DriverModel
     }
 
     /// <summary>The roles every FileOperations and VmOperations initializer of the compilation gives named methods, found once.</summary>
-    private ImmutableDictionary<ISymbol, string> Everywhere(CancellationToken cancellationToken)
+    private ImmutableDictionary<ISymbol, string> Everywhere(CancellationToken cancellationToken) => Compilation(cancellationToken).Methods;
+
+    /// <summary>Every VmOperations table the compilation fills in an initializer, with the handlers it sets by property name.</summary>
+    public IReadOnlyList<OpsTable> VmOpsTables(CancellationToken cancellationToken) => Compilation(cancellationToken).Tables;
+
+    private Whole Compilation(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref everywhere) is { } known)
         {
@@ -89,6 +94,7 @@ internal sealed class DriverModel
 
         var methods = ImmutableDictionary.CreateBuilder<ISymbol, string>(SymbolEqualityComparer.Default);
         var lambdas = ImmutableDictionary.CreateBuilder<SyntaxNode, string>();
+        var tables = new List<OpsTable>();
         var seen = new HashSet<SyntaxNode>();
         foreach (var (tree, position) in words.Cached(propertyNames, cancellationToken).All)
         {
@@ -99,12 +105,46 @@ internal sealed class DriverModel
                 && bodies.GetModel(tree)?.GetOperation(creation, cancellationToken) is IObjectCreationOperation { Initializer: { } initializer } operation)
             {
                 AddRoles(operation, initializer, methods, lambdas);
+                if (symbols.IsVmOperations(operation.Type))
+                {
+                    tables.Add(new OpsTable(operation, Handlers(initializer)));
+                }
             }
         }
 
-        var result = methods.ToImmutable();
+        var result = new Whole(methods.ToImmutable(), tables);
         Volatile.Write(ref everywhere, result);
         return result;
+    }
+
+    /// <summary>The handlers an initializer sets, by property name (the last assignment of a name counts, as in C).</summary>
+    private static ImmutableDictionary<string, IOperation> Handlers(IObjectOrCollectionInitializerOperation initializer)
+    {
+        var handlers = ImmutableDictionary.CreateBuilder<string, IOperation>(StringComparer.Ordinal);
+        foreach (var assignment in initializer.Initializers.OfType<ISimpleAssignmentOperation>())
+        {
+            if (assignment.Target is IPropertyReferenceOperation target
+                && assignment.Value.WithoutConversions() is IDelegateCreationOperation { Target: var handler })
+            {
+                handlers[target.Property.Name] = handler;
+            }
+        }
+
+        return handlers.ToImmutable();
+    }
+
+    /// <summary>What the whole-compilation scan found.</summary>
+    private sealed class Whole
+    {
+        public Whole(ImmutableDictionary<ISymbol, string> methods, IReadOnlyList<OpsTable> tables)
+        {
+            Methods = methods;
+            Tables = tables;
+        }
+
+        public ImmutableDictionary<ISymbol, string> Methods { get; }
+
+        public IReadOnlyList<OpsTable> Tables { get; }
     }
 
     /// <summary>The handler role of the function (method, local function or lambda) whose code holds <paramref name="operation"/>, or null.</summary>
@@ -208,5 +248,28 @@ internal sealed class DriverModel
         "MaySplit" => "may_split",
         "Ioctl" => "unlocked_ioctl",
         _ => property.ToLowerInvariant(),
+    };
+}
+
+/// <summary>A VmOperations table: its creation and the handlers it sets (a method reference or a lambda) by property name.</summary>
+internal sealed class OpsTable
+{
+    public OpsTable(IObjectCreationOperation creation, ImmutableDictionary<string, IOperation> handlers)
+    {
+        Creation = creation;
+        Handlers = handlers;
+    }
+
+    public IObjectCreationOperation Creation { get; }
+
+    /// <summary>"Open", "Close", "Fault" … to an <see cref="IMethodReferenceOperation"/> or <see cref="IAnonymousFunctionOperation"/>.</summary>
+    public ImmutableDictionary<string, IOperation> Handlers { get; }
+
+    /// <summary>Whether the handler set as <paramref name="name"/> is the function <paramref name="function"/> (a method's symbol or a lambda's syntax).</summary>
+    public bool Sets(string name, IMethodSymbol? function, SyntaxNode? lambda) => Handlers.TryGetValue(name, out var handler) && handler switch
+    {
+        IMethodReferenceOperation reference => function is not null && SymbolEqualityComparer.Default.Equals(reference.Method.OriginalDefinition, function.OriginalDefinition),
+        IAnonymousFunctionOperation anonymous => anonymous.Syntax == lambda,
+        _ => false,
     };
 }

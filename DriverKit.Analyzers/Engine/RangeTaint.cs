@@ -226,7 +226,7 @@ internal static class RangeTaint
 
         foreach (var comparison in function.Descendants())
         {
-            if (comparison is IBinaryOperation binary && !excluded.Contains(binary) && Dominates(binary, sink)
+            if (comparison is IBinaryOperation binary && !excluded.Contains(binary) && Dominance.Decides(binary, sink)
                 && Checks(engine, binary, input, ref wrapping, cancellationToken))
             {
                 return true;
@@ -265,7 +265,7 @@ internal static class RangeTaint
     private static bool HelperChecks(DriverKitEngine engine, IOperation body, RangeInput input, CancellationToken cancellationToken)
     {
         IOperation? ignored = null;
-        return body.Descendants().OfType<IBinaryOperation>().Any(binary => IsInCondition(binary) is not null && Checks(engine, binary, input, ref ignored, cancellationToken));
+        return body.Descendants().OfType<IBinaryOperation>().Any(binary => Dominance.ConditionHolding(binary) is not null && Checks(engine, binary, input, ref ignored, cancellationToken));
     }
 
     private static ISymbol? Symbol(IOperation function) => function switch
@@ -315,66 +315,6 @@ internal static class RangeTaint
 
         return true;
     }
-
-    /// <summary>
-    /// Whether a comparison decides whether the sink runs: the sink is inside the branch or loop body the comparison's
-    /// condition guards, or the comparison is the condition of an earlier <c>if</c> (in a block around the sink) whose branch
-    /// leaves (return, goto, throw, break, continue).
-    /// </summary>
-    private static bool Dominates(IBinaryOperation comparison, IOperation sink)
-    {
-        if (IsInCondition(comparison) is not { } guard || !SameFunction(guard, sink))
-        {
-            return false;
-        }
-
-        var sinkSpan = sink.Syntax.Span;
-        switch (guard)
-        {
-            case IConditionalOperation conditional:
-                if (conditional.WhenTrue.Syntax.Span.Contains(sinkSpan) || (conditional.WhenFalse?.Syntax.Span.Contains(sinkSpan) ?? false))
-                {
-                    return true;
-                }
-
-                return conditional.Syntax.Span.End <= sinkSpan.Start
-                    && conditional.Parent is IBlockOperation block && block.Syntax.Span.Contains(sinkSpan)
-                    && conditional.WhenTrue.DescendantsAndSelf().Any(operation => operation is IBranchOperation or IReturnOperation or IThrowOperation);
-            case ILoopOperation loop:
-                return loop.Body.Syntax.Span.Contains(sinkSpan);
-            default:
-                return false;
-        }
-    }
-
-    /// <summary>The if, conditional expression or loop whose condition holds the comparison, or null.</summary>
-    private static IOperation? IsInCondition(IOperation comparison)
-    {
-        var child = comparison;
-        for (var current = comparison.Parent; current is not null; child = current, current = current.Parent)
-        {
-            switch (current)
-            {
-                case IConditionalOperation conditional when conditional.Condition == child:
-                    return conditional;
-                case IWhileLoopOperation whileLoop when whileLoop.Condition == child:
-                    return whileLoop;
-                case IForLoopOperation forLoop when forLoop.Condition == child:
-                    return forLoop;
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr }:
-                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not }:
-                case IConversionOperation:
-                case IParenthesizedOperation:
-                    continue;
-                default:
-                    return null;
-            }
-        }
-
-        return null;
-    }
-
-    private static bool SameFunction(IOperation a, IOperation b) => MappingResults.EnclosingFunction(a) == MappingResults.EnclosingFunction(b);
 
     private static bool IsRelational(BinaryOperatorKind kind) => kind is BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual
         or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual;

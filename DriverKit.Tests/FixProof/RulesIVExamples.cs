@@ -10,6 +10,9 @@ internal static class RulesIVExamples
     /// <summary>The eras on either side of every boundary the rules cross (the VM_MAYWRITE fix's spelling changes at 6.x).</summary>
     private static readonly string[] Eras = ["2.6.14", "2.6.20", "2.6.28", "3.7", "6.6", "7.0"];
 
+    /// <summary>From 2.6.15, where remap_pfn_range maps RAM without PG_reserved (2.6.14 skips it: nothing is mapped to free).</summary>
+    private static readonly string[] Since2615 = ["2.6.15-rc1", "2.6.20", "2.6.28", "3.7", "6.6", "7.0"];
+
     /// <summary>Where vm_insert_page exists.</summary>
     private static readonly string[] WithInsertPage = ["2.6.20", "2.6.28", "3.7", "6.6", "7.0"];
 
@@ -313,5 +316,191 @@ internal static class RulesIVExamples
                 public void Free() => kernel.FreePage(fuses);
             }
             """, WithInsertPage) { Probe = ProofProbe.Bounds },
+    ];
+
+    /// <summary>DK0018's free-while-mapped form: the physical use-after-free shows, and no mechanical fix is offered.</summary>
+    public static IEnumerable<FixProofExample> DK0018Freed =>
+    [
+        new("ioctl frees the remapped buffer", """
+            using DriverKit.Runtime;
+
+            public static class BufModule
+            {
+                public const uint FreeBuf = 0x4201;
+                private static Buf? dev;
+
+                public static void Init(Kernel kernel)
+                {
+                    dev = new Buf(kernel);
+                    kernel.RegisterChrdev("/dev/buf", new FileOperations { Owner = "buf", Mmap = dev.Mmap, Ioctl = dev.Ioctl });
+                }
+
+                public static void Exit(Kernel kernel) => dev?.Free();
+            }
+
+            public sealed class Buf
+            {
+                private readonly Kernel kernel;
+                private Page page;
+
+                public Buf(Kernel kernel)
+                {
+                    this.kernel = kernel;
+                    page = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
+                }
+
+                public int Mmap(File file, VmArea vma)
+                {
+                    if (page.IsNull || vma.Pgoff != 0 || vma.Length != Kernel.PageSize)
+                        return -Errno.EINVAL;
+                    return kernel.RemapPfnRange(vma, vma.Start, kernel.PageToPfn(page), Kernel.PageSize, vma.PageProt);
+                }
+
+                public long Ioctl(File file, uint cmd, ulong arg)
+                {
+                    if (cmd != BufModule.FreeBuf)
+                        return -Errno.ENOTTY;
+                    Free();
+                    return 0;
+                }
+
+                public void Free()
+                {
+                    if (page.IsNull)
+                        return;
+                    kernel.FreePage(page);
+                    page = default;
+                }
+            }
+            """, Since2615) { Probe = ProofProbe.IoctlWhileMapped, IoctlCommand = 0x4201 },
+        new("C port: switch in the ioctl, free in a helper", """
+            using DriverKit.Runtime;
+
+            public static class DmaBufModule
+            {
+                public const int MapPages = 2;
+                public const uint Reset = 7;
+                private static DmaBuf? dev;
+
+                public static void Init(Kernel kernel)
+                {
+                    dev = new DmaBuf(kernel);
+                    kernel.RegisterChrdev("/dev/dmabuf", new FileOperations { Owner = "dmabuf", Mmap = dev.Mmap, Ioctl = dev.Ioctl, Release = dev.Release });
+                }
+            }
+
+            public sealed class DmaBuf
+            {
+                private readonly Kernel kernel;
+                private KernelAddr vaddr;
+
+                public DmaBuf(Kernel kernel)
+                {
+                    this.kernel = kernel;
+                    vaddr = kernel.GetFreePages(Gfp.Kernel | Gfp.Zero, 1);
+                }
+
+                public int Mmap(File file, VmArea vma)
+                {
+                    int ret;
+
+                    ret = -Errno.EINVAL;
+                    if (vaddr.IsNull || vma.Pgoff != 0 || vma.Pages > DmaBufModule.MapPages)
+                        goto out_err;
+                    ret = kernel.RemapPfnRange(vma, vma.Start, kernel.VirtToPhys(vaddr).ToPfn(), vma.Length, vma.PageProt);
+                out_err:
+                    return ret;
+                }
+
+                public long Ioctl(File file, uint cmd, ulong arg)
+                {
+                    long ret = 0;
+
+                    switch (cmd)
+                    {
+                        case DmaBufModule.Reset:
+                            FreeBuffer();
+                            vaddr = kernel.GetFreePages(Gfp.Kernel | Gfp.Zero, 1);
+                            break;
+                        default:
+                            ret = -Errno.ENOTTY;
+                            break;
+                    }
+
+                    return ret;
+                }
+
+                public int Release(Inode inode, File file)
+                {
+                    FreeBuffer();
+                    return 0;
+                }
+
+                private void FreeBuffer()
+                {
+                    KernelAddr p;
+
+                    p = vaddr;
+                    if (p.IsNull)
+                        return;
+                    vaddr = default;
+                    kernel.FreePages(p, 1);
+                }
+            }
+            """, Since2615) { Probe = ProofProbe.IoctlWhileMapped, IoctlCommand = 7 },
+        new("one VMA's close frees the buffer the others map", """
+            using DriverKit.Runtime;
+
+            public static class ShareModule
+            {
+                private static Share? dev;
+
+                public static void Init(Kernel kernel)
+                {
+                    dev = new Share(kernel);
+                    kernel.RegisterChrdev("/dev/share", new FileOperations { Owner = "share", Mmap = dev.Mmap });
+                }
+
+                public static void Exit(Kernel kernel) => dev?.Free();
+            }
+
+            public sealed class Share
+            {
+                private readonly Kernel kernel;
+                private readonly VmOperations ops;
+                private Page page;
+                private int users;
+
+                public Share(Kernel kernel)
+                {
+                    this.kernel = kernel;
+                    page = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
+                    ops = new VmOperations { Open = vma => users++, Close = ShareClose };
+                }
+
+                public int Mmap(File file, VmArea vma)
+                {
+                    if (page.IsNull || vma.Pgoff != 0 || vma.Length != Kernel.PageSize)
+                        return -Errno.EINVAL;
+                    users++;
+                    vma.Ops = ops;
+                    return kernel.RemapPfnRange(vma, vma.Start, kernel.PageToPfn(page), Kernel.PageSize, vma.PageProt);
+                }
+
+                private void ShareClose(VmArea vma)
+                {
+                    users--;
+                    Free();
+                }
+
+                public void Free()
+                {
+                    if (page.IsNull)
+                        return;
+                    kernel.FreePage(page);
+                    page = default;
+                }
+            }
+            """, Since2615),
     ];
 }

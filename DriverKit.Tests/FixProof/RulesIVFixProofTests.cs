@@ -18,6 +18,8 @@ public class RulesIVFixProofTests
 
     public static TheoryData<string> DK0014MayWriteExamples => Names(RulesIVExamples.DK0014MayWrite);
 
+    public static TheoryData<string> DK0018FreedExamples => Names(RulesIVExamples.DK0018Freed);
+
     [Theory]
     [MemberData(nameof(DK0014Examples))]
     public Task DK0014(string example) => Harness(new IomapMemoryCodeFix()).ProveAsync(Find(RulesIVExamples.DK0014, example));
@@ -29,6 +31,11 @@ public class RulesIVFixProofTests
     [Theory]
     [MemberData(nameof(DK0014MayWriteExamples))]
     public Task DK0014_VM_MAYWRITE(string example) => Harness(new ClearMayWriteCodeFix()).ProveAsync(Find(RulesIVExamples.DK0014MayWrite, example));
+
+    [Theory]
+    [MemberData(nameof(DK0018FreedExamples))]
+    public Task DK0018_freed_while_mapped(string example) =>
+        new FixProofHarness("DK0018", new Rules.FreedWhileMappedAnalyzer(), new AddOpenHandlerCodeFix()).ProveBugAsync(Find(RulesIVExamples.DK0018Freed, example));
 
     private static FixProofHarness Harness(Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider fix) => new("DK0014", new Rules.UncheckedRangeAnalyzer(), fix);
 
