@@ -1,7 +1,7 @@
 extern alias DriverKitAnalyzers;
 
 using DriverKit.Tests.Verification;
-using Verify = DriverKit.Tests.Verification.AnalyzerVerifier<DriverKitAnalyzers::DriverKit.Analyzers.FreedWhileMappedAnalyzer>;
+using Verify = DriverKit.Tests.Verification.AnalyzerVerifier<DriverKitAnalyzers::DriverKit.Analyzers.MappingLifetimeAnalyzer>;
 
 namespace DriverKit.Tests.Analyzers;
 
@@ -146,9 +146,10 @@ public class DK0018FreedWhileMappedTests
         Driver("""
                 long Ioctl(File file, uint cmd, ulong arg) => -Errno.ENOTTY;
 
-                VmOperations Ops() => new VmOperations { Close = vma => kernel.FreePages(buf, 0) };
+                VmOperations Ops() => new VmOperations { {|#0:Close = vma => kernel.FreePages(buf, 0)|} };
             """,
-            "        vma.Ops = Ops();"));
+            "        vma.Ops = Ops();"),
+        Verify.Diagnostic(DriverKitAnalyzers::DriverKit.Analyzers.DiagnosticDescriptors.CloseWithoutOpen).WithLocation(0));
 
     [Fact]
     public Task Refcounted_insertion_and_release_are_not_reported() => Verify.VerifyAsync(

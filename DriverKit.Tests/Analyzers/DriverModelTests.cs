@@ -8,8 +8,9 @@ namespace DriverKit.Tests.Analyzers;
 
 /// <summary>
 /// The driver model names the handler a finding lies in ("in the ->mmap handler 'MapIt'") from the FileOperations and
-/// VmOperations initializers of the handler's type. It finds those initializers by the property names they spell and binds
-/// only them; these tests pin the places an initializer can be, and the ones that give no role. DK0001's message shows it.
+/// VmOperations initializers of the compilation, wherever they are (C ports fill the tables in a module class). It finds those
+/// initializers by the property names they spell and binds only them; these tests pin the places an initializer can be, and
+/// the ones that give no role. DK0001's message shows it.
 /// </summary>
 public class DriverModelTests
 {
@@ -106,20 +107,15 @@ public class DriverModelTests
             "driver pages are never on the LRU, so it only charges the process's locked_vm or is stripped from special VMAs"));
 
     [Fact]
-    public Task A_nested_type_a_comment_and_another_type_with_a_Mmap_property_give_no_role() => Verify.VerifyAsync($$"""
+    public Task A_comment_and_another_type_with_a_Mmap_property_give_no_role() => Verify.VerifyAsync($$"""
         using DriverKit.Runtime;
 
         class Regs
         {
-            // Mmap = MapIt is registered by the nested type, which gives MapIt no role in Regs.
+            // Mmap = MapIt in a comment, and a property of another type that happens to be called Mmap, are not a table.
             private readonly Other other = new() { Mmap = MapIt };
 
         {{Handler}}
-
-            class Registration
-            {
-                Registration(Kernel kernel) => kernel.RegisterChrdev("/dev/regs", new FileOperations { Mmap = MapIt });
-            }
         }
 
         class Other
@@ -128,4 +124,25 @@ public class DriverModelTests
         }
         """,
         Reported(""));
+
+    [Fact]
+    public Task A_table_another_type_fills_gives_the_handler_its_role() => Verify.VerifyAsync($$"""
+        using DriverKit.Runtime;
+
+        class Regs
+        {
+        {{Handler.Replace("private static", "internal static")}}
+
+            class Registration
+            {
+                Registration(Kernel kernel) => kernel.RegisterChrdev("/dev/regs", new FileOperations { Mmap = MapIt });
+            }
+        }
+
+        static class Module
+        {
+            static FileOperations Fops() => new() { Owner = "regs", Mmap = Regs.MapIt };
+        }
+        """,
+        Reported(" in the ->mmap handler 'MapIt'"));
 }

@@ -35,7 +35,7 @@ public class RulesIVFixProofTests
     [Theory]
     [MemberData(nameof(DK0018FreedExamples))]
     public Task DK0018_freed_while_mapped(string example) =>
-        new FixProofHarness("DK0018", new Rules.FreedWhileMappedAnalyzer(), new AddOpenHandlerCodeFix()).ProveBugAsync(Find(RulesIVExamples.DK0018Freed, example));
+        new FixProofHarness("DK0018", new Rules.MappingLifetimeAnalyzer(), new AddOpenHandlerCodeFix()).ProveBugAsync(Find(RulesIVExamples.DK0018Freed, example));
 
     private static FixProofHarness Harness(Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider fix) => new("DK0014", new Rules.UncheckedRangeAnalyzer(), fix);
 

@@ -60,7 +60,7 @@ public class SeedRulesFixProofTests
         "DK0008" => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new PageShiftCodeFix()),
         "DK0010" => new FixProofHarness(ruleId, new Rules.InsertPageAnalyzer(), new CompoundBlockCodeFix()),
         "DK0016" => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new NoncachedProtectionCodeFix()),
-        "DK0018" => new FixProofHarness(ruleId, new Rules.CloseWithoutOpenAnalyzer(), new AddOpenHandlerCodeFix()),
+        "DK0018" => new FixProofHarness(ruleId, new Rules.MappingLifetimeAnalyzer(), new AddOpenHandlerCodeFix()),
         "DK0019" => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new IoRemapCodeFix()),
         _ => throw new ArgumentException($"{ruleId} has no fix-proof harness yet", nameof(ruleId)),
     };

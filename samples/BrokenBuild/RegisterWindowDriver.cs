@@ -25,6 +25,14 @@ public sealed class RegisterWindowDriver
         // The register window: uncached, never paged out.
         vma.Flags |= VmFlags.Locked | VmFlags.IO;
         vma.PageProt = Kernel.PgprotNoncached(vma.PageProt);
+        if (vma.Pgoff != 0 || vma.Length > WindowSize)
+        {
+            return -Errno.EINVAL;
+        }
+
         return kernel.IoRemapPfnRange(vma, vma.Start, barPfn, vma.Length, vma.PageProt);
     }
+
+    /// <summary>The size of the register window: the most a process may map.</summary>
+    public const ulong WindowSize = Kernel.PageSize;
 }

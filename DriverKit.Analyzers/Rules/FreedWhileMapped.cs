@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using DriverKit.Analyzers.Engine;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -7,14 +6,13 @@ using Microsoft.CodeAnalysis.Operations;
 namespace DriverKit.Analyzers;
 
 /// <summary>
-/// DK0018, its second form: memory that a mapping call with PTEs that hold no reference (remap_pfn_range, io_remap_pfn_range,
+/// DK0018, its second form (<see cref="MappingLifetimeAnalyzer"/>): memory that a mapping call with PTEs that hold no reference (remap_pfn_range, io_remap_pfn_range,
 /// vm_iomap_memory, vmf_insert_pfn, vmf_insert_mixed) exposed is freed on a path that runs while VMAs may map it — an ioctl, or
 /// one VMA's ->close — directly or through helpers. Not reported when the mappings are zapped first (UnmapMappingRange or
 /// ZapVmaPtes earlier on the path), or when a test of a count that the driver's ->open handlers keep decides whether the free
-/// runs (the last-close pattern). A ->close without ->open is the first form's (<see cref="CloseWithoutOpenAnalyzer"/>).
+/// runs (the last-close pattern). A ->close without ->open is the first form's (<see cref="CloseWithoutOpen"/>).
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class FreedWhileMappedAnalyzer : DriverKitAnalyzer
+internal sealed class FreedWhileMapped
 {
     private static readonly string[] FreeNames = { "FreePages", "FreePage", "Kfree", "Vfree" };
 
@@ -31,19 +29,15 @@ public sealed class FreedWhileMappedAnalyzer : DriverKitAnalyzer
 
     private const int Memory = 1 << (int)MemoryKind.PageBlock | 1 << (int)MemoryKind.Vmalloc | 1 << (int)MemoryKind.Slab;
 
-    /// <inheritdoc/>
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.FreedWhileMapped);
+    private readonly DriverKitEngine engine;
 
-    private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine)
+    /// <summary>What every no-reference mapping call of the compilation maps, found on first need.</summary>
+    private readonly Lazy<IReadOnlyList<(MemorySource Source, IInvocationOperation Call)>> exposed;
+
+    public FreedWhileMapped(DriverKitEngine engine)
     {
-        // Nothing is exposed without a mapping call of these kinds; the compilation-wide look happens once, on first need.
-        if (!engine.Words.Cached(ExposingNames, context.CancellationToken).Trees.Any())
-        {
-            return;
-        }
-
-        var exposed = new Lazy<IReadOnlyList<(MemorySource Source, IInvocationOperation Call)>>(() => Exposed(engine));
-        context.RegisterSemanticModelAction(model => Analyze(model, engine, exposed));
+        this.engine = engine;
+        exposed = new Lazy<IReadOnlyList<(MemorySource, IInvocationOperation)>>(() => Exposed(engine));
     }
 
     /// <summary>What every no-reference mapping call of the compilation maps, with the call.</summary>
@@ -64,9 +58,16 @@ public sealed class FreedWhileMappedAnalyzer : DriverKitAnalyzer
         return result;
     }
 
-    private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine, Lazy<IReadOnlyList<(MemorySource Source, IInvocationOperation Call)>> exposed)
+    public void Analyze(SemanticModelAnalysisContext context)
     {
         var cancellationToken = context.CancellationToken;
+
+        // Nothing is exposed without a mapping call of these kinds.
+        if (!engine.Words.Cached(ExposingNames, cancellationToken).Trees.Any())
+        {
+            return;
+        }
+
         foreach (var root in engine.RootsAt(context, engine.Words.Cached(FreeNames, cancellationToken)))
         {
             foreach (var free in root.Descendants().OfType<IInvocationOperation>())

@@ -8,30 +8,23 @@ using Microsoft.CodeAnalysis.Operations;
 namespace DriverKit.Analyzers;
 
 /// <summary>
-/// DK0018, its first form: a <c>VmOperations</c> initializer that sets <c>Close</c> and not <c>Open</c>. The kernel calls
+/// DK0018, its first form (<see cref="MappingLifetimeAnalyzer"/>): a <c>VmOperations</c> initializer that sets <c>Close</c> and not <c>Open</c>. The kernel calls
 /// ->open for every VMA it makes from a mapping (fork's dup_mmap, __split_vma, copy_vma for mremap) and ->close for each, so
 /// a Close without Open undoes more than was done. Not reported for a driver that forbids copies (its code sets
 /// <c>VmFlags.DontCopy</c>) and accounts pieces by size (the initializer sets MaySplit, or Close reads the VMA's size), a
 /// correct shape real drivers use.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class CloseWithoutOpenAnalyzer : DriverKitAnalyzer
+internal static class CloseWithoutOpen
 {
     private static readonly string[] Words = { "Close" };
 
     private static readonly string[] SizeMembers = { "Length", "Pages", "End" };
 
-    /// <inheritdoc/>
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.CloseWithoutOpen);
-
-    private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine) =>
-        context.RegisterSemanticModelAction(model => Analyze(model, engine));
-
     /// <summary>
     /// Finds the candidates by syntax — a <c>Close = …</c> in an object initializer with no <c>Open = …</c> — and binds only them:
     /// most files that spell Close have either no vm_ops or both handlers.
     /// </summary>
-    private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine)
+    public static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine)
     {
         var cancellationToken = context.CancellationToken;
         var tree = context.SemanticModel.SyntaxTree;
