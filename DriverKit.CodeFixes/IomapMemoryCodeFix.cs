@@ -17,7 +17,8 @@ namespace DriverKit.CodeFixes;
 /// DK0014 on a device window: <c>RemapPfnRange(vma, vma.Start, regs.StartPfn + vma.Pgoff, vma.Length, prot)</c> becomes
 /// <c>VmIomapMemory(vma, regs.Start, regs.Size)</c>, which maps the window at the vma's offset and refuses an offset or size
 /// past its end (mm/memory.c: vm_iomap_memory). VmIomapMemory maps with vma.PageProt, so an explicit protection is stored there
-/// first. Offered only for a remap of the whole vma whose pfn names the window.
+/// first (an expression-bodied handler becomes a block for it). Offered only for a remap of the whole vma whose pfn names the
+/// window, and from 3.9, where vm_iomap_memory exists.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(IomapMemoryCodeFix)), Shared]
 public sealed class IomapMemoryCodeFix : MappingCodeFix
@@ -49,6 +50,23 @@ public sealed class IomapMemoryCodeFix : MappingCodeFix
         }
 
         var usesVmaProtection = protection is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "PageProt" } read && read.Expression.ToString() == vma.ToString();
+        var replacement = SyntaxFactory.ParseExpression($"{callee.Expression.WithoutTrivia()}.VmIomapMemory({vma.WithoutTrivia()}, {window}.Start, {window}.Size)");
+        var store = $"{vma}.PageProt = {protection.WithoutTrivia()};";
+
+        // An expression-bodied handler (int Mmap(File f, VmArea vma) => kernel.IoRemapPfnRange(…)) becomes a block: the store, then the return.
+        if (!usesVmaProtection && invocation.Parent is ArrowExpressionClauseSyntax { Parent: MethodDeclarationSyntax method })
+        {
+            if (!planned.Add(method))
+            {
+                return false;
+            }
+
+            var body = SyntaxFactory.Block(SyntaxFactory.ParseStatement(store), SyntaxFactory.ReturnStatement(replacement));
+            editor.ReplaceNode(method, method.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body)
+                .WithAdditionalAnnotations(Formatter.Annotation));
+            return true;
+        }
+
         var statement = invocation.FirstAncestorOrSelf<StatementSyntax>();
         if (!usesVmaProtection
             && (statement is not { Parent: BlockSyntax or SwitchSectionSyntax } || statement is LocalFunctionStatementSyntax
@@ -64,13 +82,10 @@ public sealed class IomapMemoryCodeFix : MappingCodeFix
 
         if (!usesVmaProtection)
         {
-            var store = SyntaxEdits.ParseStatement($"{vma}.PageProt = {protection.WithoutTrivia()};");
-            editor.InsertBefore(statement!, store);
+            editor.InsertBefore(statement!, SyntaxEdits.ParseStatement(store));
         }
 
-        var replacement = SyntaxFactory.ParseExpression($"{callee.Expression.WithoutTrivia()}.VmIomapMemory({vma.WithoutTrivia()}, {window}.Start, {window}.Size)")
-            .WithTriviaFrom(invocation);
-        editor.ReplaceNode(invocation, replacement);
+        editor.ReplaceNode(invocation, replacement.WithTriviaFrom(invocation));
         return true;
     }
 

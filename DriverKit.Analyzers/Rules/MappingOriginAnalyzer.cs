@@ -166,7 +166,7 @@ public sealed class MappingOriginAnalyzer : DriverKitAnalyzer
                     policy.Era >= Era.E5
                         ? "applies pgprot_decrypted: with memory encryption (SME, SEV, TDX) remap_pfn_range maps the registers with the encryption bit"
                         : "encodes the I/O space where the architecture needs it (sparc, mips with 64-bit physical addresses)",
-                    ", or VmIomapMemory(vma, start, length) to map the window with its bounds checked"));
+                    policy.MissingApi("vm_iomap_memory") is null ? ", or VmIomapMemory(vma, start, length) to map the window with its bounds checked" : ""));
             }
         }
         else if (uncachedHere && sources.Any(source => source.Kind is MemoryKind.PageBlock or MemoryKind.Vmalloc or MemoryKind.Slab))

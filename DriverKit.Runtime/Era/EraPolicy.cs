@@ -731,6 +731,7 @@ public sealed class EraPolicy
         {
             "vm_insert_page" => HasVmInsertPage,
             "remap_vmalloc_range" => AtLeast(2, 6, 18),
+            "vm_iomap_memory" => AtLeast(3, 9),
             "get_user_pages_fast" => AtLeast(2, 6, 27),
             "vm_map_pages" => HasVmMapPages,
             "vmf_insert_pfn" => HasVmfInsertPfn,

@@ -323,6 +323,40 @@ public class DK0014UncheckedRangeTests
             """));
 
     [Fact]
+    public Task Fix_turns_an_expression_bodied_handler_into_a_block() => Verify.VerifyFixAsync(
+        Driver("""
+                    return Map(vma);
+            """,
+            """
+                int Map(VmArea vma) =>
+                    {|#0:kernel.IoRemapPfnRange(vma, vma.Start, regs.StartPfn + vma.Pgoff, vma.Length, Kernel.PgprotNoncached(vma.PageProt))|};
+            """),
+        Diagnostic(0),
+        Driver("""
+                    return Map(vma);
+            """,
+            """
+                int Map(VmArea vma)
+                {
+                    vma.PageProt = Kernel.PgprotNoncached(vma.PageProt);
+                    return kernel.VmIomapMemory(vma, regs.Start, regs.Size);
+                }
+            """));
+
+    [Fact]
+    public async Task No_window_fix_before_3_9()
+    {
+        var source = Driver("""
+                    return kernel.IoRemapPfnRange(vma, vma.Start, regs.StartPfn + vma.Pgoff, vma.Length, Kernel.PgprotNoncached(vma.PageProt));
+            """);
+        foreach (var (version, form) in new[] { (Eras.E5, "none"), ("3.9", "vm-iomap-memory") })
+        {
+            var diagnostic = Assert.Single(await AnalyzerRun.DiagnosticsAsync(new Analyzer(), source, version));
+            Assert.Equal(form, DriverKitAnalyzers::DriverKit.Analyzers.FixForms.Of(diagnostic.Properties));
+        }
+    }
+
+    [Fact]
     public Task No_fix_for_RAM_or_a_part_of_the_vma() => Verify.VerifyNoFixAsync(
         Driver("""
                     var ret = {|#0:kernel.RemapPfnRange(vma, vma.Start, kernel.PageToPfn(block) + vma.Pgoff, vma.Length, vma.PageProt)|};

@@ -4,7 +4,7 @@ using DriverKit.Tests.Analyzers;
 namespace DriverKit.Tests.FixProof;
 
 /// <summary>
-/// The whole drivers of the rule pages (docs/rules/DKxxxx.md, each after a <c>&lt;!-- fix-proof: DKxxxx versions --&gt;</c>
+/// The whole drivers of the rule pages (docs/rules/DKxxxx.md, each after a <c>&lt;!-- fix-proof: DKxxxx [options] versions --&gt;</c>
 /// marker) through the fix-proof harness, so the documentation's examples are drivers that show the bug and run clean once
 /// fixed — and every page of a rule with a code fix has one.
 /// </summary>
@@ -26,14 +26,27 @@ public partial class DocsExamplesFixProofTests
         foreach (var example in examples)
         {
             Assert.Equal(ruleId, example.Groups["rule"].Value);
-            var versions = example.Groups["versions"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            await SeedRulesFixProofTests.Harness(ruleId).ProveAsync(new FixProofExample($"docs/rules/{ruleId}.md", example.Groups["code"].Value, versions));
+            // Options before the versions: probe=bounds|ioctl:<cmd> (what user space does beyond the standard script) and
+            // fix=<form> (which of the rule's fixes, by FixForms name).
+            var words = example.Groups["versions"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var options = words.Where(word => word.Contains('=')).ToDictionary(word => word[..word.IndexOf('=')], word => word[(word.IndexOf('=') + 1)..]);
+            var versions = words.Where(word => !word.Contains('=')).ToArray();
+            var probe = options.GetValueOrDefault("probe") switch
+            {
+                null => ProofProbe.None,
+                "bounds" => ProofProbe.Bounds,
+                var other when other.StartsWith("ioctl:", StringComparison.Ordinal) => ProofProbe.IoctlWhileMapped,
+                var other => throw new Xunit.Sdk.XunitException($"docs/rules/{ruleId}.md: unknown probe '{other}'"),
+            };
+            var command = probe == ProofProbe.IoctlWhileMapped ? uint.Parse(options["probe"]["ioctl:".Length..], System.Globalization.CultureInfo.InvariantCulture) : 0;
+            var proof = new FixProofExample($"docs/rules/{ruleId}.md", example.Groups["code"].Value, versions) { Probe = probe, IoctlCommand = command };
+            await SeedRulesFixProofTests.Harness(ruleId, options.GetValueOrDefault("fix")).ProveAsync(proof);
         }
     }
 
     /// <summary>The rules with a code fix (DK1000 has none).</summary>
     private static bool HasFix(string ruleId) => ruleId is "DK0001" or "DK0002" or "DK0003" or "DK0004" or "DK0005" or "DK0006"
-        or "DK0007" or "DK0008" or "DK0010" or "DK0016" or "DK0018" or "DK0019";
+        or "DK0007" or "DK0008" or "DK0010" or "DK0014" or "DK0016" or "DK0018" or "DK0019";
 
     [GeneratedRegex(@"<!-- fix-proof: (?<rule>DK\d{4}) (?<versions>[^>]+?) -->\s*```csharp\n(?<code>.*?)```", RegexOptions.Singleline)]
     private static partial Regex Marker();

@@ -499,7 +499,7 @@ internal static class RulesIIExamples
                     return ret;
                 }
             }
-            """ + Registers, AllEras),
+            """ + Registers, ["3.9", "6.6", "7.0"]),
     ];
 
     /// <summary>DK0016's RAM form: no mechanical fix.</summary>

@@ -10,6 +10,9 @@ internal static class RulesIVExamples
     /// <summary>The eras on either side of every boundary the rules cross (the VM_MAYWRITE fix's spelling changes at 6.x).</summary>
     private static readonly string[] Eras = ["2.6.14", "2.6.20", "2.6.28", "3.7", "6.6", "7.0"];
 
+    /// <summary>Where vm_iomap_memory exists (3.9), which the window fix maps with.</summary>
+    private static readonly string[] WithIomapMemory = ["3.9", "6.6", "7.0"];
+
     /// <summary>From 2.6.15, where remap_pfn_range maps RAM without PG_reserved (2.6.14 skips it: nothing is mapped to free).</summary>
     private static readonly string[] Since2615 = ["2.6.15-rc1", "2.6.20", "2.6.28", "3.7", "6.6", "7.0"];
 
@@ -54,7 +57,7 @@ internal static class RulesIVExamples
                     return kernel.IoRemapPfnRange(vma, vma.Start, regs.StartPfn + vma.Pgoff, vma.Length, vma.PageProt);
                 }
             }
-            """ + RulesIIExamples.Registers, Eras) { Probe = ProofProbe.Bounds },
+            """ + RulesIIExamples.Registers, WithIomapMemory) { Probe = ProofProbe.Bounds },
         new("C port: size declared at the top, goto error path", """
             using DriverKit.Runtime;
 
@@ -94,7 +97,7 @@ internal static class RulesIVExamples
                     return ret;
                 }
             }
-            """ + RulesIIExamples.Registers, Eras) { Probe = ProofProbe.Bounds },
+            """ + RulesIIExamples.Registers, WithIomapMemory) { Probe = ProofProbe.Bounds },
     ];
 
     /// <summary>DK0014 on RAM and in fault handlers: the bug shows and no mechanical fix is offered (the bound is the driver's to state).</summary>

@@ -22,22 +22,21 @@ public class RulesIVFixProofTests
 
     [Theory]
     [MemberData(nameof(DK0014Examples))]
-    public Task DK0014(string example) => Harness(new IomapMemoryCodeFix()).ProveAsync(Find(RulesIVExamples.DK0014, example));
+    public Task DK0014(string example) => SeedRulesFixProofTests.Harness("DK0014").ProveAsync(Find(RulesIVExamples.DK0014, example));
 
     [Theory]
     [MemberData(nameof(DK0014UnfixableExamples))]
-    public Task DK0014_RAM_and_faults(string example) => Harness(new IomapMemoryCodeFix()).ProveBugAsync(Find(RulesIVExamples.DK0014Unfixable, example));
+    public Task DK0014_RAM_and_faults(string example) => SeedRulesFixProofTests.Harness("DK0014").ProveBugAsync(Find(RulesIVExamples.DK0014Unfixable, example));
 
     [Theory]
     [MemberData(nameof(DK0014MayWriteExamples))]
-    public Task DK0014_VM_MAYWRITE(string example) => Harness(new ClearMayWriteCodeFix()).ProveAsync(Find(RulesIVExamples.DK0014MayWrite, example));
+    public Task DK0014_VM_MAYWRITE(string example) =>
+        SeedRulesFixProofTests.Harness("DK0014", Rules.FixForms.ClearMayWrite).ProveAsync(Find(RulesIVExamples.DK0014MayWrite, example));
 
     [Theory]
     [MemberData(nameof(DK0018FreedExamples))]
     public Task DK0018_freed_while_mapped(string example) =>
         new FixProofHarness("DK0018", new Rules.MappingLifetimeAnalyzer(), new AddOpenHandlerCodeFix()).ProveBugAsync(Find(RulesIVExamples.DK0018Freed, example));
-
-    private static FixProofHarness Harness(Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider fix) => new("DK0014", new Rules.UncheckedRangeAnalyzer(), fix);
 
     private static TheoryData<string> Names(IEnumerable<FixProofExample> examples) => [.. examples.Select(example => example.Name)];
 

@@ -47,21 +47,27 @@ public class SeedRulesFixProofTests
     [MemberData(nameof(DK0006Examples))]
     public Task DK0006(string example) => Harness("DK0006").ProveAsync(Find(SeedRuleExamples.DK0006, example));
 
-    /// <summary>The harness of a rule with a code fix: its analyzer and its fix (for DK0010, the Gfp.Comp fix of unsuitable pages).</summary>
-    internal static FixProofHarness Harness(string ruleId) => ruleId switch
+    /// <summary>
+    /// The harness of a rule with a code fix: its analyzer and its fix (for DK0010, the Gfp.Comp fix of unsuitable pages), or, for
+    /// a rule with several, the one whose form (<see cref="Rules.FixForms"/>) is given.
+    /// </summary>
+    internal static FixProofHarness Harness(string ruleId, string? form = null) => (ruleId, form) switch
     {
-        "DK0001" => new FixProofHarness(ruleId, new Rules.LockedVmaAnalyzer(), new RemoveLockedFlagCodeFix()),
-        "DK0002" => new FixProofHarness(ruleId, new Rules.PageReservedAnalyzer(), new RemovePageReservationCodeFix()),
-        "DK0003" => new FixProofHarness(ruleId, new Rules.PageReservedAnalyzer(), new ClearReservedBeforeFreeCodeFix()),
-        "DK0004" => new FixProofHarness(ruleId, new Rules.ReservedVmaFaultAnalyzer(), new ReplaceReservedFlagCodeFix()),
-        "DK0005" => new FixProofHarness(ruleId, new Rules.VmReservedAnalyzer(), new ReplaceReservedFlagCodeFix()),
-        "DK0006" => new FixProofHarness(ruleId, new Rules.PageLockAsPinAnalyzer(), new LockToReferenceCodeFix()),
-        "DK0007" => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new RemapVmallocRangeCodeFix()),
-        "DK0008" => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new PageShiftCodeFix()),
-        "DK0010" => new FixProofHarness(ruleId, new Rules.InsertPageAnalyzer(), new CompoundBlockCodeFix()),
-        "DK0016" => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new NoncachedProtectionCodeFix()),
-        "DK0018" => new FixProofHarness(ruleId, new Rules.MappingLifetimeAnalyzer(), new AddOpenHandlerCodeFix()),
-        "DK0019" => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new IoRemapCodeFix()),
+        ("DK0014", null or Rules.FixForms.IomapMemory) => new FixProofHarness(ruleId, new Rules.UncheckedRangeAnalyzer(), new IomapMemoryCodeFix()),
+        ("DK0014", Rules.FixForms.ClearMayWrite) => new FixProofHarness(ruleId, new Rules.UncheckedRangeAnalyzer(), new ClearMayWriteCodeFix()),
+        (_, not null) => throw new ArgumentException($"{ruleId} has no fix of the form '{form}'", nameof(form)),
+        ("DK0001", _) => new FixProofHarness(ruleId, new Rules.LockedVmaAnalyzer(), new RemoveLockedFlagCodeFix()),
+        ("DK0002", _) => new FixProofHarness(ruleId, new Rules.PageReservedAnalyzer(), new RemovePageReservationCodeFix()),
+        ("DK0003", _) => new FixProofHarness(ruleId, new Rules.PageReservedAnalyzer(), new ClearReservedBeforeFreeCodeFix()),
+        ("DK0004", _) => new FixProofHarness(ruleId, new Rules.ReservedVmaFaultAnalyzer(), new ReplaceReservedFlagCodeFix()),
+        ("DK0005", _) => new FixProofHarness(ruleId, new Rules.VmReservedAnalyzer(), new ReplaceReservedFlagCodeFix()),
+        ("DK0006", _) => new FixProofHarness(ruleId, new Rules.PageLockAsPinAnalyzer(), new LockToReferenceCodeFix()),
+        ("DK0007", _) => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new RemapVmallocRangeCodeFix()),
+        ("DK0008", _) => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new PageShiftCodeFix()),
+        ("DK0010", _) => new FixProofHarness(ruleId, new Rules.InsertPageAnalyzer(), new CompoundBlockCodeFix()),
+        ("DK0016", _) => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new NoncachedProtectionCodeFix()),
+        ("DK0018", _) => new FixProofHarness(ruleId, new Rules.MappingLifetimeAnalyzer(), new AddOpenHandlerCodeFix()),
+        ("DK0019", _) => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new IoRemapCodeFix()),
         _ => throw new ArgumentException($"{ruleId} has no fix-proof harness yet", nameof(ruleId)),
     };
 

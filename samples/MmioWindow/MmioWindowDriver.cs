@@ -69,7 +69,7 @@ public sealed class MmioWindowDriver
 
     private int NvMmap(DriverKit.Runtime.File filp, VmArea vma)
     {
-        if (variant == MmioVariant.IoRemapNoncached)
+        if (variant == MmioVariant.IoRemapNoncached && kernel.Version >= KernelVersion.Of(3, 9))
         {
             vma.PageProt = Kernel.PgprotNoncached(vma.PageProt);
             return kernel.VmIomapMemory(vma, Window.Start, Window.Size);
@@ -78,6 +78,13 @@ public sealed class MmioWindowDriver
         if (vma.Pages + vma.Pgoff > WindowPages)
         {
             return -EINVAL;
+        }
+
+        if (variant == MmioVariant.IoRemapNoncached)
+        {
+            // Before 3.9 there is no vm_iomap_memory: the range checked above, io_remap_pfn_range does the rest.
+            vma.PageProt = Kernel.PgprotNoncached(vma.PageProt);
+            return kernel.IoRemapPfnRange(vma, vma.Start, Window.StartPfn + vma.Pgoff, vma.Length, vma.PageProt);
         }
 
 #pragma warning disable DK0001 // demonstrates akpm's "VM_LOCKED|VM_IO doesn't seem to be a sane combination"

@@ -40,7 +40,8 @@ public sealed partial class Kernel
 
     /// <summary>
     /// mm/memory.c: vm_iomap_memory — maps a physical range into the whole vma after checking vm_pgoff and the
-    /// vma length against it (the safe form of DKMM014), then io_remap_pfn_range. Returns 0 or -EINVAL.
+    /// vma length against it (the safe form of DKMM014), then io_remap_pfn_range. Returns 0 or -EINVAL. Added in 3.9
+    /// (commit b4cbb197c7e7, "vm: add vm_iomap_memory() helper function").
     /// </summary>
     /// <param name="vma">The vma being set up.</param>
     /// <param name="start">Physical start of the device range.</param>
@@ -48,8 +49,10 @@ public sealed partial class Kernel
     /// <param name="caller">Filled in by the compiler.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    /// <exception cref="EraMismatchException">Before 3.9.</exception>
     public int VmIomapMemory(VmArea vma, PhysAddr start, ulong len, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
+        CheckApi("vm_iomap_memory");
         CheckVma(vma);
         var site = Sites.Intern(caller, file, line);
         return NoteMappingResult(IomapMemory(vma, start, len, site), "vm_iomap_memory", site);
