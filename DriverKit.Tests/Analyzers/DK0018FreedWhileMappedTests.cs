@@ -227,4 +227,24 @@ public class DK0018FreedWhileMappedTests
         }
         """,
         Diagnostic(0).WithArguments("Vfree", "'screen'", "VmfInsertPfn in 'Fault'", "the ->unlocked_ioctl handler 'Ioctl'"));
+
+    [Theory]
+    [InlineData(Eras.E0)]
+    [InlineData(Eras.E3)]
+    [InlineData(Eras.E5)]
+    [InlineData(Eras.E7)]
+    public async Task Every_era_reports_it_and_offers_no_fix(string version)
+    {
+        // Special PTEs have never held references: the free is a use-after-free in every kernel, and the remedy is a design choice.
+        var diagnostics = await AnalyzerRun.DiagnosticsAsync(new DriverKitAnalyzers::DriverKit.Analyzers.MappingLifetimeAnalyzer(), Driver("""
+                long Ioctl(File file, uint cmd, ulong arg)
+                {
+                    kernel.FreePages(buf, 0);
+                    return 0;
+                }
+            """), version);
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("DK0018", diagnostic.Id);
+        Assert.Equal(DriverKitAnalyzers::DriverKit.Analyzers.FixForms.None, DriverKitAnalyzers::DriverKit.Analyzers.FixForms.Of(diagnostic.Properties));
+    }
 }

@@ -101,6 +101,49 @@ public class RobustnessTests
         }
         """;
 
+    /// <summary>A driver that triggers both forms of DK0014 and the free-while-mapped form of DK0018, written to be cut to pieces.</summary>
+    internal const string RangeSink = """
+        using DriverKit.Runtime;
+
+        class Ranges
+        {
+            private readonly Kernel kernel;
+            private readonly MmioRegion regs;
+            private Page block;
+            private readonly Page[] table = new Page[4];
+            private int maps;
+
+            Ranges(Kernel kernel, MmioDevice device)
+            {
+                this.kernel = kernel;
+                regs = kernel.RegisterMmioRegion("r", Kernel.PageSize, device);
+                block = kernel.AllocPages(Gfp.Kernel | Gfp.Comp, 2);
+                kernel.RegisterChrdev("/dev/r", new FileOperations { Mmap = Mmap, Ioctl = Ioctl });
+            }
+
+            int Mmap(File file, VmArea vma)
+            {
+                ulong i;
+                ulong off = vma.Pgoff << Kernel.PageShift;
+                if ((vma.Flags & VmFlags.Write) != 0) return -Errno.EPERM;
+                if (off + vma.Length > 4 * Kernel.PageSize) goto fail;
+                vma.Ops = new VmOperations { Fault = vmf => { vmf.Page = table[vmf.Pgoff]; return 0; }, Open = v => maps++ };
+                for (i = 0; i < vma.Pages; i++) kernel.VmInsertPage(vma, vma.Start + i * Kernel.PageSize, kernel.PfnToPage(kernel.PageToPfn(block) + i));
+                return kernel.IoRemapPfnRange(vma, vma.Start, regs.StartPfn + vma.Pgoff, vma.Length, Kernel.PgprotNoncached(vma.PageProt));
+            fail:
+                return kernel.RemapPfnRange(vma, vma.Start, kernel.PageToPfn(block) + vma.Pgoff, vma.Length, vma.PageProt);
+            }
+
+            long Ioctl(File file, uint cmd, ulong arg)
+            {
+                switch (cmd) { case 1: Drop(); break; default: return kernel.VmfInsertPfn(null!, default, kernel.PageToPfn(block) + arg) == 0 ? 0 : -1; }
+                return 0;
+            }
+
+            void Drop() { kernel.FreePages(block, 2); block = default; }
+        }
+        """;
+
     private static readonly ImmutableArray<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer> AllAnalyzers = RuleCatalogTests.Analyzers;
 
     [Theory]
@@ -116,6 +159,9 @@ public class RobustnessTests
     [InlineData("using DriverKit.Runtime; class C { VmOperations O => new VmOperations { Close = X, Close = Y, Fault = }; void X(VmArea v) { } void Y(VmArea v) { } }")]
     [InlineData("using DriverKit.Runtime; class C { int M(Kernel k, VmArea v) { k.RemapPfnRange(v, v.Start, new Pfn(, v.Length, ); k.VmInsertPage(v, , k.VirtToPage(k.Kmalloc(1, ))); return new Pfn(k.VirtToPhys(default).Value >> ).Value; } }")]
     [InlineData("using DriverKit.Runtime; class C { int M(Kernel k, VmArea v, MmioRegion r) => k.RemapPfnRange(v, v.Start, r.StartPfn + , v.Length, Kernel.PgprotNoncached()); }")]
+    [InlineData("using DriverKit.Runtime; class C { int M(Kernel k, VmArea v) { for (ulong i = 0; i < v.Pages; ) k.VmInsertPage(v, v.Start, k.PfnToPage(new Pfn(i) + )); if ((v.Pgoff << ) + v.Length > ) return; return k.RemapPfnRange(v, v.Start, new Pfn(v.Pgoff), v.End - , v.PageProt); } }")]
+    [InlineData("using DriverKit.Runtime; class C { int M(VmArea v) { if ((v.Flags & VmFlags.Write) != ) goto ; while (v.Pgoff < ) { } return 0; } long I(File f, uint c, ulong a) { Free(; return 0; } void Free() => k.FreePages(; }")]
+    [InlineData("using DriverKit.Runtime; class C { VmFaultResult F(VmFault vmf) { vmf.Page = t[vmf.Pgoff + ]; return 0; } Page[] t; VmOperations O => new() { Fault = F, Close = , Open = v => n++ }; int n; }")]
     [InlineData("using DriverKit.Runtime; class C { void M(VmArea vma) { System.Func<VmArea, int> a = v => { return Mid(v); int Mid(VmArea x) { System.Action f = () => Inner(x); f(); return 0; void Inner(VmArea w) { w.Flags |= VmFlags.Locked | VmFlags.IO; } } }; a(vma); } }")]
     public async Task Garbage_does_not_crash(string source)
     {
@@ -130,7 +176,16 @@ public class RobustnessTests
         Assert.Superset(new HashSet<string> { "DK0007", "DK0008", "DK0010", "DK0016", "DK0018", "DK0019" }, ids);
     }
 
-    public static TheoryData<string> Seeds => ["KitchenSink", "MappingSink", "Scullp"];
+    [Fact]
+    public async Task Range_sink_triggers_the_rules_it_is_cut_for()
+    {
+        var diagnostics = await AnalyzeAsync(RangeSink, referenceRuntime: true);
+        Assert.Contains(diagnostics, d => d.Descriptor == DriverKitAnalyzers::DriverKit.Analyzers.DiagnosticDescriptors.UncheckedMmapRange);
+        Assert.Contains(diagnostics, d => d.Descriptor == DriverKitAnalyzers::DriverKit.Analyzers.DiagnosticDescriptors.MayWriteLeftSet);
+        Assert.Contains(diagnostics, d => d.Descriptor == DriverKitAnalyzers::DriverKit.Analyzers.DiagnosticDescriptors.FreedWhileMapped);
+    }
+
+    public static TheoryData<string> Seeds => ["KitchenSink", "MappingSink", "RangeSink", "Scullp"];
 
     [Theory]
     [MemberData(nameof(Seeds))]
@@ -162,6 +217,7 @@ public class RobustnessTests
     {
         "KitchenSink" => KitchenSink,
         "MappingSink" => MappingSink,
+        "RangeSink" => RangeSink,
         _ => File.ReadAllText(Path.Combine(RepositoryRoot.Path, "samples", "Scullp", "ScullpDriver.cs")),
     };
 
