@@ -14,7 +14,7 @@ internal static class Dominance
     /// <summary>Whether the condition that holds <paramref name="test"/> decides whether <paramref name="code"/> runs.</summary>
     public static bool Decides(IOperation test, IOperation code)
     {
-        if (ConditionHolding(test) is not { } guard || MappingResults.EnclosingFunction(guard) != MappingResults.EnclosingFunction(code))
+        if (ConditionHolding(test) is not { } guard || Functions.EnclosingFunction(guard) != Functions.EnclosingFunction(code))
         {
             return false;
         }

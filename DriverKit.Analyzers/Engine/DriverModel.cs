@@ -148,12 +148,10 @@ internal sealed class DriverModel
     }
 
     /// <summary>The handler role of the function (method, local function or lambda) whose code holds <paramref name="operation"/>, or null.</summary>
-    public string? RoleAt(IOperation operation, CancellationToken cancellationToken) => MappingResults.EnclosingFunction(operation) switch
+    public string? RoleAt(IOperation operation, CancellationToken cancellationToken) => Functions.EnclosingFunction(operation) switch
     {
         IAnonymousFunctionOperation lambda => RoleOf(lambda.Symbol.ContainingSymbol as IMethodSymbol ?? lambda.Symbol, lambda.Syntax, cancellationToken),
-        ILocalFunctionOperation local => RoleOf(local.Symbol, null, cancellationToken),
-        { SemanticModel: { } model } function => RoleOf(model.GetDeclaredSymbol(function.Syntax, cancellationToken) as IMethodSymbol, null, cancellationToken),
-        _ => null,
+        var function => RoleOf(Functions.SymbolOf(function), null, cancellationToken),
     };
 
     private Roles Collect(INamedTypeSymbol type, CancellationToken cancellationToken)

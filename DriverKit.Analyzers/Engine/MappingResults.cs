@@ -18,30 +18,7 @@ internal static class MappingResults
             return null;
         }
 
-        var function = EnclosingFunction(call.Invocation);
-        return ReturnType(function)?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 ? function : null;
+        var function = Functions.EnclosingFunction(call.Invocation);
+        return Functions.ReturnType(function)?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 ? function : null;
     }
-
-    /// <summary>The innermost local function, lambda or method body around <paramref name="operation"/>.</summary>
-    public static IOperation? EnclosingFunction(IOperation operation)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            if (current is ILocalFunctionOperation or IAnonymousFunctionOperation || current.Parent is null)
-            {
-                return current;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>What a function found by <see cref="EnclosingFunction"/> returns.</summary>
-    public static ITypeSymbol? ReturnType(IOperation? function) => function switch
-    {
-        ILocalFunctionOperation local => local.Symbol.ReturnType,
-        IAnonymousFunctionOperation anonymous => anonymous.Symbol.ReturnType,
-        { SemanticModel: { } model } => (model.GetDeclaredSymbol(function.Syntax) as IMethodSymbol)?.ReturnType,
-        _ => null,
-    };
 }

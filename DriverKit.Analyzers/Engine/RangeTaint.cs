@@ -218,7 +218,7 @@ internal static class RangeTaint
     /// </summary>
     private static bool IsChecked(DriverKitEngine engine, IOperation sink, RangeInput input, HashSet<IOperation> excluded, int depth, ref IOperation? wrapping, CancellationToken cancellationToken)
     {
-        var function = MappingResults.EnclosingFunction(sink);
+        var function = Functions.EnclosingFunction(sink);
         if (function is null)
         {
             return false;
@@ -242,7 +242,7 @@ internal static class RangeTaint
         }
 
         // A helper's sink is checked when every call of the helper is.
-        if (depth >= MaxCallerDepth || Symbol(function) is not IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction } method
+        if (depth >= MaxCallerDepth || Functions.SymbolOf(function) is not { MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction } method
             || engine.Model.RoleOf(method, null, cancellationToken) is not null)
         {
             return false;
@@ -267,14 +267,6 @@ internal static class RangeTaint
         IOperation? ignored = null;
         return body.Descendants().OfType<IBinaryOperation>().Any(binary => Dominance.ConditionHolding(binary) is not null && Checks(engine, binary, input, ref ignored, cancellationToken));
     }
-
-    private static ISymbol? Symbol(IOperation function) => function switch
-    {
-        ILocalFunctionOperation local => local.Symbol,
-        IAnonymousFunctionOperation anonymous => anonymous.Symbol,
-        { SemanticModel: { } model } => model.GetDeclaredSymbol(function.Syntax),
-        _ => null,
-    };
 
     private static bool IsWithinLambdaOf(IOperation operation, IOperation function)
     {

@@ -92,7 +92,7 @@ internal sealed class FreedWhileMapped
                     FixForms.Properties(FixForms.None),
                     free.TargetMethod.Name,
                     "'" + free.Argument(0)?.Syntax + "'",
-                    $"{mapping.Call.TargetMethod.Name} in '{FunctionName(mapping.Call)}'",
+                    $"{mapping.Call.TargetMethod.Name} in '{Functions.DisplayName(Functions.EnclosingFunction(mapping.Call))}'",
                     path.Display));
             }
         }
@@ -105,7 +105,7 @@ internal sealed class FreedWhileMapped
     /// </summary>
     private static (string Display, IOperation Site)? Path(DriverKitEngine engine, IOperation site, int depth, CancellationToken cancellationToken)
     {
-        var function = MappingResults.EnclosingFunction(site);
+        var function = Functions.EnclosingFunction(site);
         if (function is null || ZapsBefore(engine, function, site) || CountDecides(engine, function, site, cancellationToken))
         {
             return null;
@@ -115,12 +115,12 @@ internal sealed class FreedWhileMapped
         if (role is not null)
         {
             return Array.IndexOf(WhileMappedRoles, role) >= 0 && !(role == "vm_ops->close" && !HasOpen(engine, function, cancellationToken))
-                ? ($"the {role} handler '{FunctionName(site)}'", site)
+                ? ($"the {role} handler '{Functions.DisplayName(function)}'", site)
                 : null;
         }
 
         if (depth >= MaxCallerDepth
-            || Symbol(function) is not IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction } method)
+            || Functions.SymbolOf(function) is not { MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction } method)
         {
             return null;
         }
@@ -203,22 +203,7 @@ internal sealed class FreedWhileMapped
     private static bool HasOpen(DriverKitEngine engine, IOperation function, CancellationToken cancellationToken)
     {
         var lambda = function as IAnonymousFunctionOperation;
-        var method = lambda is null ? Symbol(function) as IMethodSymbol : null;
+        var method = lambda is null ? Functions.SymbolOf(function) : null;
         return engine.Model.VmOpsTables(cancellationToken).Any(table => table.Sets("Close", method, lambda?.Syntax) && table.Handlers.ContainsKey("Open"));
     }
-
-    private static ISymbol? Symbol(IOperation function) => function switch
-    {
-        ILocalFunctionOperation local => local.Symbol,
-        IAnonymousFunctionOperation anonymous => anonymous.Symbol,
-        { SemanticModel: { } model } => model.GetDeclaredSymbol(function.Syntax),
-        _ => null,
-    };
-
-    private static string FunctionName(IOperation operation) => MappingResults.EnclosingFunction(operation) switch
-    {
-        IAnonymousFunctionOperation => "(lambda)",
-        { } function => Symbol(function)?.Name ?? "",
-        null => "",
-    };
 }

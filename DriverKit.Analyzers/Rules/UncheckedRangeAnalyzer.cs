@@ -132,7 +132,7 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
     private static void CheckMayWrite(SemanticModelAnalysisContext context, DriverKitEngine engine, IConditionalOperation test)
     {
         var cancellationToken = context.CancellationToken;
-        var function = MappingResults.EnclosingFunction(test);
+        var function = Functions.EnclosingFunction(test);
         if (function is null || ClearsMayWrite(engine, function, cancellationToken) || WriteFlag(engine, test.Condition) is not { } write)
         {
             return;
@@ -154,7 +154,7 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
             DiagnosticDescriptors.MayWriteLeftSet,
             test.Condition.Syntax.GetLocation(),
             properties,
-            FunctionName(function),
+            Functions.DisplayName(function),
             statement));
     }
 
@@ -167,12 +167,4 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
         return Mentions(function) || function.Descendants().OfType<IInvocationOperation>().Any(call =>
             engine.Symbols.Classify(call.TargetMethod) == KernelApi.None && engine.Bodies.Get(call.TargetMethod, cancellationToken) is { } body && Mentions(body.Code));
     }
-
-    private static string FunctionName(IOperation function) => function switch
-    {
-        ILocalFunctionOperation local => local.Symbol.Name,
-        IAnonymousFunctionOperation => "(lambda)",
-        { SemanticModel: { } model } => model.GetDeclaredSymbol(function.Syntax)?.Name ?? "",
-        _ => "",
-    };
 }

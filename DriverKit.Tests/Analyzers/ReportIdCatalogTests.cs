@@ -76,7 +76,7 @@ public partial class ReportIdCatalogTests
         Assert.True(reports.Count >= 20, $"only {reports.Count} rule ids found in the runtime's source");
     }
 
-    /// <summary>Each DK id in the runtime's source, with the invariants of the reports it tags (the nearest INV id above it).</summary>
+    /// <summary>Each DK id in the runtime's source, with the invariants of the reports it tags (the nearest INV id above it in the same statement).</summary>
     private static Dictionary<string, HashSet<string>> RuntimeReports()
     {
         var reports = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
@@ -88,7 +88,8 @@ public partial class ReportIdCatalogTests
                 foreach (Match rule in RuleLiteral().Matches(lines[i]))
                 {
                     var invariants = reports.TryGetValue(rule.Groups["id"].Value, out var known) ? known : reports[rule.Groups["id"].Value] = [];
-                    for (var j = i; j >= Math.Max(0, i - ReportSpan); j--)
+                    // The same statement: upwards from the id until a line that ends an earlier statement or block.
+                    for (var j = i; j >= Math.Max(0, i - ReportSpan) && (j == i || !lines[j].TrimEnd().EndsWith(';') && !lines[j].TrimEnd().EndsWith('}')); j--)
                     {
                         if (InvariantLiteral().Matches(lines[j]).LastOrDefault() is { } invariant)
                         {
