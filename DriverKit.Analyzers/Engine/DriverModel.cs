@@ -22,8 +22,13 @@ internal sealed class DriverModel
     private readonly string[] propertyNames;
     private readonly ConcurrentDictionary<INamedTypeSymbol, Roles> types = new(SymbolEqualityComparer.Default);
 
-    /// <summary>Every initializer's named handlers, wherever the table is filled (a module class filling it with another class's methods).</summary>
-    private Whole? everywhere;
+    /// <summary>The initializers that assign handlers, wherever the table is filled (a module class filling it with another class's methods).</summary>
+    private InitializerIndex? index;
+
+    private readonly ConcurrentDictionary<SyntaxNode, BoundInitializer?> bound = new();
+
+    /// <summary>The role found for a method outside its type's tables (null: none), once per method.</summary>
+    private readonly ConcurrentDictionary<ISymbol, string?> elsewhere = new(SymbolEqualityComparer.Default);
 
     public DriverModel(DriverKitSymbols symbols, MethodBodies bodies, SourceWords words)
     {
@@ -74,48 +79,127 @@ internal sealed class DriverModel
             return null;
         }
 
-        return roles.Methods.TryGetValue(function.OriginalDefinition, out var role) || Everywhere(cancellationToken).TryGetValue(function.OriginalDefinition, out role)
-            ? role
-            : null;
+        return roles.Methods.TryGetValue(function.OriginalDefinition, out var role) ? role : RoleElsewhere(function, cancellationToken);
     }
 
-    /// <summary>The roles every FileOperations and VmOperations initializer of the compilation gives named methods, found once.</summary>
-    private ImmutableDictionary<ISymbol, string> Everywhere(CancellationToken cancellationToken) => Compilation(cancellationToken).Methods;
-
-    /// <summary>Every VmOperations table the compilation fills in an initializer, with the handlers it sets by property name.</summary>
-    public IReadOnlyList<OpsTable> VmOpsTables(CancellationToken cancellationToken) => Compilation(cancellationToken).Tables;
-
-    private Whole Compilation(CancellationToken cancellationToken)
+    /// <summary>
+    /// The role a table filled outside the method's own type gives it: only the initializers that assign a handler spelt like
+    /// the method (found by the text search, without binding) are bound, once each.
+    /// </summary>
+    private string? RoleElsewhere(IMethodSymbol function, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref everywhere) is { } known)
+        if (!Candidates(cancellationToken).ByHandlerName.TryGetValue(function.Name, out var creations))
+        {
+            return null;
+        }
+
+        return elsewhere.GetOrAdd(function.OriginalDefinition, method =>
+        {
+            // A handler named without a receiver (Fault = VmaFault) can only be this method inside its type (a nested type's
+            // table); one named through a receiver (Mmap = dev.Mmap) can be anywhere. Those in the handler's file come first.
+            var types = method.ContainingType?.DeclaringSyntaxReferences ?? ImmutableArray<SyntaxReference>.Empty;
+            var trees = method.DeclaringSyntaxReferences.Select(reference => reference.SyntaxTree).ToList();
+            var plausible = creations.Where(candidate => candidate.ThroughReceiver
+                || types.Any(type => type.SyntaxTree == candidate.Creation.SyntaxTree && type.Span.Contains(candidate.Creation.Span)));
+            foreach (var (creation, _) in plausible.OrderBy(candidate => trees.Contains(candidate.Creation.SyntaxTree) ? 0 : 1))
+            {
+                if (Bound(creation, cancellationToken) is { } table && table.Methods.TryGetValue(method, out var role))
+                {
+                    return role;
+                }
+            }
+
+            return null;
+        });
+    }
+
+    /// <summary>
+    /// Whether a function may be assigned to one of the handler properties (by its name, or, for a lambda, by the initializer
+    /// it sits in), judged by syntax: a cheap "no" before a role is bound.
+    /// </summary>
+    public bool MayBeHandler(IOperation function, IReadOnlyCollection<string> properties, CancellationToken cancellationToken)
+    {
+        if (function is IAnonymousFunctionOperation lambda)
+        {
+            return lambda.Syntax.Parent is AssignmentExpressionSyntax { Left: IdentifierNameSyntax left } && properties.Contains(left.Identifier.ValueText);
+        }
+
+        var name = Functions.SymbolOf(function)?.Name;
+        var byProperty = Candidates(cancellationToken).ByProperty;
+        return name is not null && properties.Any(property => byProperty.TryGetValue(property, out var names) && names.Contains(name));
+    }
+
+    /// <summary>Every VmOperations table of the compilation that sets Open, with the handlers it sets by property name.</summary>
+    public IEnumerable<OpsTable> VmOpsTablesWithOpen(CancellationToken cancellationToken) =>
+        Candidates(cancellationToken).WithOpen.Select(creation => Bound(creation, cancellationToken)?.Table).OfType<OpsTable>();
+
+    /// <summary>The initializers of the compilation that assign a handler property, by the handler's simple name, found by syntax once.</summary>
+    private InitializerIndex Candidates(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref index) is { } known)
         {
             return known;
         }
 
-        var methods = ImmutableDictionary.CreateBuilder<ISymbol, string>(SymbolEqualityComparer.Default);
-        var lambdas = ImmutableDictionary.CreateBuilder<SyntaxNode, string>();
-        var tables = new List<OpsTable>();
+        var byName = new Dictionary<string, List<(BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver)>>(StringComparer.Ordinal);
+        var withOpen = new List<BaseObjectCreationExpressionSyntax>();
+        var byProperty = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var seen = new HashSet<SyntaxNode>();
         foreach (var (tree, position) in words.Cached(propertyNames, cancellationToken).All)
         {
-            if (tree.GetRoot(cancellationToken).FindToken(position).Parent is IdentifierNameSyntax name
-                && name.Parent is AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax { Parent: BaseObjectCreationExpressionSyntax creation } } assignment
-                && assignment.Left == name
-                && seen.Add(creation)
-                && bodies.GetModel(tree)?.GetOperation(creation, cancellationToken) is IObjectCreationOperation { Initializer: { } initializer } operation)
+            if (tree.GetRoot(cancellationToken).FindToken(position).Parent is not IdentifierNameSyntax name
+                || name.Parent is not AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax { Parent: BaseObjectCreationExpressionSyntax creation } } assignment
+                || assignment.Left != name)
             {
-                AddRoles(operation, initializer, methods, lambdas);
-                if (symbols.IsVmOperations(operation.Type))
+                continue;
+            }
+
+            var handler = assignment.Right switch
+            {
+                IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+                MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+                _ => null,
+            };
+            if (handler is not null)
+            {
+                if (!byProperty.TryGetValue(name.Identifier.ValueText, out var names))
                 {
-                    tables.Add(new OpsTable(operation, Handlers(initializer)));
+                    byProperty[name.Identifier.ValueText] = names = new HashSet<string>(StringComparer.Ordinal);
                 }
+
+                names.Add(handler);
+                if (!byName.TryGetValue(handler, out var list))
+                {
+                    byName[handler] = list = new List<(BaseObjectCreationExpressionSyntax, bool)>();
+                }
+
+                list.Add((creation, assignment.Right is MemberAccessExpressionSyntax));
+            }
+
+            if (name.Identifier.ValueText == "Open" && seen.Add(creation))
+            {
+                withOpen.Add(creation);
             }
         }
 
-        var result = new Whole(methods.ToImmutable(), tables);
-        Volatile.Write(ref everywhere, result);
+        var result = new InitializerIndex(byName, withOpen, byProperty);
+        Volatile.Write(ref index, result);
         return result;
     }
+
+    /// <summary>An initializer bound: the roles it gives named methods and, for a VmOperations table, its handlers.</summary>
+    private BoundInitializer? Bound(BaseObjectCreationExpressionSyntax creation, CancellationToken cancellationToken) =>
+        bound.GetOrAdd(creation, syntax =>
+        {
+            if (bodies.GetModel(syntax.SyntaxTree)?.GetOperation(syntax, cancellationToken) is not IObjectCreationOperation { Initializer: { } initializer } operation)
+            {
+                return null;
+            }
+
+            var methods = ImmutableDictionary.CreateBuilder<ISymbol, string>(SymbolEqualityComparer.Default);
+            AddRoles(operation, initializer, methods, ImmutableDictionary.CreateBuilder<SyntaxNode, string>());
+            return new BoundInitializer(methods.ToImmutable(), symbols.IsVmOperations(operation.Type) ? new OpsTable(operation, Handlers(initializer)) : null);
+        });
 
     /// <summary>The handlers an initializer sets, by property name (the last assignment of a name counts, as in C).</summary>
     private static ImmutableDictionary<string, IOperation> Handlers(IObjectOrCollectionInitializerOperation initializer)
@@ -133,18 +217,38 @@ internal sealed class DriverModel
         return handlers.ToImmutable();
     }
 
-    /// <summary>What the whole-compilation scan found.</summary>
-    private sealed class Whole
+    private sealed class InitializerIndex
     {
-        public Whole(ImmutableDictionary<ISymbol, string> methods, IReadOnlyList<OpsTable> tables)
+        public InitializerIndex(
+            Dictionary<string, List<(BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver)>> byHandlerName,
+            List<BaseObjectCreationExpressionSyntax> withOpen,
+            Dictionary<string, HashSet<string>> byProperty)
+        {
+            ByHandlerName = byHandlerName;
+            WithOpen = withOpen;
+            ByProperty = byProperty;
+        }
+
+        /// <summary>The simple names of the handlers assigned to each property ("Ioctl" → { "DevIoctl", … }).</summary>
+        public Dictionary<string, HashSet<string>> ByProperty { get; }
+
+        /// <summary>The initializers by the simple name of a handler they assign, and whether it is named through a receiver.</summary>
+        public Dictionary<string, List<(BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver)>> ByHandlerName { get; }
+
+        public List<BaseObjectCreationExpressionSyntax> WithOpen { get; }
+    }
+
+    private sealed class BoundInitializer
+    {
+        public BoundInitializer(ImmutableDictionary<ISymbol, string> methods, OpsTable? table)
         {
             Methods = methods;
-            Tables = tables;
+            Table = table;
         }
 
         public ImmutableDictionary<ISymbol, string> Methods { get; }
 
-        public IReadOnlyList<OpsTable> Tables { get; }
+        public OpsTable? Table { get; }
     }
 
     /// <summary>The handler role of the function (method, local function or lambda) whose code holds <paramref name="operation"/>, or null.</summary>

@@ -211,7 +211,9 @@ internal sealed class MemoryProvenance
         return type?.Name switch
         {
             null => AllKinds,
-            "Page" => AllKinds & ~Bit(MemoryKind.Mmio),
+            // A page is never an MMIO window, and a page kept in a field or passed around is the driver's, not an offset
+            // user space chose (a page picked by a user-chosen offset is followed where it is picked, through locals).
+            "Page" => AllKinds & ~Bit(MemoryKind.Mmio) & ~Bit(MemoryKind.UserControlled),
             "VmallocAddr" => Bit(MemoryKind.Vmalloc),
             "KernelAddr" => Bit(MemoryKind.Slab) | Bit(MemoryKind.PageBlock),
             _ => AllKinds,

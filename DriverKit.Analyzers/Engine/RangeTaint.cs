@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -103,8 +105,22 @@ internal static class RangeTaint
         return result;
     }
 
+    /// <summary>What the analysis of one compilation has found, kept while its engine lives: comparisons and helpers are asked
+    /// about again for every sink of a function.</summary>
+    private static readonly ConditionalWeakTable<DriverKitEngine, Memo> Memos = new();
+
     /// <summary>The user-chosen inputs a value derives from, with how each reads in a message.</summary>
-    public static Dictionary<RangeInput, string> Inputs(DriverKitEngine engine, IOperation? value, CancellationToken cancellationToken)
+    public static IReadOnlyDictionary<RangeInput, string> Inputs(DriverKitEngine engine, IOperation? value, CancellationToken cancellationToken)
+    {
+        if (value is null)
+        {
+            return Memo.NoInputs;
+        }
+
+        return Memos.GetValue(engine, _ => new Memo()).Inputs.GetOrAdd((value.Syntax, value.Kind), _ => FindInputs(engine, value, cancellationToken));
+    }
+
+    private static IReadOnlyDictionary<RangeInput, string> FindInputs(DriverKitEngine engine, IOperation value, CancellationToken cancellationToken)
     {
         var inputs = new Dictionary<RangeInput, string>();
         foreach (var source in engine.Provenance.Of(value, MemoryProvenance.Bit(MemoryKind.UserControlled), cancellationToken))
@@ -135,6 +151,11 @@ internal static class RangeTaint
     private static List<(RangeInput Input, IOperation Bound, IOperation Condition)> LoopBounds(DriverKitEngine engine, ValueFlow flow, IOperation value, CancellationToken cancellationToken)
     {
         var result = new List<(RangeInput, IOperation, IOperation)>();
+        if (!InLoop(value))
+        {
+            return result;
+        }
+
         var used = LocalsUsedBy(flow, value);
         if (used.Count == 0)
         {
@@ -193,6 +214,19 @@ internal static class RangeTaint
         return result;
     }
 
+    private static bool InLoop(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IForLoopOperation or IWhileLoopOperation)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The locals a value reads, directly or through the definitions of the locals it reads (one level).</summary>
     private static HashSet<ILocalSymbol> LocalsUsedBy(ValueFlow flow, IOperation value)
     {
@@ -224,18 +258,34 @@ internal static class RangeTaint
             return false;
         }
 
-        foreach (var comparison in function.Descendants())
+        // Cheapest first: comparisons that name a source, then helpers called before the sink, then the comparisons of values
+        // kept in locals (whose definitions must be computed).
+        var comparisons = function.Descendants().OfType<IBinaryOperation>()
+            .Where(binary => !excluded.Contains(binary) && Dominance.Decides(binary, sink))
+            .ToList();
+        var direct = comparisons.Where(NamesASource).ToList();
+        foreach (var comparison in direct)
         {
-            if (comparison is IBinaryOperation binary && !excluded.Contains(binary) && Dominance.Decides(binary, sink)
-                && Checks(engine, binary, input, ref wrapping, cancellationToken))
+            if (Checks(engine, comparison, input, ref wrapping, cancellationToken))
             {
                 return true;
             }
+        }
 
-            if (comparison is IInvocationOperation call && call.Syntax.Span.End <= sink.Syntax.SpanStart && !IsWithinLambdaOf(call, function)
-                && engine.Symbols.Classify(call.TargetMethod) == KernelApi.None
-                && engine.Bodies.Get(call.TargetMethod, cancellationToken) is { } body
-                && HelperChecks(engine, body.Code, input, cancellationToken))
+        foreach (var call in function.Descendants().OfType<IInvocationOperation>())
+        {
+            if (call.Syntax.Span.End <= sink.Syntax.SpanStart && !IsWithinLambdaOf(call, function)
+                && call.TargetMethod.Locations.Any(location => location.IsInSource)
+                && PassesInput(engine, call, input, cancellationToken)
+                && HelperChecks(engine, call.TargetMethod, input, cancellationToken))
+            {
+                return true;
+            }
+        }
+
+        foreach (var comparison in comparisons.Except(direct))
+        {
+            if (Checks(engine, comparison, input, ref wrapping, cancellationToken))
             {
                 return true;
             }
@@ -261,11 +311,32 @@ internal static class RangeTaint
         return any;
     }
 
-    /// <summary>Whether a helper's body compares the input with a bound anywhere (it validates for its caller).</summary>
-    private static bool HelperChecks(DriverKitEngine engine, IOperation body, RangeInput input, CancellationToken cancellationToken)
+    /// <summary>Whether a comparison spells a source (a vma's or fault's offset or size member) in one of its operands.</summary>
+    private static bool NamesASource(IBinaryOperation comparison) =>
+        comparison.Descendants().Any(operation => operation is IPropertyReferenceOperation { Property: { Name: "Pgoff" or "Length" or "Pages" or "End" or "Address" } property }
+            && property.ContainingType?.Name is "VmArea" or "VmFault");
+
+    /// <summary>Whether a call hands a helper what it needs to check the input: the vma or fault, or a value carrying the input.</summary>
+    private static bool PassesInput(DriverKitEngine engine, IInvocationOperation call, RangeInput input, CancellationToken cancellationToken) =>
+        call.Arguments.Any(argument => engine.Symbols.IsVmArea(argument.Value.Type) || engine.Symbols.IsVmFault(argument.Value.Type)
+            || (argument.Value.Type?.SpecialType is not SpecialType.None && Inputs(engine, argument.Value, cancellationToken).ContainsKey(input)));
+
+    /// <summary>Whether a helper's body compares the input with a bound anywhere (it validates for its caller), once per helper and input.</summary>
+    private static bool HelperChecks(DriverKitEngine engine, IMethodSymbol helper, RangeInput input, CancellationToken cancellationToken) =>
+        Memos.GetValue(engine, _ => new Memo()).HelperChecks.GetOrAdd((helper.OriginalDefinition, input), key =>
+        {
+            IOperation? ignored = null;
+            return engine.Bodies.Get(key.Helper, cancellationToken) is { } body
+                && body.Code.Descendants().OfType<IBinaryOperation>().Any(binary => Dominance.ConditionHolding(binary) is not null && Checks(engine, binary, input, ref ignored, cancellationToken));
+        });
+
+    private sealed class Memo
     {
-        IOperation? ignored = null;
-        return body.Descendants().OfType<IBinaryOperation>().Any(binary => Dominance.ConditionHolding(binary) is not null && Checks(engine, binary, input, ref ignored, cancellationToken));
+        public static readonly IReadOnlyDictionary<RangeInput, string> NoInputs = new Dictionary<RangeInput, string>();
+
+        public ConcurrentDictionary<(SyntaxNode, OperationKind), IReadOnlyDictionary<RangeInput, string>> Inputs { get; } = new();
+
+        public ConcurrentDictionary<(IMethodSymbol Helper, RangeInput Input), bool> HelperChecks { get; } = new();
     }
 
     private static bool IsWithinLambdaOf(IOperation operation, IOperation function)

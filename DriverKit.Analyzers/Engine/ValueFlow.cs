@@ -23,6 +23,13 @@ internal sealed class ValueFlow
     /// <summary>The reaching definitions, computed on the first read of a local or parameter: many values (a field, a conversion of one) need none.</summary>
     private readonly Lazy<Definitions> lazyDefinitions;
 
+    /// <summary>
+    /// The locals written only by their declaration's initializer, and the parameters and locals written anywhere, from one
+    /// walk of the root: a read of such a local is its initializer, of an unwritten parameter the parameter, with no need for
+    /// the reaching definitions (most of a driver's locals are <c>var x = …;</c> and most parameters are never assigned).
+    /// </summary>
+    private readonly Lazy<SingleWrites> singleWrites;
+
     // One lock each: a root is rarely evaluated by two threads at once, and a thousand roots in a file must not each
     // allocate a lock and bucket array per processor.
     private readonly ConcurrentDictionary<(SyntaxNode, OperationKind), ValueOrigin> memo = new(concurrencyLevel: 1, capacity: 8);
@@ -36,6 +43,7 @@ internal sealed class ValueFlow
         // (OperationFlow's visit budget); the token still cancels the caller between roots.
         cancellationToken.ThrowIfCancellationRequested();
         lazyDefinitions = new Lazy<Definitions>(() => new Definitions(root, CancellationToken.None), LazyThreadSafetyMode.ExecutionAndPublication);
+        singleWrites = new Lazy<SingleWrites>(() => new SingleWrites(root), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The code root.</summary>
@@ -154,6 +162,14 @@ internal sealed class ValueFlow
     /// <summary>A local's or parameter's value: the union of the definitions reaching the read.</summary>
     private ValueOrigin Reaching(IOperation reference, ValueContext context, Func<ValueOrigin> unresolved)
     {
+        switch (reference)
+        {
+            case ILocalReferenceOperation local when singleWrites.Value.Initializers.TryGetValue(local.Local, out var initializer):
+                return Of(initializer, context);
+            case IParameterReferenceOperation parameter when !singleWrites.Value.Written.Contains(parameter.Parameter):
+                return ValueOrigin.Of(OriginAtom.Parameter(parameter.Parameter));
+        }
+
         var reaching = DefinitionsReaching(reference);
         if (reaching is null || reaching.Count == 0)
         {
@@ -357,6 +373,69 @@ internal sealed class ValueFlow
             }
 
             return result;
+        }
+    }
+
+    /// <summary>What one walk of a root finds about writes to its locals and parameters (see <see cref="singleWrites"/>).</summary>
+    private sealed class SingleWrites
+    {
+        public SingleWrites(IOperation root)
+        {
+            var declared = new Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
+            foreach (var operation in root.DescendantsAndSelf())
+            {
+                switch (operation)
+                {
+                    case IVariableDeclaratorOperation { Initializer.Value: { } value } declarator when !declared.ContainsKey(declarator.Symbol):
+                        declared.Add(declarator.Symbol, value);
+                        break;
+                    case IVariableDeclaratorOperation declarator:
+                        Written.Add(declarator.Symbol);
+                        break;
+                    case IAssignmentOperation assignment:
+                        AddTargets(assignment.Target);
+                        break;
+                    case IIncrementOrDecrementOperation increment:
+                        AddTargets(increment.Target);
+                        break;
+                    case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } byRef:
+                        AddTargets(byRef.Value);
+                        break;
+                    case ILocalReferenceOperation { IsDeclaration: true } declaration:
+                        Written.Add(declaration.Local);
+                        break;
+                }
+            }
+
+            foreach (var pair in declared)
+            {
+                if (!Written.Contains(pair.Key))
+                {
+                    Initializers.Add(pair.Key, pair.Value);
+                }
+            }
+        }
+
+        /// <summary>Locals whose initializer is their only write, with the initializer's value.</summary>
+        public Dictionary<ILocalSymbol, IOperation> Initializers { get; } = new(SymbolEqualityComparer.Default);
+
+        /// <summary>Locals and parameters written other than by an initializer (declared without one, assigned, stepped, passed by ref or out).</summary>
+        public HashSet<ISymbol> Written { get; } = new(SymbolEqualityComparer.Default);
+
+        private void AddTargets(IOperation target)
+        {
+            foreach (var written in target.DescendantsAndSelf())
+            {
+                switch (written)
+                {
+                    case ILocalReferenceOperation local:
+                        Written.Add(local.Local);
+                        break;
+                    case IParameterReferenceOperation parameter:
+                        Written.Add(parameter.Parameter);
+                        break;
+                }
+            }
         }
     }
 }

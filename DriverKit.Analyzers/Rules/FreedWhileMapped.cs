@@ -24,6 +24,9 @@ internal sealed class FreedWhileMapped
     /// <summary>The handlers that run while other VMAs of the device may exist.</summary>
     private static readonly string[] WhileMappedRoles = { "->unlocked_ioctl", "vm_ops->close" };
 
+    /// <summary>The properties those handlers are set with.</summary>
+    private static readonly string[] HandlerProperties = { "Ioctl", "Close" };
+
     /// <summary>How far the search climbs from a helper to the handlers that call it.</summary>
     private const int MaxCallerDepth = 3;
 
@@ -34,10 +37,14 @@ internal sealed class FreedWhileMapped
     /// <summary>What every no-reference mapping call of the compilation maps, found on first need.</summary>
     private readonly Lazy<IReadOnlyList<(MemorySource Source, IInvocationOperation Call)>> exposed;
 
+    /// <summary>The fields and properties the compilation's ->open handlers change, found on first need.</summary>
+    private readonly Lazy<HashSet<ISymbol>> openCounts;
+
     public FreedWhileMapped(DriverKitEngine engine)
     {
         this.engine = engine;
         exposed = new Lazy<IReadOnlyList<(MemorySource, IInvocationOperation)>>(() => Exposed(engine));
+        openCounts = new Lazy<HashSet<ISymbol>>(() => OpenCounts(engine, CancellationToken.None));
     }
 
     /// <summary>What every no-reference mapping call of the compilation maps, with the call.</summary>
@@ -73,7 +80,7 @@ internal sealed class FreedWhileMapped
             foreach (var free in root.Descendants().OfType<IInvocationOperation>())
             {
                 if (engine.Symbols.Classify(free.TargetMethod) is not (KernelApi.FreePages or KernelApi.FreePage or KernelApi.Kfree or KernelApi.Vfree)
-                    || Path(engine, free, 0, cancellationToken) is not { } path)
+                    || Path(free, 0, cancellationToken) is not { } path)
                 {
                     continue;
                 }
@@ -103,18 +110,19 @@ internal sealed class FreedWhileMapped
     /// "'Release', called from …") and the operation in that handler that starts the path (the free, or the helper's call), or
     /// null when it is not reached so, or when the path zaps the mappings or tests a count first.
     /// </summary>
-    private static (string Display, IOperation Site)? Path(DriverKitEngine engine, IOperation site, int depth, CancellationToken cancellationToken)
+    private (string Display, IOperation Site)? Path(IOperation site, int depth, CancellationToken cancellationToken)
     {
         var function = Functions.EnclosingFunction(site);
-        if (function is null || ZapsBefore(engine, function, site) || CountDecides(engine, function, site, cancellationToken))
+        if (function is null)
         {
             return null;
         }
 
-        var role = engine.Model.RoleAt(site, cancellationToken);
+        var role = engine.Model.MayBeHandler(function, HandlerProperties, cancellationToken) ? engine.Model.RoleAt(site, cancellationToken) : null;
         if (role is not null)
         {
             return Array.IndexOf(WhileMappedRoles, role) >= 0 && !(role == "vm_ops->close" && !HasOpen(engine, function, cancellationToken))
+                && !Exempt(function, site)
                 ? ($"the {role} handler '{Functions.DisplayName(function)}'", site)
                 : null;
         }
@@ -127,7 +135,7 @@ internal sealed class FreedWhileMapped
 
         foreach (var (_, call) in engine.Values.CallsOf(method, cancellationToken))
         {
-            if (Path(engine, call, depth + 1, cancellationToken) is { } outer)
+            if (Path(call, depth + 1, cancellationToken) is { } outer && !Exempt(function, site))
             {
                 return ($"'{method.Name}', called from {outer.Display}", outer.Site);
             }
@@ -136,15 +144,18 @@ internal sealed class FreedWhileMapped
         return null;
     }
 
+    /// <summary>Whether the function zaps the mappings, or tests a count, before the site.</summary>
+    private bool Exempt(IOperation function, IOperation site) => ZapsBefore(engine, function, site) || CountDecides(function, site);
+
     /// <summary>Whether the function zaps the user mappings before the site (unmap_mapping_range, zap_vma_ptes).</summary>
     private static bool ZapsBefore(DriverKitEngine engine, IOperation function, IOperation site) =>
         function.Descendants().OfType<IInvocationOperation>().Any(call => call.Syntax.Span.End <= site.Syntax.SpanStart
             && Array.IndexOf(ZapNames, call.TargetMethod.Name) >= 0 && engine.Symbols.IsRuntime(call.TargetMethod));
 
     /// <summary>Whether a test that reads a count the driver's ->open handlers change decides whether the site runs.</summary>
-    private static bool CountDecides(DriverKitEngine engine, IOperation function, IOperation site, CancellationToken cancellationToken)
+    private bool CountDecides(IOperation function, IOperation site)
     {
-        var counts = OpenCounts(engine, cancellationToken);
+        var counts = openCounts.Value;
         return counts.Count > 0 && function.Descendants().Any(operation =>
             operation is IMemberReferenceOperation member && counts.Contains(member.Member.OriginalDefinition)
             && TestHolding(member) is { } test && Dominance.Decides(test, site));
@@ -167,7 +178,7 @@ internal sealed class FreedWhileMapped
     private static HashSet<ISymbol> OpenCounts(DriverKitEngine engine, CancellationToken cancellationToken)
     {
         var counts = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-        foreach (var table in engine.Model.VmOpsTables(cancellationToken))
+        foreach (var table in engine.Model.VmOpsTablesWithOpen(cancellationToken))
         {
             if (!table.Handlers.TryGetValue("Open", out var open))
             {
@@ -204,6 +215,6 @@ internal sealed class FreedWhileMapped
     {
         var lambda = function as IAnonymousFunctionOperation;
         var method = lambda is null ? Functions.SymbolOf(function) : null;
-        return engine.Model.VmOpsTables(cancellationToken).Any(table => table.Sets("Close", method, lambda?.Syntax) && table.Handlers.ContainsKey("Open"));
+        return engine.Model.VmOpsTablesWithOpen(cancellationToken).Any(table => table.Sets("Close", method, lambda?.Syntax) && table.Handlers.ContainsKey("Open"));
     }
 }

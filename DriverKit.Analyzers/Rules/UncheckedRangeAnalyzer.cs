@@ -15,8 +15,11 @@ namespace DriverKit.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
 {
-    /// <summary>The names of the code this rule looks at: the sinks' calls, the fault offset, the VM_WRITE test.</summary>
-    private static readonly string[] Words = RangeSinkNames().Concat(new[] { "Pgoff", "Page", "Write" }).ToArray();
+    /// <summary>
+    /// The names of the code this rule looks at: the sinks' calls; the offsets a fault handler's page or a page table's index
+    /// can come from (a user-chosen size reaches those only through a call sink or a loop around one); the VM_WRITE test.
+    /// </summary>
+    private static readonly string[] Words = RangeSinkNames().Concat(new[] { "Pgoff", "Address", "Write" }).ToArray();
 
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
@@ -47,11 +50,11 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
                         Report(context, RangeTaint.Check(engine, flow, store.Value, "page", cancellationToken), store.Value.Syntax.GetLocation(), FixForms.None);
                         break;
                     case IReturnOperation { ReturnedValue: { } returned } when engine.Symbols.IsPage(returned.Type)
-                        && engine.Model.RoleAt(operation, cancellationToken) == "vm_ops->nopage":
+                        && HandlesUserOffsets(engine, operation) && engine.Model.RoleAt(operation, cancellationToken) == "vm_ops->nopage":
                         flow ??= engine.Values.FlowOf(root, cancellationToken);
                         Report(context, RangeTaint.Check(engine, flow, returned, "page", cancellationToken), returned.Syntax.GetLocation(), FixForms.None);
                         break;
-                    case IArrayElementReferenceOperation element when IsPageTable(engine, element):
+                    case IArrayElementReferenceOperation element when IsPageTable(engine, element) && HandlesUserOffsets(engine, element):
                         flow ??= engine.Values.FlowOf(root, cancellationToken);
                         foreach (var index in element.Indices)
                         {
@@ -110,6 +113,16 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
             finding.Source,
             finding.WrappingCheck is { } check ? $" (the check '{check.Syntax}' can wrap around)" : ""));
     }
+
+    /// <summary>
+    /// Whether the function is one user-chosen offsets arrive in: it takes the vma or the fault (a handler, or a helper it hands
+    /// them to), or it has an ioctl's shape. Judged by the parameters, so no binding of the driver's tables is needed.
+    /// </summary>
+    private static bool HandlesUserOffsets(DriverKitEngine engine, IOperation operation) =>
+        Functions.SymbolOf(Functions.EnclosingFunction(operation)) is { } function
+        && (function.Parameters.Any(parameter => engine.Symbols.IsVmArea(parameter.Type) || engine.Symbols.IsVmFault(parameter.Type))
+            || (function.Parameters.Length == 3 && function.Parameters[1].Type.SpecialType == SpecialType.System_UInt32
+                && function.Parameters[2].Type.SpecialType == SpecialType.System_UInt64));
 
     /// <summary>An array of pages or pfns: a driver's page table, indexed by what the user chose.</summary>
     private static bool IsPageTable(DriverKitEngine engine, IArrayElementReferenceOperation element) =>
