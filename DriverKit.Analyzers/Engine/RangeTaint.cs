@@ -234,9 +234,9 @@ internal static class RangeTaint
         foreach (var reference in value.DescendantsAndSelf().OfType<ILocalReferenceOperation>())
         {
             locals.Add(reference.Local);
-            foreach (var definition in flow.DefinitionsReaching(reference) ?? Array.Empty<Definition>())
+            foreach (var reaching in flow.ValuesReaching(reference))
             {
-                foreach (var inner in definition.Value?.DescendantsAndSelf().OfType<ILocalReferenceOperation>() ?? Enumerable.Empty<ILocalReferenceOperation>())
+                foreach (var inner in reaching?.DescendantsAndSelf().OfType<ILocalReferenceOperation>() ?? Enumerable.Empty<ILocalReferenceOperation>())
                 {
                     locals.Add(inner.Local);
                 }
@@ -405,8 +405,8 @@ internal static class RangeTaint
                     || Wraps(engine, scaled.LeftOperand, depth + 1, cancellationToken) || Wraps(engine, scaled.RightOperand, depth + 1, cancellationToken);
             case IBinaryOperation other:
                 return Wraps(engine, other.LeftOperand, depth + 1, cancellationToken) || Wraps(engine, other.RightOperand, depth + 1, cancellationToken);
-            case ILocalReferenceOperation local when engine.Values.FlowOf(local.Root(), cancellationToken).DefinitionsReaching(local) is { } definitions:
-                return definitions.Any(definition => Wraps(engine, definition.Value, depth + 1, cancellationToken));
+            case ILocalReferenceOperation local:
+                return engine.Values.FlowOf(local.Root(), cancellationToken).ValuesReaching(local).Any(value => Wraps(engine, value, depth + 1, cancellationToken));
             default:
                 return false;
         }
@@ -427,8 +427,8 @@ internal static class RangeTaint
                 return HasWideInput(engine, scaled, cancellationToken);
             case IParameterReferenceOperation:
                 return Inputs(engine, operation, cancellationToken).ContainsKey(RangeInput.IoctlArgument);
-            case ILocalReferenceOperation local when engine.Values.FlowOf(local.Root(), cancellationToken).DefinitionsReaching(local) is { } definitions:
-                return definitions.Any(definition => IsWide(engine, definition.Value, depth + 1, cancellationToken));
+            case ILocalReferenceOperation local:
+                return engine.Values.FlowOf(local.Root(), cancellationToken).ValuesReaching(local).Any(value => IsWide(engine, value, depth + 1, cancellationToken));
             default:
                 return false;
         }

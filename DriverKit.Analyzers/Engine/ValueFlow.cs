@@ -111,6 +111,15 @@ internal sealed class ValueFlow
         }
     }
 
+    /// <summary>
+    /// The values that may reach a read of a local: its initializer when that is its only write (no reaching definitions
+    /// needed), else the values of the definitions that reach it; nothing for other operations.
+    /// </summary>
+    public IEnumerable<IOperation?> ValuesReaching(IOperation reference) =>
+        reference is ILocalReferenceOperation local && singleWrites.Value.Initializers.TryGetValue(local.Local, out var initializer)
+            ? new[] { initializer }
+            : DefinitionsReaching(reference)?.Select(definition => definition.Value) ?? Enumerable.Empty<IOperation?>();
+
     /// <summary>The definitions that may reach a read of a local or parameter (by its syntax), or null when the read is unknown.</summary>
     public IReadOnlyList<Definition>? DefinitionsReaching(IOperation reference) =>
         reference is ILocalReferenceOperation or IParameterReferenceOperation ? lazyDefinitions.Value.Reaching(reference) : null;
