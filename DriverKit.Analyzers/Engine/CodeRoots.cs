@@ -20,7 +20,15 @@ internal static class CodeRoots
     /// The roots holding one of the positions of <paramref name="first"/> or <paramref name="second"/> in the model's tree
     /// (inside <paramref name="filter"/> when it is set), each once, in source order.
     /// </summary>
-    public static IReadOnlyList<IOperation> At(SemanticModel model, WordOccurrences first, WordOccurrences? second, TextSpan? filter, CancellationToken cancellationToken)
+    public static IReadOnlyList<IOperation> At(SemanticModel model, WordOccurrences first, WordOccurrences? second, TextSpan? filter, CancellationToken cancellationToken) =>
+        At(model, first, second, filter, accept: null, cancellationToken);
+
+    /// <summary>
+    /// The roots <see cref="At(SemanticModel, WordOccurrences, WordOccurrences?, TextSpan?, CancellationToken)"/> finds, less
+    /// those whose syntax <paramref name="accept"/> turns down before they are bound (a rule that can tell from the text that a
+    /// root holds nothing for it saves the binding).
+    /// </summary>
+    public static IReadOnlyList<IOperation> At(SemanticModel model, WordOccurrences first, WordOccurrences? second, TextSpan? filter, Func<SyntaxNode, bool>? accept, CancellationToken cancellationToken)
     {
         var tree = model.SyntaxTree;
         var span = filter ?? new TextSpan(0, tree.Length);
@@ -52,7 +60,7 @@ internal static class CodeRoots
                 }
 
                 covered = syntax.Span;
-                if (OperationOf(model, syntax, cancellationToken) is { } root && seen.Add(root.Syntax))
+                if ((accept is null || accept(syntax)) && OperationOf(model, syntax, cancellationToken) is { } root && seen.Add(root.Syntax))
                 {
                     found.Add(root);
                 }

@@ -88,6 +88,10 @@ internal sealed class DriverKitEngine
     public IReadOnlyList<IOperation> RootsAt(SemanticModelAnalysisContext context, WordOccurrences words, WordOccurrences? more = null) =>
         WithoutGeneratedCode(CodeRoots.At(context.SemanticModel, words, more, context.FilterSpan, context.CancellationToken), context.CancellationToken);
 
+    /// <summary>The roots <see cref="RootsAt(SemanticModelAnalysisContext, WordOccurrences, WordOccurrences?)"/> finds whose syntax <paramref name="accept"/> admits, bound only then.</summary>
+    public IReadOnlyList<IOperation> RootsAt(SemanticModelAnalysisContext context, WordOccurrences words, Func<SyntaxNode, bool> accept) =>
+        WithoutGeneratedCode(CodeRoots.At(context.SemanticModel, words, null, context.FilterSpan, accept, context.CancellationToken), context.CancellationToken);
+
     /// <summary>Whether the code root is in a member (or type) marked [GeneratedCode], which the rules skip.</summary>
     public bool IsGenerated(IOperation root, CancellationToken cancellationToken) => WithoutGeneratedCode(new[] { root }, cancellationToken).Count == 0;
 

@@ -15,11 +15,15 @@ namespace DriverKit.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
 {
+    /// <summary>The sinks' calls: the roots that hold one are analyzed (other mapping rules bind them too).</summary>
+    private static readonly string[] CallWords = RangeSinkNames().ToArray();
+
     /// <summary>
-    /// The names of the code this rule looks at: the sinks' calls; the offsets a fault handler's page or a page table's index
-    /// can come from (a user-chosen size reaches those only through a call sink or a loop around one); the VM_WRITE test.
+    /// The offsets a fault handler's page or a page table's index can come from (a user-chosen size reaches those only through a
+    /// call sink or a loop around one), and the VM_WRITE test: roots that spell them are analyzed when their text also holds
+    /// such a sink or test (<see cref="MayHoldOtherSinks"/>), and bound only then.
     /// </summary>
-    private static readonly string[] Words = RangeSinkNames().Concat(new[] { "Pgoff", "Address", "Write" }).ToArray();
+    private static readonly string[] OffsetWords = { "Pgoff", "Address", "Write" };
 
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
@@ -33,7 +37,10 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
     private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine)
     {
         var cancellationToken = context.CancellationToken;
-        foreach (var root in engine.RootsAt(context, engine.Words.Cached(Words, cancellationToken)))
+        var roots = engine.RootsAt(context, engine.Words.Cached(CallWords, cancellationToken));
+        var seen = new HashSet<SyntaxNode>(roots.Select(root => root.Syntax));
+        var more = engine.RootsAt(context, engine.Words.Cached(OffsetWords, cancellationToken), MayHoldOtherSinks).Where(root => seen.Add(root.Syntax));
+        foreach (var root in roots.Concat(more))
         {
             ValueFlow? flow = null;
             foreach (var operation in root.Descendants())
@@ -113,6 +120,17 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
             finding.Source,
             finding.WrappingCheck is { } check ? $" (the check '{check.Syntax}' can wrap around)" : ""));
     }
+
+    /// <summary>
+    /// Whether a root's text may hold a sink other than a mapping call, or the VM_WRITE test: an element access (a page
+    /// table), a store into a <c>Page</c> member (<c>vmf.Page = …</c>), a method or lambda that may return a page (->nopage),
+    /// or an <c>if</c> that spells <c>Write</c>.
+    /// </summary>
+    private static bool MayHoldOtherSinks(SyntaxNode root) =>
+        root is MethodDeclarationSyntax { ReturnType: IdentifierNameSyntax { Identifier.ValueText: "Page" } }
+        || root.DescendantNodes().Any(node => node is ElementAccessExpressionSyntax or LambdaExpressionSyntax
+            || node is AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Page" } }
+            || (node is IfStatementSyntax test && test.Condition.DescendantTokens().Any(token => token.ValueText == "Write")));
 
     /// <summary>
     /// Whether the function is one user-chosen offsets arrive in: it takes the vma or the fault (a handler, or a helper it hands
