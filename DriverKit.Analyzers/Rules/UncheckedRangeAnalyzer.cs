@@ -128,9 +128,17 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
     /// </summary>
     private static bool MayHoldOtherSinks(SyntaxNode root) =>
         root is MethodDeclarationSyntax { ReturnType: IdentifierNameSyntax { Identifier.ValueText: "Page" } }
-        || root.DescendantNodes().Any(node => node is ElementAccessExpressionSyntax or LambdaExpressionSyntax
+        || root.DescendantNodes().Any(node => node is LambdaExpressionSyntax
+            || (node is ElementAccessExpressionSyntax && TakesUserOffsets(root))
             || node is AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Page" } }
             || (node is IfStatementSyntax test && test.Condition.DescendantTokens().Any(token => token.ValueText == "Write")));
+
+    /// <summary>The syntactic side of <see cref="HandlesUserOffsets"/>: a method whose parameter list spells VmArea or VmFault, or has an ioctl's three parameters.</summary>
+    private static bool TakesUserOffsets(SyntaxNode root) =>
+        root is BaseMethodDeclarationSyntax { ParameterList.Parameters: var parameters }
+        && (parameters.Any(parameter => parameter.Type?.ToString() is "VmArea" or "VmFault" || parameter.Type?.ToString().EndsWith(".VmArea", StringComparison.Ordinal) == true
+                || parameter.Type?.ToString().EndsWith(".VmFault", StringComparison.Ordinal) == true)
+            || parameters.Count == 3);
 
     /// <summary>
     /// Whether the function is one user-chosen offsets arrive in: it takes the vma or the fault (a handler, or a helper it hands
