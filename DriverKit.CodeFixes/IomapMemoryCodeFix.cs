@@ -67,10 +67,8 @@ public sealed class IomapMemoryCodeFix : MappingCodeFix
             return true;
         }
 
-        var statement = invocation.FirstAncestorOrSelf<StatementSyntax>();
-        if (!usesVmaProtection
-            && (statement is not { Parent: BlockSyntax or SwitchSectionSyntax } || statement is LocalFunctionStatementSyntax
-                || invocation.Ancestors().TakeWhile(node => node != statement).Any(node => node is AnonymousFunctionExpressionSyntax)))
+        var statement = SyntaxEdits.StatementAround(invocation);
+        if (!usesVmaProtection && statement is null)
         {
             return false;
         }

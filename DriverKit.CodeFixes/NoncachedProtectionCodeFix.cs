@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Composition;
 using DriverKit.Analyzers;
+using DriverKit.CodeFixes.Syntax;
 using DriverKit.Analyzers.Engine;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -58,9 +59,7 @@ public sealed class NoncachedProtectionCodeFix : MappingCodeFix
         if (call.Api != KernelApi.VmIomapMemory
             || call.Vma.WithoutConversions() is not (IParameterReferenceOperation or ILocalReferenceOperation)
             || call.Vma!.Syntax is not IdentifierNameSyntax vma
-            || invocation.FirstAncestorOrSelf<StatementSyntax>() is not { Parent: BlockSyntax or SwitchSectionSyntax } statement
-            || statement is LocalFunctionStatementSyntax
-            || invocation.Ancestors().TakeWhile(node => node != statement).Any(node => node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
+            || SyntaxEdits.StatementAround(invocation) is not { } statement
             || !planned.Add(statement))
         {
             return false;

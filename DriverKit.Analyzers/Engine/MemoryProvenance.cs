@@ -262,7 +262,7 @@ internal sealed class MemoryProvenance
                 return (property.ContainingType?.Name, property.Name) switch
                 {
                     ("MmioRegion", "Start" or "StartPfn") when engine.Symbols.IsRuntime(property) => new MemorySource(MemoryKind.Mmio, atom, null, null, false),
-                    ("VmArea", "Pgoff" or "Length" or "Pages" or "End") or ("VmFault", "Pgoff" or "Address") when engine.Symbols.IsRuntime(property) =>
+                    _ when IsUserChosenMember(property) && engine.Symbols.IsRuntime(property) =>
                         new MemorySource(MemoryKind.UserControlled, atom, null, null, false),
                     _ => null,
                 };
@@ -272,6 +272,10 @@ internal sealed class MemoryProvenance
                 return null;
         }
     }
+
+    /// <summary>A vma or fault member user space chooses: the vma's pgoff and size (Length, Pages, End), a fault's pgoff and address.</summary>
+    public static bool IsUserChosenMember(IPropertySymbol property) => (property.ContainingType?.Name, property.Name) is
+        ("VmArea", "Pgoff" or "Length" or "Pages" or "End") or ("VmFault", "Pgoff" or "Address");
 
     /// <summary>The <c>arg</c> of an <c>->unlocked_ioctl</c> handler (method or lambda), which user space passes.</summary>
     private bool IsIoctlArgument(IParameterSymbol parameter, CancellationToken cancellationToken)

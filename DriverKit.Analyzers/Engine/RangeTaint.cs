@@ -175,10 +175,8 @@ internal static class RangeTaint
                 continue;
             }
 
-            var loop = (ILoopOperation)current;
-
             var cursors = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
-            if (loop is IForLoopOperation forLoop)
+            if (current is IForLoopOperation forLoop)
             {
                 foreach (var step in forLoop.AtLoopBottom.SelectMany(operation => operation.DescendantsAndSelf()))
                 {
@@ -195,13 +193,13 @@ internal static class RangeTaint
 
             foreach (var (side, other) in new[] { (condition.LeftOperand, condition.RightOperand), (condition.RightOperand, condition.LeftOperand) })
             {
-                if (side.WithoutConversions() is ILocalReferenceOperation compared)
+                if (side.WithoutConversions() is not ILocalReferenceOperation cursor)
                 {
-                    cursors.Add(compared.Local);
+                    continue;
                 }
 
-                if (side.WithoutConversions() is ILocalReferenceOperation cursor && !Inputs(engine, side, cancellationToken).Any()
-                    && (cursors.Overlaps(used) || used.Contains(cursor.Local)))
+                cursors.Add(cursor.Local);
+                if (!Inputs(engine, side, cancellationToken).Any() && cursors.Overlaps(used))
                 {
                     foreach (var input in Inputs(engine, other, cancellationToken).Keys)
                     {
@@ -274,7 +272,7 @@ internal static class RangeTaint
 
         foreach (var call in function.Descendants().OfType<IInvocationOperation>())
         {
-            if (call.Syntax.Span.End <= sink.Syntax.SpanStart && !IsWithinLambdaOf(call, function)
+            if (call.Syntax.Span.End <= sink.Syntax.SpanStart && Functions.EnclosingFunction(call) == function
                 && call.TargetMethod.Locations.Any(location => location.IsInSource)
                 && PassesInput(engine, call, input, cancellationToken)
                 && HelperChecks(engine, call.TargetMethod, input, cancellationToken))
@@ -313,8 +311,7 @@ internal static class RangeTaint
 
     /// <summary>Whether a comparison spells a source (a vma's or fault's offset or size member) in one of its operands.</summary>
     private static bool NamesASource(IBinaryOperation comparison) =>
-        comparison.Descendants().Any(operation => operation is IPropertyReferenceOperation { Property: { Name: "Pgoff" or "Length" or "Pages" or "End" or "Address" } property }
-            && property.ContainingType?.Name is "VmArea" or "VmFault");
+        comparison.Descendants().Any(operation => operation is IPropertyReferenceOperation reference && MemoryProvenance.IsUserChosenMember(reference.Property));
 
     /// <summary>Whether a call hands a helper what it needs to check the input: the vma or fault, or a value carrying the input.</summary>
     private static bool PassesInput(DriverKitEngine engine, IInvocationOperation call, RangeInput input, CancellationToken cancellationToken) =>
@@ -337,19 +334,6 @@ internal static class RangeTaint
         public ConcurrentDictionary<(SyntaxNode, OperationKind), IReadOnlyDictionary<RangeInput, string>> Inputs { get; } = new();
 
         public ConcurrentDictionary<(IMethodSymbol Helper, RangeInput Input), bool> HelperChecks { get; } = new();
-    }
-
-    private static bool IsWithinLambdaOf(IOperation operation, IOperation function)
-    {
-        for (var current = operation.Parent; current is not null && current != function; current = current.Parent)
-        {
-            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>

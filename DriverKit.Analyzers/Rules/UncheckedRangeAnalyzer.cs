@@ -16,7 +16,7 @@ namespace DriverKit.Analyzers;
 public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
 {
     /// <summary>The sinks' calls: the roots that hold one are analyzed (other mapping rules bind them too).</summary>
-    private static readonly string[] CallWords = RangeSinkNames().ToArray();
+    private static readonly string[] CallWords = RangeTaint.CallSinks.Select(sink => sink.Api.ToString()).Distinct().ToArray();
 
     /// <summary>
     /// The offsets a fault handler's page or a page table's index can come from (a user-chosen size reaches those only through a
@@ -31,8 +31,6 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
 
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine) =>
         context.RegisterSemanticModelAction(model => Analyze(model, engine));
-
-    private static IEnumerable<string> RangeSinkNames() => RangeTaint.CallSinks.Select(sink => sink.Api.ToString()).Distinct();
 
     private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine)
     {
@@ -69,7 +67,7 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
                         }
 
                         break;
-                    case IConditionalOperation { WhenTrue: var refusal } test when IsWriteRefusal(engine, test, refusal, cancellationToken):
+                    case IConditionalOperation test when IsWriteRefusal(engine, test, cancellationToken):
                         CheckMayWrite(context, engine, test);
                         break;
                 }
@@ -156,10 +154,10 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
         && !(element.Parent is ISimpleAssignmentOperation store && store.Target == element);
 
     /// <summary>An <c>if</c> in ->mmap that tests VM_WRITE and leaves the function (refuses a writable mapping).</summary>
-    private static bool IsWriteRefusal(DriverKitEngine engine, IConditionalOperation test, IOperation refusal, CancellationToken cancellationToken) =>
+    private static bool IsWriteRefusal(DriverKitEngine engine, IConditionalOperation test, CancellationToken cancellationToken) =>
         test.Parent is IBlockOperation
         && WriteFlag(engine, test.Condition) is not null
-        && refusal.DescendantsAndSelf().Any(operation => operation is IReturnOperation or IBranchOperation { BranchKind: BranchKind.GoTo } or IThrowOperation)
+        && test.WhenTrue.DescendantsAndSelf().Any(operation => operation is IReturnOperation or IBranchOperation { BranchKind: BranchKind.GoTo } or IThrowOperation)
         && engine.Model.RoleAt(test, cancellationToken) == "->mmap";
 
     /// <summary>The VmFlags.Write reference in a condition that reads a vma's flags, or null.</summary>

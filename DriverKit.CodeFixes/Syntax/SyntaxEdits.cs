@@ -47,6 +47,16 @@ internal static class SyntaxEdits
     public static bool CanRemove(StatementSyntax statement) => statement.Parent is BlockSyntax or SwitchSectionSyntax;
 
     /// <summary>
+    /// The statement of <paramref name="node"/>, where a new statement can go just before it in the same function: one in a
+    /// block or switch section, not a local function, with no lambda or local function between it and the node. Null otherwise.
+    /// </summary>
+    public static StatementSyntax? StatementAround(SyntaxNode node) =>
+        node.FirstAncestorOrSelf<StatementSyntax>() is { } statement && CanRemove(statement) && statement is not LocalFunctionStatementSyntax
+        && !node.Ancestors().TakeWhile(ancestor => ancestor != statement).Any(ancestor => ancestor is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
+            ? statement
+            : null;
+
+    /// <summary>
     /// Removes the statements. Comments and directives in a removed statement's leading trivia move to the next token, so they
     /// stay where they were; the removed lines disappear with their indentation and line break.
     /// </summary>

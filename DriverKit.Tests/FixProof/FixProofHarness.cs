@@ -20,6 +20,14 @@ internal sealed record FixProofExample(string Name, string Source, params string
     public uint IoctlCommand { get; init; }
 }
 
+/// <summary>The theory data of a list of examples and the look-up of one by name, shared by the fix-proof test classes.</summary>
+internal static class FixProofExamples
+{
+    public static TheoryData<string> Names(IEnumerable<FixProofExample> examples) => [.. examples.Select(example => example.Name)];
+
+    public static FixProofExample Find(IEnumerable<FixProofExample> examples, string name) => examples.Single(example => example.Name == name);
+}
+
 /// <summary>
 /// The fix-proof harness every rule goes through. For each positive example and each kernel version it covers:
 /// <list type="number">

@@ -2,6 +2,7 @@ extern alias DriverKitAnalyzers;
 
 using DriverKit.CodeFixes;
 using Rules = DriverKitAnalyzers::DriverKit.Analyzers;
+using static DriverKit.Tests.FixProof.FixProofExamples;
 
 namespace DriverKit.Tests.FixProof;
 
@@ -80,8 +81,4 @@ public class RulesIIFixProofTests
     [Theory]
     [MemberData(nameof(DK0018Examples))]
     public Task DK0018(string example) => SeedRulesFixProofTests.Harness("DK0018").ProveAsync(Find(RulesIIExamples.DK0018, example));
-
-    private static TheoryData<string> Names(IEnumerable<FixProofExample> examples) => [.. examples.Select(example => example.Name)];
-
-    private static FixProofExample Find(IEnumerable<FixProofExample> examples, string name) => examples.Single(example => example.Name == name);
 }

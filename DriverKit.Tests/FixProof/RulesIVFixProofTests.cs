@@ -2,6 +2,7 @@ extern alias DriverKitAnalyzers;
 
 using DriverKit.CodeFixes;
 using Rules = DriverKitAnalyzers::DriverKit.Analyzers;
+using static DriverKit.Tests.FixProof.FixProofExamples;
 
 namespace DriverKit.Tests.FixProof;
 
@@ -37,8 +38,4 @@ public class RulesIVFixProofTests
     [MemberData(nameof(DK0018FreedExamples))]
     public Task DK0018_freed_while_mapped(string example) =>
         new FixProofHarness("DK0018", new Rules.MappingLifetimeAnalyzer(), new AddOpenHandlerCodeFix()).ProveBugAsync(Find(RulesIVExamples.DK0018Freed, example));
-
-    private static TheoryData<string> Names(IEnumerable<FixProofExample> examples) => [.. examples.Select(example => example.Name)];
-
-    private static FixProofExample Find(IEnumerable<FixProofExample> examples, string name) => examples.Single(example => example.Name == name);
 }

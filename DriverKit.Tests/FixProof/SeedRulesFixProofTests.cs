@@ -2,6 +2,7 @@ extern alias DriverKitAnalyzers;
 
 using DriverKit.CodeFixes;
 using Rules = DriverKitAnalyzers::DriverKit.Analyzers;
+using static DriverKit.Tests.FixProof.FixProofExamples;
 
 namespace DriverKit.Tests.FixProof;
 
@@ -70,8 +71,4 @@ public class SeedRulesFixProofTests
         ("DK0019", _) => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new IoRemapCodeFix()),
         _ => throw new ArgumentException($"{ruleId} has no fix-proof harness yet", nameof(ruleId)),
     };
-
-    private static TheoryData<string> Names(IEnumerable<FixProofExample> examples) => [.. examples.Select(example => example.Name)];
-
-    private static FixProofExample Find(IEnumerable<FixProofExample> examples, string name) => examples.Single(example => example.Name == name);
 }
