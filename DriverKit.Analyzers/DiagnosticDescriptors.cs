@@ -104,6 +104,16 @@ public static class DiagnosticDescriptors
         "A kmalloc object smaller than the largest cache shares its page with unrelated objects. Mapping that page exposes them, and " +
         "nothing keeps the object alive while the mapping exists.");
 
+    /// <summary>DK0009: a refcounted page inserted into a VMA that is VM_PFNMAP.</summary>
+    public static readonly DiagnosticDescriptor InsertPageIntoPfnMap = Create(
+        DiagnosticIds.InsertPageIntoPfnMap,
+        "vm_insert_page into a VM_PFNMAP VMA",
+        "{0} inserts a refcounted page into the VMA of '{1}', which {2} makes VM_PFNMAP: one VMA would follow two reference disciplines, and in Linux {3} {4}; map the pfns with VmfInsertMixed on a VM_MIXEDMAP VMA, or expose the pages and the pfns at separate mmap offsets",
+        DiagnosticSeverity.Error,
+        "A VM_PFNMAP VMA holds PTEs the VM never refcounts; vm_insert_page installs a normal, refcounted PTE. From 3.7 vm_insert_page " +
+        "BUG()s on a VM_PFNMAP VMA without VM_MIXEDMAP; before, zap asked vm_normal_page, which called the page special, so its " +
+        "reference and mapcount were never dropped. VM_MIXEDMAP is the flag for VMAs that mix both.");
+
     /// <summary>DK0010: vm_insert_page of a page that is not an individual kernel allocation.</summary>
     public static readonly DiagnosticDescriptor InsertPageUnsuitablePage = Create(
         DiagnosticIds.InsertPageUnsuitablePage,
@@ -121,6 +131,16 @@ public static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         "vm_insert_page, vm_map_pages, remap_pfn_range, io_remap_pfn_range, vm_iomap_memory and remap_vmalloc_range refuse bad pages, " +
         "ranges and offsets with an errno. ->mmap must pass it on, or user space gets a mapping that is partly empty.");
+
+    /// <summary>DK0011: vm_insert_page outside ->mmap on a VMA that is not VM_MIXEDMAP.</summary>
+    public static readonly DiagnosticDescriptor InsertPageFromFaultWithoutMixedMap = Create(
+        DiagnosticIds.InsertPageFromFaultWithoutMixedMap,
+        "vm_insert_page outside ->mmap on a VMA without VM_MIXEDMAP",
+        "{0} runs in the {1} handler '{2}' on VMAs that '{3}' never marks VM_MIXEDMAP: {4}; {5}",
+        DiagnosticSeverity.Error,
+        "vm_insert_page changes vm_flags when VM_MIXEDMAP is missing, which needs the mmap lock held for write: it may run from ->mmap " +
+        "only. A fault handler holds the lock for read (or only the VMA lock). From 3.7 the call BUG()s there " +
+        "(BUG_ON(mmap_read_trylock)); before, it wrote VM_INSERTPAGE into vm_flags unlocked, a data race. Set VM_MIXEDMAP in ->mmap.");
 
     /// <summary>DK0014: a user-chosen offset or size decides what is mapped, and nothing bounds it.</summary>
     public static readonly DiagnosticDescriptor UncheckedMmapRange = Create(
@@ -141,6 +161,17 @@ public static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         "mprotect checks VM_MAYWRITE, not the driver's intent. mmap sets VM_MAYWRITE on every shared mapping of a file opened for " +
         "writing, so a driver that rejects VM_WRITE in ->mmap must clear VM_MAYWRITE too, or user space upgrades the mapping afterwards.");
+
+    /// <summary>DK0015: a fault-handled or page-inserted device mapping without VM_DONTEXPAND.</summary>
+    public static readonly DiagnosticDescriptor ExpandableDeviceMapping = Create(
+        DiagnosticIds.ExpandableDeviceMapping,
+        "Device mapping can grow with mremap",
+        "'{0}' {1} and never sets VM_DONTEXPAND: mremap can grow the mapping, and {2}; set it with '{3}'",
+        DiagnosticSeverity.Warning,
+        "mremap refuses to grow only VM_DONTEXPAND (and VM_PFNMAP) VMAs. remap_pfn_range (3.7+) and remap_vmalloc_range set " +
+        "VM_DONTEXPAND; vm_insert_page, vm_map_pages and fault handlers do not. A grown mapping faults at offsets ->mmap never saw: " +
+        "a fault handler that indexes by vmf->pgoff reads past its table and maps whatever page is there, and a VMA without a fault " +
+        "handler gets SIGBUS (4.2+) or anonymous pages inside the device mapping (before).");
 
     /// <summary>DK0016: MMIO mapped write-back cacheable.</summary>
     public static readonly DiagnosticDescriptor CacheableMmio = Create(
@@ -205,8 +236,8 @@ public static class DiagnosticDescriptors
     /// <summary>Every descriptor, for tests and documentation.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         LockedIoMapping, ReservePagesForRemap, ReservedBitLeftAtFree, ReservedVmaFaultInsert, VmReservedObsolete, NumericVmFlags, PageLockAsPin,
-        RemapVmallocAsContiguous, PhysAddrPassedAsPfn, SlabPageMapped, InsertPageUnsuitablePage, MappingResultIgnored, UncheckedMmapRange, MayWriteLeftSet,
-        CacheableMmio, UncachedRam, CloseWithoutOpen, FreedWhileMapped, RemapPfnForIo, InvalidKernelVersion);
+        RemapVmallocAsContiguous, PhysAddrPassedAsPfn, SlabPageMapped, InsertPageIntoPfnMap, InsertPageUnsuitablePage, MappingResultIgnored,
+        InsertPageFromFaultWithoutMixedMap, UncheckedMmapRange, MayWriteLeftSet, ExpandableDeviceMapping, CacheableMmio, UncachedRam, CloseWithoutOpen, FreedWhileMapped, RemapPfnForIo, InvalidKernelVersion);
 
     /// <summary>The help link of a rule id.</summary>
     /// <param name="id">A DKxxxx id.</param>

@@ -29,11 +29,20 @@ public static class DiagnosticIds
     /// <summary>DK0008: a byte address used as a page frame number, or a slab object's page mapped to user space.</summary>
     public const string PhysAddrPassedAsPfn = "DK0008";
 
+    /// <summary>DK0009: vm_insert_page or vm_map_pages on a VMA that is VM_PFNMAP.</summary>
+    public const string InsertPageIntoPfnMap = "DK0009";
+
     /// <summary>DK0010: vm_insert_page of a page that is not an individual kernel allocation, or its result ignored.</summary>
     public const string InsertPageUnsuitablePage = "DK0010";
 
+    /// <summary>DK0011: vm_insert_page from a fault handler (or another path outside ->mmap) on a VMA that ->mmap never marks VM_MIXEDMAP.</summary>
+    public const string InsertPageFromFaultWithoutMixedMap = "DK0011";
+
     /// <summary>DK0014: a user-chosen offset or size mapped without a check, or writable mappings refused with VM_MAYWRITE left set.</summary>
     public const string UncheckedMmapRange = "DK0014";
+
+    /// <summary>DK0015: a device mapping with a fault handler or inserted pages that mremap may grow (no VM_DONTEXPAND).</summary>
+    public const string ExpandableDeviceMapping = "DK0015";
 
     /// <summary>DK0016: MMIO mapped cacheable, or RAM mapped uncached.</summary>
     public const string CacheableMmio = "DK0016";

@@ -32,6 +32,12 @@ public static class FixForms
     /// <summary>DK0014: clear VM_MAYWRITE after the VM_WRITE test (the statement is in <see cref="Statement"/>).</summary>
     public const string ClearMayWrite = "clear-maywrite";
 
+    /// <summary>
+    /// DK0011, DK0015: insert the statement in <see cref="Statement"/> (it sets flags on the VMA) in ->mmap, before the statement
+    /// at the diagnostic's first additional location.
+    /// </summary>
+    public const string MmapStatement = "mmap-statement";
+
     /// <summary>The property holding a statement a fix inserts, spelt for the configured kernel by the analyzer.</summary>
     public const string Statement = "DriverKit.Statement";
 

@@ -38,6 +38,7 @@ internal sealed class DriverKitEngine
         Model = new DriverModel(symbols, Bodies, Words);
         Values = new ValueSummaries(this);
         Provenance = new MemoryProvenance(this);
+        Vmas = new VmaModel(this);
     }
 
     public Compilation Compilation { get; }
@@ -65,6 +66,9 @@ internal sealed class DriverKitEngine
 
     /// <summary>What memory a mapped value comes from (<see cref="MemoryProvenance"/>).</summary>
     public MemoryProvenance Provenance { get; }
+
+    /// <summary>The per-VMA model across handlers (<see cref="VmaModel"/>).</summary>
+    public VmaModel Vmas { get; }
 
     /// <summary>" in the ->mmap handler 'RegsMmap'" when the function is a driver handler (from the driver model), else "".</summary>
     public string HandlerContext(IMethodSymbol? function, SyntaxNode? lambda, CancellationToken cancellationToken) =>
@@ -106,12 +110,16 @@ internal sealed class DriverKitEngine
     /// and local functions), computed once per root and era for all rules. Roots in which the analysis cannot find a
     /// reported bit (<see cref="FlagSourceFilter"/>) get the empty result without a graph.
     /// </summary>
-    public FlagFlowResult GetFlagFlow(IOperation root, EraPolicy policy, CancellationToken cancellationToken)
+    /// <param name="root">The root.</param>
+    /// <param name="policy">The configured era.</param>
+    /// <param name="cancellationToken">Cancels the analysis.</param>
+    /// <param name="always">Analyze even a root in which no reported bit can be set (the per-VMA model asks for every ->mmap).</param>
+    public FlagFlowResult GetFlagFlow(IOperation root, EraPolicy policy, CancellationToken cancellationToken, bool always = false)
     {
         if (root is not (IMethodBodyOperation or IConstructorBodyOperation or IFieldInitializerOperation or IPropertyInitializerOperation)
             || root.Parent is not null
             || root.SemanticModel is not { } model
-            || !MayReportFlags(root, cancellationToken))
+            || (!always && !MayReportFlags(root, cancellationToken)))
         {
             return FlagFlowResult.Empty;
         }
@@ -168,6 +176,6 @@ internal sealed class DriverKitEngine
     {
         var analysis = new FlagFlowAnalysis(this, policy, model, ImmutableStack<IMethodSymbol>.Empty, cancellationToken);
         var facts = analysis.AnalyzeAll(root, model.GetDeclaredSymbol(root.Syntax, cancellationToken) as IMethodSymbol);
-        return new FlagFlowResult(facts, analysis.Ops, analysis.Table);
+        return new FlagFlowResult(facts, analysis.Ops, analysis.Table, analysis.BeforeCalls);
     }
 }

@@ -133,6 +133,19 @@ internal sealed class DriverModel
     public IEnumerable<OpsTable> VmOpsTablesWithOpen(CancellationToken cancellationToken) =>
         Candidates(cancellationToken).WithOpen.Select(creation => Bound(creation, cancellationToken)?.Table).OfType<OpsTable>();
 
+    /// <summary>
+    /// Every handler of the compilation set as <paramref name="property"/> (<c>Mmap</c>, <c>Fault</c>) in a FileOperations or
+    /// VmOperations initializer: an <see cref="IMethodReferenceOperation"/> or an <see cref="IAnonymousFunctionOperation"/>.
+    /// </summary>
+    public IEnumerable<IOperation> HandlersOf(string property, CancellationToken cancellationToken) =>
+        Candidates(cancellationToken).Creations.TryGetValue(property, out var creations)
+            ? creations.Distinct().Select(creation => Bound(creation, cancellationToken)?.Handlers.TryGetValue(property, out var handler) == true ? handler : null).OfType<IOperation>()
+            : Enumerable.Empty<IOperation>();
+
+    /// <summary>The VmOperations table an object creation is, with its handlers; null for other creations.</summary>
+    public OpsTable? Table(IObjectCreationOperation creation, CancellationToken cancellationToken) =>
+        creation.Syntax is BaseObjectCreationExpressionSyntax syntax ? Bound(syntax, cancellationToken)?.Table : null;
+
     /// <summary>The initializers of the compilation that assign a handler property, by the handler's simple name, found by syntax once.</summary>
     private InitializerIndex Candidates(CancellationToken cancellationToken)
     {
@@ -144,6 +157,7 @@ internal sealed class DriverModel
         var byName = new Dictionary<string, List<(BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver)>>(StringComparer.Ordinal);
         var withOpen = new List<BaseObjectCreationExpressionSyntax>();
         var byProperty = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var creations = new Dictionary<string, List<BaseObjectCreationExpressionSyntax>>(StringComparer.Ordinal);
         var seen = new HashSet<SyntaxNode>();
         foreach (var (tree, position) in words.Cached(propertyNames, cancellationToken).All)
         {
@@ -154,6 +168,12 @@ internal sealed class DriverModel
                 continue;
             }
 
+            if (!creations.TryGetValue(name.Identifier.ValueText, out var setting))
+            {
+                creations[name.Identifier.ValueText] = setting = new List<BaseObjectCreationExpressionSyntax>();
+            }
+
+            setting.Add(creation);
             var handler = assignment.Right switch
             {
                 IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
@@ -182,7 +202,7 @@ internal sealed class DriverModel
             }
         }
 
-        var result = new InitializerIndex(byName, withOpen, byProperty);
+        var result = new InitializerIndex(byName, withOpen, byProperty, creations);
         Volatile.Write(ref index, result);
         return result;
     }
@@ -198,7 +218,8 @@ internal sealed class DriverModel
 
             var methods = ImmutableDictionary.CreateBuilder<ISymbol, string>(SymbolEqualityComparer.Default);
             AddRoles(operation, initializer, methods, ImmutableDictionary.CreateBuilder<SyntaxNode, string>());
-            return new BoundInitializer(methods.ToImmutable(), symbols.IsVmOperations(operation.Type) ? new OpsTable(operation, Handlers(initializer)) : null);
+            var handlers = Handlers(initializer);
+            return new BoundInitializer(methods.ToImmutable(), handlers, symbols.IsVmOperations(operation.Type) ? new OpsTable(operation, handlers) : null);
         });
 
     /// <summary>The handlers an initializer sets, by property name (the last assignment of a name counts, as in C).</summary>
@@ -222,12 +243,17 @@ internal sealed class DriverModel
         public InitializerIndex(
             Dictionary<string, List<(BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver)>> byHandlerName,
             List<BaseObjectCreationExpressionSyntax> withOpen,
-            Dictionary<string, HashSet<string>> byProperty)
+            Dictionary<string, HashSet<string>> byProperty,
+            Dictionary<string, List<BaseObjectCreationExpressionSyntax>> creations)
         {
             ByHandlerName = byHandlerName;
             WithOpen = withOpen;
             ByProperty = byProperty;
+            Creations = creations;
         }
+
+        /// <summary>Every initializer that sets a property (method group or lambda), by the property's name.</summary>
+        public Dictionary<string, List<BaseObjectCreationExpressionSyntax>> Creations { get; }
 
         /// <summary>The simple names of the handlers assigned to each property ("Ioctl" → { "DevIoctl", … }).</summary>
         public Dictionary<string, HashSet<string>> ByProperty { get; }
@@ -240,13 +266,17 @@ internal sealed class DriverModel
 
     private sealed class BoundInitializer
     {
-        public BoundInitializer(ImmutableDictionary<ISymbol, string> methods, OpsTable? table)
+        public BoundInitializer(ImmutableDictionary<ISymbol, string> methods, ImmutableDictionary<string, IOperation> handlers, OpsTable? table)
         {
             Methods = methods;
+            Handlers = handlers;
             Table = table;
         }
 
         public ImmutableDictionary<ISymbol, string> Methods { get; }
+
+        /// <summary>The handlers the initializer sets, by property name.</summary>
+        public ImmutableDictionary<string, IOperation> Handlers { get; }
 
         public OpsTable? Table { get; }
     }

@@ -30,12 +30,13 @@ internal readonly struct ExitFact
 /// <summary>What the flag analysis found in one operation block (a method with its lambdas and local functions).</summary>
 internal sealed class FlagFlowResult
 {
-    public static readonly FlagFlowResult Empty = new(ImmutableArray<ExitFact>.Empty, ImmutableDictionary<SyntaxNode, OpsInfo>.Empty, new SourceTable());
+    public static readonly FlagFlowResult Empty = new(ImmutableArray<ExitFact>.Empty, ImmutableDictionary<SyntaxNode, OpsInfo>.Empty, new SourceTable(), ImmutableDictionary<SyntaxNode, ulong>.Empty);
 
     private readonly SourceTable table;
 
-    public FlagFlowResult(ImmutableArray<ExitFact> exitFacts, ImmutableDictionary<SyntaxNode, OpsInfo> ops, SourceTable table)
+    public FlagFlowResult(ImmutableArray<ExitFact> exitFacts, ImmutableDictionary<SyntaxNode, OpsInfo> ops, SourceTable table, ImmutableDictionary<SyntaxNode, ulong> beforeCalls)
     {
+        BeforeCalls = beforeCalls;
         ExitFacts = exitFacts;
         Ops = ops;
         this.table = table;
@@ -43,6 +44,9 @@ internal sealed class FlagFlowResult
 
     /// <summary>Per function and VMA, the facts at its exit.</summary>
     public ImmutableArray<ExitFact> ExitFacts { get; }
+
+    /// <summary>For each call whose first argument is a tracked VMA: the bits some path has set on it when the call runs.</summary>
+    public ImmutableDictionary<SyntaxNode, ulong> BeforeCalls { get; }
 
     /// <summary>The vm_ops assignments (or helper calls making them) whose handlers hand out RAM pages.</summary>
     public ImmutableDictionary<SyntaxNode, OpsInfo> Ops { get; }
@@ -79,6 +83,7 @@ internal sealed class FlagFlowAnalysis
     private readonly ImmutableStack<IMethodSymbol> stack;
     private readonly CancellationToken cancellationToken;
     private readonly ImmutableDictionary<SyntaxNode, OpsInfo>.Builder ops = ImmutableDictionary.CreateBuilder<SyntaxNode, OpsInfo>();
+    private readonly ImmutableDictionary<SyntaxNode, ulong>.Builder beforeCalls = ImmutableDictionary.CreateBuilder<SyntaxNode, ulong>();
 
     public FlagFlowAnalysis(DriverKitEngine engine, EraPolicy policy, SemanticModel model, ImmutableStack<IMethodSymbol> stack, CancellationToken cancellationToken)
     {
@@ -94,6 +99,9 @@ internal sealed class FlagFlowAnalysis
     public bool Truncated { get; private set; }
 
     public ImmutableDictionary<SyntaxNode, OpsInfo> Ops => ops.ToImmutable();
+
+    /// <summary>See <see cref="FlagFlowResult.BeforeCalls"/>.</summary>
+    public ImmutableDictionary<SyntaxNode, ulong> BeforeCalls => beforeCalls.ToImmutable();
 
     /// <summary>The ordinals of this analysis' source nodes.</summary>
     public SourceTable Table { get; } = new();
@@ -386,6 +394,13 @@ internal sealed class FlagFlowAnalysis
 
         private void Invoke(IInvocationOperation invocation, ref FlowState state)
         {
+            if (invocation.Arguments.Length > 0 && Symbols.IsVmArea(invocation.Argument(0).WithoutConversions()?.Type) && ResolveVma(invocation.Argument(0)) is { } vma)
+            {
+                // Joined over the visits of the fixed point: the bits some path has set when the call runs.
+                var mask = state.FactsOf(vma).Aggregate(0UL, (bits, fact) => bits | (fact.Mask & PseudoBits.FlagMask));
+                owner.beforeCalls[invocation.Syntax] = owner.beforeCalls.TryGetValue(invocation.Syntax, out var known) ? known | mask : mask;
+            }
+
             var api = Symbols.Classify(invocation.TargetMethod);
             switch (api)
             {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -31,7 +32,7 @@ internal sealed class VmOpsResolver
 
     private readonly DriverKitSymbols symbols;
     private readonly MethodBodies bodies;
-    private readonly ConcurrentDictionary<ISymbol, OpsInfo?> members = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, ImmutableArray<IObjectCreationOperation>> members = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, bool> handlers = new(SymbolEqualityComparer.Default);
 
     public VmOpsResolver(DriverKitSymbols symbols, MethodBodies bodies)
@@ -41,56 +42,81 @@ internal sealed class VmOpsResolver
     }
 
     /// <summary>The RAM-page handler of a VmOperations value (an operation of an original, not flow-graph, tree), or null.</summary>
-    public OpsInfo? Resolve(IOperation? value, CancellationToken cancellationToken) => Resolve(value, 0, cancellationToken);
+    public OpsInfo? Resolve(IOperation? value, CancellationToken cancellationToken)
+    {
+        foreach (var creation in Tables(value, cancellationToken))
+        {
+            if (FromInitializer(creation.Initializer, cancellationToken) is { } info)
+            {
+                return info;
+            }
+        }
 
-    private OpsInfo? Resolve(IOperation? value, int depth, CancellationToken cancellationToken)
+        return null;
+    }
+
+    /// <summary>
+    /// The VmOperations object creations a value may be: the creation itself, the arms of a conditional, what a field,
+    /// property or local was initialized or assigned with, what a helper returns.
+    /// </summary>
+    public IReadOnlyList<IObjectCreationOperation> Tables(IOperation? value, CancellationToken cancellationToken)
+    {
+        var found = new List<IObjectCreationOperation>();
+        Collect(value, 0, found, cancellationToken);
+        return found;
+    }
+
+    private void Collect(IOperation? value, int depth, List<IObjectCreationOperation> found, CancellationToken cancellationToken)
     {
         value = value.WithoutConversions();
         if (value is null || depth > MaxDepth)
         {
-            return null;
+            return;
         }
 
         switch (value)
         {
             case IObjectCreationOperation creation when symbols.IsVmOperations(creation.Type):
-                return FromInitializer(creation.Initializer, depth, cancellationToken);
+                found.Add(creation);
+                break;
             case IConditionalOperation conditional:
-                return Resolve(conditional.WhenTrue, depth + 1, cancellationToken) ?? Resolve(conditional.WhenFalse, depth + 1, cancellationToken);
+                Collect(conditional.WhenTrue, depth + 1, found, cancellationToken);
+                Collect(conditional.WhenFalse, depth + 1, found, cancellationToken);
+                break;
             case ICoalesceOperation coalesce:
-                return Resolve(coalesce.Value, depth + 1, cancellationToken) ?? Resolve(coalesce.WhenNull, depth + 1, cancellationToken);
+                Collect(coalesce.Value, depth + 1, found, cancellationToken);
+                Collect(coalesce.WhenNull, depth + 1, found, cancellationToken);
+                break;
             case ISwitchExpressionOperation switchExpression:
                 foreach (var arm in switchExpression.Arms)
                 {
-                    if (Resolve(arm.Value, depth + 1, cancellationToken) is { } info)
-                    {
-                        return info;
-                    }
+                    Collect(arm.Value, depth + 1, found, cancellationToken);
                 }
 
-                return null;
+                break;
             case IFieldReferenceOperation field:
-                return ResolveMember(field.Field, depth, cancellationToken);
+                found.AddRange(MemberTables(field.Field, depth, cancellationToken));
+                break;
             case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
-                return ResolveMember(property.Property, depth, cancellationToken);
+                found.AddRange(MemberTables(property.Property, depth, cancellationToken));
+                break;
             case ILocalReferenceOperation local:
-                return ResolveAssignments(value.Root(), local.Local, depth, cancellationToken);
+                CollectAssignments(value.Root(), local.Local, depth, found, cancellationToken);
+                break;
             case IInvocationOperation invocation when bodies.Get(invocation.TargetMethod, cancellationToken) is { } body:
                 foreach (var operation in body.Operation.OperationsWithinFunction())
                 {
-                    if (operation is IReturnOperation { ReturnedValue: { } returned } && Resolve(returned, depth + 1, cancellationToken) is { } info)
+                    if (operation is IReturnOperation { ReturnedValue: { } returned })
                     {
-                        return info;
+                        Collect(returned, depth + 1, found, cancellationToken);
                     }
                 }
 
-                return null;
-            default:
-                return null;
+                break;
         }
     }
 
-    private OpsInfo? FromInitializer(IObjectOrCollectionInitializerOperation? initializer, int depth, CancellationToken cancellationToken)
+    private OpsInfo? FromInitializer(IObjectOrCollectionInitializerOperation? initializer, CancellationToken cancellationToken)
     {
         if (initializer is null)
         {
@@ -104,7 +130,7 @@ internal sealed class VmOpsResolver
                 var role = symbols.Is(target.Property, symbols.VmOperationsFault) ? "Fault"
                     : symbols.Is(target.Property, symbols.VmOperationsNoPage) ? "NoPage"
                     : null;
-                if (role is not null && HandlerHandsOutRam(assignment.Value, role, depth, cancellationToken, out var name))
+                if (role is not null && HandlerHandsOutRam(assignment.Value, role, 0, cancellationToken, out var name))
                 {
                     return new OpsInfo(role, name);
                 }
@@ -114,27 +140,24 @@ internal sealed class VmOpsResolver
         return null;
     }
 
-    private OpsInfo? ResolveMember(ISymbol member, int depth, CancellationToken cancellationToken)
+    private ImmutableArray<IObjectCreationOperation> MemberTables(ISymbol member, int depth, CancellationToken cancellationToken)
     {
         if (member.ContainingType is null || !member.Locations.Any(location => location.IsInSource))
         {
-            return null;
+            return ImmutableArray<IObjectCreationOperation>.Empty;
         }
 
         // Only results computed from the top are cached, so a result never depends on which caller asked first.
         return depth == 0
-            ? members.GetOrAdd(member.OriginalDefinition, symbol => ResolveMemberCore(symbol, 0, cancellationToken))
-            : ResolveMemberCore(member.OriginalDefinition, depth, cancellationToken);
+            ? members.GetOrAdd(member.OriginalDefinition, symbol => MemberTablesCore(symbol, 0, cancellationToken))
+            : MemberTablesCore(member.OriginalDefinition, depth, cancellationToken);
     }
 
     /// <summary>The member's initializer and every assignment to it in its type's methods and constructors.</summary>
-    private OpsInfo? ResolveMemberCore(ISymbol member, int depth, CancellationToken cancellationToken)
+    private ImmutableArray<IObjectCreationOperation> MemberTablesCore(ISymbol member, int depth, CancellationToken cancellationToken)
     {
-        if (Resolve(bodies.GetInitializer(member, cancellationToken), depth + 1, cancellationToken) is { } fromInitializer)
-        {
-            return fromInitializer;
-        }
-
+        var found = new List<IObjectCreationOperation>();
+        Collect(bodies.GetInitializer(member, cancellationToken), depth + 1, found, cancellationToken);
         foreach (var candidate in member.ContainingType.GetMembers())
         {
             if (candidate is not IMethodSymbol method || bodies.Get(method, cancellationToken) is not { } body)
@@ -145,18 +168,17 @@ internal sealed class VmOpsResolver
             foreach (var operation in body.Operation.DescendantsAndSelf())
             {
                 if (operation is ISimpleAssignmentOperation assignment && TargetSymbol(assignment.Target) is { } target
-                    && SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, member)
-                    && Resolve(assignment.Value, depth + 1, cancellationToken) is { } info)
+                    && SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, member))
                 {
-                    return info;
+                    Collect(assignment.Value, depth + 1, found, cancellationToken);
                 }
             }
         }
 
-        return null;
+        return found.ToImmutableArray();
     }
 
-    private OpsInfo? ResolveAssignments(IOperation root, ILocalSymbol local, int depth, CancellationToken cancellationToken)
+    private void CollectAssignments(IOperation root, ILocalSymbol local, int depth, List<IObjectCreationOperation> found, CancellationToken cancellationToken)
     {
         foreach (var operation in root.DescendantsAndSelf())
         {
@@ -168,13 +190,8 @@ internal sealed class VmOpsResolver
                     declarator.Initializer?.Value ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer?.Value,
                 _ => null,
             };
-            if (value is not null && Resolve(value, depth + 1, cancellationToken) is { } info)
-            {
-                return info;
-            }
+            Collect(value, depth + 1, found, cancellationToken);
         }
-
-        return null;
     }
 
     private static ISymbol? TargetSymbol(IOperation target) => target switch

@@ -1,0 +1,460 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using DriverKit.Runtime;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverKit.Analyzers.Engine;
+
+/// <summary>
+/// What one ->mmap handler establishes for its VMA on the paths that leave it (its typestate): the flags some path sets
+/// (by the driver, or by a mapping call that sets them in the configured era), the vm_ops tables it installs, the pages it
+/// inserts and the ranges it remaps, whether it refuses private (COW) mappings and whether it touches VM_MAYWRITE. Helpers
+/// the handler hands its VMA to count as the handler's code.
+/// </summary>
+internal sealed class MmapState
+{
+    private readonly ImmutableDictionary<SyntaxNode, ulong> beforeCalls;
+
+    public MmapState(
+        IOperation function, IParameterSymbol vma, ulong maySet, ulong driverSet, ImmutableArray<OpsTable> tables,
+        ImmutableArray<IInvocationOperation> inserts, ImmutableArray<IInvocationOperation> remaps, bool rejectsPrivate, bool mentionsMayWrite,
+        ImmutableArray<SyntaxNode> installs, SyntaxNode? anchor, string? kernel, ImmutableDictionary<SyntaxNode, ulong> beforeCalls)
+    {
+        this.beforeCalls = beforeCalls;
+        Installs = installs;
+        Function = function;
+        Vma = vma;
+        MaySet = maySet;
+        DriverSet = driverSet;
+        Tables = tables;
+        Inserts = inserts;
+        Remaps = remaps;
+        RejectsPrivate = rejectsPrivate;
+        MentionsMayWrite = mentionsMayWrite;
+        Anchor = anchor;
+        Kernel = kernel;
+    }
+
+    /// <summary>The handler: a method body or a lambda.</summary>
+    public IOperation Function { get; }
+
+    /// <summary>Its VmArea parameter.</summary>
+    public IParameterSymbol Vma { get; }
+
+    /// <summary>The handler's name, or "(lambda)".</summary>
+    public string Name => Functions.DisplayName(Function);
+
+    /// <summary>The VmFlags bits some path sets on the VMA (the driver's own writes, helpers, and mapping calls in the era).</summary>
+    public ulong MaySet { get; }
+
+    /// <summary>The bits the driver's code (or its helpers) sets itself.</summary>
+    public ulong DriverSet { get; }
+
+    /// <summary>The vm_ops tables the handler installs.</summary>
+    public ImmutableArray<OpsTable> Tables { get; }
+
+    /// <summary>VmInsertPage and VmMapPages calls on the VMA.</summary>
+    public ImmutableArray<IInvocationOperation> Inserts { get; }
+
+    /// <summary>RemapPfnRange, IoRemapPfnRange, VmIomapMemory and RemapVmallocRange calls on the VMA.</summary>
+    public ImmutableArray<IInvocationOperation> Remaps { get; }
+
+    /// <summary>Where the handler installs vm_ops or inserts pages, in its own code (a helper's work is at the helper's call).</summary>
+    public ImmutableArray<SyntaxNode> Installs { get; }
+
+    /// <summary>An <c>if</c> that tests VM_SHARED or VM_MAYSHARE and leaves: private mappings are refused.</summary>
+    public bool RejectsPrivate { get; }
+
+    /// <summary>The handler reads or writes VM_MAYWRITE.</summary>
+    public bool MentionsMayWrite { get; }
+
+    /// <summary>
+    /// Where a statement that sets flags goes: the first statement of the body that installs vm_ops, maps, or returns; or the
+    /// expression body (<see cref="ArrowExpressionClauseSyntax"/> or a lambda's expression), which a fix turns into a block.
+    /// </summary>
+    public SyntaxNode? Anchor { get; }
+
+    /// <summary>How the handler's code names the Kernel it calls (<c>kernel</c>, <c>dev.Kernel</c>), or null.</summary>
+    public string? Kernel { get; }
+
+    /// <summary>The bits some path has set on the VMA when a call of the handler's own code runs (0 when it is not a call on the VMA).</summary>
+    public ulong SetBefore(IOperation call) => beforeCalls.TryGetValue(call.Syntax, out var bits) ? bits : 0;
+
+    /// <summary>Whether the handler installs a table with one of the handlers.</summary>
+    public bool InstallsAny(params string[] handlers) => Tables.Any(table => handlers.Any(table.Handlers.ContainsKey));
+
+    /// <summary>The statement that sets <paramref name="flags"/> on the VMA, spelt for the era (vm_flags_set on 6.x).</summary>
+    public string SetFlagsStatement(EraPolicy policy, VmFlags flags) => FlagStatements.Set(policy, Vma.Name, Kernel, flags);
+}
+
+/// <summary>Where a call that acts on a VMA runs: which ->mmap made the VMA, and in which handler the call runs.</summary>
+internal readonly struct VmaContext
+{
+    public VmaContext(MmapState mmap, string role, IOperation handler, IOperation site)
+    {
+        Site = site;
+        Mmap = mmap;
+        Role = role;
+        Handler = handler;
+    }
+
+    public MmapState Mmap { get; }
+
+    /// <summary>"->mmap", "vm_ops->fault", …</summary>
+    public string Role { get; }
+
+    /// <summary>The handler the call runs in (directly, or through helpers).</summary>
+    public IOperation Handler { get; }
+
+    /// <summary>The operation of the handler's own code that acts on the VMA: the call itself, or the call of the helper that does.</summary>
+    public IOperation Site { get; }
+
+    public bool InMmap => Role == "->mmap";
+}
+
+/// <summary>
+/// The per-VMA model across handlers: every ->mmap handler's <see cref="MmapState"/>, which ->mmap installs which vm_ops table,
+/// and for a call on a VMA the ->mmap handlers whose VMAs it may act on (<see cref="ContextsOf"/>): the call sits in that ->mmap,
+/// in a handler of a table it installs, or in a helper those call with the VMA. Computed once per handler and era.
+/// </summary>
+internal sealed class VmaModel
+{
+    private const int MaxHelperDepth = 3;
+
+    private static readonly string[] VmOpsRoles = { "Fault", "NoPage", "PageMkwrite", "Open", "Close", "NoPfn", "Access" };
+
+    private readonly DriverKitEngine engine;
+    private readonly ConcurrentDictionary<(SyntaxNode Function, EraPolicy Policy), MmapState?> states = new();
+    private readonly ConcurrentDictionary<EraPolicy, ImmutableArray<MmapState>> all = new();
+
+    public VmaModel(DriverKitEngine engine) => this.engine = engine;
+
+    /// <summary>The state of an ->mmap handler (a method body or lambda taking a VmArea), or null when it takes none.</summary>
+    public MmapState? StateOf(IOperation function, EraPolicy policy, CancellationToken cancellationToken) =>
+        states.GetOrAdd((function.Syntax, policy), _ => Compute(function, policy, cancellationToken));
+
+    /// <summary>The ->mmap handlers among a root's functions (its body, lambdas and local functions).</summary>
+    public IEnumerable<MmapState> MmapsIn(IOperation root, EraPolicy policy, CancellationToken cancellationToken)
+    {
+        foreach (var function in root.Descendants().Where(operation => operation is IAnonymousFunctionOperation or ILocalFunctionOperation).Prepend(root))
+        {
+            var role = function is IAnonymousFunctionOperation lambda
+                ? engine.Model.RoleOf(lambda.Symbol.ContainingSymbol as IMethodSymbol ?? lambda.Symbol, lambda.Syntax, cancellationToken)
+                : engine.Model.RoleOf(Functions.SymbolOf(function), null, cancellationToken);
+            if (role == "->mmap" && StateOf(function, policy, cancellationToken) is { } state)
+            {
+                yield return state;
+            }
+        }
+    }
+
+    /// <summary>Every ->mmap handler of the compilation set in a FileOperations table.</summary>
+    public ImmutableArray<MmapState> Handlers(EraPolicy policy, CancellationToken cancellationToken) =>
+        all.GetOrAdd(policy, _ => engine.Model.HandlersOf("Mmap", cancellationToken)
+            .Select(handler => FunctionOf(handler, cancellationToken))
+            .OfType<IOperation>()
+            .Select(function => StateOf(function, policy, cancellationToken))
+            .OfType<MmapState>()
+            .ToImmutableArray());
+
+    /// <summary>The ->mmap handlers whose VMA <paramref name="vma"/> (a VmArea expression, or a VmFault) may be, with the handler the code runs in.</summary>
+    public IReadOnlyList<VmaContext> ContextsOf(IOperation vma, EraPolicy policy, CancellationToken cancellationToken) =>
+        ContextsAt(vma, policy, 0, cancellationToken);
+
+    private IReadOnlyList<VmaContext> ContextsAt(IOperation vma, EraPolicy policy, int depth, CancellationToken cancellationToken)
+    {
+        if (Functions.EnclosingFunction(vma) is not { } function || ParameterBehind(vma, function) is not { } parameter)
+        {
+            return Array.Empty<VmaContext>();
+        }
+
+        var role = engine.Model.RoleAt(vma, cancellationToken);
+        if (role == "->mmap")
+        {
+            return engine.Symbols.IsVmArea(parameter.Type) && StateOf(function, policy, cancellationToken) is { } state
+                ? new[] { new VmaContext(state, role, function, CallAround(vma)) }
+                : Array.Empty<VmaContext>();
+        }
+
+        if (role is not null && role.StartsWith("vm_ops->", StringComparison.Ordinal))
+        {
+            var symbol = Functions.SymbolOf(function);
+            var lambda = function is IAnonymousFunctionOperation ? function.Syntax : null;
+            return Handlers(policy, cancellationToken)
+                .Where(state => state.Tables.Any(table => VmOpsRoles.Any(name => table.Sets(name, symbol, lambda))))
+                .Select(state => new VmaContext(state, role, function, CallAround(vma)))
+                .ToList();
+        }
+
+        if (role is not null || depth >= MaxHelperDepth || Functions.SymbolOf(function) is not { MethodKind: MethodKind.Ordinary } helper)
+        {
+            return Array.Empty<VmaContext>();
+        }
+
+        // A helper: the contexts of what its callers pass for the parameter.
+        var contexts = new List<VmaContext>();
+        foreach (var call in CallSites.Find(engine, new[] { helper.Name }, call => SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, helper.OriginalDefinition), cancellationToken))
+        {
+            if (call.Arguments.FirstOrDefault(argument => SymbolEqualityComparer.Default.Equals(argument.Parameter?.OriginalDefinition, parameter.OriginalDefinition)) is { } argument)
+            {
+                contexts.AddRange(ContextsAt(argument.Value, policy, depth + 1, cancellationToken));
+            }
+        }
+
+        return contexts;
+    }
+
+    /// <summary>The call an argument is passed to (the argument itself when it is none).</summary>
+    private static IOperation CallAround(IOperation argument)
+    {
+        for (var current = argument.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IInvocationOperation call)
+            {
+                return call;
+            }
+        }
+
+        return argument;
+    }
+
+    /// <summary>The parameter (VmArea or VmFault) of <paramref name="function"/> that a VMA expression stands for: <c>vma</c>, <c>vmf.Vma</c>, or a local holding one.</summary>
+    private IParameterSymbol? ParameterBehind(IOperation vma, IOperation function)
+    {
+        switch (vma.WithoutConversions())
+        {
+            case IParameterReferenceOperation parameter when engine.Symbols.IsVmArea(parameter.Type) || engine.Symbols.IsVmFault(parameter.Type):
+                return parameter.Parameter;
+            case IPropertyReferenceOperation property when engine.Symbols.Is(property.Property, engine.Symbols.VmFaultVma) && property.Instance is { } instance:
+                return ParameterBehind(instance, function);
+            case ILocalReferenceOperation local:
+                IParameterSymbol? found = null;
+                foreach (var value in ValuesOf(local.Local, function))
+                {
+                    var behind = ParameterBehind(value, function);
+                    if (behind is null || (found is not null && !SymbolEqualityComparer.Default.Equals(found, behind)))
+                    {
+                        return null;
+                    }
+
+                    found = behind;
+                }
+
+                return found;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>What a local is initialized and assigned with in a function (the C shape: declared at the top, assigned later).</summary>
+    private static IEnumerable<IOperation> ValuesOf(ILocalSymbol local, IOperation function)
+    {
+        foreach (var operation in function.OperationsWithinFunction())
+        {
+            switch (operation)
+            {
+                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local)
+                    && (declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer) is { } initializer:
+                    yield return initializer.Value;
+                    break;
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Local, local):
+                    yield return assignment.Value;
+                    break;
+            }
+        }
+    }
+
+    private IOperation? FunctionOf(IOperation handler, CancellationToken cancellationToken) => handler switch
+    {
+        IAnonymousFunctionOperation lambda => lambda,
+        IMethodReferenceOperation reference when engine.Bodies.Get(reference.Method, cancellationToken) is { Operation: var body } && body is not ILocalFunctionOperation => body,
+        _ => null,
+    };
+
+    private MmapState? Compute(IOperation function, EraPolicy policy, CancellationToken cancellationToken)
+    {
+        if (Functions.SymbolOf(function) is not { } symbol || symbol.Parameters.FirstOrDefault(parameter => engine.Symbols.IsVmArea(parameter.Type)) is not { } vma)
+        {
+            return null;
+        }
+
+        ulong maySet = 0, driverSet = 0;
+        var flow = engine.GetFlagFlow(function.Root(), policy, cancellationToken, always: true);
+        foreach (var exit in flow.ExitFacts)
+        {
+            if (exit.Key.Member is null && SymbolEqualityComparer.Default.Equals(exit.Key.Root, vma))
+            {
+                maySet |= exit.Fact.Mask & PseudoBits.FlagMask;
+                driverSet |= exit.Fact.Set.Driver & PseudoBits.FlagMask;
+            }
+        }
+
+        var tables = ImmutableArray.CreateBuilder<OpsTable>();
+        var inserts = ImmutableArray.CreateBuilder<IInvocationOperation>();
+        var remaps = ImmutableArray.CreateBuilder<IInvocationOperation>();
+        var rejectsPrivate = false;
+        var mentionsMayWrite = false;
+        var installs = ImmutableArray.CreateBuilder<SyntaxNode>();
+        foreach (var (operation, parameter, site) in Reach(function, vma, cancellationToken))
+        {
+            switch (operation)
+            {
+                case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } assignment
+                    when engine.Symbols.Is(target.Property, engine.Symbols.VmAreaOps) && Is(target.Instance, parameter):
+                    foreach (var creation in engine.Ops.Tables(assignment.Value, cancellationToken))
+                    {
+                        if (engine.Model.Table(creation, cancellationToken) is { } table && !tables.Any(known => known.Creation.Syntax == table.Creation.Syntax))
+                        {
+                            tables.Add(table);
+                        }
+                    }
+
+                    installs.Add(site.Syntax);
+
+                    break;
+                case IInvocationOperation invocation when Is(invocation.Argument(0), parameter):
+                    switch (engine.Symbols.Classify(invocation.TargetMethod))
+                    {
+                        case KernelApi.VmInsertPage or KernelApi.VmMapPages:
+                            inserts.Add(invocation);
+                            installs.Add(site.Syntax);
+                            break;
+                        case KernelApi.RemapPfnRange or KernelApi.IoRemapPfnRange or KernelApi.VmIomapMemory or KernelApi.RemapVmallocRange:
+                            remaps.Add(invocation);
+                            break;
+                    }
+
+                    break;
+                case IConditionalOperation test when Leaves(test.WhenTrue) && TestsFlag(test.Condition, parameter, "Shared", "MayShare"):
+                    rejectsPrivate = true;
+                    break;
+                case IFieldReferenceOperation { Field.Name: "MayWrite" } field when engine.Symbols.IsVmFlags(field.Field.ContainingType):
+                    mentionsMayWrite = true;
+                    break;
+            }
+        }
+
+        var kernel = function.OperationsWithinFunction().OfType<IInvocationOperation>().Select(KernelText).FirstOrDefault(text => text is not null)
+            ?? KernelInScope(symbol);
+        return new MmapState(function, vma, maySet, driverSet, tables.ToImmutable(), inserts.ToImmutable(), remaps.ToImmutable(), rejectsPrivate, mentionsMayWrite,
+            installs.Distinct().ToImmutableArray(), AnchorOf(function, vma), kernel, flow.BeforeCalls);
+    }
+
+    /// <summary>How a call's receiver names the Kernel, when the call is an instance call on it.</summary>
+    private string? KernelText(IInvocationOperation invocation) =>
+        invocation.Instance is { } instance && SymbolEqualityComparer.Default.Equals(instance.Type, engine.Symbols.Kernel) && instance.Syntax is ExpressionSyntax
+            ? instance.Syntax.ToString()
+            : null;
+
+    /// <summary>A Kernel the handler can name without calling it: a parameter of it or of the methods around it (a lambda's), or a field or property of its type.</summary>
+    private string? KernelInScope(IMethodSymbol function)
+    {
+        var isStatic = false;
+        for (ISymbol? symbol = function; symbol is IMethodSymbol method; symbol = method.ContainingSymbol)
+        {
+            if (method.Parameters.FirstOrDefault(parameter => SymbolEqualityComparer.Default.Equals(parameter.Type, engine.Symbols.Kernel)) is { } parameter)
+            {
+                return parameter.Name;
+            }
+
+            isStatic = method.IsStatic;
+        }
+
+        return function.ContainingType?.GetMembers()
+            .Where(member => (member.IsStatic || !isStatic) && !member.IsImplicitlyDeclared)
+            .FirstOrDefault(member => member switch
+            {
+                IFieldSymbol field => SymbolEqualityComparer.Default.Equals(field.Type, engine.Symbols.Kernel),
+                IPropertySymbol property => SymbolEqualityComparer.Default.Equals(property.Type, engine.Symbols.Kernel) && !property.IsIndexer,
+                _ => false,
+            })?.Name;
+    }
+
+    /// <summary>
+    /// The operations of the handler and of the helpers it hands the VMA to (depth ≤ 3), each with the parameter that is the VMA
+    /// there and the handler's own operation that reaches it (itself, or the call of the helper).
+    /// </summary>
+    private IEnumerable<(IOperation Operation, IParameterSymbol Vma, IOperation Site)> Reach(IOperation function, IParameterSymbol vma, CancellationToken cancellationToken)
+    {
+        var work = new Stack<(IOperation Function, IParameterSymbol Vma, int Depth, IOperation? Site)>();
+        var seen = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        work.Push((function, vma, 0, null));
+        while (work.Count > 0)
+        {
+            var (code, parameter, depth, site) = work.Pop();
+            foreach (var operation in code.OperationsWithinFunction())
+            {
+                yield return (operation, parameter, site ?? operation);
+                if (depth < MaxHelperDepth && operation is IInvocationOperation call && engine.Symbols.Classify(call.TargetMethod) == KernelApi.None
+                    && call.Arguments.FirstOrDefault(argument => Is(argument.Value, parameter)) is { Parameter: { } passed }
+                    && seen.Add(call.TargetMethod.OriginalDefinition)
+                    && engine.Bodies.Get(call.TargetMethod, cancellationToken) is { } body)
+                {
+                    work.Push((body.Code, passed.OriginalDefinition, depth + 1, site ?? call));
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether an expression is the VMA parameter itself.</summary>
+    private static bool Is(IOperation? value, IParameterSymbol parameter) =>
+        value.WithoutConversions() is IParameterReferenceOperation reference
+        && SymbolEqualityComparer.Default.Equals(reference.Parameter.OriginalDefinition, parameter.OriginalDefinition);
+
+    /// <summary>Whether a condition reads the VMA's flags and names one of the VmFlags members.</summary>
+    private bool TestsFlag(IOperation condition, IParameterSymbol parameter, params string[] names) =>
+        condition.DescendantsAndSelf().Any(operation => operation is IPropertyReferenceOperation property && engine.Symbols.Is(property.Property, engine.Symbols.VmAreaFlags) && Is(property.Instance, parameter))
+        && condition.DescendantsAndSelf().Any(operation => operation is IFieldReferenceOperation field && names.Contains(field.Field.Name) && engine.Symbols.IsVmFlags(field.Field.ContainingType));
+
+    /// <summary>A branch that leaves the function or jumps to an error path.</summary>
+    private static bool Leaves(IOperation branch) =>
+        branch.DescendantsAndSelf().Any(operation => operation is IReturnOperation or IThrowOperation or IBranchOperation { BranchKind: BranchKind.GoTo });
+
+    /// <summary>See <see cref="MmapState.Anchor"/>.</summary>
+    private SyntaxNode? AnchorOf(IOperation function, IParameterSymbol vma)
+    {
+        var body = function.Syntax switch
+        {
+            BaseMethodDeclarationSyntax method => (SyntaxNode?)method.Body ?? method.ExpressionBody,
+            LocalFunctionStatementSyntax local => (SyntaxNode?)local.Body ?? local.ExpressionBody,
+            AnonymousFunctionExpressionSyntax lambda => lambda.Body,
+            _ => null,
+        };
+        if (body is not BlockSyntax block)
+        {
+            return body;
+        }
+
+        foreach (var statement in block.Statements)
+        {
+            if (statement.DescendantNodesAndSelf().Any(node => node is ReturnStatementSyntax
+                || (node is AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Ops" } })
+                || (node is InvocationExpressionSyntax invocation && invocation.ArgumentList.Arguments.FirstOrDefault()?.Expression is IdentifierNameSyntax { Identifier.ValueText: var name } && name == vma.Name)))
+            {
+                return statement;
+            }
+        }
+
+        return block.Statements.LastOrDefault();
+    }
+}
+
+/// <summary>Statements that set or clear VMA flags, spelt for the era: vm_flags_set/vm_flags_clear on 6.x, <c>vma->vm_flags |=</c> before.</summary>
+internal static class FlagStatements
+{
+    public static string Set(EraPolicy policy, string vma, string? kernel, VmFlags flags) =>
+        policy.Era >= Era.E6 && kernel is not null
+            ? $"{kernel}.VmFlagsSet({vma}, {Names(flags)});"
+            : $"{vma}.Flags |= {Names(flags)};";
+
+    public static string Clear(EraPolicy policy, string vma, string? kernel, string flag) =>
+        policy.Era >= Era.E6 && kernel is not null
+            ? $"{kernel}.VmFlagsClear({vma}, {flag});"
+            : $"{vma}.Flags &= ~{flag};";
+
+    /// <summary><c>VmFlags.A | VmFlags.B</c>.</summary>
+    public static string Names(VmFlags flags) =>
+        string.Join(" | ", ReservedReplacement.Format(flags).Split(',').Select(name => "VmFlags." + name));
+}

@@ -1,0 +1,161 @@
+using System.Collections.Immutable;
+using DriverKit.Analyzers.Engine;
+using DriverKit.Runtime;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverKit.Analyzers;
+
+/// <summary>
+/// The rules of one reference discipline per VMA, asked of the per-VMA model (<see cref="VmaModel"/>): what ->mmap left the VMA
+/// as, and what the handlers of the vm_ops it installed do with it.
+/// <list type="bullet">
+/// <item>DK0009: vm_insert_page or vm_map_pages on a VMA that ->mmap makes VM_PFNMAP, in ->mmap or in another handler.</item>
+/// <item>DK0011: vm_insert_page from a fault handler (or a helper it calls) on a VMA whose ->mmap never sets VM_MIXEDMAP.</item>
+/// <item>DK0015: an ->mmap that installs a fault handler or inserts pages and never sets VM_DONTEXPAND.</item>
+/// </list>
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
+{
+    /// <summary>
+    /// What the roots to analyze spell: an ->mmap installs vm_ops or inserts pages (its signature names VmArea, a lambda's table
+    /// names Mmap), and a handler inserts pages.
+    /// </summary>
+    private static readonly string[] Words = { "VmArea", "Mmap", "VmInsertPage", "VmMapPages" };
+
+    private const ulong PfnMap = (ulong)VmFlags.PfnMap;
+    private const ulong MixedMap = (ulong)VmFlags.MixedMap;
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.InsertPageIntoPfnMap, DiagnosticDescriptors.InsertPageFromFaultWithoutMixedMap, DiagnosticDescriptors.ExpandableDeviceMapping);
+
+    private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine) =>
+        context.RegisterSemanticModelAction(model => Analyze(model, engine));
+
+    private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine)
+    {
+        var cancellationToken = context.CancellationToken;
+        var policy = engine.GetPolicy(context.Options, context.SemanticModel.SyntaxTree);
+        foreach (var root in engine.RootsAt(context, engine.Words.Cached(Words, cancellationToken)))
+        {
+            foreach (var mmap in engine.Vmas.MmapsIn(root, policy, cancellationToken))
+            {
+                CheckExpandable(context, policy, mmap);
+            }
+
+            if (policy.MissingApi("vm_insert_page") is not null)
+            {
+                continue;
+            }
+
+            foreach (var invocation in root.Descendants().OfType<IInvocationOperation>())
+            {
+                if (engine.Symbols.Classify(invocation.TargetMethod) is KernelApi.VmInsertPage or KernelApi.VmMapPages && invocation.Argument(0) is { } vma)
+                {
+                    CheckInsert(context, engine, policy, invocation, engine.Vmas.ContextsOf(vma, policy, cancellationToken));
+                }
+            }
+        }
+    }
+
+    /// <summary>DK0015.</summary>
+    private static void CheckExpandable(SemanticModelAnalysisContext context, EraPolicy policy, MmapState mmap)
+    {
+        var faults = mmap.Tables.SelectMany(table => table.Handlers.Where(handler => handler.Key is "Fault" or "NoPage")).ToList();
+        if ((faults.Count == 0 && mmap.Inserts.IsEmpty) || (mmap.MaySet & (ulong)policy.MremapGrowRejectMask) != 0 || mmap.Installs.IsEmpty
+            || mmap.Installs[0].SyntaxTree != context.SemanticModel.SyntaxTree)
+        {
+            return;
+        }
+
+        string what, outcome;
+        if (faults.Count > 0)
+        {
+            var handler = HandlerName(faults[0].Value);
+            what = $"installs vm_ops with the {faults[0].Key} handler '{handler}'";
+            outcome = $"the new tail faults into '{handler}' at offsets ->mmap never saw";
+        }
+        else
+        {
+            what = "inserts its pages and installs no fault handler";
+            outcome = policy.NoFaultHandlerSigbus
+                ? $"in Linux {policy.Describe()} touching the new tail is SIGBUS"
+                : $"in Linux {policy.Describe()} touching the new tail maps anonymous pages inside the device mapping";
+        }
+
+        var statement = mmap.SetFlagsStatement(policy, ReservedReplacement.For(policy));
+        context.ReportVisible(Diagnostic.Create(
+            DiagnosticDescriptors.ExpandableDeviceMapping,
+            mmap.Installs[0].GetLocation(),
+            AnchorLocations(mmap),
+            FixForms.Properties(FixForms.MmapStatement).Add(FixForms.Statement, statement),
+            mmap.Name,
+            what,
+            outcome,
+            statement));
+    }
+
+    /// <summary>DK0009 and DK0011 for one vm_insert_page or vm_map_pages, in every context its VMA may come from.</summary>
+    private static void CheckInsert(SemanticModelAnalysisContext context, DriverKitEngine engine, EraPolicy policy, IInvocationOperation insert, IReadOnlyList<VmaContext> contexts)
+    {
+        var name = insert.TargetMethod.Name;
+        var pfnMap = contexts.FirstOrDefault(vma => vma.InMmap
+            ? (vma.Mmap.SetBefore(vma.Site) & (PfnMap | MixedMap)) == PfnMap
+            : (vma.Mmap.MaySet & PfnMap) != 0 && (vma.Mmap.DriverSet & MixedMap) == 0);
+        if (pfnMap.Mmap is { } pfnMmap)
+        {
+            var by = pfnMmap.Remaps.FirstOrDefault(remap => engine.Symbols.Classify(remap.TargetMethod) is KernelApi.RemapPfnRange or KernelApi.IoRemapPfnRange or KernelApi.VmIomapMemory
+                && ((ulong)policy.RemapPfnRangeFlags & PfnMap) != 0) is { } remap
+                ? remap.TargetMethod.Name
+                : "the driver";
+            var outcome = policy.VmInsertPageBugChecks
+                ? "vm_insert_page BUG()s on a VM_PFNMAP VMA"
+                : "zap asks vm_normal_page, which calls the page special, so its reference and mapcount are never dropped (a leak, then 'Bad page state')";
+            context.ReportVisible(Diagnostic.Create(
+                DiagnosticDescriptors.InsertPageIntoPfnMap,
+                insert.Syntax.GetLocation(),
+                FixForms.Properties(FixForms.None),
+                name,
+                pfnMmap.Name,
+                by,
+                policy.Describe(),
+                outcome));
+        }
+
+        if (policy.MissingApi("vm_insert_page") is null
+            && contexts.FirstOrDefault(vma => !vma.InMmap && (vma.Mmap.MaySet & MixedMap) == 0) is { Mmap: { } mmap } outside)
+        {
+            var fixable = policy.VmInsertPageBugChecks && mmap.Anchor is not null;
+            var statement = mmap.SetFlagsStatement(policy, VmFlags.MixedMap);
+            var consequence = policy.VmInsertPageBugChecks
+                ? $"in Linux {policy.Describe()} it BUG()s there (BUG_ON(mmap_read_trylock)): the fault holds the mmap lock for read, not for write"
+                : $"in Linux {policy.Describe()} it writes {policy.KernelName(policy.VmInsertPageSetsFlag)} into vm_flags without the mmap write lock (a data race), and from 3.7 it is a kernel BUG";
+            var advice = fixable
+                ? $"set VM_MIXEDMAP in '{mmap.Name}' with '{statement}'"
+                : "insert the pages from ->mmap, or hand the page to the fault (vmf.Page, with a reference)";
+            context.ReportVisible(Diagnostic.Create(
+                DiagnosticDescriptors.InsertPageFromFaultWithoutMixedMap,
+                insert.Syntax.GetLocation(),
+                policy.VmInsertPageBugChecks ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+                fixable ? AnchorLocations(mmap) : null,
+                fixable ? FixForms.Properties(FixForms.MmapStatement).Add(FixForms.Statement, statement) : FixForms.Properties(FixForms.None),
+                name,
+                outside.Role,
+                Functions.DisplayName(outside.Handler),
+                mmap.Name,
+                consequence,
+                advice));
+        }
+    }
+
+    private static IEnumerable<Location>? AnchorLocations(MmapState mmap) => mmap.Anchor is { } anchor ? new[] { anchor.GetLocation() } : null;
+
+    private static string HandlerName(IOperation handler) => handler switch
+    {
+        IMethodReferenceOperation reference => reference.Method.Name,
+        _ => "(lambda)",
+    };
+}
