@@ -316,6 +316,9 @@ internal sealed class FlagFlowAnalysis
                     break;
                 case var target when OpsTarget(target) is { } opsKey:
                     {
+                        var faults = owner.engine.Ops.Tables(assignment.Value, owner.cancellationToken)
+                            .Any(creation => owner.engine.Model.Table(creation, owner.cancellationToken)?.Handlers.Keys.Any(name => name is "Fault" or "NoPage" or "NoPfn") == true);
+                        state = state.Update(opsKey, fact => faults ? fact.Add(FlagOrigins.FromRuntime(PseudoBits.FaultOps)) : fact.Clear(PseudoBits.FaultOps));
                         var info = owner.engine.Ops.Resolve(assignment.Value, owner.cancellationToken);
                         if (info is not null)
                         {
@@ -427,7 +430,7 @@ internal sealed class FlagFlowAnalysis
                     break;
                 case KernelApi.VmInsertPage:
                 case KernelApi.VmMapPages:
-                    SetRuntimeFlags(invocation, (ulong)owner.policy.VmInsertPageSetsFlag, ref state);
+                    SetRuntimeFlags(invocation, (ulong)owner.policy.VmInsertPageSetsFlag | PseudoBits.InsertedPages, ref state);
                     break;
                 case KernelApi.None:
                     ApplyHelper(invocation, ref state);

@@ -9,8 +9,14 @@ internal static class PseudoBits
     /// <summary>The VMA's vm_ops has a fault or nopage handler that hands out RAM pages.</summary>
     public const ulong RamFaultOps = 1UL << 62;
 
+    /// <summary>The VMA's vm_ops has a fault, nopage or nopfn handler (whatever it hands out).</summary>
+    public const ulong FaultOps = 1UL << 61;
+
+    /// <summary>vm_insert_page or vm_map_pages inserted pages into the VMA.</summary>
+    public const ulong InsertedPages = 1UL << 60;
+
     /// <summary>Only the real VmFlags bits.</summary>
-    public const ulong FlagMask = ~RamFaultOps;
+    public const ulong FlagMask = ~(RamFaultOps | FaultOps | InsertedPages);
 }
 
 /// <summary>

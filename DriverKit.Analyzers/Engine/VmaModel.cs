@@ -20,10 +20,13 @@ internal sealed class MmapState
     public MmapState(
         IOperation function, IParameterSymbol vma, ulong maySet, ulong driverSet, ImmutableArray<OpsTable> tables,
         ImmutableArray<IInvocationOperation> inserts, ImmutableArray<IInvocationOperation> remaps, bool rejectsPrivate, bool mentionsMayWrite,
-        ImmutableArray<SyntaxNode> installs, SyntaxNode? anchor, string? kernel, ImmutableDictionary<SyntaxNode, ulong> beforeCalls)
+        ImmutableArray<SyntaxNode> opsSites, ImmutableArray<SyntaxNode> insertSites, SyntaxNode? anchor, string? kernel, ImmutableDictionary<SyntaxNode, ulong> beforeCalls,
+        ImmutableArray<ulong> exits)
     {
+        Exits = exits;
         this.beforeCalls = beforeCalls;
-        Installs = installs;
+        OpsSites = opsSites;
+        InsertSites = insertSites;
         Function = function;
         Vma = vma;
         MaySet = maySet;
@@ -49,6 +52,12 @@ internal sealed class MmapState
     /// <summary>The VmFlags bits some path sets on the VMA (the driver's own writes, helpers, and mapping calls in the era).</summary>
     public ulong MaySet { get; }
 
+    /// <summary>
+    /// Per class of paths through the handler: the bits set on the VMA, with <see cref="PseudoBits.FaultOps"/> when vm_ops with a
+    /// fault handler is installed and <see cref="PseudoBits.InsertedPages"/> when pages were inserted.
+    /// </summary>
+    public ImmutableArray<ulong> Exits { get; }
+
     /// <summary>The bits the driver's code (or its helpers) sets itself.</summary>
     public ulong DriverSet { get; }
 
@@ -61,8 +70,11 @@ internal sealed class MmapState
     /// <summary>RemapPfnRange, IoRemapPfnRange, VmIomapMemory and RemapVmallocRange calls on the VMA.</summary>
     public ImmutableArray<IInvocationOperation> Remaps { get; }
 
-    /// <summary>Where the handler installs vm_ops or inserts pages, in its own code (a helper's work is at the helper's call).</summary>
-    public ImmutableArray<SyntaxNode> Installs { get; }
+    /// <summary>Where the handler installs vm_ops, in its own code (a helper's work is at the helper's call).</summary>
+    public ImmutableArray<SyntaxNode> OpsSites { get; }
+
+    /// <summary>Where the handler inserts pages, in its own code (a helper's work is at the helper's call).</summary>
+    public ImmutableArray<SyntaxNode> InsertSites { get; }
 
     /// <summary>An <c>if</c> that tests VM_SHARED or VM_MAYSHARE and leaves: private mappings are refused.</summary>
     public bool RejectsPrivate { get; }
@@ -281,11 +293,13 @@ internal sealed class VmaModel
         }
 
         ulong maySet = 0, driverSet = 0;
+        var exits = ImmutableArray.CreateBuilder<ulong>();
         var flow = engine.GetFlagFlow(function.Root(), policy, cancellationToken, always: true);
         foreach (var exit in flow.ExitFacts)
         {
             if (exit.Key.Member is null && SymbolEqualityComparer.Default.Equals(exit.Key.Root, vma))
             {
+                exits.Add(exit.Fact.Mask);
                 maySet |= exit.Fact.Mask & PseudoBits.FlagMask;
                 driverSet |= exit.Fact.Set.Driver & PseudoBits.FlagMask;
             }
@@ -296,7 +310,8 @@ internal sealed class VmaModel
         var remaps = ImmutableArray.CreateBuilder<IInvocationOperation>();
         var rejectsPrivate = false;
         var mentionsMayWrite = false;
-        var installs = ImmutableArray.CreateBuilder<SyntaxNode>();
+        var opsSites = ImmutableArray.CreateBuilder<SyntaxNode>();
+        var insertSites = ImmutableArray.CreateBuilder<SyntaxNode>();
         foreach (var (operation, parameter, site) in Reach(function, vma, cancellationToken))
         {
             switch (operation)
@@ -311,7 +326,7 @@ internal sealed class VmaModel
                         }
                     }
 
-                    installs.Add(site.Syntax);
+                    opsSites.Add(site.Syntax);
 
                     break;
                 case IInvocationOperation invocation when Is(invocation.Argument(0), parameter):
@@ -319,7 +334,7 @@ internal sealed class VmaModel
                     {
                         case KernelApi.VmInsertPage or KernelApi.VmMapPages:
                             inserts.Add(invocation);
-                            installs.Add(site.Syntax);
+                            insertSites.Add(site.Syntax);
                             break;
                         case KernelApi.RemapPfnRange or KernelApi.IoRemapPfnRange or KernelApi.VmIomapMemory or KernelApi.RemapVmallocRange:
                             remaps.Add(invocation);
@@ -339,7 +354,7 @@ internal sealed class VmaModel
         var kernel = function.OperationsWithinFunction().OfType<IInvocationOperation>().Select(KernelText).FirstOrDefault(text => text is not null)
             ?? KernelInScope(symbol);
         return new MmapState(function, vma, maySet, driverSet, tables.ToImmutable(), inserts.ToImmutable(), remaps.ToImmutable(), rejectsPrivate, mentionsMayWrite,
-            installs.Distinct().ToImmutableArray(), AnchorOf(function, vma), kernel, flow.BeforeCalls);
+            opsSites.Distinct().ToImmutableArray(), insertSites.Distinct().ToImmutableArray(), AnchorOf(function, vma), kernel, flow.BeforeCalls, exits.ToImmutable());
     }
 
     /// <summary>How a call's receiver names the Kernel, when the call is an instance call on it.</summary>

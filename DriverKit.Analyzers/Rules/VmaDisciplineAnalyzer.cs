@@ -64,15 +64,19 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
     /// <summary>DK0015.</summary>
     private static void CheckExpandable(SemanticModelAnalysisContext context, EraPolicy policy, MmapState mmap)
     {
+        // Some path leaves the VMA with a fault handler or inserted pages, and growable.
+        var growable = mmap.Exits.Where(exit => (exit & (PseudoBits.FaultOps | PseudoBits.InsertedPages)) != 0 && (exit & (ulong)policy.MremapGrowRejectMask) == 0)
+            .Aggregate(0UL, (all, exit) => all | exit);
         var faults = mmap.Tables.SelectMany(table => table.Handlers.Where(handler => handler.Key is "Fault" or "NoPage")).ToList();
-        if ((faults.Count == 0 && mmap.Inserts.IsEmpty) || (mmap.MaySet & (ulong)policy.MremapGrowRejectMask) != 0 || mmap.Installs.IsEmpty
-            || mmap.Installs[0].SyntaxTree != context.SemanticModel.SyntaxTree)
+        var byFault = faults.Count > 0 && (growable & PseudoBits.FaultOps) != 0;
+        var sites = byFault ? mmap.OpsSites : mmap.InsertSites;
+        if (growable == 0 || sites.IsEmpty || sites[0].SyntaxTree != context.SemanticModel.SyntaxTree)
         {
             return;
         }
 
         string what, outcome;
-        if (faults.Count > 0)
+        if (byFault)
         {
             var handler = HandlerName(faults[0].Value);
             what = $"installs vm_ops with the {faults[0].Key} handler '{handler}'";
@@ -80,7 +84,7 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
         }
         else
         {
-            what = "inserts its pages and installs no fault handler";
+            what = "inserts its pages without a fault handler";
             outcome = policy.NoFaultHandlerSigbus
                 ? $"in Linux {policy.Describe()} touching the new tail is SIGBUS"
                 : $"in Linux {policy.Describe()} touching the new tail maps anonymous pages inside the device mapping";
@@ -89,7 +93,7 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
         var statement = mmap.SetFlagsStatement(policy, ReservedReplacement.For(policy));
         context.ReportVisible(Diagnostic.Create(
             DiagnosticDescriptors.ExpandableDeviceMapping,
-            mmap.Installs[0].GetLocation(),
+            sites[0].GetLocation(),
             AnchorLocations(mmap),
             FixForms.Properties(FixForms.MmapStatement).Add(FixForms.Statement, statement),
             mmap.Name,

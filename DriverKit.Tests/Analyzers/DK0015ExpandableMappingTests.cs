@@ -89,7 +89,7 @@ public class DK0015ExpandableMappingTests
 
                     return 0;
             """),
-        Diagnostic(0).WithArguments("PagesMmap", "inserts its pages and installs no fault handler", "in Linux 7.0 (era E7) touching the new tail is SIGBUS",
+        Diagnostic(0).WithArguments("PagesMmap", "inserts its pages without a fault handler", "in Linux 7.0 (era E7) touching the new tail is SIGBUS",
             "kernel.VmFlagsSet(vma, VmFlags.DontExpand | VmFlags.DontDump);"));
 
     [Fact]

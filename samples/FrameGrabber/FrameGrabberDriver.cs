@@ -186,7 +186,9 @@ public sealed class FrameGrabberDriver
         {
             for (var i = 0UL; i < vma.Pages; i++)
             {
+#pragma warning disable DK0015 // S5 insert-page-only: vm_insert_page sets no VM_DONTEXPAND, so mremap can grow the mapping
                 var ret = kernel.VmInsertPage(vma, vma.Start + i * Kernel.PageSize, Pages[i]);
+#pragma warning restore DK0015
                 if (ret != 0)
                 {
                     return ret;

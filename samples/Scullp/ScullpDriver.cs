@@ -97,7 +97,9 @@ public sealed class ScullpDriver
 
     private int ScullpMmap(DriverKit.Runtime.File filp, VmArea vma)
     {
+#pragma warning disable DK0015 // S5 and LDD3's variants: only Modern sets VM_DONTEXPAND, so mremap can grow the others
         vma.Ops = vmOps;
+#pragma warning restore DK0015
         switch (variant)
         {
             case ScullpVariant.ReservedNoPage:

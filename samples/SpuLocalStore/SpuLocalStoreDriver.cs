@@ -88,7 +88,9 @@ public sealed class SpuLocalStoreDriver
             return -EINVAL;
         }
 
+#pragma warning disable DK0015 // S2's VM_RESERVED and insert-page variants leave the one-page mapping growable
         vma.Ops = VmOps;
+#pragma warning restore DK0015
         switch (variant)
         {
             case SpuVariant.ReservedNoPage:
