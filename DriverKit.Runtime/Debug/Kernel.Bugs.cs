@@ -41,11 +41,14 @@ public sealed partial class Kernel
             Vma = vma,
             Process = CurrentProcessText,
             CallSite = site,
-            RuleId = rule,
+            RuleId = RuleInContext(rule),
         };
         Record(report);
         return new KernelBugException(report);
     }
+
+    /// <summary>The rule a report names, or DKMM015 while a fault handler serves an offset past what -&gt;mmap accepted.</summary>
+    private string? RuleInContext(string? rule) => handlerPastMmap ? "DK0015" : rule;
 
     /// <summary>A misuse the kernel would not notice at all; the simulator refuses it with a simulator-only report.</summary>
     internal KernelBugException Refuse(string invariant, string text, string? rule, int pfn = -1, string? site = null)
@@ -58,7 +61,7 @@ public sealed partial class Kernel
             Pfn = pfn >= 0 ? new Pfn((ulong)pfn) : null,
             Process = CurrentProcessText,
             CallSite = site,
-            RuleId = rule,
+            RuleId = RuleInContext(rule),
             Ledger = pfn >= 0 && pfn < Mem.Count ? LedgerText(pfn) : null,
         };
 

@@ -29,6 +29,12 @@ internal enum ProofProbe
     /// every page again.
     /// </summary>
     IoctlWhileMapped,
+
+    /// <summary>
+    /// After the standard mapping (DK0015): a mapping of the device's pages grown by one page with mremap(MREMAP_MAYMOVE), every
+    /// page of it read.
+    /// </summary>
+    Grow,
 }
 
 /// <summary>
@@ -123,6 +129,11 @@ internal sealed class ProofRun
                     ProbeBounds(process, fd, refused: map.Errno is Errno.EPERM or Errno.EACCES);
                 }
 
+                if (example.Probe == ProofProbe.Grow)
+                {
+                    ProbeGrowth(process, fd);
+                }
+
                 Step("close", process.Close(fd));
             }
 
@@ -164,9 +175,44 @@ internal sealed class ProofRun
             }
         }
 
+        // What a process that grows its mapping does: the bug DK0015 is about shows only in the new tail.
+        void ProbeGrowth(Process p, int fd)
+        {
+            var length = (ulong)module.MapPages * Kernel.PageSize;
+            var map = p.Mmap(default, length, Prot.Read | Prot.Write, MapFlags.Shared, fd);
+            Step("mmap to grow", map);
+            if (!map.IsOk)
+            {
+                return;
+            }
+
+            var grown = p.Mremap(map.Value, length, length + Kernel.PageSize, MremapFlags.MayMove);
+            Step("mremap one page longer", grown);
+            var start = grown.IsOk ? grown.Value : map.Value;
+            var size = grown.IsOk ? length + Kernel.PageSize : length;
+            if (grown.IsOk)
+            {
+                Read(p, start, module.MapPages + 1, "grown");
+            }
+
+            Step("munmap grown", p.Munmap(start, size));
+        }
+
+        // A process the kernel killed (an oops in a fault it took) touches nothing more.
+        bool Alive(Process p, string who)
+        {
+            if (p.State == ProcessState.Running)
+            {
+                return true;
+            }
+
+            Step($"{who}: the process is gone", p.State);
+            return false;
+        }
+
         void Read(Process p, UserAddr start, int pages, string who)
         {
-            for (var i = 0; i < pages; i++)
+            for (var i = 0; i < pages && Alive(p, who); i++)
             {
                 Step($"{who} read page {i}", p.ReadByte(start + (ulong)i * Kernel.PageSize, out _));
             }
@@ -174,7 +220,7 @@ internal sealed class ProofRun
 
         void Touch(Process p, UserAddr start, string who, bool readFirst)
         {
-            for (var i = 0; i < module.MapPages; i++)
+            for (var i = 0; i < module.MapPages && Alive(p, who); i++)
             {
                 var address = start + (ulong)i * Kernel.PageSize;
                 if (readFirst)
@@ -182,7 +228,10 @@ internal sealed class ProofRun
                     Step($"{who} read page {i}", p.ReadByte(address, out _));
                 }
 
-                Step($"{who} write page {i}", p.WriteByte(address, (byte)(i + 1)));
+                if (Alive(p, who))
+                {
+                    Step($"{who} write page {i}", p.WriteByte(address, (byte)(i + 1)));
+                }
             }
         }
 

@@ -202,6 +202,12 @@ public sealed partial class Kernel
 
     private int lastHandlerSite;
 
+    /// <summary>
+    /// A fault handler is serving an offset past what -&gt;mmap accepted (the vma grew with mremap): what goes wrong inside it is
+    /// DKMM015's outcome, whatever the failing check is about.
+    /// </summary>
+    private bool handlerPastMmap;
+
     /// <summary>The struct vm_fault the next -&gt;fault call gets (see <see cref="VmFault.Reset"/>).</summary>
     private VmFault? spareVmFault;
 
@@ -215,6 +221,8 @@ public sealed partial class Kernel
         vmf.Reset(vma, new UserAddr(addr), vma.PgoffOf(new UserAddr(addr)), faultFlags);
         VmFaultResult result;
         Page page;
+        var outerPastMmap = handlerPastMmap;
+        handlerPastMmap = GrownPast(vma, new UserAddr(addr));
         using (EnterDriver(vma.Driver, ContextKind.Fault, MmapLockMode.Read))
         {
             try
@@ -237,6 +245,7 @@ public sealed partial class Kernel
             finally
             {
                 spareVmFault = vmf;
+                handlerPastMmap = outerPastMmap;
             }
         }
 
@@ -261,12 +270,13 @@ public sealed partial class Kernel
         if (Strict)
         {
             // INV-15: the page a handler picks by vmf->pgoff must be one the driver owns (a pgoff beyond its object).
-            CheckRegion(vma, (ulong)pfn, 1, ops.Fault is not null ? "->fault" : "->nopage", lastHandlerSite);
+            CheckRegion(vma, (ulong)pfn, 1, ops.Fault is not null ? "->fault" : "->nopage", lastHandlerSite, new UserAddr(addr));
         }
 
         if (Mem.RefCount[Mem.CompoundHead(pfn)] <= 0)
         {
-            throw Refuse("INV-12", $"fault handler returned pfn {pfn:x5} at refcount 0 (a free page or an unsplit tail) for {addr:x}", "DK0012", pfn);
+            // A free page past the offsets ->mmap accepted: the handler indexed beyond its object after an mremap growth.
+            throw Refuse("INV-12", $"fault handler returned pfn {pfn:x5} at refcount 0 (a free page or an unsplit tail) for {addr:x}", GrownPast(vma, new UserAddr(addr)) ? "DK0015" : "DK0012", pfn);
         }
 
         if ((result & VmFaultResult.Locked) == 0 && Mem.Has(pfn, PageFlags.Locked))

@@ -38,7 +38,7 @@ public sealed partial class Kernel
         if (Strict)
         {
             // INV-15 first: a page past the driver's memory is the finding even when the kernel then refuses it as free.
-            CheckRegion(vma, (ulong)pfn, 1, "vm_insert_page", site);
+            CheckRegion(vma, (ulong)pfn, 1, "vm_insert_page", site, addr);
         }
 
         // validate_page_before_insert.

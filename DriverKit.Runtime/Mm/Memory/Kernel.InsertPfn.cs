@@ -57,7 +57,7 @@ public sealed partial class Kernel
             if (Strict)
             {
                 CheckRemapSource(vma, pfn.Value, 1, "vmf_insert_pfn", site);
-                CheckRegion(vma, pfn.Value, 1, "vmf_insert_pfn", site);
+                CheckRegion(vma, pfn.Value, 1, "vmf_insert_pfn", site, addr);
                 CheckCacheMode(vma, pfn.Value, vma.PageProt, "vmf_insert_pfn", site);
             }
         }
@@ -119,7 +119,7 @@ public sealed partial class Kernel
         MapSpecialPte(vma, a, pfn.Value, vma.PageProt, write: false, PteInstaller.VmfInsertMixed);
         if (Strict)
         {
-            CheckRegion(vma, pfn.Value, 1, "vmf_insert_mixed", site);
+            CheckRegion(vma, pfn.Value, 1, "vmf_insert_mixed", site, addr);
         }
 
         return VmFaultResult.NoPage;

@@ -277,8 +277,11 @@ public sealed partial class Kernel
         }
     }
 
-    /// <summary>INV-15: every frame a driver maps must be one it owns (RAM it allocated, or its MMIO window).</summary>
-    internal void CheckRegion(VmArea vma, ulong pfn, ulong count, string api, int site)
+    /// <summary>
+    /// INV-15: every frame a driver maps must be one it owns (RAM it allocated, or its MMIO window). A frame mapped at
+    /// <paramref name="at"/>, an offset beyond what -&gt;mmap accepted (the vma grew with mremap), is DKMM015's finding.
+    /// </summary>
+    internal void CheckRegion(VmArea vma, ulong pfn, ulong count, string api, int site, UserAddr? at = null)
     {
         var driver = vma.Driver;
         for (var i = 0UL; i < count; i++)
@@ -305,10 +308,17 @@ public sealed partial class Kernel
                 return;
             }
 
-            RecordMappingFinding("INV-15", $"DKSIM INV-15: {api} maps pfn {p:x5} ({what}) into {vma}: outside the regions {Sites.OwnerName(driver)} may expose", vma, p, site, "DK0014");
+            var grown = GrownPast(vma, at);
+            RecordMappingFinding("INV-15",
+                $"DKSIM INV-15: {api} maps pfn {p:x5} ({what}) into {vma}: outside the regions {Sites.OwnerName(driver)} may expose" +
+                (grown ? $"; at page offset {vma.PgoffOf(at!.Value)}, past the {vma.ExposedPgoffEnd} ->mmap accepted: the mapping grew with mremap" : ""),
+                vma, p, site, grown ? "DK0015" : "DK0014");
             return;
         }
     }
+
+    /// <summary>Whether <paramref name="at"/> lies past the offsets the driver's -&gt;mmap accepted (the vma grew with mremap).</summary>
+    internal static bool GrownPast(VmArea vma, UserAddr? at) => at is { } a && vma.PgoffOf(a) >= vma.ExposedPgoffEnd;
 
     internal void CheckVma(VmArea vma)
     {

@@ -182,6 +182,7 @@ public sealed partial class Kernel
             }
 
             vma.Opened = true;
+            vma.ExposedPgoffEnd = pgoff + vma.Pages;
         }
 
         if (Policy.ReservedPrivateWritableRefused && (vma.RawFlags & (VmFlags.Shared | VmFlags.Write | VmFlags.Reserved)) == (VmFlags.Write | VmFlags.Reserved))
@@ -525,6 +526,7 @@ public sealed partial class Kernel
             PrivateData = vma.PrivateData,
             HasAnonVma = vma.HasAnonVma,
             PatTracked = vma.PatTracked,
+            ExposedPgoffEnd = vma.ExposedPgoffEnd,
         };
         copy.RawOps = vma.RawOps;
         if (vma.File is { } f)

@@ -123,6 +123,12 @@ public sealed class VmArea
     /// <summary>Owner id of the driver whose file is mapped (0 for anonymous memory).</summary>
     internal int Driver => File?.Inode.Device?.Owner ?? 0;
 
+    /// <summary>
+    /// Checker shadow (no kernel field): the end of the file offsets, in pages, that the driver's -&gt;mmap accepted. A vma that
+    /// mremap grew faults beyond it at offsets the driver never saw (DKMM015).
+    /// </summary>
+    internal ulong ExposedPgoffEnd { get; set; } = ulong.MaxValue;
+
     /// <summary>INV-18 shadow: how the vma instance came to reference the driver (mmap or open), and whether it was closed.</summary>
     internal bool Opened { get; set; }
 

@@ -1,0 +1,41 @@
+extern alias DriverKitAnalyzers;
+
+using DriverKit.CodeFixes;
+using Rules = DriverKitAnalyzers::DriverKit.Analyzers;
+using static DriverKit.Tests.FixProof.FixProofExamples;
+
+namespace DriverKit.Tests.FixProof;
+
+/// <summary>
+/// The per-VMA rules through the fix-proof harness (<see cref="RulesIIIExamples"/>): each example shows its bug on the runtime,
+/// tagged with the rule's id, in the eras the catalog predicts; the fixed drivers run clean with nothing new, and findings without
+/// a mechanical fix are offered none.
+/// </summary>
+public class RulesIIIFixProofTests
+{
+    public static TheoryData<string> DK0015Examples => Names(RulesIIIExamples.DK0015);
+
+    public static TheoryData<string> DK0011Examples => Names(RulesIIIExamples.DK0011);
+
+    public static TheoryData<string> DK0011RacingExamples => Names(RulesIIIExamples.DK0011Racing);
+
+    public static TheoryData<string> DK0009Examples => Names(RulesIIIExamples.DK0009);
+
+    private static FixProofHarness Harness(string ruleId) => new(ruleId, new Rules.VmaDisciplineAnalyzer(), new MmapStatementCodeFix());
+
+    [Theory]
+    [MemberData(nameof(DK0015Examples))]
+    public Task DK0015(string example) => Harness("DK0015").ProveAsync(Find(RulesIIIExamples.DK0015, example));
+
+    [Theory]
+    [MemberData(nameof(DK0011Examples))]
+    public Task DK0011(string example) => Harness("DK0011").ProveAsync(Find(RulesIIIExamples.DK0011, example));
+
+    [Theory]
+    [MemberData(nameof(DK0011RacingExamples))]
+    public Task DK0011_before_3_7(string example) => Harness("DK0011").ProveBugAsync(Find(RulesIIIExamples.DK0011Racing, example));
+
+    [Theory]
+    [MemberData(nameof(DK0009Examples))]
+    public Task DK0009(string example) => Harness("DK0009").ProveBugAsync(Find(RulesIIIExamples.DK0009, example));
+}
