@@ -142,6 +142,16 @@ public static class DiagnosticDescriptors
         "only. A fault handler holds the lock for read (or only the VMA lock). From 3.7 the call BUG()s there " +
         "(BUG_ON(mmap_read_trylock)); before, it wrote VM_INSERTPAGE into vm_flags unlocked, a data race. Set VM_MIXEDMAP in ->mmap.");
 
+    /// <summary>DK0012: a fault handler's page handed out without a reference.</summary>
+    public static readonly DiagnosticDescriptor FaultPageWithoutReference = Create(
+        DiagnosticIds.FaultPageWithoutReference,
+        "Fault handler hands out a page without a reference",
+        "{0} hands out '{1}' with no reference taken: the PTE owns a reference, which munmap, exit and a refault's unmap drop, so the driver's own reference goes first and the page is freed while the driver still uses it; {2}",
+        DiagnosticSeverity.Error,
+        "finish_fault consumes a reference of the page it maps, and zap drops one per normal PTE (LDD3: 'the count for the page must " +
+        "be incremented, because it is automatically decremented at page unmap'). A fault or nopage handler that returns a page it " +
+        "allocated hands over that reference; any other page needs get_page first, or special PTEs (vmf_insert_pfn) instead.");
+
     /// <summary>DK0014: a user-chosen offset or size decides what is mapped, and nothing bounds it.</summary>
     public static readonly DiagnosticDescriptor UncheckedMmapRange = Create(
         DiagnosticIds.UncheckedMmapRange,
@@ -237,7 +247,7 @@ public static class DiagnosticDescriptors
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         LockedIoMapping, ReservePagesForRemap, ReservedBitLeftAtFree, ReservedVmaFaultInsert, VmReservedObsolete, NumericVmFlags, PageLockAsPin,
         RemapVmallocAsContiguous, PhysAddrPassedAsPfn, SlabPageMapped, InsertPageIntoPfnMap, InsertPageUnsuitablePage, MappingResultIgnored,
-        InsertPageFromFaultWithoutMixedMap, UncheckedMmapRange, MayWriteLeftSet, ExpandableDeviceMapping, CacheableMmio, UncachedRam, CloseWithoutOpen, FreedWhileMapped, RemapPfnForIo, InvalidKernelVersion);
+        InsertPageFromFaultWithoutMixedMap, FaultPageWithoutReference, UncheckedMmapRange, MayWriteLeftSet, ExpandableDeviceMapping, CacheableMmio, UncachedRam, CloseWithoutOpen, FreedWhileMapped, RemapPfnForIo, InvalidKernelVersion);
 
     /// <summary>The help link of a rule id.</summary>
     /// <param name="id">A DKxxxx id.</param>

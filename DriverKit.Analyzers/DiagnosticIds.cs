@@ -38,6 +38,9 @@ public static class DiagnosticIds
     /// <summary>DK0011: vm_insert_page from a fault handler (or another path outside ->mmap) on a VMA that ->mmap never marks VM_MIXEDMAP.</summary>
     public const string InsertPageFromFaultWithoutMixedMap = "DK0011";
 
+    /// <summary>DK0012: a fault or nopage handler hands out a page without taking the reference the PTE will own.</summary>
+    public const string FaultPageWithoutReference = "DK0012";
+
     /// <summary>DK0014: a user-chosen offset or size mapped without a check, or writable mappings refused with VM_MAYWRITE left set.</summary>
     public const string UncheckedMmapRange = "DK0014";
 

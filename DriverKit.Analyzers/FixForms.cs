@@ -38,6 +38,9 @@ public static class FixForms
     /// </summary>
     public const string MmapStatement = "mmap-statement";
 
+    /// <summary>DK0012: take a reference with the statement in <see cref="Statement"/> before the one at the first additional location.</summary>
+    public const string TakeReference = "get-page";
+
     /// <summary>The property holding a statement a fix inserts, spelt for the configured kernel by the analyzer.</summary>
     public const string Statement = "DriverKit.Statement";
 

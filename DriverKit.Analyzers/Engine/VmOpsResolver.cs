@@ -268,7 +268,8 @@ internal sealed class VmOpsResolver
         return false;
     }
 
-    private bool IsNoPage(IOperation value)
+    /// <summary>A fault result that is no page: <c>default</c>, <c>null</c>, <c>new Page()</c>, <c>Page.NoPageOom</c>.</summary>
+    public bool IsNoPage(IOperation value)
     {
         value = value.WithoutConversions() ?? value;
         return value switch

@@ -351,40 +351,9 @@ internal sealed class VmaModel
             }
         }
 
-        var kernel = function.OperationsWithinFunction().OfType<IInvocationOperation>().Select(KernelText).FirstOrDefault(text => text is not null)
-            ?? KernelInScope(symbol);
+        var kernel = KernelReceiver.In(engine.Symbols, function);
         return new MmapState(function, vma, maySet, driverSet, tables.ToImmutable(), inserts.ToImmutable(), remaps.ToImmutable(), rejectsPrivate, mentionsMayWrite,
             opsSites.Distinct().ToImmutableArray(), insertSites.Distinct().ToImmutableArray(), AnchorOf(function, vma), kernel, flow.BeforeCalls, exits.ToImmutable());
-    }
-
-    /// <summary>How a call's receiver names the Kernel, when the call is an instance call on it.</summary>
-    private string? KernelText(IInvocationOperation invocation) =>
-        invocation.Instance is { } instance && SymbolEqualityComparer.Default.Equals(instance.Type, engine.Symbols.Kernel) && instance.Syntax is ExpressionSyntax
-            ? instance.Syntax.ToString()
-            : null;
-
-    /// <summary>A Kernel the handler can name without calling it: a parameter of it or of the methods around it (a lambda's), or a field or property of its type.</summary>
-    private string? KernelInScope(IMethodSymbol function)
-    {
-        var isStatic = false;
-        for (ISymbol? symbol = function; symbol is IMethodSymbol method; symbol = method.ContainingSymbol)
-        {
-            if (method.Parameters.FirstOrDefault(parameter => SymbolEqualityComparer.Default.Equals(parameter.Type, engine.Symbols.Kernel)) is { } parameter)
-            {
-                return parameter.Name;
-            }
-
-            isStatic = method.IsStatic;
-        }
-
-        return function.ContainingType?.GetMembers()
-            .Where(member => (member.IsStatic || !isStatic) && !member.IsImplicitlyDeclared)
-            .FirstOrDefault(member => member switch
-            {
-                IFieldSymbol field => SymbolEqualityComparer.Default.Equals(field.Type, engine.Symbols.Kernel),
-                IPropertySymbol property => SymbolEqualityComparer.Default.Equals(property.Type, engine.Symbols.Kernel) && !property.IsIndexer,
-                _ => false,
-            })?.Name;
     }
 
     /// <summary>

@@ -21,21 +21,19 @@ public class RulesIIIFixProofTests
 
     public static TheoryData<string> DK0009Examples => Names(RulesIIIExamples.DK0009);
 
-    private static FixProofHarness Harness(string ruleId) => new(ruleId, new Rules.VmaDisciplineAnalyzer(), new MmapStatementCodeFix());
-
     [Theory]
     [MemberData(nameof(DK0015Examples))]
-    public Task DK0015(string example) => Harness("DK0015").ProveAsync(Find(RulesIIIExamples.DK0015, example));
+    public Task DK0015(string example) => SeedRulesFixProofTests.Harness("DK0015").ProveAsync(Find(RulesIIIExamples.DK0015, example));
 
     [Theory]
     [MemberData(nameof(DK0011Examples))]
-    public Task DK0011(string example) => Harness("DK0011").ProveAsync(Find(RulesIIIExamples.DK0011, example));
+    public Task DK0011(string example) => SeedRulesFixProofTests.Harness("DK0011").ProveAsync(Find(RulesIIIExamples.DK0011, example));
 
     [Theory]
     [MemberData(nameof(DK0011RacingExamples))]
-    public Task DK0011_before_3_7(string example) => Harness("DK0011").ProveBugAsync(Find(RulesIIIExamples.DK0011Racing, example));
+    public Task DK0011_before_3_7(string example) => SeedRulesFixProofTests.Harness("DK0011").ProveBugAsync(Find(RulesIIIExamples.DK0011Racing, example));
 
     [Theory]
     [MemberData(nameof(DK0009Examples))]
-    public Task DK0009(string example) => Harness("DK0009").ProveBugAsync(Find(RulesIIIExamples.DK0009, example));
+    public Task DK0009(string example) => new FixProofHarness("DK0009", new Rules.VmaDisciplineAnalyzer(), new MmapStatementCodeFix()).ProveBugAsync(Find(RulesIIIExamples.DK0009, example));
 }
