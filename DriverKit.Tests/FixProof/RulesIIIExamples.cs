@@ -1,7 +1,7 @@
 namespace DriverKit.Tests.FixProof;
 
 /// <summary>
-/// Whole drivers that the per-VMA rules flag (DK0009, DK0011, DK0015), among them C-port shapes (ops tables filled in one place
+/// Whole drivers that the per-VMA rules flag (DK0009, DK0011, DK0012, DK0015), among them C-port shapes (ops tables filled in one place
 /// and handlers in another, helpers, goto error paths), with the kernels in which the bug shows on the runtime.
 /// <see cref="RulesIIIFixProofTests"/> runs them through <see cref="FixProofHarness"/>.
 /// </summary>
@@ -409,5 +409,177 @@ internal static class RulesIIIExamples
                 }
             }
             """, WithInsertPage),
+    ];
+
+    /// <summary>DK0012: fault paths that hand out the driver's pages without a reference, fixed with GetPage.</summary>
+    public static IEnumerable<FixProofExample> DK0012 =>
+    [
+        new("fault handler hands out the table's page", """
+            using DriverKit.Runtime;
+
+            public static class TableModule
+            {
+                public const int MapPages = 2;
+                private static Table? table;
+
+                public static void Init(Kernel kernel)
+                {
+                    table = new Table(kernel);
+                    kernel.RegisterChrdev("/dev/table", new FileOperations { Owner = "table", Mmap = table.Mmap });
+                }
+
+                public static void Exit(Kernel kernel) => table?.Free();
+            }
+
+            public sealed class Table
+            {
+                private readonly Kernel kernel;
+                private readonly Page[] pages = new Page[TableModule.MapPages];
+
+                public Table(Kernel kernel)
+                {
+                    this.kernel = kernel;
+                    for (var i = 0; i < pages.Length; i++)
+                        pages[i] = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
+                }
+
+                public int Mmap(File file, VmArea vma)
+                {
+                    vma.Flags |= VmFlags.DontExpand;
+                    vma.Ops = new VmOperations { Fault = Fault };
+                    return 0;
+                }
+
+                private VmFaultResult Fault(VmFault vmf)
+                {
+                    if (vmf.Pgoff >= (ulong)pages.Length)
+                        return VmFaultResult.Sigbus;
+                    vmf.Page = pages[vmf.Pgoff];
+                    return VmFaultResult.None;
+                }
+
+                public void Free()
+                {
+                    foreach (var page in pages)
+                        kernel.FreePage(page);
+                }
+            }
+            """, WithFault),
+        new("C port: a helper given the fault fills it, goto error path", """
+            using DriverKit.Runtime;
+
+            public static class FillModule
+            {
+                public const int MapPages = 2;
+                internal static Fill? dev;
+
+                public static void Init(Kernel kernel)
+                {
+                    dev = new Fill(kernel);
+                    kernel.RegisterChrdev("/dev/fill", new FileOperations { Owner = "fill", Mmap = dev.Mmap });
+                }
+
+                public static void Exit(Kernel kernel) => dev?.Free();
+            }
+
+            public sealed class Fill
+            {
+                private readonly Kernel kernel;
+                private readonly Page[] pages = new Page[FillModule.MapPages];
+
+                public Fill(Kernel kernel)
+                {
+                    this.kernel = kernel;
+                    for (var i = 0; i < pages.Length; i++)
+                        pages[i] = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
+                }
+
+                public int Mmap(File file, VmArea vma)
+                {
+                    vma.Flags |= VmFlags.DontExpand;
+                    vma.Ops = new VmOperations { Fault = FillFault };
+                    return 0;
+                }
+
+                private VmFaultResult FillFault(VmFault vmf)
+                {
+                    int err;
+
+                    err = FillOne(vmf);
+                    if (err != 0)
+                        goto out_sigbus;
+                    return VmFaultResult.None;
+                out_sigbus:
+                    return VmFaultResult.Sigbus;
+                }
+
+                private int FillOne(VmFault vmf)
+                {
+                    Page page;
+
+                    if (vmf.Pgoff >= (ulong)pages.Length)
+                        return -Errno.EFAULT;
+                    page = pages[vmf.Pgoff];
+                    vmf.Page = page;
+                    return 0;
+                }
+
+                public void Free()
+                {
+                    foreach (var page in pages)
+                        kernel.FreePage(page);
+                }
+            }
+            """, WithFault),
+        new("nopage handler returns the page", """
+            using DriverKit.Runtime;
+
+            public static class NopModule
+            {
+                public const int MapPages = 2;
+                private static Nop? nop;
+
+                public static void Init(Kernel kernel)
+                {
+                    nop = new Nop(kernel);
+                    kernel.RegisterChrdev("/dev/nop", new FileOperations { Owner = "nop", Mmap = nop.Mmap });
+                }
+
+                public static void Exit(Kernel kernel) => nop?.Free();
+            }
+
+            public sealed class Nop
+            {
+                private readonly Kernel kernel;
+                private readonly Page[] pages = new Page[NopModule.MapPages];
+
+                public Nop(Kernel kernel)
+                {
+                    this.kernel = kernel;
+                    for (var i = 0; i < pages.Length; i++)
+                        pages[i] = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
+                }
+
+                public int Mmap(File file, VmArea vma)
+                {
+                    vma.Ops = new VmOperations { NoPage = NoPage };
+                    return 0;
+                }
+
+                private Page NoPage(VmArea vma, UserAddr address)
+                {
+                    var offset = (address - vma.Start) / Kernel.PageSize + vma.Pgoff;
+                    if (offset >= (ulong)pages.Length)
+                        return default;
+                    return pages[offset];
+                }
+
+                public void Free()
+                {
+                    foreach (var page in pages)
+                        kernel.FreePage(page);
+                }
+            }
+            """, WithNoPage),
     ];
 }

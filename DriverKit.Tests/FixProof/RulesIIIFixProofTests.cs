@@ -19,6 +19,8 @@ public class RulesIIIFixProofTests
 
     public static TheoryData<string> DK0011RacingExamples => Names(RulesIIIExamples.DK0011Racing);
 
+    public static TheoryData<string> DK0012Examples => Names(RulesIIIExamples.DK0012);
+
     public static TheoryData<string> DK0009Examples => Names(RulesIIIExamples.DK0009);
 
     [Theory]
@@ -36,4 +38,8 @@ public class RulesIIIFixProofTests
     [Theory]
     [MemberData(nameof(DK0009Examples))]
     public Task DK0009(string example) => new FixProofHarness("DK0009", new Rules.VmaDisciplineAnalyzer(), new MmapStatementCodeFix()).ProveBugAsync(Find(RulesIIIExamples.DK0009, example));
+
+    [Theory]
+    [MemberData(nameof(DK0012Examples))]
+    public Task DK0012(string example) => SeedRulesFixProofTests.Harness("DK0012").ProveAsync(Find(RulesIIIExamples.DK0012, example));
 }
