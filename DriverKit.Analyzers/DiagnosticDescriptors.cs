@@ -230,6 +230,17 @@ public static class DiagnosticDescriptors
         "io_remap_pfn_range is remap_pfn_range with pgprot_decrypted on most architectures and an I/O-space encoding on others (sparc, " +
         "mips with 64-bit physical addresses). With memory encryption (SME, SEV, TDX) a remap_pfn_range of MMIO carries the encryption bit.");
 
+    /// <summary>DK0020: a pfn mapping that private mappings reach, fault-based or partial.</summary>
+    public static readonly DiagnosticDescriptor PartialOrCowPfnMap = Create(
+        DiagnosticIds.PartialOrCowPfnMap,
+        "Pfn mapping reachable by private mappings",
+        "{0} {1}, and '{2}' neither refuses private mappings nor clears VM_MAYWRITE: {3}; refuse them at the top of '{2}' with '{4}'",
+        DiagnosticSeverity.Error,
+        "A MAP_PRIVATE mapping of a file opened for writing is a COW mapping (VM_MAYWRITE without VM_SHARED), even with PROT_READ. " +
+        "COW of a VM_PFNMAP VMA depends on the linear rule (vm_pgoff = pfn of the whole VMA): vmf_insert_pfn BUG()s on a COW " +
+        "VM_PFNMAP VMA, and remap_pfn_range of a part of one fails with EINVAL. ->mmap must refuse non-shared mappings or clear " +
+        "VM_MAYWRITE; VM_MIXEDMAP with vmf_insert_mixed is the choice when COW is wanted.");
+
     /// <summary>DK1000: a kernel version setting DriverKit cannot parse; reported once per compilation.</summary>
     public static readonly DiagnosticDescriptor InvalidKernelVersion = new(
         DiagnosticIds.InvalidKernelVersion,
@@ -247,7 +258,7 @@ public static class DiagnosticDescriptors
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         LockedIoMapping, ReservePagesForRemap, ReservedBitLeftAtFree, ReservedVmaFaultInsert, VmReservedObsolete, NumericVmFlags, PageLockAsPin,
         RemapVmallocAsContiguous, PhysAddrPassedAsPfn, SlabPageMapped, InsertPageIntoPfnMap, InsertPageUnsuitablePage, MappingResultIgnored,
-        InsertPageFromFaultWithoutMixedMap, FaultPageWithoutReference, UncheckedMmapRange, MayWriteLeftSet, ExpandableDeviceMapping, CacheableMmio, UncachedRam, CloseWithoutOpen, FreedWhileMapped, RemapPfnForIo, InvalidKernelVersion);
+        InsertPageFromFaultWithoutMixedMap, FaultPageWithoutReference, UncheckedMmapRange, MayWriteLeftSet, ExpandableDeviceMapping, CacheableMmio, UncachedRam, CloseWithoutOpen, FreedWhileMapped, RemapPfnForIo, PartialOrCowPfnMap, InvalidKernelVersion);
 
     /// <summary>The help link of a rule id.</summary>
     /// <param name="id">A DKxxxx id.</param>

@@ -56,6 +56,9 @@ public static class DiagnosticIds
     /// <summary>DK0019: remap_pfn_range of device memory instead of io_remap_pfn_range.</summary>
     public const string RemapPfnForIo = "DK0019";
 
+    /// <summary>DK0020: a VM_PFNMAP mapping that private (COW) mappings reach: vmf_insert_pfn on it, or remap_pfn_range of a part of it.</summary>
+    public const string PartialOrCowPfnMap = "DK0020";
+
     /// <summary>DK1000: the kernel version setting (<c>driverkit.kernel_version</c>, <c>DriverKitKernelVersion</c>) is not understood.</summary>
     public const string InvalidKernelVersion = "DK1000";
 }

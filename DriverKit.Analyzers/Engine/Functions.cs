@@ -38,4 +38,29 @@ internal static class Functions
         IAnonymousFunctionOperation => "(lambda)",
         _ => SymbolOf(function)?.Name ?? "",
     };
+
+    /// <summary>What a local is initialized and assigned with in a function (the C shape: declared at the top, assigned later).</summary>
+    public static IEnumerable<IOperation> ValuesOf(ILocalSymbol local, IOperation function)
+    {
+        foreach (var operation in function.OperationsWithinFunction())
+        {
+            switch (operation)
+            {
+                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local)
+                    && (declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer) is { } initializer:
+                    yield return initializer.Value;
+                    break;
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Local, local):
+                    yield return assignment.Value;
+                    break;
+                case ICompoundAssignmentOperation { Target: ILocalReferenceOperation target } compound when SymbolEqualityComparer.Default.Equals(target.Local, local):
+                    // The local changes in place (addr += PAGE_SIZE): its value is the compound, which matches no pattern.
+                    yield return compound;
+                    break;
+                case IIncrementOrDecrementOperation { Target: ILocalReferenceOperation target } step when SymbolEqualityComparer.Default.Equals(target.Local, local):
+                    yield return step;
+                    break;
+            }
+        }
+    }
 }

@@ -83,10 +83,18 @@ internal sealed class MmapState
     public bool MentionsMayWrite { get; }
 
     /// <summary>
-    /// Where a statement that sets flags goes: the first statement of the body that installs vm_ops, maps, or returns; or the
+    /// Where a statement that sets flags goes: the first statement of the body after its guards that installs vm_ops, maps, or
+    /// returns; or the
     /// expression body (<see cref="ArrowExpressionClauseSyntax"/> or a lambda's expression), which a fix turns into a block.
     /// </summary>
     public SyntaxNode? Anchor { get; }
+
+    /// <summary>The handler's first statement (or its expression body): where a check that refuses the mapping goes.</summary>
+    public SyntaxNode? Top => Anchor switch
+    {
+        StatementSyntax statement when statement.Parent is BlockSyntax block => block.Statements.FirstOrDefault(),
+        var other => other,
+    };
 
     /// <summary>How the handler's code names the Kernel it calls (<c>kernel</c>, <c>dev.Kernel</c>), or null.</summary>
     public string? Kernel { get; }
@@ -243,7 +251,7 @@ internal sealed class VmaModel
                 return ParameterBehind(instance, function);
             case ILocalReferenceOperation local:
                 IParameterSymbol? found = null;
-                foreach (var value in ValuesOf(local.Local, function))
+                foreach (var value in Functions.ValuesOf(local.Local, function))
                 {
                     var behind = ParameterBehind(value, function);
                     if (behind is null || (found is not null && !SymbolEqualityComparer.Default.Equals(found, behind)))
@@ -257,24 +265,6 @@ internal sealed class VmaModel
                 return found;
             default:
                 return null;
-        }
-    }
-
-    /// <summary>What a local is initialized and assigned with in a function (the C shape: declared at the top, assigned later).</summary>
-    private static IEnumerable<IOperation> ValuesOf(ILocalSymbol local, IOperation function)
-    {
-        foreach (var operation in function.OperationsWithinFunction())
-        {
-            switch (operation)
-            {
-                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local)
-                    && (declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer) is { } initializer:
-                    yield return initializer.Value;
-                    break;
-                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Local, local):
-                    yield return assignment.Value;
-                    break;
-            }
         }
     }
 
@@ -396,6 +386,14 @@ internal sealed class VmaModel
     private static bool Leaves(IOperation branch) =>
         branch.DescendantsAndSelf().Any(operation => operation is IReturnOperation or IThrowOperation or IBranchOperation { BranchKind: BranchKind.GoTo });
 
+    /// <summary>A statement that only leaves: return, goto, throw, or a block of them.</summary>
+    private static bool Leaves(StatementSyntax statement) => statement switch
+    {
+        ReturnStatementSyntax or GotoStatementSyntax or ThrowStatementSyntax => true,
+        BlockSyntax { Statements: { Count: > 0 } statements } => Leaves(statements.Last()),
+        _ => false,
+    };
+
     /// <summary>See <see cref="MmapState.Anchor"/>.</summary>
     private SyntaxNode? AnchorOf(IOperation function, IParameterSymbol vma)
     {
@@ -413,6 +411,12 @@ internal sealed class VmaModel
 
         foreach (var statement in block.Statements)
         {
+            // Guards (if (…) return -EINVAL; goto out_err;) refuse the mapping: the flags go after them.
+            if (statement is IfStatementSyntax { Else: null, Statement: var refusal } && Leaves(refusal))
+            {
+                continue;
+            }
+
             if (statement.DescendantNodesAndSelf().Any(node => node is ReturnStatementSyntax
                 || (node is AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Ops" } })
                 || (node is InvocationExpressionSyntax invocation && invocation.ArgumentList.Arguments.FirstOrDefault()?.Expression is IdentifierNameSyntax { Identifier.ValueText: var name } && name == vma.Name)))

@@ -14,6 +14,10 @@ namespace DriverKit.Analyzers;
 /// <item>DK0009: vm_insert_page or vm_map_pages on a VMA that ->mmap makes VM_PFNMAP, in ->mmap or in another handler.</item>
 /// <item>DK0011: vm_insert_page from a fault handler (or a helper it calls) on a VMA whose ->mmap never sets VM_MIXEDMAP.</item>
 /// <item>DK0015: an ->mmap that installs a fault handler or inserts pages and never sets VM_DONTEXPAND.</item>
+/// <item>
+/// DK0020: vmf_insert_pfn on a VMA that ->mmap makes VM_PFNMAP, or remap_pfn_range of a part of the VMA in ->mmap, while ->mmap
+/// neither refuses private mappings (a VM_SHARED or VM_MAYSHARE test that leaves) nor touches VM_MAYWRITE.
+/// </item>
 /// </list>
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -23,14 +27,18 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
     /// What the roots to analyze spell: an ->mmap installs vm_ops or inserts pages (its signature names VmArea, a lambda's table
     /// names Mmap), and a handler inserts pages.
     /// </summary>
-    private static readonly string[] Words = { "VmArea", "Mmap", "VmInsertPage", "VmMapPages" };
+    private static readonly string[] Words = { "VmArea", "Mmap", "VmInsertPage", "VmMapPages", "VmfInsertPfn" };
 
     private const ulong PfnMap = (ulong)VmFlags.PfnMap;
+
+    /// <summary>Locals copied into locals followed before a value counts as unknown.</summary>
+    private const int MaxLocalChain = 4;
     private const ulong MixedMap = (ulong)VmFlags.MixedMap;
 
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
-        DiagnosticDescriptors.InsertPageIntoPfnMap, DiagnosticDescriptors.InsertPageFromFaultWithoutMixedMap, DiagnosticDescriptors.ExpandableDeviceMapping);
+        DiagnosticDescriptors.InsertPageIntoPfnMap, DiagnosticDescriptors.InsertPageFromFaultWithoutMixedMap, DiagnosticDescriptors.ExpandableDeviceMapping,
+        DiagnosticDescriptors.PartialOrCowPfnMap);
 
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine) =>
         context.RegisterSemanticModelAction(model => Analyze(model, engine));
@@ -46,16 +54,28 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
                 CheckExpandable(context, policy, mmap);
             }
 
-            if (policy.MissingApi("vm_insert_page") is not null)
-            {
-                continue;
-            }
-
             foreach (var invocation in root.Descendants().OfType<IInvocationOperation>())
             {
-                if (engine.Symbols.Classify(invocation.TargetMethod) is KernelApi.VmInsertPage or KernelApi.VmMapPages && invocation.Argument(0) is { } vma)
+                if (invocation.Argument(0) is not { } vma)
                 {
-                    CheckInsert(context, engine, policy, invocation, engine.Vmas.ContextsOf(vma, policy, cancellationToken));
+                    continue;
+                }
+
+                switch (engine.Symbols.Classify(invocation.TargetMethod))
+                {
+                    case KernelApi.VmInsertPage or KernelApi.VmMapPages when policy.MissingApi("vm_insert_page") is null:
+                        CheckInsert(context, engine, policy, invocation, engine.Vmas.ContextsOf(vma, policy, cancellationToken));
+                        break;
+                    case KernelApi.VmfInsertPfn:
+                        CheckCow(context, policy, invocation, "maps pfns into a VM_PFNMAP VMA",
+                            "vmf_insert_pfn BUG()s on a COW VM_PFNMAP VMA at its first fault",
+                            engine.Vmas.ContextsOf(vma, policy, cancellationToken).Where(vmaContext => !vmaContext.InMmap && (vmaContext.Mmap.MaySet & PfnMap) != 0));
+                        break;
+                    case KernelApi.RemapPfnRange or KernelApi.IoRemapPfnRange when policy.RemapCowNeedsWholeVma && IsPartial(engine, invocation):
+                        CheckCow(context, policy, invocation, "maps a part of the VMA",
+                            "remap_pfn_range of a COW VMA must cover all of it (the linear rule), so every private mapping fails with EINVAL",
+                            engine.Vmas.ContextsOf(vma, policy, cancellationToken).Where(vmaContext => vmaContext.InMmap));
+                        break;
                 }
             }
         }
@@ -154,6 +174,54 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
                 advice));
         }
     }
+
+    /// <summary>DK0020, for one call in the contexts where its VMA is a pfn mapping.</summary>
+    private static void CheckCow(SemanticModelAnalysisContext context, EraPolicy policy, IInvocationOperation call, string what, string outcome, IEnumerable<VmaContext> contexts)
+    {
+        if (contexts.FirstOrDefault(vma => !vma.Mmap.RejectsPrivate && !vma.Mmap.MentionsMayWrite) is not { Mmap: { } mmap })
+        {
+            return;
+        }
+
+        var statement = $"if (({mmap.Vma.Name}.Flags & VmFlags.Shared) == 0) return -Errno.EINVAL;";
+        var fixable = mmap.Top is not null;
+        context.ReportVisible(Diagnostic.Create(
+            DiagnosticDescriptors.PartialOrCowPfnMap,
+            call.Syntax.GetLocation(),
+            fixable ? new[] { mmap.Top!.GetLocation() } : null,
+            fixable ? FixForms.Properties(FixForms.MmapStatement).Add(FixForms.Statement, statement) : FixForms.Properties(FixForms.None),
+            call.TargetMethod.Name,
+            what,
+            mmap.Name,
+            $"in Linux {policy.Describe()} {outcome}",
+            statement));
+    }
+
+    /// <summary>A remap whose start is not the VMA's start or whose size is not the VMA's whole length.</summary>
+    private static bool IsPartial(DriverKitEngine engine, IInvocationOperation remap) =>
+        !(IsVmaMember(engine, remap.Argument(1), "Start") && IsWholeLength(engine, remap.Argument(3)));
+
+    private static bool IsWholeLength(DriverKitEngine engine, IOperation? size, int depth = 0) => size.WithoutConversions() switch
+    {
+        ILocalReferenceOperation local when depth < MaxLocalChain => AllValues(local, value => IsWholeLength(engine, value, depth + 1)),
+        IPropertyReferenceOperation property => IsVmaMember(engine, property, "Length"),
+        IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } difference =>
+            IsVmaMember(engine, difference.LeftOperand, "End") && IsVmaMember(engine, difference.RightOperand, "Start"),
+        IBinaryOperation { OperatorKind: BinaryOperatorKind.Multiply or BinaryOperatorKind.LeftShift } scaled =>
+            IsVmaMember(engine, scaled.LeftOperand, "Pages") || IsVmaMember(engine, scaled.RightOperand, "Pages"),
+        _ => false,
+    };
+
+    private static bool IsVmaMember(DriverKitEngine engine, IOperation? operation, string name, int depth = 0) => operation.WithoutConversions() switch
+    {
+        IPropertyReferenceOperation { Property.Name: var member, Instance: { } instance } => member == name && engine.Symbols.IsVmArea(instance.Type),
+        ILocalReferenceOperation local when depth < MaxLocalChain => AllValues(local, value => IsVmaMember(engine, value, name, depth + 1)),
+        _ => false,
+    };
+
+    /// <summary>Whether a local is given values (C style: declared at the top, assigned later) and all of them pass.</summary>
+    private static bool AllValues(ILocalReferenceOperation local, Func<IOperation, bool> test) =>
+        Functions.EnclosingFunction(local) is { } function && Functions.ValuesOf(local.Local, function).ToList() is { Count: > 0 } values && values.All(test);
 
     private static IEnumerable<Location>? AnchorLocations(MmapState mmap) => mmap.Anchor is { } anchor ? new[] { anchor.GetLocation() } : null;
 

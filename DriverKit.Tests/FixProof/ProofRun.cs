@@ -35,6 +35,9 @@ internal enum ProofProbe
     /// page of it read.
     /// </summary>
     Grow,
+
+    /// <summary>After the standard mapping (DK0020): a private (copy-on-write) read-write mapping of the device, every page read.</summary>
+    Private,
 }
 
 /// <summary>
@@ -132,6 +135,17 @@ internal sealed class ProofRun
                 if (example.Probe == ProofProbe.Grow)
                 {
                     ProbeGrowth(process, fd);
+                }
+
+                if (example.Probe == ProofProbe.Private)
+                {
+                    var cow = process.Mmap(default, length, Prot.Read | Prot.Write, MapFlags.Private, fd);
+                    Step("mmap private", cow);
+                    if (cow.IsOk)
+                    {
+                        Read(process, cow.Value, module.MapPages, "private");
+                        Step("munmap private", process.Munmap(cow.Value, length));
+                    }
                 }
 
                 Step("close", process.Close(fd));

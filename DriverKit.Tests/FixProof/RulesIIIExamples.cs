@@ -1,7 +1,7 @@
 namespace DriverKit.Tests.FixProof;
 
 /// <summary>
-/// Whole drivers that the per-VMA rules flag (DK0009, DK0011, DK0012, DK0015), among them C-port shapes (ops tables filled in one place
+/// Whole drivers that the per-VMA rules flag (DK0009, DK0011, DK0012, DK0015, DK0020), among them C-port shapes (ops tables filled in one place
 /// and handlers in another, helpers, goto error paths), with the kernels in which the bug shows on the runtime.
 /// <see cref="RulesIIIFixProofTests"/> runs them through <see cref="FixProofHarness"/>.
 /// </summary>
@@ -392,7 +392,7 @@ internal static class RulesIIIExamples
                 {
                     int ret;
 
-                    if (vma.Pgoff != 0 || vma.Pages != 2)
+                    if (vma.Pgoff != 0 || vma.Pages != 2 || (vma.Flags & VmFlags.Shared) == 0)
                         return -Errno.EINVAL;
                     ret = kernel.RemapPfnRange(vma, vma.Start, kernel.PageToPfn(regs), Kernel.PageSize, vma.PageProt);
                     if (ret != 0)
@@ -581,5 +581,121 @@ internal static class RulesIIIExamples
                 }
             }
             """, WithNoPage),
+    ];
+
+    /// <summary>Where remap_pfn_range of a COW VMA must cover all of it (2.6.15-rc3).</summary>
+    private static readonly string[] WithLinearRule = ["2.6.20", "2.6.28", "3.7", "6.6", "7.0"];
+
+    /// <summary>DK0020: pfn mappings that private mappings reach, fixed by refusing them in ->mmap.</summary>
+    public static IEnumerable<FixProofExample> DK0020 =>
+    [
+        new("fault-based pfn map without a shared-mapping check", """
+            using DriverKit.Runtime;
+
+            public static class PfnModule
+            {
+                public const int MapPages = 2;
+                private static Pfns? dev;
+
+                public static void Init(Kernel kernel)
+                {
+                    dev = new Pfns(kernel);
+                    kernel.RegisterChrdev("/dev/pfns", new FileOperations { Owner = "pfns", Mmap = dev.Mmap });
+                }
+
+                public static void Exit(Kernel kernel) => dev?.Free();
+            }
+
+            public sealed class Pfns
+            {
+                private readonly Kernel kernel;
+                private readonly Page[] pages = new Page[PfnModule.MapPages];
+                private readonly VmOperations ops;
+
+                public Pfns(Kernel kernel)
+                {
+                    this.kernel = kernel;
+                    for (var i = 0; i < pages.Length; i++)
+                        pages[i] = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
+                    ops = new VmOperations { Fault = Fault };
+                }
+
+                public int Mmap(File file, VmArea vma)
+                {
+                    if (vma.Pgoff != 0 || vma.Pages > (ulong)pages.Length)
+                        return -Errno.EINVAL;
+                    vma.Flags |= VmFlags.PfnMap | VmFlags.IO | VmFlags.DontExpand;
+                    vma.Ops = ops;
+                    return 0;
+                }
+
+                private VmFaultResult Fault(VmFault vmf)
+                {
+                    if (vmf.Pgoff >= (ulong)pages.Length)
+                        return VmFaultResult.Sigbus;
+                    return kernel.VmfInsertPfn(vmf.Vma, vmf.Address, kernel.PageToPfn(pages[vmf.Pgoff]));
+                }
+
+                public void Free()
+                {
+                    foreach (var page in pages)
+                        kernel.FreePage(page);
+                }
+            }
+            """, WithFault) { Probe = ProofProbe.Private },
+        new("C port: registers and ring remapped as two parts of the VMA", """
+            using DriverKit.Runtime;
+
+            public static class TwoModule
+            {
+                public const int MapPages = 2;
+                private static Two? two;
+
+                public static void Init(Kernel kernel)
+                {
+                    two = new Two(kernel);
+                    kernel.RegisterChrdev("/dev/two", new FileOperations { Owner = "two", Mmap = two.Mmap });
+                }
+
+                public static void Exit(Kernel kernel) => two?.Free();
+            }
+
+            public sealed class Two
+            {
+                private readonly Kernel kernel;
+                private readonly Page regs;
+                private readonly Page ring;
+
+                public Two(Kernel kernel)
+                {
+                    this.kernel = kernel;
+                    regs = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
+                    ring = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
+                }
+
+                public int Mmap(File file, VmArea vma)
+                {
+                    int ret;
+                    UserAddr addr;
+
+                    if (vma.Pgoff != 0 || vma.Pages != 2)
+                        return -Errno.EINVAL;
+                    addr = vma.Start;
+                    ret = kernel.RemapPfnRange(vma, addr, kernel.PageToPfn(regs), Kernel.PageSize, vma.PageProt);
+                    if (ret != 0)
+                        goto out_ret;
+                    addr += Kernel.PageSize;
+                    ret = kernel.RemapPfnRange(vma, addr, kernel.PageToPfn(ring), Kernel.PageSize, vma.PageProt);
+                out_ret:
+                    return ret;
+                }
+
+                public void Free()
+                {
+                    kernel.FreePage(regs);
+                    kernel.FreePage(ring);
+                }
+            }
+            """, WithLinearRule) { Probe = ProofProbe.Private },
     ];
 }

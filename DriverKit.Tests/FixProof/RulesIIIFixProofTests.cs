@@ -21,6 +21,8 @@ public class RulesIIIFixProofTests
 
     public static TheoryData<string> DK0012Examples => Names(RulesIIIExamples.DK0012);
 
+    public static TheoryData<string> DK0020Examples => Names(RulesIIIExamples.DK0020);
+
     public static TheoryData<string> DK0009Examples => Names(RulesIIIExamples.DK0009);
 
     [Theory]
@@ -42,4 +44,8 @@ public class RulesIIIFixProofTests
     [Theory]
     [MemberData(nameof(DK0012Examples))]
     public Task DK0012(string example) => SeedRulesFixProofTests.Harness("DK0012").ProveAsync(Find(RulesIIIExamples.DK0012, example));
+
+    [Theory]
+    [MemberData(nameof(DK0020Examples))]
+    public Task DK0020(string example) => SeedRulesFixProofTests.Harness("DK0020").ProveAsync(Find(RulesIIIExamples.DK0020, example));
 }

@@ -129,6 +129,18 @@ public sealed partial class Kernel
             // mm/memory.c: get_remap_pgoff — the linear rule needs the whole vma and vm_pgoff = pfn.
             if (addr != vma.Start || end != vma.End.Value)
             {
+                if (Strict)
+                {
+                    // The kernel only fails the mmap; the simulator names the driver's range so the refusal is not silent.
+                    Record(new Report(ReportKind.Simulator, "INV-11",
+                        $"DKSIM INV-11: {api} of {addr}-{end:x}, a part of the COW (private, may-write) {vma}: the linear rule needs the whole vma, so private mappings fail with -EINVAL; refuse them in ->mmap instead", Era)
+                    {
+                        Vma = vma.ToString(),
+                        CallSite = Sites.Site(site),
+                        RuleId = "DK0020",
+                    });
+                }
+
                 return -Errno.EINVAL;
             }
 
