@@ -33,10 +33,13 @@ public static class FixForms
     public const string ClearMayWrite = "clear-maywrite";
 
     /// <summary>
-    /// DK0011, DK0015, DK0020: insert the statement in <see cref="Statement"/> (it sets flags on the VMA) in ->mmap, before the statement
+    /// DK0011, DK0015: insert the statement in <see cref="Statement"/> (it sets flags on the VMA) in ->mmap, before the statement
     /// at the diagnostic's first additional location.
     /// </summary>
     public const string MmapStatement = "mmap-statement";
+
+    /// <summary>DK0020: refuse private mappings with the statement in <see cref="Statement"/> at the top of ->mmap (the first additional location).</summary>
+    public const string RefusePrivate = "refuse-private";
 
     /// <summary>DK0012: take a reference with the statement in <see cref="Statement"/> before the one at the first additional location.</summary>
     public const string TakeReference = "get-page";

@@ -66,12 +66,12 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
                     case KernelApi.VmInsertPage or KernelApi.VmMapPages when policy.MissingApi("vm_insert_page") is null:
                         CheckInsert(context, engine, policy, invocation, engine.Vmas.ContextsOf(vma, policy, cancellationToken));
                         break;
-                    case KernelApi.VmfInsertPfn:
+                    case KernelApi.VmfInsertPfn when policy.MissingApi("vmf_insert_pfn") is null:
                         CheckCow(context, policy, invocation, "maps pfns into a VM_PFNMAP VMA",
                             "vmf_insert_pfn BUG()s on a COW VM_PFNMAP VMA at its first fault",
                             engine.Vmas.ContextsOf(vma, policy, cancellationToken).Where(vmaContext => !vmaContext.InMmap && (vmaContext.Mmap.MaySet & PfnMap) != 0));
                         break;
-                    case KernelApi.RemapPfnRange or KernelApi.IoRemapPfnRange when policy.RemapCowNeedsWholeVma && IsPartial(engine, invocation):
+                    case KernelApi.RemapPfnRange or KernelApi.IoRemapPfnRange when policy.RemapCowNeedsWholeVma && IsPartial(engine, engine.Values.FlowOf(root, cancellationToken), invocation):
                         CheckCow(context, policy, invocation, "maps a part of the VMA",
                             "remap_pfn_range of a COW VMA must cover all of it (the linear rule), so every private mapping fails with EINVAL",
                             engine.Vmas.ContextsOf(vma, policy, cancellationToken).Where(vmaContext => vmaContext.InMmap));
@@ -189,7 +189,7 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
             DiagnosticDescriptors.PartialOrCowPfnMap,
             call.Syntax.GetLocation(),
             fixable ? new[] { mmap.Top!.GetLocation() } : null,
-            fixable ? FixForms.Properties(FixForms.MmapStatement).Add(FixForms.Statement, statement) : FixForms.Properties(FixForms.None),
+            fixable ? FixForms.Properties(FixForms.RefusePrivate).Add(FixForms.Statement, statement) : FixForms.Properties(FixForms.None),
             call.TargetMethod.Name,
             what,
             mmap.Name,
@@ -198,30 +198,33 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
     }
 
     /// <summary>A remap whose start is not the VMA's start or whose size is not the VMA's whole length.</summary>
-    private static bool IsPartial(DriverKitEngine engine, IInvocationOperation remap) =>
-        !(IsVmaMember(engine, remap.Argument(1), "Start") && IsWholeLength(engine, remap.Argument(3)));
+    private static bool IsPartial(DriverKitEngine engine, ValueFlow flow, IInvocationOperation remap) =>
+        !(IsVmaMember(engine, flow, remap.Argument(1), "Start") && IsWholeLength(engine, flow, remap.Argument(3)));
 
-    private static bool IsWholeLength(DriverKitEngine engine, IOperation? size, int depth = 0) => size.WithoutConversions() switch
+    private static bool IsWholeLength(DriverKitEngine engine, ValueFlow flow, IOperation? size, int depth = 0) => size.WithoutConversions() switch
     {
-        ILocalReferenceOperation local when depth < MaxLocalChain => AllValues(local, value => IsWholeLength(engine, value, depth + 1)),
-        IPropertyReferenceOperation property => IsVmaMember(engine, property, "Length"),
+        ILocalReferenceOperation local when depth < MaxLocalChain => AllReaching(flow, local, value => IsWholeLength(engine, flow, value, depth + 1)),
+        IPropertyReferenceOperation property => IsVmaMember(engine, flow, property, "Length"),
         IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } difference =>
-            IsVmaMember(engine, difference.LeftOperand, "End") && IsVmaMember(engine, difference.RightOperand, "Start"),
+            IsVmaMember(engine, flow, difference.LeftOperand, "End") && IsVmaMember(engine, flow, difference.RightOperand, "Start"),
         IBinaryOperation { OperatorKind: BinaryOperatorKind.Multiply or BinaryOperatorKind.LeftShift } scaled =>
-            IsVmaMember(engine, scaled.LeftOperand, "Pages") || IsVmaMember(engine, scaled.RightOperand, "Pages"),
+            IsVmaMember(engine, flow, scaled.LeftOperand, "Pages") || IsVmaMember(engine, flow, scaled.RightOperand, "Pages"),
         _ => false,
     };
 
-    private static bool IsVmaMember(DriverKitEngine engine, IOperation? operation, string name, int depth = 0) => operation.WithoutConversions() switch
+    private static bool IsVmaMember(DriverKitEngine engine, ValueFlow flow, IOperation? operation, string name, int depth = 0) => operation.WithoutConversions() switch
     {
         IPropertyReferenceOperation { Property.Name: var member, Instance: { } instance } => member == name && engine.Symbols.IsVmArea(instance.Type),
-        ILocalReferenceOperation local when depth < MaxLocalChain => AllValues(local, value => IsVmaMember(engine, value, name, depth + 1)),
+        ILocalReferenceOperation local when depth < MaxLocalChain => AllReaching(flow, local, value => IsVmaMember(engine, flow, value, name, depth + 1)),
         _ => false,
     };
 
-    /// <summary>Whether a local is given values (C style: declared at the top, assigned later) and all of them pass.</summary>
-    private static bool AllValues(ILocalReferenceOperation local, Func<IOperation, bool> test) =>
-        Functions.EnclosingFunction(local) is { } function && Functions.ValuesOf(local.Local, function).ToList() is { Count: > 0 } values && values.All(test);
+    /// <summary>
+    /// Whether every value that reaches a read of a local (C style: declared at the top, assigned later) is known and passes; a
+    /// local changed in place (<c>addr += PAGE_SIZE</c>) has no value that passes.
+    /// </summary>
+    private static bool AllReaching(ValueFlow flow, ILocalReferenceOperation local, Func<IOperation, bool> test) =>
+        flow.ValuesReaching(local).ToList() is { Count: > 0 } values && values.All(value => value is not null && test(value));
 
     private static IEnumerable<Location>? AnchorLocations(MmapState mmap) => mmap.Anchor is { } anchor ? new[] { anchor.GetLocation() } : null;
 

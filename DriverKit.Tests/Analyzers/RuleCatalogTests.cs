@@ -96,7 +96,7 @@ public partial class RuleCatalogTests
     [Fact]
     public void Every_fixer_is_exported_shared_and_supports_Fix_All()
     {
-        Assert.Equal(16, Fixers.Length);
+        Assert.Equal(17, Fixers.Length);
         var ids = Descriptors.All.Select(descriptor => descriptor.Id).ToHashSet();
         foreach (var fixer in Fixers)
         {
