@@ -201,6 +201,16 @@ public static class DiagnosticDescriptors
         "x86 PAT forbids aliases of one page with different memory types: a driver that exports RAM uncached must change the linear map " +
         "with set_memory_uc/wc first and restore it before freeing. The APIs for uncached mappings are meant for I/O memory.");
 
+    /// <summary>DK0017: a fault-based mapping of device memory without VM_IO.</summary>
+    public static readonly DiagnosticDescriptor MmioWithoutVmIo = Create(
+        DiagnosticIds.MmioWithoutVmIo,
+        "Fault-based device mapping without VM_IO",
+        "{0} maps device memory ({1}) from the {2} handler '{3}' into VMAs that '{4}' never marks VM_IO: get_user_pages, /proc/pid/mem, ptrace and core dumps treat the VMA as memory and may read the device's registers; set it with '{5}'",
+        DiagnosticSeverity.Warning,
+        "remap_pfn_range sets VM_IO for the driver; a fault handler that inserts device pfns (vmf_insert_pfn, vmf_insert_mixed) must " +
+        "set it in ->mmap. VM_IO keeps get_user_pages, access_process_vm, MADV_DOFORK and the core dumper away from memory with side " +
+        "effects; VM_DONTDUMP (3.4+) keeps the VMA out of core dumps.");
+
     /// <summary>DK0018 (close without open): vm_ops whose Close undoes what no Open did.</summary>
     public static readonly DiagnosticDescriptor CloseWithoutOpen = Create(
         DiagnosticIds.FreeWhileMapped,
@@ -258,7 +268,7 @@ public static class DiagnosticDescriptors
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         LockedIoMapping, ReservePagesForRemap, ReservedBitLeftAtFree, ReservedVmaFaultInsert, VmReservedObsolete, NumericVmFlags, PageLockAsPin,
         RemapVmallocAsContiguous, PhysAddrPassedAsPfn, SlabPageMapped, InsertPageIntoPfnMap, InsertPageUnsuitablePage, MappingResultIgnored,
-        InsertPageFromFaultWithoutMixedMap, FaultPageWithoutReference, UncheckedMmapRange, MayWriteLeftSet, ExpandableDeviceMapping, CacheableMmio, UncachedRam, CloseWithoutOpen, FreedWhileMapped, RemapPfnForIo, PartialOrCowPfnMap, InvalidKernelVersion);
+        InsertPageFromFaultWithoutMixedMap, FaultPageWithoutReference, UncheckedMmapRange, MayWriteLeftSet, ExpandableDeviceMapping, CacheableMmio, UncachedRam, MmioWithoutVmIo, CloseWithoutOpen, FreedWhileMapped, RemapPfnForIo, PartialOrCowPfnMap, InvalidKernelVersion);
 
     /// <summary>The help link of a rule id.</summary>
     /// <param name="id">A DKxxxx id.</param>

@@ -50,6 +50,9 @@ public static class DiagnosticIds
     /// <summary>DK0016: MMIO mapped cacheable, or RAM mapped uncached.</summary>
     public const string CacheableMmio = "DK0016";
 
+    /// <summary>DK0017: a fault handler inserts MMIO pfns into a VMA whose ->mmap never sets VM_IO.</summary>
+    public const string MmioWithoutVmIo = "DK0017";
+
     /// <summary>DK0018: a mapping's lifetime broken: vm_ops with ->close and no ->open, or mapped memory freed while VMAs may map it.</summary>
     public const string FreeWhileMapped = "DK0018";
 

@@ -33,7 +33,7 @@ public static class FixForms
     public const string ClearMayWrite = "clear-maywrite";
 
     /// <summary>
-    /// DK0011, DK0015: insert the statement in <see cref="Statement"/> (it sets flags on the VMA) in ->mmap, before the statement
+    /// DK0011, DK0015, DK0017: insert the statement in <see cref="Statement"/> (it sets flags on the VMA) in ->mmap, before the statement
     /// at the diagnostic's first additional location.
     /// </summary>
     public const string MmapStatement = "mmap-statement";

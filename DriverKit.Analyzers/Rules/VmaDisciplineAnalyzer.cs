@@ -14,6 +14,7 @@ namespace DriverKit.Analyzers;
 /// <item>DK0009: vm_insert_page or vm_map_pages on a VMA that ->mmap makes VM_PFNMAP, in ->mmap or in another handler.</item>
 /// <item>DK0011: vm_insert_page from a fault handler (or a helper it calls) on a VMA whose ->mmap never sets VM_MIXEDMAP.</item>
 /// <item>DK0015: an ->mmap that installs a fault handler or inserts pages and never sets VM_DONTEXPAND.</item>
+/// <item>DK0017: vmf_insert_pfn or vmf_insert_mixed of device memory in a handler, on VMAs whose ->mmap never sets VM_IO.</item>
 /// <item>
 /// DK0020: vmf_insert_pfn on a VMA that ->mmap makes VM_PFNMAP, or remap_pfn_range of a part of the VMA in ->mmap, while ->mmap
 /// neither refuses private mappings (a VM_SHARED or VM_MAYSHARE test that leaves) nor touches VM_MAYWRITE.
@@ -27,7 +28,7 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
     /// What the roots to analyze spell: an ->mmap installs vm_ops or inserts pages (its signature names VmArea, a lambda's table
     /// names Mmap), and a handler inserts pages.
     /// </summary>
-    private static readonly string[] Words = { "VmArea", "Mmap", "VmInsertPage", "VmMapPages", "VmfInsertPfn" };
+    private static readonly string[] Words = { "VmArea", "Mmap", "VmInsertPage", "VmMapPages", "VmfInsertPfn", "VmfInsertMixed" };
 
     private const ulong PfnMap = (ulong)VmFlags.PfnMap;
 
@@ -38,7 +39,7 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.InsertPageIntoPfnMap, DiagnosticDescriptors.InsertPageFromFaultWithoutMixedMap, DiagnosticDescriptors.ExpandableDeviceMapping,
-        DiagnosticDescriptors.PartialOrCowPfnMap);
+        DiagnosticDescriptors.MmioWithoutVmIo, DiagnosticDescriptors.PartialOrCowPfnMap);
 
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine) =>
         context.RegisterSemanticModelAction(model => Analyze(model, engine));
@@ -66,7 +67,13 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
                     case KernelApi.VmInsertPage or KernelApi.VmMapPages when policy.MissingApi("vm_insert_page") is null:
                         CheckInsert(context, engine, policy, invocation, engine.Vmas.ContextsOf(vma, policy, cancellationToken));
                         break;
-                    case KernelApi.VmfInsertPfn when policy.MissingApi("vmf_insert_pfn") is null:
+                    case KernelApi.VmfInsertPfn or KernelApi.VmfInsertMixed:
+                        CheckMmioWithoutIo(context, engine, policy, invocation, engine.Vmas.ContextsOf(vma, policy, cancellationToken));
+                        if (engine.Symbols.Classify(invocation.TargetMethod) == KernelApi.VmfInsertMixed || policy.MissingApi("vmf_insert_pfn") is not null)
+                        {
+                            break;
+                        }
+
                         CheckCow(context, policy, invocation, "maps pfns into a VM_PFNMAP VMA",
                             "vmf_insert_pfn BUG()s on a COW VM_PFNMAP VMA at its first fault",
                             engine.Vmas.ContextsOf(vma, policy, cancellationToken).Where(vmaContext => !vmaContext.InMmap && (vmaContext.Mmap.MaySet & PfnMap) != 0));
@@ -173,6 +180,32 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
                 consequence,
                 advice));
         }
+    }
+
+    /// <summary>DK0017: a pfn insertion of device memory outside ->mmap, on VMAs whose ->mmap never sets VM_IO.</summary>
+    private static void CheckMmioWithoutIo(SemanticModelAnalysisContext context, DriverKitEngine engine, EraPolicy policy, IInvocationOperation insert, IReadOnlyList<VmaContext> contexts)
+    {
+        if (contexts.FirstOrDefault(vma => !vma.InMmap && (vma.Mmap.MaySet & (ulong)VmFlags.IO) == 0) is not { Mmap: { } mmap } outside
+            || insert.Argument(2) is not { } pfn
+            || engine.Provenance.Of(pfn, MemoryProvenance.Bit(MemoryKind.Mmio), context.CancellationToken).Count == 0)
+        {
+            return;
+        }
+
+        var flags = policy.FlagExists(VmFlags.DontDump) ? VmFlags.IO | VmFlags.DontDump : VmFlags.IO;
+        var statement = mmap.SetFlagsStatement(policy, flags);
+        var fixable = mmap.Anchor is not null;
+        context.ReportVisible(Diagnostic.Create(
+            DiagnosticDescriptors.MmioWithoutVmIo,
+            insert.Syntax.GetLocation(),
+            fixable ? AnchorLocations(mmap) : null,
+            fixable ? FixForms.Properties(FixForms.MmapStatement).Add(FixForms.Statement, statement) : FixForms.Properties(FixForms.None),
+            insert.TargetMethod.Name,
+            "'" + pfn.Syntax + "'",
+            outside.Role,
+            Functions.DisplayName(outside.Handler),
+            mmap.Name,
+            statement));
     }
 
     /// <summary>DK0020, for one call in the contexts where its VMA is a pfn mapping.</summary>

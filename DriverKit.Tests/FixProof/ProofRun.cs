@@ -38,6 +38,12 @@ internal enum ProofProbe
 
     /// <summary>After the standard mapping (DK0020): a private (copy-on-write) read-write mapping of the device, every page read.</summary>
     Private,
+
+    /// <summary>
+    /// After the standard mapping (DK0017): a private read-only mapping of the device's first page, read, then the process dumps
+    /// core with ELF headers in its coredump_filter (the dumper probes a private mapping at offset 0 for an ELF header).
+    /// </summary>
+    CoreDump,
 }
 
 /// <summary>
@@ -135,6 +141,24 @@ internal sealed class ProofRun
                 if (example.Probe == ProofProbe.Grow)
                 {
                     ProbeGrowth(process, fd);
+                }
+
+                if (example.Probe == ProofProbe.CoreDump)
+                {
+                    if (kernel.Policy.HasCoredumpFilter)
+                    {
+                        // ELF headers are dumped by default only from 2.6.37: the user asks for them (coredump_filter bit 4).
+                        process.CoredumpFilter |= 1u << 4;
+                    }
+
+                    var image = process.Mmap(default, Kernel.PageSize, Prot.Read, MapFlags.Private, fd);
+                    Step("mmap private read-only", image);
+                    if (image.IsOk)
+                    {
+                        Read(process, image.Value, 1, "private");
+                        Step("core dump", process.DumpCore());
+                        Step("munmap private", process.Munmap(image.Value, Kernel.PageSize));
+                    }
                 }
 
                 if (example.Probe == ProofProbe.Private)

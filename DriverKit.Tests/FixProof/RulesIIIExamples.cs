@@ -1,7 +1,7 @@
 namespace DriverKit.Tests.FixProof;
 
 /// <summary>
-/// Whole drivers that the per-VMA rules flag (DK0009, DK0011, DK0012, DK0015, DK0020), among them C-port shapes (ops tables filled in one place
+/// Whole drivers that the per-VMA rules flag (DK0009, DK0011, DK0012, DK0015, DK0017, DK0020), among them C-port shapes (ops tables filled in one place
 /// and handlers in another, helpers, goto error paths), with the kernels in which the bug shows on the runtime.
 /// <see cref="RulesIIIFixProofTests"/> runs them through <see cref="FixProofHarness"/>.
 /// </summary>
@@ -697,5 +697,56 @@ internal static class RulesIIIExamples
                 }
             }
             """, WithLinearRule) { Probe = ProofProbe.Private },
+    ];
+
+    /// <summary>DK0017: device windows served by a fault handler without VM_IO, fixed with VM_IO | VM_DONTDUMP in ->mmap.</summary>
+    public static IEnumerable<FixProofExample> DK0017 =>
+    [
+        new("mixed map of registers filled by the fault handler", """
+            using DriverKit.Runtime;
+
+            public static class RegsModule
+            {
+                public const int MapPages = 2;
+                private static Regs? regs;
+
+                public static void Init(Kernel kernel)
+                {
+                    regs = new Regs(kernel);
+                    kernel.RegisterChrdev("/dev/regs", new FileOperations { Owner = "regs", Mmap = regs.Mmap });
+                }
+            }
+
+            public sealed class Regs
+            {
+                private readonly Kernel kernel;
+                private readonly MmioRegion window;
+                private readonly VmOperations ops;
+
+                public Regs(Kernel kernel)
+                {
+                    this.kernel = kernel;
+                    window = kernel.RegisterMmioRegion("regs", RegsModule.MapPages * Kernel.PageSize, new Registers());
+                    ops = new VmOperations { Fault = Fault };
+                }
+
+                public int Mmap(File file, VmArea vma)
+                {
+                    if (vma.Pgoff + vma.Pages > RegsModule.MapPages)
+                        return -Errno.EINVAL;
+                    vma.Flags |= VmFlags.MixedMap | VmFlags.DontExpand;
+                    vma.PageProt = Kernel.PgprotNoncached(vma.PageProt);
+                    vma.Ops = ops;
+                    return 0;
+                }
+
+                private VmFaultResult Fault(VmFault vmf)
+                {
+                    if (vmf.Pgoff >= RegsModule.MapPages)
+                        return VmFaultResult.Sigbus;
+                    return kernel.VmfInsertMixed(vmf.Vma, vmf.Address, window.StartPfn + vmf.Pgoff);
+                }
+            }
+            """ + RulesIIExamples.Registers, WithFault) { Probe = ProofProbe.CoreDump },
     ];
 }

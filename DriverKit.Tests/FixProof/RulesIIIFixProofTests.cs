@@ -23,6 +23,8 @@ public class RulesIIIFixProofTests
 
     public static TheoryData<string> DK0020Examples => Names(RulesIIIExamples.DK0020);
 
+    public static TheoryData<string> DK0017Examples => Names(RulesIIIExamples.DK0017);
+
     public static TheoryData<string> DK0009Examples => Names(RulesIIIExamples.DK0009);
 
     [Theory]
@@ -48,4 +50,8 @@ public class RulesIIIFixProofTests
     [Theory]
     [MemberData(nameof(DK0020Examples))]
     public Task DK0020(string example) => SeedRulesFixProofTests.Harness("DK0020").ProveAsync(Find(RulesIIIExamples.DK0020, example));
+
+    [Theory]
+    [MemberData(nameof(DK0017Examples))]
+    public Task DK0017(string example) => SeedRulesFixProofTests.Harness("DK0017").ProveAsync(Find(RulesIIIExamples.DK0017, example));
 }

@@ -68,7 +68,7 @@ public class SeedRulesFixProofTests
         ("DK0010", _) => new FixProofHarness(ruleId, new Rules.InsertPageAnalyzer(), new CompoundBlockCodeFix()),
         ("DK0012", _) => new FixProofHarness(ruleId, new Rules.FaultReferenceAnalyzer(), new GetPageCodeFix()),
         ("DK0020", _) => new FixProofHarness(ruleId, new Rules.VmaDisciplineAnalyzer(), new RefusePrivateCodeFix()),
-        ("DK0011" or "DK0015", _) => new FixProofHarness(ruleId, new Rules.VmaDisciplineAnalyzer(), new MmapStatementCodeFix()),
+        ("DK0011" or "DK0015" or "DK0017", _) => new FixProofHarness(ruleId, new Rules.VmaDisciplineAnalyzer(), new MmapStatementCodeFix()),
         ("DK0016", _) => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new NoncachedProtectionCodeFix()),
         ("DK0018", _) => new FixProofHarness(ruleId, new Rules.MappingLifetimeAnalyzer(), new AddOpenHandlerCodeFix()),
         ("DK0019", _) => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new IoRemapCodeFix()),
