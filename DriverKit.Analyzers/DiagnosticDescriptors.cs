@@ -152,6 +152,27 @@ public static class DiagnosticDescriptors
         "be incremented, because it is automatically decremented at page unmap'). A fault or nopage handler that returns a page it " +
         "allocated hands over that reference; any other page needs get_page first, or special PTEs (vmf_insert_pfn) instead.");
 
+    /// <summary>DK0013: a fault handler hands out struct-page memory without a reference, trusting VM_RESERVED or VM_IO to make it special.</summary>
+    public static readonly DiagnosticDescriptor StructPageSpecialMapping = Create(
+        DiagnosticIds.StructPageSpecialMapping,
+        "Fault page handed out as if VM_RESERVED or VM_IO made it special",
+        "{0} hands out '{1}' with no reference, on VMAs that '{2}' marks {3}: in Linux {4} vm_normal_page looks only at VM_PFNMAP and VM_MIXEDMAP, so the page gets a normal, refcounted PTE and the first unmap drops the driver's own reference; {5}",
+        DiagnosticSeverity.Error,
+        "Benjamin Herrenschmidt asked in December 2006 how to map struct pages the VM must never refcount, swap or free. Since " +
+        "2.6.15-rc3 only VM_PFNMAP (with the linear rule or a non-COW VMA) and VM_MIXEDMAP (with pte_special) make PTEs special; " +
+        "VM_RESERVED and VM_IO do not. A page returned from ->fault or ->nopage is always a normal PTE and needs a reference; a page " +
+        "the VM must not manage goes in with vmf_insert_pfn on a VM_PFNMAP | VM_IO VMA that refuses private mappings.");
+
+    /// <summary>DK0013 (flip form): a VMA's PTE discipline changed after ->mmap.</summary>
+    public static readonly DiagnosticDescriptor DisciplineFlip = Create(
+        DiagnosticIds.StructPageSpecialMapping,
+        "VMA's PTE discipline changed outside ->mmap",
+        "The {2} handler '{3}' {1} on '{0}' after ->mmap, while the VMA may have PTEs: {4}; choose VM_PFNMAP or VM_MIXEDMAP once, in ->mmap",
+        DiagnosticSeverity.Error,
+        "vm_normal_page decides from the VMA's flags, at every fork and zap, whether a PTE holds a reference. A driver that sets or " +
+        "clears VM_PFNMAP or VM_MIXEDMAP while PTEs exist (around a context switch, say) makes fork and unmap disagree with the fault " +
+        "that installed the PTE: leaked references, negative mapcounts, pages freed while mapped.");
+
     /// <summary>DK0014: a user-chosen offset or size decides what is mapped, and nothing bounds it.</summary>
     public static readonly DiagnosticDescriptor UncheckedMmapRange = Create(
         DiagnosticIds.UncheckedMmapRange,
@@ -268,7 +289,7 @@ public static class DiagnosticDescriptors
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         LockedIoMapping, ReservePagesForRemap, ReservedBitLeftAtFree, ReservedVmaFaultInsert, VmReservedObsolete, NumericVmFlags, PageLockAsPin,
         RemapVmallocAsContiguous, PhysAddrPassedAsPfn, SlabPageMapped, InsertPageIntoPfnMap, InsertPageUnsuitablePage, MappingResultIgnored,
-        InsertPageFromFaultWithoutMixedMap, FaultPageWithoutReference, UncheckedMmapRange, MayWriteLeftSet, ExpandableDeviceMapping, CacheableMmio, UncachedRam, MmioWithoutVmIo, CloseWithoutOpen, FreedWhileMapped, RemapPfnForIo, PartialOrCowPfnMap, InvalidKernelVersion);
+        InsertPageFromFaultWithoutMixedMap, FaultPageWithoutReference, StructPageSpecialMapping, DisciplineFlip, UncheckedMmapRange, MayWriteLeftSet, ExpandableDeviceMapping, CacheableMmio, UncachedRam, MmioWithoutVmIo, CloseWithoutOpen, FreedWhileMapped, RemapPfnForIo, PartialOrCowPfnMap, InvalidKernelVersion);
 
     /// <summary>The help link of a rule id.</summary>
     /// <param name="id">A DKxxxx id.</param>

@@ -41,6 +41,9 @@ public static class DiagnosticIds
     /// <summary>DK0012: a fault or nopage handler hands out a page without taking the reference the PTE will own.</summary>
     public const string FaultPageWithoutReference = "DK0012";
 
+    /// <summary>DK0013: struct-page memory the driver hopes the VM treats as special (VM_RESERVED/VM_IO without a reference), or a VMA whose discipline flips.</summary>
+    public const string StructPageSpecialMapping = "DK0013";
+
     /// <summary>DK0014: a user-chosen offset or size mapped without a check, or writable mappings refused with VM_MAYWRITE left set.</summary>
     public const string UncheckedMmapRange = "DK0014";
 

@@ -136,7 +136,7 @@ internal readonly struct VmaContext
 
 /// <summary>
 /// The per-VMA model across handlers: every ->mmap handler's <see cref="MmapState"/>, which ->mmap installs which vm_ops table,
-/// and for a call on a VMA the ->mmap handlers whose VMAs it may act on (<see cref="ContextsOf"/>): the call sits in that ->mmap,
+/// and for a call on a VMA the ->mmap handlers whose VMAs it may act on (<see cref="ContextsOf(IOperation, EraPolicy, CancellationToken)"/>): the call sits in that ->mmap,
 /// in a handler of a table it installs, or in a helper those call with the VMA. Computed once per handler and era.
 /// </summary>
 internal sealed class VmaModel
@@ -183,18 +183,25 @@ internal sealed class VmaModel
     public IReadOnlyList<VmaContext> ContextsOf(IOperation vma, EraPolicy policy, CancellationToken cancellationToken) =>
         ContextsAt(vma, policy, 0, cancellationToken);
 
-    private IReadOnlyList<VmaContext> ContextsAt(IOperation vma, EraPolicy policy, int depth, CancellationToken cancellationToken)
-    {
-        if (Functions.EnclosingFunction(vma) is not { } function || ParameterBehind(vma, function) is not { } parameter)
-        {
-            return Array.Empty<VmaContext>();
-        }
+    private IReadOnlyList<VmaContext> ContextsAt(IOperation vma, EraPolicy policy, int depth, CancellationToken cancellationToken) =>
+        Functions.EnclosingFunction(vma) is { } function && ParameterBehind(vma, function) is { } parameter
+            ? ContextsOf(function, parameter, CallAround(vma), policy, depth, cancellationToken)
+            : Array.Empty<VmaContext>();
 
-        var role = engine.Model.RoleAt(vma, cancellationToken);
+    /// <summary>
+    /// The ->mmap handlers whose VMA the parameter (VmArea or VmFault) of a function (a handler or a helper) may stand for;
+    /// <paramref name="site"/> is the operation of the function that acts on it.
+    /// </summary>
+    public IReadOnlyList<VmaContext> ContextsOf(IOperation function, IParameterSymbol parameter, IOperation site, EraPolicy policy, CancellationToken cancellationToken) =>
+        ContextsOf(function, parameter, site, policy, 0, cancellationToken);
+
+    private IReadOnlyList<VmaContext> ContextsOf(IOperation function, IParameterSymbol parameter, IOperation site, EraPolicy policy, int depth, CancellationToken cancellationToken)
+    {
+        var role = engine.Model.RoleAt(site, cancellationToken);
         if (role == "->mmap")
         {
             return engine.Symbols.IsVmArea(parameter.Type) && StateOf(function, policy, cancellationToken) is { } state
-                ? new[] { new VmaContext(state, role, function, CallAround(vma)) }
+                ? new[] { new VmaContext(state, role, function, site) }
                 : Array.Empty<VmaContext>();
         }
 
@@ -204,7 +211,7 @@ internal sealed class VmaModel
             var lambda = function is IAnonymousFunctionOperation ? function.Syntax : null;
             return Handlers(policy, cancellationToken)
                 .Where(state => state.Tables.Any(table => VmOpsRoles.Any(name => table.Sets(name, symbol, lambda))))
-                .Select(state => new VmaContext(state, role, function, CallAround(vma)))
+                .Select(state => new VmaContext(state, role, function, site))
                 .ToList();
         }
 

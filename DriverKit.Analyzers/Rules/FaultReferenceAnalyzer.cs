@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using DriverKit.Analyzers.Engine;
+using DriverKit.Runtime;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -8,17 +9,26 @@ using Microsoft.CodeAnalysis.Operations;
 namespace DriverKit.Analyzers;
 
 /// <summary>
-/// DK0012: a fault path hands out a page — sets <c>vmf.Page</c> (in a fault handler, or a helper given the VmFault) or returns it
+/// DK0012 and DK0013. DK0012: a fault path hands out a page — sets <c>vmf.Page</c> (in a fault handler, or a helper given the VmFault) or returns it
 /// from a nopage handler — with no reference taken for the PTE: no GetPage of that page (directly, or in a helper called before)
 /// on every path to the hand-out, and the page is not a fresh allocation of the handler or of a helper that takes a reference.
+/// DK0013 is the same hand-out on VMAs whose ->mmap set VM_RESERVED or VM_IO and neither VM_PFNMAP nor VM_MIXEDMAP (hoping the VM
+/// treats the pages as special, which it has not done since 2.6.15-rc3), and any change of VM_PFNMAP or VM_MIXEDMAP in a handler
+/// other than ->mmap (the VMA's discipline flips while PTEs exist).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
 {
     private static readonly string[] Words = { "Page" };
 
+    /// <summary>The flags whose change outside ->mmap flips a VMA's discipline.</summary>
+    private static readonly string[] DisciplineWords = { "PfnMap", "MixedMap" };
+
+    private const VmFlags Disciplines = VmFlags.PfnMap | VmFlags.MixedMap;
+
     /// <inheritdoc/>
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.FaultPageWithoutReference);
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.FaultPageWithoutReference, DiagnosticDescriptors.StructPageSpecialMapping, DiagnosticDescriptors.DisciplineFlip);
 
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine) =>
         context.RegisterSemanticModelAction(model => Analyze(model, engine));
@@ -26,6 +36,33 @@ public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
     private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine)
     {
         var cancellationToken = context.CancellationToken;
+        var policy = engine.GetPolicy(context.Options, context.SemanticModel.SyntaxTree);
+        foreach (var root in policy.FlagExists(VmFlags.PfnMap) ? engine.RootsAt(context, engine.Words.Cached(DisciplineWords, cancellationToken)) : Array.Empty<IOperation>())
+        {
+            foreach (var operation in root.Descendants())
+            {
+                if (DisciplineChange(engine, operation) is { } change && engine.Model.RoleAt(operation, cancellationToken) is { } role && role != "->mmap"
+                    && Functions.EnclosingFunction(operation) is { } function)
+                {
+                    // Before pte_special (2.6.26) vm_normal_page classifies every PTE by the vma's flags; after, only where the arch lacks it.
+                    var byFlags = policy.SpecialPteRule != SpecialPteRule.PfnMapMixedMap;
+                    context.ReportVisible(Diagnostic.Create(
+                        DiagnosticDescriptors.DisciplineFlip,
+                        operation.Syntax.GetLocation(),
+                        byFlags ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+                        additionalLocations: null,
+                        properties: null,
+                        change.Vma,
+                        change.What,
+                        role,
+                        Functions.DisplayName(function),
+                        byFlags
+                            ? $"in Linux {policy.Describe()} vm_normal_page decides from these flags at every fork and zap, so PTEs installed under one discipline are copied and unmapped under the other, and refcounts and mapcounts go wrong"
+                            : $"in Linux {policy.Describe()} the PTE's special bit decides where the architecture has one; where it has none (and for VM_MIXEDMAP's pfn_valid test) fork and zap go by these flags and disagree with the fault that installed the PTE"));
+                }
+            }
+        }
+
         foreach (var root in engine.RootsAt(context, engine.Words.Cached(Words, cancellationToken), MayHandOutPages))
         {
             ValueFlow? flow = null;
@@ -47,7 +84,7 @@ public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
                 flow ??= engine.Values.FlowOf(root, cancellationToken);
                 if (!HasReference(engine, flow, function, value, operation, cancellationToken))
                 {
-                    Report(context, engine, function, value, operation, role);
+                    Report(context, engine, policy, function, value, operation, role, HopedSpecial(engine, policy, function, operation, cancellationToken));
                 }
             }
         }
@@ -137,7 +174,41 @@ public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
         return true;
     }
 
-    private static void Report(SemanticModelAnalysisContext context, DriverKitEngine engine, IOperation function, IOperation value, IOperation site, string role)
+    /// <summary>The ->mmap behind the hand-out's VMA that set VM_RESERVED or VM_IO, and neither VM_PFNMAP nor VM_MIXEDMAP, from 2.6.15-rc3; or null.</summary>
+    private static MmapState? HopedSpecial(DriverKitEngine engine, EraPolicy policy, IOperation function, IOperation site, CancellationToken cancellationToken)
+    {
+        if (policy.SpecialPteRule is not (SpecialPteRule.PfnMapLinear or SpecialPteRule.PfnMapMixedMap)
+            || Functions.SymbolOf(function)?.Parameters.FirstOrDefault(parameter => engine.Symbols.IsVmFault(parameter.Type) || engine.Symbols.IsVmArea(parameter.Type)) is not { } parameter)
+        {
+            return null;
+        }
+
+        return engine.Vmas.ContextsOf(function, parameter, site, policy, cancellationToken)
+            .Select(vma => vma.Mmap)
+            .FirstOrDefault(mmap => (mmap.DriverSet & (ulong)(VmFlags.Reserved | VmFlags.IO)) != 0 && (mmap.MaySet & (ulong)Disciplines) == 0);
+    }
+
+    /// <summary>A write that sets or clears VM_PFNMAP or VM_MIXEDMAP on a VMA: <c>vma.Flags |= …</c>, <c>&amp;= ~…</c>, <c>=</c>, VmFlagsSet, VmFlagsClear.</summary>
+    private static (string Vma, string What)? DisciplineChange(DriverKitEngine engine, IOperation operation)
+    {
+        var (vma, value, verb) = operation switch
+        {
+            IAssignmentOperation { Target: IPropertyReferenceOperation target } assignment when engine.Symbols.Is(target.Property, engine.Symbols.VmAreaFlags) =>
+                (target.Instance, assignment.Value, assignment is ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.And } ? "clears" : "sets"),
+            IInvocationOperation call when engine.Symbols.Classify(call.TargetMethod) is KernelApi.VmFlagsSet or KernelApi.VmFlagsClear =>
+                (call.Argument(0), call.Argument(1), engine.Symbols.Classify(call.TargetMethod) == KernelApi.VmFlagsSet ? "sets" : "clears"),
+            _ => (null, null, null),
+        };
+        if (vma is null || value is null
+            || value.DescendantsAndSelf().OfType<IFieldReferenceOperation>().FirstOrDefault(field => field.Field.Name is "PfnMap" or "MixedMap" && engine.Symbols.IsVmFlags(field.Field.ContainingType)) is not { } flag)
+        {
+            return null;
+        }
+
+        return (vma.Syntax.ToString(), $"{verb} {(flag.Field.Name == "PfnMap" ? "VM_PFNMAP" : "VM_MIXEDMAP")}");
+    }
+
+    private static void Report(SemanticModelAnalysisContext context, DriverKitEngine engine, EraPolicy policy, IOperation function, IOperation value, IOperation site, string role, MmapState? hoped)
     {
         var kernel = KernelReceiver.In(engine.Symbols, function);
         var anchor = Anchor(site.Syntax);
@@ -146,12 +217,31 @@ public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
         var advice = statement is not null
             ? $"take one with '{statement}' first"
             : "take one with GetPage first, or map it with a special PTE (VmfInsertPfn)";
+        var properties = fixable ? FixForms.Properties(FixForms.TakeReference).Add(FixForms.Statement, statement) : FixForms.Properties(FixForms.None);
+        var handler = $"{role} '{Functions.DisplayName(function)}'";
+        if (hoped is not null)
+        {
+            var marked = (hoped.DriverSet & (ulong)VmFlags.IO) != 0 ? "VM_IO" : "VM_RESERVED";
+            context.ReportVisible(Diagnostic.Create(
+                DiagnosticDescriptors.StructPageSpecialMapping,
+                value.Syntax.GetLocation(),
+                fixable ? new[] { anchor!.GetLocation() } : null,
+                properties,
+                handler,
+                value.Syntax.ToString(),
+                hoped.Name,
+                marked,
+                policy.Describe(),
+                advice + "; a page the VM must not manage goes in with VmfInsertPfn on a VM_PFNMAP | VM_IO VMA that refuses private mappings"));
+            return;
+        }
+
         context.ReportVisible(Diagnostic.Create(
             DiagnosticDescriptors.FaultPageWithoutReference,
             value.Syntax.GetLocation(),
             fixable ? new[] { anchor!.GetLocation() } : null,
-            fixable ? FixForms.Properties(FixForms.TakeReference).Add(FixForms.Statement, statement) : FixForms.Properties(FixForms.None),
-            $"{role} '{Functions.DisplayName(function)}'",
+            properties,
+            handler,
             value.Syntax.ToString(),
             advice));
     }

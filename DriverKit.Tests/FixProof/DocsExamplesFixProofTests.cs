@@ -49,7 +49,7 @@ public partial class DocsExamplesFixProofTests
 
     /// <summary>The rules with a code fix (DK1000 has none).</summary>
     private static bool HasFix(string ruleId) => ruleId is "DK0001" or "DK0002" or "DK0003" or "DK0004" or "DK0005" or "DK0006"
-        or "DK0007" or "DK0008" or "DK0010" or "DK0011" or "DK0012" or "DK0014" or "DK0015" or "DK0016" or "DK0017" or "DK0018" or "DK0019" or "DK0020";
+        or "DK0007" or "DK0008" or "DK0010" or "DK0011" or "DK0012" or "DK0013" or "DK0014" or "DK0015" or "DK0016" or "DK0017" or "DK0018" or "DK0019" or "DK0020";
 
     [GeneratedRegex(@"<!-- fix-proof: (?<rule>DK\d{4}) (?<versions>[^>]+?) -->\s*```csharp\n(?<code>.*?)```", RegexOptions.Singleline)]
     private static partial Regex Marker();

@@ -1,7 +1,7 @@
 namespace DriverKit.Tests.FixProof;
 
 /// <summary>
-/// Whole drivers that the per-VMA rules flag (DK0009, DK0011, DK0012, DK0015, DK0017, DK0020), among them C-port shapes (ops tables filled in one place
+/// Whole drivers that the per-VMA rules flag (DK0009, DK0011, DK0012, DK0013, DK0015, DK0017, DK0020), among them C-port shapes (ops tables filled in one place
 /// and handlers in another, helpers, goto error paths), with the kernels in which the bug shows on the runtime.
 /// <see cref="RulesIIIFixProofTests"/> runs them through <see cref="FixProofHarness"/>.
 /// </summary>
@@ -748,5 +748,159 @@ internal static class RulesIIIExamples
                 }
             }
             """ + RulesIIExamples.Registers, WithFault) { Probe = ProofProbe.CoreDump },
+    ];
+
+    /// <summary>DK0013: pages handed out without a reference on a VM_IO or VM_RESERVED VMA, fixed with GetPage.</summary>
+    public static IEnumerable<FixProofExample> DK0013 =>
+    [
+        new("VM_IO hoped to make the fault's page special", """
+            using DriverKit.Runtime;
+
+            public static class StoreModule
+            {
+                public const int MapPages = 2;
+                private static Store? store;
+
+                public static void Init(Kernel kernel)
+                {
+                    store = new Store(kernel);
+                    kernel.RegisterChrdev("/dev/store", new FileOperations { Owner = "store", Mmap = store.Mmap });
+                }
+
+                public static void Exit(Kernel kernel) => store?.Free();
+            }
+
+            public sealed class Store
+            {
+                private readonly Kernel kernel;
+                private readonly Page[] backing = new Page[StoreModule.MapPages];
+
+                public Store(Kernel kernel)
+                {
+                    this.kernel = kernel;
+                    for (var i = 0; i < backing.Length; i++)
+                        backing[i] = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
+                }
+
+                public int Mmap(File file, VmArea vma)
+                {
+                    // "the VM must not touch these pages"
+                    vma.Flags |= VmFlags.IO | VmFlags.DontExpand;
+                    vma.Ops = new VmOperations { Fault = Fault };
+                    return 0;
+                }
+
+                private VmFaultResult Fault(VmFault vmf)
+                {
+                    if (vmf.Pgoff >= (ulong)backing.Length)
+                        return VmFaultResult.Sigbus;
+                    vmf.Page = backing[vmf.Pgoff];
+                    return VmFaultResult.None;
+                }
+
+                public void Free()
+                {
+                    foreach (var page in backing)
+                        kernel.FreePage(page);
+                }
+            }
+            """, WithFault),
+        new("VM_RESERVED and nopage, as spufs shipped it without get_page", """
+            using DriverKit.Runtime;
+
+            public static class SpeModule
+            {
+                public const int MapPages = 1;
+                private static Spe? spe;
+
+                public static void Init(Kernel kernel)
+                {
+                    spe = new Spe(kernel);
+                    kernel.RegisterChrdev("/dev/spe", new FileOperations { Owner = "spe", Mmap = spe.Mmap });
+                }
+
+                public static void Exit(Kernel kernel) => spe?.Free();
+            }
+
+            public sealed class Spe
+            {
+                private readonly Kernel kernel;
+                private readonly Page localStore;
+
+                public Spe(Kernel kernel)
+                {
+                    this.kernel = kernel;
+                    localStore = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
+                }
+
+                public int Mmap(File file, VmArea vma)
+                {
+                    vma.Flags |= VmFlags.Reserved;
+                    vma.Ops = new VmOperations { NoPage = NoPage };
+                    return 0;
+                }
+
+                private Page NoPage(VmArea vma, UserAddr address) => localStore;
+
+                public void Free() => kernel.FreePage(localStore);
+            }
+            """, "2.6.20"),
+    ];
+
+    /// <summary>
+    /// DK0013's flip form: an ioctl switches the VMA to VM_PFNMAP while its pages are mapped; no mechanical fix. It shows where
+    /// vm_normal_page classifies PTEs by the vma's flags (before pte_special, 2.6.26, on x86).
+    /// </summary>
+    public static IEnumerable<FixProofExample> DK0013Flip =>
+    [
+        new("ioctl sets VM_PFNMAP on a mapped VMA", """
+            using DriverKit.Runtime;
+
+            public static class FlipModule
+            {
+                public const int MapPages = 1;
+                private static Flip? flip;
+
+                public static void Init(Kernel kernel)
+                {
+                    flip = new Flip(kernel);
+                    kernel.RegisterChrdev("/dev/flip", new FileOperations { Owner = "flip", Mmap = flip.Mmap, Ioctl = flip.Ioctl });
+                }
+
+                public static void Exit(Kernel kernel) => flip?.Free();
+            }
+
+            public sealed class Flip
+            {
+                private readonly Kernel kernel;
+                private readonly Page page;
+                private VmArea? mapped;
+
+                public Flip(Kernel kernel)
+                {
+                    this.kernel = kernel;
+                    page = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
+                }
+
+                public int Mmap(File file, VmArea vma)
+                {
+                    if ((vma.Flags & VmFlags.Shared) == 0)
+                        return -Errno.EINVAL;
+                    vma.Flags |= VmFlags.DontExpand;
+                    mapped = vma;
+                    return kernel.VmInsertPage(vma, vma.Start, page);
+                }
+
+                public long Ioctl(File file, uint cmd, ulong arg)
+                {
+                    if (mapped is null)
+                        return -Errno.EINVAL;
+                    mapped.Flags |= VmFlags.PfnMap;
+                    return 0;
+                }
+
+                public void Free() => kernel.FreePage(page);
+            }
+            """, "2.6.20", "2.6.25") { Probe = ProofProbe.IoctlWhileMapped, IoctlCommand = 1 },
     ];
 }

@@ -25,6 +25,10 @@ public class RulesIIIFixProofTests
 
     public static TheoryData<string> DK0017Examples => Names(RulesIIIExamples.DK0017);
 
+    public static TheoryData<string> DK0013Examples => Names(RulesIIIExamples.DK0013);
+
+    public static TheoryData<string> DK0013FlipExamples => Names(RulesIIIExamples.DK0013Flip);
+
     public static TheoryData<string> DK0009Examples => Names(RulesIIIExamples.DK0009);
 
     [Theory]
@@ -54,4 +58,12 @@ public class RulesIIIFixProofTests
     [Theory]
     [MemberData(nameof(DK0017Examples))]
     public Task DK0017(string example) => SeedRulesFixProofTests.Harness("DK0017").ProveAsync(Find(RulesIIIExamples.DK0017, example));
+
+    [Theory]
+    [MemberData(nameof(DK0013Examples))]
+    public Task DK0013(string example) => SeedRulesFixProofTests.Harness("DK0013").ProveAsync(Find(RulesIIIExamples.DK0013, example));
+
+    [Theory]
+    [MemberData(nameof(DK0013FlipExamples))]
+    public Task DK0013_flip(string example) => SeedRulesFixProofTests.Harness("DK0013").ProveBugAsync(Find(RulesIIIExamples.DK0013Flip, example));
 }

@@ -66,7 +66,7 @@ public class SeedRulesFixProofTests
         ("DK0007", _) => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new RemapVmallocRangeCodeFix()),
         ("DK0008", _) => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new PageShiftCodeFix()),
         ("DK0010", _) => new FixProofHarness(ruleId, new Rules.InsertPageAnalyzer(), new CompoundBlockCodeFix()),
-        ("DK0012", _) => new FixProofHarness(ruleId, new Rules.FaultReferenceAnalyzer(), new GetPageCodeFix()),
+        ("DK0012" or "DK0013", _) => new FixProofHarness(ruleId, new Rules.FaultReferenceAnalyzer(), new GetPageCodeFix()),
         ("DK0020", _) => new FixProofHarness(ruleId, new Rules.VmaDisciplineAnalyzer(), new RefusePrivateCodeFix()),
         ("DK0011" or "DK0015" or "DK0017", _) => new FixProofHarness(ruleId, new Rules.VmaDisciplineAnalyzer(), new MmapStatementCodeFix()),
         ("DK0016", _) => new FixProofHarness(ruleId, new Rules.MappingOriginAnalyzer(), new NoncachedProtectionCodeFix()),

@@ -148,6 +148,7 @@ public sealed class SpuLocalStoreDriver
             return -ENOTTY;
         }
 
+#pragma warning disable DK0013 // S2 (c): the classification flips while PTEs exist
         foreach (var vma in vmas)
         {
             switch (cmd)
@@ -162,6 +163,7 @@ public sealed class SpuLocalStoreDriver
                     return -ENOTTY;
             }
         }
+#pragma warning restore DK0013
 
         return 0;
     }

@@ -179,19 +179,31 @@ public sealed partial class Kernel
     {
         if (Ledger.RemoveOne(head, HolderKind.FaultInFlight) is null)
         {
+            var hoping = HopesForSpecialPtes(vma);
             Record(new Report(ReportKind.Simulator, "INV-12",
-                $"DKSIM INV-12: fault handler returned pfn {head:x5} for {addr:x} without taking a reference; the PTE now holds a reference nobody took, and the first unmap drops the owner's", Era)
+                $"DKSIM INV-12: fault handler returned pfn {head:x5} for {addr:x} without taking a reference; the PTE now holds a reference nobody took, and the first unmap drops the owner's" +
+                (hoping ? $" ({((vma.RawFlags & VmFlags.IO) != 0 ? "VM_IO" : "VM_RESERVED")} does not make a PTE special: only VM_PFNMAP and VM_MIXEDMAP do)" : ""), Era)
             {
                 Reason = "fault page without reference",
                 Pfn = new Pfn((ulong)head),
                 Vma = vma.ToString(),
                 Process = CurrentProcessText,
                 CallSite = Sites.Site(site),
-                RuleId = "DK0012",
+                RuleId = hoping ? "DK0013" : "DK0012",
                 Ledger = LedgerText(head),
             });
         }
     }
+
+    /// <summary>
+    /// DKMM013, Benjamin Herrenschmidt's case: a vma marked VM_RESERVED or VM_IO (not VM_PFNMAP or VM_MIXEDMAP) whose fault
+    /// handler takes no reference, hoping the VM treats its pages as special. From 2.6.15-rc3 vm_normal_page looks only at
+    /// VM_PFNMAP/VM_MIXEDMAP (mm/memory.c: vm_normal_page), so the fault's page is a normal, refcounted PTE.
+    /// </summary>
+    private bool HopesForSpecialPtes(VmArea vma) =>
+        Policy.SpecialPteRule is SpecialPteRule.PfnMapLinear or SpecialPteRule.PfnMapMixedMap
+        && (vma.RawFlags & (VmFlags.Reserved | VmFlags.IO)) != 0
+        && (vma.RawFlags & (VmFlags.PfnMap | VmFlags.MixedMap)) == 0;
 
     /// <summary>
     /// mm/rmap.c: page_remove_rmap. The mapcount can go negative when a PTE nobody counted is removed (INV-04):
