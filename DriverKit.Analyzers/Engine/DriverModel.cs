@@ -142,6 +142,32 @@ internal sealed class DriverModel
             ? creations.Distinct().Select(creation => Bound(creation, cancellationToken)?.Handlers.TryGetValue(property, out var handler) == true ? handler : null).OfType<IOperation>()
             : Enumerable.Empty<IOperation>();
 
+    /// <summary>
+    /// The VmOperations tables that set a function (a method body, local function or lambda) as one of their handlers: for a
+    /// lambda the initializer it sits in, for a method the initializers that name it (found by the text search).
+    /// </summary>
+    public IEnumerable<OpsTable> TablesSetting(IOperation function, CancellationToken cancellationToken)
+    {
+        if (function is IAnonymousFunctionOperation lambda)
+        {
+            return lambda.Syntax.Parent is AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax { Parent: BaseObjectCreationExpressionSyntax creation } }
+                && Bound(creation, cancellationToken)?.Table is { } table && table.Handlers.Values.Any(handler => handler.Syntax == lambda.Syntax)
+                ? new[] { table }
+                : Enumerable.Empty<OpsTable>();
+        }
+
+        if (Functions.SymbolOf(function) is not { } method || !Candidates(cancellationToken).ByHandlerName.TryGetValue(method.Name, out var creations))
+        {
+            return Enumerable.Empty<OpsTable>();
+        }
+
+        return creations.Select(candidate => candidate.Creation).Distinct()
+            .Select(creation => Bound(creation, cancellationToken)?.Table)
+            .OfType<OpsTable>()
+            .Where(table => table.Handlers.Values.Any(handler => handler is IMethodReferenceOperation reference
+                && SymbolEqualityComparer.Default.Equals(reference.Method.OriginalDefinition, method.OriginalDefinition)));
+    }
+
     /// <summary>The VmOperations table an object creation is, with its handlers; null for other creations.</summary>
     public OpsTable? Table(IObjectCreationOperation creation, CancellationToken cancellationToken) =>
         creation.Syntax is BaseObjectCreationExpressionSyntax syntax ? Bound(syntax, cancellationToken)?.Table : null;

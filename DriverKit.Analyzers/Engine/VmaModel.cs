@@ -15,27 +15,23 @@ namespace DriverKit.Analyzers.Engine;
 /// </summary>
 internal sealed class MmapState
 {
-    private readonly ImmutableDictionary<SyntaxNode, ulong> beforeCalls;
+    private readonly Lazy<VmaFlags> flags;
 
     public MmapState(
-        IOperation function, IParameterSymbol vma, ulong maySet, ulong driverSet, ImmutableArray<OpsTable> tables,
+        IOperation function, IParameterSymbol vma, Func<VmaFlags> flags, ImmutableArray<OpsTable> tables,
         ImmutableArray<IInvocationOperation> inserts, ImmutableArray<IInvocationOperation> remaps, bool rejectsPrivate, bool mentionsMayWrite,
-        ImmutableArray<SyntaxNode> opsSites, ImmutableArray<SyntaxNode> insertSites, SyntaxNode? anchor, string? kernel, ImmutableDictionary<SyntaxNode, ulong> beforeCalls,
-        ImmutableArray<ulong> exits)
+        ImmutableArray<SyntaxNode> opsSites, ImmutableArray<SyntaxNode> insertSites, SyntaxNode? anchor, string? kernel)
     {
-        Exits = exits;
-        this.beforeCalls = beforeCalls;
-        OpsSites = opsSites;
-        InsertSites = insertSites;
         Function = function;
         Vma = vma;
-        MaySet = maySet;
-        DriverSet = driverSet;
+        this.flags = new Lazy<VmaFlags>(flags, LazyThreadSafetyMode.ExecutionAndPublication);
         Tables = tables;
         Inserts = inserts;
         Remaps = remaps;
         RejectsPrivate = rejectsPrivate;
         MentionsMayWrite = mentionsMayWrite;
+        OpsSites = opsSites;
+        InsertSites = insertSites;
         Anchor = anchor;
         Kernel = kernel;
     }
@@ -50,16 +46,16 @@ internal sealed class MmapState
     public string Name => Functions.DisplayName(Function);
 
     /// <summary>The VmFlags bits some path sets on the VMA (the driver's own writes, helpers, and mapping calls in the era).</summary>
-    public ulong MaySet { get; }
+    public ulong MaySet => flags.Value.MaySet;
 
     /// <summary>
     /// Per class of paths through the handler: the bits set on the VMA, with <see cref="PseudoBits.FaultOps"/> when vm_ops with a
     /// fault handler is installed and <see cref="PseudoBits.InsertedPages"/> when pages were inserted.
     /// </summary>
-    public ImmutableArray<ulong> Exits { get; }
+    public ImmutableArray<ulong> Exits => flags.Value.Exits;
 
     /// <summary>The bits the driver's code (or its helpers) sets itself.</summary>
-    public ulong DriverSet { get; }
+    public ulong DriverSet => flags.Value.DriverSet;
 
     /// <summary>The vm_ops tables the handler installs.</summary>
     public ImmutableArray<OpsTable> Tables { get; }
@@ -100,13 +96,33 @@ internal sealed class MmapState
     public string? Kernel { get; }
 
     /// <summary>The bits some path has set on the VMA when a call of the handler's own code runs (0 when it is not a call on the VMA).</summary>
-    public ulong SetBefore(IOperation call) => beforeCalls.TryGetValue(call.Syntax, out var bits) ? bits : 0;
+    public ulong SetBefore(IOperation call) => flags.Value.BeforeCalls.TryGetValue(call.Syntax, out var bits) ? bits : 0;
 
     /// <summary>Whether the handler installs a table with one of the handlers.</summary>
     public bool InstallsAny(params string[] handlers) => Tables.Any(table => handlers.Any(table.Handlers.ContainsKey));
 
     /// <summary>The statement that sets <paramref name="flags"/> on the VMA, spelt for the era (vm_flags_set on 6.x).</summary>
     public string SetFlagsStatement(EraPolicy policy, VmFlags flags) => FlagStatements.Set(policy, Vma.Name, Kernel, flags);
+}
+
+/// <summary>What the flag flow says about an ->mmap handler's VMA (<see cref="MmapState"/>).</summary>
+internal sealed class VmaFlags
+{
+    public VmaFlags(ulong maySet, ulong driverSet, ImmutableArray<ulong> exits, ImmutableDictionary<SyntaxNode, ulong> beforeCalls)
+    {
+        MaySet = maySet;
+        DriverSet = driverSet;
+        Exits = exits;
+        BeforeCalls = beforeCalls;
+    }
+
+    public ulong MaySet { get; }
+
+    public ulong DriverSet { get; }
+
+    public ImmutableArray<ulong> Exits { get; }
+
+    public ImmutableDictionary<SyntaxNode, ulong> BeforeCalls { get; }
 }
 
 /// <summary>Where a call that acts on a VMA runs: which ->mmap made the VMA, and in which handler the call runs.</summary>
@@ -143,11 +159,9 @@ internal sealed class VmaModel
 {
     private const int MaxHelperDepth = 3;
 
-    private static readonly string[] VmOpsRoles = { "Fault", "NoPage", "PageMkwrite", "Open", "Close", "NoPfn", "Access" };
-
     private readonly DriverKitEngine engine;
     private readonly ConcurrentDictionary<(SyntaxNode Function, EraPolicy Policy), MmapState?> states = new();
-    private readonly ConcurrentDictionary<EraPolicy, ImmutableArray<MmapState>> all = new();
+    private readonly ConcurrentDictionary<(SyntaxNode Table, EraPolicy Policy), ImmutableArray<MmapState>> installers = new();
 
     public VmaModel(DriverKitEngine engine) => this.engine = engine;
 
@@ -170,14 +184,100 @@ internal sealed class VmaModel
         }
     }
 
-    /// <summary>Every ->mmap handler of the compilation set in a FileOperations table.</summary>
-    public ImmutableArray<MmapState> Handlers(EraPolicy policy, CancellationToken cancellationToken) =>
-        all.GetOrAdd(policy, _ => engine.Model.HandlersOf("Mmap", cancellationToken)
-            .Select(handler => FunctionOf(handler, cancellationToken))
+    /// <summary>
+    /// The ->mmap handlers that install a vm_ops table, found from where the table lives rather than by analyzing every ->mmap:
+    /// the function that creates it, or the functions that store the field or property holding it into <c>vma.Ops</c> (found by
+    /// the text search); a helper among them stands for the ->mmap handlers that call it. Once per table and era.
+    /// </summary>
+    public ImmutableArray<MmapState> MmapsInstalling(OpsTable table, EraPolicy policy, CancellationToken cancellationToken) =>
+        installers.GetOrAdd((table.Creation.Syntax, policy), _ =>
+        {
+            var functions = new List<IOperation>();
+            var creation = table.Creation;
+            if (Holder(creation) is { } member)
+            {
+                foreach (var invocationRoot in StoresIntoOps(member, cancellationToken))
+                {
+                    functions.Add(invocationRoot);
+                }
+            }
+            else if (Functions.EnclosingFunction(creation) is { } creator)
+            {
+                functions.Add(creator);
+            }
+
+            return functions.SelectMany(function => MmapsCalling(function, policy, 0, cancellationToken)).Distinct().ToImmutableArray();
+        });
+
+    /// <summary>
+    /// The field or property a table is created into (initializer, assignment, a getter that returns it) or the method that returns
+    /// it, or null when it is used where it is made.
+    /// </summary>
+    private static ISymbol? Holder(IObjectCreationOperation creation) => creation.Parent switch
+    {
+        IFieldInitializerOperation { InitializedFields: { Length: 1 } fields } => fields[0],
+        IPropertyInitializerOperation { InitializedProperties: { Length: 1 } properties } => properties[0],
+        IConversionOperation { Parent: IFieldInitializerOperation { InitializedFields: { Length: 1 } fields } } => fields[0],
+        ISimpleAssignmentOperation { Target: IFieldReferenceOperation field } => field.Field,
+        ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property: var property } } when !property.Name.Equals("Ops", StringComparison.Ordinal) => property,
+        IReturnOperation when Functions.SymbolOf(Functions.EnclosingFunction(creation)) is { } getter =>
+            (ISymbol?)(getter.AssociatedSymbol as IPropertySymbol) ?? (getter.MethodKind == MethodKind.Ordinary ? getter : null),
+        _ => null,
+    };
+
+    /// <summary>The functions of the compilation that store <paramref name="member"/> (or what it returns) into a VMA's vm_ops.</summary>
+    private IEnumerable<IOperation> StoresIntoOps(ISymbol member, CancellationToken cancellationToken)
+    {
+        var words = engine.Words.Find(new[] { member.Name }, cancellationToken);
+        foreach (var tree in words.Trees)
+        {
+            if (engine.Bodies.GetModel(tree) is not { } model)
+            {
+                continue;
+            }
+
+            foreach (var root in CodeRoots.At(model, words, null, null, cancellationToken))
+            {
+                foreach (var operation in root.Descendants())
+                {
+                    if (operation is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } store
+                        && engine.Symbols.Is(target.Property, engine.Symbols.VmAreaOps)
+                        && store.Value.DescendantsAndSelf().Any(value => value switch
+                        {
+                            IMemberReferenceOperation reference => SymbolEqualityComparer.Default.Equals(reference.Member.OriginalDefinition, member.OriginalDefinition),
+                            IInvocationOperation call => SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, member.OriginalDefinition),
+                            _ => false,
+                        })
+                        && Functions.EnclosingFunction(store) is { } function)
+                    {
+                        yield return function;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The ->mmap states of a function: itself when it is an ->mmap handler, else the ->mmap handlers that call it (a helper, three levels).</summary>
+    private IEnumerable<MmapState> MmapsCalling(IOperation function, EraPolicy policy, int depth, CancellationToken cancellationToken)
+    {
+        var role = function is IAnonymousFunctionOperation lambda
+            ? engine.Model.RoleOf(lambda.Symbol.ContainingSymbol as IMethodSymbol ?? lambda.Symbol, lambda.Syntax, cancellationToken)
+            : engine.Model.RoleOf(Functions.SymbolOf(function), null, cancellationToken);
+        if (role == "->mmap")
+        {
+            return StateOf(function, policy, cancellationToken) is { } state ? new[] { state } : Enumerable.Empty<MmapState>();
+        }
+
+        if (role is not null || depth >= MaxHelperDepth || Functions.SymbolOf(function) is not { MethodKind: MethodKind.Ordinary } helper)
+        {
+            return Enumerable.Empty<MmapState>();
+        }
+
+        return engine.Values.CallsOf(helper, cancellationToken)
+            .Select(call => Functions.EnclosingFunction(call.Invocation))
             .OfType<IOperation>()
-            .Select(function => StateOf(function, policy, cancellationToken))
-            .OfType<MmapState>()
-            .ToImmutableArray());
+            .SelectMany(caller => MmapsCalling(caller, policy, depth + 1, cancellationToken));
+    }
 
     /// <summary>The ->mmap handlers whose VMA <paramref name="vma"/> (a VmArea expression, or a VmFault) may be, with the handler the code runs in.</summary>
     public IReadOnlyList<VmaContext> ContextsOf(IOperation vma, EraPolicy policy, CancellationToken cancellationToken) =>
@@ -207,10 +307,9 @@ internal sealed class VmaModel
 
         if (role is not null && role.StartsWith("vm_ops->", StringComparison.Ordinal))
         {
-            var symbol = Functions.SymbolOf(function);
-            var lambda = function is IAnonymousFunctionOperation ? function.Syntax : null;
-            return Handlers(policy, cancellationToken)
-                .Where(state => state.Tables.Any(table => VmOpsRoles.Any(name => table.Sets(name, symbol, lambda))))
+            return engine.Model.TablesSetting(function, cancellationToken)
+                .SelectMany(table => MmapsInstalling(table, policy, cancellationToken))
+                .Distinct()
                 .Select(state => new VmaContext(state, role, function, site))
                 .ToList();
         }
@@ -222,7 +321,7 @@ internal sealed class VmaModel
 
         // A helper: the contexts of what its callers pass for the parameter.
         var contexts = new List<VmaContext>();
-        foreach (var call in CallSites.Find(engine, new[] { helper.Name }, call => SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, helper.OriginalDefinition), cancellationToken))
+        foreach (var (_, call) in engine.Values.CallsOf(helper, cancellationToken))
         {
             if (call.Arguments.FirstOrDefault(argument => SymbolEqualityComparer.Default.Equals(argument.Parameter?.OriginalDefinition, parameter.OriginalDefinition)) is { } argument)
             {
@@ -289,19 +388,6 @@ internal sealed class VmaModel
             return null;
         }
 
-        ulong maySet = 0, driverSet = 0;
-        var exits = ImmutableArray.CreateBuilder<ulong>();
-        var flow = engine.GetFlagFlow(function.Root(), policy, cancellationToken, always: true);
-        foreach (var exit in flow.ExitFacts)
-        {
-            if (exit.Key.Member is null && SymbolEqualityComparer.Default.Equals(exit.Key.Root, vma))
-            {
-                exits.Add(exit.Fact.Mask);
-                maySet |= exit.Fact.Mask & PseudoBits.FlagMask;
-                driverSet |= exit.Fact.Set.Driver & PseudoBits.FlagMask;
-            }
-        }
-
         var tables = ImmutableArray.CreateBuilder<OpsTable>();
         var inserts = ImmutableArray.CreateBuilder<IInvocationOperation>();
         var remaps = ImmutableArray.CreateBuilder<IInvocationOperation>();
@@ -349,8 +435,27 @@ internal sealed class VmaModel
         }
 
         var kernel = KernelReceiver.In(engine.Symbols, function);
-        return new MmapState(function, vma, maySet, driverSet, tables.ToImmutable(), inserts.ToImmutable(), remaps.ToImmutable(), rejectsPrivate, mentionsMayWrite,
-            opsSites.Distinct().ToImmutableArray(), insertSites.Distinct().ToImmutableArray(), AnchorOf(function, vma), kernel, flow.BeforeCalls, exits.ToImmutable());
+        return new MmapState(function, vma, () => FlagsOf(function, vma, policy, cancellationToken), tables.ToImmutable(), inserts.ToImmutable(), remaps.ToImmutable(),
+            rejectsPrivate, mentionsMayWrite, opsSites.Distinct().ToImmutableArray(), insertSites.Distinct().ToImmutableArray(), AnchorOf(function, vma), kernel);
+    }
+
+    /// <summary>The flag flow's answer for the handler's VMA, computed when a rule first asks (most handlers only map a range).</summary>
+    private VmaFlags FlagsOf(IOperation function, IParameterSymbol vma, EraPolicy policy, CancellationToken cancellationToken)
+    {
+        ulong maySet = 0, driverSet = 0;
+        var exits = ImmutableArray.CreateBuilder<ulong>();
+        var flow = engine.GetFlagFlow(function.Root(), policy, cancellationToken, always: true);
+        foreach (var exit in flow.ExitFacts)
+        {
+            if (exit.Key.Member is null && SymbolEqualityComparer.Default.Equals(exit.Key.Root, vma))
+            {
+                exits.Add(exit.Fact.Mask);
+                maySet |= exit.Fact.Mask & PseudoBits.FlagMask;
+                driverSet |= exit.Fact.Set.Driver & PseudoBits.FlagMask;
+            }
+        }
+
+        return new VmaFlags(maySet, driverSet, exits.ToImmutable(), flow.BeforeCalls);
     }
 
     /// <summary>

@@ -116,12 +116,18 @@ public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
             return true;
         }
 
-        foreach (var operation in function.OperationsWithinFunction())
+        var calls = function.OperationsWithinFunction().OfType<IInvocationOperation>()
+            .Where(call => call.Syntax.Span.End <= site.Syntax.SpanStart && RunsBefore(call, site, function))
+            .ToList();
+
+        // The common shape first, without the value analysis: GetPage of the very value handed out (the same local or text).
+        if (calls.Any(call => engine.Symbols.Classify(call.TargetMethod) == KernelApi.GetPage && SameValue(call.Argument(0), value)))
         {
-            if (operation is not IInvocationOperation call || call.Syntax.Span.End > site.Syntax.SpanStart || !RunsBefore(call, site, function))
-            {
-                continue;
-            }
+            return true;
+        }
+
+        foreach (var call in calls)
+        {
 
             var taken = engine.Symbols.Classify(call.TargetMethod) switch
             {
@@ -137,6 +143,14 @@ public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
 
         return false;
     }
+
+    /// <summary>The same local, or the same text of a side-effect-free expression.</summary>
+    private static bool SameValue(IOperation? a, IOperation? b) => (a.WithoutConversions(), b.WithoutConversions()) switch
+    {
+        (ILocalReferenceOperation x, ILocalReferenceOperation y) => SymbolEqualityComparer.Default.Equals(x.Local, y.Local),
+        (IOperation x, IOperation y) => IsPure(x) && x.Syntax.ToString() == y.Syntax.ToString(),
+        _ => false,
+    };
 
     /// <summary>The value itself and, for a local, the values assigned to it that reach it.</summary>
     private static IEnumerable<IOperation> Candidates(ValueFlow flow, IOperation value) =>

@@ -91,6 +91,11 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
     /// <summary>DK0015.</summary>
     private static void CheckExpandable(SemanticModelAnalysisContext context, EraPolicy policy, MmapState mmap)
     {
+        if (mmap.Inserts.IsEmpty && !mmap.InstallsAny("Fault", "NoPage"))
+        {
+            return;
+        }
+
         // Some path leaves the VMA with a fault handler or inserted pages, and growable.
         var growable = mmap.Exits.Where(exit => (exit & (PseudoBits.FaultOps | PseudoBits.InsertedPages)) != 0 && (exit & (ulong)policy.MremapGrowRejectMask) == 0)
             .Aggregate(0UL, (all, exit) => all | exit);

@@ -73,6 +73,30 @@ public class DK0013StructPageSpecialTests
                     vmf.Page = store;
             """));
 
+    [Fact]
+    public Task Fix_all_takes_a_reference_at_each_hand_out() => Verify.VerifyFixAsync(
+        Driver("vma.Flags |= VmFlags.IO;", """
+            if (vmf.Pgoff != 0)
+                    {
+                        vmf.Page = {|#1:store|}; // the same page for every offset
+                        return VmFaultResult.None;
+                    }
+
+                    vmf.Page = {|#0:store|};
+            """),
+        [Diagnostic(1), Diagnostic(0)],
+        Driver("vma.Flags |= VmFlags.IO;", """
+            if (vmf.Pgoff != 0)
+                    {
+                        kernel.GetPage(store);
+                        vmf.Page = store; // the same page for every offset
+                        return VmFaultResult.None;
+                    }
+
+                    kernel.GetPage(store);
+                    vmf.Page = store;
+            """));
+
     [Theory]
     [InlineData(Eras.E1, "DK0012")]
     [InlineData(Eras.E3, "DK0013")]

@@ -78,6 +78,19 @@ public class DK0017MmioWithoutVmIoTests
             """),
         Diagnostic(0));
 
+    [Fact]
+    public Task Fix_all_sets_the_flags_once_and_keeps_comments() => Verify.VerifyFixAsync(
+        Driver("""
+            // registers only, through the fault handler
+                    vma.Flags |= VmFlags.MixedMap | VmFlags.DontExpand;
+            """, "vmf.Pgoff == 0 ? {|#0:kernel.VmfInsertMixed(vmf.Vma, vmf.Address, regs.StartPfn)|} : {|#1:kernel.VmfInsertPfn(vmf.Vma, vmf.Address, regs.StartPfn + vmf.Pgoff)|}"),
+        [Diagnostic(0), Diagnostic(1)],
+        Driver("""
+            // registers only, through the fault handler
+                    vma.Flags |= VmFlags.MixedMap | VmFlags.DontExpand;
+                    kernel.VmFlagsSet(vma, VmFlags.IO | VmFlags.DontDump);
+            """, "vmf.Pgoff == 0 ? kernel.VmfInsertMixed(vmf.Vma, vmf.Address, regs.StartPfn) : kernel.VmfInsertPfn(vmf.Vma, vmf.Address, regs.StartPfn + vmf.Pgoff)"));
+
     [Theory]
     [InlineData(Eras.E4, "vma.Flags |= VmFlags.IO;")]
     [InlineData(Eras.E5, "vma.Flags |= VmFlags.IO | VmFlags.DontDump;")]

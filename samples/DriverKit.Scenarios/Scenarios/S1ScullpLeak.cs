@@ -24,10 +24,10 @@ public sealed class S1ScullpLeak : Scenario
     /// <inheritdoc />
     public override IReadOnlyList<ScenarioVariant> Variants { get; } =
     [
-        new("nopage", "LDD3 for 2.6.10: VM_RESERVED + ->nopage + get_page", ["DK0004", "DK0005"],
+        new("nopage", "LDD3 for 2.6.10: VM_RESERVED + ->nopage + get_page", ["DK0004", "DK0005", "DK0015"],
             EraPoint.At("2.6.14", "2.6.15-rc1", "2.6.15-rc2", "2.6.15-rc2-git5", "2.6.20", "2.6.30"),
             s => Play(s, ScullpVariant.ReservedNoPage)),
-        new("fault", "after 2.6.23: VM_RESERVED + ->fault + get_page", ["DK0004", "DK0005"],
+        new("fault", "after 2.6.23: VM_RESERVED + ->fault + get_page", ["DK0004", "DK0005", "DK0015"],
             EraPoint.At("2.6.24", "3.7"),
             s => Play(s, ScullpVariant.ReservedFault)),
         new("modern", "the fix: VM_DONTEXPAND | VM_DONTDUMP, ->fault with a bounds check + get_page", [],

@@ -22,13 +22,13 @@ public sealed class S2SpuLocalStore : Scenario
     /// <inheritdoc />
     public override IReadOnlyList<ScenarioVariant> Variants { get; } =
     [
-        new("a", "as shipped in 2.6.19: VM_RESERVED + ->nopage with get_page", ["DK0004", "DK0005"],
+        new("a", "as shipped in 2.6.19: VM_RESERVED + ->nopage with get_page", ["DK0004", "DK0005", "DK0015"],
             EraPoint.At("2.6.14", "2.6.15-rc1", "2.6.19", "2.6.30"),
             s => Play(s, SpuVariant.ReservedNoPage)),
-        new("b", "Ben's proposal: the same driver, vm_normal_page ignores VM_RESERVED vmas in every caller", ["DK0004", "DK0005"],
+        new("b", "Ben's proposal: the same driver, vm_normal_page ignores VM_RESERVED vmas in every caller", ["DK0004", "DK0005", "DK0015"],
             EraPoint.At("2.6.19"),
             s => Play(s, SpuVariant.ReservedNoPageBenProposal)) { WhatIfVmReservedSpecial = true },
-        new("c", "classification flips while PTEs exist: the driver toggles VM_PFNMAP around a context switch", ["DK0013"],
+        new("c", "classification flips while PTEs exist: the driver toggles VM_PFNMAP around a context switch", ["DK0013", "DK0015"],
             [new EraPoint("2.6.20"), new EraPoint("2.6.20", DebugVm: true)],
             s => Play(s, SpuVariant.FlippedClassification)),
         new("d", "VM_IO | VM_PFNMAP + vmf_insert_pfn: special PTEs, no refcount", [],
@@ -40,7 +40,7 @@ public sealed class S2SpuLocalStore : Scenario
         new("d-mixed", "VM_MIXEDMAP + vmf_insert_mixed: special PTEs where the arch has pte_special", [],
             [new EraPoint("2.6.30"), new EraPoint("2.6.30", PteSpecial: false), new EraPoint("7.0")],
             s => Play(s, SpuVariant.MixedMap)),
-        new("e", "vm_insert_page in mmap: refcounted and rmapped", [],
+        new("e", "vm_insert_page in mmap: refcounted and rmapped", ["DK0015"],
             EraPoint.At("2.6.20", "7.0"),
             s => Play(s, SpuVariant.InsertPage)),
     ];

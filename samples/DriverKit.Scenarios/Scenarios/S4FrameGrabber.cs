@@ -42,7 +42,7 @@ public sealed class S4FrameGrabber : Scenario
         new("D", "B, but the driver frees the buffer while U still maps it", ["DK0002", "DK0018"],
             EraPoint.At("2.6.14", "2.6.20", "7.0"),
             PlayFreeWhileMapped),
-        new("insert-page", "comparison: split_page + vm_insert_page, buffer freed while mapped", [],
+        new("insert-page", "comparison: split_page + vm_insert_page, buffer freed while mapped", ["DK0015"],
             EraPoint.At("2.6.14", "2.6.20", "7.0"),
             PlayInsertPage),
     ];
