@@ -160,7 +160,8 @@ internal sealed class VmOpsResolver
         Collect(bodies.GetInitializer(member, cancellationToken), depth + 1, found, cancellationToken);
         foreach (var candidate in member.ContainingType.GetMembers())
         {
-            if (candidate is not IMethodSymbol method || bodies.Get(method, cancellationToken) is not { } body)
+            // Only methods that spell the member are bound: a driver class has many methods and few touch its vm_ops field.
+            if (candidate is not IMethodSymbol method || !Spells(method, member.Name, cancellationToken) || bodies.Get(method, cancellationToken) is not { } body)
             {
                 continue;
             }
@@ -177,6 +178,10 @@ internal sealed class VmOpsResolver
 
         return found.ToImmutableArray();
     }
+
+    private static bool Spells(IMethodSymbol method, string name, CancellationToken cancellationToken) =>
+        method.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax(cancellationToken).DescendantTokens()
+            .Any(token => token.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.IdentifierToken) && token.ValueText == name));
 
     private void CollectAssignments(IOperation root, ILocalSymbol local, int depth, List<IObjectCreationOperation> found, CancellationToken cancellationToken)
     {

@@ -162,6 +162,7 @@ internal sealed class VmaModel
     private readonly DriverKitEngine engine;
     private readonly ConcurrentDictionary<(SyntaxNode Function, EraPolicy Policy), MmapState?> states = new();
     private readonly ConcurrentDictionary<(SyntaxNode Table, EraPolicy Policy), ImmutableArray<MmapState>> installers = new();
+    private readonly ConcurrentDictionary<string, ImmutableArray<(ISymbol Member, IOperation Function)>> opsStores = new(StringComparer.Ordinal);
 
     public VmaModel(DriverKitEngine engine) => this.engine = engine;
 
@@ -226,9 +227,20 @@ internal sealed class VmaModel
     };
 
     /// <summary>The functions of the compilation that store <paramref name="member"/> (or what it returns) into a VMA's vm_ops.</summary>
-    private IEnumerable<IOperation> StoresIntoOps(ISymbol member, CancellationToken cancellationToken)
+    private IEnumerable<IOperation> StoresIntoOps(ISymbol member, CancellationToken cancellationToken) =>
+        opsStores.GetOrAdd(member.Name, name => OpsStoresNamed(name, cancellationToken))
+            .Where(store => SymbolEqualityComparer.Default.Equals(store.Member, member.OriginalDefinition))
+            .Select(store => store.Function);
+
+    /// <summary>
+    /// Every <c>vma.Ops = …</c> of the compilation that names a member spelt <paramref name="name"/>, with that member and the
+    /// function that stores it: found once per name by the text search (two thousand drivers with a field <c>vmOps</c> share one
+    /// search).
+    /// </summary>
+    private ImmutableArray<(ISymbol Member, IOperation Function)> OpsStoresNamed(string name, CancellationToken cancellationToken)
     {
-        var words = engine.Words.Find(new[] { member.Name }, cancellationToken);
+        var stores = ImmutableArray.CreateBuilder<(ISymbol, IOperation)>();
+        var words = engine.Words.Find(new[] { name }, cancellationToken);
         foreach (var tree in words.Trees)
         {
             if (engine.Bodies.GetModel(tree) is not { } model)
@@ -240,21 +252,31 @@ internal sealed class VmaModel
             {
                 foreach (var operation in root.Descendants())
                 {
-                    if (operation is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } store
-                        && engine.Symbols.Is(target.Property, engine.Symbols.VmAreaOps)
-                        && store.Value.DescendantsAndSelf().Any(value => value switch
-                        {
-                            IMemberReferenceOperation reference => SymbolEqualityComparer.Default.Equals(reference.Member.OriginalDefinition, member.OriginalDefinition),
-                            IInvocationOperation call => SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, member.OriginalDefinition),
-                            _ => false,
-                        })
-                        && Functions.EnclosingFunction(store) is { } function)
+                    if (operation is not ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } store
+                        || !engine.Symbols.Is(target.Property, engine.Symbols.VmAreaOps)
+                        || Functions.EnclosingFunction(store) is not { } function)
                     {
-                        yield return function;
+                        continue;
+                    }
+
+                    foreach (var value in store.Value.DescendantsAndSelf())
+                    {
+                        var named = value switch
+                        {
+                            IMemberReferenceOperation reference => reference.Member,
+                            IInvocationOperation call => call.TargetMethod,
+                            _ => null,
+                        };
+                        if (named is not null && named.Name == name)
+                        {
+                            stores.Add((named.OriginalDefinition, function));
+                        }
                     }
                 }
             }
         }
+
+        return stores.ToImmutable();
     }
 
     /// <summary>The ->mmap states of a function: itself when it is an ->mmap handler, else the ->mmap handlers that call it (a helper, three levels).</summary>

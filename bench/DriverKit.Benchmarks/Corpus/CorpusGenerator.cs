@@ -250,6 +250,7 @@ public sealed class {{name}}
 
 """,
             1 => """
+        kernel.VmFlagsSet(vma, MapFlags(io: false));
         for (ulong i = 0; i < vma.Pages; i++)
         {
             var ret = kernel.VmInsertPage(vma, vma.Start + i * Kernel.PageSize, pages[vma.Pgoff + i]);
@@ -280,6 +281,11 @@ public sealed class {{name}}
 
 """,
             4 => """
+        if ((vma.Flags & VmFlags.Shared) == 0)
+        {
+            return -Errno.EINVAL;
+        }
+
         kernel.VmFlagsSet(vma, VmFlags.PfnMap | MapFlags(io: true));
         vma.Ops = vmOps;
         VmaOpen(vma);
