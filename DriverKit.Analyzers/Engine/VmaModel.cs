@@ -170,15 +170,26 @@ internal sealed class VmaModel
     public MmapState? StateOf(IOperation function, EraPolicy policy, CancellationToken cancellationToken) =>
         states.GetOrAdd((function.Syntax, policy), _ => Compute(function, policy, cancellationToken));
 
-    /// <summary>The ->mmap handlers among a root's functions (its body, lambdas and local functions).</summary>
-    public IEnumerable<MmapState> MmapsIn(IOperation root, EraPolicy policy, CancellationToken cancellationToken)
+    /// <summary>
+    /// The ->mmap handlers declared in a tree, from the driver model's index of FileOperations tables (no function of the tree is
+    /// bound unless a table names it); a method is bound with <paramref name="model"/>, the tree's own model.
+    /// </summary>
+    public IEnumerable<MmapState> MmapsDeclaredIn(SemanticModel model, EraPolicy policy, CancellationToken cancellationToken)
     {
-        foreach (var function in root.Descendants().Where(operation => operation is IAnonymousFunctionOperation or ILocalFunctionOperation).Prepend(root))
+        var tree = model.SyntaxTree;
+        var seen = new HashSet<SyntaxNode>();
+        foreach (var handler in engine.Model.HandlersOf("Mmap", cancellationToken))
         {
-            var role = function is IAnonymousFunctionOperation lambda
-                ? engine.Model.RoleOf(lambda.Symbol.ContainingSymbol as IMethodSymbol ?? lambda.Symbol, lambda.Syntax, cancellationToken)
-                : engine.Model.RoleOf(Functions.SymbolOf(function), null, cancellationToken);
-            if (role == "->mmap" && StateOf(function, policy, cancellationToken) is { } state)
+            IOperation? function = handler switch
+            {
+                IAnonymousFunctionOperation lambda when lambda.Syntax.SyntaxTree == tree => lambda,
+                IMethodReferenceOperation reference => reference.Method.OriginalDefinition.DeclaringSyntaxReferences
+                    .Where(declaration => declaration.SyntaxTree == tree)
+                    .Select(declaration => model.GetOperation(declaration.GetSyntax(cancellationToken), cancellationToken))
+                    .FirstOrDefault(operation => operation is IMethodBodyOperation),
+                _ => null,
+            };
+            if (function is not null && seen.Add(function.Syntax) && StateOf(function, policy, cancellationToken) is { } state)
             {
                 yield return state;
             }

@@ -24,11 +24,8 @@ namespace DriverKit.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
 {
-    /// <summary>
-    /// What the roots to analyze spell: an ->mmap installs vm_ops or inserts pages (its signature names VmArea, a lambda's table
-    /// names Mmap), and a handler inserts pages.
-    /// </summary>
-    private static readonly string[] Words = { "VmArea", "Mmap", "VmInsertPage", "VmMapPages", "VmfInsertPfn", "VmfInsertMixed" };
+    /// <summary>The calls the per-VMA rules judge: the roots that spell one are analyzed (the mapping rules bind them too).</summary>
+    private static readonly string[] Words = { "VmInsertPage", "VmMapPages", "VmfInsertPfn", "VmfInsertMixed", "RemapPfnRange", "IoRemapPfnRange" };
 
     private const ulong PfnMap = (ulong)VmFlags.PfnMap;
 
@@ -48,12 +45,19 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
     {
         var cancellationToken = context.CancellationToken;
         var policy = engine.GetPolicy(context.Options, context.SemanticModel.SyntaxTree);
+        // The ->mmap handlers of the tree come from the driver model's tables, so functions no table names are never bound here.
+        foreach (var mmap in engine.Vmas.MmapsDeclaredIn(context.SemanticModel, policy, cancellationToken))
+        {
+            if (engine.IsGenerated(mmap.Function.Root(), cancellationToken) || (context.FilterSpan is { } span && !mmap.Function.Syntax.Span.IntersectsWith(span)))
+            {
+                continue;
+            }
+
+            CheckExpandable(context, policy, mmap);
+        }
+
         foreach (var root in engine.RootsAt(context, engine.Words.Cached(Words, cancellationToken)))
         {
-            foreach (var mmap in engine.Vmas.MmapsIn(root, policy, cancellationToken))
-            {
-                CheckExpandable(context, policy, mmap);
-            }
 
             foreach (var invocation in root.Descendants().OfType<IInvocationOperation>())
             {

@@ -454,7 +454,7 @@ public static class Errno
 public enum Gfp { Kernel = 0xcc0, Zero = 0x100 }
 
 [Flags]
-public enum VmFlags : ulong { IO = 0x4000, DontExpand = 0x40000, DontDump = 0x4000000, PfnMap = 0x400, Reserved = 0x80000 }
+public enum VmFlags : ulong { Shared = 0x8, IO = 0x4000, DontExpand = 0x40000, DontDump = 0x4000000, PfnMap = 0x400, Reserved = 0x80000 }
 
 [Flags]
 public enum VmFaultResult { None = 0, Oom = 1, Sigbus = 2, NoPage = 0x100 }
