@@ -64,7 +64,7 @@ public sealed class ScenarioJsonS2Tests(ScenarioRunsFixture runs)
 
         // Step 6: the owner's put hits a page already freed; the simulator refuses the use-after-free.
         Assert.Contains("INV-01", run.Step("release").Oops, StringComparison.Ordinal);
-        Assert.Equal(["DK0013"], run.Rules);
+        Assert.Equal(["DK0013", "DK0015"], run.Rules);
     }
 
     [Fact]

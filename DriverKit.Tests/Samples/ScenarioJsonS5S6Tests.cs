@@ -72,15 +72,15 @@ public sealed class ScenarioJsonS5S6Tests(ScenarioRunsFixture runs)
 
     public static TheoryData<string, string, string[]> RuleMap => new()
     {
-        { "S1", "nopage", ["DK0004", "DK0005"] },
-        { "S1", "fault", ["DK0004", "DK0005"] },
+        { "S1", "nopage", ["DK0004", "DK0005", "DK0015"] },
+        { "S1", "fault", ["DK0004", "DK0005", "DK0015"] },
         { "S1", "modern", [] },
-        { "S1F", "nopage", ["DK0004", "DK0005"] },
-        { "S2", "a", ["DK0004", "DK0005"] },
-        { "S2", "b", ["DK0004", "DK0005"] },
-        { "S2", "c", ["DK0013"] },
+        { "S1F", "nopage", ["DK0004", "DK0005", "DK0015"] },
+        { "S2", "a", ["DK0004", "DK0005", "DK0015"] },
+        { "S2", "b", ["DK0004", "DK0005", "DK0015"] },
+        { "S2", "c", ["DK0013", "DK0015"] },
         { "S2", "d", [] },
-        { "S2", "e", [] },
+        { "S2", "e", ["DK0015"] },
         { "S3", "locked-io", ["DK0001"] },
         { "S3", "fix", [] },
         { "S4", "A", [] },
