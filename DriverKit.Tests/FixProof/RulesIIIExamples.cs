@@ -287,25 +287,28 @@ internal static class RulesIIIExamples
 
         """;
 
+    /// <summary>The fault handler of the simplest DK0011 example: it inserts the page itself.</summary>
+    private const string InsertingFault = """
+            private VmFaultResult Fault(VmFault vmf)
+            {
+                if (vmf.Pgoff >= (ulong)pages.Length)
+                    return VmFaultResult.Sigbus;
+                var ret = kernel.VmInsertPage(vmf.Vma, vmf.Address, pages[vmf.Pgoff]);
+                return ret == 0 || ret == -Errno.EBUSY ? VmFaultResult.NoPage : VmFaultResult.Sigbus;
+            }
+
+            public void Free()
+            {
+                foreach (var page in pages)
+                    kernel.FreePage(page);
+            }
+        }
+        """;
+
     /// <summary>DK0011: vm_insert_page from a fault handler on a VMA without VM_MIXEDMAP; fixed in ->mmap from 3.7.</summary>
     public static IEnumerable<FixProofExample> DK0011 =>
     [
-        new("fault handler inserts the page itself", InsertingDriver + """
-                private VmFaultResult Fault(VmFault vmf)
-                {
-                    if (vmf.Pgoff >= (ulong)pages.Length)
-                        return VmFaultResult.Sigbus;
-                    var ret = kernel.VmInsertPage(vmf.Vma, vmf.Address, pages[vmf.Pgoff]);
-                    return ret == 0 || ret == -Errno.EBUSY ? VmFaultResult.NoPage : VmFaultResult.Sigbus;
-                }
-
-                public void Free()
-                {
-                    foreach (var page in pages)
-                        kernel.FreePage(page);
-                }
-            }
-            """, InsertPageBugs),
+        new("fault handler inserts the page itself", InsertingDriver + InsertingFault, InsertPageBugs),
         new("C port: a helper inserts for the fault handler", InsertingDriver + """
                 private VmFaultResult Fault(VmFault vmf)
                 {
@@ -337,22 +340,7 @@ internal static class RulesIIIExamples
     /// <summary>DK0011 where vm_insert_page only races (before 3.7): the runtime reports the unlocked flag write; no fix is offered.</summary>
     public static IEnumerable<FixProofExample> DK0011Racing =>
     [
-        new("fault handler inserts the page itself, before 3.7", InsertingDriver + """
-                private VmFaultResult Fault(VmFault vmf)
-                {
-                    if (vmf.Pgoff >= (ulong)pages.Length)
-                        return VmFaultResult.Sigbus;
-                    var ret = kernel.VmInsertPage(vmf.Vma, vmf.Address, pages[vmf.Pgoff]);
-                    return ret == 0 || ret == -Errno.EBUSY ? VmFaultResult.NoPage : VmFaultResult.Sigbus;
-                }
-
-                public void Free()
-                {
-                    foreach (var page in pages)
-                        kernel.FreePage(page);
-                }
-            }
-            """, InsertPageRaces),
+        new("fault handler inserts the page itself, before 3.7", InsertingDriver + InsertingFault, InsertPageRaces),
     ];
 
     /// <summary>DK0009: a refcounted page inserted into a VMA remap_pfn_range made VM_PFNMAP; no mechanical fix.</summary>
