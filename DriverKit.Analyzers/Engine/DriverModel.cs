@@ -99,9 +99,13 @@ internal sealed class DriverModel
             // table); one named through a receiver (Mmap = dev.Mmap) can be anywhere. Those in the handler's file come first.
             var types = method.ContainingType?.DeclaringSyntaxReferences ?? ImmutableArray<SyntaxReference>.Empty;
             var trees = method.DeclaringSyntaxReferences.Select(reference => reference.SyntaxTree).ToList();
-            var plausible = creations.Where(candidate => candidate.ThroughReceiver
-                || types.Any(type => type.SyntaxTree == candidate.Creation.SyntaxTree && type.Span.Contains(candidate.Creation.Span)));
-            foreach (var (creation, _) in plausible.OrderBy(candidate => trees.Contains(candidate.Creation.SyntaxTree) ? 0 : 1))
+            // Two passes instead of a sort: with thousands of drivers naming their handlers alike, the handler's own file
+            // almost always holds its table.
+            bool Plausible((BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver) candidate) => candidate.ThroughReceiver
+                || types.Any(type => type.SyntaxTree == candidate.Creation.SyntaxTree && type.Span.Contains(candidate.Creation.Span));
+            var local = creations.Where(candidate => trees.Contains(candidate.Creation.SyntaxTree) && Plausible(candidate));
+            var remote = creations.Where(candidate => !trees.Contains(candidate.Creation.SyntaxTree) && Plausible(candidate));
+            foreach (var (creation, _) in local.Concat(remote))
             {
                 if (Bound(creation, cancellationToken) is { } table && table.Methods.TryGetValue(method, out var role))
                 {

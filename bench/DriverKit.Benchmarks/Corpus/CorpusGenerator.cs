@@ -307,10 +307,10 @@ public sealed class {{name}}
 
 """,
             _ => """
+#pragma warning disable DK0004, DK0005, DK0015 // LDD3's scullp: VM_RESERVED on a growable vma whose fault handler returns RAM pages, kept on purpose
         vma.Ops = vmOps;
-#pragma warning disable DK0004, DK0005 // LDD3's scullp: VM_RESERVED on a vma whose fault handler returns RAM pages, kept on purpose
         vma.Flags |= VmFlags.Reserved;
-#pragma warning restore DK0004, DK0005
+#pragma warning restore DK0004, DK0005, DK0015
         VmaOpen(vma);
         return 0;
     }
