@@ -121,7 +121,7 @@ public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
             .ToList();
 
         // The common shape first, without the value analysis: GetPage of the very value handed out (the same local or text).
-        if (calls.Any(call => engine.Symbols.Classify(call.TargetMethod) == KernelApi.GetPage && SameValue(call.Argument(0), value)))
+        if (calls.Any(call => engine.Symbols.Classify(call.TargetMethod) == KernelApi.GetPage && SameValue(flow, call.Argument(0), value)))
         {
             return true;
         }
@@ -144,10 +144,11 @@ public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
         return false;
     }
 
-    /// <summary>The same local, or the same text of a side-effect-free expression.</summary>
-    private static bool SameValue(IOperation? a, IOperation? b) => (a.WithoutConversions(), b.WithoutConversions()) switch
+    /// <summary>The same local holding the same assignments at both reads, or the same text of a side-effect-free expression.</summary>
+    private static bool SameValue(ValueFlow flow, IOperation? a, IOperation? b) => (a.WithoutConversions(), b.WithoutConversions()) switch
     {
-        (ILocalReferenceOperation x, ILocalReferenceOperation y) => SymbolEqualityComparer.Default.Equals(x.Local, y.Local),
+        (ILocalReferenceOperation x, ILocalReferenceOperation y) => SymbolEqualityComparer.Default.Equals(x.Local, y.Local)
+            && flow.ValuesReaching(x).SequenceEqual(flow.ValuesReaching(y)),
         (IOperation x, IOperation y) => IsPure(x) && x.Syntax.ToString() == y.Syntax.ToString(),
         _ => false,
     };

@@ -79,6 +79,19 @@ public class DK0012FaultReferenceTests
             """), Diagnostic(0));
 
     [Fact]
+    public Task Get_page_of_a_local_reassigned_before_the_store_does_not_count() => Verify.VerifyAsync(Driver("""
+                    var page = pages[0];
+                    kernel.GetPage(page);
+                    page = other;
+                    vmf.Page = {|#0:page|};
+                    return VmFaultResult.None;
+            """, """
+                private Page other;
+
+                void Replace(Page replacement) => other = replacement;
+            """), Diagnostic(0));
+
+    [Fact]
     public Task A_page_the_handler_allocates_carries_its_reference() => Verify.VerifyAsync(Driver("""
                     var page = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                     vmf.Page = page;
