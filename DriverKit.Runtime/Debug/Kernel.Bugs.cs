@@ -86,7 +86,9 @@ public sealed partial class Kernel
             Reason = "driver crashed",
             Vma = vma,
             Process = CurrentProcessText,
-            RuleId = "DK0015",
+
+            // An oops names a pattern only when it has one: a fault handler indexing past what ->mmap accepted (DKMM015).
+            RuleId = RuleInContext(null),
         };
         Record(report);
         return new KernelBugException(report);
