@@ -64,4 +64,8 @@ internal static class Dominance
 
         return null;
     }
+
+    /// <summary>A branch that leaves the function or jumps to an error label (return, throw, goto): what refuses in C error paths.</summary>
+    public static bool Leaves(IOperation branch) =>
+        branch.DescendantsAndSelf().Any(operation => operation is IReturnOperation or IThrowOperation or IBranchOperation { BranchKind: BranchKind.GoTo });
 }

@@ -155,7 +155,7 @@ internal sealed class DriverModel
         if (function is IAnonymousFunctionOperation lambda)
         {
             return lambda.Syntax.Parent is AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax { Parent: BaseObjectCreationExpressionSyntax creation } }
-                && Bound(creation, cancellationToken)?.Table is { } table && table.Handlers.Values.Any(handler => handler.Syntax == lambda.Syntax)
+                && Bound(creation, cancellationToken)?.Table is { } table && table.SetsAnywhere(null, lambda.Syntax)
                 ? new[] { table }
                 : Enumerable.Empty<OpsTable>();
         }
@@ -168,8 +168,7 @@ internal sealed class DriverModel
         return creations.Select(candidate => candidate.Creation).Distinct()
             .Select(creation => Bound(creation, cancellationToken)?.Table)
             .OfType<OpsTable>()
-            .Where(table => table.Handlers.Values.Any(handler => handler is IMethodReferenceOperation reference
-                && SymbolEqualityComparer.Default.Equals(reference.Method.OriginalDefinition, method.OriginalDefinition)));
+            .Where(table => table.SetsAnywhere(method, null));
     }
 
     /// <summary>The VmOperations table an object creation is, with its handlers; null for other creations.</summary>
@@ -312,10 +311,14 @@ internal sealed class DriverModel
     }
 
     /// <summary>The handler role of the function (method, local function or lambda) whose code holds <paramref name="operation"/>, or null.</summary>
-    public string? RoleAt(IOperation operation, CancellationToken cancellationToken) => Functions.EnclosingFunction(operation) switch
+    public string? RoleAt(IOperation operation, CancellationToken cancellationToken) =>
+        Functions.EnclosingFunction(operation) is { } function ? RoleOfFunction(function, cancellationToken) : null;
+
+    /// <summary>The handler role of a function (method body, local function or lambda), or null.</summary>
+    public string? RoleOfFunction(IOperation function, CancellationToken cancellationToken) => function switch
     {
         IAnonymousFunctionOperation lambda => RoleOf(lambda.Symbol.ContainingSymbol as IMethodSymbol ?? lambda.Symbol, lambda.Syntax, cancellationToken),
-        var function => RoleOf(Functions.SymbolOf(function), null, cancellationToken),
+        _ => RoleOf(Functions.SymbolOf(function), null, cancellationToken),
     };
 
     private Roles Collect(INamedTypeSymbol type, CancellationToken cancellationToken)
@@ -428,7 +431,12 @@ internal sealed class OpsTable
     public ImmutableDictionary<string, IOperation> Handlers { get; }
 
     /// <summary>Whether the handler set as <paramref name="name"/> is the function <paramref name="function"/> (a method's symbol or a lambda's syntax).</summary>
-    public bool Sets(string name, IMethodSymbol? function, SyntaxNode? lambda) => Handlers.TryGetValue(name, out var handler) && handler switch
+    public bool Sets(string name, IMethodSymbol? function, SyntaxNode? lambda) => Handlers.TryGetValue(name, out var handler) && Is(handler, function, lambda);
+
+    /// <summary>Whether the function is set as any of the table's handlers.</summary>
+    public bool SetsAnywhere(IMethodSymbol? function, SyntaxNode? lambda) => Handlers.Values.Any(handler => Is(handler, function, lambda));
+
+    private static bool Is(IOperation handler, IMethodSymbol? function, SyntaxNode? lambda) => handler switch
     {
         IMethodReferenceOperation reference => function is not null && SymbolEqualityComparer.Default.Equals(reference.Method.OriginalDefinition, function.OriginalDefinition),
         IAnonymousFunctionOperation anonymous => anonymous.Syntax == lambda,

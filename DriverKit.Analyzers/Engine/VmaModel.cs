@@ -294,9 +294,7 @@ internal sealed class VmaModel
     /// <summary>The ->mmap states of a function: itself when it is an ->mmap handler, else the ->mmap handlers that call it (a helper, three levels).</summary>
     private IEnumerable<MmapState> MmapsCalling(IOperation function, EraPolicy policy, int depth, CancellationToken cancellationToken)
     {
-        var role = function is IAnonymousFunctionOperation lambda
-            ? engine.Model.RoleOf(lambda.Symbol.ContainingSymbol as IMethodSymbol ?? lambda.Symbol, lambda.Syntax, cancellationToken)
-            : engine.Model.RoleOf(Functions.SymbolOf(function), null, cancellationToken);
+        var role = engine.Model.RoleOfFunction(function, cancellationToken);
         if (role == "->mmap")
         {
             return StateOf(function, policy, cancellationToken) is { } state ? new[] { state } : Enumerable.Empty<MmapState>();
@@ -440,13 +438,6 @@ internal sealed class VmaModel
         }
     }
 
-    private IOperation? FunctionOf(IOperation handler, CancellationToken cancellationToken) => handler switch
-    {
-        IAnonymousFunctionOperation lambda => lambda,
-        IMethodReferenceOperation reference when engine.Bodies.Get(reference.Method, cancellationToken) is { Operation: var body } && body is not ILocalFunctionOperation => body,
-        _ => null,
-    };
-
     private MmapState? Compute(IOperation function, EraPolicy policy, CancellationToken cancellationToken)
     {
         if (Functions.SymbolOf(function) is not { } symbol || symbol.Parameters.FirstOrDefault(parameter => engine.Symbols.IsVmArea(parameter.Type)) is not { } vma)
@@ -491,7 +482,7 @@ internal sealed class VmaModel
                     }
 
                     break;
-                case IConditionalOperation test when Leaves(test.WhenTrue) && TestsFlag(test.Condition, parameter, "Shared", "MayShare"):
+                case IConditionalOperation test when Dominance.Leaves(test.WhenTrue) && TestsFlag(test.Condition, parameter, "Shared", "MayShare"):
                     rejectsPrivate = true;
                     break;
                 case IFieldReferenceOperation { Field.Name: "MayWrite" } field when engine.Symbols.IsVmFlags(field.Field.ContainingType):
@@ -559,10 +550,6 @@ internal sealed class VmaModel
     private bool TestsFlag(IOperation condition, IParameterSymbol parameter, params string[] names) =>
         condition.DescendantsAndSelf().Any(operation => operation is IPropertyReferenceOperation property && engine.Symbols.Is(property.Property, engine.Symbols.VmAreaFlags) && Is(property.Instance, parameter))
         && condition.DescendantsAndSelf().Any(operation => operation is IFieldReferenceOperation field && names.Contains(field.Field.Name) && engine.Symbols.IsVmFlags(field.Field.ContainingType));
-
-    /// <summary>A branch that leaves the function or jumps to an error path.</summary>
-    private static bool Leaves(IOperation branch) =>
-        branch.DescendantsAndSelf().Any(operation => operation is IReturnOperation or IThrowOperation or IBranchOperation { BranchKind: BranchKind.GoTo });
 
     /// <summary>A statement that only leaves: return, goto, throw, or a block of them.</summary>
     private static bool Leaves(StatementSyntax statement) => statement switch

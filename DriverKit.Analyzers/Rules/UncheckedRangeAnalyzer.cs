@@ -157,7 +157,7 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
     private static bool IsWriteRefusal(DriverKitEngine engine, IConditionalOperation test, CancellationToken cancellationToken) =>
         test.Parent is IBlockOperation
         && WriteFlag(engine, test.Condition) is not null
-        && test.WhenTrue.DescendantsAndSelf().Any(operation => operation is IReturnOperation or IBranchOperation { BranchKind: BranchKind.GoTo } or IThrowOperation)
+        && Dominance.Leaves(test.WhenTrue)
         && engine.Model.RoleAt(test, cancellationToken) == "->mmap";
 
     /// <summary>The VmFlags.Write reference in a condition that reads a vma's flags, or null.</summary>
@@ -183,9 +183,7 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
             .FirstOrDefault(call => call.Instance is { } instance && SymbolEqualityComparer.Default.Equals(instance.Type, engine.Symbols.Kernel))?.Instance?.Syntax.ToString();
 
         // vm_flags_clear arrived with the 6.x vma flag helpers; before, drivers cleared the bit in vm_flags directly.
-        var statement = policy.Era >= Era.E6 && kernel is not null
-            ? $"{kernel}.VmFlagsClear({vma}, {mayWrite});"
-            : $"{vma}.Flags &= ~{mayWrite};";
+        var statement = FlagStatements.Clear(policy, vma, kernel, mayWrite);
         var properties = FixForms.Properties(FixForms.ClearMayWrite).Add(FixForms.Statement, statement);
         context.ReportVisible(Diagnostic.Create(
             DiagnosticDescriptors.MayWriteLeftSet,

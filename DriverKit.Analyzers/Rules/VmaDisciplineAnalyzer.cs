@@ -58,7 +58,6 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
 
         foreach (var root in engine.RootsAt(context, engine.Words.Cached(Words, cancellationToken)))
         {
-
             foreach (var invocation in root.Descendants().OfType<IInvocationOperation>())
             {
                 if (invocation.Argument(0) is not { } vma)
@@ -72,7 +71,8 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
                         CheckInsert(context, engine, policy, invocation, engine.Vmas.ContextsOf(vma, policy, cancellationToken));
                         break;
                     case KernelApi.VmfInsertPfn or KernelApi.VmfInsertMixed:
-                        CheckMmioWithoutIo(context, engine, policy, invocation, engine.Vmas.ContextsOf(vma, policy, cancellationToken));
+                        var contexts = engine.Vmas.ContextsOf(vma, policy, cancellationToken);
+                        CheckMmioWithoutIo(context, engine, policy, invocation, contexts);
                         if (engine.Symbols.Classify(invocation.TargetMethod) == KernelApi.VmfInsertMixed || policy.MissingApi("vmf_insert_pfn") is not null)
                         {
                             break;
@@ -80,7 +80,7 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
 
                         CheckCow(context, policy, invocation, "maps pfns into a VM_PFNMAP VMA",
                             "vmf_insert_pfn BUG()s on a COW VM_PFNMAP VMA at its first fault",
-                            engine.Vmas.ContextsOf(vma, policy, cancellationToken).Where(vmaContext => !vmaContext.InMmap && (vmaContext.Mmap.MaySet & PfnMap) != 0));
+                            contexts.Where(vmaContext => !vmaContext.InMmap && (vmaContext.Mmap.MaySet & PfnMap) != 0));
                         break;
                     case KernelApi.RemapPfnRange or KernelApi.IoRemapPfnRange when policy.RemapCowNeedsWholeVma && IsPartial(engine, engine.Values.FlowOf(root, cancellationToken), invocation):
                         CheckCow(context, policy, invocation, "maps a part of the VMA",
