@@ -133,6 +133,7 @@ public sealed partial class Kernel
 
     private readonly List<string> dmesg = new();
     private readonly List<Report> reports = new();
+    private readonly Dictionary<string, Report> findings = new();
 
     /// <summary>Boot-time reservations (memblock): page 0, the ISA hole and the kernel image keep PG_reserved and a reference.</summary>
     private void Boot(int imagePages)
@@ -160,12 +161,26 @@ public sealed partial class Kernel
     /// <summary>Appends a line to the kernel log.</summary>
     internal void Printk(string line) => dmesg.Add(line);
 
-    /// <summary>Records a report. Simulator-only reports are kept only in strict mode.</summary>
+    /// <summary>
+    /// Records a report. Simulator-only reports are kept only in strict mode, and one that repeats an earlier finding
+    /// (the next page of the same object, the same fault again) is counted in that report, which is returned.
+    /// </summary>
     internal Report? Record(Report report)
     {
-        if (report.Kind == ReportKind.Simulator && !Strict)
+        if (report.Kind == ReportKind.Simulator)
         {
-            return null;
+            if (!Strict)
+            {
+                return null;
+            }
+
+            if (findings.TryGetValue(report.MergeKey, out var earlier))
+            {
+                earlier.Absorb(report);
+                return earlier;
+            }
+
+            findings.Add(report.MergeKey, report);
         }
 
         reports.Add(report);
@@ -184,6 +199,7 @@ public sealed partial class Kernel
     public void ClearReports()
     {
         reports.Clear();
+        findings.Clear();
         dmesg.Clear();
     }
 

@@ -8,6 +8,7 @@ namespace DriverKit.Runtime;
 public sealed class Checker
 {
     private readonly Kernel kernel;
+    private const int LedgerPages = 8;
     private readonly HashSet<string> reported = new();
 
     internal Checker(Kernel kernel) => this.kernel = kernel;
@@ -72,8 +73,7 @@ public sealed class Checker
 
         if (leaked.Count > 0)
         {
-            var detail = string.Join("; ", leaked.Take(8).Select(p => kernel.LedgerText(p)));
-            RecordLeak(found, $"driver {kernel.Sites.OwnerName(device.Owner)} unloaded with {leaked.Count} page(s) still allocated: {detail}{(leaked.Count > 8 ? "; …" : string.Empty)}", "leak at driver unload", leaked[0]);
+            RecordLeak(found, $"driver {kernel.Sites.OwnerName(device.Owner)} unloaded with {leaked.Count} page(s) still allocated", "leak at driver unload", leaked);
         }
 
         var vmas = device.Inode.Mapping.Vmas.Count;
@@ -85,30 +85,25 @@ public sealed class Checker
                 Reason = "driver freed while mapped",
                 RuleId = "DK0018",
             };
-            if (kernel.Record(report) is { } r)
-            {
-                found.Add(r);
-            }
+            Keep(found, kernel.Record(report));
         }
 
         found.AddRange(CheckQuiescence($"unload of {device.Path}"));
         return found;
     }
 
-    /// <summary>Records an INV-20 leak report whose first leaked frame is <paramref name="pfn"/>.</summary>
-    private void RecordLeak(List<Report> found, string text, string reason, int pfn)
+    /// <summary>Records one INV-20 leak report for <paramref name="pfns"/>; the ledger of the first pages says who holds them.</summary>
+    private void RecordLeak(List<Report> found, string text, string reason, List<int> pfns)
     {
         var report = new Report(ReportKind.Simulator, "INV-20", "DKSIM INV-20: " + text, kernel.Era)
         {
-            Pfn = new Pfn((ulong)pfn),
+            Pfn = new Pfn((ulong)pfns[0]),
             Reason = reason,
-            RuleId = RuleForLeak(pfn),
-            Ledger = kernel.LedgerText(pfn),
+            RuleId = RuleForLeak(pfns[0]),
+            Ledger = string.Join("; ", pfns.Take(LedgerPages).Select(kernel.LedgerText)) + (pfns.Count > LedgerPages ? "; …" : string.Empty),
         };
-        if (kernel.Record(report) is { } r)
-        {
-            found.Add(r);
-        }
+        report.Cover(pfns);
+        Keep(found, kernel.Record(report));
     }
 
     /// <summary>Frames leaked at shutdown: everything still allocated that is not a boot reservation.</summary>
@@ -134,7 +129,7 @@ public sealed class Checker
 
         foreach (var (owner, pages) in byOwner)
         {
-            RecordLeak(found, $"{pages.Count} page(s) leaked at shutdown (owner {kernel.Sites.OwnerName(owner)}): {kernel.LedgerText(pages[0])}", "leak at shutdown", pages[0]);
+            RecordLeak(found, $"{pages.Count} page(s) leaked at shutdown (owner {kernel.Sites.OwnerName(owner)})", "leak at shutdown", pages);
         }
 
         return found;
@@ -148,7 +143,7 @@ public sealed class Checker
             return "DK0003";
         }
 
-        return kernel.Ledger.Has(pfn, HolderKind.FaultInFlight) ? "DK0004" : null;
+        return kernel.Ledger.Has(pfn, HolderKind.FaultLeaked) || kernel.Ledger.Has(pfn, HolderKind.FaultInFlight) ? "DK0004" : null;
     }
 
     private void ScanFrames(List<Report> found)
@@ -232,9 +227,15 @@ public sealed class Checker
             RuleId = rule,
             Ledger = pfn >= 0 ? kernel.LedgerText(pfn) : null,
         };
-        if (kernel.Record(report) is { } r)
+        Keep(found, kernel.Record(report));
+    }
+
+    /// <summary>Adds a recorded report to a scan's result once (a repeated finding comes back as the report it joined).</summary>
+    private static void Keep(List<Report> found, Report? recorded)
+    {
+        if (recorded is not null && !found.Contains(recorded))
         {
-            found.Add(r);
+            found.Add(recorded);
         }
     }
 }

@@ -156,7 +156,7 @@ public sealed partial class Kernel
 
                 var mm = MmById(Rmap.Mm(rec));
                 Record(new Report(ReportKind.Simulator, "INV-06",
-                    $"DKSIM INV-06: pfn {p:x5} freed while mapped {(Rmap.Normal(rec) ? "NORMAL" : "SPECIAL")} by {mm?.Owner?.ToString() ?? "an exited mm"} at {Rmap.Addr(rec):x}, installed by {Rmap.Installer(rec)}: the user keeps a PTE to a frame the allocator will hand out again", Era)
+                    $"DKSIM INV-06: pfn {p:x5} freed while mapped {(Rmap.Normal(rec) ? "NORMAL" : "SPECIAL")} by {mm?.Owner?.ToString() ?? "an exited mm"} at {Rmap.Addr(rec):x} ({Rmap.Installer(rec)}): the allocator will hand the frame out again", Era)
                 {
                     Pfn = new Pfn((ulong)p),
                     Vma = mm?.Vmas.Containing(Rmap.Addr(rec))?.ToString(),

@@ -15,8 +15,14 @@ public enum HolderKind
     /// <summary>A pin_user_pages (FOLL_PIN) reference, weighing GUP_PIN_COUNTING_BIAS.</summary>
     Pin,
 
-    /// <summary>A reference a fault handler took for the page it returns (consumed by finish_fault).</summary>
+    /// <summary>A reference a fault handler took for the page it returns, until finish_fault consumes it.</summary>
     FaultInFlight,
+
+    /// <summary>
+    /// A reference a fault handler took that the installed PTE did not consume: the era mapped the page without
+    /// counting it (PG_reserved ≤ 2.6.14, VM_RESERVED in 2.6.15-rc1), so nobody will drop it.
+    /// </summary>
+    FaultLeaked,
 
     /// <summary>Page-cache membership (derived from page-&gt;mapping).</summary>
     PageCache,
@@ -122,6 +128,21 @@ internal sealed class RefLedger
         }
 
         return null;
+    }
+
+    /// <summary>Turns one holder of kind <paramref name="from"/> into one of kind <paramref name="to"/>, keeping its call site.</summary>
+    internal void Relabel(int pfn, HolderKind from, HolderKind to)
+    {
+        foreach (var h in Of(pfn))
+        {
+            if (h.Kind == from)
+            {
+                var site = h.Site;
+                RemoveOne(pfn, from);
+                Add(pfn, to, site);
+                return;
+            }
+        }
     }
 
     internal bool Has(int pfn, HolderKind kind)

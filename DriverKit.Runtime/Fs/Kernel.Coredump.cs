@@ -126,7 +126,7 @@ public sealed partial class Kernel
         if (MmioAt(pfn) is { } region && Strict)
         {
             Record(new Report(ReportKind.Simulator, "INV-23",
-                $"DKSIM INV-23: the core dump of {p} read the first word of {vma} to look for an ELF header: a read of device memory ({region.Name}, pfn {pfn:x5}) with whatever side effects the device's registers have. VM_IO keeps a vma out of core dumps.", Era)
+                $"DKSIM INV-23: the core dump of {p} read device memory ({region.Name}, pfn {pfn:x5}) in {vma.Brief} looking for an ELF header; VM_IO keeps a vma out of core dumps", Era)
             {
                 Pfn = new Pfn(pfn),
                 Vma = vma.ToString(),

@@ -81,7 +81,10 @@ public sealed class ScenarioJsonS1Tests(ScenarioRunsFixture runs)
         Assert.Equal("Simulator", leak.GetProperty("kind").GetString());
         Assert.Equal("DK0004", leak.GetProperty("rule").GetString());
         Assert.Contains("4 page(s) leaked", leak.GetProperty("text").GetString(), StringComparison.Ordinal);
-        Assert.Contains("rc=3 mc=0", leak.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal(4, leak.GetProperty("pages").GetArrayLength());
+        Assert.Contains("rc=3 mc=0", leak.GetProperty("ledger").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("rc=3", leak.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("docs/kernel-semantics.md#inv-20", leak.GetProperty("help").GetString(), StringComparison.Ordinal);
     }
 
     public static TheoryData<string, int, int, int, int, int> S1FTable => new()

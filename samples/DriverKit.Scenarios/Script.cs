@@ -15,14 +15,18 @@ public sealed class Script
     private readonly List<MachineSnapshot> snapshots = new();
     private readonly Dictionary<int, string> roles = new();
     private readonly List<string> signals = new();
-    private int reportsSeen;
+    private readonly Dictionary<Report, int> occurrencesSeen = new();
     private int dmesgSeen;
 
     internal Script(Kernel kernel)
     {
         Kernel = kernel;
         PoolBefore = kernel.FreePageCount;
-        reportsSeen = kernel.Reports.Count;
+        foreach (var r in kernel.Reports)
+        {
+            occurrencesSeen[r] = r.Occurrences;
+        }
+
         dmesgSeen = kernel.Dmesg.Count;
     }
 
@@ -112,8 +116,7 @@ public sealed class Script
     /// <param name="outcome">What it returned.</param>
     public void Step(string key, string actor, string action, Outcome outcome)
     {
-        var newReports = Kernel.Reports.Skip(reportsSeen).Select(ToRecord).ToArray();
-        reportsSeen = Kernel.Reports.Count;
+        var newReports = FoundSinceLastStep().Select(ToRecord).ToArray();
         var reportLines = newReports.Where(r => r.Kind == nameof(ReportKind.Kernel)).SelectMany(r => r.Text.Split('\n')).ToHashSet();
         var log = Kernel.Dmesg.Skip(dmesgSeen).Where(l => !reportLines.Contains(l)).ToArray();
         dmesgSeen = Kernel.Dmesg.Count;
@@ -153,6 +156,28 @@ public sealed class Script
 
     private MachineCamera Camera => new(Kernel, watched.Select(p => p.Pfn.Value).ToHashSet(), RoleOf);
 
+    /// <summary>Reports new since the last step, and earlier ones that found more pages or repeated since.</summary>
+    private List<Report> FoundSinceLastStep()
+    {
+        var found = new List<Report>();
+        foreach (var r in Kernel.Reports)
+        {
+            if (!occurrencesSeen.TryGetValue(r, out var seen) || seen != r.Occurrences)
+            {
+                found.Add(r);
+                occurrencesSeen[r] = r.Occurrences;
+            }
+        }
+
+        return found;
+    }
+
     private static ReportRecord ToRecord(Report r)
-        => new(r.Kind.ToString(), r.Invariant, r.Reason, r.RuleId, r.Pfn?.Value, r.Text, r.CallSite);
+        => new(r.Kind.ToString(), r.Invariant, r.Reason, r.RuleId, r.Pfn?.Value, r.Text, r.CallSite)
+        {
+            Pages = r.Pages.Select(p => p.Value).ToArray(),
+            Process = r.Process,
+            Ledger = r.Ledger,
+            Help = r.HelpLink,
+        };
 }

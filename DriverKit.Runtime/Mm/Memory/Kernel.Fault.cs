@@ -182,6 +182,7 @@ public sealed partial class Kernel
             // 2.6.15-rc1 do_no_page: VM_RESERVED → no rmap, no rss, but the ->nopage reference stays (S1).
             // ≤ 2.6.14: a PG_reserved page is mapped the same way (page_add_file_rmap returns early).
             MapSpecialPte(vma, addr, (ulong)pfn, prot, write, how);
+            Ledger.Relabel(Mem.CompoundHead(pfn), HolderKind.FaultInFlight, HolderKind.FaultLeaked);
         }
         else
         {

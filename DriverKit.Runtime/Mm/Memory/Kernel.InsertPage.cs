@@ -87,14 +87,14 @@ public sealed partial class Kernel
         else if (Strict && (flags & Policy.VmInsertPageSetsFlag) == 0 && CurrentLock != MmapLockMode.Write)
         {
             RecordMappingFinding("INV-26",
-                $"DKSIM INV-26: vm_insert_page from {CurrentKind} context sets {Policy.KernelName(Policy.VmInsertPageSetsFlag)} on {vma} without the mmap write lock (a data race; a BUG_ON from 3.7)",
+                $"DKSIM INV-26: vm_insert_page from {CurrentKind} context sets {Policy.KernelName(Policy.VmInsertPageSetsFlag)} on {vma.Brief} without the mmap write lock (a data race; a BUG_ON from 3.7)",
                 vma, (ulong)pfn, site, "DK0011");
         }
 
         if (!Policy.VmInsertPageBugChecks && (flags & VmFlags.PfnMap) != 0 && Strict)
         {
             RecordMappingFinding("INV-04",
-                $"DKSIM INV-04: vm_insert_page into VM_PFNMAP {vma}: the PTE is installed normal, but vm_normal_page may call it special at zap (leak + stuck mapcount)",
+                $"DKSIM INV-04: vm_insert_page into VM_PFNMAP {vma.Brief}: the PTE is installed normal, but vm_normal_page may call it special at zap (leak + stuck mapcount)",
                 vma, (ulong)pfn, site, "DK0009");
         }
 

@@ -134,7 +134,7 @@ public sealed partial class Kernel
         var head = Mem.CompoundHead(page);
         if (Mem.RefCount[head] <= 0)
         {
-            ReportPutOnZero(page, $"zap of {addr:x} in {vma}");
+            ReportPutOnZero(page, $"zap of {addr:x} in {vma.Brief}", vma);
             return;
         }
 
@@ -242,7 +242,7 @@ public sealed partial class Kernel
     }
 
     /// <summary>A put on a page already at refcount 0 from a core path (zap): VM_BUG_ON with DEBUG_VM, silent corruption otherwise.</summary>
-    private void ReportPutOnZero(int page, string where)
+    private void ReportPutOnZero(int page, string where, VmArea vma)
     {
         var text = Options.DebugVm
             ? $"page:{PagePointer(page)} refcount:0 mapcount:{Mem.MapCount[page]}\npage dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)"
@@ -251,6 +251,7 @@ public sealed partial class Kernel
         {
             Reason = "put_page on refcount 0",
             Pfn = new Pfn((ulong)page),
+            Vma = vma.ToString(),
             Process = CurrentProcessText,
             RuleId = "DK0012",
             Ledger = LedgerText(page),

@@ -109,7 +109,7 @@ public sealed partial class Kernel
         if (addr < vma.Start || end > vma.End.Value || end < addr.Value)
         {
             Record(new Report(ReportKind.Simulator, "INV-11",
-                $"DKSIM INV-11: {api} of {addr}-{end:x} outside {vma}: the kernel would write PTEs beyond the vma; refused with -EINVAL", Era)
+                $"DKSIM INV-11: {api} of {addr}-{end:x} outside {vma.Brief}: the kernel would write PTEs beyond the vma; refused with -EINVAL", Era)
             {
                 Vma = vma.ToString(),
                 CallSite = Sites.Site(site),
@@ -133,7 +133,7 @@ public sealed partial class Kernel
                 {
                     // The kernel only fails the mmap; the simulator names the driver's range so the refusal is not silent.
                     Record(new Report(ReportKind.Simulator, "INV-11",
-                        $"DKSIM INV-11: {api} of {addr}-{end:x}, a part of the COW (private, may-write) {vma}: the linear rule needs the whole vma, so private mappings fail with -EINVAL; refuse them in ->mmap instead", Era)
+                        $"DKSIM INV-11: {api} of {addr}-{end:x}, a part of the COW (private, may-write) {vma.Brief}: the linear rule needs the whole vma, so private mappings fail with -EINVAL; refuse them in ->mmap instead", Era)
                     {
                         Vma = vma.ToString(),
                         CallSite = Sites.Site(site),
@@ -229,7 +229,7 @@ public sealed partial class Kernel
     }
 
     private void ReportCacheMode(VmArea vma, ulong pfn, string api, int site, string problem, string rule) =>
-        RecordMappingFinding("INV-16", $"DKSIM INV-16: {api} {problem}: pfn {pfn:x5} in {vma}", vma, pfn, site, rule);
+        RecordMappingFinding("INV-16", $"DKSIM INV-16: {api} {problem}: pfn {pfn:x5} in {vma.Brief}", vma, pfn, site, rule);
 
     /// <summary>A strict-mode finding about a pfn a mapping call (remap, insert) maps or refuses to map into <paramref name="vma"/>.</summary>
     private void RecordMappingFinding(string invariant, string text, VmArea vma, ulong pfn, int site, string rule) =>
@@ -285,7 +285,7 @@ public sealed partial class Kernel
 
         if (problem is not null)
         {
-            RecordMappingFinding("INV-15", $"DKSIM INV-15: {api} {problem} ({vma})", vma, at, site, rule!);
+            RecordMappingFinding("INV-15", $"DKSIM INV-15: {api} {problem} ({vma.Brief})", vma, at, site, rule!);
         }
     }
 
@@ -315,14 +315,14 @@ public sealed partial class Kernel
             {
                 // The "pfn" is the byte address of a frame the driver owns: a physical address passed without >> PAGE_SHIFT.
                 RecordMappingFinding("INV-15",
-                    $"DKSIM INV-15: {api} maps pfn {p:x5} ({what}) into {vma}; {p:x} is the physical address of the driver's pfn {asAddress:x5}: a byte address passed as a page frame number",
+                    $"DKSIM INV-15: {api} maps pfn {p:x5} ({what}) into {vma.Brief}; {p:x} is the physical address of the driver's pfn {asAddress:x5}: a byte address passed as a page frame number",
                     vma, p, site, "DK0008");
                 return;
             }
 
             var grown = GrownPast(vma, at);
             RecordMappingFinding("INV-15",
-                $"DKSIM INV-15: {api} maps pfn {p:x5} ({what}) into {vma}: outside the regions {Sites.OwnerName(driver)} may expose" +
+                $"DKSIM INV-15: {api} maps pfn {p:x5} ({what}) into {vma.Brief}: outside the regions {Sites.OwnerName(driver)} may expose" +
                 (grown ? $"; at page offset {vma.PgoffOf(at!.Value)}, past the {vma.ExposedPgoffEnd} ->mmap accepted: the mapping grew with mremap" : ""),
                 vma, p, site, grown ? "DK0015" : "DK0014");
             return;

@@ -236,7 +236,7 @@ public sealed partial class Kernel
         if (Strict && (addedByDriver & (VmFlags.Locked | VmFlags.LockOnFault)) != 0)
         {
             Record(new Report(ReportKind.Simulator, "INV-13",
-                $"DKSIM INV-13: the driver's ->mmap set {Proc.VmFlagsText(Policy, vma.RawFlags & (VmFlags.Locked | VmFlags.LockOnFault))} on {vma}: VM_LOCKED is the user's mlock state, {(Policy.DriverLockedHandling == DriverLockedHandling.ChargeLockedVm ? "and this kernel charges it to locked_vm" : "and this kernel strips it from special vmas")}", Era)
+                $"DKSIM INV-13: the driver's ->mmap set {Proc.VmFlagsText(Policy, vma.RawFlags & (VmFlags.Locked | VmFlags.LockOnFault))} on {vma.Brief}: VM_LOCKED is the user's mlock state ({(Policy.DriverLockedHandling == DriverLockedHandling.ChargeLockedVm ? "charged to locked_vm here" : "stripped from special vmas here")})", Era)
             {
                 Vma = vma.ToString(),
                 Process = CurrentProcessText,
@@ -439,7 +439,7 @@ public sealed partial class Kernel
         if (!vma.Opened && Strict)
         {
             Record(new Report(ReportKind.Simulator, "INV-18",
-                $"DKSIM INV-18: ->close on {vma} without a matching ->open (the vma came from fork, a split or mremap, and the driver has no .open)", Era)
+                $"DKSIM INV-18: ->close on {vma.Brief} without a matching ->open (the vma came from fork, a split or mremap, and the driver has no .open)", Era)
             {
                 Vma = vma.ToString(),
                 Process = CurrentProcessText,

@@ -131,7 +131,7 @@ public sealed partial class Kernel
             if ((vma.RawFlags & VmFlags.Write) == 0 && vma.File?.Inode.Device is { RefusedWritableMapping: true } device)
             {
                 Record(new Report(ReportKind.Simulator, "INV-15",
-                    $"DKSIM INV-15: mprotect(PROT_WRITE) makes {vma} of {device.Path} writable although its ->mmap refuses writable mappings: the driver left VM_MAYWRITE set", Era)
+                    $"DKSIM INV-15: mprotect(PROT_WRITE) makes {vma.Brief} of {device.Path} writable although its ->mmap refuses writable mappings: the driver left VM_MAYWRITE set", Era)
                 {
                     Vma = vma.ToString(),
                     RuleId = "DK0014",

@@ -179,7 +179,7 @@ public sealed partial class Kernel
             throw VmBugOnPage(pfn, "page_ref_count(page) == 0", "INV-01", "DK0012", Sites.Site(site));
         }
 
-        Ledger.RemoveOne(pfn, HolderKind.Other, HolderKind.FaultInFlight, HolderKind.Owner, HolderKind.Gup);
+        Ledger.RemoveOne(pfn, HolderKind.Other, HolderKind.FaultInFlight, HolderKind.FaultLeaked, HolderKind.Owner, HolderKind.Gup);
         PutPageRef(pfn);
     }
 
@@ -503,7 +503,7 @@ public sealed partial class Kernel
             return;
         }
 
-        Ledger.RemoveOne(pfn, HolderKind.Owner, HolderKind.Other, HolderKind.FaultInFlight);
+        Ledger.RemoveOne(pfn, HolderKind.Owner, HolderKind.Other, HolderKind.FaultInFlight, HolderKind.FaultLeaked);
         if (--Mem.RefCount[pfn] == 0)
         {
             FreeThePage(pfn, order);

@@ -71,7 +71,7 @@ public sealed partial class Kernel
         if (CurrentLock != MmapLockMode.Write)
         {
             Record(new Report(ReportKind.Simulator, "INV-26",
-                $"DKSIM INV-26: vm_flags of {vma} changed ({Proc.VmFlagsText(Policy, before ^ after)}) without the mmap write lock (from {CurrentKind})", Era)
+                $"DKSIM INV-26: vm_flags of {vma.Brief} changed ({Proc.VmFlagsText(Policy, before ^ after)}) without the mmap write lock (from {CurrentKind})", Era)
             {
                 Vma = vma.ToString(),
                 Process = CurrentProcessText,

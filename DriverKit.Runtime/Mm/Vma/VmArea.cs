@@ -137,6 +137,9 @@ public sealed class VmArea
     /// <summary>The page offset of <paramref name="addr"/> in the mapped object (linear_page_index).</summary>
     internal ulong PgoffOf(UserAddr addr) => pgoff + ((addr - Start) >> Kernel.PageShift);
 
+    /// <summary>"start-end path": enough to name the vma inside a report's text (its field has the rest).</summary>
+    internal string Brief => $"{Start}-{End}{(File is null ? string.Empty : " " + File.Inode.Path)}";
+
     /// <summary>"start-end perms pgoff" plus flags, for reports.</summary>
     public override string ToString() =>
         $"{Start}-{End} {Proc.VmFlagsText(Kernel.Policy, flags)} pgoff:{pgoff:x}{(File is null ? string.Empty : " " + File.Inode.Path)}";

@@ -37,4 +37,17 @@ public readonly record struct PageCounts(ulong Pfn, int Rc, int Mc);
 /// <param name="Pfn">The frame concerned.</param>
 /// <param name="Text">The report text (the era's kernel text for kernel reports).</param>
 /// <param name="CallSite">The driver call site that set it up.</param>
-public sealed record ReportRecord(string Kind, string Invariant, string? Reason, string? Rule, ulong? Pfn, string Text, string? CallSite);
+public sealed record ReportRecord(string Kind, string Invariant, string? Reason, string? Rule, ulong? Pfn, string Text, string? CallSite)
+{
+    /// <summary>Every page the report covers (the first is <see cref="Pfn"/>).</summary>
+    public IReadOnlyList<ulong> Pages { get; init; } = [];
+
+    /// <summary>The process in whose context it happened, when known.</summary>
+    public string? Process { get; init; }
+
+    /// <summary>The reference ledger of the first pages, when the report has one.</summary>
+    public string? Ledger { get; init; }
+
+    /// <summary>Where the invariant is explained (docs/kernel-semantics.md, at its anchor).</summary>
+    public string Help { get; init; } = string.Empty;
+}
