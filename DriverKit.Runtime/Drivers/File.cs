@@ -145,4 +145,7 @@ public sealed class CharDevice
 
     /// <summary>False after unregistration.</summary>
     public bool Registered { get; internal set; } = true;
+
+    /// <summary>Open struct files of this node (each pins the module: fops-&gt;owner's refcount).</summary>
+    internal int OpenFiles { get; set; }
 }

@@ -5,6 +5,9 @@ namespace DriverKit.Runtime;
 public sealed partial class Kernel
 {
     private readonly Dictionary<string, CharDevice> devices = new(StringComparer.Ordinal);
+
+    // Every device a module registered since it was (re)loaded, by owner id: what rmmod checks and accounts.
+    private readonly Dictionary<int, List<CharDevice>> modules = new();
     private int nextMappingId = 1;
 
     /// <summary>The registered character devices by path.</summary>
@@ -39,29 +42,71 @@ public sealed partial class Kernel
         }
 
         devices.Add(path, device);
+        if (IsUnloaded(device.Owner))
+        {
+            // insmod again: a fresh module of the same name.
+            NoteLoaded(device.Owner);
+            modules.Remove(device.Owner);
+        }
+
+        if (!modules.TryGetValue(device.Owner, out var nodes))
+        {
+            modules.Add(device.Owner, nodes = new List<CharDevice>());
+        }
+
+        nodes.Add(device);
         return device;
     }
 
     /// <summary>
-    /// unregister_chrdev / module unload: the device disappears. The checker reports vmas that still map it and
-    /// pages its driver still owns (INV-18, INV-20: leak accounting at driver unload).
+    /// unregister_chrdev: the node disappears, so no new open finds it; files already open keep working (the cdev stays
+    /// referenced by them). Leak accounting belongs to module unload (<see cref="UnloadModule"/>), not to this.
     /// </summary>
     /// <param name="device">The device.</param>
-    public IReadOnlyList<Report> UnregisterChrdev(CharDevice device)
+    /// <exception cref="ArgumentException">The device is not registered.</exception>
+    public void UnregisterChrdev(CharDevice device)
     {
         ArgumentNullException.ThrowIfNull(device);
-        if (!devices.Remove(device.Path))
+        if (!device.Registered || !devices.Remove(device.Path))
         {
             throw new ArgumentException($"{device.Path} is not registered", nameof(device));
         }
 
         device.Registered = false;
-        if (!devices.Values.Any(d => d.Owner == device.Owner))
+    }
+
+    /// <summary>
+    /// kernel/module/main.c: delete_module — rmmod of the module named by <see cref="FileOperations.Owner"/>. -ENOENT for
+    /// a module that registered no device or is already gone; -EBUSY while a file of one of its devices is open (every
+    /// struct file pins fops-&gt;owner, and every mapping holds its file). Otherwise the module is gone: a device it left
+    /// registered is reported (INV-18), and what it still holds is leak-accounted — one INV-20 report listing every page
+    /// of every block it still owns (a page only user PTEs or pins keep alive is not the module's leak).
+    /// </summary>
+    /// <param name="module">The module's name (the devices' <see cref="FileOperations.Owner"/>).</param>
+    public SysResult UnloadModule(string module)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(module);
+        var owner = Sites.Owner(module);
+        if (!modules.TryGetValue(owner, out var nodes) || IsUnloaded(owner))
         {
-            NoteUnloaded(device.Owner);
+            return SysResult.Error(Errno.ENOENT);
         }
 
-        return Checker.CheckDriverUnload(device);
+        if (nodes.Any(d => d.OpenFiles > 0))
+        {
+            return SysResult.Error(Errno.EBUSY);
+        }
+
+        foreach (var device in nodes.Where(d => d.Registered))
+        {
+            devices.Remove(device.Path);
+            device.Registered = false;
+            Checker.ReportStillRegistered(device);
+        }
+
+        NoteUnloaded(owner);
+        Checker.CheckModuleUnload(owner);
+        return new SysResult(0);
     }
 
     /// <summary>Re-attributes everything owned by <paramref name="from"/> (a module's init code) to the driver <paramref name="to"/>.</summary>
@@ -91,8 +136,14 @@ public sealed partial class Kernel
     }
 
     /// <summary>do_sys_open of a device node: the driver's -&gt;open runs in its context.</summary>
-    internal SysResult OpenPath(Process p, string path, OpenFlags flags)
+    internal SysResult OpenPath(Process p, string? path, OpenFlags flags)
     {
+        if (path is null)
+        {
+            // getname(NULL): the user pointer faults.
+            return SysResult.Error(Errno.EFAULT);
+        }
+
         if (!devices.TryGetValue(path, out var device))
         {
             return SysResult.Error(Errno.ENOENT);
@@ -115,6 +166,7 @@ public sealed partial class Kernel
             }
         }
 
+        device.OpenFiles++;
         return new SysResult(p.InstallFd(file));
     }
 
@@ -128,6 +180,7 @@ public sealed partial class Kernel
 
         if (file.Inode.Device is { } device)
         {
+            device.OpenFiles--;
             if (device.Fops.Release is { } release)
             {
                 CallDriver(device.Owner, ContextKind.Release, null, () => release(file.Inode, file));

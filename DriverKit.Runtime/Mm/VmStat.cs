@@ -83,6 +83,12 @@ public sealed partial class Kernel
     /// <summary>After its driver unloads, anything it still owns can never be freed: page-types calls it leaked.</summary>
     internal void NoteUnloaded(int owner) => unloadedOwners.Add(owner);
 
+    /// <summary>The module of <paramref name="owner"/> was loaded again.</summary>
+    internal void NoteLoaded(int owner) => unloadedOwners.Remove(owner);
+
+    /// <summary>Whether the module of <paramref name="owner"/> was unloaded.</summary>
+    internal bool IsUnloaded(int owner) => unloadedOwners.Contains(owner);
+
     /// <summary>A page-types style summary: the number of frames in each state.</summary>
     public IReadOnlyDictionary<FrameState, int> PageTypesSummary()
     {

@@ -90,11 +90,16 @@ internal sealed class ProofRun
         });
         Guarded("module unload", () =>
         {
-            // module_exit frees what the driver owns; the device goes with the module (the unload leak check runs then).
+            // module_exit frees what the driver owns and unregisters its node; rmmod then accounts what is left.
             module.Exit(kernel);
-            if (device is { Registered: true })
+            if (device is not null)
             {
-                reports.AddRange(kernel.UnregisterChrdev(device).Select(Reduce));
+                if (device.Registered)
+                {
+                    kernel.UnregisterChrdev(device);
+                }
+
+                Step("rmmod", kernel.UnloadModule(device.Fops.Owner));
             }
         });
         Guarded("shutdown", () => reports.AddRange(kernel.Shutdown().Select(Reduce)));

@@ -191,18 +191,32 @@ public sealed partial class Kernel
     /// <param name="count">Number of bytes.</param>
     public void Memset(KernelAddr dest, byte value, ulong count)
     {
-        var buffer = new byte[count];
-        Array.Fill(buffer, value);
-        WriteKernel(dest, buffer);
+        var phys = VirtToPhys(dest).Value;
+        CheckLinear(phys, count);
+        Span<byte> page = stackalloc byte[(int)PageSize];
+        page.Fill(value);
+        for (var done = 0UL; done < count;)
+        {
+            var chunk = (int)Math.Min(count - done, PageSize - ((phys + done) & (PageSize - 1)));
+            WritePhys((phys + done) >> PageShift, (int)((phys + done) & (PageSize - 1)), page[..chunk]);
+            done += (ulong)chunk;
+        }
+    }
+
+    /// <summary>A linear-map access of <paramref name="length"/> bytes at <paramref name="phys"/> must stay inside RAM.</summary>
+    private void CheckLinear(ulong phys, ulong length)
+    {
+        var ram = (ulong)Mem.Count << PageShift;
+        if (length > ram || phys > ram - length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), $"kernel access of {length} bytes at phys {phys:x} runs past RAM ({ram:x} bytes)");
+        }
     }
 
     private void CopyLinear(ulong phys, Span<byte> dest, ReadOnlySpan<byte> src, bool write)
     {
         var length = write ? src.Length : dest.Length;
-        if (phys + (ulong)length > (ulong)Mem.Count << PageShift)
-        {
-            throw new ArgumentException($"kernel access of {length} bytes at phys {phys:x} runs past RAM");
-        }
+        CheckLinear(phys, (ulong)length);
 
         var done = 0;
         while (done < length)

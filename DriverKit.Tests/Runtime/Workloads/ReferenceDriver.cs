@@ -102,6 +102,7 @@ internal sealed class ReferenceDriver
         k.Vfree(vbuf);
         k.Kfree(slabObject);
         k.UnregisterChrdev(Device);
+        Assert.Equal(0, k.UnloadModule(Device.Fops.Owner).Value);
     }
 
     private void FreeRemapPages()
