@@ -33,7 +33,11 @@ public sealed partial class Kernel
         internal int Owner;
         internal ContextKind Kind;
         internal MmapLockMode Lock;
+        internal int Depth;
     }
+
+    /// <summary>How deep driver calls may nest (a handler calling into the kernel, which calls a handler, …).</summary>
+    internal const int MaxDriverNesting = 32;
 
     /// <summary>Restores the previous context when disposed.</summary>
     internal readonly struct ContextScope : IDisposable
@@ -68,7 +72,7 @@ public sealed partial class Kernel
     internal ContextScope EnterProcess(Process? process, MmapLockMode mmapLock)
     {
         var saved = current;
-        current = new Frame { Process = process, Owner = saved.Owner, Kind = ContextKind.None, Lock = mmapLock };
+        current = new Frame { Process = process, Owner = saved.Owner, Kind = ContextKind.None, Lock = mmapLock, Depth = saved.Depth };
         return new ContextScope(this, saved);
     }
 
@@ -76,7 +80,12 @@ public sealed partial class Kernel
     internal ContextScope EnterDriver(int owner, ContextKind kind, MmapLockMode? mmapLock = null)
     {
         var saved = current;
-        current = new Frame { Process = saved.Process, Owner = owner, Kind = kind, Lock = mmapLock ?? saved.Lock };
+        if (saved.Depth >= MaxDriverNesting)
+        {
+            throw KernelStackOverflow(saved.Depth + 1);
+        }
+
+        current = new Frame { Process = saved.Process, Owner = owner, Kind = kind, Lock = mmapLock ?? saved.Lock, Depth = saved.Depth + 1 };
         return new ContextScope(this, saved);
     }
 

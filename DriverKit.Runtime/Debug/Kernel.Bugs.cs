@@ -72,9 +72,12 @@ public sealed partial class Kernel
 
     private int oopsCount;
 
-    /// <summary>A fault inside driver code (an out-of-bounds index, a NULL dereference) — the kernel would oops.</summary>
-    internal static bool IsDriverCrash(Exception e) =>
-        e is NullReferenceException or IndexOutOfRangeException or ArgumentOutOfRangeException or InvalidCastException or DivideByZeroException;
+    /// <summary>
+    /// Any exception out of driver code (an out-of-bounds index, a NULL dereference, a throw of its own) — the kernel has
+    /// no exceptions: it would oops. A simulated BUG is already an oops, and a missing symbol means the driver does not
+    /// compile: those two pass through.
+    /// </summary>
+    internal static bool IsDriverCrash(Exception e) => e is not (KernelBugException or EraMismatchException);
 
     /// <summary>arch/x86/mm/fault.c: page_fault_oops — the driver dereferenced memory it does not have.</summary>
     internal KernelBugException DriverCrash(Exception e, string? vma)
@@ -89,6 +92,24 @@ public sealed partial class Kernel
 
             // An oops names a pattern only when it has one: a fault handler indexing past what ->mmap accepted (DKMM015).
             RuleId = RuleInContext(null),
+        };
+        Record(report);
+        return new KernelBugException(report, e);
+    }
+
+    /// <summary>
+    /// Driver code re-entered the kernel deeper than a kernel stack holds (a fault handler that faults on its own
+    /// mapping through get_user_pages, …): the real kernel runs off its stack and dies; the simulator stops at
+    /// <see cref="MaxDriverNesting"/> levels, before the host's stack does.
+    /// </summary>
+    internal KernelBugException KernelStackOverflow(int depth)
+    {
+        var report = new Report(ReportKind.Kernel, "OOPS",
+            $"BUG: stack guard page was hit (driver code re-entered the kernel {depth} levels deep)\nkernel stack overflow (double-fault): 0000 [#{++oopsCount}] PREEMPT SMP NOPTI",
+            Era)
+        {
+            Reason = "kernel stack overflow",
+            Process = CurrentProcessText,
         };
         Record(report);
         return new KernelBugException(report);

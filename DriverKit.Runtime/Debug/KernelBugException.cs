@@ -8,8 +8,8 @@ namespace DriverKit.Runtime;
 /// </summary>
 public sealed class KernelBugException : Exception
 {
-    internal KernelBugException(Report report)
-        : base(report.Text)
+    internal KernelBugException(Report report, Exception? driverException = null)
+        : base(report.Text, driverException)
     {
         Report = report;
     }

@@ -15,9 +15,9 @@ public readonly struct Page : IEquatable<Page>
         this.pfn = pfn;
     }
 
-    internal MemMap Map => map ?? throw new NullReferenceException("NULL struct page dereferenced");
+    internal MemMap Map => map ?? throw new NullPageException(this);
 
-    internal int Index => map is null ? throw new NullReferenceException("NULL struct page dereferenced") : pfn;
+    internal int Index => map is null ? throw new NullPageException(this) : pfn;
 
     /// <summary>NOPAGE_OOM: what a legacy -&gt;nopage returns when it is out of memory.</summary>
     public static readonly Page NoPageOom = new(null!, -1);

@@ -166,7 +166,11 @@ public sealed partial class Kernel
         }
 
         var how = ops!.Fault is not null ? PteInstaller.Fault : PteInstaller.NoPage;
-        var prot = vma.PageProt;
+        // mm/mmap.c: vma_wants_writenotify — a shared writable vma whose vm_ops has page_mkwrite gets a read-only
+        // vm_page_prot, so the first write to a page that a read fault mapped comes back through do_wp_page.
+        var prot = !write && ops.PageMkwrite is not null && (vma.RawFlags & (VmFlags.Shared | VmFlags.Write)) == (VmFlags.Shared | VmFlags.Write)
+            ? vma.PageProt with { Writable = false }
+            : vma.PageProt;
         if (write && ops.PageMkwrite is not null)
         {
             var mk = CallPageMkwrite(vma, addr, pfn);
