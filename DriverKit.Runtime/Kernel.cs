@@ -19,35 +19,55 @@ public sealed partial class Kernel
     /// <summary>Start of the legacy ISA hole (640 KiB), reserved at boot.</summary>
     private const int IsaHoleStartPfn = 0xA0;
 
+    /// <summary>The largest swap device a machine gets: 64 GiB of 4 KiB slots.</summary>
+    public const int MaxSwapPages = 1 << 24;
+
     /// <summary>End of the legacy ISA hole (1 MiB), where the kernel image starts.</summary>
     private const int IsaHoleEndPfn = 0x100;
 
     /// <summary>Boots a machine.</summary>
     /// <param name="options">Its configuration; <see cref="KernelOptions.Version"/> must name a supported kernel.</param>
-    /// <exception cref="ArgumentException">The version string or memory size is not acceptable; the message lists what is.</exception>
+    /// <exception cref="ArgumentException">An option is not acceptable (the version string, the memory size, the checker
+    /// mode, the scan interval, the swap size); the message says what is.</exception>
+    /// <remarks>The machine keeps its own copy of <paramref name="options"/>: changing them after boot changes nothing.</remarks>
     public Kernel(KernelOptions? options = null)
     {
-        Options = options ?? new KernelOptions();
-        if (!KernelVersion.TryParse(Options.Version, out var version, out var error))
+        Config = options?.Copy() ?? new KernelOptions();
+        if (!KernelVersion.TryParse(Config.Version, out var version, out var error))
         {
             throw new ArgumentException(error, nameof(options));
         }
 
-        if (Options.MemoryBytes % PageSize != 0 || Options.MemoryBytes < (8UL << 20) || Options.MemoryBytes > (64UL << 30))
+        if (!Enum.IsDefined(Config.CheckerMode))
         {
-            throw new ArgumentException(
-                $"MemoryBytes must be a multiple of {PageSize} between 8 MiB and 64 GiB; got {Options.MemoryBytes}.", nameof(options));
+            throw new ArgumentException($"CheckerMode {(int)Config.CheckerMode} is neither Faithful nor Strict.", nameof(options));
         }
 
-        var imagePages = (int)((Options.KernelImageBytes + PageSize - 1) / PageSize);
-        var frames = (int)(Options.MemoryBytes / PageSize);
+        if (Config.FullScanInterval < 1)
+        {
+            throw new ArgumentException($"FullScanInterval must be at least 1 (1: a full scan after every operation); got {Config.FullScanInterval}.", nameof(options));
+        }
+
+        if (Config.SwapPages < 0 || Config.SwapPages > MaxSwapPages)
+        {
+            throw new ArgumentException($"SwapPages must be between 0 (no swap) and {MaxSwapPages} (64 GiB); got {Config.SwapPages}.", nameof(options));
+        }
+
+        if (Config.MemoryBytes % PageSize != 0 || Config.MemoryBytes < (8UL << 20) || Config.MemoryBytes > (64UL << 30))
+        {
+            throw new ArgumentException(
+                $"MemoryBytes must be a multiple of {PageSize} between 8 MiB and 64 GiB; got {Config.MemoryBytes}.", nameof(options));
+        }
+
+        var imagePages = (int)((Config.KernelImageBytes + PageSize - 1) / PageSize);
+        var frames = (int)(Config.MemoryBytes / PageSize);
         if (imagePages < 1 || IsaHoleEndPfn + imagePages + 512 > frames)
         {
-            throw new ArgumentException($"KernelImageBytes {Options.KernelImageBytes} does not fit in {Options.MemoryBytes} bytes of RAM.", nameof(options));
+            throw new ArgumentException($"KernelImageBytes {Config.KernelImageBytes} does not fit in {Config.MemoryBytes} bytes of RAM.", nameof(options));
         }
 
         Version = version;
-        Policy = new EraPolicy(version, Options.ArchHasPteSpecial);
+        Policy = new EraPolicy(version, Config.ArchHasPteSpecial);
         Mem = new MemMap(frames);
         Buddy = new BuddyAllocator(Mem);
         Sites = new CallSites();
@@ -61,14 +81,17 @@ public sealed partial class Kernel
         Slab = new SlabAllocator(this);
         VmallocSpace = new VmallocArea(this);
         Lru = new LruLists(this);
-        Swap = new SwapDevice(this, Options.SwapPages);
+        Swap = new SwapDevice(this, Config.SwapPages);
         Dma = new DmaEngine(this);
         Checker = new Checker(this);
         InitialFree = Buddy.FreePages;
     }
 
-    /// <summary>The configuration the machine booted with.</summary>
-    public KernelOptions Options { get; }
+    /// <summary>The configuration the machine booted with (a copy: changing it changes nothing).</summary>
+    public KernelOptions Options => Config.Copy();
+
+    /// <summary>The machine's own copy of its boot options.</summary>
+    internal KernelOptions Config { get; }
 
     /// <summary>The simulated kernel version.</summary>
     public KernelVersion Version { get; }
@@ -129,7 +152,7 @@ public sealed partial class Kernel
 
     internal int BootOwner { get; }
 
-    internal bool Strict => Options.CheckerMode == CheckerMode.Strict;
+    internal bool Strict => Config.CheckerMode == CheckerMode.Strict;
 
     private readonly List<string> dmesg = new();
     private readonly List<Report> reports = new();

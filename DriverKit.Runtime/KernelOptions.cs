@@ -58,4 +58,7 @@ public sealed class KernelOptions
 
     /// <summary>Default RLIMIT_MEMLOCK of new processes in bytes (Linux default 64 KiB before 5.16, 8 MiB after).</summary>
     public ulong? DefaultMemlockLimit { get; set; }
+
+    /// <summary>A copy: what a machine keeps, so later changes to these options do not reach it.</summary>
+    internal KernelOptions Copy() => (KernelOptions)MemberwiseClone();
 }

@@ -10,7 +10,7 @@ public sealed partial class Kernel
     internal KernelBugException VmBugOnPage(int pfn, string condition, string invariant, string? rule, string? site = null)
     {
         Report report;
-        if (Options.DebugVm)
+        if (Config.DebugVm)
         {
             report = new Report(ReportKind.Kernel, invariant,
                 $"page:{PagePointer(pfn)} refcount:{Mem.RefCount[Mem.CompoundHead(pfn)]} mapcount:{Mem.MapCount[pfn]} mapping:{MappingText(pfn)} index:0x{Mem.Index[pfn]:x} pfn:0x{pfn:x}\n" +

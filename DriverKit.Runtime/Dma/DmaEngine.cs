@@ -3,7 +3,7 @@ namespace DriverKit.Runtime;
 /// <summary>A DMA transfer submitted to the simulated device.</summary>
 public sealed class DmaTransfer
 {
-    internal DmaTransfer(int id, int pfn, int offset, byte[] data, uint generation, int dueStep, MmStruct? userMm, ulong userAddr, int site)
+    internal DmaTransfer(int id, int pfn, int offset, byte[] data, uint generation, long dueStep, MmStruct? userMm, ulong userAddr, int site)
     {
         UserVma = userMm?.VmaAt(new UserAddr(userAddr));
         Id = id;
@@ -28,7 +28,7 @@ public sealed class DmaTransfer
 
     internal uint Generation { get; }
 
-    internal int DueStep { get; }
+    internal long DueStep { get; }
 
     internal MmStruct? UserMm { get; }
 
@@ -52,7 +52,7 @@ public sealed class DmaEngine
 {
     private readonly Kernel kernel;
     private readonly List<DmaTransfer> pending = new();
-    private int step;
+    private long step;
     private int nextId = 1;
 
     internal DmaEngine(Kernel kernel) => this.kernel = kernel;
@@ -105,20 +105,29 @@ public sealed class DmaEngine
     public void Step()
     {
         step++;
-        foreach (var t in pending.Where(t => t.DueStep <= step).ToArray())
-        {
-            pending.Remove(t);
-            kernel.CompleteDma(t);
-            t.Completed = true;
-        }
+        CompleteDue();
     }
 
-    /// <summary>Steps until no transfer is pending.</summary>
+    /// <summary>
+    /// Runs the device until no transfer is pending: the clock jumps from one completion to the next, so a long delay
+    /// costs nothing and every transfer completes in order of its due step.
+    /// </summary>
     public void RunUntilIdle()
     {
         while (pending.Count > 0)
         {
-            Step();
+            step = Math.Max(step, pending.Min(t => t.DueStep));
+            CompleteDue();
+        }
+    }
+
+    private void CompleteDue()
+    {
+        foreach (var t in pending.Where(t => t.DueStep <= step).OrderBy(t => t.DueStep).ToArray())
+        {
+            pending.Remove(t);
+            kernel.CompleteDma(t);
+            t.Completed = true;
         }
     }
 }

@@ -94,7 +94,7 @@ public sealed partial class Kernel
     /// <summary>Strict mode: the cheap invariants after every system call and fault.</summary>
     internal void AfterOperation()
     {
-        if (Strict && ++operations % Math.Max(1, Options.FullScanInterval) == 0)
+        if (Strict && ++operations % Math.Max(1, Config.FullScanInterval) == 0)
         {
             Checker.AfterOperation();
         }

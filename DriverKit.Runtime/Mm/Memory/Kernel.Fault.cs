@@ -292,7 +292,7 @@ public sealed partial class Kernel
 
         if ((result & VmFaultResult.Locked) != 0)
         {
-            if (!Mem.Has(pfn, PageFlags.Locked) && Options.DebugVm)
+            if (!Mem.Has(pfn, PageFlags.Locked) && Config.DebugVm)
             {
                 throw VmBugOnPage(pfn, "!folio_test_locked(folio)", "INV-08", "DK0006");
             }

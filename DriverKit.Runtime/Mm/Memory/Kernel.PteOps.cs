@@ -223,7 +223,7 @@ public sealed partial class Kernel
             return;
         }
 
-        if (Options.DebugVm)
+        if (Config.DebugVm)
         {
             Printk($"Eeek! page_mapcount(page) went negative! ({Mem.MapCount[page]})");
             throw BugOn("mm/rmap.c", "page_remove_rmap", "page_mapcount(page) < 0", "INV-22", "DK0013", new Pfn((ulong)page), vma.ToString());
@@ -244,10 +244,10 @@ public sealed partial class Kernel
     /// <summary>A put on a page already at refcount 0 from a core path (zap): VM_BUG_ON with DEBUG_VM, silent corruption otherwise.</summary>
     private void ReportPutOnZero(int page, string where, VmArea vma)
     {
-        var text = Options.DebugVm
+        var text = Config.DebugVm
             ? $"page:{PagePointer(page)} refcount:0 mapcount:{Mem.MapCount[page]}\npage dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)"
             : $"DKSIM INV-01: put_page on pfn {page:x5} at refcount 0 during {where}: the page was already freed (use after free)";
-        Record(new Report(Options.DebugVm ? ReportKind.Kernel : ReportKind.Simulator, "INV-01", text, Era)
+        Record(new Report(Config.DebugVm ? ReportKind.Kernel : ReportKind.Simulator, "INV-01", text, Era)
         {
             Reason = "put_page on refcount 0",
             Pfn = new Pfn((ulong)page),

@@ -158,7 +158,7 @@ public sealed partial class Kernel
 
         var before = vma.RawFlags;
         vma.RawFlags |= Policy.RemapPfnRangeFlags;
-        if (Options.X86Pat && Policy.PatTracksRemaps && addr == vma.Start && end == vma.End.Value)
+        if (Config.X86Pat && Policy.PatTracksRemaps && addr == vma.Start && end == vma.End.Value)
         {
             // arch/x86/mm/pat: track_pfn_remap reserves the memory type of a whole-vma remap and marks the vma VM_PAT.
             vma.PatTracked = true;

@@ -13,7 +13,7 @@ public sealed partial class Kernel
         var valid = pfnLong < (ulong)Mem.Count;
         var pfn = valid ? (int)pfnLong : -1;
         var flags = vma.RawFlags;
-        if (Options.WhatIfVmReservedSpecial && (flags & VmFlags.Reserved) != 0)
+        if (Config.WhatIfVmReservedSpecial && (flags & VmFlags.Reserved) != 0)
         {
             return -1;
         }
@@ -52,7 +52,7 @@ public sealed partial class Kernel
 
                 if (!valid)
                 {
-                    return report && (!Policy.BadPteReportNeedsDebugVm || Options.DebugVm) ? BadPteSpecial(vma, addr, pte, report) : -1;
+                    return report && (!Policy.BadPteReportNeedsDebugVm || Config.DebugVm) ? BadPteSpecial(vma, addr, pte, report) : -1;
                 }
 
                 return pfn;

@@ -3,7 +3,7 @@ namespace DriverKit.Runtime;
 public sealed partial class Kernel
 {
     /// <summary>The process's default RLIMIT_MEMLOCK.</summary>
-    internal ulong DefaultMemlockLimit => Options.DefaultMemlockLimit ?? Policy.DefaultMemlockLimit;
+    internal ulong DefaultMemlockLimit => Config.DefaultMemlockLimit ?? Policy.DefaultMemlockLimit;
 
     /// <summary>mm/mlock.c: can_do_mlock + the RLIMIT_MEMLOCK comparison (CAP_IPC_LOCK bypasses it).</summary>
     internal static bool MlockAllowed(Process p, long lockedPages) => p.CapIpcLock || (ulong)lockedPages <= p.MemlockLimit >> PageShift;

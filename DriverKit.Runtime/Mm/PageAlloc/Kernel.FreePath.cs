@@ -36,7 +36,7 @@ public sealed partial class Kernel
         }
 
         var checksRun = Policy.FreeChecksRun(CheckPages);
-        var checkHead = checksRun && !Policy.PcpFreeSkipsHeadCheck(order, Options.DebugVm, Options.DebugPagealloc);
+        var checkHead = checksRun && !Policy.PcpFreeSkipsHeadCheck(order, Config.DebugVm, Config.DebugPagealloc);
         var keep = false;
         if (!Policy.FreeChecksTailsFirst)
         {

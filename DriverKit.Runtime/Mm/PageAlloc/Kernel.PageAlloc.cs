@@ -511,7 +511,7 @@ public sealed partial class Kernel
     }
 
     /// <summary>True when check_pages or DEBUG_VM makes 6.4+ free-time checks run.</summary>
-    private bool CheckPages => Options.CheckPages || Options.DebugVm;
+    private bool CheckPages => Config.CheckPages || Config.DebugVm;
 
     /// <summary>vmstat-style counters (/proc/vmstat and /proc/buddyinfo).</summary>
     public VmStat VmStat()

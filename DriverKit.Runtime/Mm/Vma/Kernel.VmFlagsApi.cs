@@ -36,7 +36,7 @@ public sealed partial class Kernel
 
     private void AssertWriteLocked(VmArea vma, int site)
     {
-        if (Options.DebugVm && Era >= Era.E6 && CurrentLock != MmapLockMode.Write)
+        if (Config.DebugVm && Era >= Era.E6 && CurrentLock != MmapLockMode.Write)
         {
             throw BugOn("include/linux/mmap_lock.h", "mmap_assert_write_locked", "!rwsem_is_locked(&mm->mmap_lock)", "INV-26", "DK0005", null, vma.ToString(), Sites.Site(site));
         }
