@@ -4,7 +4,7 @@ using DriverKit.Samples.Output;
 
 namespace DriverKit.Tests.Samples;
 
-/// <summary>The samples command line: help, argument errors, plain and coloured output, JSON Lines.</summary>
+/// <summary>The samples command line: help, argument errors, plain and coloured output, JSON Lines (exit codes: <see cref="SamplesExitCodeTests"/>).</summary>
 public sealed class SamplesCliTests
 {
     [Fact]
@@ -38,23 +38,6 @@ public sealed class SamplesCliTests
         var r = SamplesCli.Run("--era", era);
         Assert.Equal(SamplesCommand.UsageError, r.Exit);
         Assert.Contains(message, r.Err, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void UnknownOptionAndMissingSvgDirectoryAreUsageErrors()
-    {
-        Assert.Equal(SamplesCommand.UsageError, SamplesCli.Run("--colour").Exit);
-        var r = SamplesCli.Run("--svg", Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "x.svg"));
-        Assert.Equal(SamplesCommand.UsageError, r.Exit);
-        Assert.Contains("does not exist", r.Err, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void SvgThatCannotBeWrittenFailsAfterTheRun()
-    {
-        var r = SamplesCli.Run("--sample", "scullp", "--era", "2.6.15-rc1", "--svg", Path.GetTempPath());
-        Assert.Equal(SamplesCommand.Failure, r.Exit);
-        Assert.Contains("cannot write the SVG", r.Err, StringComparison.Ordinal);
     }
 
     [Fact]

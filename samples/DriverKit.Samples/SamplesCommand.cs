@@ -55,7 +55,7 @@ public static class SamplesCommand
         };
         svg.Validators.Add(ValidateSvgPath);
 
-        var root = new RootCommand("Plays DriverKit's sample drivers through the scenarios of docs/kernel-semantics.md §4 in the kernel eras where they differ, and shows refcounts, mapcounts, the free pool, the kernel's reports, signals and the DK rule that flags the driver code.")
+        var root = new RootCommand("Plays DriverKit's sample drivers through the scenarios of docs/kernel-semantics.md §4 in the kernel eras where they differ, and shows refcounts, mapcounts, the free pool, the kernel's reports, signals and the DK rule that flags the driver code. Exit codes: 0 success; 1 nothing selected, or the picture could not be written; 2 bad arguments.")
         {
             sample, scenario, era, strict, json, svg,
         };
@@ -153,11 +153,31 @@ public static class SamplesCommand
         return selector;
     }
 
+    /// <summary>
+    /// Refuses, before anything runs, an --svg path whose directory does not exist or is not a directory. A directory
+    /// that exists but cannot be reached or written is not refused here: writing fails after the run (exit code 1).
+    /// </summary>
     private static void ValidateSvgPath(OptionResult result)
     {
-        if (result.GetValueOrDefault<FileInfo?>() is { } file && !(file.Directory?.Exists ?? false))
+        if (result.GetValueOrDefault<FileInfo?>() is not { DirectoryName: { } directory } file)
         {
-            result.AddError($"cannot write the SVG to '{file.FullName}': the directory {file.DirectoryName} does not exist.");
+            return;
+        }
+
+        try
+        {
+            if (!File.GetAttributes(directory).HasFlag(FileAttributes.Directory))
+            {
+                result.AddError($"cannot write the SVG to '{file.FullName}': {directory} is not a directory.");
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            result.AddError($"cannot write the SVG to '{file.FullName}': the directory {directory} does not exist.");
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // It exists, but this process may not look into it: the write will say why.
         }
     }
 
