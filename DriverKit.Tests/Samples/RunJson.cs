@@ -6,6 +6,7 @@ namespace DriverKit.Tests.Samples;
 public sealed class RunSet
 {
     private readonly Dictionary<string, RunJson> runs = new(StringComparer.Ordinal);
+    private readonly List<RunJson> ordered = new();
 
     public RunSet(string jsonLines)
     {
@@ -13,10 +14,14 @@ public sealed class RunSet
         {
             var run = new RunJson(JsonDocument.Parse(line).RootElement);
             Assert.True(runs.TryAdd(run.Key, run), $"two runs with key {run.Key}");
+            ordered.Add(run);
         }
     }
 
     public IReadOnlyCollection<RunJson> All => runs.Values;
+
+    /// <summary>The runs in the order they were played.</summary>
+    public IReadOnlyList<RunJson> InOrder => ordered;
 
     public RunJson this[string key] => runs.TryGetValue(key, out var run) ? run : throw new KeyNotFoundException($"no run {key}; runs: {string.Join(", ", runs.Keys)}");
 }
@@ -55,6 +60,8 @@ public sealed class RunJson(JsonElement root)
 
     public IEnumerable<JsonElement> Reports => Steps.SelectMany(s => s.Reports);
 
+    public IEnumerable<string> Notes => root.GetProperty("notes").EnumerateArray().Select(n => n.GetString()!);
+
     public StepJson Step(string key) => Steps.SingleOrDefault(s => s.Key == key) ?? throw new KeyNotFoundException($"{Key} has no step {key}");
 
     public override string ToString() => Key;
@@ -64,6 +71,10 @@ public sealed class RunJson(JsonElement root)
 public sealed class StepJson(JsonElement step)
 {
     public string Key => step.GetProperty("key").GetString()!;
+
+    public int N => step.GetProperty("n").GetInt32();
+
+    public string Action => step.GetProperty("action").GetString()!;
 
     public int[] Rc => step.GetProperty("pages").EnumerateArray().Select(p => p.GetProperty("rc").GetInt32()).ToArray();
 

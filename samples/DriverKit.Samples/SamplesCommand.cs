@@ -44,24 +44,28 @@ public static class SamplesCommand
         {
             Description = "Strict checker: also report what only the simulator can see (DKSIM findings, INV-xx).",
         };
+        var verbose = new Option<bool>("--verbose", "-v")
+        {
+            Description = "Show every run in full: a table of its steps (refcounts, mapcounts, free pool, observations), the kernel's reports and log. Without it: one line per run.",
+        };
         var json = new Option<bool>("--json")
         {
-            Description = "Print one JSON object per scenario run (JSON Lines) instead of tables.",
+            Description = "Print one JSON object per scenario run (JSON Lines) instead of text.",
         };
         var svg = new Option<FileInfo?>("--svg")
         {
-            Description = "Also write an SVG picture of physical frames (free, driver-owned, user-mapped, leaked, reserved) and each process's vmas.",
+            Description = "Also write an SVG picture of physical frames (free, driver-owned, user-mapped, leaked, reserved, freed while mapped) and each process's vmas, each page linked to the frame it maps.",
             HelpName = "file",
         };
         svg.Validators.Add(ValidateSvgPath);
 
-        var root = new RootCommand("Plays DriverKit's sample drivers through the scenarios of docs/kernel-semantics.md §4 in the kernel eras where they differ, and shows refcounts, mapcounts, the free pool, the kernel's reports, signals and the DK rule that flags the driver code.")
+        var root = new RootCommand("Plays DriverKit's sample drivers through the scenarios of docs/kernel-semantics.md §4 in the kernel eras where they differ: one line per run with its verdict (clean, pages leaked, BUG, signals …) and the DK rules that flag the driver code, then a legend and a summary. Exit codes: 0 success; 1 nothing selected, or the picture could not be written; 2 bad arguments.")
         {
-            sample, scenario, era, strict, json, svg,
+            sample, scenario, era, strict, verbose, json, svg,
         };
         root.SetAction(parse =>
         {
-            var request = new RunRequest(parse.GetValue(sample), parse.GetValue(scenario), parse.GetValue(era), parse.GetValue(strict), parse.GetValue(json), parse.GetValue(svg));
+            var request = new RunRequest(parse.GetValue(sample), parse.GetValue(scenario), parse.GetValue(era), parse.GetValue(strict), parse.GetValue(verbose), parse.GetValue(json), parse.GetValue(svg));
             return Execute(request, output, error, style);
         });
 
@@ -89,9 +93,23 @@ public static class SamplesCommand
             return Failure;
         }
 
-        Action<Scenario, ScenarioRun> emit = request.Json
-            ? (_, run) => output.WriteLine(JsonLines.Serialize(run))
-            : new TerminalReport(output, style).Write;
+        Action<Scenario, ScenarioRun> emit;
+        Action<IReadOnlyList<ScenarioRun>> finish;
+        if (request.Json)
+        {
+            (emit, finish) = ((_, run) => output.WriteLine(JsonLines.Serialize(run)), _ => { });
+        }
+        else if (request.Verbose)
+        {
+            var report = new TerminalReport(output, style);
+            (emit, finish) = (report.Write, report.Finish);
+        }
+        else
+        {
+            var report = new OverviewReport(output, style);
+            (emit, finish) = (report.Write, report.Finish);
+        }
+
         var runs = new List<ScenarioRun>(plan.Length);
         foreach (var (scenario, variant, point) in plan)
         {
@@ -99,6 +117,8 @@ public static class SamplesCommand
             runs.Add(run);
             emit(scenario, run);
         }
+
+        finish(runs);
 
         if (request.Svg is not { } file)
         {
@@ -153,16 +173,36 @@ public static class SamplesCommand
         return selector;
     }
 
+    /// <summary>
+    /// Refuses, before anything runs, an --svg path whose directory does not exist or is not a directory. A directory
+    /// that exists but cannot be reached or written is not refused here: writing fails after the run (exit code 1).
+    /// </summary>
     private static void ValidateSvgPath(OptionResult result)
     {
-        if (result.GetValueOrDefault<FileInfo?>() is { } file && !(file.Directory?.Exists ?? false))
+        if (result.GetValueOrDefault<FileInfo?>() is not { DirectoryName: { } directory } file)
         {
-            result.AddError($"cannot write the SVG to '{file.FullName}': the directory {file.DirectoryName} does not exist.");
+            return;
+        }
+
+        try
+        {
+            if (!File.GetAttributes(directory).HasFlag(FileAttributes.Directory))
+            {
+                result.AddError($"cannot write the SVG to '{file.FullName}': {directory} is not a directory.");
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            result.AddError($"cannot write the SVG to '{file.FullName}': the directory {directory} does not exist.");
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // It exists, but this process may not look into it: the write will say why.
         }
     }
 
     /// <summary>What the user asked for.</summary>
-    private sealed record RunRequest(SampleInfo? Sample, Scenario? Scenario, EraSelector? Era, bool Strict, bool Json, FileInfo? Svg)
+    private sealed record RunRequest(SampleInfo? Sample, Scenario? Scenario, EraSelector? Era, bool Strict, bool Verbose, bool Json, FileInfo? Svg)
     {
         public string Describe()
         {

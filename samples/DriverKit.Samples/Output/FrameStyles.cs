@@ -2,11 +2,20 @@ using DriverKit.Runtime;
 
 namespace DriverKit.Samples.Output;
 
-/// <summary>How the picture draws each kind of frame: CSS class, colour and legend text.</summary>
+/// <summary>How the picture draws each kind of frame and mapping: CSS class, colour and legend text.</summary>
 internal static class FrameStyles
 {
     /// <summary>Class of leaked frames (drawn over their state's colour).</summary>
     public const string LeakedClass = "leaked";
+
+    /// <summary>Class of frames, vma pages and links where a PTE still maps a frame that was freed.</summary>
+    public const string FreedWhileMappedClass = "freed-mapped";
+
+    /// <summary>Class of the line from a vma page to the frame its PTE maps.</summary>
+    public const string LinkClass = "link";
+
+    /// <summary>Class of a link made by a special PTE (no refcount, no mapcount).</summary>
+    public const string SpecialClass = "special";
 
     /// <summary>Every style, legend order.</summary>
     public static readonly IReadOnlyList<(string Class, string Fill, string Legend)> All =
@@ -43,8 +52,15 @@ internal static class FrameStyles
             .frame{stroke:#555;stroke-width:0.5}
             .frame.driver{stroke:#000;stroke-width:1.5}
             .frame.leaked{stroke:#000;stroke-width:2}
-            .vma{fill:#cfe2f3;stroke:#3c78d8}
-            .vma.device{fill:#f4cccc;stroke:#cc0000}
+            .frame.freed-mapped{stroke:#d62728;stroke-width:2;stroke-dasharray:3 1.5}
+            .page{fill:#ffffff;stroke:#3c78d8;stroke-width:0.75}
+            .page.device{stroke:#cc0000}
+            .page.mapped{fill:#cfe2f3}
+            .page.device.mapped{fill:#f4cccc}
+            .page.freed-mapped{stroke:#d62728;stroke-width:2}
+            .link{stroke:#3c78d8;stroke-width:1;stroke-opacity:0.7;fill:none}
+            .link.special{stroke:#8e44ad}
+            .link.freed-mapped{stroke:#d62728;stroke-width:1.5;stroke-dasharray:4 2;stroke-opacity:0.9}
             text{font-family:monospace;font-size:11px;fill:#222}
             .title{font-size:14px;font-weight:bold}
             .subtitle{font-size:12px;font-weight:bold}

@@ -1,38 +1,23 @@
 using System.Globalization;
 using DriverKit.Scenarios;
-using Spectre.Console;
 
 namespace DriverKit.Samples.Output;
 
-/// <summary>The human-readable output: per scenario and era, a table of steps, the totals, the reports and the rules.</summary>
+/// <summary>
+/// The --verbose output: per scenario and era, the verdict, a table of steps, the totals, the reports and the
+/// kernel log; a legend and a summary at the end. Every line fits <see cref="ConsoleStyle.MaxWidth"/>, table cells
+/// included (they wrap at word boundaries).
+/// </summary>
 public sealed class TerminalReport
 {
-    private readonly IAnsiConsole console;
-    private readonly bool unicode;
+    private readonly TerminalWriter writer;
     private string? scenario;
     private string? variant;
 
     /// <summary>Writes to <paramref name="output"/> in the given style.</summary>
     /// <param name="output">Where the report goes.</param>
     /// <param name="style">Escape codes, colour, box characters and width.</param>
-    public TerminalReport(TextWriter output, ConsoleStyle style)
-    {
-        ArgumentNullException.ThrowIfNull(style);
-        console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = style.Ansi ? AnsiSupport.Yes : AnsiSupport.No,
-            ColorSystem = style.Color ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(output),
-        });
-        if (style.Width is { } width)
-        {
-            console.Profile.Width = width;
-        }
-
-        console.Profile.Capabilities.Unicode = style.Unicode;
-        unicode = style.Unicode;
-    }
+    public TerminalReport(TextWriter output, ConsoleStyle style) => writer = new TerminalWriter(output, style);
 
     /// <summary>Writes one run, preceded by its scenario's and variant's headings when they change.</summary>
     /// <param name="s">The scenario.</param>
@@ -43,62 +28,113 @@ public sealed class TerminalReport
         ArgumentNullException.ThrowIfNull(run);
         if (s.Id != scenario)
         {
-            console.WriteLine();
-            console.Write(new Rule($"[bold]{s.Id}[/] {Markup.Escape(s.Title)}") { Border = unicode ? BoxBorder.Square : BoxBorder.Ascii }.LeftJustified());
+            writer.Line();
+            Heading(s);
             scenario = s.Id;
             variant = null;
         }
 
         if (run.Variant != variant)
         {
-            var rules = run.Rules.Count == 0 ? "[green]no DK rule fires: correct driver code[/]" : $"[yellow]flagged by {string.Join(", ", run.Rules)}[/]";
-            console.MarkupLine($"[bold]{run.Sample} · variant {Markup.Escape(run.Variant)}[/]: {Markup.Escape(run.VariantDescription)} · {rules}");
+            var rules = run.Rules.Count == 0 ? new Span("no DK rule fires: correct driver code", "green") : new Span($"flagged by {string.Join(", ", run.Rules)}", "yellow");
+            writer.Paragraph(0, 2, new Span($"{run.Sample} · variant {run.Variant}", "bold"), new Span($": {run.VariantDescription} · "), rules);
             variant = run.Variant;
         }
 
-        console.MarkupLine($"  [bold]Linux {Markup.Escape(run.Kernel)}[/] (era {run.Era}){Markup.Escape(run.Machine.Suffix)}");
+        writer.Paragraph(2, 4, new Span[] { new($"Linux {run.Kernel}", "bold"), new($" (era {run.Era}){run.Machine.Suffix}: ") }.Concat(OverviewReport.Spans(RunVerdict.Of(run))));
         if (!run.Compiles)
         {
-            console.MarkupLine($"    [red]does not compile in this era:[/] {Markup.Escape(run.NotInEra!)}");
-            console.WriteLine();
+            writer.Paragraph(4, 2, new Span("does not compile in this era:", "red"), new Span(" " + run.NotInEra));
+            writer.Line();
             return;
         }
 
-        console.Write(StepTable(run));
+        var table = StepTable(run, compact: false);
+        if (!table.FitsWithoutCuttingWords(writer.Width))
+        {
+            table = StepTable(run, compact: true);
+        }
+
+        foreach (var line in table.Render(writer.Width, writer.Unicode))
+        {
+            writer.Line(line);
+        }
+
         WriteTotals(run);
         WriteReports(run);
         foreach (var note in run.Notes)
         {
-            console.MarkupLine($"    [bold]→[/] {Markup.Escape(note)}");
+            writer.Paragraph(4, 2, new Span("→ ", "bold"), new Span(note));
         }
 
-        console.WriteLine();
+        writer.Line();
     }
 
-    private Table StepTable(ScenarioRun run)
+    /// <summary>Writes the legend and the summary.</summary>
+    /// <param name="runs">Every run played.</param>
+    public void Finish(IReadOnlyList<ScenarioRun> runs)
     {
-        var table = new Table().Border(unicode ? TableBorder.Rounded : TableBorder.Ascii).BorderColor(Color.Grey);
-        table.AddColumn(new TableColumn("#").RightAligned());
-        table.AddColumn("who");
+        OverviewReport.Legend(writer, verbose: true);
+        OverviewReport.Summary(writer, runs);
+    }
+
+    /// <summary>"── S1 title ────" across the width, or the title wrapped when it is too long for a rule.</summary>
+    private void Heading(Scenario s)
+    {
+        var rule = writer.Unicode ? '─' : '-';
+        var text = $"{rule}{rule} {s.Id} {s.Title} ";
+        if (text.Length + 2 > writer.Width)
+        {
+            writer.Paragraph(0, 3, new Span($"{rule}{rule} {s.Id}", "bold"), new Span($" {s.Title}"));
+            return;
+        }
+
+        writer.Line($"[bold]{rule}{rule} {s.Id}[/] {Spectre.Console.Markup.Escape(s.Title)} {new string(rule, writer.Width - text.Length)}");
+    }
+
+    /// <summary>
+    /// The steps as a table. <paramref name="compact"/>, for when the columns' longest words do not fit side by side:
+    /// mc goes under rc in one column, and the step's reports under its result.
+    /// </summary>
+    private static TextTable StepTable(ScenarioRun run, bool compact)
+    {
+        var table = new TextTable();
+        table.AddColumn("#", right: true, noWrap: true);
+        table.AddColumn("who", noWrap: true);
         table.AddColumn("what");
         table.AddColumn("result");
-        table.AddColumn("rc");
-        table.AddColumn("mc");
-        table.AddColumn(new TableColumn("pool Δ").RightAligned());
+        table.AddColumn(compact ? "rc/mc" : "rc", noWrap: true);
+        if (!compact)
+        {
+            table.AddColumn("mc", noWrap: true);
+        }
+
+        table.AddColumn("pool Δ", right: true, noWrap: true);
         table.AddColumn("observed");
-        table.AddColumn("reports");
+        if (!compact)
+        {
+            table.AddColumn("reports");
+        }
+
         foreach (var step in run.Steps)
         {
-            table.AddRow(
-                new Text(step.N.ToString(CultureInfo.InvariantCulture)),
-                new Text(step.Actor),
-                new Text(step.Action),
-                new Markup(Result(step.Outcome)),
-                new Text(string.Join(' ', step.Pages.Select(p => p.Rc))),
-                new Text(string.Join(' ', step.Pages.Select(p => p.Mc))),
-                new Text(Signed(step.FreePages - run.Totals.PoolBefore)),
-                new Text(string.Join(", ", step.Observed.Select(kv => $"{kv.Key}={Show(kv.Value)}"))),
-                new Markup(ReportSummary(step.Reports)));
+            var rc = string.Join(' ', step.Pages.Select(p => p.Rc));
+            var mc = string.Join(' ', step.Pages.Select(p => p.Mc));
+            var result = new Span(ResultText(step), Result(step.Outcome));
+            var reports = ReportSummary(step.Reports).ToArray();
+            StyledText[] outcome = compact
+                ? [new StyledText(reports.Length == 0 ? [result] : [result, new Span("\n"), .. reports])]
+                : [new StyledText(result)];
+            StyledText[] counts = compact ? [Plain(rc + "\n" + mc)] : [Plain(rc), Plain(mc)];
+            table.AddRow([
+                Plain(step.N.ToString(CultureInfo.InvariantCulture)),
+                Plain(step.Actor),
+                Plain(step.Action),
+                .. outcome,
+                .. counts,
+                Plain(Signed(step.FreePages - run.Totals.PoolBefore)),
+                Plain(string.Join(", ", step.Observed.Select(kv => $"{kv.Key}: {Show(kv.Value)}"))),
+                .. compact ? Array.Empty<StyledText>() : [new StyledText(reports)]]);
         }
 
         return table;
@@ -108,11 +144,11 @@ public sealed class TerminalReport
     {
         var t = run.Totals;
         var leaked = t.LeakedFrames.Count == 0
-            ? "[green]no frame leaked[/]"
-            : $"[red bold]{t.LeakedFrames.Count} frame(s) leaked[/] (pfn {string.Join(' ', t.LeakedFrames.Select(Pfn))})";
-        var signals = t.Signals.Count == 0 ? "no signal" : "[red]" + Markup.Escape(string.Join("; ", t.Signals)) + "[/]";
+            ? new Span("no frame leaked", "green")
+            : new Span($"{t.LeakedFrames.Count} frame(s) leaked (pfn {string.Join(' ', t.LeakedFrames.Select(Pfn))})", "red bold");
+        var signals = t.Signals.Count == 0 ? new Span("no signal") : new Span(string.Join("; ", t.Signals), "red");
         var sim = run.Machine.Strict ? $" · {t.SimulatorReports} DKSIM finding(s)" : string.Empty;
-        console.MarkupLine($"    free pool {t.PoolBefore} → {t.PoolAfter} ({Signed(t.PoolDelta)}) · {leaked} · {t.KernelReports} kernel report(s){sim} · {signals}");
+        writer.Paragraph(4, 2, new($"free pool {t.PoolBefore} → {t.PoolAfter} ({Signed(t.PoolDelta)}) · "), leaked, new($" · {t.KernelReports} kernel report(s){sim} · "), signals);
     }
 
     private void WriteReports(ScenarioRun run)
@@ -125,17 +161,18 @@ public sealed class TerminalReport
             var (n, first) = group.First();
             var colour = first.Kind == "Kernel" ? "red" : "yellow";
             var rule = first.Rule is null ? string.Empty : $" → {first.Rule}";
-            console.MarkupLine($"    [{colour}]{first.Kind.ToLowerInvariant()} report {Markup.Escape(first.Invariant)}{Markup.Escape(rule)}[/] at step {n}{(first.CallSite is null ? string.Empty : " (set up at " + Markup.Escape(first.CallSite) + ")")}:");
+            var site = first.CallSite is null ? string.Empty : $" (set up at {first.CallSite})";
+            writer.Paragraph(4, 2, new Span($"{first.Kind.ToLowerInvariant()} report {first.Invariant}{rule}", colour), new Span($" at step {n}{site}:"));
             foreach (var line in first.Text.Split('\n'))
             {
-                console.MarkupLine($"      [{colour}]{Markup.Escape(line)}[/]");
+                writer.Paragraph(6, 2, new Span(line, colour));
             }
 
             var more = group.Skip(1).ToArray();
             if (more.Length > 0)
             {
                 var pfns = string.Join(' ', more.Where(x => x.Report.Pfn is not null).Select(x => Pfn(x.Report.Pfn!.Value)));
-                console.MarkupLine($"      … and {more.Length} more like it{(pfns.Length == 0 ? string.Empty : " (pfn " + pfns + ")")}");
+                writer.Paragraph(6, 2, new Span($"… and {more.Length} more like it{(pfns.Length == 0 ? string.Empty : " (pfn " + pfns + ")")}"));
             }
         }
 
@@ -143,20 +180,36 @@ public sealed class TerminalReport
         {
             foreach (var line in step.Log)
             {
-                console.MarkupLine($"    [grey]dmesg (step {step.N}):[/] {Markup.Escape(line)}");
+                writer.Paragraph(4, 2, new Span($"dmesg (step {step.N}):", "grey"), new Span(" " + line));
             }
         }
     }
 
-    private static string Result(Outcome o)
+    private static StyledText Plain(string text) => new(new Span(text));
+
+    /// <summary>The step's result; an oops that a report below prints in full is only named.</summary>
+    private static string ResultText(StepRecord step)
     {
-        var colour = o.Oops is not null || o.Signal is not null ? "red" : o.Errno is not null ? "yellow" : "green";
-        return $"[{colour}]{Markup.Escape(o.Text)}[/]";
+        var o = step.Outcome;
+        if (o.Oops is null || !step.Reports.Any(r => r.Text.Split('\n')[0] == o.Oops))
+        {
+            return o.Text;
+        }
+
+        return o.Signal is { } signal ? $"{signal} (oops, report below)" : "oops (report below)";
     }
 
-    private static string ReportSummary(IReadOnlyList<ReportRecord> reports) => string.Join(", ", reports
+    private static string Result(Outcome o) => o.Oops is not null || o.Signal is not null ? "red" : o.Errno is not null ? "yellow" : "green";
+
+    private static IEnumerable<Span> ReportSummary(IReadOnlyList<ReportRecord> reports) => reports
         .GroupBy(r => (r.Kind, r.Invariant))
-        .Select(g => $"[{(g.Key.Kind == "Kernel" ? "red" : "yellow")}]{(g.Key.Kind == "Kernel" ? "kernel" : "DKSIM")} {Markup.Escape(g.Key.Invariant)}{(g.Count() > 1 ? " ×" + g.Count().ToString(CultureInfo.InvariantCulture) : string.Empty)}[/]"));
+        .SelectMany((g, i) =>
+        {
+            var kernel = g.Key.Kind == "Kernel";
+            var count = g.Count() > 1 ? " ×" + g.Count().ToString(CultureInfo.InvariantCulture) : string.Empty;
+            var span = new Span($"{(kernel ? "kernel" : "DKSIM")} {g.Key.Invariant}{count}", kernel ? "red" : "yellow");
+            return i == 0 ? [span] : new[] { new Span(", "), span };
+        });
 
     private static string Show(object value) => value switch
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using DriverKit.Runtime;
 
 namespace DriverKit.Scenarios;
@@ -11,6 +12,10 @@ public sealed record Outcome(string Text, string? Errno = null, string? Signal =
 {
     /// <summary>A step that completed without a result worth showing.</summary>
     public static readonly Outcome Done = new("ok");
+
+    /// <summary>The simulator refused the operation (a DKSIM report): the real kernel would corrupt memory silently.</summary>
+    [JsonIgnore]
+    public bool Refused { get; init; }
 
     /// <summary>The outcome of a system call returning an integer.</summary>
     /// <param name="r">The result.</param>
@@ -46,7 +51,8 @@ public sealed record Outcome(string Text, string? Errno = null, string? Signal =
     private static Outcome OfOops(Report oops)
     {
         var line = FirstLine(oops.Text);
-        return new((oops.Kind == ReportKind.Kernel ? "oops: " : "refused: ") + line, Oops: line);
+        var refused = oops.Kind != ReportKind.Kernel;
+        return new((refused ? "refused: " : "oops: ") + line, Oops: line) { Refused = refused };
     }
 
     private static string FirstLine(string text) => text.Split('\n')[0];
