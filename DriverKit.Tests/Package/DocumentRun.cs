@@ -5,14 +5,14 @@ namespace DriverKit.Tests.Package;
 
 /// <summary>
 /// Plays a document's steps (<see cref="DocStep"/>) in order in a workspace of its own under the feed's root
-/// (<c>README/</c>, <c>first-driver/</c>): the feed sits at <c>../driverkit/feed</c> from there, as the walkthrough lays it out.
+/// (<c>README/</c>, <c>docs-first-driver/</c>): the feed sits at <c>../driverkit/feed</c> from there, as the walkthrough lays it out.
 /// A document that writes no nuget.config of its own gets one that adds the feed.
 /// </summary>
 internal sealed class DocumentRun(PackedFeed feed, MarkedDocument document)
 {
     private const string ProgramName = "Demo";
 
-    private readonly string workspace = Path.Combine(feed.Root, Path.GetFileNameWithoutExtension(document.Path));
+    private readonly string workspace = Path.Combine(feed.Root, Path.ChangeExtension(document.Path, null).Replace('/', '-'));
     private (string Directory, string Source, string? Version)? program;
     private int programs;
     private DotnetResult? last;
@@ -60,6 +60,7 @@ internal sealed class DocumentRun(PackedFeed feed, MarkedDocument document)
     /// <summary>A console project as <c>dotnet new console</c> makes it, with the package, the block as Program.cs.</summary>
     private async Task NewProgramAsync(DocStep step)
     {
+        Assert.True(step.Argument == "console", $"{Where(step)}: only console programs are built");
         var directory = Path.Combine(workspace, $"Program{++programs}");
         var created = await DotnetCli.RunAsync(workspace, feed.Environment, "new", "console", "-o", directory, "-n", ProgramName, "--no-restore", "--no-update-check");
         Assert.True(created.ExitCode == 0, created.Describe());
