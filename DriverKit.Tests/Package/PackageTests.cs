@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using DriverKit.Tests.Analyzers;
 using DriverKit.Tests.Tooling;
 
 namespace DriverKit.Tests.Package;
@@ -47,14 +46,8 @@ public sealed class PackageTests
     {
         using var temp = new TempDirectory("package");
         var feed = Path.Combine(temp.Path, "feed");
-        var version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
-
-        var pack = await DotnetCli.RunAsync(
-            RepositoryRoot.Path,
-            null,
-            "pack", Path.Combine(RepositoryRoot.Path, "DriverKit", "DriverKit.csproj"), "-c", DotnetCli.Configuration, "--no-build",
-            "-o", feed, $"-p:PackageVersion={version}", "-nologo");
-        Assert.True(pack.ExitCode == 0, pack.Describe());
+        var version = PackedFeed.UniqueVersion();
+        await PackedFeed.PackAsync(feed, version);
         var package = Path.Combine(feed, $"DriverKit.{version}.nupkg");
         using (var archive = ZipFile.OpenRead(package))
         {
