@@ -36,22 +36,37 @@ public sealed partial class Kernel
         internal int Depth;
     }
 
+    /// <summary>Where a user access takes the mmap lock (arch/x86/mm/fault.c).</summary>
+    internal const string UserFaultSite = "do_user_addr_fault";
+
     /// <summary>How deep driver calls may nest (a handler calling into the kernel, which calls a handler, …).</summary>
     internal const int MaxDriverNesting = 32;
 
-    /// <summary>Restores the previous context when disposed.</summary>
+    /// <summary>Restores the previous context, and the mmap lock it took, when disposed.</summary>
     internal readonly struct ContextScope : IDisposable
     {
         private readonly Kernel kernel;
         private readonly Frame saved;
+        private readonly MmStruct? locked;
+        private readonly string? lockedBefore;
 
-        internal ContextScope(Kernel kernel, Frame saved)
+        internal ContextScope(Kernel kernel, Frame saved, MmStruct? locked = null, string? lockedBefore = null)
         {
             this.kernel = kernel;
             this.saved = saved;
+            this.locked = locked;
+            this.lockedBefore = lockedBefore;
         }
 
-        public void Dispose() => kernel.current = saved;
+        public void Dispose()
+        {
+            kernel.current = saved;
+            if (locked is not null)
+            {
+                locked.MmapLockHolder = lockedBefore;
+                locked.MmapLockMode = MmapLockMode.None;
+            }
+        }
     }
 
     /// <summary>The process on whose behalf the kernel runs (<c>current</c>), or null in kernel-thread context.</summary>
@@ -68,12 +83,38 @@ public sealed partial class Kernel
 
     internal string? CurrentProcessText => current.Process is { } p ? $"{p.Comm} (pid {p.Pid})" : null;
 
-    /// <summary>Enters process context (a syscall or fault of <paramref name="process"/>).</summary>
-    internal ContextScope EnterProcess(Process? process, MmapLockMode mmapLock)
+    /// <summary>
+    /// Enters process context (a syscall or fault of <paramref name="process"/>). With <paramref name="site"/>, the entry
+    /// takes the process's mmap lock there (mmap_read_lock / mmap_write_lock): taking it again while it is held is the
+    /// self-deadlock lockdep reports (<see cref="RecursiveMmapLock"/>).
+    /// </summary>
+    internal ContextScope EnterProcess(Process? process, MmapLockMode mmapLock, string? site = null)
     {
         var saved = current;
+        MmStruct? locked = null;
+        string? before = null;
+        if (site is not null && process is not null && mmapLock != MmapLockMode.None)
+        {
+            if (process.Mm.MmapLockHolder is { } holder)
+            {
+                // The fault path tries the lock first (mmap_read_trylock): a user access under a read hold, as in a
+                // fault handler's copy_from_user, gets it; anything else waits for itself.
+                if (site != UserFaultSite || process.Mm.MmapLockMode != MmapLockMode.Read)
+                {
+                    throw RecursiveMmapLock(process, site, holder);
+                }
+            }
+            else
+            {
+                locked = process.Mm;
+                before = null;
+                locked.MmapLockHolder = site;
+                locked.MmapLockMode = mmapLock;
+            }
+        }
+
         current = new Frame { Process = process, Owner = saved.Owner, Kind = ContextKind.None, Lock = mmapLock, Depth = saved.Depth };
-        return new ContextScope(this, saved);
+        return new ContextScope(this, saved, locked, before);
     }
 
     /// <summary>Enters driver code: allocations are owned by <paramref name="owner"/>.</summary>

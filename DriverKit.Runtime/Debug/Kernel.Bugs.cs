@@ -115,6 +115,27 @@ public sealed partial class Kernel
         return new KernelBugException(report);
     }
 
+    /// <summary>
+    /// kernel/locking/lockdep.c: print_deadlock_bug — a task takes its own mmap_lock again (a system call or a user access
+    /// made from a driver callback that runs under it). The real task deadlocks for good; lockdep names both
+    /// acquisitions. The simulator does not run the nested call: the task dies with the report.
+    /// </summary>
+    internal KernelBugException RecursiveMmapLock(Process p, string site, string holder)
+    {
+        var report = new Report(ReportKind.Kernel, "OOPS",
+            "WARNING: possible recursive locking detected\n" +
+            $"{p.Comm}/{p.Pid} is trying to acquire lock: &mm->mmap_lock at: {site}\n" +
+            $"but task is already holding lock: &mm->mmap_lock at: {holder}\n" +
+            $"INFO: task {p.Comm}:{p.Pid} blocked for more than 120 seconds.",
+            Era)
+        {
+            Reason = "recursive mmap_lock: the task deadlocks",
+            Process = CurrentProcessText,
+        };
+        Record(report);
+        return new KernelBugException(report);
+    }
+
     internal string MappingText(int pfn) => Mem.Mapping[pfn] switch
     {
         0 => "0000000000000000",

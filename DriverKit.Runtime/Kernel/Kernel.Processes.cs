@@ -45,7 +45,7 @@ public sealed partial class Kernel
     /// <summary>Page-fault entry from the MMU: process context, mmap lock for read, oopses turned into a killed task.</summary>
     internal AccessResult PageFault(Process p, ulong addr, bool write)
     {
-        using (EnterProcess(p, MmapLockMode.Read))
+        using (EnterProcess(p, MmapLockMode.Read, UserFaultSite))
         {
             AccessResult result;
             try

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DriverKit.Runtime;
 
 public sealed partial class Process
@@ -8,34 +10,45 @@ public sealed partial class Process
     /// Runs a system call in process context. A simulated kernel BUG kills the task and comes back as an oops
     /// outcome; a call on an exited process is ESRCH.
     /// </summary>
-    private SysResult Call(MmapLockMode mode, Func<SysResult> body) =>
-        Run(mode, body, SysResult.Error(Errno.ESRCH), SysResult.FromOops);
+    private SysResult Call(MmapLockMode mode, Func<SysResult> body, [CallerMemberName] string syscall = "") =>
+        Run(mode, body, SysResult.Error(Errno.ESRCH), SysResult.FromOops, syscall);
 
-    private SysResult<T> Call<T>(MmapLockMode mode, Func<SysResult<T>> body) =>
-        Run(mode, body, SysResult<T>.Error(Errno.ESRCH), SysResult<T>.FromOops);
+    private SysResult<T> Call<T>(MmapLockMode mode, Func<SysResult<T>> body, [CallerMemberName] string syscall = "") =>
+        Run(mode, body, SysResult<T>.Error(Errno.ESRCH), SysResult<T>.FromOops, syscall);
 
-    private TResult Run<TResult>(MmapLockMode mode, Func<TResult> body, TResult exited, Func<Report, TResult> oops)
+    private TResult Run<TResult>(MmapLockMode mode, Func<TResult> body, TResult exited, Func<Report, TResult> oops, string syscall)
     {
         if (State != ProcessState.Running)
         {
             return exited;
         }
 
-        using (Kernel.EnterProcess(this, mode))
+        // A system call made from a driver callback of this very task while it holds its mmap lock would deadlock: the
+        // lockdep report propagates to the outer call, which dies with it. So does any oops of a nested call: the task
+        // is killed once, when the outermost call unwinds, not in the middle of it.
+        using (Kernel.EnterProcess(this, mode, "sys_" + syscall.ToLowerInvariant()))
         {
+            var outermost = syscallDepth++ == 0;
             try
             {
                 var result = body();
                 Kernel.AfterOperation();
                 return result;
             }
-            catch (KernelBugException e)
+            catch (KernelBugException e) when (outermost)
             {
                 Kernel.KillByOops(this, e.Report);
                 return oops(e.Report);
             }
+            finally
+            {
+                syscallDepth--;
+            }
         }
     }
+
+    // System calls of this task in progress: more than one when a driver callback calls back in.
+    private int syscallDepth;
 
     /// <summary>open(2) of a device node; the value is the file descriptor.</summary>
     /// <param name="path">Device path.</param>
@@ -125,11 +138,20 @@ public sealed partial class Process
 
     /// <summary>exit(2): every mapping is unmapped and closed, every file closed.</summary>
     /// <param name="code">Exit status.</param>
-    public SysResult Exit(int code = 0) => Call(MmapLockMode.None, () =>
+    public SysResult Exit(int code = 0)
     {
-        Kernel.DoExit(this, code);
-        return new SysResult(0);
-    });
+        // exit_mmap takes the mmap lock for write: an exit from a callback that runs under it never gets there.
+        if (State == ProcessState.Running && Mm.MmapLockHolder is { } holder)
+        {
+            throw Kernel.RecursiveMmapLock(this, "exit_mmap", holder);
+        }
+
+        return Call(MmapLockMode.None, () =>
+        {
+            Kernel.DoExit(this, code);
+            return new SysResult(0);
+        });
+    }
 
     /// <summary>memfd_create(2): an anonymous shmem file of size 0; the value is the file descriptor.</summary>
     /// <param name="name">Its name (shown in /proc/pid/maps).</param>

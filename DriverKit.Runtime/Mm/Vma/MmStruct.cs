@@ -49,6 +49,12 @@ public sealed class MmStruct
     /// <summary>total_vm in pages (VmSize).</summary>
     public long TotalVm { get; internal set; }
 
+    /// <summary>Where the task holding mmap_lock took it (a system call or the fault path), or null while it is free.</summary>
+    internal string? MmapLockHolder { get; set; }
+
+    /// <summary>How the holder took mmap_lock (read or write).</summary>
+    internal MmapLockMode MmapLockMode { get; set; }
+
     /// <summary>mm-&gt;def_flags: VM_LOCKED after mlockall(MCL_FUTURE).</summary>
     internal VmFlags DefFlags { get; set; }
 

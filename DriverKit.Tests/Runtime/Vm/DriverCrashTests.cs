@@ -125,6 +125,136 @@ public sealed class DriverCrashTests
         GC.KeepAlive(node);
     }
 
+    public static TheoryData<string, string> ReentrantCalls()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var hook in new[] { "mmap", "fault", "close" })
+        {
+            foreach (var call in new[] { "mmap", "munmap", "mprotect", "fork", "exit", "touch" })
+            {
+                if (hook != "fault" || call != "touch")
+                {
+                    data.Add(hook, call);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ReentrantCalls))]
+    public void A_callback_that_calls_back_into_its_own_task_under_mmap_lock_gets_lockdeps_report_not_the_nested_call(string hook, string call)
+    {
+        var k = Boot(E7, strict: true);
+        var dev = new TestDevice(k);
+        Process u = null!;
+        var other = default(UserAddr);
+        var nestedRan = false;
+        void Reenter()
+        {
+            nestedRan = true;
+            _ = call switch
+            {
+                "mmap" => (object)u.Mmap(default, Kernel.PageSize, Prot.Read, MapFlags.Private | MapFlags.Anonymous),
+                "munmap" => u.Munmap(other, Kernel.PageSize),
+                "mprotect" => u.Mprotect(other, Kernel.PageSize, Prot.Read),
+                "fork" => u.Fork(),
+                "exit" => u.Exit(),
+                _ => u.ReadByte(other, out _),
+            };
+            nestedRan = false; // reached only if the nested call returned
+        }
+
+        var ops = dev.FaultOps();
+        dev.OnMmap = vma =>
+        {
+            vma.Ops = new VmOperations
+            {
+                Open = ops.Open,
+                Close = v =>
+                {
+                    if (hook == "close")
+                    {
+                        Reenter();
+                    }
+                },
+                Fault = vmf =>
+                {
+                    if (hook == "fault")
+                    {
+                        Reenter();
+                    }
+
+                    return ops.Fault!(vmf);
+                },
+            };
+            if (hook == "mmap")
+            {
+                Reenter();
+            }
+
+            return 0;
+        };
+        u = k.Spawn("reenter");
+        other = u.Map(Kernel.PageSize, flags: MapFlags.Private);
+        var vmasBefore = u.Mm.VmAreas.Count;
+        var fd = u.OpenOk("/dev/test");
+        var map = u.Mmap(default, Kernel.PageSize, Prot.Read | Prot.Write, MapFlags.Shared, fd);
+        Report? oops = map.Oops;
+        if (oops is null)
+        {
+            oops = u.ReadByte(map.Value, out _).Oops ?? u.Munmap(map.Value, Kernel.PageSize).Oops;
+        }
+
+        Assert.NotNull(oops);
+        Assert.True(nestedRan, "the nested call returned instead of being stopped");
+        Assert.Contains("possible recursive locking detected", oops!.Text, StringComparison.Ordinal);
+        Assert.Contains("is trying to acquire lock: &mm->mmap_lock at: ", oops.Text, StringComparison.Ordinal);
+        Assert.Contains("but task is already holding lock: &mm->mmap_lock at: " + (hook == "fault" ? "do_user_addr_fault" : "sys_m"), oops.Text, StringComparison.Ordinal);
+        Assert.Equal(ProcessState.Exited, u.State);
+        Assert.Same(oops, u.KilledBy);
+        Assert.True(vmasBefore >= 1);
+        Assert.Single(k.Processes, p => p.Comm == "reenter"); // no half-made child of a nested fork
+        _ = k.Checker.CheckAll();
+        foreach (var page in dev.Pages)
+        {
+            k.FreePage(page);
+        }
+
+        Assert.Empty(k.Shutdown()); // the dead task's teardown left nothing behind
+    }
+
+    [Fact]
+    public void A_fault_handler_may_touch_other_user_memory_the_fault_path_takes_the_read_lock_by_trylock()
+    {
+        var k = Boot(E7, strict: true);
+        var dev = new TestDevice(k);
+        Process u = null!;
+        var other = default(UserAddr);
+        byte seen = 0;
+        var ops = dev.FaultOps();
+        dev.OnMmap = vma =>
+        {
+            vma.Ops = new VmOperations
+            {
+                Fault = vmf =>
+                {
+                    Assert.True(u.WriteByte(other, 7).IsOk); // copy_to_user from a fault handler
+                    return ops.Fault!(vmf);
+                },
+            };
+            return 0;
+        };
+        u = k.Spawn("copier");
+        other = u.Map(Kernel.PageSize, flags: MapFlags.Private);
+        var a = u.Map(Kernel.PageSize, fd: u.OpenOk("/dev/test"));
+        Assert.True(u.ReadByte(a, out seen).IsOk);
+        Assert.Equal((byte)'a', seen);
+        Assert.True(u.ReadByte(other, out seen).IsOk);
+        Assert.Equal(7, seen);
+    }
+
     private static Report? OopsOf(object outcome) => outcome switch
     {
         SysResult r => r.Oops,
