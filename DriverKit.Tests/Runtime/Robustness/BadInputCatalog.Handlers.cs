@@ -54,7 +54,11 @@ internal static partial class BadInputCatalog
             (BadInput.OutOfRange, "a page twice its reference", (f, v) => { v.Page = f.Driver.FaultPages[2]; return VmFaultResult.None; }),
         })
         {
-            Add(list, "Process.Touch", input, "->fault returns " + name, f => f.P.Touch(f.FaultMap + 2 * P4), hook: f => f.Driver.FaultBody = v => body(f, v));
+            list.Add(new BadCase("Process.Touch", input, "->fault returns " + name, f => f.P.Touch(f.FaultMap + 2 * P4))
+            {
+                Hook = f => f.Driver.FaultBody = v => body(f, v),
+                DriverBug = name.StartsWith("a page twice", StringComparison.Ordinal) ? "DKMM012: the page is returned without get_page" : null,
+            });
         }
 
         // Callbacks that re-enter the kernel.

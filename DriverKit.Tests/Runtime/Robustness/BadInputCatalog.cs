@@ -80,7 +80,7 @@ internal static partial class BadInputCatalog
     /// The differences direct reclaim makes: anonymous and shmem pages swapped out (frames, PTEs, rss, swap counts)
     /// and aging (page flags, LRU membership, accessed bits). A page the failed allocation kept is not among them.
     /// </summary>
-    private static bool ReclaimEffect(string d)
+    internal static bool ReclaimEffect(string d)
     {
         if (d.StartsWith("machine:", StringComparison.Ordinal) || d.Contains(" pte ", StringComparison.Ordinal) ||
             d.Contains("[anon]", StringComparison.Ordinal) || d.Contains("[shmem]", StringComparison.Ordinal))

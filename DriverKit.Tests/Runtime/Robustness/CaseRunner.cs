@@ -82,6 +82,12 @@ internal sealed record BadCase(string Api, BadInput Input, string Variant, Func<
     /// </summary>
     public Func<string, bool>? AllowedChange { get; init; }
 
+    /// <summary>
+    /// The catalog rule when the case is a driver bug the kernel cannot refuse (the checker's subject, not a robustness
+    /// failure): the chaos test does not borrow it, since its INV-02 finding would be the harness's own.
+    /// </summary>
+    public string? DriverBug { get; init; }
+
     /// <summary>The input is invalid beyond doubt and must be refused (an error or a defined exception), not accepted.</summary>
     public bool MustRefuse { get; init; }
 
@@ -138,7 +144,7 @@ internal static class CaseRunner
 
     private static readonly Assembly RuntimeAssembly = typeof(Kernel).Assembly;
 
-    private enum Kind
+    internal enum Kind
     {
         Success,
         Error,
@@ -252,7 +258,7 @@ internal static class CaseRunner
     }
 
     /// <summary>Makes the call and sorts its outcome into success, error, refusal (a defined exception), oops or undefined.</summary>
-    private static (Kind Kind, string Outcome) Classify(Func<object?> call)
+    internal static (Kind Kind, string Outcome) Classify(Func<object?> call)
     {
         object? value;
         try

@@ -97,7 +97,10 @@ internal sealed class RobustFixture
     public RobustDriver Driver { get; }
 
     /// <summary>The process most cases act as: device open, every region mapped.</summary>
-    public Process P { get; }
+    public Process P { get; private set; }
+
+    /// <summary>Chaos: another process with P's layout (a fork) takes its place once P has died.</summary>
+    public void ReplaceP(Process p) => P = p;
 
     /// <summary>A fork of <see cref="P"/> sharing its anonymous pages copy-on-write.</summary>
     public Process Child { get; }
