@@ -81,7 +81,8 @@ internal static partial class BadInputCatalog
 
         foreach (var (input, name, page) in BadPages())
         {
-            K(list, "Kernel.VmInsertPage", input, name, f => f.K.VmInsertPage(f.InsertVma, f.FaultMap + 3 * P4, page(f)));
+            // The page is validated before the PTE: an occupied slot still sees every check.
+            K(list, "Kernel.VmInsertPage", input, name, f => f.K.VmInsertPage(f.InsertVma, f.InsertVma.Start, page(f)));
             Add(list, "Kernel.VmInsertPage", input, "in ->mmap, " + name, f => InMmap(f, v => f.K.VmInsertPage(v, v.Start, page(f))));
             Add(list, "Kernel.VmMapPages", input, "in ->mmap, " + name, f => InMmap(f, v => f.K.VmMapPages(v, [page(f), page(f), page(f), page(f)])));
         }

@@ -104,6 +104,10 @@ internal static partial class BadInputCatalog
             (BadInput.Unaligned, "an unaligned address", f => f.AnonMap + 1UL, P4), (BadInput.Zero, "length 0", f => f.AnonMap, 0),
             (BadInput.Huge, "length ulong.MaxValue", f => f.AnonMap, ulong.MaxValue), (BadInput.Wrapping, "address 2^64 - 4096", _ => Wrap, 2 * P4),
             (BadInput.Wrapping, "length ulong.MaxValue - 100 (rounds to 0)", f => f.AnonMap, ulong.MaxValue - 100), (BadInput.OutOfRange, "a kernel address", _ => KernelVa, P4),
+            (BadInput.Wrapping, "length ulong.MaxValue - 100 (rounds to 0) inside a vma", f => f.AnonMap + 2 * P4, ulong.MaxValue - 100),
+            (BadInput.Wrapping, "length ulong.MaxValue - 100 (rounds to 0) inside a device vma", f => f.FaultMap + P4, ulong.MaxValue - 100),
+            (BadInput.Wrapping, "length ulong.MaxValue - 100 (rounds to 0) inside an MMIO vma", f => f.MmioMap + P4, ulong.MaxValue - 100),
+            (BadInput.Zero, "length 0 inside a vma", f => f.AnonMap + 2 * P4, 0), (BadInput.Zero, "length 0 inside an MMIO vma", f => f.MmioMap + P4, 0),
             (BadInput.OutOfRange, "unmapped memory", _ => Hole, P4), (BadInput.Huge, "from an unmapped page over the whole address space", _ => Hole, 1UL << 46),
         })
         {
@@ -119,6 +123,17 @@ internal static partial class BadInputCatalog
         }
 
         Add(list, "Process.Munmap", BadInput.OutOfRange, "the middle of a device mapping", f => f.P.Munmap(f.FaultMap + P4, P4));
+
+        // A range over two vmas, ending inside the second, that the call itself makes mergeable (found by the chaos
+        // test): the merge must not leave the loop splitting a vma it already absorbed.
+        Add(list, "Process.Madvise", BadInput.OutOfRange, "a range over two vmas the advice makes mergeable", f => f.P.Madvise(f.AnonMap, 3 * P4, Advice.Random),
+            arrange: f => f.P.Madvise(f.AnonMap + 2 * P4, 2 * P4, Advice.Random));
+        Add(list, "Process.Mprotect", BadInput.OutOfRange, "a range over two vmas the protection makes mergeable", f => f.P.Mprotect(f.AnonMap, 3 * P4, Prot.Read),
+            arrange: f => f.P.Mprotect(f.AnonMap + 2 * P4, 2 * P4, Prot.Read));
+        Add(list, "Process.Mlock", BadInput.OutOfRange, "a range over two vmas the lock makes mergeable", f => f.P.Mlock(f.AnonMap, 3 * P4),
+            arrange: f => f.P.Mlock(f.AnonMap + 2 * P4, 2 * P4));
+        Add(list, "Process.Munlock", BadInput.OutOfRange, "a range over two vmas the unlock makes mergeable", f => f.P.Munlock(f.AnonMap, 3 * P4),
+            arrange: f => f.P.Mlock(f.AnonMap, 2 * P4));
         Add(list, "Process.Mprotect", BadInput.OutOfRange, "prot -1", f => f.P.Mprotect(f.AnonMap, P4, (Prot)(-1)));
         Add(list, "Process.Mprotect", BadInput.OutOfRange, "PROT_WRITE on a read-only file mapping", f => f.P.Mprotect(f.AnonMap + 0UL, P4, RW), arrange: f => f.P.Mmap(f.AnonMap + 0UL, P4, Prot.Read, MapFlags.Shared | MapFlags.Fixed, f.SpareFd, 0));
         Add(list, "Process.Mprotect", BadInput.OutOfRange, "a range with a hole", f => f.P.Mprotect(f.AnonMap, 64 * P4, Prot.Read));
