@@ -15,7 +15,7 @@ internal static partial class BadInputCatalog
         Throwing(list, "Process.Ioctl", Callback.Ioctl, "ioctl", f => f.P.Ioctl(f.Fd, 0));
         Throwing(list, "Process.Mmap", Callback.Mmap, "mmap", f => f.P.Mmap(default, P4, RW, MapFlags.Shared, f.Fd, 0));
         Throwing(list, "Process.Touch", Callback.Fault, "a fault", f => f.P.Touch(f.FaultMap + 2 * P4));
-        Throwing(list, "Process.Write", Callback.PageMkwrite, "a write to a clean shared page", f => f.P.Write(f.FaultMap, [1]));
+        Throwing(list, "Process.Write", Callback.PageMkwrite, "a write fault on a shared page", f => f.P.Write(f.FaultMap + 2 * P4, [1]));
         Throwing(list, "Process.Read", Callback.MmioRead, "a read of device registers", f => f.P.Read(f.MmioMap + 8UL, new byte[4]));
         Throwing(list, "Process.Write", Callback.MmioWrite, "a write of device registers", f => f.P.Write(f.MmioMap + 8UL, [1, 2]));
         Throwing(list, "Process.Munmap", Callback.VmClose, "munmap", f => f.P.Munmap(f.FaultMap, 4 * P4));
@@ -73,7 +73,7 @@ internal static partial class BadInputCatalog
         Reentrant(list, "Process.Touch", Callback.Fault, "makes the vma read-only", f => f.P.Touch(f.FaultMap + 2 * P4, true), f => f.P.Mprotect(f.FaultMap, 4 * P4, Prot.Read));
         Reentrant(list, "Process.Touch", Callback.Fault, "touches another page of the vma", f => f.P.Touch(f.FaultMap + 2 * P4), f => f.P.Touch(f.FaultMap + 3 * P4));
         Reentrant(list, "Process.Touch", Callback.Fault, "reclaims", f => f.P.Touch(f.FaultMap + 2 * P4), f => f.K.Reclaim(1024));
-        Reentrant(list, "Process.Write", Callback.PageMkwrite, "unmaps the vma", f => f.P.Write(f.FaultMap, [1]), f => f.P.Munmap(f.FaultMap, 4 * P4));
+        Reentrant(list, "Process.Write", Callback.PageMkwrite, "unmaps the vma", f => f.P.Write(f.FaultMap + 2 * P4, [1]), f => f.P.Munmap(f.FaultMap, 4 * P4));
         Reentrant(list, "Process.Munmap", Callback.VmClose, "unmaps another vma", f => f.P.Munmap(f.FaultMap, 4 * P4), f => f.P.Munmap(f.RemapMap, 4 * P4));
         Reentrant(list, "Process.Munmap", Callback.VmClose, "exits the task", f => f.P.Munmap(f.FaultMap, 4 * P4), f => f.P.Exit());
         Reentrant(list, "Process.Munmap", Callback.MaySplit, "unmaps the vma being split", f => f.P.Munmap(f.FaultMap + P4, P4), f => f.P.Munmap(f.FaultMap, 4 * P4));
