@@ -59,9 +59,10 @@ public sealed partial class Kernel
                 $"MemoryBytes must be a multiple of {PageSize} between 8 MiB and 64 GiB; got {Config.MemoryBytes}.", nameof(options));
         }
 
-        var imagePages = (int)((Config.KernelImageBytes + PageSize - 1) / PageSize);
         var frames = (int)(Config.MemoryBytes / PageSize);
-        if (imagePages < 1 || IsaHoleEndPfn + imagePages + 512 > frames)
+        var imageBytes = Config.KernelImageBytes;
+        var imagePages = imageBytes / PageSize + (imageBytes % PageSize != 0 ? 1UL : 0UL);
+        if (imagePages < 1 || imagePages > (ulong)frames || IsaHoleEndPfn + (int)imagePages + 512 > frames)
         {
             throw new ArgumentException($"KernelImageBytes {Config.KernelImageBytes} does not fit in {Config.MemoryBytes} bytes of RAM.", nameof(options));
         }
@@ -76,7 +77,7 @@ public sealed partial class Kernel
         ZeroPfn = IsaHoleEndPfn;
         MmioBase = new Pfn(Math.Max((ulong)frames, 0xC0000UL));
         BootOwner = Sites.Owner("boot");
-        Boot(imagePages);
+        Boot((int)imagePages);
         Pcp = new PerCpuPages(Mem, Buddy, Policy, (int)Buddy.FreePages);
         Slab = new SlabAllocator(this);
         VmallocSpace = new VmallocArea(this);

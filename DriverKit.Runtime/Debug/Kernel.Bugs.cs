@@ -136,6 +136,15 @@ public sealed partial class Kernel
         return new KernelBugException(report);
     }
 
+    /// <summary>Refuses an object of another simulated machine: its page tables, files and frames are not this one's.</summary>
+    internal void RequireMine(Kernel owner, string what, string paramName)
+    {
+        if (!ReferenceEquals(owner, this))
+        {
+            throw new ArgumentException($"{what} belongs to another simulated machine", paramName);
+        }
+    }
+
     internal string MappingText(int pfn) => Mem.Mapping[pfn] switch
     {
         0 => "0000000000000000",

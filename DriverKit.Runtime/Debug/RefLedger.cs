@@ -145,6 +145,21 @@ internal sealed class RefLedger
         }
     }
 
+    /// <summary>How many references of <paramref name="kind"/> the page's holders have.</summary>
+    internal int Count(int pfn, HolderKind kind)
+    {
+        var n = 0;
+        foreach (var h in Of(pfn))
+        {
+            if (h.Kind == kind)
+            {
+                n += h.Count;
+            }
+        }
+
+        return n;
+    }
+
     internal bool Has(int pfn, HolderKind kind)
     {
         if (!IsPresent(pfn) || !holders.TryGetValue(pfn, out var list))

@@ -79,7 +79,12 @@ public sealed class DmaEngine
     {
         ArgumentNullException.ThrowIfNull(data);
         var pfn = kernel.CheckPage(page);
-        if (offset < 0 || offset + data.Length > (int)Kernel.PageSize)
+        if (userMm is not null)
+        {
+            kernel.RequireMine(userMm.Kernel, "the user mm", nameof(userMm));
+        }
+
+        if (offset < 0 || offset > (int)Kernel.PageSize || data.Length > (int)Kernel.PageSize - offset)
         {
             throw new ArgumentOutOfRangeException(nameof(offset), $"DMA of {data.Length} bytes at offset {offset} leaves the page");
         }

@@ -29,6 +29,10 @@ public sealed partial class Kernel
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(fops);
+        if (string.IsNullOrEmpty(fops.Owner))
+        {
+            throw new ArgumentException("FileOperations.Owner must name the driver's module", nameof(fops));
+        }
         if (devices.ContainsKey(path))
         {
             throw new ArgumentException($"{path} is already registered (-EBUSY)", nameof(path));
@@ -67,6 +71,7 @@ public sealed partial class Kernel
     public void UnregisterChrdev(CharDevice device)
     {
         ArgumentNullException.ThrowIfNull(device);
+        RequireMine(device.Inode.Kernel, "the device", nameof(device));
         if (!device.Registered || !devices.Remove(device.Path))
         {
             throw new ArgumentException($"{device.Path} is not registered", nameof(device));
@@ -163,6 +168,17 @@ public sealed partial class Kernel
             if (ret != 0)
             {
                 return SysResult.Error(ret < 0 ? -ret : Errno.EINVAL);
+            }
+
+            if (p.State != ProcessState.Running)
+            {
+                // The task exited from inside ->open: nothing to install the file into; ->release balances ->open.
+                if (device.Fops.Release is { } release)
+                {
+                    CallDriver(device.Owner, ContextKind.Release, null, () => release(device.Inode, file));
+                }
+
+                return SysResult.Error(Errno.ESRCH);
             }
         }
 

@@ -44,26 +44,50 @@ public sealed partial class Kernel
                 }
             }
 
-            using (EnterProcess(child, MmapLockMode.Write))
+            try
             {
-                OpenVma(copy);
+                using (EnterProcess(child, MmapLockMode.Write, "dup_mmap"))
+                {
+                    OpenVma(copy);
+                }
+            }
+            catch (KernelBugException)
+            {
+                // An oops in ->open kills the parent in the middle of copy_process: the child never runs, and the
+                // simulator tears its half-built mm down so that no half-made task is left behind.
+                DiscardChild(child);
+                throw;
             }
 
             if (failed != 0)
             {
                 // dup_mmap failed: mmput tears the half-built mm down (->close on every copied vma) and copy_mm
                 // turns the error into -ENOMEM; no pid was allocated yet.
-                using (EnterProcess(child, MmapLockMode.Write))
-                {
-                    DoExit(child, 0);
-                }
-
-                DiscardProcess(child);
+                DiscardChild(child);
                 return SysResult<Process>.Error(Errno.ENOMEM);
             }
         }
 
         return SysResult<Process>.Ok(child);
+    }
+
+    /// <summary>copy_process error path: the half-built child's mm is torn down and the task forgotten.</summary>
+    private void DiscardChild(Process child)
+    {
+        using (EnterProcess(child, MmapLockMode.Write))
+        {
+            try
+            {
+                DoExit(child, 0);
+            }
+            catch (KernelBugException)
+            {
+                // A ->close that oopses during the teardown: what is left of the child goes anyway.
+                child.State = ProcessState.Exited;
+            }
+        }
+
+        DiscardProcess(child);
     }
 
     /// <summary>
@@ -194,25 +218,48 @@ public sealed partial class Kernel
     /// </summary>
     internal void DoExit(Process p, int code)
     {
+        // PF_EXITING: from here on the task makes no system call of its own (a ->close that tries gets -ESRCH).
+        p.State = ProcessState.Exited;
+        p.ExitCode = code;
         var mm = p.Mm;
+        KernelBugException? oops = null;
         foreach (var vma in mm.Vmas.All.ToArray())
         {
-            RemoveVma(vma);
+            try
+            {
+                RemoveVma(vma);
+            }
+            catch (KernelBugException e)
+            {
+                // An oops in ->close while exiting ("Fixing recursive fault"): the teardown goes on without it.
+                oops ??= e;
+            }
         }
 
         foreach (var file in p.Files.Values.ToArray())
         {
-            Fput(file);
+            try
+            {
+                Fput(file);
+            }
+            catch (KernelBugException e)
+            {
+                oops ??= e;
+            }
         }
 
         p.Files.Clear();
         CheckMm(mm);
-        p.State = ProcessState.Exited;
-        p.ExitCode = code;
         mms.Remove(mm.Id);
         if (Strict)
         {
             Checker.CheckQuiescence($"exit of {p}");
+        }
+
+        if (oops is not null)
+        {
+            p.KilledBy ??= oops.Report;
+            throw oops;
         }
     }
 

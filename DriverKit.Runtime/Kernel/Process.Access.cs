@@ -37,7 +37,8 @@ public sealed partial class Process
 
     private AccessResult ReadByteSlow(UserAddr addr, out byte value)
     {
-        if (State == ProcessState.Running && TryTlbHit(addr.Value, write: false, out var pfn))
+        // Device registers go the long way, where an oops of the device model is caught.
+        if (State == ProcessState.Running && TryTlbHit(addr.Value, write: false, out var pfn) && pfn < (ulong)frameData.Length)
         {
             value = Kernel.ReadPhysByte(pfn, (int)(addr.Value & (Kernel.PageSize - 1)));
             return AccessResult.Ok;
@@ -72,7 +73,7 @@ public sealed partial class Process
 
     private AccessResult WriteByteSlow(UserAddr addr, byte value)
     {
-        if (State == ProcessState.Running && TryTlbHit(addr.Value, write: true, out var pfn))
+        if (State == ProcessState.Running && TryTlbHit(addr.Value, write: true, out var pfn) && pfn < (ulong)frameData.Length)
         {
             Kernel.WritePhysByte(pfn, (int)(addr.Value & (Kernel.PageSize - 1)), value);
             return AccessResult.Ok;
@@ -123,13 +124,22 @@ public sealed partial class Process
                 return result;
             }
 
-            if (write)
+            try
             {
-                Kernel.WritePhys(pfn, offset, src.Slice(done, chunk));
+                if (write)
+                {
+                    Kernel.WritePhys(pfn, offset, src.Slice(done, chunk));
+                }
+                else
+                {
+                    Kernel.ReadPhys(pfn, offset, dest.Slice(done, chunk));
+                }
             }
-            else
+            catch (KernelBugException e) when (syscallDepth == 0)
             {
-                Kernel.ReadPhys(pfn, offset, dest.Slice(done, chunk));
+                // A device register access that oopses (the device model threw) kills the task like a fault would.
+                Kernel.KillByOops(this, e.Report);
+                return new AccessResult(Signal.SIGKILL, 0, new UserAddr(a), e.Report);
             }
 
             done += chunk;

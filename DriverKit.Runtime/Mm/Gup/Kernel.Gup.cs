@@ -50,6 +50,7 @@ public sealed partial class Kernel
     public long GetUserPagesRemote(MmStruct mm, UserAddr start, int nrPages, FollFlags flags, Page[]? pages, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         ArgumentNullException.ThrowIfNull(mm);
+        RequireMine(mm.Kernel, "the mm", nameof(mm));
         using (EnterProcess(mm.Owner, MmapLockMode.Read))
         {
             return Gup(mm, start, nrPages, flags, pages, pin: false, Sites.Intern(caller, file, line));
@@ -160,10 +161,14 @@ public sealed partial class Kernel
         }
 
         var site = Sites.Intern(caller, file, line);
+
+        // Every unpin must find a pin of its own: a page listed twice needs two.
+        var wanted = new Dictionary<int, int>();
         for (var i = 0; i < count; i++)
         {
             var head = Mem.CompoundHead(CheckPage(pages[i]));
-            if (!Ledger.Has(head, HolderKind.Pin))
+            wanted[head] = wanted.GetValueOrDefault(head) + 1;
+            if (Ledger.Count(head, HolderKind.Pin) < wanted[head])
             {
                 throw Refuse("INV-19", $"unpin_user_page on pfn {head:x5}, which holds no pin (a get_user_pages reference must be released with put_page)", "DK0006", head, Sites.Site(site));
             }

@@ -173,7 +173,18 @@ public sealed partial class Kernel
             : vma.PageProt;
         if (write && ops.PageMkwrite is not null)
         {
-            var mk = CallPageMkwrite(vma, addr, pfn);
+            VmFaultResult mk;
+            try
+            {
+                mk = CallPageMkwrite(vma, addr, pfn);
+            }
+            catch (KernelBugException)
+            {
+                // An oops in ->page_mkwrite: the fault never maps the page, so the handler's reference is dropped.
+                ReleaseFaultReference(pfn);
+                throw;
+            }
+
             if (mk != VmFaultResult.None)
             {
                 ReleaseFaultReference(pfn);
@@ -352,8 +363,16 @@ public sealed partial class Kernel
             {
                 Mem.RefCount[Mem.CompoundHead(page)]++;
                 Ledger.Add(Mem.CompoundHead(page), HolderKind.FaultInFlight, CallSites.Kernel);
-                var mk = CallPageMkwrite(vma, addr, page);
-                ReleaseFaultReference(page);
+                VmFaultResult mk;
+                try
+                {
+                    mk = CallPageMkwrite(vma, addr, page);
+                }
+                finally
+                {
+                    ReleaseFaultReference(page);
+                }
+
                 if (mk != VmFaultResult.None)
                 {
                     return mk;

@@ -156,6 +156,7 @@ public sealed partial class Kernel
     public void UnmapMappingRange(AddressSpace mapping, ulong holeBegin, ulong holeLen, bool evenCows)
     {
         ArgumentNullException.ThrowIfNull(mapping);
+        RequireMine(mapping.Host.Kernel, "the mapping", nameof(mapping));
         var first = holeBegin >> PageShift;
         var last = holeLen == 0 ? ulong.MaxValue : first + ((holeLen + PageSize - 1) >> PageShift) - 1;
         foreach (var vma in mapping.Vmas.ToArray())

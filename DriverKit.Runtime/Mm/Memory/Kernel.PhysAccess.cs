@@ -120,9 +120,17 @@ public sealed partial class Kernel
         }
 
         var baseOffset = ((pfn - region.StartPfn.Value) << PageShift) + (ulong)offset;
-        for (var i = 0; i < dest.Length; i++)
+        try
         {
-            dest[i] = region.Device.Read(baseOffset + (ulong)i);
+            for (var i = 0; i < dest.Length; i++)
+            {
+                dest[i] = region.Device.Read(baseOffset + (ulong)i);
+            }
+        }
+        catch (Exception e) when (IsDriverCrash(e))
+        {
+            // The device model is driver code: whatever it throws is an oops of the access that reached it.
+            throw DriverCrash(e, null);
         }
     }
 
@@ -169,9 +177,16 @@ public sealed partial class Kernel
         }
 
         var baseOffset = ((pfn - region.StartPfn.Value) << PageShift) + (ulong)offset;
-        for (var i = 0; i < src.Length; i++)
+        try
         {
-            region.Device.Write(baseOffset + (ulong)i, src[i]);
+            for (var i = 0; i < src.Length; i++)
+            {
+                region.Device.Write(baseOffset + (ulong)i, src[i]);
+            }
+        }
+        catch (Exception e) when (IsDriverCrash(e))
+        {
+            throw DriverCrash(e, null);
         }
     }
 

@@ -117,6 +117,13 @@ public sealed partial class Kernel
         }
 
         RemoveRmap(vma, addr, pte, page);
+        if (Mem.MapCount[page] == 0 && Mem.Has(page, PageFlags.Mlocked))
+        {
+            // mm/rmap.c: page_remove_rmap → clear_page_mlock (2.6.28–5.x) / munlock_vma_folio (6.x): a page no vma
+            // maps any more is no longer mlocked.
+            Mem.Clear(page, PageFlags.Mlocked);
+        }
+
         AddRss(mm, page, -1);
         if (Mem.Mapping[page] != MemMap.AnonMapping)
         {

@@ -42,7 +42,7 @@ public sealed partial class Kernel
 
         var flags = VmFlags.Locked | (onFault ? VmFlags.LockOnFault : VmFlags.None);
         var result = ApplyLockFlags(p, start, start + len, flags, set: true);
-        if (result.IsOk && !onFault)
+        if (result.IsOk && !onFault && len > 0)
         {
             MmPopulate(p, start, start + len);
         }
@@ -146,6 +146,12 @@ public sealed partial class Kernel
     /// <summary>mm/mlock.c: apply_vma_lock_flags — the range must be mapped without holes (ENOMEM).</summary>
     private SysResult ApplyLockFlags(Process p, ulong start, ulong end, VmFlags flags, bool set)
     {
+        // mm/mlock.c: apply_vma_lock_flags — an empty range (a length of 0, or one that page-rounds to 0) changes nothing.
+        if (end == start)
+        {
+            return new SysResult(0);
+        }
+
         var vmas = p.Mm.Vmas.Overlapping(start, end);
         var cursor = start;
         foreach (var vma in vmas)

@@ -58,12 +58,21 @@ public sealed partial class Kernel
             }
         }
 
+        // mm/madvise.c: madvise_walk_vmas looks the next vma up by address after each one: an update may split or
+        // merge the vmas the range covers, so a list taken before the walk goes stale.
         var mapped = 0UL;
-        foreach (var vma in vmas)
+        for (var cursor = start; cursor < end;)
         {
-            var from = Math.Max(start, vma.Start.Value);
+            var vma = mm.Vmas.FindVma(cursor);
+            if (vma is null || vma.Start.Value >= end)
+            {
+                break;
+            }
+
+            var from = Math.Max(cursor, vma.Start.Value);
             var to = Math.Min(end, vma.End.Value);
             mapped += to - from;
+            cursor = to;
             if (advice == Advice.DontNeed)
             {
                 ZapRange(vma, from, to);

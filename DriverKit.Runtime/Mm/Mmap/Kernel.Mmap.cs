@@ -265,7 +265,9 @@ public sealed partial class Kernel
             return;
         }
 
-        var write = (vma.RawFlags & (VmFlags.Write | VmFlags.Shared)) == (VmFlags.Write | VmFlags.Shared) || (vma.RawFlags & VmFlags.Write) != 0 && vma.IsAnonymous;
+        // mm/gup.c: populate_vma_page_range — FOLL_WRITE only for a private writable vma, so its COW happens now; a
+        // shared vma is populated by read faults and its pages stay clean.
+        var write = (vma.RawFlags & (VmFlags.Write | VmFlags.Shared)) == VmFlags.Write;
         for (var a = start; a < end; a += PageSize)
         {
             var pte = vma.Mm.GetPte(a);
@@ -415,10 +417,17 @@ public sealed partial class Kernel
         mm.TotalVm -= (long)vma.Pages;
         mm.Vmas.Remove(vma);
         vma.File?.Mapping.Vmas.Remove(vma);
-        CloseVma(vma);
-        if (vma.File is { } f)
+        try
         {
-            Fput(f);
+            CloseVma(vma);
+        }
+        finally
+        {
+            // An oops in ->close kills the task, but the vma is already gone: its file reference goes with it.
+            if (vma.File is { } f)
+            {
+                Fput(f);
+            }
         }
     }
 

@@ -137,6 +137,14 @@ public sealed partial class Kernel
         var copy = CloneVma(vma, mm, new UserAddr(newAddr), new UserAddr(newAddr + newLen), vma.PgoffOf(new UserAddr(oldAddr)));
         copy.Closed = false;
         InsertVma(copy);
+
+        // Accounted as soon as it is linked, so an oops in ->open leaves a task whose teardown balances.
+        mm.TotalVm += (long)(newLen >> PageShift);
+        if ((copy.RawFlags & VmFlags.Locked) != 0)
+        {
+            mm.LockedVm += (long)(newLen >> PageShift);
+        }
+
         OpenVma(copy);
 
         // move_page_tables: PTEs (and their reverse-map records) follow the vma.
@@ -161,12 +169,6 @@ public sealed partial class Kernel
         }
 
         mm.Tlb.FlushAll();
-        mm.TotalVm += (long)(newLen >> PageShift);
-        if ((copy.RawFlags & VmFlags.Locked) != 0)
-        {
-            mm.LockedVm += (long)(newLen >> PageShift);
-        }
-
         if (oldLen > 0)
         {
             DoMunmap(mm, oldAddr, oldLen);

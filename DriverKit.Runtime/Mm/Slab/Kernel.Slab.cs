@@ -24,6 +24,12 @@ public sealed partial class Kernel
             return ZeroSizePtr;
         }
 
+        if (size > PageSize << BuddyAllocator.MaxOrder)
+        {
+            // mm/slab_common.c: beyond KMALLOC_MAX_SIZE the page allocator refuses the order: NULL (and a WARN).
+            return default;
+        }
+
         var owner = OwnerFor(file);
         var site = Sites.Intern(caller, file, line);
         var index = SlabAllocator.CacheIndex(size);

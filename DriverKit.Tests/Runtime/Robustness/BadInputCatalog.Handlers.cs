@@ -27,7 +27,9 @@ internal static partial class BadInputCatalog
         Throwing(list, "Process.Fork", Callback.VmOpen, "fork", f => f.P.Fork());
         Throwing(list, "Process.Exit", Callback.VmClose, "exit", f => f.P.Exit());
         Throwing(list, "Process.Exit", Callback.Release, "exit", f => f.P.Exit(), arrange: f => f.P.Close(f.SpareFd));
-        Throwing(list, "Process.Mlock", Callback.Fault, "mlock populating", f => f.P.Mlock(f.FaultMap, 4 * P4));
+        Throwing(list, "Process.Mlock", Callback.Fault, "mlock populating", f => f.P.Mlock(f.FaultMap, 4 * P4),
+            kernelChangesStateToo: "mm/gup.c populate_vma_page_range: the pages populated before the oops were faulted with FOLL_TOUCH (PG_referenced); an oops undoes nothing",
+            allowedChange: OnlyReferencedDiffers);
         Throwing(list, "Process.Mmap", Callback.Fault, "MAP_POPULATE", f => f.P.Mmap(default, 2 * P4, RW, MapFlags.Shared | MapFlags.Populate, f.Fd, 0));
         Throwing(list, "Process.DumpCore", Callback.Fault, "a core dump", f => f.P.DumpCore());
         Throwing(list, "Kernel.GetUserPages", Callback.Fault, "GUP from ioctl", f => InIoctl(f, k => k.GetUserPages(f.FaultMap + 2 * P4, 2, FollFlags.Write, new Page[2])));
@@ -94,6 +96,7 @@ internal static partial class BadInputCatalog
         });
         Reentrant(list, "Process.Ioctl", Callback.Ioctl, "unregisters its device", f => f.P.Ioctl(f.Fd, 0), f => f.K.UnregisterChrdev(f.Driver.Device));
         Reentrant(list, "Process.Read", Callback.MmioRead, "unmaps the registers", f => f.P.Read(f.MmioMap, new byte[16]), f => f.P.Munmap(f.MmioMap, 2 * P4));
-        Reentrant(list, "Process.Open", Callback.Open, "exits the task", f => f.P.Open(RobustDriver.Path), f => f.P.Exit());
+        Reentrant(list, "Process.Open", Callback.Open, "exits the task", f => f.P.Open(RobustDriver.Path), f => f.P.Exit(),
+            kernelChangesStateToo: "kernel/exit.c: do_exit never returns — the task exits inside ->open and its open never completes (-ESRCH: no task to finish it for)");
     }
 }

@@ -162,9 +162,13 @@ internal static partial class BadInputCatalog
         K(list, "Kernel.RegisterChrdev", BadInput.Null, "NULL fops", f => f.K.RegisterChrdev("/dev/x", null!));
         K(list, "Kernel.RegisterChrdev", BadInput.Null, "fops with a NULL owner", f => f.K.RegisterChrdev("/dev/x", new FileOperations { Owner = null! }));
         K(list, "Kernel.RegisterChrdev", BadInput.DoubleFree, "a path already registered", f => f.K.RegisterChrdev(RobustDriver.Path, new FileOperations()));
-        K(list, "Kernel.UnregisterChrdev", BadInput.Null, "NULL device", f => f.K.UnregisterChrdev(null!));
-        K(list, "Kernel.UnregisterChrdev", BadInput.DoubleFree, "a second unregister", f => f.K.UnregisterChrdev(f.Stale));
-        K(list, "Kernel.UnregisterChrdev", BadInput.Foreign, "the device of another machine (same path)", f => f.K.UnregisterChrdev(f.Other.Value.Driver.Device), mustRefuse: true);
+        K(list, "Kernel.UnregisterChrdev", BadInput.Null, "NULL device", f => Done(() => f.K.UnregisterChrdev(null!)));
+        K(list, "Kernel.UnregisterChrdev", BadInput.DoubleFree, "a second unregister", f => Done(() => f.K.UnregisterChrdev(f.Stale)));
+        K(list, "Kernel.UnregisterChrdev", BadInput.Foreign, "the device of another machine (same path)", f => Done(() => f.K.UnregisterChrdev(f.Other.Value.Driver.Device)), mustRefuse: true);
+        K(list, "Kernel.UnloadModule", BadInput.Null, "NULL module", f => f.K.UnloadModule(null!));
+        K(list, "Kernel.UnloadModule", BadInput.Zero, "empty module name", f => f.K.UnloadModule(string.Empty));
+        K(list, "Kernel.UnloadModule", BadInput.Foreign, "a module that registered nothing here", f => f.K.UnloadModule("nosuchmodule"));
+        K(list, "Kernel.UnloadModule", BadInput.Closed, "a module whose file is still open and mapped (-EBUSY)", f => f.K.UnloadModule(f.Driver.Device.Fops.Owner));
         K(list, "Kernel.RegisterMmioRegion", BadInput.Null, "NULL name", f => f.K.RegisterMmioRegion(null!, P4, f.Driver.Registers));
         K(list, "Kernel.RegisterMmioRegion", BadInput.Null, "NULL device", f => f.K.RegisterMmioRegion("x", P4, null!));
         K(list, "Kernel.RegisterMmioRegion", BadInput.Zero, "size 0", f => f.K.RegisterMmioRegion("x", 0, f.Driver.Registers));
@@ -279,7 +283,7 @@ internal static partial class BadInputCatalog
             f.K.Dma.Submit(f.Alloc0, 0, [1], delay: int.MaxValue);
             f.K.Dma.RunUntilIdle();
         }));
-        K(list, "DmaEngine.Submit", BadInput.Wrapping, "delay int.MaxValue after a step (due step wraps)", f => f.K.Dma.Submit(f.Alloc0, 0, [1], delay: int.MaxValue), arrange: f => f.K.Dma.Step(), mustRefuse: true);
+        K(list, "DmaEngine.Submit", BadInput.Wrapping, "delay int.MaxValue after a step (the due step is 64-bit: accepted, completes last)", f => f.K.Dma.Submit(f.Alloc0, 0, [1], delay: int.MaxValue), arrange: f => f.K.Dma.Step());
         K(list, "DmaEngine.Submit", BadInput.Exited, "user mm of an exited process", f => f.K.Dma.Submit(f.Alloc0, 0, [1], userMm: f.Dead.Mm, userAddr: f.DeadVma.Start));
         K(list, "DmaEngine.Submit", BadInput.Foreign, "user mm of another machine", f => f.K.Dma.Submit(f.Alloc0, 0, [1], userMm: f.Other.Value.P.Mm, userAddr: f.Other.Value.AnonMap), mustRefuse: true);
         K(list, "DmaEngine.Submit", BadInput.Wrapping, "user address 2^64 - 1", f => f.K.Dma.Submit(f.PageAt(f.P, f.AnonMap), 0, [1], userMm: f.P.Mm, userAddr: new UserAddr(ulong.MaxValue)));

@@ -103,21 +103,45 @@ internal static partial class BadInputCatalog
 
     /// <summary>One case per exception kind: <paramref name="callback"/> throws it (once) during <paramref name="call"/>.</summary>
     private static void Throwing(List<BadCase> list, string api, Callback callback, string trigger, Func<RobustFixture, object?> call,
-        Action<RobustFixture>? arrange = null, Func<RobustFixture, Process?>? victim = null)
+        Action<RobustFixture>? arrange = null, Func<RobustFixture, Process?>? victim = null, string? kernelChangesStateToo = null, Func<string, bool>? allowedChange = null)
     {
         foreach (var (name, make) in Throws)
         {
             Add(list, api, BadInput.Throwing, $"->{callback} throws {name} during {trigger}", call, arrange,
-                hook: f => f.Driver.Hooks[callback] = () => throw make(), victim: victim);
+                hook: f => f.Driver.Hooks[callback] = () => throw make(), victim: victim, kernelChangesStateToo: kernelChangesStateToo, allowedChange: allowedChange);
         }
+    }
+
+    /// <summary>A frame line whose flags differ only in PG_referenced ("flags Referenced, Dirty→Dirty").</summary>
+    internal static bool OnlyReferencedDiffers(string d)
+    {
+        var at = d.IndexOf(": flags ", StringComparison.Ordinal);
+        if (!d.StartsWith("frame ", StringComparison.Ordinal) || at < 0 || d.IndexOf(';', at) >= 0)
+        {
+            return false;
+        }
+
+        var sides = d[(at + ": flags ".Length)..].Split('→');
+        static string Without(string flags) => string.Join(",", flags.Split(',', StringSplitOptions.TrimEntries)
+            .Where(f => f is not ("Referenced" or "None")).Order(StringComparer.Ordinal));
+        return sides.Length == 2 && Without(sides[0]) == Without(sides[1]);
     }
 
     /// <summary>A re-entering callback: <paramref name="reenter"/> runs (once) at the entry of <paramref name="callback"/> during <paramref name="call"/>.</summary>
     private static void Reentrant(List<BadCase> list, string api, Callback callback, string what, Func<RobustFixture, object?> call,
-        Action<RobustFixture> reenter, Action<RobustFixture>? arrange = null, Func<RobustFixture, Process?>? victim = null)
-        => Add(list, api, BadInput.Reentrant, $"->{callback} {what}", call, arrange, hook: f => f.Driver.Hooks[callback] = () => reenter(f), victim: victim);
+        Action<RobustFixture> reenter, Action<RobustFixture>? arrange = null, Func<RobustFixture, Process?>? victim = null, string? kernelChangesStateToo = null)
+        => Add(list, api, BadInput.Reentrant, $"->{callback} {what}", call, arrange, hook: f => f.Driver.Hooks[callback] = () => reenter(f), victim: victim,
+            kernelChangesStateToo: kernelChangesStateToo);
+
+    /// <summary>A call that returns nothing, as a case's result.</summary>
+    private static object? Done(Action call)
+    {
+        call();
+        return null;
+    }
 
     /// <summary>A kernel function: an oops is not a task's, so a refusal must leave everything unchanged.</summary>
+
     private static void K(List<BadCase> list, string api, BadInput input, string variant, Func<RobustFixture, object?> call,
         Action<RobustFixture>? arrange = null, bool mustRefuse = false, string? kernelChangesStateToo = null, Func<string, bool>? allowedChange = null)
         => Add(list, api, input, variant, call, arrange, victim: _ => null, mustRefuse: mustRefuse, kernelChangesStateToo: kernelChangesStateToo, allowedChange: allowedChange);
