@@ -155,7 +155,8 @@ public sealed partial class Process
 
     /// <summary>memfd_create(2): an anonymous shmem file of size 0; the value is the file descriptor.</summary>
     /// <param name="name">Its name (shown in /proc/pid/maps).</param>
-    public SysResult MemfdCreate(string name) => Call(MmapLockMode.None, () => new SysResult(InstallFd(Kernel.CreateShmemFile(name, 0))));
+    public SysResult MemfdCreate(string name) => Call(MmapLockMode.None, () =>
+        name is null ? SysResult.Error(Errno.EFAULT) : new SysResult(InstallFd(Kernel.CreateShmemFile(name, 0))));
 
     /// <summary>ftruncate(2) of a shmem file; shrinking drops pages and unmaps them everywhere.</summary>
     /// <param name="fd">The file descriptor.</param>

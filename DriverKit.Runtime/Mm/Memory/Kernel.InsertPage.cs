@@ -169,12 +169,16 @@ public sealed partial class Kernel
         var area = VmallocSpace.Find(addr);
         if (area is null || !area.UserMap)
         {
+            ExplainRefusal(vma, site, area is null
+                ? $"{addr} is not the start of a vmalloc area"
+                : $"the area at {addr} was not allocated with vmalloc_user (no VM_USERMAP)");
             return NoteMappingResult(-Errno.EINVAL, "remap_vmalloc_range", site);
         }
 
         var start = (addr - area.Start) / PageSize + pgoff;
         if (pgoff > (ulong)area.Pfns.Length || start + vma.Pages > (ulong)area.Pfns.Length)
         {
+            ExplainRefusal(vma, site, $"{vma.Pages} page(s) from page {pgoff} run past the area's {area.Pfns.Length}");
             return NoteMappingResult(-Errno.EINVAL, "remap_vmalloc_range", site);
         }
 
@@ -189,5 +193,19 @@ public sealed partial class Kernel
 
         vma.RawFlags |= Policy.RemapVmallocRangeFlags;
         return 0;
+    }
+
+    /// <summary>Strict mode: why remap_vmalloc_range said -EINVAL, which the kernel never says (INV-11).</summary>
+    private void ExplainRefusal(VmArea vma, int site, string why)
+    {
+        if (Strict)
+        {
+            Record(new Report(ReportKind.Simulator, "INV-11", $"DKSIM INV-11: remap_vmalloc_range refused: {why}: -EINVAL", Era)
+            {
+                Vma = vma.ToString(),
+                CallSite = Sites.Site(site),
+                RuleId = "DK0007",
+            });
+        }
     }
 }

@@ -96,6 +96,12 @@ public sealed partial class Kernel
                 Printk($"WARNING: CPU: 0 PID: {CurrentProcess?.Pid ?? 0} at mm/memory.c remap_pfn_range_internal: !PAGE_ALIGNED(addr)");
             }
 
+            if (Strict)
+            {
+                // Older kernels refuse without a word; the simulator says why.
+                RecordMappingFinding("INV-11", $"DKSIM INV-11: {api} at {addr}, which is not page aligned: -EINVAL", vma, pfn.Value, site, "DK0014");
+            }
+
             return -Errno.EINVAL;
         }
 

@@ -29,7 +29,14 @@ public sealed partial class Kernel
             return SysResult.Error(Errno.EINVAL);
         }
 
+        // mm/madvise.c: a length that page-rounds to zero from a huge value is -EINVAL, not an empty range.
+        var asked = len;
         len = PageAlign(len);
+        if (asked != 0 && len == 0)
+        {
+            return SysResult.Error(Errno.EINVAL);
+        }
+
         if (start + len < start)
         {
             return SysResult.Error(Errno.EINVAL);

@@ -121,6 +121,13 @@ public sealed partial class Kernel
 
         if (AccountableMapping(vmFlags, flags))
         {
+            // mm/util.c: __vm_enough_memory, OVERCOMMIT_GUESS — a private writable mapping larger than all of RAM and
+            // swap together can never be backed: -ENOMEM at mmap time.
+            if (len >> PageShift > (ulong)TotalRamPages + (ulong)Config.SwapPages)
+            {
+                return SysResult<UserAddr>.Error(Errno.ENOMEM);
+            }
+
             vmFlags |= VmFlags.Account;
         }
 
