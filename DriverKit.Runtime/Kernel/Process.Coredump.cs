@@ -10,11 +10,17 @@ public sealed partial class Process
     /// know are dropped as the kernel's write handler does; a fork child inherits the value (mm-&gt;flags).
     /// </summary>
     /// <exception cref="EraMismatchException">The configured kernel has no coredump_filter (before 2.6.23).</exception>
+    /// <exception cref="InvalidOperationException">The process has exited: its /proc directory is gone.</exception>
     public uint CoredumpFilter
     {
         get => coredumpFilter;
         set
         {
+            if (State != ProcessState.Running)
+            {
+                throw new InvalidOperationException($"{this} has exited; /proc/{Pid}/coredump_filter is gone.");
+            }
+
             if (!Kernel.Policy.HasCoredumpFilter)
             {
                 throw new EraMismatchException($"/proc/{Pid}/coredump_filter does not exist in Linux {Kernel.Policy.Describe()} (2.6.23 and later).", "DK1001");

@@ -217,6 +217,12 @@ public sealed partial class Kernel
                 if (Pte.IsHardwarePresent(pte) && (!write || Pte.IsWritable(pte)))
                 {
                     page = VmNormalPage(vma, addr, pte, report: false);
+                    if (page < 0 && Pte.PfnOf(pte) == (ulong)ZeroPfn)
+                    {
+                        // follow_page_pte: vm_normal_page says "special", but is_zero_pfn — the zero page is returned.
+                        page = ZeroPfn;
+                    }
+
                     if (page < 0)
                     {
                         // follow_page_pte → follow_pfn_pte: a proper PTE without a struct page behind it.

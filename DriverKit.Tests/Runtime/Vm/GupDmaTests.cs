@@ -152,4 +152,24 @@ public sealed class GupDmaTests
             Assert.Contains(k.Reports, r => r.Invariant == "INV-06" && r.Text.Contains("DMA #1") && r.Text.Contains("was freed"));
         }
     }
+
+    [Theory]
+    [InlineData(E3)]
+    [InlineData(E5)]
+    [InlineData("6.1")]
+    [InlineData(E7)]
+    public void A_read_gup_of_untouched_anonymous_memory_returns_the_zero_page(string version)
+    {
+        // mm/gup.c: follow_page_pte — the zero page's PTE is special, but is_zero_pfn hands the zero page out.
+        var k = Boot(version);
+        var u = k.Spawn("u");
+        var a = u.Mmap(default, Kernel.PageSize, Prot.Read, MapFlags.Private | MapFlags.Anonymous).Value;
+        var pages = new Page[1];
+
+        Assert.Equal(1, k.GetUserPagesRemote(u.Mm, a, 1, FollFlags.None, pages));
+        Assert.Equal(k.ZeroPfn, (int)pages[0].Pfn.Value);
+        var rc = pages[0].Refcount;
+        k.PutPage(pages[0]);
+        Assert.Equal(rc - 1, pages[0].Refcount);
+    }
 }
