@@ -102,34 +102,28 @@ public sealed partial class Kernel
     /// mapping through get_user_pages, …): the real kernel runs off its stack and dies; the simulator stops at
     /// <see cref="MaxDriverNesting"/> levels, before the host's stack does.
     /// </summary>
-    internal KernelBugException KernelStackOverflow(int depth)
-    {
-        var report = new Report(ReportKind.Kernel, "OOPS",
-            $"BUG: stack guard page was hit (driver code re-entered the kernel {depth} levels deep)\nkernel stack overflow (double-fault): 0000 [#{++oopsCount}] PREEMPT SMP NOPTI",
-            Era)
-        {
-            Reason = "kernel stack overflow",
-            Process = CurrentProcessText,
-        };
-        Record(report);
-        return new KernelBugException(report);
-    }
+    internal KernelBugException KernelStackOverflow(int depth) => TaskDies(
+        $"BUG: stack guard page was hit (driver code re-entered the kernel {depth} levels deep)\nkernel stack overflow (double-fault): 0000 [#{++oopsCount}] PREEMPT SMP NOPTI",
+        "kernel stack overflow");
 
     /// <summary>
     /// kernel/locking/lockdep.c: print_deadlock_bug — a task takes its own mmap_lock again (a system call or a user access
     /// made from a driver callback that runs under it). The real task deadlocks for good; lockdep names both
     /// acquisitions. The simulator does not run the nested call: the task dies with the report.
     /// </summary>
-    internal KernelBugException RecursiveMmapLock(Process p, string site, string holder)
+    internal KernelBugException RecursiveMmapLock(Process p, string site, string holder) => TaskDies(
+        "WARNING: possible recursive locking detected\n" +
+        $"{p.Comm}/{p.Pid} is trying to acquire lock: &mm->mmap_lock at: {site}\n" +
+        $"but task is already holding lock: &mm->mmap_lock at: {holder}\n" +
+        $"INFO: task {p.Comm}:{p.Pid} blocked for more than 120 seconds.",
+        "recursive mmap_lock: the task deadlocks");
+
+    /// <summary>A kernel report that ends the current task (an OOPS with no page and no rule), recorded and raised.</summary>
+    private KernelBugException TaskDies(string text, string reason)
     {
-        var report = new Report(ReportKind.Kernel, "OOPS",
-            "WARNING: possible recursive locking detected\n" +
-            $"{p.Comm}/{p.Pid} is trying to acquire lock: &mm->mmap_lock at: {site}\n" +
-            $"but task is already holding lock: &mm->mmap_lock at: {holder}\n" +
-            $"INFO: task {p.Comm}:{p.Pid} blocked for more than 120 seconds.",
-            Era)
+        var report = new Report(ReportKind.Kernel, "OOPS", text, Era)
         {
-            Reason = "recursive mmap_lock: the task deadlocks",
+            Reason = reason,
             Process = CurrentProcessText,
         };
         Record(report);
