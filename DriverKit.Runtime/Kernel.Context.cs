@@ -48,14 +48,12 @@ public sealed partial class Kernel
         private readonly Kernel kernel;
         private readonly Frame saved;
         private readonly MmStruct? locked;
-        private readonly string? lockedBefore;
 
-        internal ContextScope(Kernel kernel, Frame saved, MmStruct? locked = null, string? lockedBefore = null)
+        internal ContextScope(Kernel kernel, Frame saved, MmStruct? locked = null)
         {
             this.kernel = kernel;
             this.saved = saved;
             this.locked = locked;
-            this.lockedBefore = lockedBefore;
         }
 
         public void Dispose()
@@ -63,7 +61,7 @@ public sealed partial class Kernel
             kernel.current = saved;
             if (locked is not null)
             {
-                locked.MmapLockHolder = lockedBefore;
+                locked.MmapLockHolder = null;
                 locked.MmapLockMode = MmapLockMode.None;
             }
         }
@@ -92,7 +90,6 @@ public sealed partial class Kernel
     {
         var saved = current;
         MmStruct? locked = null;
-        string? before = null;
         if (site is not null && process is not null && mmapLock != MmapLockMode.None)
         {
             if (process.Mm.MmapLockHolder is { } holder)
@@ -107,14 +104,13 @@ public sealed partial class Kernel
             else
             {
                 locked = process.Mm;
-                before = null;
                 locked.MmapLockHolder = site;
                 locked.MmapLockMode = mmapLock;
             }
         }
 
         current = new Frame { Process = process, Owner = saved.Owner, Kind = ContextKind.None, Lock = mmapLock, Depth = saved.Depth };
-        return new ContextScope(this, saved, locked, before);
+        return new ContextScope(this, saved, locked);
     }
 
     /// <summary>Enters driver code: allocations are owned by <paramref name="owner"/>.</summary>

@@ -198,13 +198,14 @@ public sealed partial class Kernel
                 return null;
             }
 
-            if (findings.TryGetValue(report.MergeKey, out var earlier))
+            var key = report.MergeKey;
+            if (findings.TryGetValue(key, out var earlier))
             {
                 earlier.Absorb(report);
                 return earlier;
             }
 
-            findings.Add(report.MergeKey, report);
+            findings.Add(key, report);
         }
 
         reports.Add(report);

@@ -82,8 +82,7 @@ public sealed partial class Kernel
             }
             catch (KernelBugException)
             {
-                // A ->close that oopses during the teardown: what is left of the child goes anyway.
-                child.State = ProcessState.Exited;
+                // A ->close that oopsed during the teardown: DoExit finished without it, and the child goes anyway.
             }
         }
 

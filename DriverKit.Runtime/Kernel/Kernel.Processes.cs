@@ -86,7 +86,7 @@ public sealed partial class Kernel
             }
             catch (KernelBugException)
             {
-                p.State = ProcessState.Exited;
+                // A ->close that oopsed while the task was torn down: DoExit finished without it.
             }
         }
     }

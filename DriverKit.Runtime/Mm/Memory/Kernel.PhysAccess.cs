@@ -210,11 +210,9 @@ public sealed partial class Kernel
         CheckLinear(phys, count);
         Span<byte> page = stackalloc byte[(int)PageSize];
         page.Fill(value);
-        for (var done = 0UL; done < count;)
+        for (var done = 0UL; done < count; done += PageSize)
         {
-            var chunk = (int)Math.Min(count - done, PageSize - ((phys + done) & (PageSize - 1)));
-            WritePhys((phys + done) >> PageShift, (int)((phys + done) & (PageSize - 1)), page[..chunk]);
-            done += (ulong)chunk;
+            CopyLinear(phys + done, default, page[..(int)Math.Min(count - done, PageSize)], write: true);
         }
     }
 

@@ -19,13 +19,7 @@ public sealed class ReportTests
     [InlineData(E7)]
     public void A_block_freed_while_one_vma_maps_it_is_one_report_naming_its_four_pages(string version)
     {
-        var k = Boot(version, strict: true);
-        _ = new FrameGrabberDriver(k, FrameGrabberVariant.Remap);
-        var u = k.Spawn("capture");
-        var fd = u.OpenOk("/dev/video0");
-        u.Map(Four, fd: fd);
-
-        Assert.True(u.Ioctl(fd, FrameGrabberDriver.FreeBufferIoctl).IsOk);
+        var k = FreedWhileCaptureMapsIt(version, strict: true);
 
         var freed = Assert.Single(k.Reports, r => r.Invariant == "INV-06");
         Assert.Equal(4, freed.Pages.Count);
@@ -58,12 +52,7 @@ public sealed class ReportTests
     [Fact]
     public void Outside_strict_mode_no_simulator_finding_is_kept_merged_or_not()
     {
-        var k = Boot(E7);
-        _ = new FrameGrabberDriver(k, FrameGrabberVariant.Remap);
-        var u = k.Spawn("capture");
-        var fd = u.OpenOk("/dev/video0");
-        u.Map(Four, fd: fd);
-        Assert.True(u.Ioctl(fd, FrameGrabberDriver.FreeBufferIoctl).IsOk);
+        var k = FreedWhileCaptureMapsIt(E7, strict: false);
 
         Assert.DoesNotContain(k.Reports, r => r.Kind == ReportKind.Simulator);
     }
@@ -71,12 +60,7 @@ public sealed class ReportTests
     [Fact]
     public void A_report_links_its_invariant_and_its_rule_as_fields_not_in_its_text()
     {
-        var k = Boot(E7, strict: true);
-        _ = new FrameGrabberDriver(k, FrameGrabberVariant.Remap);
-        var u = k.Spawn("capture");
-        var fd = u.OpenOk("/dev/video0");
-        u.Map(Four, fd: fd);
-        Assert.True(u.Ioctl(fd, FrameGrabberDriver.FreeBufferIoctl).IsOk);
+        var k = FreedWhileCaptureMapsIt(E7, strict: true);
 
         var freed = Assert.Single(k.Reports, r => r.Invariant == "INV-06");
         Assert.EndsWith("/docs/kernel-semantics.md#inv-06", freed.HelpLink, StringComparison.Ordinal);
@@ -136,5 +120,17 @@ public sealed class ReportTests
         u.ReadAll(a, 4);
         Assert.True(u.Munmap(a, Four).IsOk);
         return (k, driver, u, fd);
+    }
+
+    /// <summary>The frame grabber's remapped buffer, mapped by "capture", freed by its FREE_BUFFER ioctl.</summary>
+    private static Kernel FreedWhileCaptureMapsIt(string version, bool strict)
+    {
+        var k = Boot(version, strict: strict);
+        _ = new FrameGrabberDriver(k, FrameGrabberVariant.Remap);
+        var u = k.Spawn("capture");
+        var fd = u.OpenOk("/dev/video0");
+        u.Map(Four, fd: fd);
+        Assert.True(u.Ioctl(fd, FrameGrabberDriver.FreeBufferIoctl).IsOk);
+        return k;
     }
 }
