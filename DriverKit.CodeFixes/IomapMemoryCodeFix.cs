@@ -53,7 +53,7 @@ public sealed class IomapMemoryCodeFix : MappingCodeFix
         var replacement = SyntaxFactory.ParseExpression($"{callee.Expression.WithoutTrivia()}.VmIomapMemory({vma.WithoutTrivia()}, {window}.Start, {window}.Size)");
         var store = $"{vma}.PageProt = {protection.WithoutTrivia()};";
 
-        // An expression-bodied handler (int Mmap(File f, VmArea vma) => kernel.IoRemapPfnRange(…)) becomes a block: the store, then the return.
+        // An expression-bodied handler (int Mmap(OpenFile f, VmArea vma) => kernel.IoRemapPfnRange(…)) becomes a block: the store, then the return.
         if (!usesVmaProtection && invocation.Parent is ArrowExpressionClauseSyntax { Parent: MethodDeclarationSyntax method })
         {
             if (!planned.Add(method))

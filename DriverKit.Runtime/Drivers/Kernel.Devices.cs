@@ -160,7 +160,7 @@ public sealed partial class Kernel
             OpenFlags.ReadWrite => FMode.Read | FMode.Write,
             _ => FMode.Read,
         };
-        var file = new File(device.Inode, mode, flags);
+        var file = new OpenFile(device.Inode, mode, flags);
         if (device.Fops.Open is { } open)
         {
             var ret = CallDriver(device.Owner, ContextKind.Open, null, () => open(device.Inode, file));
@@ -187,7 +187,7 @@ public sealed partial class Kernel
     }
 
     /// <summary>fs/file_table.c: fput — the last reference to an open file calls -&gt;release (or frees a shmem file).</summary>
-    internal void Fput(File file)
+    internal void Fput(OpenFile file)
     {
         if (--file.Count > 0)
         {

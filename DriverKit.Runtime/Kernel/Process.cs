@@ -62,7 +62,7 @@ public sealed partial class Process
     /// <summary>CAP_IPC_LOCK: mlock limits do not apply.</summary>
     public bool CapIpcLock { get; set; }
 
-    internal Dictionary<int, File> Files { get; } = new();
+    internal Dictionary<int, OpenFile> Files { get; } = new();
 
     /// <summary>The mm's TLB and the machine's frame contents, held directly for the MMU's TLB-hit fast path.</summary>
     private readonly Tlb tlb;
@@ -70,7 +70,7 @@ public sealed partial class Process
 
     private int nextFd = 3;
 
-    internal int InstallFd(File file)
+    internal int InstallFd(OpenFile file)
     {
         var fd = nextFd++;
         Files[fd] = file;

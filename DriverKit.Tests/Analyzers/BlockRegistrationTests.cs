@@ -44,7 +44,7 @@ public class BlockRegistrationTests
         {|DK0006:kernel.LockPage(page)|};
         kernel.RegisterChrdev("/dev/regs", new FileOperations { Mmap = Map });
 
-        static int Map(File file, VmArea vma)
+        static int Map(OpenFile file, VmArea vma)
         {
             vma.Flags |= {|DK0001:VmFlags.Locked|} | VmFlags.IO | {|DK0005:VmFlags.Reserved|};
             return 0;
@@ -71,7 +71,7 @@ public class BlockRegistrationTests
 
         partial class Driver
         {
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
                 {|DK0001:Pin(vma)|};
                 vma.Flags |= VmFlags.IO;
@@ -136,7 +136,7 @@ public class BlockRegistrationTests
             """
             using DriverKit.Runtime;
 
-            int Map(File file, VmArea vma)
+            int Map(OpenFile file, VmArea vma)
             {
                 vma.Flags |= VmFlags.Locked | VmFlags.IO;
                 return 0;

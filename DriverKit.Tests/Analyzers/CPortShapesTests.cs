@@ -240,7 +240,7 @@ public class CPortShapesTests
 
             Grabber(Kernel kernel) => this.kernel = kernel;
 
-            int Open(File file, VmArea vma)
+            int Open(OpenFile file, VmArea vma)
             {
                 Page page;
                 int i, ret;
@@ -298,7 +298,7 @@ public class CPortShapesTests
 
             Grabber(Kernel kernel) => this.kernel = kernel;
 
-            int Open(File file, VmArea vma)
+            int Open(OpenFile file, VmArea vma)
             {
                 Page page;
                 int i, ret;
@@ -446,7 +446,7 @@ public class CPortShapesTests
 
             private Page Next(int index) => pages[index];
 
-            long Ioctl(File file, uint cmd, ulong arg)
+            long Ioctl(OpenFile file, uint cmd, ulong arg)
             {
                 Page page;
                 int n;

@@ -59,7 +59,7 @@ public class CodeRootsTests
             public int this[int index, int scale = 3] => index * scale;
 
             [Note("mmap")]
-            public int Mmap(File file, VmArea vma, int offset = 0)
+            public int Mmap(OpenFile file, VmArea vma, int offset = 0)
             {
                 vma.Flags |= wanted;
                 int Local(int x = 5) => x + offset;

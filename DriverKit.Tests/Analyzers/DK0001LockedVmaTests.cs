@@ -23,7 +23,7 @@ public class DK0001LockedVmaTests
 
             Driver(Kernel kernel) => this.kernel = kernel;
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
         {{mmapBody}}
             }
@@ -302,7 +302,7 @@ public class DK0001LockedVmaTests
                 kernel.RegisterChrdev("/dev/regs", new FileOperations { Owner = "regs", Mmap = MapRegisters });
             }
 
-            private static int MapRegisters(File file, VmArea vma)
+            private static int MapRegisters(OpenFile file, VmArea vma)
             {
                 vma.Flags |= {|#0:VmFlags.Locked|} | VmFlags.IO;
                 return 0;
@@ -369,7 +369,7 @@ public class DK0001LockedVmaTests
             {
                 return new FileOperations { Mmap = Map };
 
-                static int Map(File file, VmArea vma)
+                static int Map(OpenFile file, VmArea vma)
                 {
                     vma.Flags |= {|#0:VmFlags.Locked|} | VmFlags.IO;
                     return 0;
@@ -386,7 +386,7 @@ public class DK0001LockedVmaTests
 
         class Driver
         {
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
                 vma.Flags |= {|#0:Locked|} | IO;
                 return 0;
@@ -517,7 +517,7 @@ public class DK0001LockedVmaTests
 
         class Driver
         {
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
                 vma.Flags |= VmFlags.Locked | VmFlags.IO;
                 return 0;
@@ -601,7 +601,7 @@ public class DK0001LockedVmaTests
 
         class Driver
         {
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
                 vma.Flags |= IO | {|#0:Locked|} /* pin */ | DontExpand;
                 return 0;
@@ -615,7 +615,7 @@ public class DK0001LockedVmaTests
 
         class Driver
         {
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
                 vma.Flags |= IO /* pin */ | DontExpand;
                 return 0;
@@ -658,7 +658,7 @@ public class DK0001LockedVmaTests
                     return 0;
             """,
             """
-                int Other(File file, VmArea vma)
+                int Other(OpenFile file, VmArea vma)
                 {
                     kernel.VmFlagsSet(vma, VmFlags.IO | {|#2:VmFlags.Locked|});
                     return 0;
@@ -682,7 +682,7 @@ public class DK0001LockedVmaTests
                     return 0;
             """,
             """
-                int Other(File file, VmArea vma)
+                int Other(OpenFile file, VmArea vma)
                 {
                     kernel.VmFlagsSet(vma, VmFlags.IO);
                     return 0;

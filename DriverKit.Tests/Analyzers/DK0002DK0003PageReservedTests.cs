@@ -26,17 +26,17 @@ public class DK0002DK0003PageReservedTests
 
             Grabber(Kernel kernel) => this.kernel = kernel;
 
-            private int Open(Inode inode, File file)
+            private int Open(Inode inode, OpenFile file)
             {
                 buf = kernel.GetFreePages(Gfp.Kernel, Order);
         {{open}}
                 return 0;
             }
 
-            private int Mmap(File file, VmArea vma) =>
+            private int Mmap(OpenFile file, VmArea vma) =>
                 kernel.RemapPfnRange(vma, vma.Start, kernel.VirtToPhys(buf).ToPfn(), vma.Length, vma.PageProt);
 
-            private int Release(Inode inode, File file)
+            private int Release(Inode inode, OpenFile file)
             {
         {{release}}
                 return 0;

@@ -31,7 +31,7 @@ public class DK0004ReservedVmaFaultTests
                 kernel.RegisterChrdev("/dev/scullp", new FileOperations { Owner = "scullp", Mmap = Mmap });
             }
 
-            private int Mmap(File file, VmArea vma)
+            private int Mmap(OpenFile file, VmArea vma)
             {
         {{mmap}}
             }
@@ -162,7 +162,7 @@ public class DK0004ReservedVmaFaultTests
         {
             private const VmFlags Legacy = Reserved | DontCopy;
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
                 vma.Ops = new VmOperations { Fault = vmf => { vmf.Page = default(Page) == vmf.Page ? vmf.Page : vmf.Page; return 0; } };
                 vma.Flags |= {|#0:Legacy|};

@@ -28,7 +28,7 @@ public class DK0005VmReservedTests
 
             Driver(Kernel kernel) => this.kernel = kernel;
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
         {{mmapBody}}
             }
@@ -105,7 +105,7 @@ public class DK0005VmReservedTests
 
         class Driver
         {
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
                 Legacy(vma);
                 return 0;
@@ -301,7 +301,7 @@ public class DK0005VmReservedTests
 
         class Driver
         {
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
                 vma.Flags |= DontCopy | {|#0:Reserved|};
                 return 0;
@@ -315,7 +315,7 @@ public class DK0005VmReservedTests
 
         class Driver
         {
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
                 vma.Flags |= DontCopy | DontExpand | DontDump;
                 return 0;

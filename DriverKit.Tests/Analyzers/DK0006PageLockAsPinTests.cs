@@ -25,7 +25,7 @@ public class DK0006PageLockAsPinTests
 
             Capture(Kernel kernel) => this.kernel = kernel;
 
-            long Ioctl(File file, uint cmd, ulong arg)
+            long Ioctl(OpenFile file, uint cmd, ulong arg)
             {
         {{body}}
                 return 0;

@@ -27,7 +27,7 @@ public class DK0007RemapVmallocTests
                 buf = {{alloc}};
             }
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
         {{mmapBody}}
             }

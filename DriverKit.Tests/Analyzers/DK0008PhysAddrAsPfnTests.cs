@@ -30,7 +30,7 @@ public class DK0008PhysAddrAsPfnTests
                 large = kernel.Kmalloc(4 * Kernel.PageSize, Gfp.Kernel);
             }
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
         {{mmapBody}}
             }

@@ -35,7 +35,7 @@ public class DK0009DK0011InsertPageDisciplineTests
                 kernel.RegisterChrdev("/dev/dev", new FileOperations { Mmap = DevMmap });
             }
 
-            int DevMmap(File file, VmArea vma)
+            int DevMmap(OpenFile file, VmArea vma)
             {
                 if ((vma.Flags & VmFlags.Shared) == 0)
                     return -Errno.EINVAL;
@@ -156,7 +156,7 @@ public class DK0009DK0011InsertPageDisciplineTests
 
             internal int Insert(VmArea area, UserAddr address) => {|#0:kernel.VmInsertPage(area, address, page)|};
 
-            int RingMmap(File file, VmArea vma)
+            int RingMmap(OpenFile file, VmArea vma)
             {
                 vma.Flags |= VmFlags.DontExpand;
                 vma.Ops = RingOps.ring_vm_ops;

@@ -36,7 +36,7 @@ public class DK0010InsertPageTests
                 obj = kernel.Kmalloc(512, Gfp.Kernel);
             }
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
         {{mmapBody}}
             }

@@ -28,7 +28,7 @@ public class DK0012FaultReferenceTests
                 kernel.RegisterChrdev("/dev/buf", new FileOperations { Mmap = BufMmap });
             }
 
-            int BufMmap(File file, VmArea vma)
+            int BufMmap(OpenFile file, VmArea vma)
             {
                 vma.Ops = new VmOperations { Fault = BufFault };
                 return 0;
@@ -152,7 +152,7 @@ public class DK0012FaultReferenceTests
                 page = kernel.AllocPage(Gfp.Kernel);
             }
 
-            int OldMmap(File file, VmArea vma)
+            int OldMmap(OpenFile file, VmArea vma)
             {
                 vma.Ops = new VmOperations { NoPage = OldNoPage };
                 return 0;
@@ -176,7 +176,7 @@ public class DK0012FaultReferenceTests
                 page = kernel.AllocPage(Gfp.Kernel);
             }
 
-            int OldMmap(File file, VmArea vma)
+            int OldMmap(OpenFile file, VmArea vma)
             {
                 vma.Ops = new VmOperations { NoPage = OldNoPage };
                 return 0;
@@ -196,7 +196,7 @@ public class DK0012FaultReferenceTests
 
         class Sig
         {
-            int SigMmap(File file, VmArea vma)
+            int SigMmap(OpenFile file, VmArea vma)
             {
                 vma.Ops = new VmOperations { NoPage = (v, a) => default, Fault = vmf => { vmf.Page = default; return VmFaultResult.Sigbus; } };
                 return 0;

@@ -28,7 +28,7 @@ public class DK0013StructPageSpecialTests
                 kernel.RegisterChrdev("/dev/spu", new FileOperations { Mmap = SpuMmap, Ioctl = SpuIoctl });
             }
 
-            int SpuMmap(File file, VmArea vma)
+            int SpuMmap(OpenFile file, VmArea vma)
             {
                 {{flags}}
                 vma.Ops = new VmOperations { Fault = SpuFault };
@@ -41,7 +41,7 @@ public class DK0013StructPageSpecialTests
                 return VmFaultResult.None;
             }
 
-            long SpuIoctl(File file, uint cmd, ulong arg) => 0;
+            long SpuIoctl(OpenFile file, uint cmd, ulong arg) => 0;
         {{members}}
         }
         """;
@@ -115,7 +115,7 @@ public class DK0013StructPageSpecialTests
             """, """
                 private VmArea? last;
 
-                long Switch(File file, uint cmd, ulong arg)
+                long Switch(OpenFile file, uint cmd, ulong arg)
                 {
                     if (last is null)
                         return -Errno.EINVAL;
@@ -152,7 +152,7 @@ public class DK0013StructPageSpecialTests
 
                 Flip(Kernel kernel) => kernel.RegisterChrdev("/dev/flip", new FileOperations { Ioctl = FlipIoctl });
 
-                long FlipIoctl(File file, uint cmd, ulong arg)
+                long FlipIoctl(OpenFile file, uint cmd, ulong arg)
                 {
                     last!.Flags |= VmFlags.PfnMap;
                     return 0;

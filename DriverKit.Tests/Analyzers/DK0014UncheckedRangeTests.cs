@@ -36,7 +36,7 @@ public class DK0014UncheckedRangeTests
                 block = kernel.AllocPages(Gfp.Kernel | Gfp.Comp, 2);
             }
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
         {{mmapBody}}
             }
@@ -277,7 +277,7 @@ public class DK0014UncheckedRangeTests
             """
                 private VmArea? last;
 
-                long Ioctl(File file, uint cmd, ulong arg) =>
+                long Ioctl(OpenFile file, uint cmd, ulong arg) =>
                     last is null ? -Errno.EINVAL : {|#0:kernel.RemapPfnRange(last, last.Start, kernel.PageToPfn(block) + arg, Kernel.PageSize, last.PageProt)|};
 
                 FileOperations Fops() => new FileOperations { Mmap = Mmap, Ioctl = Ioctl };
@@ -384,10 +384,10 @@ public class DK0014UncheckedRangeTests
                 this.frame = frame;
             }
 
-            int MmapRegs(File file, VmArea vma) =>
+            int MmapRegs(OpenFile file, VmArea vma) =>
                 {|#0:kernel.IoRemapPfnRange(vma, vma.Start, regs.StartPfn + vma.Pgoff, vma.Length, vma.PageProt)|};
 
-            int MmapFrame(File file, VmArea vma) =>
+            int MmapFrame(OpenFile file, VmArea vma) =>
                 {|#1:kernel.IoRemapPfnRange(vma, vma.Start, frame.StartPfn + vma.Pgoff, vma.Length, vma.PageProt)|};
         }
         """,
@@ -408,10 +408,10 @@ public class DK0014UncheckedRangeTests
                 this.frame = frame;
             }
 
-            int MmapRegs(File file, VmArea vma) =>
+            int MmapRegs(OpenFile file, VmArea vma) =>
                 kernel.VmIomapMemory(vma, regs.Start, regs.Size);
 
-            int MmapFrame(File file, VmArea vma) =>
+            int MmapFrame(OpenFile file, VmArea vma) =>
                 kernel.VmIomapMemory(vma, frame.Start, frame.Size);
         }
         """);
@@ -430,7 +430,7 @@ public class DK0014UncheckedRangeTests
                 page = kernel.AllocPage(Gfp.Kernel);
             }
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
         {{test}}
                 return kernel.VmInsertPage(vma, vma.Start, page);
@@ -502,14 +502,14 @@ public class DK0014UncheckedRangeTests
                 this.page = page;
             }
 
-            int MmapA(File file, VmArea vma)
+            int MmapA(OpenFile file, VmArea vma)
             {
                 if ({|#0:vma.Flags.HasFlag(VmFlags.Write)|})
                     return -Errno.EPERM;
                 return kernel.VmInsertPage(vma, vma.Start, page);
             }
 
-            int MmapB(File file, VmArea area)
+            int MmapB(OpenFile file, VmArea area)
             {
                 if ({|#1:(area.Flags & VmFlags.Write) != 0|})
                 {
@@ -538,7 +538,7 @@ public class DK0014UncheckedRangeTests
                 this.page = page;
             }
 
-            int MmapA(File file, VmArea vma)
+            int MmapA(OpenFile file, VmArea vma)
             {
                 if (vma.Flags.HasFlag(VmFlags.Write))
                     return -Errno.EPERM;
@@ -546,7 +546,7 @@ public class DK0014UncheckedRangeTests
                 return kernel.VmInsertPage(vma, vma.Start, page);
             }
 
-            int MmapB(File file, VmArea area)
+            int MmapB(OpenFile file, VmArea area)
             {
                 if ((area.Flags & VmFlags.Write) != 0)
                 {

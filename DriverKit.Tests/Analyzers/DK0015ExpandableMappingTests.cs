@@ -30,7 +30,7 @@ public class DK0015ExpandableMappingTests
                 kernel.RegisterChrdev("/dev/pages", new FileOperations { Mmap = PagesMmap });
             }
 
-            int PagesMmap(File file, VmArea vma)
+            int PagesMmap(OpenFile file, VmArea vma)
             {
         {{mmap}}
             }
@@ -145,7 +145,7 @@ public class DK0015ExpandableMappingTests
             Lazy(Kernel kernel) => kernel.RegisterChrdev("/dev/lazy", new FileOperations { Mmap = LazyMmap });
 
             // pages come later, from the fault handler
-            int LazyMmap(File file, VmArea vma) => {|#0:Install(vma)|}; // trailing note
+            int LazyMmap(OpenFile file, VmArea vma) => {|#0:Install(vma)|}; // trailing note
 
             static int Install(VmArea vma)
             {
@@ -166,7 +166,7 @@ public class DK0015ExpandableMappingTests
             Lazy(Kernel kernel) => kernel.RegisterChrdev("/dev/lazy", new FileOperations { Mmap = LazyMmap });
 
             // pages come later, from the fault handler
-            int LazyMmap(File file, VmArea vma)
+            int LazyMmap(OpenFile file, VmArea vma)
             {
                 vma.Flags |= VmFlags.DontExpand | VmFlags.DontDump;
                 return Install(vma);
@@ -201,7 +201,7 @@ public class DK0015ExpandableMappingTests
                 } });
             }
 
-            int MmapA(File file, VmArea vma)
+            int MmapA(OpenFile file, VmArea vma)
             {
                 {|#0:vma.Ops = ops|};
                 return 0;
@@ -229,7 +229,7 @@ public class DK0015ExpandableMappingTests
                 } });
             }
 
-            int MmapA(File file, VmArea vma)
+            int MmapA(OpenFile file, VmArea vma)
             {
                 kernel.VmFlagsSet(vma, VmFlags.DontExpand | VmFlags.DontDump);
                 vma.Ops = ops;

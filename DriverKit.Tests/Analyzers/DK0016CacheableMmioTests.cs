@@ -29,7 +29,7 @@ public class DK0016CacheableMmioTests
                 page = kernel.AllocPage(Gfp.Kernel);
             }
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
         {{mmapBody}}
             }

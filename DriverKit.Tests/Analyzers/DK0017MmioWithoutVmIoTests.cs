@@ -29,7 +29,7 @@ public class DK0017MmioWithoutVmIoTests
                 kernel.RegisterChrdev("/dev/regs", new FileOperations { Mmap = RegsMmap });
             }
 
-            int RegsMmap(File file, VmArea vma)
+            int RegsMmap(OpenFile file, VmArea vma)
             {
                 if ((vma.Flags & VmFlags.Shared) == 0)
                     return -Errno.EINVAL;

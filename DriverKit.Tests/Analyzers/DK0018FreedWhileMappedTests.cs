@@ -25,7 +25,7 @@ public class DK0018FreedWhileMappedTests
                 buf = kernel.AllocPages(Gfp.Kernel, 0);
             }
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
         {{mmapExtra}}
                 return {{map}};
@@ -39,7 +39,7 @@ public class DK0018FreedWhileMappedTests
     [Fact]
     public Task Ioctl_frees_the_remapped_buffer() => Verify.VerifyAsync(
         Driver("""
-                long Ioctl(File file, uint cmd, ulong arg)
+                long Ioctl(OpenFile file, uint cmd, ulong arg)
                 {
                     {|#0:kernel.FreePages(buf, 0)|};
                     return 0;
@@ -52,7 +52,7 @@ public class DK0018FreedWhileMappedTests
         Driver("""
                 const uint DevFreeBuf = 2;
 
-                long Ioctl(File file, uint cmd, ulong arg)
+                long Ioctl(OpenFile file, uint cmd, ulong arg)
                 {
                     long ret = 0;
 
@@ -84,7 +84,7 @@ public class DK0018FreedWhileMappedTests
         Driver("""
                 private AddressSpace? mapping;
 
-                long Ioctl(File file, uint cmd, ulong arg)
+                long Ioctl(OpenFile file, uint cmd, ulong arg)
                 {
                     if (mapping is not null)
                         kernel.UnmapMappingRange(mapping, 0, 0, true);
@@ -96,7 +96,7 @@ public class DK0018FreedWhileMappedTests
     [Fact]
     public Task A_count_kept_by_open_and_tested_first_is_not_reported() => Verify.VerifyAsync(
         Driver("""
-                long Ioctl(File file, uint cmd, ulong arg)
+                long Ioctl(OpenFile file, uint cmd, ulong arg)
                 {
                     if (maps > 0)
                         return -Errno.EBUSY;
@@ -111,7 +111,7 @@ public class DK0018FreedWhileMappedTests
     [Fact]
     public Task Last_close_counted_with_open_is_not_reported() => Verify.VerifyAsync(
         Driver("""
-                long Ioctl(File file, uint cmd, ulong arg) => -Errno.ENOTTY;
+                long Ioctl(OpenFile file, uint cmd, ulong arg) => -Errno.ENOTTY;
 
                 VmOperations Ops() => new VmOperations { Open = DevOpen, Close = DevClose };
 
@@ -128,7 +128,7 @@ public class DK0018FreedWhileMappedTests
     [Fact]
     public Task Unconditional_free_in_one_vmas_close_is_reported() => Verify.VerifyAsync(
         Driver("""
-                long Ioctl(File file, uint cmd, ulong arg) => -Errno.ENOTTY;
+                long Ioctl(OpenFile file, uint cmd, ulong arg) => -Errno.ENOTTY;
 
                 VmOperations Ops() => new VmOperations { Open = vma => maps++, Close = DevClose };
 
@@ -144,7 +144,7 @@ public class DK0018FreedWhileMappedTests
     [Fact]
     public Task Close_without_open_is_left_to_the_first_form() => Verify.VerifyAsync(
         Driver("""
-                long Ioctl(File file, uint cmd, ulong arg) => -Errno.ENOTTY;
+                long Ioctl(OpenFile file, uint cmd, ulong arg) => -Errno.ENOTTY;
 
                 VmOperations Ops() => new VmOperations { {|#0:Close = vma => kernel.FreePages(buf, 0)|} };
             """,
@@ -154,13 +154,13 @@ public class DK0018FreedWhileMappedTests
     [Fact]
     public Task Refcounted_insertion_and_release_are_not_reported() => Verify.VerifyAsync(
         Driver("""
-                long Ioctl(File file, uint cmd, ulong arg)
+                long Ioctl(OpenFile file, uint cmd, ulong arg)
                 {
                     kernel.FreePages(buf, 0);
                     return 0;
                 }
 
-                int Release(Inode inode, File file)
+                int Release(Inode inode, OpenFile file)
                 {
                     kernel.FreePages(buf, 0);
                     return 0;
@@ -171,9 +171,9 @@ public class DK0018FreedWhileMappedTests
     [Fact]
     public Task Free_in_release_is_safe() => Verify.VerifyAsync(
         Driver("""
-                long Ioctl(File file, uint cmd, ulong arg) => -Errno.ENOTTY;
+                long Ioctl(OpenFile file, uint cmd, ulong arg) => -Errno.ENOTTY;
 
-                int Release(Inode inode, File file)
+                int Release(Inode inode, OpenFile file)
                 {
                     kernel.FreePages(buf, 0);
                     return 0;
@@ -187,7 +187,7 @@ public class DK0018FreedWhileMappedTests
         Driver("""
                 private KernelAddr scratch = default;
 
-                long Ioctl(File file, uint cmd, ulong arg)
+                long Ioctl(OpenFile file, uint cmd, ulong arg)
                 {
                     scratch = kernel.Kmalloc(64, Gfp.Kernel);
                     kernel.Kfree(scratch);
@@ -214,7 +214,7 @@ public class DK0018FreedWhileMappedTests
             VmFaultResult Fault(VmFault vmf) =>
                 vmf.Pgoff >= 4 ? VmFaultResult.Sigbus : kernel.VmfInsertPfn(vmf.Vma, vmf.Address, kernel.VmallocToPfn(screen + vmf.Pgoff * Kernel.PageSize));
 
-            long Ioctl(File file, uint cmd, ulong arg)
+            long Ioctl(OpenFile file, uint cmd, ulong arg)
             {
                 {|#0:kernel.Vfree(screen)|};
                 screen = kernel.Vmalloc(8 * Kernel.PageSize);
@@ -237,7 +237,7 @@ public class DK0018FreedWhileMappedTests
     {
         // Special PTEs have never held references: the free is a use-after-free in every kernel, and the remedy is a design choice.
         var diagnostics = await AnalyzerRun.DiagnosticsAsync(new DriverKitAnalyzers::DriverKit.Analyzers.MappingLifetimeAnalyzer(), Driver("""
-                long Ioctl(File file, uint cmd, ulong arg)
+                long Ioctl(OpenFile file, uint cmd, ulong arg)
                 {
                     kernel.FreePages(buf, 0);
                     return 0;

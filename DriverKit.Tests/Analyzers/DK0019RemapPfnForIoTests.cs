@@ -29,7 +29,7 @@ public class DK0019RemapPfnForIoTests
                 page = kernel.AllocPage(Gfp.Kernel);
             }
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
                 vma.PageProt = Kernel.PgprotNoncached(vma.PageProt);
         {{mmapBody}}

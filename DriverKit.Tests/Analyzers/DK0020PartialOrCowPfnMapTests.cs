@@ -31,7 +31,7 @@ public class DK0020PartialOrCowPfnMapTests
                 kernel.RegisterChrdev("/dev/pfns", new FileOperations { Mmap = PfnsMmap });
             }
 
-            int PfnsMmap(File file, VmArea vma)
+            int PfnsMmap(OpenFile file, VmArea vma)
             {
         {{mmap}}
             }

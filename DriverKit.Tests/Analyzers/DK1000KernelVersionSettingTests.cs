@@ -13,7 +13,7 @@ public class DK1000KernelVersionSettingTests
 
         class Driver
         {
-            int Mmap(File file, VmArea vma) => 0;
+            int Mmap(OpenFile file, VmArea vma) => 0;
         }
         """;
 

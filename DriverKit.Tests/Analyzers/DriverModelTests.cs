@@ -17,7 +17,7 @@ public class DriverModelTests
     private const string Consequence = "the kernel never pages out VM_IO regions and silently clears VM_LOCKED on them after ->mmap";
 
     private const string Handler = """
-            private static int MapIt(File file, VmArea vma)
+            private static int MapIt(OpenFile file, VmArea vma)
             {
                 vma.Flags |= {|#0:VmFlags.Locked|} | VmFlags.IO;
                 return 0;

@@ -39,7 +39,7 @@ public class FixCompletenessTests
                 this.pin = pin;
             }
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
         {{body}}
                 return 0;
@@ -133,7 +133,7 @@ public class FixCompletenessTests
 
             Compat(Kernel kernel) => this.kernel = kernel;
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
         {{body}}
                 return 0;
@@ -185,7 +185,7 @@ public class FixCompletenessTests
 
             Share(Kernel kernel) => this.kernel = kernel;
 
-            int Open(Inode inode, File file)
+            int Open(Inode inode, OpenFile file)
             {
                 page = kernel.AllocPage(Gfp.Kernel);
         {{members}}
@@ -206,7 +206,7 @@ public class FixCompletenessTests
                     kernel.FreePage(p);
                 }
 
-                int Release(Inode inode, File file)
+                int Release(Inode inode, OpenFile file)
                 {
                     Teardown(page);
                     return 0;
@@ -224,7 +224,7 @@ public class FixCompletenessTests
                     kernel.FreePage(p);
                 }
 
-                int Release(Inode inode, File file)
+                int Release(Inode inode, OpenFile file)
                 {
                     Teardown(page);
                     return 0;
@@ -249,7 +249,7 @@ public class FixCompletenessTests
 
                 private void Unlock(Page p) => kernel.UnlockPage(p);
 
-                int Release(Inode inode, File file)
+                int Release(Inode inode, OpenFile file)
                 {
                     Unlock(page);
                     return 0;
@@ -410,13 +410,13 @@ public class FixCompletenessTests
 
             Grabber(Kernel kernel) => this.kernel = kernel;
 
-            int Open(Inode inode, File file)
+            int Open(Inode inode, OpenFile file)
             {
         {{open}}
                 return 0;
             }
 
-            int Release(Inode inode, File file)
+            int Release(Inode inode, OpenFile file)
             {
         {{release}}
                 return 0;

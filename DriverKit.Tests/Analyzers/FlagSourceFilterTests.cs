@@ -53,7 +53,7 @@ public class FlagSourceFilterTests
                 kernel.RegisterChrdev("/dev/driver", new FileOperations { Mmap = Mmap });
             }
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
         {{mmapBody}}
             }
@@ -258,7 +258,7 @@ public class FlagSourceFilterTests
                     return 0;
             """,
             """
-                int Other(File file, VmArea vma)
+                int Other(OpenFile file, VmArea vma)
                 {
                     {|DK0001:Chain.A(vma, 2)|};
                     return 0;
@@ -487,18 +487,18 @@ public class FlagSourceFilterTests
                 vmOps = new VmOperations { Open = VmaOpen, Fault = Fault };
             }
 
-            int Open(Inode inode, File file)
+            int Open(Inode inode, OpenFile file)
             {
                 buffer = kernel.AllocPages(Gfp.Kernel | Gfp.Zero, 2);
                 users++;
                 return 0;
             }
 
-            long Ioctl(File file, uint cmd, ulong arg) => cmd switch { 1 => users, _ => -Errno.ENOTTY };
+            long Ioctl(OpenFile file, uint cmd, ulong arg) => cmd switch { 1 => users, _ => -Errno.ENOTTY };
 
             int CheckRange(VmArea vma) => vma.Pgoff > 4 ? -Errno.EINVAL : 0;
 
-            int MmapRemap(File file, VmArea vma)
+            int MmapRemap(OpenFile file, VmArea vma)
             {
                 var err = CheckRange(vma);
                 if (err != 0)
@@ -512,7 +512,7 @@ public class FlagSourceFilterTests
                 return kernel.RemapPfnRange(vma, vma.Start, kernel.PageToPfn(buffer), vma.Length, vma.PageProt);
             }
 
-            int MmapInsert(File file, VmArea vma)
+            int MmapInsert(OpenFile file, VmArea vma)
             {
                 for (ulong i = 0; i < vma.Pages; i++)
                 {
@@ -531,13 +531,13 @@ public class FlagSourceFilterTests
                 return 0;
             }
 
-            int MmapPinned(File file, VmArea vma)
+            int MmapPinned(OpenFile file, VmArea vma)
             {
                 vma.Flags |= Pin;
                 return 0;
             }
 
-            int MmapThroughHelper(File file, VmArea vma)
+            int MmapThroughHelper(OpenFile file, VmArea vma)
             {
                 PinIt(vma);
                 return 0;
@@ -545,7 +545,7 @@ public class FlagSourceFilterTests
 
             static void PinIt(VmArea area) => area.Flags |= VmFlags.LockOnFault;
 
-            int MmapWithLambda(File file, VmArea vma)
+            int MmapWithLambda(OpenFile file, VmArea vma)
             {
                 Action later = () => vma.Flags |= VmFlags.Reserved;
                 later();

@@ -34,7 +34,7 @@ public class GeneratedCodeTests
             Driver(Kernel kernel, Page buffer) => (this.kernel, this.buffer) = (kernel, buffer);
 
             {{methodAttribute}}
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
         {{before}}
                 vma.Flags |= VmFlags.Locked | VmFlags.IO;

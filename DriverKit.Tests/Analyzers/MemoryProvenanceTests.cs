@@ -52,7 +52,7 @@ public class MemoryProvenanceTests
 
             static void Probe(string label, object value) { }
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
                 Pfn pfn;
 
@@ -68,7 +68,7 @@ public class MemoryProvenanceTests
                 return 0;
             }
 
-            long Ioctl(File file, uint cmd, ulong arg)
+            long Ioctl(OpenFile file, uint cmd, ulong arg)
             {
                 Probe("ioctl", new Pfn(arg));
                 return 0;

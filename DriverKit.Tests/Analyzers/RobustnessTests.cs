@@ -35,7 +35,7 @@ public class RobustnessTests
                 kernel.RegisterChrdev("/dev/sink", new FileOperations { Mmap = Mmap, Open = (i, f) => { buf = kernel.GetFreePages(Gfp.Kernel, 1); kernel.SetPageReserved(kernel.VirtToPage(buf)); return 0; } });
             }
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
                 vma.Ops = ops;
                 vma.Flags |= (file.Flags == 0 ? Locked : Legacy) | VmFlags.IO;
@@ -75,7 +75,7 @@ public class RobustnessTests
                 ops = new VmOperations { Close = MapsClose, Fault = vmf => kernel.VmfInsertPfn(vmf.Vma, vmf.Address, regs.StartPfn) };
             }
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
                 ulong phys;
                 int ret;
@@ -121,7 +121,7 @@ public class RobustnessTests
                 kernel.RegisterChrdev("/dev/r", new FileOperations { Mmap = Mmap, Ioctl = Ioctl });
             }
 
-            int Mmap(File file, VmArea vma)
+            int Mmap(OpenFile file, VmArea vma)
             {
                 ulong i;
                 ulong off = vma.Pgoff << Kernel.PageShift;
@@ -134,7 +134,7 @@ public class RobustnessTests
                 return kernel.RemapPfnRange(vma, vma.Start, kernel.PageToPfn(block) + vma.Pgoff, vma.Length, vma.PageProt);
             }
 
-            long Ioctl(File file, uint cmd, ulong arg)
+            long Ioctl(OpenFile file, uint cmd, ulong arg)
             {
                 switch (cmd) { case 1: Drop(); break; default: return kernel.VmfInsertPfn(null!, default, kernel.PageToPfn(block) + arg) == 0 ? 0 : -1; }
                 return 0;
@@ -160,7 +160,7 @@ public class RobustnessTests
     [InlineData("using DriverKit.Runtime; class C { int M(Kernel k, VmArea v) { k.RemapPfnRange(v, v.Start, new Pfn(, v.Length, ); k.VmInsertPage(v, , k.VirtToPage(k.Kmalloc(1, ))); return new Pfn(k.VirtToPhys(default).Value >> ).Value; } }")]
     [InlineData("using DriverKit.Runtime; class C { int M(Kernel k, VmArea v, MmioRegion r) => k.RemapPfnRange(v, v.Start, r.StartPfn + , v.Length, Kernel.PgprotNoncached()); }")]
     [InlineData("using DriverKit.Runtime; class C { int M(Kernel k, VmArea v) { for (ulong i = 0; i < v.Pages; ) k.VmInsertPage(v, v.Start, k.PfnToPage(new Pfn(i) + )); if ((v.Pgoff << ) + v.Length > ) return; return k.RemapPfnRange(v, v.Start, new Pfn(v.Pgoff), v.End - , v.PageProt); } }")]
-    [InlineData("using DriverKit.Runtime; class C { int M(VmArea v) { if ((v.Flags & VmFlags.Write) != ) goto ; while (v.Pgoff < ) { } return 0; } long I(File f, uint c, ulong a) { Free(; return 0; } void Free() => k.FreePages(; }")]
+    [InlineData("using DriverKit.Runtime; class C { int M(VmArea v) { if ((v.Flags & VmFlags.Write) != ) goto ; while (v.Pgoff < ) { } return 0; } long I(OpenFile f, uint c, ulong a) { Free(; return 0; } void Free() => k.FreePages(; }")]
     [InlineData("using DriverKit.Runtime; class C { VmFaultResult F(VmFault vmf) { vmf.Page = t[vmf.Pgoff + ]; return 0; } Page[] t; VmOperations O => new() { Fault = F, Close = , Open = v => n++ }; int n; }")]
     [InlineData("using DriverKit.Runtime; class C { void M(VmArea vma) { System.Func<VmArea, int> a = v => { return Mid(v); int Mid(VmArea x) { System.Action f = () => Inner(x); f(); return 0; void Inner(VmArea w) { w.Flags |= VmFlags.Locked | VmFlags.IO; } } }; a(vma); } }")]
     public async Task Garbage_does_not_crash(string source)

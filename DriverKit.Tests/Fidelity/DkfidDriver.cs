@@ -101,7 +101,7 @@ internal sealed class DkfidDriver
     private bool freed;
     private DkfidMode mode;
     private uint vmflags;
-    private DriverKit.Runtime.File? owner;
+    private DriverKit.Runtime.OpenFile? owner;
     private int maps;
     private int vmOpen;
     private int vmClose;
@@ -578,7 +578,7 @@ internal sealed class DkfidDriver
         return ret;
     }
 
-    private int DkMmap(DriverKit.Runtime.File f, VmArea vma)
+    private int DkMmap(DriverKit.Runtime.OpenFile f, VmArea vma)
     {
         mmapCalls++;
         var ret = DkMmapInner(vma);
@@ -739,7 +739,7 @@ internal sealed class DkfidDriver
         return 0;
     }
 
-    private long DkIoctl(DriverKit.Runtime.File f, uint cmd, ulong arg)
+    private long DkIoctl(DriverKit.Runtime.OpenFile f, uint cmd, ulong arg)
     {
         switch (cmd)
         {
@@ -802,7 +802,7 @@ internal sealed class DkfidDriver
         }
     }
 
-    private int DkRelease(Inode inode, DriverKit.Runtime.File f)
+    private int DkRelease(Inode inode, DriverKit.Runtime.OpenFile f)
     {
         if (ReferenceEquals(owner, f))
         {

@@ -465,7 +465,7 @@ internal sealed class HostScenarios
     private int ReopenReadOnly(int fd)
     {
         var file = proc.Files[fd];
-        return proc.InstallFd(new DriverKit.Runtime.File(file.Inode, FMode.Read, OpenFlags.ReadOnly));
+        return proc.InstallFd(new DriverKit.Runtime.OpenFile(file.Inode, FMode.Read, OpenFlags.ReadOnly));
     }
 
     private void ScMmapErrors()

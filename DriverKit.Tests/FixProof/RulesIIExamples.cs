@@ -59,7 +59,7 @@ internal static class RulesIIExamples
                     buffer = kernel.Vmalloc(RingModule.MapPages * Kernel.PageSize);
                 }
 
-                public int Mmap(File file, VmArea vma) =>
+                public int Mmap(OpenFile file, VmArea vma) =>
                     kernel.RemapPfnRange(vma, vma.Start, kernel.VmallocToPfn(buffer), vma.Length, vma.PageProt); // whole ring
 
                 public void Free() => kernel.Vfree(buffer);
@@ -102,7 +102,7 @@ internal static class RulesIIExamples
                     return p;
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     int ret;
 
@@ -148,7 +148,7 @@ internal static class RulesIIExamples
                     page = kernel.GetZeroedPage(Gfp.Kernel);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     var phys = kernel.VirtToPhys(page).Value;
                     return kernel.RemapPfnRange(vma, vma.Start, new Pfn(phys), vma.Length, vma.PageProt);
@@ -186,7 +186,7 @@ internal static class RulesIIExamples
                     screenBase = kernel.VirtToPhys(screen).Value;
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     ulong start;
                     ulong off;
@@ -232,7 +232,7 @@ internal static class RulesIIExamples
                     block = kernel.Kzalloc(200, Gfp.Kernel);
                 }
 
-                public int Mmap(File file, VmArea vma) =>
+                public int Mmap(OpenFile file, VmArea vma) =>
                     kernel.RemapPfnRange(vma, vma.Start, kernel.VirtToPhys(block).ToPfn(), Kernel.PageSize, vma.PageProt);
 
                 public void Free() => kernel.Kfree(block);
@@ -270,7 +270,7 @@ internal static class RulesIIExamples
                     block = kernel.AllocPages(Gfp.Kernel | Gfp.Zero, 2);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     for (ulong i = 0; i < vma.Pages; i++)
                     {
@@ -320,7 +320,7 @@ internal static class RulesIIExamples
                     pages = kernel.AllocPages(gfp, order);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     Pfn pfn;
                     ulong addr;
@@ -377,7 +377,7 @@ internal static class RulesIIExamples
                     second = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     kernel.VmInsertPage(vma, vma.Start, first);
                     // the second page goes right after the first
@@ -424,7 +424,7 @@ internal static class RulesIIExamples
                     buf = kernel.Kmalloc(512, Gfp.Kernel);
                 }
 
-                public int Mmap(File file, VmArea vma) => kernel.VmInsertPage(vma, vma.Start, kernel.VirtToPage(buf));
+                public int Mmap(OpenFile file, VmArea vma) => kernel.VmInsertPage(vma, vma.Start, kernel.VirtToPage(buf));
 
                 public void Free() => kernel.Kfree(buf);
             }
@@ -458,7 +458,7 @@ internal static class RulesIIExamples
                     bar = kernel.RegisterMmioRegion("nic-bar0", Kernel.PageSize, new Registers());
                 }
 
-                public int Mmap(File file, VmArea vma) =>
+                public int Mmap(OpenFile file, VmArea vma) =>
                     kernel.IoRemapPfnRange(vma, vma.Start, bar.StartPfn, vma.Length, vma.PageProt);
             }
             """ + Registers, AllEras),
@@ -489,7 +489,7 @@ internal static class RulesIIExamples
 
                 private PhysAddr ResourceStart() => res.Start;
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     PhysAddr start;
                     int ret;
@@ -532,7 +532,7 @@ internal static class RulesIIExamples
                     page = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                 }
 
-                public int Mmap(File file, VmArea vma) =>
+                public int Mmap(OpenFile file, VmArea vma) =>
                     kernel.RemapPfnRange(vma, vma.Start, kernel.PageToPfn(page), Kernel.PageSize, Kernel.PgprotNoncached(vma.PageProt));
 
                 public void Free() => kernel.FreePage(page);
@@ -567,7 +567,7 @@ internal static class RulesIIExamples
                     regs = kernel.RegisterMmioRegion("uart", Kernel.PageSize, new Registers());
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     vma.PageProt = Kernel.PgprotNoncached(vma.PageProt);
                     return kernel.RemapPfnRange(vma, vma.Start, regs.StartPfn, vma.Length, vma.PageProt);
@@ -601,7 +601,7 @@ internal static class RulesIIExamples
                     barPfn = new Pfn(bar.Start.Value >> Kernel.PageShift);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     PgProt prot;
 
@@ -645,7 +645,7 @@ internal static class RulesIIExamples
                     ops = new VmOperations { Close = CountedClose };
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     maps++;
                     vma.Ops = ops;
@@ -686,7 +686,7 @@ internal static class RulesIIExamples
                     vmOps = new VmOperations { Close = PinnedClose };
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     int ret;
 

@@ -58,7 +58,7 @@ internal static class RulesIIIExamples
                     ops = new VmOperations { Fault = Fault };
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     if (vma.Pgoff + vma.Pages > PagesModule.MapPages)
                         return -Errno.EINVAL;
@@ -122,7 +122,7 @@ internal static class RulesIIIExamples
 
                 public Page PageAt(ulong index) => Kernel.PfnToPage(Kernel.PageToPfn(block) + index);
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     int ret;
 
@@ -173,7 +173,7 @@ internal static class RulesIIIExamples
                     block = kernel.AllocPages(Gfp.Kernel | Gfp.Comp | Gfp.Zero, 1);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     if (vma.Pgoff + vma.Pages > OldModule.MapPages)
                         return -Errno.EINVAL;
@@ -221,7 +221,7 @@ internal static class RulesIIIExamples
                         pages[i] = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     if (vma.Pgoff != 0 || vma.Pages > (ulong)pages.Length)
                         return -Errno.EINVAL;
@@ -276,7 +276,7 @@ internal static class RulesIIIExamples
                 ops = new VmOperations { Fault = Fault };
             }
 
-            public int Mmap(File file, VmArea vma)
+            public int Mmap(OpenFile file, VmArea vma)
             {
                 if (vma.Pgoff != 0 || vma.Pages > (ulong)pages.Length)
                     return -Errno.EINVAL;
@@ -376,7 +376,7 @@ internal static class RulesIIIExamples
                     ring = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     int ret;
 
@@ -431,7 +431,7 @@ internal static class RulesIIIExamples
                         pages[i] = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     vma.Flags |= VmFlags.DontExpand;
                     vma.Ops = new VmOperations { Fault = Fault };
@@ -482,7 +482,7 @@ internal static class RulesIIIExamples
                         pages[i] = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     vma.Flags |= VmFlags.DontExpand;
                     vma.Ops = new VmOperations { Fault = FillFault };
@@ -548,7 +548,7 @@ internal static class RulesIIIExamples
                         pages[i] = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     vma.Ops = new VmOperations { NoPage = NoPage };
                     return 0;
@@ -608,7 +608,7 @@ internal static class RulesIIIExamples
                     ops = new VmOperations { Fault = Fault };
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     if (vma.Pgoff != 0 || vma.Pages > (ulong)pages.Length)
                         return -Errno.EINVAL;
@@ -661,7 +661,7 @@ internal static class RulesIIIExamples
                     ring = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     int ret;
                     UserAddr addr;
@@ -718,7 +718,7 @@ internal static class RulesIIIExamples
                     ops = new VmOperations { Fault = Fault };
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     if (vma.Pgoff + vma.Pages > RegsModule.MapPages)
                         return -Errno.EINVAL;
@@ -770,7 +770,7 @@ internal static class RulesIIIExamples
                         backing[i] = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     // "the VM must not touch these pages"
                     vma.Flags |= VmFlags.IO | VmFlags.DontExpand;
@@ -821,7 +821,7 @@ internal static class RulesIIIExamples
                     localStore = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     vma.Flags |= VmFlags.Reserved;
                     vma.Ops = new VmOperations { NoPage = NoPage };
@@ -870,7 +870,7 @@ internal static class RulesIIIExamples
                     page = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     if ((vma.Flags & VmFlags.Shared) == 0)
                         return -Errno.EINVAL;
@@ -879,7 +879,7 @@ internal static class RulesIIIExamples
                     return kernel.VmInsertPage(vma, vma.Start, page);
                 }
 
-                public long Ioctl(File file, uint cmd, ulong arg)
+                public long Ioctl(OpenFile file, uint cmd, ulong arg)
                 {
                     if (mapped is null)
                         return -Errno.EINVAL;

@@ -51,7 +51,7 @@ internal static class RulesIVExamples
                     regs = kernel.RegisterMmioRegion("win", WinModule.MapPages * Kernel.PageSize, new Registers());
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     vma.PageProt = Kernel.PgprotNoncached(vma.PageProt);
                     return kernel.IoRemapPfnRange(vma, vma.Start, regs.StartPfn + vma.Pgoff, vma.Length, vma.PageProt);
@@ -84,7 +84,7 @@ internal static class RulesIVExamples
                     window = kernel.RegisterMmioRegion("bar0", BarModule.MapPages * Kernel.PageSize, new Registers());
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     int ret;
 
@@ -131,7 +131,7 @@ internal static class RulesIVExamples
                     block = kernel.AllocPages(Gfp.Kernel | Gfp.Comp | Gfp.Zero, 1);
                 }
 
-                public int Mmap(File file, VmArea vma) =>
+                public int Mmap(OpenFile file, VmArea vma) =>
                     kernel.RemapPfnRange(vma, vma.Start, kernel.PageToPfn(block) + vma.Pgoff, vma.Length, vma.PageProt);
 
                 public void Free() => kernel.FreePages(block, 1);
@@ -165,7 +165,7 @@ internal static class RulesIVExamples
                     frames = kernel.AllocPages(Gfp.Kernel | Gfp.Comp | Gfp.Zero, 1);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     ulong i;
                     int ret = 0;
@@ -215,7 +215,7 @@ internal static class RulesIVExamples
                     ops = new VmOperations { Fault = FbFault };
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     if ((vma.Flags & VmFlags.Shared) == 0)
                         return -Errno.EINVAL;
@@ -262,7 +262,7 @@ internal static class RulesIVExamples
                     image = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     if ((vma.Flags & VmFlags.Write) != 0)
                         return -Errno.EPERM;
@@ -301,7 +301,7 @@ internal static class RulesIVExamples
                     fuses = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     int ret;
 
@@ -352,14 +352,14 @@ internal static class RulesIVExamples
                     page = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     if (page.IsNull || vma.Pgoff != 0 || vma.Length != Kernel.PageSize)
                         return -Errno.EINVAL;
                     return kernel.RemapPfnRange(vma, vma.Start, kernel.PageToPfn(page), Kernel.PageSize, vma.PageProt);
                 }
 
-                public long Ioctl(File file, uint cmd, ulong arg)
+                public long Ioctl(OpenFile file, uint cmd, ulong arg)
                 {
                     if (cmd != BufModule.FreeBuf)
                         return -Errno.ENOTTY;
@@ -403,7 +403,7 @@ internal static class RulesIVExamples
                     vaddr = kernel.GetFreePages(Gfp.Kernel | Gfp.Zero, 1);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     int ret;
 
@@ -415,7 +415,7 @@ internal static class RulesIVExamples
                     return ret;
                 }
 
-                public long Ioctl(File file, uint cmd, ulong arg)
+                public long Ioctl(OpenFile file, uint cmd, ulong arg)
                 {
                     long ret = 0;
 
@@ -433,7 +433,7 @@ internal static class RulesIVExamples
                     return ret;
                 }
 
-                public int Release(Inode inode, File file)
+                public int Release(Inode inode, OpenFile file)
                 {
                     FreeBuffer();
                     return 0;
@@ -481,7 +481,7 @@ internal static class RulesIVExamples
                     ops = new VmOperations { Open = vma => users++, Close = ShareClose };
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     if (page.IsNull || vma.Pgoff != 0 || vma.Length != Kernel.PageSize)
                         return -Errno.EINVAL;

@@ -45,13 +45,13 @@ internal static class SeedRuleExamples
                     window = kernel.GetZeroedPage(Gfp.Kernel);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     vma.Flags |= VmFlags.Locked | VmFlags.IO;    /* keep the registers resident */
                     return kernel.RemapPfnRange(vma, vma.Start, kernel.VirtToPhys(window).ToPfn(), vma.Length, vma.PageProt);
                 }
 
-                public int Release(Inode inode, File file) => 0;
+                public int Release(Inode inode, OpenFile file) => 0;
 
                 public void Free() => kernel.FreePages(window, 0);
             }
@@ -85,7 +85,7 @@ internal static class SeedRuleExamples
                     frame = kernel.GetZeroedPage(Gfp.Kernel);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     VmFlags flags;
                     int ret;
@@ -135,7 +135,7 @@ internal static class SeedRuleExamples
                     vma.Flags |= VmFlags.DontExpand | VmFlags.LockOnFault;
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     SetupVma(vma);
                     return kernel.RemapPfnRange(vma, vma.Start, kernel.VirtToPhys(buffer).ToPfn(), vma.Length, vma.PageProt);
@@ -169,7 +169,7 @@ internal static class SeedRuleExamples
 
             public Grabber(Kernel kernel) => this.kernel = kernel;
 
-            public int Open(Inode inode, File file)
+            public int Open(Inode inode, OpenFile file)
             {
                 Page page;
                 int i;
@@ -179,10 +179,10 @@ internal static class SeedRuleExamples
                 return 0;
             }
 
-            public int Mmap(File file, VmArea vma) =>
+            public int Mmap(OpenFile file, VmArea vma) =>
                 kernel.RemapPfnRange(vma, vma.Start, kernel.VirtToPhys(buf).ToPfn(), vma.Length, vma.PageProt);
 
-            public int Release(Inode inode, File file)
+            public int Release(Inode inode, OpenFile file)
             {
                 Page page;
                 int i;
@@ -257,7 +257,7 @@ internal static class SeedRuleExamples
 
                 public Log(Kernel kernel) => this.kernel = kernel;
 
-                public int Open(Inode inode, File file)
+                public int Open(Inode inode, OpenFile file)
                 {
                     area = kernel.Kzalloc(Kernel.PageSize, Gfp.Kernel);
                     var first = kernel.VirtToPage(area);
@@ -265,10 +265,10 @@ internal static class SeedRuleExamples
                     return 0;
                 }
 
-                public int Mmap(File file, VmArea vma) =>
+                public int Mmap(OpenFile file, VmArea vma) =>
                     kernel.RemapPfnRange(vma, vma.Start, kernel.VirtToPhys(area).ToPfn(), vma.Length, vma.PageProt);
 
-                public int Release(Inode inode, File file)
+                public int Release(Inode inode, OpenFile file)
                 {
                     kernel.Kfree(area);
                     return 0;
@@ -297,7 +297,7 @@ internal static class SeedRuleExamples
 
                 public DmaBuf(Kernel kernel) => this.kernel = kernel;
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     KernelAddr buf;
                     Page page;
@@ -323,7 +323,7 @@ internal static class SeedRuleExamples
                     return ret;
                 }
 
-                public int Release(Inode inode, File file)
+                public int Release(Inode inode, OpenFile file)
                 {
                     if (!mapped.IsNull)
                     {
@@ -366,7 +366,7 @@ internal static class SeedRuleExamples
                     page = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     vma.Flags |= VmFlags.Reserved;
                     vma.Ops = new VmOperations { NoPage = NoPage };
@@ -379,7 +379,7 @@ internal static class SeedRuleExamples
                     return page;
                 }
 
-                public int Release(Inode inode, File file) => 0;
+                public int Release(Inode inode, OpenFile file) => 0;
 
                 public void Free() => kernel.FreePage(page);
             }
@@ -415,7 +415,7 @@ internal static class SeedRuleExamples
                     buf = kernel.GetZeroedPage(Gfp.Kernel);
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     vma.Flags |= VmFlags.IO | VmFlags.Reserved;
                     return kernel.RemapPfnRange(vma, vma.Start, kernel.VirtToPhys(buf).ToPfn(), vma.Length, vma.PageProt);
@@ -448,14 +448,14 @@ internal static class SeedRuleExamples
 
                 public Share(Kernel kernel) => this.kernel = kernel;
 
-                public int Open(Inode inode, File file)
+                public int Open(Inode inode, OpenFile file)
                 {
                     page = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
                     kernel.SetPageLocked(page);          /* keep it while user space has it */
                     return 0;
                 }
 
-                public int Mmap(File file, VmArea vma)
+                public int Mmap(OpenFile file, VmArea vma)
                 {
                     vma.Flags |= VmFlags.MixedMap;
                     return kernel.VmInsertPage(vma, vma.Start, page);
@@ -467,7 +467,7 @@ internal static class SeedRuleExamples
                     kernel.FreePage(p);
                 }
 
-                public int Release(Inode inode, File file)
+                public int Release(Inode inode, OpenFile file)
                 {
                     Teardown(page);
                     return 0;

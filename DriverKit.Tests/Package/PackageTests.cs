@@ -32,7 +32,7 @@ public sealed class PackageTests
 
         public sealed class Driver
         {
-            public static int Mmap(File file, VmArea vma)
+            public static int Mmap(OpenFile file, VmArea vma)
             {
                 vma.Flags |= VmFlags.Locked | VmFlags.IO;
                 vma.Flags |= VmFlags.Reserved;

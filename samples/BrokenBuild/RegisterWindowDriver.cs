@@ -20,7 +20,7 @@ public sealed class RegisterWindowDriver
         kernel.RegisterChrdev(path, new FileOperations { Owner = "regs", Mmap = RegsMmap });
     }
 
-    private int RegsMmap(DriverKit.Runtime.File file, VmArea vma)
+    private int RegsMmap(DriverKit.Runtime.OpenFile file, VmArea vma)
     {
         // The register window: uncached, never paged out.
         vma.Flags |= VmFlags.Locked | VmFlags.IO;

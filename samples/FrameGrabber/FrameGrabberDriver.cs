@@ -74,7 +74,7 @@ public sealed class FrameGrabberDriver
 
     private int Count => 1 << BufferOrder;
 
-    private int FgOpen(Inode inode, DriverKit.Runtime.File filp)
+    private int FgOpen(Inode inode, DriverKit.Runtime.OpenFile filp)
     {
         if (!buf.IsNull)
         {
@@ -112,7 +112,7 @@ public sealed class FrameGrabberDriver
         return 0;
     }
 
-    private int FgRelease(Inode inode, DriverKit.Runtime.File filp)
+    private int FgRelease(Inode inode, DriverKit.Runtime.OpenFile filp)
     {
         if (variant != FrameGrabberVariant.CountedCloseWithoutOpen)
         {
@@ -122,7 +122,7 @@ public sealed class FrameGrabberDriver
         return 0;
     }
 
-    private long FgIoctl(DriverKit.Runtime.File filp, uint cmd, ulong arg)
+    private long FgIoctl(DriverKit.Runtime.OpenFile filp, uint cmd, ulong arg)
     {
         if (cmd != FreeBufferIoctl)
         {
@@ -174,7 +174,7 @@ public sealed class FrameGrabberDriver
         Pages = [];
     }
 
-    private int FgMmap(DriverKit.Runtime.File filp, VmArea vma)
+    private int FgMmap(DriverKit.Runtime.OpenFile filp, VmArea vma)
     {
         var size = vma.Length;
         if (size > (ulong)Count * Kernel.PageSize || buf.IsNull)

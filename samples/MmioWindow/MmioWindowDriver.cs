@@ -67,7 +67,7 @@ public sealed class MmioWindowDriver
     /// <summary>The registered character device.</summary>
     public CharDevice Device { get; }
 
-    private int NvMmap(DriverKit.Runtime.File filp, VmArea vma)
+    private int NvMmap(DriverKit.Runtime.OpenFile filp, VmArea vma)
     {
         if (variant == MmioVariant.IoRemapNoncached && kernel.Version >= KernelVersion.Of(3, 9))
         {

@@ -63,7 +63,7 @@ public sealed class ScullpDriver
     /// <summary>Size of the device buffer in pages.</summary>
     public int PageCount { get; }
 
-    private int ScullpOpen(Inode inode, DriverKit.Runtime.File filp)
+    private int ScullpOpen(Inode inode, DriverKit.Runtime.OpenFile filp)
     {
         if (Pages.Length == 0)
         {
@@ -84,7 +84,7 @@ public sealed class ScullpDriver
         return 0;
     }
 
-    private int ScullpRelease(Inode inode, DriverKit.Runtime.File filp)
+    private int ScullpRelease(Inode inode, DriverKit.Runtime.OpenFile filp)
     {
         foreach (var page in Pages)
         {
@@ -95,7 +95,7 @@ public sealed class ScullpDriver
         return 0;
     }
 
-    private int ScullpMmap(DriverKit.Runtime.File filp, VmArea vma)
+    private int ScullpMmap(DriverKit.Runtime.OpenFile filp, VmArea vma)
     {
 #pragma warning disable DK0015 // S5 and LDD3's variants: only Modern sets VM_DONTEXPAND, so mremap can grow the others
         vma.Ops = vmOps;

@@ -81,7 +81,7 @@ public sealed class SpuLocalStoreDriver
     /// <summary>The context goes away: the driver drops its own reference to P (step 6).</summary>
     public void ReleaseContext() => kernel.PutPage(BackingPage);
 
-    private int SpuMmap(DriverKit.Runtime.File filp, VmArea vma)
+    private int SpuMmap(DriverKit.Runtime.OpenFile filp, VmArea vma)
     {
         if (vma.Pages != 1)
         {
@@ -141,7 +141,7 @@ public sealed class SpuLocalStoreDriver
 
     private VmFaultResult SpuFaultMixed(VmFault vmf) => kernel.VmfInsertMixed(vmf.Vma, vmf.Address, kernel.PageToPfn(BackingPage));
 
-    private long SpuIoctl(DriverKit.Runtime.File filp, uint cmd, ulong arg)
+    private long SpuIoctl(DriverKit.Runtime.OpenFile filp, uint cmd, ulong arg)
     {
         if (variant != SpuVariant.FlippedClassification)
         {

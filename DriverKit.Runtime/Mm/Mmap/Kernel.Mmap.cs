@@ -35,7 +35,7 @@ public sealed partial class Kernel
             return SysResult<UserAddr>.Error(Errno.EOVERFLOW);
         }
 
-        File? file = null;
+        OpenFile? file = null;
         if ((flags & MapFlags.Anonymous) == 0 && !p.Files.TryGetValue(fd, out file))
         {
             return SysResult<UserAddr>.Error(Errno.EBADF);

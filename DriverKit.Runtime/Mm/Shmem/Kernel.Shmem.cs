@@ -11,11 +11,11 @@ public sealed partial class Kernel
     internal int ShmemOwnerId => ShmemOwner;
 
     /// <summary>mm/shmem.c: shmem_file_setup — an unlinked shmem file (memfd, or MAP_SHARED|MAP_ANONYMOUS backing).</summary>
-    internal File CreateShmemFile(string name, ulong size)
+    internal OpenFile CreateShmemFile(string name, ulong size)
     {
         var inode = new Inode(this, "/memfd:" + name, nextMappingId++, null) { Size = size };
         shmemMappings[inode.Mapping.Id] = inode.Mapping;
-        return new File(inode, FMode.Read | FMode.Write, OpenFlags.ReadWrite);
+        return new OpenFile(inode, FMode.Read | FMode.Write, OpenFlags.ReadWrite);
     }
 
     /// <summary>

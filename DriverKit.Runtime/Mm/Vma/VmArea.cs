@@ -11,7 +11,7 @@ public sealed class VmArea
     private VmOperations? ops;
     private ulong pgoff;
 
-    internal VmArea(MmStruct mm, UserAddr start, UserAddr end, VmFlags flags, ulong pgoff, File? file)
+    internal VmArea(MmStruct mm, UserAddr start, UserAddr end, VmFlags flags, ulong pgoff, OpenFile? file)
     {
         Mm = mm;
         Start = start;
@@ -73,7 +73,7 @@ public sealed class VmArea
     }
 
     /// <summary>vm_file: the mapped file, or null for anonymous memory.</summary>
-    public File? File { get; internal set; }
+    public OpenFile? File { get; internal set; }
 
     /// <summary>vm_ops: the driver's vm operations. Hooks the configured kernel does not have are refused.</summary>
     public VmOperations? Ops

@@ -175,7 +175,7 @@ internal sealed class MachineState
         }
     }
 
-    private static string FileText(DriverKit.Runtime.File f) => $"{f.Inode.Path}#{f.Mapping.Id} count={f.Count} mode={f.Mode} size={f.Inode.Size} pages={f.Mapping.Pages.Count} swap={f.Mapping.SwapSlots.Count}";
+    private static string FileText(DriverKit.Runtime.OpenFile f) => $"{f.Inode.Path}#{f.Mapping.Id} count={f.Count} mode={f.Mode} size={f.Inode.Size} pages={f.Mapping.Pages.Count} swap={f.Mapping.SwapSlots.Count}";
 
     /// <summary>"pfn 1a3 P W U A D S" style text of a PTE.</summary>
     internal static string PteText(ulong pte)

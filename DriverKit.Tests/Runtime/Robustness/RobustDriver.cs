@@ -107,7 +107,7 @@ internal sealed class RobustDriver
     public Func<VmFault, VmFaultResult>? FaultBody { get; set; }
 
     /// <summary>Replaces -&gt;ioctl entirely.</summary>
-    public Func<DriverKit.Runtime.File, uint, ulong, long>? IoctlBody { get; set; }
+    public Func<DriverKit.Runtime.OpenFile, uint, ulong, long>? IoctlBody { get; set; }
 
     public long Opens { get; private set; }
 
@@ -143,7 +143,7 @@ internal sealed class RobustDriver
         }
     }
 
-    private int Open(Inode inode, DriverKit.Runtime.File file)
+    private int Open(Inode inode, DriverKit.Runtime.OpenFile file)
     {
         Fire(Callback.Open);
         var ret = OpenResult ?? 0;
@@ -151,7 +151,7 @@ internal sealed class RobustDriver
         return ret;
     }
 
-    private int Release(Inode inode, DriverKit.Runtime.File file)
+    private int Release(Inode inode, DriverKit.Runtime.OpenFile file)
     {
         Fire(Callback.Release);
         Releases++;
@@ -182,7 +182,7 @@ internal sealed class RobustDriver
         return VmFaultResult.None;
     }
 
-    private int Mmap(DriverKit.Runtime.File f, VmArea vma)
+    private int Mmap(DriverKit.Runtime.OpenFile f, VmArea vma)
     {
         Fire(Callback.Mmap);
         var ret = SetUp(vma);
@@ -288,7 +288,7 @@ internal sealed class RobustDriver
         return FaultBody is { } body ? body(vmf) : k.VmfInsertPfn(vmf.Vma, vmf.Address, Mmio.StartPfn);
     }
 
-    private long Ioctl(DriverKit.Runtime.File f, uint cmd, ulong arg)
+    private long Ioctl(DriverKit.Runtime.OpenFile f, uint cmd, ulong arg)
     {
         Fire(Callback.Ioctl);
         if (IoctlBody is { } body)

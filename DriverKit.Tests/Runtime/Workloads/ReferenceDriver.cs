@@ -120,7 +120,7 @@ internal sealed class ReferenceDriver
         RemapPages = [];
     }
 
-    private int Mmap(DriverKit.Runtime.File f, VmArea vma)
+    private int Mmap(DriverKit.Runtime.OpenFile f, VmArea vma)
     {
         var pgoff = vma.Pgoff;
         var pages = vma.Pages;
@@ -285,7 +285,7 @@ internal sealed class ReferenceDriver
         return VmFaultResult.NoPage;
     }
 
-    private long Ioctl(DriverKit.Runtime.File f, uint cmd, ulong arg)
+    private long Ioctl(DriverKit.Runtime.OpenFile f, uint cmd, ulong arg)
     {
         switch (cmd)
         {

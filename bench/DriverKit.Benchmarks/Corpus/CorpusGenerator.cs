@@ -106,7 +106,7 @@ public sealed class {{name}}
         // open: allocate the buffer (split into order-0 pages where they are mapped one by one).
         sb.Append("""
 
-    private int DevOpen(Inode inode, File file)
+    private int DevOpen(Inode inode, OpenFile file)
     {
         if (users++ > 0)
         {
@@ -154,7 +154,7 @@ public sealed class {{name}}
         return 0;
     }
 
-    private int DevRelease(Inode inode, File file)
+    private int DevRelease(Inode inode, OpenFile file)
     {
         if (--users > 0)
         {
@@ -200,7 +200,7 @@ public sealed class {{name}}
         return 0;
     }
 
-    private long DevIoctl(File file, uint cmd, ulong arg)
+    private long DevIoctl(OpenFile file, uint cmd, ulong arg)
     {
         switch (cmd)
         {
@@ -230,7 +230,7 @@ public sealed class {{name}}
         return 0;
     }
 
-    private int DevMmap(File file, VmArea vma)
+    private int DevMmap(OpenFile file, VmArea vma)
     {
         var err = CheckRange(vma);
         if (err != 0)
@@ -516,10 +516,10 @@ public sealed class VmOperations
 public sealed class FileOperations
 {
     public string Owner { get; init; } = "driver";
-    public Func<Inode, File, int>? Open { get; init; }
-    public Func<Inode, File, int>? Release { get; init; }
-    public Func<File, VmArea, int>? Mmap { get; init; }
-    public Func<File, uint, ulong, long>? Ioctl { get; init; }
+    public Func<Inode, OpenFile, int>? Open { get; init; }
+    public Func<Inode, OpenFile, int>? Release { get; init; }
+    public Func<OpenFile, VmArea, int>? Mmap { get; init; }
+    public Func<OpenFile, uint, ulong, long>? Ioctl { get; init; }
 }
 
 public abstract class MmioDevice

@@ -84,7 +84,7 @@ public static class ShapeSources
                 for (var i = 0; i < size; i++)
                 {
                     text.Append("class D").Append(i).Append(" { Kernel k = null!; KernelAddr buf; ")
-                        .Append("int Mmap(File f, VmArea vma) { vma.Flags |= VmFlags.Locked | VmFlags.IO; k.SetPageReserved(k.VirtToPage(buf)); k.LockPage(k.VirtToPage(buf)); return 0; } ")
+                        .Append("int Mmap(OpenFile f, VmArea vma) { vma.Flags |= VmFlags.Locked | VmFlags.IO; k.SetPageReserved(k.VirtToPage(buf)); k.LockPage(k.VirtToPage(buf)); return 0; } ")
                         .Append("void Release() { k.FreePages(buf, 0); } }\n");
                 }
 

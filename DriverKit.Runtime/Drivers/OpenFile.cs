@@ -84,9 +84,9 @@ public sealed class Inode
 }
 
 /// <summary>struct file: one open of an inode, shared by fork.</summary>
-public sealed class File
+public sealed class OpenFile
 {
-    internal File(Inode inode, FMode mode, OpenFlags flags)
+    internal OpenFile(Inode inode, FMode mode, OpenFlags flags)
     {
         Inode = inode;
         Mode = mode;
