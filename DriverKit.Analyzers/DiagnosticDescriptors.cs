@@ -285,11 +285,25 @@ public static class DiagnosticDescriptors
         HelpLink(DiagnosticIds.InvalidKernelVersion),
         WellKnownDiagnosticTags.CompilationEnd);
 
+    /// <summary>DK1001: a flag, hook or kernel function the configured kernel does not have.</summary>
+    public static readonly DiagnosticDescriptor MissingInKernel = new(
+        DiagnosticIds.MissingInKernel,
+        "Not in the configured kernel",
+        "{0} does not exist in Linux {1}: it exists {2}{3}",
+        DiagnosticCategories.Configuration,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        "The driver uses a vm_flags bit, page flag, vm_operations/file_operations hook or kernel function that the kernel named by " +
+        "driverkit.kernel_version does not define: the real driver would not compile there, and the runtime throws " +
+        "EraMismatchException. Code inside a test of the configured version (kernel.Policy.FlagExists, kernel.Policy.HasFault, " +
+        "kernel.Version comparisons) that is false for that kernel is not reported.",
+        HelpLink(DiagnosticIds.MissingInKernel));
+
     /// <summary>Every descriptor, for tests and documentation.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         LockedIoMapping, ReservePagesForRemap, ReservedBitLeftAtFree, ReservedVmaFaultInsert, VmReservedObsolete, NumericVmFlags, PageLockAsPin,
         RemapVmallocAsContiguous, PhysAddrPassedAsPfn, SlabPageMapped, InsertPageIntoPfnMap, InsertPageUnsuitablePage, MappingResultIgnored,
-        InsertPageFromFaultWithoutMixedMap, FaultPageWithoutReference, StructPageSpecialMapping, DisciplineFlip, UncheckedMmapRange, MayWriteLeftSet, ExpandableDeviceMapping, CacheableMmio, UncachedRam, MmioWithoutVmIo, CloseWithoutOpen, FreedWhileMapped, RemapPfnForIo, PartialOrCowPfnMap, InvalidKernelVersion);
+        InsertPageFromFaultWithoutMixedMap, FaultPageWithoutReference, StructPageSpecialMapping, DisciplineFlip, UncheckedMmapRange, MayWriteLeftSet, ExpandableDeviceMapping, CacheableMmio, UncachedRam, MmioWithoutVmIo, CloseWithoutOpen, FreedWhileMapped, RemapPfnForIo, PartialOrCowPfnMap, InvalidKernelVersion, MissingInKernel);
 
     /// <summary>The help link of a rule id.</summary>
     /// <param name="id">A DKxxxx id.</param>

@@ -67,4 +67,7 @@ public static class DiagnosticIds
 
     /// <summary>DK1000: the kernel version setting (<c>driverkit.kernel_version</c>, <c>DriverKitKernelVersion</c>) is not understood.</summary>
     public const string InvalidKernelVersion = "DK1000";
+
+    /// <summary>DK1001: a flag, hook or kernel function the configured kernel does not have.</summary>
+    public const string MissingInKernel = "DK1001";
 }

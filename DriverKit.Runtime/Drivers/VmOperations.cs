@@ -41,7 +41,7 @@ public delegate int VmMaySplitHandler(VmArea vma, UserAddr address);
 /// <summary>
 /// struct vm_operations_struct. Fill it like the C initializer:
 /// <code>new VmOperations { Open = ScullpVmaOpen, Close = ScullpVmaClose, Fault = ScullpVmaFault }</code>
-/// Hooks that do not exist in the configured kernel (NoPage after 2.6.25, NoPfn outside 2.6.19 – 2.6.26, Fault before 2.6.23) are refused when
+/// Hooks that do not exist in the configured kernel (<see cref="KernelAvailability"/>: NoPage after 2.6.25, NoPfn outside 2.6.19 – 2.6.26, Fault before 2.6.23, PageMkwrite before 2.6.18, MaySplit before 4.15) are refused when
 /// the vma's <see cref="VmArea.Ops"/> is set.
 /// </summary>
 public sealed class VmOperations
@@ -75,4 +75,16 @@ public sealed class VmOperations
 
     /// <summary>-&gt;may_split, or null.</summary>
     public VmMaySplitHandler? MaySplit { get; init; }
+
+    /// <summary>Each hook by its member name, and whether the driver set it (the rows of <see cref="KernelAvailability"/>).</summary>
+    internal IEnumerable<(string Hook, bool Set)> Hooks =>
+    [
+        (nameof(Open), Open is not null),
+        (nameof(Close), Close is not null),
+        (nameof(NoPage), NoPage is not null),
+        (nameof(NoPfn), NoPfn is not null),
+        (nameof(Fault), Fault is not null),
+        (nameof(PageMkwrite), PageMkwrite is not null),
+        (nameof(MaySplit), MaySplit is not null),
+    ];
 }

@@ -117,9 +117,13 @@ public sealed class EraPolicy
         Era = version.Era;
         ArchHasPteSpecial = archHasPteSpecial;
         key = Key(version.Major, version.Minor, version.Patch, version.ReleaseCandidate, version.GitSnapshot);
+        missingFlags = MissingFlagsIn(version);
     }
 
     private readonly ulong key;
+
+    /// <summary>The flags the configured kernel does not define.</summary>
+    private readonly VmFlags missingFlags;
 
     /// <summary>The version packed into one comparable number: major, minor, patch, release candidate (final = highest), snapshot.</summary>
     private static ulong Key(int major, int minor, int patch, int rc, int git) =>
@@ -195,58 +199,36 @@ public sealed class EraPolicy
 
     // ---- flags and hooks that exist -----------------------------------------------------------------------------
 
-    /// <summary>The kernels in which <paramref name="flag"/> (a single flag) exists, in words; the ranges <see cref="FlagExists"/> tests.</summary>
+    /// <summary>The kernels in which <paramref name="flag"/> (a single flag) exists, in words (<see cref="KernelAvailability"/>).</summary>
     /// <param name="flag">One VmFlags bit.</param>
-    public static string FlagHistory(VmFlags flag) => flag switch
-    {
-        VmFlags.Reserved => "up to 3.6",
-        VmFlags.Unpaged => "only in the 2.6.15-rc2-gitN snapshots",
-        VmFlags.PfnMap => "from 2.6.15-rc3",
-        VmFlags.InsertPage => "from 2.6.15-rc4 to 3.6",
-        VmFlags.MixedMap => "from 2.6.26",
-        VmFlags.DontDump => "from 3.4 (as VM_NODUMP until 3.6)",
-        VmFlags.LockOnFault => "from 4.4",
-        VmFlags.WipeOnFork => "from 4.14",
-        VmFlags.Shm => "up to 2.6.17",
-        VmFlags.AlwaysDump => "from 2.6.20 to 3.3",
-        VmFlags.NoReserve => "from 2.6.27",
-        _ => "in every supported kernel",
-    };
+    public static string FlagHistory(VmFlags flag) => KernelAvailability.Of(flag)?.History ?? "in every supported kernel";
 
-    /// <summary>True when <paramref name="flag"/> (a single flag) exists in the configured kernel.</summary>
+    /// <summary>True when <paramref name="flag"/> (a single flag) exists in the configured kernel (<see cref="KernelAvailability"/>).</summary>
     /// <param name="flag">One VmFlags bit.</param>
-    public bool FlagExists(VmFlags flag) => flag switch
-    {
-        VmFlags.Reserved => Era <= Era.E4,
-        VmFlags.Unpaged => Era == Era.E2,
-        VmFlags.PfnMap => Era >= Era.E3,
-        VmFlags.InsertPage => AtLeast(2, 6, 15, rc: 4) && Era <= Era.E4,
-        VmFlags.MixedMap => Era >= Era.E4,
-        VmFlags.DontDump => AtLeast(3, 4),
-        VmFlags.LockOnFault => AtLeast(4, 4),
-        VmFlags.WipeOnFork => AtLeast(4, 14),
-        VmFlags.Shm => !AtLeast(2, 6, 18),
-        VmFlags.AlwaysDump => AtLeast(2, 6, 20) && !AtLeast(3, 4),
-        VmFlags.NoReserve => AtLeast(2, 6, 27),
-        _ => true,
-    };
+    public bool FlagExists(VmFlags flag) => (missingFlags & flag) == 0;
 
-    /// <summary>The flags of <paramref name="flags"/> that do not exist in the configured kernel.</summary>
-    /// <param name="flags">A combination of flags.</param>
-    public VmFlags MissingFlags(VmFlags flags)
+    /// <summary>Every flag the configured kernel lacks, read from the availability table.</summary>
+    private static VmFlags MissingFlagsIn(KernelVersion version)
     {
-        var missing = VmFlags.None;
-        for (var bit = 1UL; bit != 0 && bit <= (ulong)flags; bit <<= 1)
+        var mask = VmFlags.None;
+        foreach (var row in KernelAvailability.All)
         {
-            var f = (VmFlags)bit;
-            if ((flags & f) != 0 && !FlagExists(f))
+            if (row.Kind == ApiKind.VmFlag && !row.ExistsIn(version) && Enum.TryParse<VmFlags>(row.Name, out var flag))
             {
-                missing |= f;
+                mask |= flag;
             }
         }
 
-        return missing;
+        return mask;
     }
+
+    /// <summary>True when the configured kernel has <paramref name="member"/> (a row of <see cref="KernelAvailability"/>, <c>Type.Member</c>).</summary>
+    /// <param name="member">A member such as <c>VmOperations.Fault</c> or <c>Kernel.VmMapPages</c>.</param>
+    public bool Exists(string member) => KernelAvailability.Exists(member, Version);
+
+    /// <summary>The flags of <paramref name="flags"/> that do not exist in the configured kernel.</summary>
+    /// <param name="flags">A combination of flags.</param>
+    public VmFlags MissingFlags(VmFlags flags) => flags & missingFlags;
 
     /// <summary>The kernel's name for a flag in the configured era (VM_DONTDUMP was VM_NODUMP in 3.4–3.6).</summary>
     /// <param name="flag">One VmFlags bit.</param>
@@ -276,7 +258,7 @@ public sealed class EraPolicy
     };
 
     /// <summary>The legacy -&gt;nopage hook exists (removed in 2.6.26).</summary>
-    public bool HasNoPage => Era <= Era.E3;
+    public bool HasNoPage => Exists("VmOperations.NoPage");
 
     /// <summary>
     /// The page-table walker (smaps) skips VM_PFNMAP vmas whole: a9ff785e4437 "walk_page_range should avoid VM_PFNMAP
@@ -346,34 +328,34 @@ public sealed class EraPolicy
     public bool HasMapSharedValidate => AtLeast(4, 15);
 
     /// <summary>The -&gt;nopfn hook exists: 2.6.19 – 2.6.26 (include/linux/mm.h of v2.6.19 … v2.6.26, gone in v2.6.27).</summary>
-    public bool HasNoPfn => AtLeast(2, 6, 19) && !AtLeast(2, 6, 27);
+    public bool HasNoPfn => Exists("VmOperations.NoPfn");
 
     /// <summary>NOPFN_REFAULT exists (2.6.21 – 2.6.26); before, the value is just a pfn.</summary>
-    public bool HasNoPfnRefault => AtLeast(2, 6, 21);
+    public bool HasNoPfnRefault => Exists("VmOperations.NoPfnRefault");
 
     /// <summary>2.6.26 do_no_pfn also accepts VM_MIXEDMAP vmas (for non-pfn_valid frames); before, only VM_PFNMAP.</summary>
     public bool NoPfnAcceptsMixedMap => AtLeast(2, 6, 26);
 
     /// <summary>The -&gt;fault hook exists (2.6.23 and later).</summary>
-    public bool HasFault => AtLeast(2, 6, 23);
+    public bool HasFault => Exists("VmOperations.Fault");
 
     /// <summary>vm_ops-&gt;split (4.15) / -&gt;may_split (5.11) can veto a split; before, it is never called.</summary>
-    public bool HasMaySplit => AtLeast(4, 15);
+    public bool HasMaySplit => Exists("VmOperations.MaySplit");
 
     /// <summary>vm_insert_page exists (2.6.15-rc4 and later).</summary>
-    public bool HasVmInsertPage => AtLeast(2, 6, 15, rc: 4);
+    public bool HasVmInsertPage => Exists("Kernel.VmInsertPage");
 
     /// <summary>vm_map_pages exists (5.0 and later).</summary>
-    public bool HasVmMapPages => AtLeast(5, 0);
+    public bool HasVmMapPages => Exists("Kernel.VmMapPages");
 
     /// <summary>vm_insert_pfn / vmf_insert_pfn exists (vm_insert_pfn 2.6.21; the vmf_ form from 4.17).</summary>
-    public bool HasVmfInsertPfn => AtLeast(2, 6, 21);
+    public bool HasVmfInsertPfn => Exists("Kernel.VmfInsertPfn");
 
     /// <summary>vm_insert_mixed / vmf_insert_mixed exists (2.6.26 and later).</summary>
-    public bool HasVmfInsertMixed => Era >= Era.E4;
+    public bool HasVmfInsertMixed => Exists("Kernel.VmfInsertMixed");
 
     /// <summary>pin_user_pages and FOLL_PIN exist (5.6 and later).</summary>
-    public bool HasPinUserPages => AtLeast(5, 6);
+    public bool HasPinUserPages => Exists("Kernel.PinUserPages");
 
     /// <summary>What one pin adds to an order-0 page's refcount: GUP_PIN_COUNTING_BIAS (1024) from 5.7, a plain reference in 5.6.</summary>
     public int PinBias => AtLeast(5, 7) ? 1024 : 1;
@@ -551,7 +533,7 @@ public sealed class EraPolicy
     public CoreDumpSelection CoreDumpSelection => !AtLeast(2, 6, 23) ? CoreDumpSelection.MayDump : !AtLeast(2, 6, 24) ? CoreDumpSelection.MayDumpFiltered : CoreDumpSelection.VmaDumpSize;
 
     /// <summary>/proc/&lt;pid&gt;/coredump_filter exists (a1b59e802f84, 2.6.23).</summary>
-    public bool HasCoredumpFilter => AtLeast(2, 6, 23);
+    public bool HasCoredumpFilter => Exists("Process.CoredumpFilter");
 
     /// <summary>
     /// The coredump_filter bits the kernel keeps: 4 in 2.6.23 (anon/mapped × private/shared), ELF headers 2.6.24,
@@ -723,26 +705,11 @@ public sealed class EraPolicy
     /// <summary>check_mm names the counter type (5.4 and later) instead of its index.</summary>
     public bool RssCounterCheckNamesType => AtLeast(5, 4);
 
-    /// <summary>The reason a driver-visible kernel function "does not compile" in the configured kernel, or null.</summary>
-    /// <param name="api">The kernel symbol, e.g. "vm_insert_page".</param>
-    public string? MissingApi(string api)
-    {
-        var exists = api switch
-        {
-            "vm_insert_page" => HasVmInsertPage,
-            "remap_vmalloc_range" => AtLeast(2, 6, 18),
-            "vm_iomap_memory" => AtLeast(3, 9),
-            "get_user_pages_fast" => AtLeast(2, 6, 27),
-            "vm_map_pages" => HasVmMapPages,
-            "vmf_insert_pfn" => HasVmfInsertPfn,
-            "vmf_insert_mixed" => HasVmfInsertMixed,
-            "pin_user_pages" or "unpin_user_pages" => HasPinUserPages,
-            "->nopage" => HasNoPage,
-            "->nopfn" => HasNoPfn,
-            "->fault" => HasFault,
-            "->may_split" => HasMaySplit,
-            _ => true,
-        };
-        return exists ? null : $"{api} does not exist in Linux {Describe()}";
-    }
+    /// <summary>
+    /// Null when the configured kernel has <paramref name="member"/> (<c>Type.Member</c>, a row of
+    /// <see cref="KernelAvailability"/>); else why not, with when it existed and what replaces it.
+    /// </summary>
+    /// <param name="member">A member such as <c>Kernel.VmMapPages</c> or <c>VmOperations.Fault</c>.</param>
+    public string? MissingApi(string member) =>
+        KernelAvailability.Find(member) is { } row && !row.ExistsIn(Version) ? row.Explain(Describe()) : null;
 }

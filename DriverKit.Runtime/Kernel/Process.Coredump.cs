@@ -21,9 +21,9 @@ public sealed partial class Process
                 throw new InvalidOperationException($"{this} has exited; /proc/{Pid}/coredump_filter is gone.");
             }
 
-            if (!Kernel.Policy.HasCoredumpFilter)
+            if (Kernel.Policy.MissingApi("Process." + nameof(CoredumpFilter)) is { } missing)
             {
-                throw new EraMismatchException($"/proc/{Pid}/coredump_filter does not exist in Linux {Kernel.Policy.Describe()} (2.6.23 and later).", "DK1001");
+                throw new EraMismatchException(missing + ".", "DK1001");
             }
 
             coredumpFilter = value & Kernel.Policy.CoredumpFilterMask;

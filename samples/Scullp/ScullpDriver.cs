@@ -48,9 +48,12 @@ public sealed class ScullpDriver
         this.kernel = kernel;
         this.variant = variant;
         PageCount = pages;
+        // Each variant is the driver of its own kernels, chosen at run time; the runtime refuses ->nopage after 2.6.25.
+#pragma warning disable DK1001
         vmOps = variant == ScullpVariant.ReservedNoPage
             ? new VmOperations { Open = ScullpVmaOpen, Close = ScullpVmaClose, NoPage = ScullpVmaNoPage }
             : new VmOperations { Open = ScullpVmaOpen, Close = ScullpVmaClose, Fault = ScullpVmaFault };
+#pragma warning restore DK1001
         Device = kernel.RegisterChrdev(path, new FileOperations
         {
             Owner = "scullp",

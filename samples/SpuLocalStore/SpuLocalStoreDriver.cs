@@ -53,6 +53,8 @@ public sealed class SpuLocalStoreDriver
         this.kernel = kernel;
         this.variant = variant;
         BackingPage = kernel.AllocPage(Gfp.Kernel | Gfp.Zero);
+        // Each variant is the driver of its own kernels, chosen at run time; the runtime refuses the hooks other kernels lack.
+#pragma warning disable DK1001
         VmOps = variant switch
         {
             SpuVariant.ReservedNoPage or SpuVariant.ReservedNoPageBenProposal or SpuVariant.FlippedClassification =>
@@ -62,6 +64,7 @@ public sealed class SpuLocalStoreDriver
             SpuVariant.MixedMap => new VmOperations { Open = SpuVmaOpen, Close = SpuVmaClose, Fault = SpuFaultMixed },
             _ => new VmOperations { Open = SpuVmaOpen, Close = SpuVmaClose },
         };
+#pragma warning restore DK1001
         Device = kernel.RegisterChrdev(path, new FileOperations
         {
             Owner = "spufs",

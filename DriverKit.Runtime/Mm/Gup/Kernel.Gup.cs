@@ -72,7 +72,7 @@ public sealed partial class Kernel
     /// <returns>The number of pages taken, or -errno when the first one failed.</returns>
     public long GetUserPagesFast(UserAddr start, int nrPages, FollFlags flags, Page[] pages, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        CheckApi("get_user_pages_fast");
+        CheckApi(nameof(GetUserPagesFast));
         ArgumentNullException.ThrowIfNull(pages);
         if (nrPages <= 0 || pages.Length < nrPages)
         {
@@ -130,7 +130,7 @@ public sealed partial class Kernel
     /// <param name="line">Filled in by the compiler.</param>
     public long PinUserPages(UserAddr start, int nrPages, FollFlags flags, Page[] pages, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        CheckApi("pin_user_pages");
+        CheckApi(nameof(PinUserPages));
         ArgumentNullException.ThrowIfNull(pages);
         return Gup(CurrentMm(), start, nrPages, flags, pages, pin: true, Sites.Intern(caller, file, line));
     }
@@ -153,7 +153,7 @@ public sealed partial class Kernel
     /// <param name="line">Filled in by the compiler.</param>
     public void UnpinUserPagesDirtyLock(Page[] pages, int count, bool makeDirty, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        CheckApi("unpin_user_pages");
+        CheckApi(nameof(UnpinUserPagesDirtyLock));
         ArgumentNullException.ThrowIfNull(pages);
         if ((uint)count > (uint)pages.Length)
         {

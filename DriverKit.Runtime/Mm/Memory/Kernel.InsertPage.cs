@@ -21,7 +21,7 @@ public sealed partial class Kernel
     /// <exception cref="KernelBugException">The 3.7+ BUG_ONs.</exception>
     public int VmInsertPage(VmArea vma, UserAddr addr, Page page, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        CheckApi("vm_insert_page");
+        CheckApi(nameof(VmInsertPage));
         var site = Sites.Intern(caller, file, line);
         return NoteMappingResult(InsertPageCore(vma, addr, page, site, PteInstaller.VmInsertPage), "vm_insert_page", site);
     }
@@ -126,7 +126,7 @@ public sealed partial class Kernel
     /// <param name="line">Filled in by the compiler.</param>
     public int VmMapPages(VmArea vma, IReadOnlyList<Page> pages, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        CheckApi("vm_map_pages");
+        CheckApi(nameof(VmMapPages));
         CheckVma(vma);
         ArgumentNullException.ThrowIfNull(pages);
         var site = Sites.Intern(caller, file, line);
@@ -163,7 +163,7 @@ public sealed partial class Kernel
     /// <param name="line">Filled in by the compiler.</param>
     public int RemapVmallocRange(VmArea vma, VmallocAddr addr, ulong pgoff, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        CheckApi("remap_vmalloc_range");
+        CheckApi(nameof(RemapVmallocRange));
         CheckVma(vma);
         var site = Sites.Intern(caller, file, line);
         var area = VmallocSpace.Find(addr);

@@ -19,7 +19,7 @@ public sealed partial class Kernel
     /// <exception cref="KernelBugException">One of the BUG_ONs.</exception>
     public VmFaultResult VmfInsertPfn(VmArea vma, UserAddr addr, Pfn pfn, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        CheckApi("vmf_insert_pfn");
+        CheckApi(nameof(VmfInsertPfn));
         CheckVma(vma);
         var site = Sites.Intern(caller, file, line);
         var flags = vma.RawFlags;
@@ -79,7 +79,7 @@ public sealed partial class Kernel
     /// <param name="line">Filled in by the compiler.</param>
     public VmFaultResult VmfInsertMixed(VmArea vma, UserAddr addr, Pfn pfn, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        CheckApi("vmf_insert_mixed");
+        CheckApi(nameof(VmfInsertMixed));
         CheckVma(vma);
         var site = Sites.Intern(caller, file, line);
         if ((vma.RawFlags & VmFlags.MixedMap) == 0)

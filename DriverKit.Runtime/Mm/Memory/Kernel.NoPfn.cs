@@ -41,7 +41,7 @@ public sealed partial class Kernel
             case VmOperations.NoPfnRefault when Policy.HasNoPfnRefault:
                 return VmFaultResult.NoPage;
             case VmOperations.NoPfnRefault:
-                throw new EraMismatchException($"NOPFN_REFAULT does not exist in Linux {Policy.Describe()} (2.6.21 – 2.6.26): the value would be mapped as a pfn.", "DK1001");
+                throw new EraMismatchException(Policy.MissingApi("VmOperations." + nameof(VmOperations.NoPfnRefault)) + ".", "DK1001");
         }
 
         if (pfn > Pte.PfnMask >> PageShift)

@@ -52,7 +52,7 @@ public sealed partial class Kernel
     /// <exception cref="EraMismatchException">Before 3.9.</exception>
     public int VmIomapMemory(VmArea vma, PhysAddr start, ulong len, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        CheckApi("vm_iomap_memory");
+        CheckApi(nameof(VmIomapMemory));
         CheckVma(vma);
         var site = Sites.Intern(caller, file, line);
         return NoteMappingResult(IomapMemory(vma, start, len, site), "vm_iomap_memory", site);

@@ -77,8 +77,12 @@ public sealed partial class Kernel
     /// <param name="caller">Filled in by the compiler.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    /// <exception cref="EraMismatchException">Before 2.6.14.</exception>
     public KernelAddr Kzalloc(ulong size, Gfp gfp, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
-        => Kmalloc(size, gfp | Gfp.Zero, caller, file, line);
+    {
+        CheckApi(nameof(Kzalloc));
+        return Kmalloc(size, gfp | Gfp.Zero, caller, file, line);
+    }
 
     /// <summary>mm/slub.c: kfree — NULL and ZERO_SIZE_PTR are ignored; a double free or a non-kmalloc address is refused.</summary>
     /// <param name="addr">An address kmalloc returned.</param>

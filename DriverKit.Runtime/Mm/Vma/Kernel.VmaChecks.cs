@@ -19,7 +19,7 @@ public sealed partial class Kernel
             missing == VmFlags.Reserved ? "DK0005" : "DK1001");
     }
 
-    /// <summary>Refuses vm_operations hooks the configured kernel does not have (-&gt;nopage after 2.6.25, -&gt;fault before 2.6.23).</summary>
+    /// <summary>Refuses vm_operations hooks the configured kernel does not have (<see cref="KernelAvailability"/>: -&gt;nopage after 2.6.25, -&gt;fault before 2.6.23, …).</summary>
     internal void CheckVmOps(VmOperations? ops)
     {
         if (ops is null)
@@ -27,20 +27,19 @@ public sealed partial class Kernel
             return;
         }
 
-        var missing = ops.NoPage is not null ? Policy.MissingApi("->nopage") : null;
-        missing ??= ops.NoPfn is not null ? Policy.MissingApi("->nopfn") : null;
-        missing ??= ops.Fault is not null ? Policy.MissingApi("->fault") : null;
-        missing ??= ops.MaySplit is not null ? Policy.MissingApi("->may_split") : null;
-        if (missing is not null)
+        foreach (var (hook, set) in ops.Hooks)
         {
-            throw new EraMismatchException($"vm_operations_struct: {missing}.", "DK1001");
+            if (set && Policy.MissingApi("VmOperations." + hook) is { } missing)
+            {
+                throw new EraMismatchException($"vm_operations_struct: {missing}.", "DK1001");
+            }
         }
     }
 
-    /// <summary>Refuses a kernel function the configured kernel does not have.</summary>
-    internal void CheckApi(string api)
+    /// <summary>Refuses a kernel function (a <see cref="Kernel"/> method, by name) the configured kernel does not have.</summary>
+    internal void CheckApi(string method)
     {
-        if (Policy.MissingApi(api) is { } missing)
+        if (Policy.MissingApi("Kernel." + method) is { } missing)
         {
             throw new EraMismatchException(missing + ".", "DK1001");
         }

@@ -17,16 +17,24 @@ public sealed partial class Kernel
     /// <param name="caller">Filled in by the compiler.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    /// <exception cref="EraMismatchException">Before 2.6.37.</exception>
     public VmallocAddr Vzalloc(ulong size, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
-        => VmallocCore(size, Gfp.Kernel | Gfp.HighMem | Gfp.Zero, userMap: false, caller, file, line);
+    {
+        CheckApi(nameof(Vzalloc));
+        return VmallocCore(size, Gfp.Kernel | Gfp.HighMem | Gfp.Zero, userMap: false, caller, file, line);
+    }
 
     /// <summary>mm/vmalloc.c: vmalloc_user — zeroed, marked VM_USERMAP so remap_vmalloc_range may map it to user space.</summary>
     /// <param name="size">Bytes.</param>
     /// <param name="caller">Filled in by the compiler.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    /// <exception cref="EraMismatchException">Before 2.6.18.</exception>
     public VmallocAddr VmallocUser(ulong size, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
-        => VmallocCore(size, Gfp.Kernel | Gfp.HighMem | Gfp.Zero, userMap: true, caller, file, line);
+    {
+        CheckApi(nameof(VmallocUser));
+        return VmallocCore(size, Gfp.Kernel | Gfp.HighMem | Gfp.Zero, userMap: true, caller, file, line);
+    }
 
     private VmallocAddr VmallocCore(ulong size, Gfp gfp, bool userMap, string caller, string file, int line)
     {

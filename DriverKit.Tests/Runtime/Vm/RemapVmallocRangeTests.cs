@@ -68,8 +68,9 @@ public sealed class RemapVmallocRangeTests
     [Fact]
     public void DoesNotExistBefore2618()
     {
-        var (_, _, u, _) = Setup("2.6.17", (k, buf, vma) => k.RemapVmallocRange(vma, buf, 0));
+        var (_, _, u, _) = Setup("2.6.17", (k, buf, vma) => k.RemapVmallocRange(vma, buf, 0), user: false);
         var e = Assert.Throws<EraMismatchException>(() => u.Mmap(default, P, Prot.Read, MapFlags.Shared, u.OpenOk("/dev/test")));
         Assert.Contains("remap_vmalloc_range", e.Message, StringComparison.Ordinal);
+        Assert.Throws<EraMismatchException>(() => Boot("2.6.17").VmallocUser(P));
     }
 }

@@ -64,7 +64,7 @@ internal sealed class ReferenceDriver
             }
         }
 
-        vbuf = k.VmallocUser(RegionPages * Kernel.PageSize);
+        vbuf = k.Policy.Exists("Kernel.VmallocUser") ? k.VmallocUser(RegionPages * Kernel.PageSize) : k.Vmalloc(RegionPages * Kernel.PageSize);
         slabObject = k.Kmalloc(512, Gfp.Kernel);
         mmio = k.RegisterMmioRegion("refdev-bar", MmioPages * Kernel.PageSize, new Registers());
         var faultOrNoPage = k.Policy.HasFault

@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using DriverKit.Analyzers.Engine;
+using DriverKit.Runtime;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverKit.Analyzers;
+
+/// <summary>
+/// DK1001: a vm_flags bit, page flag, vm_operations/file_operations hook or kernel function that the configured kernel does
+/// not define, read from the runtime's availability table (<see cref="KernelAvailability"/>) — the same table that makes the
+/// runtime throw EraMismatchException. VM_RESERVED stays DK0005's. Uses that a test of the configured version keeps from
+/// running in that kernel are not reported (<see cref="VersionGuards"/>).
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class KernelAvailabilityAnalyzer : DriverKitAnalyzer
+{
+    /// <summary>The diagnostic property naming the table row (<c>VmOperations.NoPage</c>), which the code fix reads.</summary>
+    public const string MemberProperty = "Member";
+
+    /// <summary>The types whose members have rows in the table.</summary>
+    private static readonly ImmutableHashSet<string> TrackedTypes =
+        ImmutableHashSet.Create(StringComparer.Ordinal, "VmFlags", "PageFlags", "VmOperations", "FileOperations", "Kernel", "Process");
+
+    /// <summary>Per kernel version, the names of the members it lacks: one list instance each, as the word search caches by instance.</summary>
+    private static readonly ConcurrentDictionary<KernelVersion, string[]> MissingNames = new();
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.MissingInKernel);
+
+    private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine)
+    {
+        var runtime = engine.Symbols.Kernel.ContainingAssembly;
+        context.RegisterSemanticModelAction(model => Analyze(model, engine, runtime));
+    }
+
+    private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine, IAssemblySymbol runtime)
+    {
+        var cancellationToken = context.CancellationToken;
+        var policy = engine.GetPolicy(context.Options, context.SemanticModel.SyntaxTree);
+        var names = MissingNames.GetOrAdd(policy.Version, Missing);
+        if (names.Length == 0)
+        {
+            return;
+        }
+
+        var words = engine.Words.Cached(names, cancellationToken);
+        if (!words.AnyIn(context.SemanticModel.SyntaxTree))
+        {
+            return;
+        }
+
+        foreach (var root in engine.RootsAt(context, words))
+        {
+            var reported = new HashSet<SyntaxNode>();
+            foreach (var reference in NamedOperations.References(root, words, cancellationToken))
+            {
+                Check(context, policy, runtime, reference, reference.Member, reported);
+            }
+
+            foreach (var invocation in NamedOperations.Invocations(root, words, cancellationToken))
+            {
+                Check(context, policy, runtime, invocation, invocation.TargetMethod, reported);
+            }
+        }
+    }
+
+    private static string[] Missing(KernelVersion version) => KernelAvailability.All
+        .Where(row => row.RuleId == DiagnosticIds.MissingInKernel && !row.ExistsIn(version))
+        .Select(row => row.Name)
+        .Distinct(StringComparer.Ordinal)
+        .ToArray();
+
+    private static void Check(SemanticModelAnalysisContext context, EraPolicy policy, IAssemblySymbol runtime, IOperation use, ISymbol member, HashSet<SyntaxNode> reported)
+    {
+        var type = member.ContainingType;
+        if (type is null || !TrackedTypes.Contains(type.Name) || !SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, runtime)
+            || KernelAvailability.Find(type.Name + "." + member.Name) is not { } row
+            || row.RuleId != DiagnosticIds.MissingInKernel || row.ExistsIn(policy.Version)
+            || use.IsInNameOf() || VersionGuards.IsInVersionTest(use) || VersionGuards.IsGuarded(use, policy))
+        {
+            return;
+        }
+
+        var location = NameOf(use.Syntax);
+        if (!reported.Add(location))
+        {
+            return;
+        }
+
+        context.ReportVisible(Diagnostic.Create(
+            DiagnosticDescriptors.MissingInKernel,
+            location.GetLocation(),
+            ImmutableDictionary<string, string?>.Empty.Add(MemberProperty, row.Member),
+            $"{KernelName(row, policy)} ({row.Member})",
+            policy.Describe(),
+            row.History,
+            row.Replacement is null ? string.Empty : "; " + row.Replacement));
+    }
+
+    /// <summary>The kernel's name in the configured era where it was renamed (VM_DONTDUMP was VM_NODUMP in 3.4 – 3.6).</summary>
+    private static string KernelName(ApiAvailability row, EraPolicy policy) =>
+        row.Kind == ApiKind.VmFlag && Enum.TryParse<VmFlags>(row.Name, out var flag) ? policy.KernelName(flag) : row.KernelName;
+
+    /// <summary>The member's name in the source: the <c>Name</c> of <c>x.Name(…)</c>, <c>T.Name</c> or an initializer's <c>Name = …</c>.</summary>
+    private static SyntaxNode NameOf(SyntaxNode syntax) => syntax switch
+    {
+        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => access.Name,
+        InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax binding } => binding.Name,
+        InvocationExpressionSyntax invocation => invocation.Expression,
+        MemberAccessExpressionSyntax access => access.Name,
+        _ => syntax,
+    };
+}

@@ -1,0 +1,133 @@
+namespace DriverKit.Runtime;
+
+/// <summary>
+/// Which kernels have each flag, hook and function DriverKit models: one table that both the runtime (an
+/// <c>EraMismatchException</c> when a driver uses a symbol its kernel lacks) and the analyzers (DK1001 at build
+/// time, DK0005 for VM_RESERVED) read. Every <see cref="VmFlags"/> and <see cref="PageFlags"/> member and every
+/// <c>VmOperations</c> and <c>FileOperations</c> hook has a row; functions have one where some supported
+/// kernel lacks them. Dates are of the mainline release that first had (or first lacked) the symbol in
+/// include/linux/mm.h, include/linux/page-flags.h, include/linux/fs.h or the function's file.
+/// </summary>
+/// <remarks>This file is compiled into DriverKit.Runtime and, linked, into DriverKit.Analyzers.</remarks>
+public static class KernelAvailability
+{
+    private static readonly ApiAvailability[] Rows =
+    {
+        // ---- vm_flags (include/linux/mm.h) ---------------------------------------------------------------------------
+        Always(ApiKind.VmFlag, "VmFlags.None", "0"),
+        Always(ApiKind.VmFlag, "VmFlags.Read", "VM_READ"),
+        Always(ApiKind.VmFlag, "VmFlags.Write", "VM_WRITE"),
+        Always(ApiKind.VmFlag, "VmFlags.Exec", "VM_EXEC"),
+        Always(ApiKind.VmFlag, "VmFlags.Shared", "VM_SHARED"),
+        Always(ApiKind.VmFlag, "VmFlags.MayRead", "VM_MAYREAD"),
+        Always(ApiKind.VmFlag, "VmFlags.MayWrite", "VM_MAYWRITE"),
+        Always(ApiKind.VmFlag, "VmFlags.MayExec", "VM_MAYEXEC"),
+        Always(ApiKind.VmFlag, "VmFlags.MayShare", "VM_MAYSHARE"),
+        Always(ApiKind.VmFlag, "VmFlags.GrowsDown", "VM_GROWSDOWN"),
+        Always(ApiKind.VmFlag, "VmFlags.Locked", "VM_LOCKED"),
+        Always(ApiKind.VmFlag, "VmFlags.IO", "VM_IO"),
+        Always(ApiKind.VmFlag, "VmFlags.SeqRead", "VM_SEQ_READ"),
+        Always(ApiKind.VmFlag, "VmFlags.RandRead", "VM_RAND_READ"),
+        Always(ApiKind.VmFlag, "VmFlags.DontCopy", "VM_DONTCOPY"),
+        Always(ApiKind.VmFlag, "VmFlags.DontExpand", "VM_DONTEXPAND"),
+        Always(ApiKind.VmFlag, "VmFlags.Account", "VM_ACCOUNT"),
+        Always(ApiKind.VmFlag, "VmFlags.HugeTlb", "VM_HUGETLB"),
+        Row(ApiKind.VmFlag, "VmFlags.PfnMap", "VM_PFNMAP", "2.6.15-rc3", null,
+            "before it, remap_pfn_range marks the vma itself (VM_RESERVED; VM_UNPAGED in the 2.6.15-rc2 snapshots)"),
+        Row(ApiKind.VmFlag, "VmFlags.MixedMap", "VM_MIXEDMAP", "2.6.26", null,
+            "use VM_PFNMAP with vm_insert_pfn for frames without struct page, or vm_insert_page alone"),
+        Row(ApiKind.VmFlag, "VmFlags.DontDump", "VM_DONTDUMP", "3.4", null,
+            "VM_IO or VM_RESERVED also keep the vma out of core dumps", "from 3.4 (as VM_NODUMP until 3.6)"),
+        Row(ApiKind.VmFlag, "VmFlags.LockOnFault", "VM_LOCKONFAULT", "4.4", null, "mlock the range (VM_LOCKED) instead"),
+        Row(ApiKind.VmFlag, "VmFlags.WipeOnFork", "VM_WIPEONFORK", "4.14", null, "VM_DONTCOPY leaves the child without the vma"),
+        Row(ApiKind.VmFlag, "VmFlags.NoReserve", "VM_NORESERVE", "2.6.27", null, null),
+        Row(ApiKind.VmFlag, "VmFlags.Reserved", "VM_RESERVED", null, "3.7", "use VM_IO, or VM_DONTEXPAND | VM_DONTDUMP", "up to 3.6"),
+        Row(ApiKind.VmFlag, "VmFlags.Unpaged", "VM_UNPAGED", "2.6.15-rc2-git1", "2.6.15-rc3", "use VM_PFNMAP (2.6.15-rc3 and later)",
+            "only in the 2.6.15-rc2-gitN snapshots"),
+        Row(ApiKind.VmFlag, "VmFlags.InsertPage", "VM_INSERTPAGE", "2.6.15-rc4", "3.7",
+            "from 3.7 vm_insert_page sets VM_MIXEDMAP itself, which fork copies", "from 2.6.15-rc4 to 3.6"),
+        Row(ApiKind.VmFlag, "VmFlags.Shm", "VM_SHM", null, "2.6.18", "nothing replaces it (it is 0 from 2.6.15)", "up to 2.6.17"),
+        Row(ApiKind.VmFlag, "VmFlags.AlwaysDump", "VM_ALWAYSDUMP", "2.6.20", "3.4",
+            "from 3.4 vmas are dumped unless VM_DONTDUMP is set", "from 2.6.20 to 3.3"),
+
+        // ---- page flags (include/linux/page-flags.h) -----------------------------------------------------------------
+        Always(ApiKind.PageFlag, "PageFlags.None", "0"),
+        Always(ApiKind.PageFlag, "PageFlags.Locked", "PG_locked"),
+        Always(ApiKind.PageFlag, "PageFlags.Referenced", "PG_referenced"),
+        Always(ApiKind.PageFlag, "PageFlags.Uptodate", "PG_uptodate"),
+        Always(ApiKind.PageFlag, "PageFlags.Dirty", "PG_dirty"),
+        Always(ApiKind.PageFlag, "PageFlags.Lru", "PG_lru"),
+        Always(ApiKind.PageFlag, "PageFlags.Active", "PG_active"),
+        Always(ApiKind.PageFlag, "PageFlags.Reserved", "PG_reserved"),
+        Always(ApiKind.PageFlag, "PageFlags.Private", "PG_private"),
+        Always(ApiKind.PageFlag, "PageFlags.Writeback", "PG_writeback"),
+        Always(ApiKind.PageFlag, "PageFlags.Head", "PG_head"),
+        Always(ApiKind.PageFlag, "PageFlags.SwapCache", "PG_swapcache"),
+        Row(ApiKind.PageFlag, "PageFlags.Private2", "PG_private_2", "2.6.30", null, null),
+        Row(ApiKind.PageFlag, "PageFlags.SwapBacked", "PG_swapbacked", "2.6.28", null, "PageAnon tells anonymous pages apart"),
+        Row(ApiKind.PageFlag, "PageFlags.Unevictable", "PG_unevictable", "2.6.28", null, "mlocked pages stay on the normal LRU lists"),
+        Row(ApiKind.PageFlag, "PageFlags.Mlocked", "PG_mlocked", "2.6.28", null, "VM_LOCKED on the vma is all there is"),
+        Row(ApiKind.PageFlag, "PageFlags.HwPoison", "PG_hwpoison", "2.6.32", null, null),
+        Row(ApiKind.PageFlag, "PageFlags.Error", "PG_error", null, "6.12", "report I/O errors through the folio or the mapping (mapping_set_error)"),
+        Row(ApiKind.PageFlag, "PageFlags.LruGen", "LRU_GEN_MASK", "6.1", null, null),
+        Row(ApiKind.PageFlag, "PageFlags.AnonExclusive", "PG_anon_exclusive", "5.19", null, null),
+
+        // ---- struct vm_operations_struct (include/linux/mm.h) --------------------------------------------------------
+        Always(ApiKind.VmOperationsHook, "VmOperations.Open", "->open"),
+        Always(ApiKind.VmOperationsHook, "VmOperations.Close", "->close"),
+        Row(ApiKind.VmOperationsHook, "VmOperations.NoPage", "->nopage", null, "2.6.26", "use ->fault (2.6.23 and later), which sets vmf->page"),
+        Row(ApiKind.VmOperationsHook, "VmOperations.NoPfn", "->nopfn", "2.6.19", "2.6.27", "use ->fault with vm_insert_pfn"),
+        Row(ApiKind.VmOperationsHook, "VmOperations.Fault", "->fault", "2.6.23", null, "use ->nopage, which returns the page"),
+        Row(ApiKind.VmOperationsHook, "VmOperations.PageMkwrite", "->page_mkwrite", "2.6.18", null, null),
+        Row(ApiKind.VmOperationsHook, "VmOperations.MaySplit", "->may_split", "4.15", null,
+            "nothing can veto a split; refuse partial munmap/mprotect effects in ->open/->close", "from 4.15 (as ->split until 5.10)"),
+        Row(ApiKind.Constant, "VmOperations.NoPfnRefault", "NOPFN_REFAULT", "2.6.21", "2.6.27", "the value would be mapped as a pfn; return NOPFN_SIGBUS or a pfn"),
+
+        // ---- struct file_operations (include/linux/fs.h) -------------------------------------------------------------
+        Always(ApiKind.FileOperationsHook, "FileOperations.Open", "->open"),
+        Always(ApiKind.FileOperationsHook, "FileOperations.Release", "->release"),
+        Always(ApiKind.FileOperationsHook, "FileOperations.Mmap", "->mmap"),
+        Always(ApiKind.FileOperationsHook, "FileOperations.Ioctl", "->unlocked_ioctl"),
+
+        // ---- functions a driver calls ---------------------------------------------------------------------------------
+        Row(ApiKind.Function, "Kernel.VmInsertPage", "vm_insert_page", "2.6.15-rc4", null, "map the pages with remap_pfn_range, or hand them out from ->nopage"),
+        Row(ApiKind.Function, "Kernel.VmMapPages", "vm_map_pages", "5.0", null, "call vm_insert_page for each page, checking vm_pgoff and the length yourself"),
+        Row(ApiKind.Function, "Kernel.RemapVmallocRange", "remap_vmalloc_range", "2.6.18", null, "insert each vmalloc_to_page() page, or hand them out from ->nopage"),
+        Row(ApiKind.Function, "Kernel.VmallocUser", "vmalloc_user", "2.6.18", null, "use vmalloc and clear the memory"),
+        Row(ApiKind.Function, "Kernel.VmIomapMemory", "vm_iomap_memory", "3.9", null, "use io_remap_pfn_range after checking vm_pgoff and the length against the window"),
+        Row(ApiKind.Function, "Kernel.VmfInsertPfn", "vmf_insert_pfn", "2.6.21", null, "use remap_pfn_range in ->mmap", "from 2.6.21 (as vm_insert_pfn until 4.17)"),
+        Row(ApiKind.Function, "Kernel.VmfInsertMixed", "vmf_insert_mixed", "2.6.26", null, "use vm_insert_pfn on a VM_PFNMAP vma", "from 2.6.26 (as vm_insert_mixed until 4.17)"),
+        Row(ApiKind.Function, "Kernel.GetUserPagesFast", "get_user_pages_fast", "2.6.27", null, "use get_user_pages under the mmap lock"),
+        Row(ApiKind.Function, "Kernel.PinUserPages", "pin_user_pages", "5.6", null, "use get_user_pages and put_page"),
+        Row(ApiKind.Function, "Kernel.UnpinUserPages", "unpin_user_pages", "5.6", null, "put_page each page"),
+        Row(ApiKind.Function, "Kernel.UnpinUserPagesDirtyLock", "unpin_user_pages_dirty_lock", "5.6", null, "set_page_dirty_lock and put_page each page"),
+        Row(ApiKind.Function, "Kernel.Kzalloc", "kzalloc", "2.6.14", null, "use kmalloc and memset"),
+        Row(ApiKind.Function, "Kernel.Vzalloc", "vzalloc", "2.6.37", null, "use vmalloc and memset"),
+
+        // ---- what a test program uses --------------------------------------------------------------------------------
+        Row(ApiKind.UserInterface, "Process.CoredumpFilter", "/proc/<pid>/coredump_filter", "2.6.23", null, null),
+    };
+
+    private static readonly Dictionary<string, ApiAvailability> ByMember = Rows.ToDictionary(row => row.Member, StringComparer.Ordinal);
+
+    /// <summary>Every row, flags first, then hooks, functions and user interfaces.</summary>
+    public static IReadOnlyList<ApiAvailability> All => Rows;
+
+    /// <summary>The row of <paramref name="member"/> (<c>Type.Member</c>), or null when DriverKit does not track its availability.</summary>
+    /// <param name="member">A member such as <c>VmFlags.DontDump</c> or <c>Kernel.VmMapPages</c>.</param>
+    public static ApiAvailability? Find(string member) => member is not null && ByMember.TryGetValue(member, out var row) ? row : null;
+
+    /// <summary>True when <paramref name="version"/> has <paramref name="member"/>; members without a row exist everywhere.</summary>
+    /// <param name="member">A member such as <c>VmFlags.DontDump</c>.</param>
+    /// <param name="version">A kernel version.</param>
+    public static bool Exists(string member, KernelVersion version) => Find(member)?.ExistsIn(version) ?? true;
+
+    /// <summary>The row of one <see cref="VmFlags"/> bit.</summary>
+    /// <param name="flag">One flag.</param>
+    public static ApiAvailability? Of(VmFlags flag) => Find("VmFlags." + flag);
+
+    private static ApiAvailability Always(ApiKind kind, string member, string kernelName) => new(kind, member, kernelName, null, null, null, null);
+
+    private static ApiAvailability Row(ApiKind kind, string member, string kernelName, string? since, string? removedIn, string? replacement, string? history = null) =>
+        new(kind, member, kernelName, since, removedIn, replacement, history);
+}
