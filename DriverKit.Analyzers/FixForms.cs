@@ -56,6 +56,9 @@ public static class FixForms
     /// <summary>DK0019: io_remap_pfn_range.</summary>
     public const string IoRemap = "io-remap";
 
+    /// <summary>DK1001: a -&gt;nopage handler rewritten as -&gt;fault.</summary>
+    public const string NoPageToFault = "nopage-to-fault";
+
     /// <summary>The properties of a diagnostic that admits <paramref name="form"/>.</summary>
     /// <param name="form">One of the forms above.</param>
     public static ImmutableDictionary<string, string?> Properties(string form) => ImmutableDictionary<string, string?>.Empty.Add(Key, form);

@@ -85,7 +85,7 @@ public sealed class KernelAvailabilityAnalyzer : DriverKitAnalyzer
             return;
         }
 
-        var location = NameOf(use.Syntax);
+        var location = member.IsStatic && use.Syntax is MemberAccessExpressionSyntax qualified ? qualified : NameOf(use.Syntax);
         if (!reported.Add(location))
         {
             return;
@@ -94,7 +94,7 @@ public sealed class KernelAvailabilityAnalyzer : DriverKitAnalyzer
         context.ReportVisible(Diagnostic.Create(
             DiagnosticDescriptors.MissingInKernel,
             location.GetLocation(),
-            ImmutableDictionary<string, string?>.Empty.Add(MemberProperty, row.Member),
+            FixForms.Properties(row.Member == "VmOperations.NoPage" && policy.HasFault ? FixForms.NoPageToFault : FixForms.None).Add(MemberProperty, row.Member),
             $"{KernelName(row, policy)} ({row.Member})",
             policy.Describe(),
             row.History,
@@ -105,7 +105,7 @@ public sealed class KernelAvailabilityAnalyzer : DriverKitAnalyzer
     private static string KernelName(ApiAvailability row, EraPolicy policy) =>
         row.Kind == ApiKind.VmFlag && Enum.TryParse<VmFlags>(row.Name, out var flag) ? policy.KernelName(flag) : row.KernelName;
 
-    /// <summary>The member's name in the source: the <c>Name</c> of <c>x.Name(…)</c>, <c>T.Name</c> or an initializer's <c>Name = …</c>.</summary>
+    /// <summary>The member's name in the source: the <c>Name</c> of <c>x.Name(…)</c>, <c>x.Name</c> or an initializer's <c>Name = …</c>.</summary>
     private static SyntaxNode NameOf(SyntaxNode syntax) => syntax switch
     {
         InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => access.Name,

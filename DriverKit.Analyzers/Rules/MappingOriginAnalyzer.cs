@@ -106,7 +106,7 @@ public sealed class MappingOriginAnalyzer : DriverKitAnalyzer
 
         if (remap && sources.FirstOrDefault(source => source.Kind == MemoryKind.Vmalloc) is { } vmalloc && !IsAtMostOnePage(engine.Symbols.PageSize, flow, call.Size))
         {
-            var hasRemapVmalloc = policy.MissingApi("remap_vmalloc_range") is null;
+            var hasRemapVmalloc = policy.MissingApi("Kernel.RemapVmallocRange") is null;
             var advice = hasRemapVmalloc
                 ? "allocate it with VmallocUser and map it with RemapVmallocRange"
                 : $"remap it one page at a time (RemapVmallocRange arrives in 2.6.18, after Linux {policy.Describe()})";
@@ -166,7 +166,7 @@ public sealed class MappingOriginAnalyzer : DriverKitAnalyzer
                     policy.Era >= Era.E5
                         ? "applies pgprot_decrypted: with memory encryption (SME, SEV, TDX) remap_pfn_range maps the registers with the encryption bit"
                         : "encodes the I/O space where the architecture needs it (sparc, mips with 64-bit physical addresses)",
-                    policy.MissingApi("vm_iomap_memory") is null ? ", or VmIomapMemory(vma, start, length) to map the window with its bounds checked" : ""));
+                    policy.MissingApi("Kernel.VmIomapMemory") is null ? ", or VmIomapMemory(vma, start, length) to map the window with its bounds checked" : ""));
             }
         }
         else if (uncachedHere && sources.Any(source => source.Kind is MemoryKind.PageBlock or MemoryKind.Vmalloc or MemoryKind.Slab))

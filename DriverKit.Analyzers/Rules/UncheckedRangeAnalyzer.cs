@@ -93,7 +93,7 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
         }
 
         var form = call.Api is KernelApi.RemapPfnRange or KernelApi.IoRemapPfnRange
-            && engine.GetPolicy(context.Options, call.Invocation.Syntax.SyntaxTree).MissingApi("vm_iomap_memory") is null
+            && engine.GetPolicy(context.Options, call.Invocation.Syntax.SyntaxTree).MissingApi("Kernel.VmIomapMemory") is null
             && engine.Provenance.Of(call.Memory, MemoryProvenance.Bit(MemoryKind.Mmio), cancellationToken).Count > 0
             ? FixForms.IomapMemory
             : FixForms.None;

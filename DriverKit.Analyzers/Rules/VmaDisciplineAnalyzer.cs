@@ -67,13 +67,13 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
 
                 switch (engine.Symbols.Classify(invocation.TargetMethod))
                 {
-                    case KernelApi.VmInsertPage or KernelApi.VmMapPages when policy.MissingApi("vm_insert_page") is null:
+                    case KernelApi.VmInsertPage or KernelApi.VmMapPages when policy.MissingApi("Kernel.VmInsertPage") is null:
                         CheckInsert(context, engine, policy, invocation, engine.Vmas.ContextsOf(vma, policy, cancellationToken));
                         break;
                     case KernelApi.VmfInsertPfn or KernelApi.VmfInsertMixed:
                         var contexts = engine.Vmas.ContextsOf(vma, policy, cancellationToken);
                         CheckMmioWithoutIo(context, engine, policy, invocation, contexts);
-                        if (engine.Symbols.Classify(invocation.TargetMethod) == KernelApi.VmfInsertMixed || policy.MissingApi("vmf_insert_pfn") is not null)
+                        if (engine.Symbols.Classify(invocation.TargetMethod) == KernelApi.VmfInsertMixed || policy.MissingApi("Kernel.VmfInsertPfn") is not null)
                         {
                             break;
                         }
@@ -165,7 +165,7 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
                 outcome));
         }
 
-        if (policy.MissingApi("vm_insert_page") is null
+        if (policy.MissingApi("Kernel.VmInsertPage") is null
             && contexts.FirstOrDefault(vma => !vma.InMmap && (vma.Mmap.MaySet & MixedMap) == 0) is { Mmap: { } mmap } outside)
         {
             var fixable = policy.VmInsertPageBugChecks && mmap.Anchor is not null;

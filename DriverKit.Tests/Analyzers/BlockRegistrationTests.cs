@@ -182,7 +182,7 @@ public class BlockRegistrationTests
     public async Task Rules_run_once_per_tree()
     {
         var rules = (await RegistrationsAsync()).Where(pair => pair.Analyzer is not DriverKitAnalyzers::DriverKit.Analyzers.KernelVersionSettingAnalyzer).ToList();
-        Assert.Equal(11, rules.Count);
+        Assert.Equal(12, rules.Count);
         foreach (var (rule, telemetry) in rules)
         {
             Assert.True(

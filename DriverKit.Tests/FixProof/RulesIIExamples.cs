@@ -98,7 +98,7 @@ internal static class RulesIIExamples
                 {
                     VmallocAddr p;
 
-                    p = kernel.Vzalloc(size);
+                    p = kernel.Vmalloc(size);
                     return p;
                 }
 

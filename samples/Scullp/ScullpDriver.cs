@@ -48,10 +48,13 @@ public sealed class ScullpDriver
         this.kernel = kernel;
         this.variant = variant;
         PageCount = pages;
-        // Each variant is the driver of its own kernels, chosen at run time; the runtime refuses ->nopage after 2.6.25.
-#pragma warning disable DK1001
+        // Each variant is the driver of its own kernels, chosen at run time: the runtime refuses ->nopage after 2.6.25 and
+        // ->fault before 2.6.23.
         vmOps = variant == ScullpVariant.ReservedNoPage
+#pragma warning disable DK1001 // the LDD3 ->nopage driver of 2.6.15-rc1
             ? new VmOperations { Open = ScullpVmaOpen, Close = ScullpVmaClose, NoPage = ScullpVmaNoPage }
+#pragma warning restore DK1001
+#pragma warning disable DK1001 // the ->fault driver of 2.6.23 and later
             : new VmOperations { Open = ScullpVmaOpen, Close = ScullpVmaClose, Fault = ScullpVmaFault };
 #pragma warning restore DK1001
         Device = kernel.RegisterChrdev(path, new FileOperations
@@ -112,7 +115,9 @@ public sealed class ScullpDriver
 #pragma warning restore DK0004, DK0005
                 break;
             case ScullpVariant.Modern:
+#pragma warning disable DK1001 // the driver of 3.4 and later, where VM_DONTDUMP exists
                 kernel.VmFlagsSet(vma, VmFlags.DontExpand | VmFlags.DontDump);
+#pragma warning restore DK1001
                 break;
         }
 

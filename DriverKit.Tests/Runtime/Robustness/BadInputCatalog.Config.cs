@@ -70,7 +70,7 @@ internal static partial class BadInputCatalog
             K(list, "new EraPolicy(KernelVersion)", input, name, _ =>
             {
                 var p = new EraPolicy(make());
-                return $"{p.Describe()} {p.SpecialMask} {p.MissingApi("vm_insert_page")} {p.DefaultMemlockLimit} {p.BadPageFormat}";
+                return $"{p.Describe()} {p.SpecialMask} {p.MissingApi("Kernel.VmInsertPage")} {p.DefaultMemlockLimit} {p.BadPageFormat}";
             });
         }
 

@@ -412,7 +412,7 @@ internal sealed class Chaos
                 return ($"Kfree({again}) again", () => objects.Contains(again) ? null : Void(() => k.Kfree(again)), null);
             case 3:
                 var bytes = Chance(10) ? Pick(BadLengths) : (ulong)rng.Next(1, 6) * P4;
-                var user = Chance(50);
+                var user = Chance(50) && k.Policy.Exists("Kernel.VmallocUser");
                 return ($"Vmalloc{(user ? "User" : string.Empty)}({bytes:x})", () =>
                 {
                     var a = user ? k.VmallocUser(bytes) : k.Vmalloc(bytes);

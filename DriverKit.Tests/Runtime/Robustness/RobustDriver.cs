@@ -65,7 +65,7 @@ internal sealed class RobustDriver
             Close = VmClose,
             Fault = k.Policy.HasFault ? Fault : null,
             NoPage = k.Policy.HasFault ? null : NoPage,
-            PageMkwrite = Mkwrite,
+            PageMkwrite = k.Policy.Exists("VmOperations.PageMkwrite") ? Mkwrite : null,
             MaySplit = k.Policy.HasMaySplit ? MaySplit : null,
         }, "faultOps");
         CountedOps = names.Add(new VmOperations { Open = VmOpen, Close = VmClose, MaySplit = k.Policy.HasMaySplit ? MaySplit : null }, "countedOps");

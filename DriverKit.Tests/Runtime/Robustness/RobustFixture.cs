@@ -34,7 +34,7 @@ internal sealed class RobustFixture
         KobjFreed = K.Kmalloc(100, Gfp.Kernel);
         K.Kfree(KobjFreed);
         PagesAddr = K.GetFreePages(Gfp.Kernel, 1);
-        Vbuf = K.VmallocUser(RobustDriver.RegionPages * P4);
+        Vbuf = K.Policy.Exists("Kernel.VmallocUser") ? K.VmallocUser(RobustDriver.RegionPages * P4) : K.Vmalloc(RobustDriver.RegionPages * P4);
         Vplain = K.Vmalloc(2 * P4);
         VbufFreed = K.Vmalloc(2 * P4);
         K.Vfree(VbufFreed);
