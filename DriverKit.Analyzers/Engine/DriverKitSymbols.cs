@@ -54,6 +54,8 @@ internal sealed class DriverKitSymbols
         ["Vmalloc"] = ValueRole.Allocation,
         ["VmallocUser"] = ValueRole.Allocation,
         ["Vzalloc"] = ValueRole.Allocation,
+        ["DmaAllocCoherent"] = ValueRole.Allocation,
+        ["PciAllocConsistent"] = ValueRole.Allocation,
         ["VirtToPage"] = ValueRole.Conversion,
         ["VmallocToPage"] = ValueRole.Conversion,
         ["VirtToPhys"] = ValueRole.Conversion,

@@ -103,6 +103,17 @@ public static class KernelAvailability
         Row(ApiKind.Function, "Kernel.UnpinUserPagesDirtyLock", "unpin_user_pages_dirty_lock", "5.6", null, "set_page_dirty_lock and put_page each page"),
         Row(ApiKind.Function, "Kernel.Kzalloc", "kzalloc", "2.6.14", null, "use kmalloc and memset"),
         Row(ApiKind.Function, "Kernel.Vzalloc", "vzalloc", "2.6.37", null, "use vmalloc and memset"),
+        Always(ApiKind.Function, "Kernel.DmaAllocCoherent", "dma_alloc_coherent"),
+        Always(ApiKind.Function, "Kernel.DmaFreeCoherent", "dma_free_coherent"),
+
+        // Generic since 3.6 (commit 64ccc9c033c6, "common: dma-mapping: add support for generic dma_mmap_* calls");
+        // ARM had its own dma_mmap_coherent earlier, x86 (the simulated machine) did not.
+        Row(ApiKind.Function, "Kernel.DmaMmapCoherent", "dma_mmap_coherent", "3.6", null,
+            "remap_pfn_range the buffer (virt_to_phys(cpu_addr) >> PAGE_SHIFT) after checking vm_pgoff and the length"),
+        Row(ApiKind.Function, "Kernel.PciAllocConsistent", "pci_alloc_consistent", null, "5.18",
+            "use dma_alloc_coherent(&pdev->dev, size, &handle, GFP_KERNEL)", "until its removal in 5.18 (include/linux/pci-dma-compat.h)"),
+        Row(ApiKind.Function, "Kernel.PciFreeConsistent", "pci_free_consistent", null, "5.18",
+            "use dma_free_coherent(&pdev->dev, size, cpu_addr, handle)", "until its removal in 5.18 (include/linux/pci-dma-compat.h)"),
 
         // ---- what a test program uses --------------------------------------------------------------------------------
         Row(ApiKind.UserInterface, "Process.CoredumpFilter", "/proc/<pid>/coredump_filter", "2.6.23", null, null),

@@ -1,0 +1,25 @@
+using System.Globalization;
+
+namespace DriverKit.Runtime;
+
+/// <summary>
+/// include/linux/types.h: dma_addr_t — an address as the device sees it (a bus address). On the simulated x86 without
+/// an IOMMU it equals the physical address (kernel/dma/direct.h: phys_to_dma), but it is its own type: a driver hands
+/// it to the device, never to the CPU.
+/// </summary>
+public readonly record struct DmaAddr(ulong Value) : IComparable<DmaAddr>
+{
+    /// <summary>The address <paramref name="bytes"/> further on.</summary>
+    /// <param name="a">The start.</param>
+    /// <param name="bytes">Bytes to advance.</param>
+    public static DmaAddr operator +(DmaAddr a, ulong bytes) => new(checked(a.Value + bytes));
+
+    /// <summary>True for the 0 a failed allocation leaves in the handle.</summary>
+    public bool IsNull => Value == 0;
+
+    /// <inheritdoc />
+    public int CompareTo(DmaAddr other) => Value.CompareTo(other.Value);
+
+    /// <summary>The address in the <c>%pad</c> form.</summary>
+    public override string ToString() => "0x" + Value.ToString("x16", CultureInfo.InvariantCulture);
+}
