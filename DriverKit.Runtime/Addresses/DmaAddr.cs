@@ -23,3 +23,25 @@ public readonly record struct DmaAddr(ulong Value) : IComparable<DmaAddr>
     /// <summary>The address in the <c>%pad</c> form.</summary>
     public override string ToString() => "0x" + Value.ToString("x16", CultureInfo.InvariantCulture);
 }
+
+/// <summary>
+/// A <c>void __iomem *</c>: a kernel virtual address <see cref="Kernel.Ioremap"/> returned for device memory. The CPU
+/// reaches the device through it only with the MMIO accessors (<see cref="Kernel.Readl"/>, <see cref="Kernel.Writel"/>,
+/// …); it is not a linear-map address (virt_to_phys refuses it) and not RAM.
+/// </summary>
+public readonly record struct IoMem(ulong Value) : IComparable<IoMem>
+{
+    /// <summary>The address <paramref name="bytes"/> further on.</summary>
+    /// <param name="a">The start.</param>
+    /// <param name="bytes">Bytes to advance.</param>
+    public static IoMem operator +(IoMem a, ulong bytes) => new(checked(a.Value + bytes));
+
+    /// <summary>True for the NULL a failed ioremap returns.</summary>
+    public bool IsNull => Value == 0;
+
+    /// <inheritdoc />
+    public int CompareTo(IoMem other) => Value.CompareTo(other.Value);
+
+    /// <summary>The address in hex.</summary>
+    public override string ToString() => "0x" + Value.ToString("x16", CultureInfo.InvariantCulture);
+}

@@ -29,7 +29,7 @@ public class Device
 /// <summary>
 /// include/linux/pci.h: struct pci_dev — a <see cref="Device"/> with base address registers (BARs): memory resources
 /// whose physical start and length the driver reads with <see cref="Kernel.PciResourceStart"/> and
-/// <see cref="Kernel.PciResourceLen"/>.
+/// <see cref="Kernel.PciResourceLen"/> and maps with <see cref="Kernel.Ioremap"/>.
 /// </summary>
 public sealed class PciDev : Device
 {

@@ -114,6 +114,12 @@ public static class KernelAvailability
             "use dma_alloc_coherent(&pdev->dev, size, &handle, GFP_KERNEL)", "until its removal in 5.18 (include/linux/pci-dma-compat.h)"),
         Row(ApiKind.Function, "Kernel.PciFreeConsistent", "pci_free_consistent", null, "5.18",
             "use dma_free_coherent(&pdev->dev, size, cpu_addr, handle)", "until its removal in 5.18 (include/linux/pci-dma-compat.h)"),
+        Always(ApiKind.Function, "Kernel.Ioremap", "ioremap"),
+        Always(ApiKind.Function, "Kernel.Iounmap", "iounmap"),
+        Always(ApiKind.Function, "Kernel.Readb", "readb"),
+        Always(ApiKind.Function, "Kernel.Readl", "readl"),
+        Always(ApiKind.Function, "Kernel.Writeb", "writeb"),
+        Always(ApiKind.Function, "Kernel.Writel", "writel"),
 
         // ---- what a test program uses --------------------------------------------------------------------------------
         Row(ApiKind.UserInterface, "Process.CoredumpFilter", "/proc/<pid>/coredump_filter", "2.6.23", null, null),
