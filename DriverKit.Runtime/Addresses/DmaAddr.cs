@@ -45,3 +45,27 @@ public readonly record struct IoMem(ulong Value) : IComparable<IoMem>
     /// <summary>The address in hex.</summary>
     public override string ToString() => "0x" + Value.ToString("x16", CultureInfo.InvariantCulture);
 }
+
+/// <summary>
+/// What kvmalloc returns: a kernel address that is either a kmalloc (linear-map) address or a vmalloc address — the
+/// kernel tells them apart with is_vmalloc_addr. Convert with <see cref="ToKernelAddr"/> or <see cref="ToVmallocAddr"/>.
+/// </summary>
+public readonly record struct KvAddr(ulong Value)
+{
+    /// <summary>True for the NULL a failed kvmalloc returns.</summary>
+    public bool IsNull => Value == 0;
+
+    /// <summary>include/linux/mm.h: is_vmalloc_addr — true when the memory came from the vmalloc fallback.</summary>
+    public bool IsVmalloc => Value >= VmallocArea.Base;
+
+    /// <summary>The kmalloc address (for <see cref="Kernel.ReadKernel"/> and <see cref="Kernel.WriteKernel"/>).</summary>
+    /// <exception cref="InvalidOperationException">The memory is vmalloc memory.</exception>
+    public KernelAddr ToKernelAddr() => IsVmalloc ? throw new InvalidOperationException($"{this} is a vmalloc address (is_vmalloc_addr)") : new KernelAddr(Value);
+
+    /// <summary>The vmalloc address (for <see cref="Kernel.ReadVmalloc"/> and <see cref="Kernel.WriteVmalloc"/>).</summary>
+    /// <exception cref="InvalidOperationException">The memory is kmalloc memory (or NULL).</exception>
+    public VmallocAddr ToVmallocAddr() => IsVmalloc ? new VmallocAddr(Value) : throw new InvalidOperationException($"{this} is not a vmalloc address (is_vmalloc_addr)");
+
+    /// <summary>The address in hex.</summary>
+    public override string ToString() => "0x" + Value.ToString("x16", CultureInfo.InvariantCulture);
+}

@@ -120,6 +120,16 @@ public static class KernelAvailability
         Always(ApiKind.Function, "Kernel.Readl", "readl"),
         Always(ApiKind.Function, "Kernel.Writeb", "writeb"),
         Always(ApiKind.Function, "Kernel.Writel", "writel"),
+        Row(ApiKind.Function, "Kernel.Kvmalloc", "kvmalloc", "4.12", null, "try kmalloc with __GFP_NOWARN and fall back to vmalloc yourself"),
+        Row(ApiKind.Function, "Kernel.Kvfree", "kvfree", "3.15", null, "test is_vmalloc_addr() and call vfree or kfree"),
+        Always(ApiKind.Function, "Kernel.Vmalloc32", "vmalloc_32"),
+
+        // Added with vmalloc_user and remap_vmalloc_range (2.6.18).
+        Row(ApiKind.Function, "Kernel.Vmalloc32User", "vmalloc_32_user", "2.6.18", null, "use vmalloc_32 and clear the memory"),
+        Always(ApiKind.Function, "Kernel.Vmap", "vmap"),
+        Always(ApiKind.Function, "Kernel.Vunmap", "vunmap"),
+        Always(ApiKind.Function, "Kernel.GetOrder", "get_order"),
+        Always(ApiKind.Function, "Kernel.PageAlign", "PAGE_ALIGN"),
 
         // ---- what a test program uses --------------------------------------------------------------------------------
         Row(ApiKind.UserInterface, "Process.CoredumpFilter", "/proc/<pid>/coredump_filter", "2.6.23", null, null),
