@@ -15,6 +15,6 @@ public sealed partial class Kernel
 
         Dma.RunUntilIdle();
         Lru.Drain();
-        return Checker.CheckShutdown();
+        return [.. CheckCoherentLeaks(-1, "shutdown"), .. Checker.CheckShutdown()];
     }
 }

@@ -110,6 +110,7 @@ public sealed partial class Kernel
         }
 
         NoteUnloaded(owner);
+        CheckCoherentLeaks(owner, $"module {module} unloaded");
         Checker.CheckModuleUnload(owner);
         return new SysResult(0);
     }

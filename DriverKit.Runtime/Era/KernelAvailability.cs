@@ -103,6 +103,33 @@ public static class KernelAvailability
         Row(ApiKind.Function, "Kernel.UnpinUserPagesDirtyLock", "unpin_user_pages_dirty_lock", "5.6", null, "set_page_dirty_lock and put_page each page"),
         Row(ApiKind.Function, "Kernel.Kzalloc", "kzalloc", "2.6.14", null, "use kmalloc and memset"),
         Row(ApiKind.Function, "Kernel.Vzalloc", "vzalloc", "2.6.37", null, "use vmalloc and memset"),
+        Always(ApiKind.Function, "Kernel.DmaAllocCoherent", "dma_alloc_coherent"),
+        Always(ApiKind.Function, "Kernel.DmaFreeCoherent", "dma_free_coherent"),
+
+        // Generic since 3.6 (commit 64ccc9c033c6, "common: dma-mapping: add support for generic dma_mmap_* calls");
+        // ARM had its own dma_mmap_coherent earlier, x86 (the simulated machine) did not.
+        Row(ApiKind.Function, "Kernel.DmaMmapCoherent", "dma_mmap_coherent", "3.6", null,
+            "remap_pfn_range the buffer (virt_to_phys(cpu_addr) >> PAGE_SHIFT) after checking vm_pgoff and the length"),
+        Row(ApiKind.Function, "Kernel.PciAllocConsistent", "pci_alloc_consistent", null, "5.18",
+            "use dma_alloc_coherent(&pdev->dev, size, &handle, GFP_KERNEL)", "until its removal in 5.18 (include/linux/pci-dma-compat.h)"),
+        Row(ApiKind.Function, "Kernel.PciFreeConsistent", "pci_free_consistent", null, "5.18",
+            "use dma_free_coherent(&pdev->dev, size, cpu_addr, handle)", "until its removal in 5.18 (include/linux/pci-dma-compat.h)"),
+        Always(ApiKind.Function, "Kernel.Ioremap", "ioremap"),
+        Always(ApiKind.Function, "Kernel.Iounmap", "iounmap"),
+        Always(ApiKind.Function, "Kernel.Readb", "readb"),
+        Always(ApiKind.Function, "Kernel.Readl", "readl"),
+        Always(ApiKind.Function, "Kernel.Writeb", "writeb"),
+        Always(ApiKind.Function, "Kernel.Writel", "writel"),
+        Row(ApiKind.Function, "Kernel.Kvmalloc", "kvmalloc", "4.12", null, "try kmalloc with __GFP_NOWARN and fall back to vmalloc yourself"),
+        Row(ApiKind.Function, "Kernel.Kvfree", "kvfree", "3.15", null, "test is_vmalloc_addr() and call vfree or kfree"),
+        Always(ApiKind.Function, "Kernel.Vmalloc32", "vmalloc_32"),
+
+        // Added with vmalloc_user and remap_vmalloc_range (2.6.18).
+        Row(ApiKind.Function, "Kernel.Vmalloc32User", "vmalloc_32_user", "2.6.18", null, "use vmalloc_32 and clear the memory"),
+        Always(ApiKind.Function, "Kernel.Vmap", "vmap"),
+        Always(ApiKind.Function, "Kernel.Vunmap", "vunmap"),
+        Always(ApiKind.Function, "Kernel.GetOrder", "get_order"),
+        Always(ApiKind.Function, "Kernel.PageAlign", "PAGE_ALIGN"),
 
         // ---- what a test program uses --------------------------------------------------------------------------------
         Row(ApiKind.UserInterface, "Process.CoredumpFilter", "/proc/<pid>/coredump_filter", "2.6.23", null, null),

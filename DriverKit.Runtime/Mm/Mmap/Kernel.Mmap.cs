@@ -2,8 +2,12 @@ namespace DriverKit.Runtime;
 
 public sealed partial class Kernel
 {
-    /// <summary>PAGE_ALIGN with overflow detection: 0 means the length wrapped.</summary>
-    internal static ulong PageAlign(ulong len) => len > ulong.MaxValue - (PageSize - 1) ? 0 : (len + PageSize - 1) & ~(PageSize - 1);
+    /// <summary>
+    /// include/linux/mm.h: PAGE_ALIGN — <paramref name="len"/> rounded up to a multiple of PAGE_SIZE. Like the kernel's
+    /// ALIGN it wraps to 0 when the rounding overflows (which mmap and friends read as "the length wrapped").
+    /// </summary>
+    /// <param name="len">Bytes.</param>
+    public static ulong PageAlign(ulong len) => len > ulong.MaxValue - (PageSize - 1) ? 0 : (len + PageSize - 1) & ~(PageSize - 1);
 
     /// <summary>
     /// mm/mmap.c: do_mmap + mmap_region. Validates the request, places the vma, calls the driver's -&gt;mmap with

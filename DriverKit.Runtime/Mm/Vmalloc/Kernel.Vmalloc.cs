@@ -73,6 +73,11 @@ public sealed partial class Kernel
         }
 
         VmallocSpace.Remove(region);
+        if (region.Mapped)
+        {
+            return; // a vmap area has no pages of its own (nr_pages is 0): vfree only unmaps it
+        }
+
         var site = Sites.Intern(caller, file, line);
         foreach (var pfn in region.Pfns)
         {

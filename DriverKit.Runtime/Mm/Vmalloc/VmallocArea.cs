@@ -26,6 +26,9 @@ internal sealed class VmallocRegion
     internal int Owner { get; set; }
 
     internal int Site { get; }
+
+    /// <summary>A vmap of the caller's pages (VM_MAP): the area does not own them, so vfree/vunmap free none.</summary>
+    internal bool Mapped { get; init; }
 }
 
 /// <summary>The vmalloc address range and its areas (mm/vmalloc.c).</summary>
@@ -70,6 +73,16 @@ internal sealed class VmallocArea
         var start = new VmallocAddr(next);
         next += ((ulong)pages + 1) * Kernel.PageSize; // guard page
         var region = new VmallocRegion(start, (ulong)pages * Kernel.PageSize, pfns, userMap, owner, site);
+        regions.Add(start.Value, region);
+        return region;
+    }
+
+    /// <summary>mm/vmalloc.c: vmap — a new area over <paramref name="pfns"/>, which stay the caller's.</summary>
+    internal VmallocRegion Map(int[] pfns, int owner, int site)
+    {
+        var start = new VmallocAddr(next);
+        next += ((ulong)pfns.Length + 1) * Kernel.PageSize; // guard page
+        var region = new VmallocRegion(start, (ulong)pfns.Length * Kernel.PageSize, pfns, userMap: false, owner, site) { Mapped = true };
         regions.Add(start.Value, region);
         return region;
     }
