@@ -25,8 +25,8 @@ public sealed class KernelAvailabilityAnalyzer : DriverKitAnalyzer
     private static readonly ImmutableHashSet<string> TrackedTypes =
         ImmutableHashSet.Create(StringComparer.Ordinal, "VmFlags", "PageFlags", "VmOperations", "FileOperations", "Kernel", "Process");
 
-    /// <summary>Per kernel version, the names of the members it lacks: one list instance each, as the word search caches by instance.</summary>
-    private static readonly ConcurrentDictionary<KernelVersion, string[]> MissingNames = new();
+    /// <summary>Per kernel version, the names of the members it lacks.</summary>
+    private static readonly ConcurrentDictionary<KernelVersion, (string[] All, HashSet<string> Flags)> MissingNames = new();
 
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.MissingInKernel);
@@ -34,20 +34,21 @@ public sealed class KernelAvailabilityAnalyzer : DriverKitAnalyzer
     private protected override void Register(CompilationStartAnalysisContext context, DriverKitEngine engine)
     {
         var runtime = engine.Symbols.Kernel.ContainingAssembly;
-        context.RegisterSemanticModelAction(model => Analyze(model, engine, runtime));
+        var found = new ConcurrentDictionary<KernelVersion, WordOccurrences>();
+        context.RegisterSemanticModelAction(model => Analyze(model, engine, runtime, found));
     }
 
-    private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine, IAssemblySymbol runtime)
+    private static void Analyze(SemanticModelAnalysisContext context, DriverKitEngine engine, IAssemblySymbol runtime, ConcurrentDictionary<KernelVersion, WordOccurrences> found)
     {
         var cancellationToken = context.CancellationToken;
         var policy = engine.GetPolicy(context.Options, context.SemanticModel.SyntaxTree);
         var names = MissingNames.GetOrAdd(policy.Version, Missing);
-        if (names.Length == 0)
+        if (names.All.Length == 0)
         {
             return;
         }
 
-        var words = engine.Words.Cached(names, cancellationToken);
+        var words = found.GetOrAdd(policy.Version, _ => Occurrences(engine, names, cancellationToken));
         if (!words.AnyIn(context.SemanticModel.SyntaxTree))
         {
             return;
@@ -68,11 +69,55 @@ public sealed class KernelAvailabilityAnalyzer : DriverKitAnalyzer
         }
     }
 
-    private static string[] Missing(KernelVersion version) => KernelAvailability.All
-        .Where(row => row.RuleId == DiagnosticIds.MissingInKernel && !row.ExistsIn(version))
-        .Select(row => row.Name)
-        .Distinct(StringComparer.Ordinal)
-        .ToArray();
+    private static (string[] All, HashSet<string> Flags) Missing(KernelVersion version)
+    {
+        var rows = KernelAvailability.All.Where(row => row.RuleId == DiagnosticIds.MissingInKernel && !row.ExistsIn(version)).ToList();
+        return (rows.Select(row => row.Name).Distinct(StringComparer.Ordinal).ToArray(),
+            new HashSet<string>(rows.Where(row => row.Kind is ApiKind.VmFlag or ApiKind.PageFlag).Select(row => row.Name), StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Where the missing names are spelt. A flag's name is an ordinary word (PageFlags.Error, VmFlags.Shm), so it counts only
+    /// spelt <c>…Flags.Name</c>, or in a file with a <c>using static</c>: other code naming an Error is not bound.
+    /// </summary>
+    private static WordOccurrences Occurrences(DriverKitEngine engine, (string[] All, HashSet<string> Flags) names, CancellationToken cancellationToken)
+    {
+        var all = engine.Words.Find(names.All, cancellationToken);
+        return names.Flags.Count == 0 ? all : engine.Words.Where(all, (text, position) => !IsFlagWord(text, position, names.Flags) || QualifiedOrStatic(text, position), cancellationToken);
+    }
+
+    private static bool IsFlagWord(string text, int position, HashSet<string> flags)
+    {
+        var end = position;
+        while (end < text.Length && (char.IsLetterOrDigit(text[end]) || text[end] == '_'))
+        {
+            end++;
+        }
+
+        return flags.Contains(text.Substring(position, end - position));
+    }
+
+    private static bool QualifiedOrStatic(string text, int position)
+    {
+        var i = position - 1;
+        while (i >= 0 && char.IsWhiteSpace(text[i]))
+        {
+            i--;
+        }
+
+        if (i >= 0 && text[i] == '.')
+        {
+            i--;
+            while (i >= 0 && char.IsWhiteSpace(text[i]))
+            {
+                i--;
+            }
+
+            return i >= 4 && string.CompareOrdinal(text, i - 4, "Flags", 0, 5) == 0 || text.IndexOf("using static", StringComparison.Ordinal) >= 0;
+        }
+
+        return text.IndexOf("using static", StringComparison.Ordinal) >= 0;
+    }
 
     private static void Check(SemanticModelAnalysisContext context, EraPolicy policy, IAssemblySymbol runtime, IOperation use, ISymbol member, HashSet<SyntaxNode> reported)
     {

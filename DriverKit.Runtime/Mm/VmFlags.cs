@@ -94,6 +94,6 @@ public enum VmFlags : ulong
     /// <summary>VM_SHM (≤ 2.6.14, kernel bit 0x400): "shared memory area, don't swap out"; 0 from 2.6.15.</summary>
     Shm = 1UL << 43,
 
-    /// <summary>VM_ALWAYSDUMP (2.6.22 – 3.3): always include in a core dump.</summary>
+    /// <summary>VM_ALWAYSDUMP (2.6.20 – 3.3): always include in a core dump.</summary>
     AlwaysDump = 1UL << 44,
 }

@@ -66,6 +66,12 @@ public class DK1001KernelAvailabilityTests
         { "Kernel.UnpinUserPagesDirtyLock", "5.5", "5.6", true },
         { "Kernel.Kzalloc", "2.6.13", "2.6.14", true },
         { "Kernel.Vzalloc", "2.6.36", "2.6.37", true },
+        { "Kernel.DmaMmapCoherent", "3.5", "3.6", true },
+        { "Kernel.PciAllocConsistent", "5.18", "5.17", false },
+        { "Kernel.PciFreeConsistent", "5.18", "5.17", false },
+        { "Kernel.Kvmalloc", "4.11", "4.12", true },
+        { "Kernel.Kvfree", "3.14", "3.15", true },
+        { "Kernel.Vmalloc32User", "2.6.17", "2.6.18", true },
         { "Process.CoredumpFilter", "2.6.22", "2.6.23", true },
     };
 
@@ -85,6 +91,12 @@ public class DK1001KernelAvailabilityTests
         ["Kernel.UnpinUserPagesDirtyLock"] = "kernel.UnpinUserPagesDirtyLock(new Page[1], 1, true);",
         ["Kernel.Kzalloc"] = "kernel.Kzalloc(64, Gfp.Kernel);",
         ["Kernel.Vzalloc"] = "kernel.Vzalloc(Kernel.PageSize);",
+        ["Kernel.DmaMmapCoherent"] = "kernel.DmaMmapCoherent(null!, vma, default, default, Kernel.PageSize);",
+        ["Kernel.PciAllocConsistent"] = "kernel.PciAllocConsistent(null!, Kernel.PageSize, out var handle);",
+        ["Kernel.PciFreeConsistent"] = "kernel.PciFreeConsistent(null!, Kernel.PageSize, default, default);",
+        ["Kernel.Kvmalloc"] = "kernel.Kvmalloc(64, Gfp.Kernel);",
+        ["Kernel.Kvfree"] = "kernel.Kvfree(default(KernelAddr));",
+        ["Kernel.Vmalloc32User"] = "kernel.Vmalloc32User(Kernel.PageSize);",
         ["Process.CoredumpFilter"] = "process.CoredumpFilter = 0x33;",
     };
 
@@ -104,6 +116,12 @@ public class DK1001KernelAvailabilityTests
         ["Kernel.UnpinUserPagesDirtyLock"] = k => k.UnpinUserPagesDirtyLock([], 0, true),
         ["Kernel.Kzalloc"] = k => k.Kzalloc(64, Gfp.Kernel),
         ["Kernel.Vzalloc"] = k => k.Vzalloc(Kernel.PageSize),
+        ["Kernel.DmaMmapCoherent"] = k => k.DmaMmapCoherent(null!, null!, default, default, Kernel.PageSize),
+        ["Kernel.PciAllocConsistent"] = k => k.PciAllocConsistent(null!, Kernel.PageSize, out _),
+        ["Kernel.PciFreeConsistent"] = k => k.PciFreeConsistent(null!, Kernel.PageSize, default, default),
+        ["Kernel.Kvmalloc"] = k => k.Kvmalloc(64, Gfp.Kernel),
+        ["Kernel.Kvfree"] = k => k.Kvfree(default(KernelAddr)),
+        ["Kernel.Vmalloc32User"] = k => k.Vmalloc32User(Kernel.PageSize),
         ["Process.CoredumpFilter"] = k => k.Spawn().CoredumpFilter = 0x33,
     };
 
@@ -305,6 +323,21 @@ public class DK1001KernelAvailabilityTests
                 kernel.VmMapPages(vma, new Page[0]);
                 return kernel.VmIomapMemory(vma, default, Kernel.PageSize);
         """)).RunAsync();
+
+    [Fact]
+    public Task Flags_under_using_static_and_qualified_page_flags() => At("6.12", """
+        using DriverKit.Runtime;
+        using static DriverKit.Runtime.VmFlags;
+
+        class Driver
+        {
+            int Error;
+
+            bool Failed(Page page) => (page.Flags & {|#0:PageFlags.Error|}) != 0 || Error != 0;
+
+            VmFlags Legacy => {|#1:InsertPage|} | IO;
+        }
+        """, Missing(0), Missing(1)).RunAsync();
 
     [Fact]
     public Task VM_RESERVED_stays_DK0005s() => At("6.6", Driver("""
