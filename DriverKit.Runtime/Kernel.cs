@@ -25,7 +25,7 @@ public sealed partial class Kernel
     /// <summary>End of the legacy ISA hole (1 MiB), where the kernel image starts.</summary>
     private const int IsaHoleEndPfn = 0x100;
 
-    /// <summary>Boots a machine.</summary>
+    /// <summary>start_kernel: boots a machine.</summary>
     /// <param name="options">Its configuration; <see cref="KernelOptions.Version"/> must name a supported kernel.</param>
     /// <exception cref="ArgumentException">An option is not acceptable (the version string, the memory size, the checker
     /// mode, the scan interval, the swap size); the message says what is.</exception>
@@ -94,31 +94,34 @@ public sealed partial class Kernel
     /// <summary>The machine's own copy of its boot options.</summary>
     internal KernelOptions Config { get; }
 
-    /// <summary>The simulated kernel version.</summary>
+    /// <summary>The simulated kernel version (UTS_RELEASE, what <c>uname -r</c> prints).</summary>
     public KernelVersion Version { get; }
 
     /// <summary>The era of <see cref="Version"/>.</summary>
     public Era Era => Policy.Era;
 
-    /// <summary>Every era-dependent decision of this machine.</summary>
+    /// <summary>
+    /// Every era-dependent decision of this machine. A driver that spans eras branches on it where C tests
+    /// LINUX_VERSION_CODE: <c>kernel.Policy.FlagExists(VmFlags.Reserved)</c>.
+    /// </summary>
     public EraPolicy Policy { get; }
 
-    /// <summary>Number of RAM frames (pfn 0 … TotalRamPages-1).</summary>
+    /// <summary>max_pfn: the number of RAM frames (pfn 0 … TotalRamPages-1), boot-reserved ones included.</summary>
     public int TotalRamPages => Mem.Count;
 
-    /// <summary>Free frames in the buddy allocator (NR_FREE_PAGES).</summary>
+    /// <summary>Free frames: the buddy allocator's (NR_FREE_PAGES) plus those parked on the per-cpu lists.</summary>
     public long FreePageCount => Buddy.FreePages + Pcp.Count;
 
-    /// <summary>Free frames right after boot.</summary>
+    /// <summary><see cref="FreePageCount"/> right after boot (the "Memory: …K available" line of mem_init).</summary>
     public long InitialFree { get; }
 
-    /// <summary>The kernel log: every line the simulated kernel printed (printk).</summary>
+    /// <summary>The kernel log buffer (printk's log_buf, what dmesg prints): every line the simulated kernel printed.</summary>
     public IReadOnlyList<string> Dmesg => dmesg;
 
     /// <summary>The checker's and the kernel's reports: kernel-visible ones always, simulator-only ones in strict mode.</summary>
     public IReadOnlyList<Report> Reports => reports;
 
-    /// <summary>The debug-VM checker of this machine.</summary>
+    /// <summary>The debug-VM checker of this machine: CONFIG_DEBUG_VM's checks and, in strict mode, the simulator's invariants.</summary>
     public Checker Checker { get; }
 
     /// <summary>The DMA engine that writes into physical frames asynchronously.</summary>
@@ -220,7 +223,7 @@ public sealed partial class Kernel
         return report;
     }
 
-    /// <summary>Forgets all reports and the kernel log (for scenario steps).</summary>
+    /// <summary><c>dmesg --clear</c> (SYSLOG_ACTION_CLEAR), and the reports are forgotten too (for scenario steps).</summary>
     public void ClearReports()
     {
         reports.Clear();

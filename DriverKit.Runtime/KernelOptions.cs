@@ -13,6 +13,11 @@ public enum CheckerMode
 /// <summary>The configuration of one simulated machine.</summary>
 public sealed class KernelOptions
 {
+    /// <summary>The defaults: the newest kernel, 64 MiB of RAM, 1024 pages of swap, the faithful checker (each property says its default).</summary>
+    public KernelOptions()
+    {
+    }
+
     /// <summary>The kernel version to simulate ("2.6.14", "2.6.15-rc1", "3.7", "6.6", "7.0", …). Default: the newest era.</summary>
     public string Version { get; set; } = "7.0";
 
@@ -34,7 +39,7 @@ public sealed class KernelOptions
     /// <summary>debug_pagealloc=on: order-0 and per-cpu-list frees are checked at once (4.7 – 6.3).</summary>
     public bool DebugPagealloc { get; set; }
 
-    /// <summary>Faithful (kernel reports only) or strict (simulator-only findings too).</summary>
+    /// <summary>Faithful (kernel reports only) or strict (simulator-only findings too). Default faithful.</summary>
     public CheckerMode CheckerMode { get; set; } = CheckerMode.Faithful;
 
     /// <summary>
@@ -43,7 +48,7 @@ public sealed class KernelOptions
     /// </summary>
     public int FullScanInterval { get; set; } = 1;
 
-    /// <summary>Pages of swap space (0: no swap device).</summary>
+    /// <summary>Pages of swap space (0: no swap device; at most <see cref="Kernel.MaxSwapPages"/>). Default 1024.</summary>
     public int SwapPages { get; set; } = 1024;
 
     /// <summary>Bytes reserved at boot for the kernel image, starting at 1 MiB. Default 2 MiB.</summary>

@@ -6,6 +6,7 @@ namespace DriverKit.Runtime;
 /// A kernel virtual address in the linear map (what kmalloc and __get_free_pages return). Only linear-map
 /// addresses convert to physical ones (virt_to_phys); a <see cref="VmallocAddr"/> does not.
 /// </summary>
+/// <param name="Value">The address (0 is NULL).</param>
 public readonly record struct KernelAddr(ulong Value) : IComparable<KernelAddr>
 {
     /// <summary>The address <paramref name="bytes"/> further on.</summary>
@@ -39,7 +40,8 @@ public readonly record struct KernelAddr(ulong Value) : IComparable<KernelAddr>
     public override string ToString() => "0x" + Value.ToString("x16", CultureInfo.InvariantCulture);
 }
 
-/// <summary>A kernel virtual address in the vmalloc area: page-contiguous, physically scattered.</summary>
+/// <summary>A kernel virtual address in the vmalloc area (what vmalloc returns): page-contiguous, physically scattered.</summary>
+/// <param name="Value">The address (0 is NULL).</param>
 public readonly record struct VmallocAddr(ulong Value) : IComparable<VmallocAddr>
 {
     /// <summary>The address <paramref name="bytes"/> further on.</summary>
@@ -67,7 +69,8 @@ public readonly record struct VmallocAddr(ulong Value) : IComparable<VmallocAddr
     public override string ToString() => "0x" + Value.ToString("x16", CultureInfo.InvariantCulture);
 }
 
-/// <summary>A user-space virtual address of one process.</summary>
+/// <summary>A user-space virtual address of one process (the kernel's <c>void __user *</c> / <c>unsigned long addr</c>).</summary>
+/// <param name="Value">The address.</param>
 public readonly record struct UserAddr(ulong Value) : IComparable<UserAddr>
 {
     /// <summary>The address <paramref name="bytes"/> further on.</summary>

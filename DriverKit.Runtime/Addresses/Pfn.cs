@@ -6,6 +6,7 @@ namespace DriverKit.Runtime;
 /// A page frame number. Not interchangeable with <see cref="PhysAddr"/>: passing a physical address where a pfn is
 /// expected (DKMM008) does not compile; convert explicitly with <see cref="PhysAddr.ToPfn"/>.
 /// </summary>
+/// <param name="Value">The frame number: the physical address &gt;&gt; PAGE_SHIFT (PHYS_PFN).</param>
 public readonly record struct Pfn(ulong Value) : IComparable<Pfn>
 {
     /// <summary>The pfn <paramref name="count"/> frames further on.</summary>
@@ -45,7 +46,8 @@ public readonly record struct Pfn(ulong Value) : IComparable<Pfn>
     public override string ToString() => Value.ToString("x5", CultureInfo.InvariantCulture);
 }
 
-/// <summary>A physical address. Arithmetic with byte offsets only; <see cref="ToPfn"/> drops the page offset.</summary>
+/// <summary>phys_addr_t: a physical address. Arithmetic with byte offsets only; <see cref="ToPfn"/> drops the page offset.</summary>
+/// <param name="Value">The address in bytes.</param>
 public readonly record struct PhysAddr(ulong Value) : IComparable<PhysAddr>
 {
     /// <summary>The address <paramref name="bytes"/> further on.</summary>

@@ -1,7 +1,7 @@
 namespace DriverKit.Runtime;
 
 /// <summary>What kind of holder a page reference belongs to (docs/kernel-semantics.md §5.1 "Reference ledger").</summary>
-public enum HolderKind
+internal enum HolderKind
 {
     /// <summary>The allocation reference of the page's owner (alloc_pages and friends).</summary>
     Owner,

@@ -39,25 +39,25 @@ public sealed class Report
     public Era Era { get; }
 
     /// <summary>A short reason ("PAGE_FLAGS_CHECK_AT_FREE flag(s) set", "nonzero mapcount", …).</summary>
-    public string? Reason { get; init; }
+    public string? Reason { get; internal init; }
 
     /// <summary>The page frame concerned, if any.</summary>
-    public Pfn? Pfn { get; init; }
+    public Pfn? Pfn { get; internal init; }
 
     /// <summary>The vma concerned (start-end flags pgoff driver), if any.</summary>
-    public string? Vma { get; init; }
+    public string? Vma { get; internal init; }
 
     /// <summary>The process in whose context it happened (comm and pid).</summary>
-    public string? Process { get; init; }
+    public string? Process { get; internal init; }
 
     /// <summary>The driver call site that set it up (e.g. "Open (Scullp.cs:42)").</summary>
-    public string? CallSite { get; init; }
+    public string? CallSite { get; internal init; }
 
     /// <summary>The DriverKit analyzer rule that flags the code behind it (DKMM0nn = DK00nn).</summary>
-    public string? RuleId { get; init; }
+    public string? RuleId { get; internal init; }
 
     /// <summary>The page's reference ledger at the time of the report: who holds its references.</summary>
-    public string? Ledger { get; init; }
+    public string? Ledger { get; internal init; }
 
     /// <summary>The pages this report covers, <see cref="Pfn"/> first; empty when the report is not about pages.</summary>
     public IReadOnlyList<Pfn> Pages => pages ?? (Pfn is { } pfn ? [pfn] : []);

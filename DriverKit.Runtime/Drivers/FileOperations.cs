@@ -27,6 +27,11 @@ public delegate long FileIoctlHandler(OpenFile file, uint cmd, ulong arg);
 /// </summary>
 public sealed class FileOperations
 {
+    /// <summary>An empty table: every hook null, as the fields a C initializer leaves out.</summary>
+    public FileOperations()
+    {
+    }
+
     /// <summary>The module that provides the operations (THIS_MODULE); owns the pages allocated in them.</summary>
     public string Owner { get; init; } = "driver";
 

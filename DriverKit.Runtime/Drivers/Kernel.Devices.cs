@@ -10,7 +10,7 @@ public sealed partial class Kernel
     private readonly Dictionary<int, List<CharDevice>> modules = new();
     private int nextMappingId = 1;
 
-    /// <summary>The registered character devices by path.</summary>
+    /// <summary>The registered character devices by path (the /dev nodes of <see cref="RegisterChrdev"/>).</summary>
     public IReadOnlyDictionary<string, CharDevice> Devices => devices;
 
     /// <summary>
@@ -63,7 +63,7 @@ public sealed partial class Kernel
     }
 
     /// <summary>
-    /// unregister_chrdev: the node disappears, so no new open finds it; files already open keep working (the cdev stays
+    /// fs/char_dev.c: unregister_chrdev — the node disappears, so no new open finds it; files already open keep working (the cdev stays
     /// referenced by them). Leak accounting belongs to module unload (<see cref="UnloadModule"/>), not to this.
     /// </summary>
     /// <param name="device">The device.</param>

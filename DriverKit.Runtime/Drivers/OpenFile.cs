@@ -40,7 +40,7 @@ public sealed class AddressSpace
     /// <summary>The id pages of this mapping carry in page-&gt;mapping.</summary>
     internal int Id { get; }
 
-    /// <summary>The inode this mapping belongs to.</summary>
+    /// <summary>mapping-&gt;host: the inode this mapping belongs to.</summary>
     public Inode Host { get; }
 
     /// <summary>i_mmap: every vma that maps this inode.</summary>
@@ -70,13 +70,13 @@ public sealed class Inode
     /// <summary>The path it was opened by.</summary>
     public string Path { get; }
 
-    /// <summary>i_mapping.</summary>
+    /// <summary>i_mapping: the inode's address space.</summary>
     public AddressSpace Mapping { get; }
 
     /// <summary>i_private: driver data.</summary>
     public object? PrivateData { get; set; }
 
-    /// <summary>The character device, or null for a shmem file.</summary>
+    /// <summary>The character device of the node (i_cdev), or null for a shmem file.</summary>
     public CharDevice? Device { get; }
 
     /// <summary>i_size of a shmem file in bytes.</summary>
@@ -129,7 +129,7 @@ public sealed class CharDevice
     /// <summary>The device path (e.g. "/dev/scullp").</summary>
     public string Path { get; }
 
-    /// <summary>The driver's file operations.</summary>
+    /// <summary>cdev-&gt;ops: the driver's file operations.</summary>
     public FileOperations Fops { get; }
 
     /// <summary>The inode of the node (one per device).</summary>
@@ -143,7 +143,7 @@ public sealed class CharDevice
     /// </summary>
     internal bool RefusedWritableMapping { get; set; }
 
-    /// <summary>False after unregistration.</summary>
+    /// <summary>False after <see cref="Kernel.UnregisterChrdev"/>.</summary>
     public bool Registered { get; internal set; } = true;
 
     /// <summary>Open struct files of this node (each pins the module: fops-&gt;owner's refcount).</summary>

@@ -68,19 +68,19 @@ public sealed class VmFault
         Page = default;
     }
 
-    /// <summary>The faulting vma.</summary>
+    /// <summary>vmf-&gt;vma: the faulting vma.</summary>
     public VmArea Vma { get; private set; } = null!;
 
-    /// <summary>The faulting address, page aligned.</summary>
+    /// <summary>vmf-&gt;address: the faulting address, page aligned.</summary>
     public UserAddr Address { get; private set; }
 
-    /// <summary>The page offset in the mapped object: vm_pgoff + (address - vm_start) / PAGE_SIZE.</summary>
+    /// <summary>vmf-&gt;pgoff: the page offset in the mapped object, vm_pgoff + (address - vm_start) / PAGE_SIZE.</summary>
     public ulong Pgoff { get; private set; }
 
-    /// <summary>FAULT_FLAG_* of the fault.</summary>
+    /// <summary>vmf-&gt;flags: FAULT_FLAG_* of the fault.</summary>
     public FaultFlags Flags { get; private set; }
 
-    /// <summary>Set by the handler: the page to map (with a reference the PTE consumes).</summary>
+    /// <summary>vmf-&gt;page: set by the handler to the page to map (with a reference the PTE consumes).</summary>
     public Page Page { get; set; }
 
     /// <summary>The kernel this fault runs on.</summary>

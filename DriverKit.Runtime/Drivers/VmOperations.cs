@@ -46,6 +46,11 @@ public delegate int VmMaySplitHandler(VmArea vma, UserAddr address);
 /// </summary>
 public sealed class VmOperations
 {
+    /// <summary>An empty table: every hook null, as the fields a C initializer leaves out.</summary>
+    public VmOperations()
+    {
+    }
+
     /// <summary>-&gt;open, or null.</summary>
     public VmOpenHandler? Open { get; init; }
 

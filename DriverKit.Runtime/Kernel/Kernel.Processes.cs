@@ -7,7 +7,7 @@ public sealed partial class Kernel
     private int nextPid = 100;
     private int nextMmId = 1;
 
-    /// <summary>Every process created on this machine, running or exited.</summary>
+    /// <summary>The task list (for_each_process): every process created on this machine, running or exited.</summary>
     public IReadOnlyList<Process> Processes => processes;
 
     /// <summary>Starts a user process with an empty address space (fork + exec of a static binary).</summary>

@@ -35,22 +35,22 @@ public sealed partial class Process
     /// <summary>The kernel the process runs on.</summary>
     public Kernel Kernel { get; }
 
-    /// <summary>Process id.</summary>
+    /// <summary>task-&gt;pid: the process id.</summary>
     public int Pid { get; }
 
-    /// <summary>Command name (comm), printed in kernel messages.</summary>
+    /// <summary>task-&gt;comm: the command name, printed in kernel messages.</summary>
     public string Comm { get; }
 
-    /// <summary>The address space.</summary>
+    /// <summary>task-&gt;mm: the address space.</summary>
     public MmStruct Mm { get; }
 
-    /// <summary>The parent, for forked children.</summary>
+    /// <summary>task-&gt;real_parent: the parent, for forked children (null for a spawned process).</summary>
     public Process? Parent { get; }
 
     /// <summary>Running or exited.</summary>
     public ProcessState State { get; internal set; }
 
-    /// <summary>The exit status once exited.</summary>
+    /// <summary>task-&gt;exit_code: the exit status once exited.</summary>
     public int ExitCode { get; internal set; }
 
     /// <summary>The oops that killed the process, if one did.</summary>

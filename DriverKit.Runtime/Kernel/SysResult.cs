@@ -113,7 +113,11 @@ public static class SiCode
     };
 }
 
-/// <summary>The outcome of a user memory access through the MMU.</summary>
+/// <summary>The outcome of a user memory access through the MMU: completed, or the signal the fault delivered (struct kernel_siginfo).</summary>
+/// <param name="Signal">si_signo: the signal delivered, or <see cref="Signal.None"/>.</param>
+/// <param name="SiCode">si_code (<see cref="Runtime.SiCode"/>), or 0.</param>
+/// <param name="Address">si_addr: the faulting address.</param>
+/// <param name="Oops">The kernel BUG the access hit (the process was killed), or null.</param>
 public readonly record struct AccessResult(Signal Signal, int SiCode, UserAddr Address, Report? Oops)
 {
     /// <summary>The access completed.</summary>

@@ -37,10 +37,10 @@ public readonly struct Page : IEquatable<Page>
     /// <summary>page_mapcount(): the number of PTE mappings accounted to this page.</summary>
     public int Mapcount => Map.MapCount[Index];
 
-    /// <summary>The page's flags.</summary>
+    /// <summary>page-&gt;flags: the page's PG_* flags.</summary>
     public PageFlags Flags => (PageFlags)Map.Flags[Index];
 
-    /// <summary>The page type (slab, buddy, …).</summary>
+    /// <summary>page-&gt;page_type: the page type (slab, buddy, …).</summary>
     public PageType Type => Map.Type[Index];
 
     /// <summary>True for a compound head or tail (PageCompound).</summary>

@@ -2,7 +2,7 @@ namespace DriverKit.Runtime;
 
 /// <summary>
 /// struct page flags (include/linux/page-flags.h) plus the page-type bits that share the word in DriverKit's frame
-/// table. Bit values are DriverKit's own; /proc/kpageflags numbering is in <see cref="KPageFlags"/>.
+/// table. Bit values are DriverKit's own, not the kernel's PG_* bit numbers nor /proc/kpageflags' KPF_* ones.
 /// </summary>
 [Flags]
 public enum PageFlags : ulong
@@ -68,8 +68,8 @@ public enum PageFlags : ulong
     AnonExclusive = 1UL << 18,
 }
 
-/// <summary>Bit numbers of /proc/kpageflags (include/uapi/linux/kernel-page-flags.h), for fidelity comparisons.</summary>
-public static class KPageFlags
+/// <summary>Bit numbers of /proc/kpageflags (include/uapi/linux/kernel-page-flags.h), for the fidelity tests' comparisons.</summary>
+internal static class KPageFlags
 {
     /// <summary>KPF_LOCKED.</summary>
     public const int Locked = 0;

@@ -3,6 +3,11 @@ namespace DriverKit.Runtime;
 /// <summary>A device's register window: reads and writes of its physical range come here (there is no struct page).</summary>
 public abstract class MmioDevice
 {
+    /// <summary>For the device's subclass.</summary>
+    protected MmioDevice()
+    {
+    }
+
     /// <summary>A read of one byte at <paramref name="offset"/> in the window. Reads may have side effects.</summary>
     /// <param name="offset">Byte offset from the window's start.</param>
     public abstract byte Read(ulong offset);
@@ -25,13 +30,13 @@ public sealed class MmioRegion
         Owner = owner;
     }
 
-    /// <summary>The region's name.</summary>
+    /// <summary>The region's name (struct resource name, as /proc/iomem shows it).</summary>
     public string Name { get; }
 
-    /// <summary>Physical start (page aligned).</summary>
+    /// <summary>The physical start (struct resource start), page aligned.</summary>
     public PhysAddr Start { get; }
 
-    /// <summary>Size in bytes (whole pages).</summary>
+    /// <summary>resource_size: the size in bytes (whole pages).</summary>
     public ulong Size { get; }
 
     /// <summary>The first pfn (pfn_valid is false for all of them).</summary>

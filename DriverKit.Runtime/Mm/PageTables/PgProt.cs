@@ -12,11 +12,15 @@ public enum CacheMode : byte
     /// <summary>Uncached-minus (pgprot_noncached on x86).</summary>
     UncachedMinus = 2,
 
-    /// <summary>Strong uncached.</summary>
+    /// <summary>Strong uncached (_PAGE_CACHE_MODE_UC, ioremap_uc).</summary>
     Uncached = 3,
 }
 
 /// <summary>pgprot_t: the protection and memory type bits a PTE is built with (vma-&gt;vm_page_prot).</summary>
+/// <param name="Present">_PAGE_PRESENT: the PTE maps something (false for PROT_NONE).</param>
+/// <param name="Writable">_PAGE_RW: writes are allowed.</param>
+/// <param name="Executable">Not _PAGE_NX: instructions may be fetched.</param>
+/// <param name="Cache">The memory type the PAT/PCD/PWT bits select (_PAGE_CACHE_MASK).</param>
 public readonly record struct PgProt(bool Present, bool Writable, bool Executable, CacheMode Cache)
 {
     /// <summary>mm/mmap.c: vm_get_page_prot — private writable mappings get read-only PTEs (COW); PROT_NONE gets none.</summary>

@@ -1,7 +1,7 @@
 namespace DriverKit.Runtime;
 
 /// <summary>The kernel path that installed a PTE (recorded in the PTE ledger for reports, docs §5.1).</summary>
-public enum PteInstaller : byte
+internal enum PteInstaller : byte
 {
     /// <summary>do_anonymous_page.</summary>
     AnonFault,

@@ -58,14 +58,14 @@ public sealed class MmStruct
     /// <summary>mm-&gt;def_flags: VM_LOCKED after mlockall(MCL_FUTURE).</summary>
     internal VmFlags DefFlags { get; set; }
 
-    /// <summary>The vmas, in address order.</summary>
+    /// <summary>The vmas in address order (the mm-&gt;mmap list; the maple tree from 6.1).</summary>
     public IReadOnlyList<VmArea> VmAreas => Vmas.All;
 
     /// <summary>find_vma: the first vma ending above <paramref name="addr"/>.</summary>
     /// <param name="addr">A user address.</param>
     public VmArea? FindVma(UserAddr addr) => Vmas.FindVma(addr.Value);
 
-    /// <summary>The vma containing <paramref name="addr"/>, or null.</summary>
+    /// <summary>vma_lookup (find_vma_intersection before 5.14): the vma containing <paramref name="addr"/>, or null.</summary>
     /// <param name="addr">A user address.</param>
     public VmArea? VmaAt(UserAddr addr) => Vmas.Containing(addr.Value);
 
