@@ -7,6 +7,7 @@ namespace DriverKit.Runtime;
 /// an IOMMU it equals the physical address (kernel/dma/direct.h: phys_to_dma), but it is its own type: a driver hands
 /// it to the device, never to the CPU.
 /// </summary>
+/// <param name="Value">The bus address.</param>
 public readonly record struct DmaAddr(ulong Value) : IComparable<DmaAddr>
 {
     /// <summary>The address <paramref name="bytes"/> further on.</summary>
@@ -29,6 +30,7 @@ public readonly record struct DmaAddr(ulong Value) : IComparable<DmaAddr>
 /// reaches the device through it only with the MMIO accessors (<see cref="Kernel.Readl"/>, <see cref="Kernel.Writel"/>,
 /// …); it is not a linear-map address (virt_to_phys refuses it) and not RAM.
 /// </summary>
+/// <param name="Value">The kernel virtual address of the mapping.</param>
 public readonly record struct IoMem(ulong Value) : IComparable<IoMem>
 {
     /// <summary>The address <paramref name="bytes"/> further on.</summary>
@@ -50,6 +52,7 @@ public readonly record struct IoMem(ulong Value) : IComparable<IoMem>
 /// What kvmalloc returns: a kernel address that is either a kmalloc (linear-map) address or a vmalloc address — the
 /// kernel tells them apart with is_vmalloc_addr. Convert with <see cref="ToKernelAddr"/> or <see cref="ToVmallocAddr"/>.
 /// </summary>
+/// <param name="Value">The kernel virtual address (linear-map or vmalloc).</param>
 public readonly record struct KvAddr(ulong Value)
 {
     /// <summary>True for the NULL a failed kvmalloc returns.</summary>

@@ -128,7 +128,9 @@ public sealed partial class PublicApiTests
         nameof(Kernel.PageTypes),
         nameof(Kernel.PageTypesSummary),
         nameof(Kernel.Reclaim),
+        nameof(Kernel.RegisterDevice),
         nameof(Kernel.RegisterMmioRegion),
+        nameof(Kernel.RegisterPciDevice),
         nameof(Kernel.Shutdown),
         nameof(Kernel.Spawn),
         nameof(Kernel.VmStat),
@@ -146,7 +148,7 @@ public sealed partial class PublicApiTests
 
     private static bool NamesSymbol(string summary, string method)
     {
-        var symbol = CNames.GetValueOrDefault(method) ?? SnakeCase(method);
+        var symbol = KernelAvailability.Find("Kernel." + method)?.KernelName ?? CNames.GetValueOrDefault(method) ?? SnakeCase(method);
         return Regex.IsMatch(summary, $@"(?<![A-Za-z0-9])(__)?({Regex.Escape(symbol)}|{Regex.Escape(method)})(?![A-Za-z0-9])", RegexOptions.CultureInvariant);
     }
 
