@@ -1,7 +1,7 @@
 namespace DriverKit.Runtime;
 
 /// <summary>How the era decides whether a present PTE is "special" (vm_normal_page returns NULL).</summary>
-public enum SpecialPteRule
+internal enum SpecialPteRule
 {
     /// <summary>≤ 2.6.14: <c>!pfn_valid(pfn) || PageReserved(page)</c>; VMA flags are irrelevant.</summary>
     PageReserved,
@@ -20,7 +20,7 @@ public enum SpecialPteRule
 }
 
 /// <summary>What the free path does with a page that still has PG_reserved (DKMM003, INV-05).</summary>
-public enum ReservedFreeBehavior
+internal enum ReservedFreeBehavior
 {
     /// <summary>≤ 2.6.14: <c>__free_pages</c> returns at once for a reserved page: a silent leak.</summary>
     IgnoreSilently,
@@ -36,7 +36,7 @@ public enum ReservedFreeBehavior
 }
 
 /// <summary>What a read fault in an anonymous vma maps (do_anonymous_page).</summary>
-public enum AnonReadFault
+internal enum AnonReadFault
 {
     /// <summary>The zero page, not refcounted (reserved frame, or the zero pfn as a special PTE).</summary>
     ZeroPageSpecial,
@@ -49,7 +49,7 @@ public enum AnonReadFault
 }
 
 /// <summary>How the ELF core dumper chooses the vmas it writes.</summary>
-public enum CoreDumpSelection
+internal enum CoreDumpSelection
 {
     /// <summary>≤ 2.6.22 maydump: not VM_IO/VM_RESERVED; shared only if the file is unlinked (shm); private only with an anon_vma.</summary>
     MayDump,
@@ -62,7 +62,7 @@ public enum CoreDumpSelection
 }
 
 /// <summary>The ELF-header probe of vma_dump_size for a private file vma at offset 0.</summary>
-public enum ElfHeaderProbe
+internal enum ElfHeaderProbe
 {
     /// <summary>Before 2.6.24: no probe.</summary>
     None,
@@ -78,7 +78,7 @@ public enum ElfHeaderProbe
 }
 
 /// <summary>What happens to VM_LOCKED that a driver's -&gt;mmap left on its vma (DKMM001, S3).</summary>
-public enum DriverLockedHandling
+internal enum DriverLockedHandling
 {
     /// <summary>≤ 2.6.27: do_mmap_pgoff re-reads vm_flags after -&gt;mmap and charges locked_vm (the RLIMIT check already ran).</summary>
     ChargeLockedVm,
@@ -88,7 +88,7 @@ public enum DriverLockedHandling
 }
 
 /// <summary>The text the era's bad_page() prints.</summary>
-public enum BadPageFormat
+internal enum BadPageFormat
 {
     /// <summary>"Bad page state at &lt;fn&gt; (in process '&lt;comm&gt;', page &lt;ptr&gt;)".</summary>
     AtFunction,
@@ -152,7 +152,7 @@ public sealed class EraPolicy
     // ---- vm_normal_page ---------------------------------------------------------------------------------------
 
     /// <summary>The rule vm_normal_page (or its open-coded predecessors) applies (§1.1).</summary>
-    public SpecialPteRule SpecialPteRule => Era switch
+    internal SpecialPteRule SpecialPteRule => Era switch
     {
         Era.E0 => SpecialPteRule.PageReserved,
         Era.E1 => SpecialPteRule.VmaReserved,
@@ -166,14 +166,14 @@ public sealed class EraPolicy
     /// HAVE_PTE_SPECIAL came in 2.6.26, but only s390 defined __HAVE_ARCH_PTE_SPECIAL there; x86 and powerpc
     /// followed in 2.6.27 (git grep of v2.6.26 / v2.6.27), so an x86 2.6.26 classifies by the vma flags.
     /// </summary>
-    public bool UsesPteSpecialBit => ArchHasPteSpecial && AtLeast(2, 6, 27);
+    internal bool UsesPteSpecialBit => ArchHasPteSpecial && AtLeast(2, 6, 27);
 
     /// <summary>
     /// What an anonymous read fault maps (mm/memory.c: do_anonymous_page): ≤ 2.6.14 the reserved zero page;
     /// 2.6.15-rc1 – 2.6.23 the zero page refcounted and file-rmapped; 2.6.24 – 2.6.31 a new page; 2.6.32 on the
     /// zero pfn as a special PTE.
     /// </summary>
-    public AnonReadFault AnonReadFault
+    internal AnonReadFault AnonReadFault
     {
         get
         {
@@ -192,10 +192,10 @@ public sealed class EraPolicy
     }
 
     /// <summary>2.6.29 and later print "BUG: Bad page map in process …" (print_bad_pte); before, "Bad pte = …".</summary>
-    public bool BadPteNewFormat => AtLeast(2, 6, 29);
+    internal bool BadPteNewFormat => AtLeast(2, 6, 29);
 
     /// <summary>2.6.24 – 2.6.25 print "Bad pte" for a !pfn_valid PTE in a non-PFNMAP vma only with DEBUG_VM.</summary>
-    public bool BadPteReportNeedsDebugVm => AtLeast(2, 6, 24) && Era == Era.E3;
+    internal bool BadPteReportNeedsDebugVm => AtLeast(2, 6, 24) && Era == Era.E3;
 
     // ---- flags and hooks that exist -----------------------------------------------------------------------------
 
@@ -264,22 +264,22 @@ public sealed class EraPolicy
     /// The page-table walker (smaps) skips VM_PFNMAP vmas whole: a9ff785e4437 "walk_page_range should avoid VM_PFNMAP
     /// areas", absent in 3.8.13 and present in 3.13 snapshots; taken as 3.10 [I].
     /// </summary>
-    public bool PageWalkSkipsPfnMap => AtLeast(3, 10);
+    internal bool PageWalkSkipsPfnMap => AtLeast(3, 10);
 
     // ---- per-cpu page lists (mm/page_alloc.c) --------------------------------------------------------------------
 
     /// <summary>The largest order freed to the per-cpu lists: 0 (free_hot_cold_page / free_unref_page), 3 from 5.13 (pcp_allowed_order, PAGE_ALLOC_COSTLY_ORDER).</summary>
-    public int PcpMaxOrder => AtLeast(5, 13) ? 3 : 0;
+    internal int PcpMaxOrder => AtLeast(5, 13) ? 3 : 0;
 
     /// <summary>Per-cpu lists are kept per migratetype from 2.6.24 (grouping pages by mobility): a driver's freed page is not handed to an anonymous fault.</summary>
-    public bool PcpPerMigratetype => AtLeast(2, 6, 24);
+    internal bool PcpPerMigratetype => AtLeast(2, 6, 24);
 
     /// <summary>
     /// zone_batchsize: about 0.1% of the zone (capped at 512 KiB, 1 MiB from 5.14 [I]), quartered and clamped to
     /// 2^n - 1, at least 1.
     /// </summary>
     /// <param name="managedPages">The zone's managed pages.</param>
-    public int PcpBatch(int managedPages)
+    internal int PcpBatch(int managedPages)
     {
         var batch = Math.Min(managedPages >> 10, AtLeast(5, 14) ? 256 : 128) / 4;
         batch = Math.Max(batch, 1);
@@ -299,7 +299,7 @@ public sealed class EraPolicy
     /// </summary>
     /// <param name="managedPages">The zone's managed pages.</param>
     /// <param name="batch">pcp-&gt;batch.</param>
-    public int PcpHigh(int managedPages, int batch)
+    internal int PcpHigh(int managedPages, int batch)
     {
         if (!AtLeast(5, 14))
         {
@@ -313,19 +313,19 @@ public sealed class EraPolicy
     }
 
     /// <summary>PAGEVEC_SIZE, the lru_add batch length: 14 through 4.13, 15 by 4.18 (taken as 4.15) [I].</summary>
-    public int PagevecSize => AtLeast(4, 15) ? 15 : 14;
+    internal int PagevecSize => AtLeast(4, 15) ? 15 : 14;
 
     /// <summary>
     /// mark_page_accessed activates (and clears PG_referenced on) pages that are not on an LRU list — in practice:
     /// the referenced bit of a driver page toggles. 059285a25f30 (absent in 3.8.13, present in 3.13), taken as 3.12 [I].
     /// </summary>
-    public bool MarkAccessedActivatesUnlisted => AtLeast(3, 12);
+    internal bool MarkAccessedActivatesUnlisted => AtLeast(3, 12);
 
     /// <summary>do_wp_page drains the local lru_add batch before judging a page by its refcount (d4c470970d45, 5.18 [M]).</summary>
-    public bool WpDrainsLruBatch => AtLeast(5, 18);
+    internal bool WpDrainsLruBatch => AtLeast(5, 18);
 
     /// <summary>MAP_SHARED_VALIDATE exists (4.15); before, MAP_TYPE 3 is -EINVAL.</summary>
-    public bool HasMapSharedValidate => AtLeast(4, 15);
+    internal bool HasMapSharedValidate => AtLeast(4, 15);
 
     /// <summary>The -&gt;nopfn hook exists: 2.6.19 – 2.6.26 (include/linux/mm.h of v2.6.19 … v2.6.26, gone in v2.6.27).</summary>
     public bool HasNoPfn => Exists("VmOperations.NoPfn");
@@ -334,7 +334,7 @@ public sealed class EraPolicy
     public bool HasNoPfnRefault => Exists("VmOperations.NoPfnRefault");
 
     /// <summary>2.6.26 do_no_pfn also accepts VM_MIXEDMAP vmas (for non-pfn_valid frames); before, only VM_PFNMAP.</summary>
-    public bool NoPfnAcceptsMixedMap => AtLeast(2, 6, 26);
+    internal bool NoPfnAcceptsMixedMap => AtLeast(2, 6, 26);
 
     /// <summary>The -&gt;fault hook exists (2.6.23 and later).</summary>
     public bool HasFault => Exists("VmOperations.Fault");
@@ -358,34 +358,34 @@ public sealed class EraPolicy
     public bool HasPinUserPages => Exists("Kernel.PinUserPages");
 
     /// <summary>What one pin adds to an order-0 page's refcount: GUP_PIN_COUNTING_BIAS (1024) from 5.7, a plain reference in 5.6.</summary>
-    public int PinBias => AtLeast(5, 7) ? 1024 : 1;
+    internal int PinBias => AtLeast(5, 7) ? 1024 : 1;
 
     /// <summary>The default RLIMIT_MEMLOCK of a process: 64 KiB before 5.16, 8 MiB after (MLOCK_LIMIT).</summary>
-    public ulong DefaultMemlockLimit => AtLeast(5, 16) ? 8UL << 20 : 64UL << 10;
+    internal ulong DefaultMemlockLimit => AtLeast(5, 16) ? 8UL << 20 : 64UL << 10;
 
     /// <summary>
     /// When a write fault may reuse an anonymous page instead of copying it (do_wp_page): before 5.8 when it is
     /// mapped once (reuse_swap_page), 5.8 – 5.18 only when nothing else holds a reference (page_count == 1, so a
     /// GUP-held page is copied), from 5.19 when it is exclusive to this mm (PG_anon_exclusive).
     /// </summary>
-    public bool WpReuseNeedsSoleReference => AtLeast(5, 8) && !AtLeast(5, 19);
+    internal bool WpReuseNeedsSoleReference => AtLeast(5, 8) && !AtLeast(5, 19);
 
     /// <summary>5.19 and later: do_wp_page reuses a PG_anon_exclusive page without looking at counts (6c287605fd56).</summary>
-    public bool WpReuseByExclusive => AtLeast(5, 19);
+    internal bool WpReuseByExclusive => AtLeast(5, 19);
 
     /// <summary>5.9 and later: fork copies a possibly-DMA-pinned anonymous page for the child at once (copy_present_page), so the parent keeps the pinned page.</summary>
-    public bool ForkCopiesPinnedPagesEarly => AtLeast(5, 9);
+    internal bool ForkCopiesPinnedPagesEarly => AtLeast(5, 9);
 
     /// <summary>The PG_mlocked/PG_unevictable machinery exists (2.6.28 and later).</summary>
-    public bool HasUnevictableLru => AtLeast(2, 6, 28);
+    internal bool HasUnevictableLru => AtLeast(2, 6, 28);
 
     // ---- remap_pfn_range and friends ----------------------------------------------------------------------------
 
     /// <summary>≤ 2.6.14 remap_pte_range silently skips <c>pfn_valid &amp;&amp; !PageReserved</c> frames (the root of DKMM002).</summary>
-    public bool RemapSkipsUnreservedRam => Era == Era.E0;
+    internal bool RemapSkipsUnreservedRam => Era == Era.E0;
 
     /// <summary>The flags remap_pfn_range ORs into the vma (§2.1).</summary>
-    public VmFlags RemapPfnRangeFlags => Era switch
+    internal VmFlags RemapPfnRangeFlags => Era switch
     {
         Era.E0 or Era.E1 => VmFlags.IO | VmFlags.Reserved,
         Era.E2 => VmFlags.IO | VmFlags.Reserved | VmFlags.Unpaged,
@@ -397,38 +397,38 @@ public sealed class EraPolicy
     /// The flags remap_vmalloc_range ORs into the vma: VM_RESERVED from its introduction in 2.6.18 to 3.6,
     /// VM_DONTEXPAND | VM_DONTDUMP from 3.7 (mm/vmalloc.c of v2.6.18, v2.6.35-rc1, 3.7.2).
     /// </summary>
-    public VmFlags RemapVmallocRangeFlags => Era >= Era.E5 ? VmFlags.DontExpand | VmFlags.DontDump : VmFlags.Reserved;
+    internal VmFlags RemapVmallocRangeFlags => Era >= Era.E5 ? VmFlags.DontExpand | VmFlags.DontDump : VmFlags.Reserved;
 
     /// <summary>x86 PAT tracks whole-vma remaps and fork copies the tracking (track_pfn_vma_new/copy, 2.6.29).</summary>
-    public bool PatTracksRemaps => AtLeast(2, 6, 29);
+    internal bool PatTracksRemaps => AtLeast(2, 6, 29);
 
     /// <summary>
     /// track_pfn_copy refuses a COW VM_PAT vma whose first page is an anonymous COW copy ("Never return PFNs of anon
     /// folios in COW mappings", x86/mm/pat "fix VM_PAT handling in COW mappings", 6.9 and the 6.1.y/6.6.y stable
     /// lines): fork fails with ENOMEM. Observed on Debian 6.1.0-56; DriverKit applies it from 6.1 [I].
     /// </summary>
-    public bool PatRefusesAnonCowFork => AtLeast(6, 1);
+    internal bool PatRefusesAnonCowFork => AtLeast(6, 1);
 
     /// <summary>2.6.15-rc3 and later: remap_pfn_range on a COW vma must cover it whole and sets vm_pgoff = pfn.</summary>
-    public bool RemapCowNeedsWholeVma => Era >= Era.E3;
+    internal bool RemapCowNeedsWholeVma => Era >= Era.E3;
 
     /// <summary>7.x zaps a partially built remap range when remap_pfn_range fails.</summary>
-    public bool RemapZapsPartialOnError => Era >= Era.E7;
+    internal bool RemapZapsPartialOnError => Era >= Era.E7;
 
     /// <summary>vm_insert_page marks the vma: VM_INSERTPAGE (2.6.15 – 3.6) or VM_MIXEDMAP (3.7 and later).</summary>
-    public VmFlags VmInsertPageSetsFlag => Era >= Era.E5 ? VmFlags.MixedMap : VmFlags.InsertPage;
+    internal VmFlags VmInsertPageSetsFlag => Era >= Era.E5 ? VmFlags.MixedMap : VmFlags.InsertPage;
 
     /// <summary>3.7 and later: vm_insert_page BUG()s on a VM_PFNMAP vma and, without VM_MIXEDMAP, outside the mmap write lock.</summary>
-    public bool VmInsertPageBugChecks => Era >= Era.E5;
+    internal bool VmInsertPageBugChecks => Era >= Era.E5;
 
     /// <summary>vm_insert_page refuses slab pages (5.2; absent in 5.0.1) and, from 6.10, every typed page.</summary>
-    public bool VmInsertPageRejectsSlab => AtLeast(5, 2);
+    internal bool VmInsertPageRejectsSlab => AtLeast(5, 2);
 
     /// <summary>vm_insert_page refuses large-kmalloc and other typed pages (page_has_type, 6.10 and later).</summary>
-    public bool VmInsertPageRejectsTypedPages => AtLeast(6, 10);
+    internal bool VmInsertPageRejectsTypedPages => AtLeast(6, 10);
 
     /// <summary>vmf_insert_mixed with a vma lacking VM_MIXEDMAP: BUG_ON through 6.x, VM_FAULT_SIGBUS in 7.x.</summary>
-    public bool VmfInsertMixedBadVmaIsSigbus => Era >= Era.E7;
+    internal bool VmfInsertMixedBadVmaIsSigbus => Era >= Era.E7;
 
     // ---- mmap, mlock, mremap, madvise, GUP, fork ----------------------------------------------------------------
 
@@ -436,19 +436,19 @@ public sealed class EraPolicy
     /// 2.6.15-rc1/rc2: mmap/mprotect with PROT_WRITE of a MAP_PRIVATE VM_RESERVED vma fails with EACCES and a
     /// "deprecated" printk (mmap also calls -&gt;close). Keys on VM_WRITE, not VM_MAYWRITE.
     /// </summary>
-    public bool ReservedPrivateWritableRefused => Era == Era.E1;
+    internal bool ReservedPrivateWritableRefused => Era == Era.E1;
 
     /// <summary>What happens to driver-set VM_LOCKED after -&gt;mmap (S3).</summary>
-    public DriverLockedHandling DriverLockedHandling => AtLeast(2, 6, 28) ? DriverLockedHandling.StripFromSpecial : DriverLockedHandling.ChargeLockedVm;
+    internal DriverLockedHandling DriverLockedHandling => AtLeast(2, 6, 28) ? DriverLockedHandling.StripFromSpecial : DriverLockedHandling.ChargeLockedVm;
 
     /// <summary>≥ 2.6.28: mlock() skips special vmas (no VM_LOCKED, no charge); before, it set and charged them but did not populate VM_IO.</summary>
-    public bool MlockSkipsSpecialVmas => AtLeast(2, 6, 28);
+    internal bool MlockSkipsSpecialVmas => AtLeast(2, 6, 28);
 
     /// <summary>Newer kernels subtract already-mlocked pages of the range from the RLIMIT_MEMLOCK check (count_mm_mlocked_page_nr, 4.9) [M].</summary>
-    public bool MlockLimitSubtractsLocked => AtLeast(4, 9);
+    internal bool MlockLimitSubtractsLocked => AtLeast(4, 9);
 
     /// <summary>VM_SPECIAL: never merged, never mlocked (docs/kernel-verification.md Q7).</summary>
-    public VmFlags SpecialMask
+    internal VmFlags SpecialMask
     {
         get
         {
@@ -472,7 +472,7 @@ public sealed class EraPolicy
     }
 
     /// <summary>Flags that make get_user_pages fail with EFAULT (check_vma_flags and predecessors).</summary>
-    public VmFlags GupRejectMask => Era switch
+    internal VmFlags GupRejectMask => Era switch
     {
         Era.E1 => VmFlags.IO | VmFlags.Reserved,
         _ when PfnMapFullyWired => VmFlags.IO | VmFlags.PfnMap,
@@ -480,13 +480,13 @@ public sealed class EraPolicy
     };
 
     /// <summary>The errno GUP returns for a special PTE in a vma it does not reject (VM_MIXEDMAP): -EEXIST on 6.1 (fidelity), -EFAULT before [M].</summary>
-    public int GupSpecialPteErrno => AtLeast(6, 0) ? 17 : 14;
+    internal int GupSpecialPteErrno => AtLeast(6, 0) ? 17 : 14;
 
     /// <summary>Flags that make mremap growth fail with EFAULT.</summary>
-    public VmFlags MremapGrowRejectMask => PfnMapFullyWired ? VmFlags.DontExpand | VmFlags.PfnMap : VmFlags.DontExpand;
+    internal VmFlags MremapGrowRejectMask => PfnMapFullyWired ? VmFlags.DontExpand | VmFlags.PfnMap : VmFlags.DontExpand;
 
     /// <summary>Flags that make MADV_DONTNEED fail with EINVAL.</summary>
-    public VmFlags MadviseDontNeedRejectMask => Era switch
+    internal VmFlags MadviseDontNeedRejectMask => Era switch
     {
         Era.E0 => VmFlags.Locked | VmFlags.HugeTlb,
         Era.E1 => VmFlags.Locked | VmFlags.HugeTlb | VmFlags.Reserved,
@@ -495,10 +495,10 @@ public sealed class EraPolicy
     };
 
     /// <summary>≤ 2.6.13: fork copies the PTEs of every vma (the lazy-copy skip arrived in 2.6.14-rc1).</summary>
-    public bool ForkCopiesEveryVma => !AtLeast(2, 6, 14);
+    internal bool ForkCopiesEveryVma => !AtLeast(2, 6, 14);
 
     /// <summary>Flags for which fork copies PTEs even without an anon_vma (VM_COPY_ON_FORK and predecessors, Q7).</summary>
-    public VmFlags ForkCopyMask
+    internal VmFlags ForkCopyMask
     {
         get
         {
@@ -527,10 +527,10 @@ public sealed class EraPolicy
     /// Flags that keep a vma out of a core dump: VM_IO|VM_RESERVED up to 3.6 ("Do not dump I/O mapped devices or
     /// special mappings"), VM_IO from 3.7 (314e51b98 killed VM_RESERVED); VM_NODUMP/VM_DONTDUMP from 3.4.
     /// </summary>
-    public VmFlags DumpSkipMask => (Era >= Era.E5 ? VmFlags.IO : VmFlags.IO | VmFlags.Reserved) | (AtLeast(3, 4) ? VmFlags.DontDump : VmFlags.None);
+    internal VmFlags DumpSkipMask => (Era >= Era.E5 ? VmFlags.IO : VmFlags.IO | VmFlags.Reserved) | (AtLeast(3, 4) ? VmFlags.DontDump : VmFlags.None);
 
     /// <summary>The dumper's vma selection: maydump (≤ 2.6.22), maydump with coredump_filter (2.6.23), vma_dump_size (2.6.24, 82df39738ba9).</summary>
-    public CoreDumpSelection CoreDumpSelection => !AtLeast(2, 6, 23) ? CoreDumpSelection.MayDump : !AtLeast(2, 6, 24) ? CoreDumpSelection.MayDumpFiltered : CoreDumpSelection.VmaDumpSize;
+    internal CoreDumpSelection CoreDumpSelection => !AtLeast(2, 6, 23) ? CoreDumpSelection.MayDump : !AtLeast(2, 6, 24) ? CoreDumpSelection.MayDumpFiltered : CoreDumpSelection.VmaDumpSize;
 
     /// <summary>/proc/&lt;pid&gt;/coredump_filter exists (a1b59e802f84, 2.6.23).</summary>
     public bool HasCoredumpFilter => Exists("Process.CoredumpFilter");
@@ -539,30 +539,30 @@ public sealed class EraPolicy
     /// The coredump_filter bits the kernel keeps: 4 in 2.6.23 (anon/mapped × private/shared), ELF headers 2.6.24,
     /// hugetlb 2.6.28, DAX 4.4.
     /// </summary>
-    public uint CoredumpFilterMask => AtLeast(4, 4) ? 0x1FFu : AtLeast(2, 6, 28) ? 0x7Fu : AtLeast(2, 6, 24) ? 0x1Fu : 0xFu;
+    internal uint CoredumpFilterMask => AtLeast(4, 4) ? 0x1FFu : AtLeast(2, 6, 28) ? 0x7Fu : AtLeast(2, 6, 24) ? 0x1Fu : 0xFu;
 
     /// <summary>
     /// MMF_DUMP_FILTER_DEFAULT: anon private + anon shared (2.6.23); + hugetlb private (2.6.28); + ELF headers once
     /// CONFIG_CORE_DUMP_DEFAULT_ELF_HEADERS defaults to y (2.6.37).
     /// </summary>
-    public uint DefaultCoredumpFilter => AtLeast(2, 6, 37) ? 0x33u : AtLeast(2, 6, 28) ? 0x23u : 0x3u;
+    internal uint DefaultCoredumpFilter => AtLeast(2, 6, 37) ? 0x33u : AtLeast(2, 6, 28) ? 0x23u : 0x3u;
 
     /// <summary>
     /// The ELF-header probe of a private file vma at offset 0 that nothing else selected: none before 2.6.24;
     /// get_user of the first word at vm_start 2.6.24 – 5.9 (VM_READ required from 2.6.29, 92dc07b1f988); the
     /// inode's exec bit alone 5.10 – 5.17 (429a22e776a2); exec bit, else copy_from_user of the magic 5.18+ (84158b7f6a06).
     /// </summary>
-    public ElfHeaderProbe ElfHeaderProbe =>
+    internal ElfHeaderProbe ElfHeaderProbe =>
         !AtLeast(2, 6, 24) ? ElfHeaderProbe.None
         : !AtLeast(5, 10) ? ElfHeaderProbe.ReadFirstWord
         : !AtLeast(5, 18) ? ElfHeaderProbe.ExecBitOnly
         : ElfHeaderProbe.ExecBitThenRead;
 
     /// <summary>MMF_DUMP_ELF_HEADERS as a coredump_filter bit (2.6.24); 0 before, so the probe never runs.</summary>
-    public uint ElfHeadersFilterBit => AtLeast(2, 6, 24) ? 1u << 4 : 0u;
+    internal uint ElfHeadersFilterBit => AtLeast(2, 6, 24) ? 1u << 4 : 0u;
 
     /// <summary>The header probe requires VM_READ (2.6.29 "elf core dump: fix get_user use").</summary>
-    public bool ElfHeaderProbeNeedsRead => AtLeast(2, 6, 29);
+    internal bool ElfHeaderProbeNeedsRead => AtLeast(2, 6, 29);
 
     /// <summary>
     /// How the dumper's page lookup treats an empty PTE: faults it in, or leaves a hole. Anonymous vmas: ZERO_PAGE
@@ -572,7 +572,7 @@ public sealed class EraPolicy
     /// </summary>
     /// <param name="anonymous">The vma is anonymous.</param>
     /// <param name="hasFaultHandler">The vma's ops have -&gt;fault (or -&gt;nopage).</param>
-    public bool DumpFaultsIn(bool anonymous, bool hasFaultHandler)
+    internal bool DumpFaultsIn(bool anonymous, bool hasFaultHandler)
     {
         if (anonymous)
         {
@@ -583,22 +583,22 @@ public sealed class EraPolicy
     }
 
     /// <summary>Flags with which try_to_unmap refuses a vma (SWAP_FAIL): VM_LOCKED, and VM_RESERVED up to 2.6.15-rc2.</summary>
-    public VmFlags TryToUnmapRefuseMask => Era <= Era.E1 ? VmFlags.Locked | VmFlags.Reserved : VmFlags.Locked;
+    internal VmFlags TryToUnmapRefuseMask => Era <= Era.E1 ? VmFlags.Locked | VmFlags.Reserved : VmFlags.Locked;
 
     /// <summary>4.2 (and 4.1.15+): a fault in a vma with vm_ops but no -&gt;fault is SIGBUS; before, the core mapped anonymous pages there.</summary>
-    public bool NoFaultHandlerSigbus => AtLeast(4, 2) || (Version.Major == 4 && Version.Minor == 1 && Version.Patch >= 15);
+    internal bool NoFaultHandlerSigbus => AtLeast(4, 2) || (Version.Major == 4 && Version.Minor == 1 && Version.Patch >= 15);
 
     /// <summary>4.18 and later (dummy_vm_ops): a file vma whose -&gt;mmap left vm_ops NULL SIGBUSes; before, it counted as anonymous.</summary>
-    public bool FileVmaWithoutOpsSigbus => AtLeast(4, 18);
+    internal bool FileVmaWithoutOpsSigbus => AtLeast(4, 18);
 
     /// <summary>2.6.15-rc1 – 2.6.25 (BUG_ON in do_wp_page): a write fault on a VM_RESERVED PTE in 2.6.15-rc1/rc2.</summary>
-    public bool WpPageBugOnReserved => Era == Era.E1;
+    internal bool WpPageBugOnReserved => Era == Era.E1;
 
     // ---- the free path ------------------------------------------------------------------------------------------
 
     /// <summary>What freeing a page with PG_reserved does (§2.2 row "forget ClearPageReserved", corrected by Q6/Q10).</summary>
     /// <param name="checkPages">Whether check_pages (or DEBUG_VM) is on; matters only from 6.4.</param>
-    public ReservedFreeBehavior ReservedFree(bool checkPages)
+    internal ReservedFreeBehavior ReservedFree(bool checkPages)
     {
         if (Era == Era.E0)
         {
@@ -615,7 +615,7 @@ public sealed class EraPolicy
 
     /// <summary>Whether the free-time checks (bad_page) run at all: 6.4 and later only when check_pages is on (DEBUG_VM counts).</summary>
     /// <param name="checkPages">Whether check_pages (or DEBUG_VM) is on.</param>
-    public bool FreeChecksRun(bool checkPages) => checkPages || !AtLeast(6, 4);
+    internal bool FreeChecksRun(bool checkPages) => checkPages || !AtLeast(6, 4);
 
     /// <summary>
     /// 4.7 – 6.3 without DEBUG_VM or debug_pagealloc: a block freed to the per-cpu lists (order 0; orders ≤ 3 from
@@ -626,7 +626,7 @@ public sealed class EraPolicy
     /// <param name="order">The order of the freed block.</param>
     /// <param name="debugVm">CONFIG_DEBUG_VM.</param>
     /// <param name="debugPagealloc">debug_pagealloc=on.</param>
-    public bool PcpFreeSkipsHeadCheck(int order, bool debugVm, bool debugPagealloc)
+    internal bool PcpFreeSkipsHeadCheck(int order, bool debugVm, bool debugPagealloc)
     {
         if (debugVm || debugPagealloc || !AtLeast(4, 7) || AtLeast(6, 4))
         {
@@ -640,17 +640,17 @@ public sealed class EraPolicy
     /// 4.7 and later (free_pages_prepare's separate tail loop) check the tail pages of a block before its head;
     /// earlier kernels walk the block from its first page [M: the 4.7 boundary].
     /// </summary>
-    public bool FreeChecksTailsFirst => AtLeast(4, 7);
+    internal bool FreeChecksTailsFirst => AtLeast(4, 7);
 
     /// <summary>
     /// Whether bad_page() leaves the page out of the allocator: ≤ 2.6.15-rc2 it fixes every page up and frees it;
     /// 2.6.15-rc3 – 2.6.28 it keeps only PG_reserved pages; 2.6.29 and later keep every bad page.
     /// </summary>
     /// <param name="reserved">Whether the bad page had PG_reserved.</param>
-    public bool BadPageKeepsPage(bool reserved) => ReservedKeptAtFree && (reserved || AtLeast(2, 6, 29));
+    internal bool BadPageKeepsPage(bool reserved) => ReservedKeptAtFree && (reserved || AtLeast(2, 6, 29));
 
     /// <summary>The bad_page() message format of the era (Q10).</summary>
-    public BadPageFormat BadPageFormat
+    internal BadPageFormat BadPageFormat
     {
         get
         {
@@ -669,13 +669,13 @@ public sealed class EraPolicy
     /// swap entry would have to carry).
     /// </summary>
     /// <param name="exclusive">The page is new to this mm (anonymous fault, COW copy).</param>
-    public PageFlags NewAnonPageFlags(bool exclusive)
+    internal PageFlags NewAnonPageFlags(bool exclusive)
         => PageFlags.Uptodate
             | (AtLeast(2, 6, 28) ? PageFlags.SwapBacked : PageFlags.None)
             | (exclusive && AtLeast(5, 19) ? PageFlags.AnonExclusive : PageFlags.None);
 
     /// <summary>The flags checked at free (PAGE_FLAGS_CHECK_AT_FREE and predecessors).</summary>
-    public PageFlags FlagsCheckedAtFree
+    internal PageFlags FlagsCheckedAtFree
     {
         get
         {
@@ -700,10 +700,10 @@ public sealed class EraPolicy
     }
 
     /// <summary>check_mm's "BUG: Bad rss-counter state" exists (3.4); from 5.4 it names the counter ("type:MM_FILEPAGES").</summary>
-    public bool HasRssCounterCheck => AtLeast(3, 4);
+    internal bool HasRssCounterCheck => AtLeast(3, 4);
 
     /// <summary>check_mm names the counter type (5.4 and later) instead of its index.</summary>
-    public bool RssCounterCheckNamesType => AtLeast(5, 4);
+    internal bool RssCounterCheckNamesType => AtLeast(5, 4);
 
     /// <summary>
     /// Null when the configured kernel has <paramref name="member"/> (<c>Type.Member</c>, a row of
