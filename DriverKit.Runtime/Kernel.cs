@@ -140,6 +140,9 @@ public sealed partial class Kernel
 
     internal LruLists Lru { get; }
 
+    /// <summary>Empty leaf page tables of exited address spaces, for the next mm to use.</summary>
+    internal LeafTablePool PageTablePool { get; } = new();
+
     internal SwapDevice Swap { get; }
 
     internal CallSites Sites { get; }

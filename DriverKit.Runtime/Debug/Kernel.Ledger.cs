@@ -9,7 +9,7 @@ public sealed partial class Kernel
     /// <summary>
     /// The reference ledger of a frame: its counts and every holder — stored holders (owner, GUP, pins, fault in
     /// flight, others), PTEs from the reverse map (normal ones hold a reference, special ones are listed for
-    /// INV-06) and cache membership. Something the real kernel cannot print.
+    /// INV-06), cache membership and the lru_add batch. Something the real kernel cannot print.
     /// </summary>
     internal string LedgerText(int pfn)
     {
@@ -50,6 +50,11 @@ public sealed partial class Kernel
             Item("PageCache");
         }
 
+        if (Lru.InAddBatch(head))
+        {
+            Item("LruBatch");
+        }
+
         for (var rec = Mem.RmapFirst[pfn]; rec != MemMap.None; rec = Rmap.Next(rec))
         {
             var pid = MmById(Rmap.Mm(rec))?.Owner?.Pid;
@@ -61,11 +66,16 @@ public sealed partial class Kernel
         return sb.ToString();
     }
 
-    /// <summary>The references the ledger accounts for: stored holders, normal PTEs and cache membership (INV-02).</summary>
+    /// <summary>The references the ledger accounts for: stored holders, normal PTEs, cache membership and the lru_add batch (INV-02).</summary>
     internal int LedgerWeight(int head)
     {
         var weight = Ledger.Weight(head, Policy.PinBias);
         if (Mem.Mapping[head] > 0)
+        {
+            weight++;
+        }
+
+        if (Lru.InAddBatch(head))
         {
             weight++;
         }

@@ -30,16 +30,13 @@ internal enum HolderKind
     /// <summary>Swap-cache membership (derived from PG_swapcache).</summary>
     SwapCache,
 
-    /// <summary>The per-cpu lru_add batch (folio_add_lru) until it drains.</summary>
-    LruBatch,
-
     /// <summary>Any other get_page().</summary>
     Other,
 }
 
 /// <summary>
-/// The stored part of every page's reference ledger: holders that are not PTEs or cache memberships (those are
-/// derived from the reverse map and the page flags). Sparse: only pages with such holders have an entry.
+/// The stored part of every page's reference ledger: holders that are not PTEs, cache memberships or the lru_add batch
+/// (those are derived from the reverse map, the page flags and the batch). Sparse: only pages with such holders have an entry.
 /// </summary>
 internal sealed class RefLedger
 {

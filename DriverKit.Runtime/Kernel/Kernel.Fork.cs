@@ -250,6 +250,7 @@ public sealed partial class Kernel
         p.Files.Clear();
         CheckMm(mm);
         mms.Remove(mm.Id);
+        mm.PageTable.Release();
         if (Strict)
         {
             Checker.CheckQuiescence($"exit of {p}");

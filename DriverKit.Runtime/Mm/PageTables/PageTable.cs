@@ -13,6 +13,11 @@ internal sealed class PageTable
 
     private readonly ulong[]?[]?[]?[] pgd = new ulong[]?[]?[]?[Entries];
 
+    private readonly LeafTablePool pool;
+
+    /// <summary>A page table whose leaf tables come from, and go back to, <paramref name="pool"/>.</summary>
+    internal PageTable(LeafTablePool pool) => this.pool = pool;
+
     /// <summary>Number of leaf (PTE) tables, for statistics.</summary>
     internal int LeafTables { get; private set; }
 
@@ -66,8 +71,8 @@ internal sealed class PageTable
     /// <summary>The leaf table covering <paramref name="addr"/> (created on the way with <paramref name="create"/>), or null.</summary>
     internal ulong[]? LeafAt(ulong addr, bool create) => Leaf(addr, create);
 
-    // The last leaf found: consecutive accesses mostly stay in one 2 MiB region. Leaf tables are never freed, so
-    // a cached leaf stays valid.
+    // The last leaf found: consecutive accesses mostly stay in one 2 MiB region. Leaf tables are freed only when the
+    // mm goes away (Release), so a cached leaf stays valid while it lives.
     private ulong cachedLeafKey = ulong.MaxValue;
     private ulong[]? cachedLeaf;
 
@@ -119,10 +124,48 @@ internal sealed class PageTable
         var leaf = pmd[i2];
         if (leaf is null && create)
         {
-            leaf = pmd[i2] = new ulong[Entries];
+            leaf = pmd[i2] = pool.Rent(Entries);
             LeafTables++;
         }
 
         return leaf;
     }
+
+    /// <summary>
+    /// mm/memory.c: free_pgtables at exit_mmap — gives every empty leaf table back to the pool. A table that still holds
+    /// an entry (a teardown an oops cut short) stays with this dead mm, so nothing another mm maps can be reached from it.
+    /// </summary>
+    internal void Release()
+    {
+        foreach (var pud in pgd)
+        {
+            if (pud is null)
+            {
+                continue;
+            }
+
+            foreach (var pmd in pud)
+            {
+                if (pmd is null)
+                {
+                    continue;
+                }
+
+                for (var i = 0; i < pmd.Length; i++)
+                {
+                    if (pmd[i] is { } leaf && IsEmpty(leaf))
+                    {
+                        pool.Return(leaf);
+                        pmd[i] = null;
+                        LeafTables--;
+                    }
+                }
+            }
+        }
+
+        cachedLeafKey = ulong.MaxValue;
+        cachedLeaf = null;
+    }
+
+    private static bool IsEmpty(ulong[] leaf) => leaf.AsSpan().IndexOfAnyExcept(0UL) < 0;
 }

@@ -16,6 +16,7 @@ public sealed class MmStruct
     {
         Kernel = kernel;
         Id = id;
+        PageTable = new PageTable(kernel.PageTablePool);
     }
 
     /// <summary>The kernel the address space lives in.</summary>
@@ -27,7 +28,7 @@ public sealed class MmStruct
 
     internal VmaSet Vmas { get; } = new();
 
-    internal PageTable PageTable { get; } = new();
+    internal PageTable PageTable { get; }
 
     internal Tlb Tlb { get; } = new();
 

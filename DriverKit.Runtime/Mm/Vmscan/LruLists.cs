@@ -63,8 +63,8 @@ internal sealed class LruLists
             return;
         }
 
+        // The batch's reference is a derived holder of the ledger (InAddBatch), like PTEs: nothing is stored per page.
         kernel.Mem.RefCount[pfn]++;
-        kernel.Ledger.Add(pfn, HolderKind.LruBatch, CallSites.Kernel);
         addBatch.Add(pfn);
         if (addBatch.Count >= kernel.Policy.PagevecSize)
         {
@@ -81,7 +81,6 @@ internal sealed class LruLists
         for (var i = 0; i < addBatch.Count; i++)
         {
             var pfn = addBatch[i];
-            kernel.Ledger.RemoveOne(pfn, HolderKind.LruBatch);
             if (kernel.Mem.RefCount[pfn] == 1)
             {
                 kernel.Mem.Clear(pfn, PageFlags.Active);

@@ -1,0 +1,66 @@
+using DriverKit.Runtime;
+
+namespace DriverKit.Tests.Runtime.Performance;
+
+/// <summary>
+/// The fault, fork, COW and unmap paths allocate no managed memory per page once the machine is warm (its pools and
+/// page tables grown), in both checker modes; strict mode's periodic full scan (<see cref="KernelOptions.FullScanInterval"/>)
+/// is the checker's own cost and is set apart here. Bytes are counted on this thread around a batch of pages; time is
+/// never measured here (bench/ does that).
+/// </summary>
+public class HotPathAllocationTests
+{
+    private const int Pages = 8192;
+    private const ulong P = Kernel.PageSize;
+
+    /// <summary>What one fork or exit may allocate whatever its size: the task, the mm, its upper page-table levels.</summary>
+    private const long PerCallAllowance = 48 * 1024;
+
+    [Theory]
+    [InlineData(CheckerMode.Faithful)]
+    [InlineData(CheckerMode.Strict)]
+    public void Warm_paths_allocate_nothing_per_page(CheckerMode mode)
+    {
+        var kernel = new Kernel(new KernelOptions { Version = "7.0", MemoryBytes = 256UL << 20, CheckerMode = mode, FullScanInterval = int.MaxValue });
+        var parent = kernel.Spawn();
+        Round(parent); // grows the pools, the page tables and the JIT'd code once
+        var bytes = Round(parent);
+
+        Assert.True(bytes.AnonFault <= 64, $"anonymous write faults allocated {bytes.AnonFault} B for {Pages} pages");
+        Assert.True(bytes.CowFault <= 64, $"COW faults allocated {bytes.CowFault} B for {Pages} pages");
+        Assert.True(bytes.ReadFault <= 64, $"read faults allocated {bytes.ReadFault} B for {Pages} pages");
+        Assert.True(bytes.Fork <= PerCallAllowance, $"a fork of {Pages} pages allocated {bytes.Fork} B");
+        Assert.True(bytes.Munmap <= 4096, $"munmap of {Pages} pages allocated {bytes.Munmap} B");
+        Assert.True(bytes.Exit <= PerCallAllowance, $"an exit with {Pages} pages allocated {bytes.Exit} B");
+        Assert.Empty(kernel.Reports);
+    }
+
+    private static (long AnonFault, long ReadFault, long Fork, long CowFault, long Exit, long Munmap) Round(Process parent)
+    {
+        var start = parent.Mmap(default, Pages * P, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous).Unwrap();
+        var anon = Measure(() => Touch(parent, start, write: true));
+        var read = Measure(() => Touch(parent, start, write: false));
+        Process? child = null;
+        var fork = Measure(() => child = parent.Fork().Unwrap());
+        var cow = Measure(() => Touch(parent, start, write: true));
+        var exit = Measure(() => child!.Exit());
+        var munmap = Measure(() => parent.Munmap(start, Pages * P));
+        return (anon, read, fork, cow, exit, munmap);
+    }
+
+    private static void Touch(Process process, UserAddr start, bool write)
+    {
+        for (var i = 0; i < Pages; i++)
+        {
+            var result = process.Touch(start + (ulong)i * P, write);
+            Assert.True(result.IsOk, result.ToString());
+        }
+    }
+
+    private static long Measure(Action action)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+}
