@@ -131,6 +131,14 @@ public static class KernelAvailability
         Always(ApiKind.Function, "Kernel.GetOrder", "get_order"),
         Always(ApiKind.Function, "Kernel.PageAlign", "PAGE_ALIGN"),
 
+        // Commit 8cd3984d81d5 ("mm/memory.c: add vm_insert_pages()"), in 5.7: its fix 7f70c2a68a51 went to 5.7.y stable.
+        Row(ApiKind.Function, "Kernel.VmInsertPages", "vm_insert_pages", "5.7", null, "call vm_insert_page for each page"),
+
+        // "mm: Add vm_insert_pfn_prot()" (Andy Lutomirski, for the 4.5 vDSO pvclock page); the vm_fault_t form
+        // vmf_insert_pfn_prot ("mm: Introduce vmf_insert_pfn_prot", Matthew Wilcox, posted after 4.19-rc1) took its place in 4.20.
+        Row(ApiKind.Function, "Kernel.VmfInsertPfnProt", "vmf_insert_pfn_prot", "4.5", null,
+            "set the memory type in vma->vm_page_prot in ->mmap and use vm_insert_pfn", "from 4.5 (as vm_insert_pfn_prot, returning an errno, until 4.20)"),
+
         // ---- what a test program uses --------------------------------------------------------------------------------
         Row(ApiKind.UserInterface, "Process.CoredumpFilter", "/proc/<pid>/coredump_filter", "2.6.23", null, null),
     };
