@@ -139,6 +139,14 @@ public static class KernelAvailability
         Row(ApiKind.Function, "Kernel.VmfInsertPfnProt", "vmf_insert_pfn_prot", "4.5", null,
             "set the memory type in vma->vm_page_prot in ->mmap and use vm_insert_pfn", "from 4.5 (as vm_insert_pfn_prot, returning an errno, until 4.20)"),
 
+        // "mm/gup: introduce pin_user_pages*() and FOLL_PIN" (John Hubbard), 5.6, with pin_user_pages.
+        Row(ApiKind.Function, "Kernel.PinUserPagesFast", "pin_user_pages_fast", "5.6", null, "use get_user_pages_fast and put_page"),
+        Row(ApiKind.Function, "Kernel.PinUserPagesRemote", "pin_user_pages_remote", "5.6", null, "use get_user_pages_remote and put_page"),
+
+        // The mmap locking API ("mmap locking API: initial implementation as rwsem wrappers", Michel Lespinasse), 5.8.
+        Row(ApiKind.Function, "Kernel.MmapReadLock", "mmap_read_lock", "5.8", null, "down_read(&mm->mmap_sem)"),
+        Row(ApiKind.Function, "Kernel.MmapReadUnlock", "mmap_read_unlock", "5.8", null, "up_read(&mm->mmap_sem)"),
+
         // ---- what a test program uses --------------------------------------------------------------------------------
         Row(ApiKind.UserInterface, "Process.CoredumpFilter", "/proc/<pid>/coredump_filter", "2.6.23", null, null),
     };

@@ -74,6 +74,10 @@ public class DK1001KernelAvailabilityTests
         { "Kernel.Vmalloc32User", "2.6.17", "2.6.18", true },
         { "Kernel.VmInsertPages", "5.6", "5.7", true },
         { "Kernel.VmfInsertPfnProt", "4.4", "4.5", true },
+        { "Kernel.PinUserPagesFast", "5.5", "5.6", true },
+        { "Kernel.PinUserPagesRemote", "5.5", "5.6", true },
+        { "Kernel.MmapReadLock", "5.7", "5.8", true },
+        { "Kernel.MmapReadUnlock", "5.7", "5.8", true },
         { "Process.CoredumpFilter", "2.6.22", "2.6.23", true },
     };
 
@@ -101,6 +105,10 @@ public class DK1001KernelAvailabilityTests
         ["Kernel.Vmalloc32User"] = "kernel.Vmalloc32User(Kernel.PageSize);",
         ["Kernel.VmInsertPages"] = "ulong num = 0;\n        kernel.VmInsertPages(vma, vma.Start, new Page[0], ref num);",
         ["Kernel.VmfInsertPfnProt"] = "kernel.VmfInsertPfnProt(vma, vma.Start, default, vma.PageProt);",
+        ["Kernel.PinUserPagesFast"] = "kernel.PinUserPagesFast(vma.Start, 1, FollFlags.None, new Page[1]);",
+        ["Kernel.PinUserPagesRemote"] = "kernel.PinUserPagesRemote(process.Mm, vma.Start, 1, FollFlags.None, new Page[1]);",
+        ["Kernel.MmapReadLock"] = "kernel.MmapReadLock(vma.Mm);",
+        ["Kernel.MmapReadUnlock"] = "kernel.MmapReadUnlock(vma.Mm);",
         ["Process.CoredumpFilter"] = "process.CoredumpFilter = 0x33;",
     };
 
@@ -132,6 +140,10 @@ public class DK1001KernelAvailabilityTests
             k.VmInsertPages(null!, default, [], ref num);
         },
         ["Kernel.VmfInsertPfnProt"] = k => k.VmfInsertPfnProt(null!, default, default, default),
+        ["Kernel.PinUserPagesFast"] = k => k.PinUserPagesFast(default, 1, FollFlags.None, null!),
+        ["Kernel.PinUserPagesRemote"] = k => k.PinUserPagesRemote(null!, default, 1, FollFlags.None, new Page[1]),
+        ["Kernel.MmapReadLock"] = k => k.MmapReadLock(null!),
+        ["Kernel.MmapReadUnlock"] = k => k.MmapReadUnlock(null!),
         ["Process.CoredumpFilter"] = k => k.Spawn().CoredumpFilter = 0x33,
     };
 
