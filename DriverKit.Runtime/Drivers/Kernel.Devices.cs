@@ -223,6 +223,7 @@ public sealed partial class Kernel
         }
 
         var ret = CallDriver(file.Inode.Device.Owner, ContextKind.Ioctl, MmapLockMode.None, () => ioctl(file, cmd, arg));
+        CheckMmapLocksReleased(p);
 
         return new SysResult(ret);
     }

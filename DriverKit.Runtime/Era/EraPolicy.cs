@@ -421,6 +421,12 @@ public sealed class EraPolicy
     /// <summary>3.7 and later: vm_insert_page BUG()s on a VM_PFNMAP vma and, without VM_MIXEDMAP, outside the mmap write lock.</summary>
     internal bool VmInsertPageBugChecks => Era >= Era.E5;
 
+    /// <summary>
+    /// The condition vm_insert_page's lock BUG_ON prints: <c>down_read_trylock(&amp;vma-&gt;vm_mm-&gt;mmap_sem)</c> from 3.7,
+    /// <c>mmap_read_trylock(vma-&gt;vm_mm)</c> from 5.8 (the mmap locking API, include/linux/mmap_lock.h).
+    /// </summary>
+    public string MmapReadTrylockText => AtLeast(5, 8) ? "mmap_read_trylock(vma->vm_mm)" : "down_read_trylock(&vma->vm_mm->mmap_sem)";
+
     /// <summary>vm_insert_page refuses slab pages (5.2; absent in 5.0.1) and, from 6.10, every typed page.</summary>
     internal bool VmInsertPageRejectsSlab => AtLeast(5, 2);
 

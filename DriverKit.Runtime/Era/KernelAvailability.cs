@@ -181,6 +181,24 @@ public static class KernelAvailability
             "in every supported kernel (mmap_write_unlock from 5.8; up_write(&mm->mmap_sem) before)"),
         Row(ApiKind.Function, "Kernel.GetUserPagesRemote", "get_user_pages_remote", null, null, null,
             "in every supported kernel (get_user_pages_remote from 4.6; get_user_pages(tsk, mm, …) before)"),
+        // Commit 8cd3984d81d5 ("mm/memory.c: add vm_insert_pages()"), in 5.7: its fix 7f70c2a68a51 went to 5.7.y stable.
+        Row(ApiKind.Function, "Kernel.VmInsertPages", "vm_insert_pages", "5.7", null, "call vm_insert_page for each page"),
+
+        // "mm: Add vm_insert_pfn_prot()" (Andy Lutomirski, for the 4.5 vDSO pvclock page); the vm_fault_t form
+        // vmf_insert_pfn_prot ("mm: Introduce vmf_insert_pfn_prot", Matthew Wilcox, posted after 4.19-rc1) took its place in 4.20.
+        Row(ApiKind.Function, "Kernel.VmfInsertPfnProt", "vmf_insert_pfn_prot", "4.5", null,
+            "set the memory type in vma->vm_page_prot in ->mmap and use vm_insert_pfn", "from 4.5 (as vm_insert_pfn_prot, returning an errno, until 4.20)"),
+
+        // "mm/gup: introduce pin_user_pages*() and FOLL_PIN" (John Hubbard), 5.6, with pin_user_pages.
+        Row(ApiKind.Function, "Kernel.PinUserPagesFast", "pin_user_pages_fast", "5.6", null, "use get_user_pages_fast and put_page"),
+        Row(ApiKind.Function, "Kernel.PinUserPagesRemote", "pin_user_pages_remote", "5.6", null, "use get_user_pages_remote and put_page"),
+
+        // The mmap locking API ("mmap locking API: initial implementation as rwsem wrappers", Michel Lespinasse), 5.8, named
+        // the rwsem every kernel has; like mmap_write_lock the call stands for down_read/up_read before it.
+        Row(ApiKind.Function, "Kernel.MmapReadLock", "mmap_read_lock", null, null, null,
+            "in every supported kernel (mmap_read_lock from 5.8; down_read(&mm->mmap_sem) before)"),
+        Row(ApiKind.Function, "Kernel.MmapReadUnlock", "mmap_read_unlock", null, null, null,
+            "in every supported kernel (mmap_read_unlock from 5.8; up_read(&mm->mmap_sem) before)"),
 
         // ---- what a test program uses --------------------------------------------------------------------------------
         Row(ApiKind.UserInterface, "Process.CoredumpFilter", "/proc/<pid>/coredump_filter", "2.6.23", null, null),

@@ -72,6 +72,10 @@ public class DK1001KernelAvailabilityTests
         { "Kernel.Kvmalloc", "4.11", "4.12", true },
         { "Kernel.Kvfree", "3.14", "3.15", true },
         { "Kernel.Vmalloc32User", "2.6.17", "2.6.18", true },
+        { "Kernel.VmInsertPages", "5.6", "5.7", true },
+        { "Kernel.VmfInsertPfnProt", "4.4", "4.5", true },
+        { "Kernel.PinUserPagesFast", "5.5", "5.6", true },
+        { "Kernel.PinUserPagesRemote", "5.5", "5.6", true },
         { "Process.CoredumpFilter", "2.6.22", "2.6.23", true },
     };
 
@@ -97,6 +101,10 @@ public class DK1001KernelAvailabilityTests
         ["Kernel.Kvmalloc"] = "kernel.Kvmalloc(64, Gfp.Kernel);",
         ["Kernel.Kvfree"] = "kernel.Kvfree(default(KernelAddr));",
         ["Kernel.Vmalloc32User"] = "kernel.Vmalloc32User(Kernel.PageSize);",
+        ["Kernel.VmInsertPages"] = "ulong num = 0;\n        kernel.VmInsertPages(vma, vma.Start, new Page[0], ref num);",
+        ["Kernel.VmfInsertPfnProt"] = "kernel.VmfInsertPfnProt(vma, vma.Start, default, vma.PageProt);",
+        ["Kernel.PinUserPagesFast"] = "kernel.PinUserPagesFast(vma.Start, 1, FollFlags.None, new Page[1]);",
+        ["Kernel.PinUserPagesRemote"] = "kernel.PinUserPagesRemote(process.Mm, vma.Start, 1, FollFlags.None, new Page[1]);",
         ["Process.CoredumpFilter"] = "process.CoredumpFilter = 0x33;",
     };
 
@@ -122,6 +130,14 @@ public class DK1001KernelAvailabilityTests
         ["Kernel.Kvmalloc"] = k => k.Kvmalloc(64, Gfp.Kernel),
         ["Kernel.Kvfree"] = k => k.Kvfree(default(KernelAddr)),
         ["Kernel.Vmalloc32User"] = k => k.Vmalloc32User(Kernel.PageSize),
+        ["Kernel.VmInsertPages"] = k =>
+        {
+            var num = 0UL;
+            k.VmInsertPages(null!, default, [], ref num);
+        },
+        ["Kernel.VmfInsertPfnProt"] = k => k.VmfInsertPfnProt(null!, default, default, default),
+        ["Kernel.PinUserPagesFast"] = k => k.PinUserPagesFast(default, 1, FollFlags.None, null!),
+        ["Kernel.PinUserPagesRemote"] = k => k.PinUserPagesRemote(null!, default, 1, FollFlags.None, new Page[1]),
         ["Process.CoredumpFilter"] = k => k.Spawn().CoredumpFilter = 0x33,
     };
 

@@ -72,10 +72,10 @@ public sealed partial class Kernel
         {
             if ((flags & VmFlags.MixedMap) == 0)
             {
-                // vm_insert_page: BUG_ON(mmap_read_trylock(vma->vm_mm)) — the caller must hold the lock for write.
+                // vm_insert_page: BUG_ON(mmap_read_trylock(vma->vm_mm)) (down_read_trylock(&mm->mmap_sem) before 5.8) — the caller must hold the lock for write.
                 if (CurrentLock != MmapLockMode.Write)
                 {
-                    throw BugOn("mm/memory.c", "vm_insert_page", "mmap_read_trylock(vma->vm_mm)", "INV-09", "DK0011", new Pfn((ulong)pfn), vma.ToString(), Sites.Site(site));
+                    throw BugOn("mm/memory.c", "vm_insert_page", Policy.MmapReadTrylockText, "INV-09", "DK0011", new Pfn((ulong)pfn), vma.ToString(), Sites.Site(site));
                 }
 
                 if ((flags & VmFlags.PfnMap) != 0)

@@ -33,7 +33,7 @@ public sealed partial class Kernel
             return;
         }
 
-        var invariant = call.Api is "vm_insert_page" or "vm_map_pages" or "remap_vmalloc_range" ? "INV-09" : "INV-11";
+        var invariant = call.Api is "vm_insert_page" or "vm_insert_pages" or "vm_map_pages" or "remap_vmalloc_range" ? "INV-09" : "INV-11";
         Record(new Report(ReportKind.Simulator, invariant,
             $"DKSIM {invariant}: ->mmap returned 0 although {call.Api} failed with {Errno.Name(call.Errno)}: {vma.Brief} is left with unmapped pages", Era)
         {
