@@ -73,6 +73,17 @@ public sealed partial class Kernel
     public long GetUserPagesFast(UserAddr start, int nrPages, FollFlags flags, Page[] pages, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         CheckApi(nameof(GetUserPagesFast));
+        return GupFast(start, nrPages, flags, pages, pin: false, Sites.Intern(caller, file, line));
+    }
+
+    /// <summary>
+    /// mm/gup.c: gup_fast (gup_pte_range) then the slow path — the lockless walk of get_user_pages_fast and
+    /// pin_user_pages_fast: a reference (or a pin) on each present, suitably writable, non-special PTE's page without
+    /// touching it, until the first page it cannot take; the rest goes through <see cref="Gup"/>, which faults and touches
+    /// (for pins under the mmap read lock it takes itself: __gup_longterm_unlocked).
+    /// </summary>
+    private long GupFast(UserAddr start, int nrPages, FollFlags flags, Page[] pages, bool pin, int site)
+    {
         ArgumentNullException.ThrowIfNull(pages);
         if (nrPages <= 0 || pages.Length < nrPages)
         {
@@ -80,12 +91,10 @@ public sealed partial class Kernel
         }
 
         var mm = CurrentMm();
-        var site = Sites.Intern(caller, file, line);
         var write = (flags & FollFlags.Write) != 0;
         var taken = 0;
         for (; taken < nrPages; taken++)
         {
-            // gup_pte_range: pte_present, pte_write for FOLL_WRITE, !pte_special, a struct page behind it.
             var addr = start.PageDown.Value + ((ulong)taken << PageShift);
             var vma = mm.Vmas.FindVma(addr);
             var pte = mm.GetPte(addr);
@@ -96,8 +105,8 @@ public sealed partial class Kernel
             }
 
             var head = Mem.CompoundHead(page);
-            Mem.RefCount[head]++;
-            Ledger.Add(head, HolderKind.Gup, site);
+            Mem.RefCount[head] += pin ? Policy.PinBias : 1;
+            Ledger.Add(head, pin ? HolderKind.Pin : HolderKind.Gup, site);
             pages[taken] = new Page(Mem, page);
         }
 
@@ -107,7 +116,20 @@ public sealed partial class Kernel
         }
 
         var rest = new Page[nrPages - taken];
-        var slow = Gup(mm, start + ((ulong)taken << PageShift), nrPages - taken, flags, rest, pin: false, site);
+        var from = start + ((ulong)taken << PageShift);
+        long slow;
+        if (pin)
+        {
+            using (EnterProcess(mm.Owner, MmapLockMode.Read))
+            {
+                slow = Gup(mm, from, nrPages - taken, flags, rest, pin, site);
+            }
+        }
+        else
+        {
+            slow = Gup(mm, from, nrPages - taken, flags, rest, pin, site);
+        }
+
         if (slow < 0)
         {
             return taken > 0 ? taken : slow;

@@ -23,54 +23,7 @@ public sealed partial class Kernel
     public long PinUserPagesFast(UserAddr start, int nrPages, FollFlags flags, Page[] pages, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         CheckApi(nameof(PinUserPagesFast));
-        ArgumentNullException.ThrowIfNull(pages);
-        if (nrPages <= 0 || pages.Length < nrPages)
-        {
-            return -Errno.EINVAL;
-        }
-
-        var mm = CurrentMm();
-        var site = Sites.Intern(caller, file, line);
-        var write = (flags & FollFlags.Write) != 0;
-        var taken = 0;
-        for (; taken < nrPages; taken++)
-        {
-            // gup_fast_pte_range: pte_present, pte_write for FOLL_WRITE, !pte_special, a struct page; try_grab_folio(FOLL_PIN).
-            var addr = start.PageDown.Value + ((ulong)taken << PageShift);
-            var vma = mm.Vmas.FindVma(addr);
-            var pte = mm.GetPte(addr);
-            if (vma is null || vma.Start.Value > addr || !Pte.IsHardwarePresent(pte) || (write && !Pte.IsWritable(pte)) || Pte.IsSpecial(pte)
-                || VmNormalPage(vma, addr, pte, report: false) is not (var page and >= 0))
-            {
-                break;
-            }
-
-            var head = Mem.CompoundHead(page);
-            Mem.RefCount[head] += Policy.PinBias;
-            Ledger.Add(head, HolderKind.Pin, site);
-            pages[taken] = new Page(Mem, page);
-        }
-
-        if (taken == nrPages)
-        {
-            return nrPages;
-        }
-
-        // __gup_longterm_unlocked: the rest through the slow path, under mmap_read_lock.
-        var rest = new Page[nrPages - taken];
-        long slow;
-        using (EnterProcess(mm.Owner, MmapLockMode.Read))
-        {
-            slow = Gup(mm, start + ((ulong)taken << PageShift), nrPages - taken, flags, rest, pin: true, site);
-        }
-
-        if (slow < 0)
-        {
-            return taken > 0 ? taken : slow;
-        }
-
-        Array.Copy(rest, 0, pages, taken, slow);
-        return taken + slow;
+        return GupFast(start, nrPages, flags, pages, pin: true, Sites.Intern(caller, file, line));
     }
 
     /// <summary>
