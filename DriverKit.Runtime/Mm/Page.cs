@@ -67,6 +67,14 @@ public readonly struct Page : IEquatable<Page>
         return new Page(m, target);
     }
 
+    /// <summary>The next page: C's <c>page++</c>, as in <c>SetPageReserved(page++)</c> over a block.</summary>
+    /// <param name="page">The page.</param>
+    public static Page operator ++(Page page) => page + 1;
+
+    /// <summary>The previous page: C's <c>page--</c>.</summary>
+    /// <param name="page">The page.</param>
+    public static Page operator --(Page page) => page + -1;
+
     /// <summary>Pages between two subpages of one allocation.</summary>
     /// <param name="a">Later page.</param>
     /// <param name="b">Earlier page.</param>

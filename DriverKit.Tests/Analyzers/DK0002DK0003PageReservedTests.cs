@@ -55,6 +55,19 @@ public class DK0002DK0003PageReservedTests
     // ---- DK0002 -------------------------------------------------------------------------------------------------
 
     [Fact]
+    public async Task A_page_cursor_advanced_with_increment_is_followed()
+    {
+        var diagnostics = await AnalyzerRun.DiagnosticsAsync(new Analyzer(), Grabber("""
+                    var page = kernel.VirtToPage(buf);
+                    for (var i = 0; i < 1 << Order; i++)
+                        kernel.SetPageReserved(page++);
+            """, """
+                    kernel.FreePages(buf, Order);
+            """));
+        Assert.Equal(["DK0002", "DK0003"], diagnostics.Select(diagnostic => diagnostic.Id).Order());
+    }
+
+    [Fact]
     public Task SetPageReserved_on_allocator_memory() => AnalyzerVerifier.VerifyAsync(
         [new Analyzer()],
         Grabber(ReserveLoop, """
