@@ -169,6 +169,8 @@ public static class KernelAvailability
         Always(ApiKind.Function, "Kernel.Memset", "memset"),
         Always(ApiKind.Function, "Kernel.RegisterChrdev", "register_chrdev"),
         Always(ApiKind.Function, "Kernel.UnregisterChrdev", "unregister_chrdev"),
+        Always(ApiKind.Function, "Kernel.MiscRegister", "misc_register"),
+        Always(ApiKind.Function, "Kernel.MiscDeregister", "misc_deregister"),
         Always(ApiKind.Function, "Kernel.PciResourceStart", "pci_resource_start"),
         Always(ApiKind.Function, "Kernel.PciResourceLen", "pci_resource_len"),
         Row(ApiKind.Function, "Kernel.VmFlagsSet", "vm_flags_set", null, null, null,
