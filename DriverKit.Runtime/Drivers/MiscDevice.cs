@@ -7,6 +7,11 @@ namespace DriverKit.Runtime;
 /// </summary>
 public sealed class MiscDevice
 {
+    /// <summary>An unregistered misc device; set <see cref="Name"/> and <see cref="Fops"/> in the initializer.</summary>
+    public MiscDevice()
+    {
+    }
+
     /// <summary>MISC_DYNAMIC_MINOR: let misc_register choose the minor.</summary>
     public const int DynamicMinor = 255;
 
