@@ -118,7 +118,17 @@ public sealed class EraPolicy
         ArchHasPteSpecial = archHasPteSpecial;
         key = Key(version.Major, version.Minor, version.Patch, version.ReleaseCandidate, version.GitSnapshot);
         missingFlags = MissingFlagsIn(version);
+        foreach (var row in KernelAvailability.All)
+        {
+            if (!row.ExistsIn(version))
+            {
+                missing.Add((row.Kind, row.Name));
+            }
+        }
     }
+
+    /// <summary>What the configured kernel lacks, by kind and member name: asked on every kernel call, so no string is built.</summary>
+    private readonly HashSet<(ApiKind Kind, string Name)> missing = new();
 
     private readonly ulong key;
 
@@ -221,6 +231,11 @@ public sealed class EraPolicy
 
         return mask;
     }
+
+    /// <summary>True when the configured kernel lacks the <paramref name="kind"/> named <paramref name="name"/> (a member name without its type).</summary>
+    /// <param name="kind">What kind of symbol.</param>
+    /// <param name="name">The member's name, such as <c>VmMapPages</c>.</param>
+    internal bool Lacks(ApiKind kind, string name) => missing.Count != 0 && missing.Contains((kind, name));
 
     /// <summary>True when the configured kernel has <paramref name="member"/> (a row of <see cref="KernelAvailability"/>, <c>Type.Member</c>).</summary>
     /// <param name="member">A member such as <c>VmOperations.Fault</c> or <c>Kernel.VmMapPages</c>.</param>

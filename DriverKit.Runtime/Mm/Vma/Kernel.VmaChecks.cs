@@ -29,9 +29,9 @@ public sealed partial class Kernel
 
         foreach (var (hook, set) in ops.Hooks)
         {
-            if (set && Policy.MissingApi("VmOperations." + hook) is { } missing)
+            if (set && Policy.Lacks(ApiKind.VmOperationsHook, hook))
             {
-                throw new EraMismatchException($"vm_operations_struct: {missing}.", "DK1001");
+                throw new EraMismatchException($"vm_operations_struct: {Policy.MissingApi("VmOperations." + hook)}.", "DK1001");
             }
         }
     }
@@ -39,9 +39,9 @@ public sealed partial class Kernel
     /// <summary>Refuses a kernel function (a <see cref="Kernel"/> method, by name) the configured kernel does not have.</summary>
     internal void CheckApi(string method)
     {
-        if (Policy.MissingApi("Kernel." + method) is { } missing)
+        if (Policy.Lacks(ApiKind.Function, method))
         {
-            throw new EraMismatchException(missing + ".", "DK1001");
+            throw new EraMismatchException(Policy.MissingApi("Kernel." + method) + ".", "DK1001");
         }
     }
 

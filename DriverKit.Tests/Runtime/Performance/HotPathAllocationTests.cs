@@ -35,6 +35,48 @@ public class HotPathAllocationTests
         Assert.Empty(kernel.Reports);
     }
 
+    /// <summary>A driver's -&gt;mmap that vm_insert_page()s every page: each call goes through the era check, which must not build strings.</summary>
+    [Theory]
+    [InlineData(CheckerMode.Faithful)]
+    [InlineData(CheckerMode.Strict)]
+    public void Inserting_driver_pages_allocates_nothing_per_page(CheckerMode mode)
+    {
+        var kernel = new Kernel(new KernelOptions { Version = "7.0", MemoryBytes = 256UL << 20, CheckerMode = mode, FullScanInterval = int.MaxValue });
+        var pages = Enumerable.Range(0, Pages).Select(_ => kernel.AllocPage(Gfp.Kernel)).ToArray();
+        kernel.RegisterChrdev("/dev/insert", new FileOperations
+        {
+            Owner = "insert",
+            Mmap = (file, vma) =>
+            {
+                var addr = vma.Start;
+                for (var i = 0; i < Pages; i++, addr += P)
+                {
+                    var err = kernel.VmInsertPage(vma, addr, pages[i]);
+                    if (err != 0)
+                    {
+                        return err;
+                    }
+                }
+
+                return 0;
+            },
+        });
+
+        long Round()
+        {
+            var user = kernel.Spawn();
+            var fd = (int)user.Open("/dev/insert").Value;
+            var bytes = Measure(() => user.Mmap(default, Pages * P, Prot.Read | Prot.Write, MapFlags.Shared, fd).Unwrap());
+            user.Exit();
+            return bytes;
+        }
+
+        Round();
+        var warm = Round();
+        Assert.True(warm <= PerCallAllowance, $"an mmap that inserts {Pages} pages allocated {warm} B");
+        Assert.Empty(kernel.Reports);
+    }
+
     private static (long AnonFault, long ReadFault, long Fork, long CowFault, long Exit, long Munmap) Round(Process parent)
     {
         var start = parent.Mmap(default, Pages * P, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous).Unwrap();
