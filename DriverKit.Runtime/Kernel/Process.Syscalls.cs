@@ -11,12 +11,18 @@ public sealed partial class Process
     /// outcome; a call on an exited process is ESRCH.
     /// </summary>
     private SysResult Call(MmapLockMode mode, Func<SysResult> body, [CallerMemberName] string syscall = "") =>
-        Run(mode, body, SysResult.Error(Errno.ESRCH), SysResult.FromOops, syscall);
+        Run(mode, body, static (_, b) => b(), SysResult.Error(Errno.ESRCH), SysResult.FromOops, syscall);
 
     private SysResult<T> Call<T>(MmapLockMode mode, Func<SysResult<T>> body, [CallerMemberName] string syscall = "") =>
-        Run(mode, body, SysResult<T>.Error(Errno.ESRCH), SysResult<T>.FromOops, syscall);
+        Run(mode, body, static (_, b) => b(), SysResult<T>.Error(Errno.ESRCH), SysResult<T>.FromOops, syscall);
 
-    private TResult Run<TResult>(MmapLockMode mode, Func<TResult> body, TResult exited, Func<Report, TResult> oops, string syscall)
+    /// <summary>A system call with a user buffer (a span, which a lambda cannot capture: it is handed to the body).</summary>
+    private SysResult CallWith<TBuffer>(MmapLockMode mode, TBuffer buffer, Func<Kernel, TBuffer, SysResult> body, [CallerMemberName] string syscall = "")
+        where TBuffer : allows ref struct =>
+        Run(mode, buffer, body, SysResult.Error(Errno.ESRCH), SysResult.FromOops, syscall);
+
+    private TResult Run<TState, TResult>(MmapLockMode mode, TState state, Func<Kernel, TState, TResult> body, TResult exited, Func<Report, TResult> oops, string syscall)
+        where TState : allows ref struct
     {
         if (State != ProcessState.Running)
         {
@@ -31,7 +37,7 @@ public sealed partial class Process
             var outermost = syscallDepth++ == 0;
             try
             {
-                var result = body();
+                var result = body(Kernel, state);
                 Kernel.AfterOperation();
                 return result;
             }
