@@ -215,7 +215,9 @@ public sealed partial class Kernel
     /// <summary>
     /// mm/gup.c: check_vma_flags — the era's VM_IO/VM_PFNMAP refusal; a write needs VM_WRITE, or FOLL_FORCE on a COW
     /// mapping (VM_MAYWRITE without VM_SHARED: a forced write never reaches a shared file's pages); a read needs VM_READ,
-    /// or FOLL_FORCE and VM_MAYREAD.
+    /// or FOLL_FORCE and VM_MAYREAD. The shared-mapping refusal is Hugh Dickins' "get_user_pages(write,force) refuse to
+    /// COW in shared areas" (3.15); it is applied in every era here: before it the kernel put a COWed anonymous page into
+    /// the VM_MAYWRITE VM_SHARED !VM_WRITE vma, which the simulator does not model.
     /// </summary>
     private bool CheckVmaFlags(VmFlags flags, bool write, bool force)
     {
