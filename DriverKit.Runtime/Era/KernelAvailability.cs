@@ -91,6 +91,8 @@ public static class KernelAvailability
         Always(ApiKind.FileOperationsHook, "FileOperations.Release", "->release"),
         Always(ApiKind.FileOperationsHook, "FileOperations.Mmap", "->mmap"),
         Always(ApiKind.FileOperationsHook, "FileOperations.Ioctl", "->unlocked_ioctl"),
+        Always(ApiKind.FileOperationsHook, "FileOperations.Read", "->read"),
+        Always(ApiKind.FileOperationsHook, "FileOperations.Write", "->write"),
 
         // ---- functions a driver calls ---------------------------------------------------------------------------------
         Row(ApiKind.Function, "Kernel.VmInsertPage", "vm_insert_page", "2.6.15-rc4", null, "map the pages with remap_pfn_range, or hand them out from ->nopage"),
@@ -118,6 +120,8 @@ public static class KernelAvailability
         Row(ApiKind.Function, "Kernel.PciFreeConsistent", "pci_free_consistent", null, "5.18",
             "use dma_free_coherent(&pdev->dev, size, cpu_addr, handle)", "until its removal in 5.18 (include/linux/pci-dma-compat.h)"),
         Always(ApiKind.Function, "Kernel.Ioremap", "ioremap"),
+        Always(ApiKind.Function, "Kernel.CopyToUser", "copy_to_user"),
+        Always(ApiKind.Function, "Kernel.CopyFromUser", "copy_from_user"),
         Always(ApiKind.Function, "Kernel.Iounmap", "iounmap"),
         Always(ApiKind.Function, "Kernel.Readb", "readb"),
         Always(ApiKind.Function, "Kernel.Readl", "readl"),

@@ -80,6 +80,20 @@ public sealed partial class Process
     /// <param name="arg">The argument.</param>
     public SysResult Ioctl(int fd, uint cmd, ulong arg = 0) => Call(MmapLockMode.None, () => Kernel.Ioctl(this, fd, cmd, arg));
 
+    /// <summary>read(2) of a device: the driver's -&gt;read copies into <paramref name="buf"/> with copy_to_user, which faults this task's pages in.</summary>
+    /// <param name="fd">The file descriptor (opened for reading).</param>
+    /// <param name="buf">The user buffer.</param>
+    /// <param name="count">Its length.</param>
+    /// <returns>The bytes read, 0 at the end, or -errno (EBADF, EINVAL without -&gt;read, EFAULT).</returns>
+    public SysResult ReadFd(int fd, UserAddr buf, ulong count) => Call(MmapLockMode.None, () => Kernel.VfsReadWrite(this, fd, buf.Value, count, write: false));
+
+    /// <summary>write(2) to a device: the driver's -&gt;write takes the bytes at <paramref name="buf"/> with copy_from_user.</summary>
+    /// <param name="fd">The file descriptor (opened for writing).</param>
+    /// <param name="buf">The user buffer.</param>
+    /// <param name="count">Its length.</param>
+    /// <returns>The bytes written or -errno (EBADF, EINVAL without -&gt;write, EFAULT).</returns>
+    public SysResult WriteFd(int fd, UserAddr buf, ulong count) => Call(MmapLockMode.None, () => Kernel.VfsReadWrite(this, fd, buf.Value, count, write: true));
+
     /// <summary>mmap(2). For a device file the driver's -&gt;mmap sets the vma up.</summary>
     /// <param name="addr">Hint, or the address for MAP_FIXED / MAP_FIXED_NOREPLACE.</param>
     /// <param name="length">Length in bytes (rounded up to pages).</param>

@@ -114,7 +114,7 @@ public sealed partial class Kernel
                     if (vma.RawOps?.Access is { } access)
                     {
                         var (from, count) = (done, length - done);
-                        bytes = CallDriver(vma.Driver, ContextKind.Fault, MmapLockMode.Read, () => access(vma, new UserAddr(a), buffer.AsSpan(from, count), write), vma);
+                        bytes = CallDriver(vma.Driver, ContextKind.Access, MmapLockMode.Read, () => access(vma, new UserAddr(a), buffer.AsSpan(from, count), write), vma);
                     }
 
                     if (bytes <= 0)
