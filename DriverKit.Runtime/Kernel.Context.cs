@@ -12,6 +12,9 @@ internal enum ContextKind
     VmOpen,
     VmClose,
     Unload,
+    Access,
+    Read,
+    Write,
 }
 
 /// <summary>The mode in which the current task holds its mm's mmap lock.</summary>

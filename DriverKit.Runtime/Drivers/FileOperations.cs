@@ -22,6 +22,27 @@ public delegate int FileMmapHandler(OpenFile file, VmArea vma);
 public delegate long FileIoctlHandler(OpenFile file, uint cmd, ulong arg);
 
 /// <summary>
+/// file_operations-&gt;read: copy up to <paramref name="count"/> bytes from position <paramref name="pos"/> into the user
+/// buffer with <see cref="Kernel.CopyToUser"/> (which faults the user's pages in, and returns what it could not copy), advance
+/// <paramref name="pos"/>, and return the number of bytes read, 0 at the end, or a negative errno (-EFAULT for a bad buffer).
+/// </summary>
+/// <param name="file">The open file.</param>
+/// <param name="buffer">The user buffer (char __user *).</param>
+/// <param name="count">Its length.</param>
+/// <param name="pos">The file position (*ppos); read(2) stores it in <see cref="OpenFile.Pos"/> when the call does not fail.</param>
+public delegate long FileReadHandler(OpenFile file, UserAddr buffer, ulong count, ref long pos);
+
+/// <summary>
+/// file_operations-&gt;write: take up to <paramref name="count"/> bytes from the user buffer with
+/// <see cref="Kernel.CopyFromUser"/>, advance <paramref name="pos"/>, return the number of bytes written or a negative errno.
+/// </summary>
+/// <param name="file">The open file.</param>
+/// <param name="buffer">The user buffer (const char __user *).</param>
+/// <param name="count">Its length.</param>
+/// <param name="pos">The file position (*ppos).</param>
+public delegate long FileWriteHandler(OpenFile file, UserAddr buffer, ulong count, ref long pos);
+
+/// <summary>
 /// struct file_operations. Fill it like the C initializer:
 /// <code>new FileOperations { Owner = "scullp", Open = ScullpOpen, Release = ScullpRelease, Mmap = ScullpMmap }</code>
 /// </summary>
@@ -46,4 +67,10 @@ public sealed class FileOperations
 
     /// <summary>-&gt;unlocked_ioctl, or null (ENOTTY).</summary>
     public FileIoctlHandler? Ioctl { get; init; }
+
+    /// <summary>-&gt;read, or null (read(2) fails with EINVAL).</summary>
+    public FileReadHandler? Read { get; init; }
+
+    /// <summary>-&gt;write, or null (write(2) fails with EINVAL).</summary>
+    public FileWriteHandler? Write { get; init; }
 }

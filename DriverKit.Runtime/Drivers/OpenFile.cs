@@ -76,6 +76,9 @@ public sealed class Inode
     /// <summary>i_private: driver data.</summary>
     public object? PrivateData { get; set; }
 
+    /// <summary>file-&gt;f_pos: the position read(2) and write(2) start at and advance.</summary>
+    public long Pos { get; set; }
+
     /// <summary>The character device of the node (i_cdev), or null for a shmem file.</summary>
     public CharDevice? Device { get; }
 
@@ -105,6 +108,9 @@ public sealed class OpenFile
 
     /// <summary>private_data: driver data of this open.</summary>
     public object? PrivateData { get; set; }
+
+    /// <summary>file-&gt;f_pos: the position read(2) and write(2) start at and advance.</summary>
+    public long Pos { get; set; }
 
     /// <summary>f_mapping.</summary>
     public AddressSpace Mapping => Inode.Mapping;

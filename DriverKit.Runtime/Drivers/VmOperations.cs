@@ -39,9 +39,21 @@ public delegate VmFaultResult VmPageMkwriteHandler(VmFault vmf);
 public delegate int VmMaySplitHandler(VmArea vma, UserAddr address);
 
 /// <summary>
+/// vm_operations_struct-&gt;access (2.6.27 and later): access_remote_vm (ptrace, /proc/&lt;pid&gt;/mem) asks the driver to
+/// copy bytes of a vma that get_user_pages refuses (VM_IO, VM_PFNMAP). <see cref="Kernel.GenericAccessPhys"/> is the
+/// kernel's implementation for a remap_pfn_range'd register window.
+/// </summary>
+/// <param name="vma">The vma.</param>
+/// <param name="address">The first user address to access (not page aligned).</param>
+/// <param name="buffer">The kernel buffer: the bytes to write, or where the bytes read go; its length is the <c>len</c> asked for (it may span pages).</param>
+/// <param name="write">The access writes (FOLL_WRITE).</param>
+/// <returns>The number of bytes accessed (at most the buffer's length), or 0 or a negative errno to stop the access.</returns>
+public delegate int VmAccessHandler(VmArea vma, UserAddr address, Span<byte> buffer, bool write);
+
+/// <summary>
 /// struct vm_operations_struct. Fill it like the C initializer:
 /// <code>new VmOperations { Open = ScullpVmaOpen, Close = ScullpVmaClose, Fault = ScullpVmaFault }</code>
-/// Hooks that do not exist in the configured kernel (<see cref="KernelAvailability"/>: NoPage after 2.6.25, NoPfn outside 2.6.19 – 2.6.26, Fault before 2.6.23, PageMkwrite before 2.6.18, MaySplit before 4.15) are refused when
+/// Hooks that do not exist in the configured kernel (<see cref="KernelAvailability"/>: NoPage after 2.6.25, NoPfn outside 2.6.19 – 2.6.26, Fault before 2.6.23, PageMkwrite before 2.6.18, Access before 2.6.27, MaySplit before 4.15) are refused when
 /// the vma's <see cref="VmArea.Ops"/> is set.
 /// </summary>
 public sealed class VmOperations
@@ -81,6 +93,9 @@ public sealed class VmOperations
     /// <summary>-&gt;may_split, or null.</summary>
     public VmMaySplitHandler? MaySplit { get; init; }
 
+    /// <summary>-&gt;access (2.6.27 and later), or null: access_remote_vm's way into a VM_IO/VM_PFNMAP vma.</summary>
+    public VmAccessHandler? Access { get; init; }
+
     /// <summary>Each hook by its member name, and whether the driver set it (the rows of <see cref="KernelAvailability"/>).</summary>
     internal IEnumerable<(string Hook, bool Set)> Hooks =>
     [
@@ -91,5 +106,6 @@ public sealed class VmOperations
         (nameof(Fault), Fault is not null),
         (nameof(PageMkwrite), PageMkwrite is not null),
         (nameof(MaySplit), MaySplit is not null),
+        (nameof(Access), Access is not null),
     ];
 }

@@ -81,6 +81,9 @@ public static class KernelAvailability
         Row(ApiKind.VmOperationsHook, "VmOperations.PageMkwrite", "->page_mkwrite", "2.6.18", null, null),
         Row(ApiKind.VmOperationsHook, "VmOperations.MaySplit", "->may_split", "4.15", null,
             "nothing can veto a split; refuse partial munmap/mprotect effects in ->open/->close", "from 4.15 (as ->split until 5.10)"),
+        // "access_process_vm device memory infrastructure" (Rik van Riel, 28b2ee20c7cb), 2.6.27, with generic_access_phys.
+        Row(ApiKind.VmOperationsHook, "VmOperations.Access", "->access", "2.6.27", null,
+            "ptrace and /proc/<pid>/mem cannot reach a VM_IO/VM_PFNMAP vma at all"),
         Row(ApiKind.Constant, "VmOperations.NoPfnRefault", "NOPFN_REFAULT", "2.6.21", "2.6.27", "the value would be mapped as a pfn; return NOPFN_SIGBUS or a pfn"),
 
         // ---- struct file_operations (include/linux/fs.h) -------------------------------------------------------------
@@ -88,6 +91,8 @@ public static class KernelAvailability
         Always(ApiKind.FileOperationsHook, "FileOperations.Release", "->release"),
         Always(ApiKind.FileOperationsHook, "FileOperations.Mmap", "->mmap"),
         Always(ApiKind.FileOperationsHook, "FileOperations.Ioctl", "->unlocked_ioctl"),
+        Always(ApiKind.FileOperationsHook, "FileOperations.Read", "->read"),
+        Always(ApiKind.FileOperationsHook, "FileOperations.Write", "->write"),
 
         // ---- functions a driver calls ---------------------------------------------------------------------------------
         Row(ApiKind.Function, "Kernel.VmInsertPage", "vm_insert_page", "2.6.15-rc4", null, "map the pages with remap_pfn_range, or hand them out from ->nopage"),
@@ -115,6 +120,8 @@ public static class KernelAvailability
         Row(ApiKind.Function, "Kernel.PciFreeConsistent", "pci_free_consistent", null, "5.18",
             "use dma_free_coherent(&pdev->dev, size, cpu_addr, handle)", "until its removal in 5.18 (include/linux/pci-dma-compat.h)"),
         Always(ApiKind.Function, "Kernel.Ioremap", "ioremap"),
+        Always(ApiKind.Function, "Kernel.CopyToUser", "copy_to_user"),
+        Always(ApiKind.Function, "Kernel.CopyFromUser", "copy_from_user"),
         Always(ApiKind.Function, "Kernel.Iounmap", "iounmap"),
         Always(ApiKind.Function, "Kernel.Readb", "readb"),
         Always(ApiKind.Function, "Kernel.Readl", "readl"),
@@ -202,8 +209,18 @@ public static class KernelAvailability
         Row(ApiKind.Function, "Kernel.MmapReadUnlock", "mmap_read_unlock", null, null, null,
             "in every supported kernel (mmap_read_unlock from 5.8; up_read(&mm->mmap_sem) before)"),
 
+        // The ->access implementation for remapped device memory, added with the hook (2.6.27, CONFIG_HAVE_IOREMAP_PROT).
+        Row(ApiKind.Function, "Kernel.GenericAccessPhys", "generic_access_phys", "2.6.27", null,
+            "without ->access ptrace cannot read the registers; give the debugger an ioctl"),
+
         // ---- what a test program uses --------------------------------------------------------------------------------
         Row(ApiKind.UserInterface, "Process.CoredumpFilter", "/proc/<pid>/coredump_filter", "2.6.23", null, null),
+        Always(ApiKind.UserInterface, "Process.ReadProcMem", "read of /proc/<pid>/mem"),
+        // "proc: enable writing to /proc/pid/mem" (Stephen Wilson, 198214a7ee50), 2.6.39: mem_write was under #ifdef before.
+        Row(ApiKind.UserInterface, "Process.WriteProcMem", "write of /proc/<pid>/mem", "2.6.39", null, "use ptrace(PTRACE_POKEDATA)"),
+        // "Cross Memory Attach" (Christopher Yeoh, fcf634098c00), 3.2.
+        Row(ApiKind.UserInterface, "Process.ProcessVmReadv", "process_vm_readv", "3.2", null, "read /proc/<pid>/mem"),
+        Row(ApiKind.UserInterface, "Process.ProcessVmWritev", "process_vm_writev", "3.2", null, "write /proc/<pid>/mem (2.6.39 and later)"),
     };
 
     private static readonly Dictionary<string, ApiAvailability> ByMember = Rows.ToDictionary(row => row.Member, StringComparer.Ordinal);

@@ -11,12 +11,18 @@ public sealed partial class Process
     /// outcome; a call on an exited process is ESRCH.
     /// </summary>
     private SysResult Call(MmapLockMode mode, Func<SysResult> body, [CallerMemberName] string syscall = "") =>
-        Run(mode, body, SysResult.Error(Errno.ESRCH), SysResult.FromOops, syscall);
+        Run(mode, body, static (_, b) => b(), SysResult.Error(Errno.ESRCH), SysResult.FromOops, syscall);
 
     private SysResult<T> Call<T>(MmapLockMode mode, Func<SysResult<T>> body, [CallerMemberName] string syscall = "") =>
-        Run(mode, body, SysResult<T>.Error(Errno.ESRCH), SysResult<T>.FromOops, syscall);
+        Run(mode, body, static (_, b) => b(), SysResult<T>.Error(Errno.ESRCH), SysResult<T>.FromOops, syscall);
 
-    private TResult Run<TResult>(MmapLockMode mode, Func<TResult> body, TResult exited, Func<Report, TResult> oops, string syscall)
+    /// <summary>A system call with a user buffer (a span, which a lambda cannot capture: it is handed to the body).</summary>
+    private SysResult CallWith<TBuffer>(MmapLockMode mode, TBuffer buffer, Func<Kernel, TBuffer, SysResult> body, [CallerMemberName] string syscall = "")
+        where TBuffer : allows ref struct =>
+        Run(mode, buffer, body, SysResult.Error(Errno.ESRCH), SysResult.FromOops, syscall);
+
+    private TResult Run<TState, TResult>(MmapLockMode mode, TState state, Func<Kernel, TState, TResult> body, TResult exited, Func<Report, TResult> oops, string syscall)
+        where TState : allows ref struct
     {
         if (State != ProcessState.Running)
         {
@@ -31,7 +37,7 @@ public sealed partial class Process
             var outermost = syscallDepth++ == 0;
             try
             {
-                var result = body();
+                var result = body(Kernel, state);
                 Kernel.AfterOperation();
                 return result;
             }
@@ -73,6 +79,20 @@ public sealed partial class Process
     /// <param name="cmd">The command.</param>
     /// <param name="arg">The argument.</param>
     public SysResult Ioctl(int fd, uint cmd, ulong arg = 0) => Call(MmapLockMode.None, () => Kernel.Ioctl(this, fd, cmd, arg));
+
+    /// <summary>read(2) of a device: the driver's -&gt;read copies into <paramref name="buf"/> with copy_to_user, which faults this task's pages in.</summary>
+    /// <param name="fd">The file descriptor (opened for reading).</param>
+    /// <param name="buf">The user buffer.</param>
+    /// <param name="count">Its length.</param>
+    /// <returns>The bytes read, 0 at the end, or -errno (EBADF, EINVAL without -&gt;read, EFAULT).</returns>
+    public SysResult ReadFd(int fd, UserAddr buf, ulong count) => Call(MmapLockMode.None, () => Kernel.VfsReadWrite(this, fd, buf.Value, count, write: false));
+
+    /// <summary>write(2) to a device: the driver's -&gt;write takes the bytes at <paramref name="buf"/> with copy_from_user.</summary>
+    /// <param name="fd">The file descriptor (opened for writing).</param>
+    /// <param name="buf">The user buffer.</param>
+    /// <param name="count">Its length.</param>
+    /// <returns>The bytes written or -errno (EBADF, EINVAL without -&gt;write, EFAULT).</returns>
+    public SysResult WriteFd(int fd, UserAddr buf, ulong count) => Call(MmapLockMode.None, () => Kernel.VfsReadWrite(this, fd, buf.Value, count, write: true));
 
     /// <summary>mmap(2). For a device file the driver's -&gt;mmap sets the vma up.</summary>
     /// <param name="addr">Hint, or the address for MAP_FIXED / MAP_FIXED_NOREPLACE.</param>

@@ -77,6 +77,11 @@ public class DK1001KernelAvailabilityTests
         { "Kernel.PinUserPagesFast", "5.5", "5.6", true },
         { "Kernel.PinUserPagesRemote", "5.5", "5.6", true },
         { "Process.CoredumpFilter", "2.6.22", "2.6.23", true },
+        { "VmOperations.Access", "2.6.26", "2.6.27", true },
+        { "Kernel.GenericAccessPhys", "2.6.26", "2.6.27", true },
+        { "Process.WriteProcMem", "2.6.38", "2.6.39", true },
+        { "Process.ProcessVmReadv", "3.1", "3.2", true },
+        { "Process.ProcessVmWritev", "3.1", "3.2", true },
     };
 
     /// <summary>A use of each member in driver code, for the analyzer (`kernel`, `vma` and `process` are in scope).</summary>
@@ -106,6 +111,10 @@ public class DK1001KernelAvailabilityTests
         ["Kernel.PinUserPagesFast"] = "kernel.PinUserPagesFast(vma.Start, 1, FollFlags.None, new Page[1]);",
         ["Kernel.PinUserPagesRemote"] = "kernel.PinUserPagesRemote(process.Mm, vma.Start, 1, FollFlags.None, new Page[1]);",
         ["Process.CoredumpFilter"] = "process.CoredumpFilter = 0x33;",
+        ["Kernel.GenericAccessPhys"] = "kernel.GenericAccessPhys(vma, vma.Start, new byte[1], false);",
+        ["Process.WriteProcMem"] = "process.WriteProcMem(process.Pid, vma.Start, new byte[1]);",
+        ["Process.ProcessVmReadv"] = "process.ProcessVmReadv(process.Pid, new byte[1], vma.Start);",
+        ["Process.ProcessVmWritev"] = "process.ProcessVmWritev(process.Pid, new byte[1], vma.Start);",
     };
 
     /// <summary>The same calls on the runtime.</summary>
@@ -139,6 +148,10 @@ public class DK1001KernelAvailabilityTests
         ["Kernel.PinUserPagesFast"] = k => k.PinUserPagesFast(default, 1, FollFlags.None, null!),
         ["Kernel.PinUserPagesRemote"] = k => k.PinUserPagesRemote(null!, default, 1, FollFlags.None, new Page[1]),
         ["Process.CoredumpFilter"] = k => k.Spawn().CoredumpFilter = 0x33,
+        ["Kernel.GenericAccessPhys"] = k => k.GenericAccessPhys(null!, default, [], false),
+        ["Process.WriteProcMem"] = k => k.Spawn().WriteProcMem(99999, default, [1]),
+        ["Process.ProcessVmReadv"] = k => k.Spawn().ProcessVmReadv(99999, new byte[1], default),
+        ["Process.ProcessVmWritev"] = k => k.Spawn().ProcessVmWritev(99999, [1], default),
     };
 
     private static string Driver(string mmapBody, string members = "") => $$"""
@@ -306,6 +319,7 @@ public class DK1001KernelAvailabilityTests
         "Fault" => new VmOperations { Fault = _ => VmFaultResult.Sigbus },
         "PageMkwrite" => new VmOperations { PageMkwrite = _ => VmFaultResult.None },
         "MaySplit" => new VmOperations { MaySplit = (_, _) => 0 },
+        "Access" => new VmOperations { Access = (_, _, _, _) => 0 },
         _ => throw new ArgumentException(name, nameof(name)),
     };
 

@@ -212,6 +212,50 @@ public sealed partial class Kernel
 
     private MmStruct CurrentMm() => CurrentProcess?.Mm ?? throw new InvalidOperationException("get_user_pages needs process context (current->mm); call it from a driver ioctl or use GetUserPagesRemote.");
 
+    /// <summary>
+    /// mm/gup.c: check_vma_flags — the era's VM_IO/VM_PFNMAP refusal; a write needs VM_WRITE, or FOLL_FORCE on a COW
+    /// mapping (VM_MAYWRITE without VM_SHARED: a forced write never reaches a shared file's pages); a read needs VM_READ,
+    /// or FOLL_FORCE and VM_MAYREAD. The shared-mapping refusal is Hugh Dickins' "get_user_pages(write,force) refuse to
+    /// COW in shared areas" (3.15); it is applied in every era here: before it the kernel put a COWed anonymous page into
+    /// the VM_MAYWRITE VM_SHARED !VM_WRITE vma, which the simulator does not model.
+    /// </summary>
+    private bool CheckVmaFlags(VmFlags flags, bool write, bool force)
+    {
+        if ((flags & Policy.GupRejectMask) != 0)
+        {
+            return false;
+        }
+
+        if (write)
+        {
+            return (flags & VmFlags.Write) != 0 || (force && (flags & (VmFlags.Shared | VmFlags.MayWrite)) == VmFlags.MayWrite);
+        }
+
+        return (flags & VmFlags.Read) != 0 || (force && (flags & VmFlags.MayRead) != 0);
+    }
+
+    /// <summary>Drops what <see cref="Gup"/> took on one page: a FOLL_GET reference (put_page) or a FOLL_PIN (unpin_user_page), after set_page_dirty_lock when <paramref name="dirty"/>.</summary>
+    private void ReleaseGupPage(int page, bool pin, bool dirty)
+    {
+        var head = Mem.CompoundHead(page);
+        if (dirty && head != ZeroPfn)
+        {
+            Mem.Set(head, PageFlags.Dirty);
+        }
+
+        if (pin)
+        {
+            Ledger.RemoveOne(head, HolderKind.Pin);
+            Mem.RefCount[head] -= Policy.PinBias - 1;
+        }
+        else
+        {
+            Ledger.RemoveOne(head, HolderKind.Gup);
+        }
+
+        PutPageRef(head);
+    }
+
     /// <summary>mm/gup.c: __get_user_pages — check_vma_flags, follow_page (vm_normal_page), faultin_page, try_grab_page.</summary>
     private long Gup(MmStruct mm, UserAddr start, int nrPages, FollFlags flags, Page[]? pages, bool pin, int site)
     {
@@ -221,22 +265,24 @@ public sealed partial class Kernel
         }
 
         var write = (flags & FollFlags.Write) != 0;
+        var force = (flags & FollFlags.Force) != 0;
         for (var i = 0; i < nrPages; i++)
         {
             var addr = start.PageDown.Value + ((ulong)i << PageShift);
             var vma = mm.Vmas.FindVma(addr);
-            if (vma is null || vma.Start.Value > addr || (vma.RawFlags & Policy.GupRejectMask) != 0 ||
-                (write && (vma.RawFlags & VmFlags.Write) == 0 && (flags & FollFlags.Force) == 0) ||
-                (!write && (vma.RawFlags & VmFlags.Read) == 0))
+            if (vma is null || vma.Start.Value > addr || !CheckVmaFlags(vma.RawFlags, write, force))
             {
                 return i > 0 ? i : -Errno.EFAULT;
             }
 
             var page = -1;
+            var cowBroken = false; // FOLL_COW: a forced write fault has copied the page into a read-only private PTE
             for (var attempt = 0; attempt < 4 && page < 0; attempt++)
             {
                 var pte = mm.GetPte(addr);
-                if (Pte.IsHardwarePresent(pte) && (!write || Pte.IsWritable(pte)))
+
+                // can_follow_write_pte: writable, or (FOLL_FORCE after the COW fault) dirty — the Dirty COW fix of 4.8.3.
+                if (Pte.IsHardwarePresent(pte) && (!write || Pte.IsWritable(pte) || (force && cowBroken && (pte & Pte.Dirty) != 0)))
                 {
                     page = VmNormalPage(vma, addr, pte, report: false);
                     if (page < 0 && Pte.PfnOf(pte) == (ulong)ZeroPfn)
@@ -254,10 +300,12 @@ public sealed partial class Kernel
                     break;
                 }
 
-                if (!HandleMmFault(mm, addr, write).IsOk)
+                if (!HandleMmFault(mm, addr, write, force).IsOk)
                 {
                     return i > 0 ? i : -Errno.EFAULT;
                 }
+
+                cowBroken = write && (vma.RawFlags & VmFlags.Write) == 0;
             }
 
             if (page < 0)

@@ -5,9 +5,10 @@ public sealed partial class Kernel
     /// <summary>
     /// mm/memory.c: handle_mm_fault → handle_pte_fault, entered from the MMU on a missing or read-only
     /// translation (arch/x86/mm/fault.c: do_user_addr_fault decides SIGSEGV first). Runs with the mmap lock held
-    /// for read.
+    /// for read. <paramref name="force"/> is GUP's FOLL_FORCE (ptrace, /proc/pid/mem): check_vma_flags has vetted the
+    /// vma, so access_error is skipped and a write to a read-only private vma breaks COW into a read-only PTE.
     /// </summary>
-    internal AccessResult HandleMmFault(MmStruct mm, ulong addr, bool write)
+    internal AccessResult HandleMmFault(MmStruct mm, ulong addr, bool write, bool force = false)
     {
         var page = addr & ~(PageSize - 1);
         var vma = mm.Vmas.FindVma(addr);
@@ -18,7 +19,7 @@ public sealed partial class Kernel
 
         // arch/x86/mm/fault.c: access_error.
         var flags = vma.RawFlags;
-        if (write ? (flags & VmFlags.Write) == 0 : (flags & (VmFlags.Read | VmFlags.Write | VmFlags.Exec)) == 0)
+        if (!force && (write ? (flags & VmFlags.Write) == 0 : (flags & (VmFlags.Read | VmFlags.Write | VmFlags.Exec)) == 0))
         {
             return new AccessResult(Signal.SIGSEGV, SiCode.SEGV_ACCERR, new UserAddr(addr), null);
         }
@@ -160,7 +161,7 @@ public sealed partial class Kernel
 
             CopyFrame((ulong)pfn, copy);
             ReleaseFaultReference(pfn);
-            MapNormalPte(vma, addr, copy, vma.PageProt with { Writable = true }, write: true, PteInstaller.Cow, PteRef.Inherit);
+            MapNormalPte(vma, addr, copy, vma.PageProt with { Writable = (vma.RawFlags & VmFlags.Write) != 0 }, write: true, PteInstaller.Cow, PteRef.Inherit); // maybe_mkwrite
             Lru.Add(copy);
             return VmFaultResult.None;
         }
@@ -385,8 +386,9 @@ public sealed partial class Kernel
 
         if (WpCanReuse(page))
         {
-            // wp_page_reuse: the only user of an anonymous page keeps it.
-            vma.Mm.SetPte(addr, pte | Pte.Write | Pte.Dirty | Pte.Accessed);
+            // wp_page_reuse: the only user of an anonymous page keeps it (maybe_mkwrite: writable only in a VM_WRITE vma;
+            // a FOLL_FORCE write to a read-only private vma leaves the PTE read-only).
+            vma.Mm.SetPte(addr, pte | ((vma.RawFlags & VmFlags.Write) != 0 ? Pte.Write : 0) | Pte.Dirty | Pte.Accessed);
             return VmFaultResult.None;
         }
 
@@ -482,7 +484,7 @@ public sealed partial class Kernel
             PutPageRef(Mem.CompoundHead(page));
         }
 
-        MapNormalPte(vma, addr, copy, vma.PageProt with { Writable = true }, write: true, PteInstaller.Cow, PteRef.Inherit);
+        MapNormalPte(vma, addr, copy, vma.PageProt with { Writable = (vma.RawFlags & VmFlags.Write) != 0 }, write: true, PteInstaller.Cow, PteRef.Inherit); // maybe_mkwrite
         Lru.Add(copy);
         MlockIfLocked(vma, copy);
         return VmFaultResult.None;

@@ -48,7 +48,9 @@ public sealed partial class Kernel
         var pte = Pte.Make((ulong)pfn, prot, special: false) | Pte.Accessed;
         if (write)
         {
-            pte |= Pte.Dirty | Pte.Write;
+            // maybe_mkwrite: a write fault makes the PTE writable only in a VM_WRITE vma (a FOLL_FORCE write to a
+            // read-only private vma gets a dirty, read-only copy).
+            pte |= Pte.Dirty | ((vma.RawFlags & VmFlags.Write) != 0 ? Pte.Write : 0);
         }
 
         vma.Mm.SetPte(addr, pte);
