@@ -15,6 +15,7 @@ internal enum ContextKind
     Access,
     Read,
     Write,
+    Poll,
 }
 
 /// <summary>The mode in which the current task holds its mm's mmap lock.</summary>

@@ -33,6 +33,13 @@ public delegate long FileIoctlHandler(OpenFile file, uint cmd, ulong arg);
 public delegate long FileReadHandler(OpenFile file, UserAddr buffer, ulong count, ref long pos);
 
 /// <summary>
+/// file_operations-&gt;poll: the events the device is ready for now (the poll_table a driver would register its wait
+/// queue with is not modelled: poll(2) here never sleeps).
+/// </summary>
+/// <param name="file">The open file.</param>
+public delegate PollEvents FilePollHandler(OpenFile file);
+
+/// <summary>
 /// file_operations-&gt;write: take up to <paramref name="count"/> bytes from the user buffer with
 /// <see cref="Kernel.CopyFromUser"/>, advance <paramref name="pos"/>, return the number of bytes written or a negative errno.
 /// </summary>
@@ -73,4 +80,7 @@ public sealed class FileOperations
 
     /// <summary>-&gt;write, or null (write(2) fails with EINVAL).</summary>
     public FileWriteHandler? Write { get; init; }
+
+    /// <summary>-&gt;poll, or null (poll(2) then reports DEFAULT_POLLMASK: always readable and writable).</summary>
+    public FilePollHandler? Poll { get; init; }
 }

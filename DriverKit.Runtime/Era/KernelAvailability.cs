@@ -93,6 +93,7 @@ public static class KernelAvailability
         Always(ApiKind.FileOperationsHook, "FileOperations.Ioctl", "->unlocked_ioctl"),
         Always(ApiKind.FileOperationsHook, "FileOperations.Read", "->read"),
         Always(ApiKind.FileOperationsHook, "FileOperations.Write", "->write"),
+        Always(ApiKind.FileOperationsHook, "FileOperations.Poll", "->poll"),
 
         // ---- functions a driver calls ---------------------------------------------------------------------------------
         Row(ApiKind.Function, "Kernel.VmInsertPage", "vm_insert_page", "2.6.15-rc4", null, "map the pages with remap_pfn_range, or hand them out from ->nopage"),

@@ -94,6 +94,15 @@ public sealed partial class Process
     /// <returns>The bytes written or -errno (EBADF, EINVAL without -&gt;write, EFAULT).</returns>
     public SysResult WriteFd(int fd, UserAddr buf, ulong count) => Call(MmapLockMode.None, () => Kernel.VfsReadWrite(this, fd, buf.Value, count, write: true));
 
+    /// <summary>
+    /// poll(2) of one descriptor with a zero timeout: the events it is ready for among <paramref name="events"/>, plus
+    /// POLLERR/POLLHUP; POLLNVAL for an fd that is not open (fs/select.c: do_pollfd).
+    /// </summary>
+    /// <param name="fd">The file descriptor.</param>
+    /// <param name="events">The requested events.</param>
+    /// <returns>revents.</returns>
+    public SysResult<PollEvents> Poll(int fd, PollEvents events) => Call(MmapLockMode.None, () => SysResult<PollEvents>.Ok(Kernel.DoPollFd(this, fd, events)));
+
     /// <summary>mmap(2). For a device file the driver's -&gt;mmap sets the vma up.</summary>
     /// <param name="addr">Hint, or the address for MAP_FIXED / MAP_FIXED_NOREPLACE.</param>
     /// <param name="length">Length in bytes (rounded up to pages).</param>
