@@ -63,6 +63,9 @@ public static class Errno
     /// <summary>No space left on device.</summary>
     public const int ENOSPC = 28;
 
+    /// <summary>Broken pipe: no reader is left.</summary>
+    public const int EPIPE = 32;
+
     /// <summary>Function not implemented.</summary>
     public const int ENOSYS = 38;
 
@@ -96,6 +99,7 @@ public static class Errno
         ENOTTY => nameof(ENOTTY),
         EFBIG => nameof(EFBIG),
         ENOSPC => nameof(ENOSPC),
+        EPIPE => nameof(EPIPE),
         ENOSYS => nameof(ENOSYS),
         EOVERFLOW => nameof(EOVERFLOW),
         EOPNOTSUPP => nameof(EOPNOTSUPP),

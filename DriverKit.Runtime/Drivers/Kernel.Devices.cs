@@ -206,6 +206,12 @@ public sealed partial class Kernel
             return;
         }
 
+        if (file.Inode.Pipe is { } pipe)
+        {
+            PipeRelease(pipe, file.Mode);
+            return;
+        }
+
         ReleaseShmem(file.Inode);
     }
 

@@ -17,7 +17,8 @@ public sealed partial class Kernel
         }
 
         var device = file.Inode.Device;
-        var mask = device?.Fops.Poll is { } poll
+        var mask = file.Inode.Pipe is { } pipe ? PipePoll(pipe, file.Mode)
+            : device?.Fops.Poll is { } poll
             ? CallDriver(device.Owner, ContextKind.Poll, MmapLockMode.None, () => poll(file))
             : DefaultPollMask;
         CheckMmapLocksReleased(p);

@@ -85,6 +85,12 @@ public sealed partial class Kernel
             return SysResult.Error(Errno.EBADF);
         }
 
+        if (file.Inode.Pipe is { } pipe)
+        {
+            return count > MmStruct.TaskSize || buf > MmStruct.TaskSize - count ? SysResult.Error(Errno.EFAULT)
+                : write ? PipeWrite(pipe, buf, Math.Min(count, MaxRwCount)) : PipeRead(pipe, buf, Math.Min(count, MaxRwCount));
+        }
+
         var fops = file.Inode.Device?.Fops;
         var read = fops?.Read;
         var writeHook = fops?.Write;

@@ -67,6 +67,9 @@ public sealed class Inode
     /// <summary>The kernel the inode lives in.</summary>
     public Kernel Kernel { get; }
 
+    /// <summary>i_pipe: the pipe behind a pipe inode, else null.</summary>
+    internal Pipe? Pipe { get; init; }
+
     /// <summary>The path it was opened by.</summary>
     public string Path { get; }
 

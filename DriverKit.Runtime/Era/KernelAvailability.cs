@@ -215,6 +215,8 @@ public static class KernelAvailability
             "without ->access ptrace cannot read the registers; give the debugger an ioctl"),
 
         // ---- what a test program uses --------------------------------------------------------------------------------
+        Always(ApiKind.UserInterface, "Process.Pipe", "pipe"),
+        Always(ApiKind.UserInterface, "Process.Poll", "poll"),
         Row(ApiKind.UserInterface, "Process.CoredumpFilter", "/proc/<pid>/coredump_filter", "2.6.23", null, null),
         Always(ApiKind.UserInterface, "Process.ReadProcMem", "read of /proc/<pid>/mem"),
         // "proc: enable writing to /proc/pid/mem" (Stephen Wilson, 198214a7ee50), 2.6.39: mem_write was under #ifdef before.

@@ -95,6 +95,14 @@ public sealed partial class Process
     public SysResult WriteFd(int fd, UserAddr buf, ulong count) => Call(MmapLockMode.None, () => Kernel.VfsReadWrite(this, fd, buf.Value, count, write: true));
 
     /// <summary>
+    /// pipe(2): a pipe's read end and write end (fs/pipe.c: do_pipe2). Both behave as O_NONBLOCK (the simulator never
+    /// sleeps): reading an empty pipe that still has a writer, or writing a full one, is -EAGAIN; read(2) of the read end
+    /// after the last writer closed is 0, write(2) after the last reader closed is -EPIPE.
+    /// </summary>
+    /// <returns>The two descriptors.</returns>
+    public SysResult<(int ReadFd, int WriteFd)> Pipe() => Call(MmapLockMode.None, () => Kernel.DoPipe(this));
+
+    /// <summary>
     /// poll(2) of one descriptor with a zero timeout: the events it is ready for among <paramref name="events"/>, plus
     /// POLLERR/POLLHUP; POLLNVAL for an fd that is not open (fs/select.c: do_pollfd).
     /// </summary>

@@ -62,6 +62,12 @@ public sealed partial class Kernel
             return SysResult<UserAddr>.Error(Errno.EINVAL);
         }
 
+        // do_mmap: a file without ->mmap (a pipe) is -ENODEV.
+        if (file?.Inode.Pipe is not null)
+        {
+            return SysResult<UserAddr>.Error(Errno.ENODEV);
+        }
+
         // mm/mmap.c: file_mmap_ok — the last page must stay below the file's maximum size (ULONG_MAX for devices).
         var maxSize = file?.Inode.Device is null ? (ulong)long.MaxValue : ulong.MaxValue;
         if (file is not null && (len > maxSize || pgoff > (maxSize - len) >> PageShift))

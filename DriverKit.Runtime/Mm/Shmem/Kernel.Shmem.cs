@@ -132,7 +132,7 @@ public sealed partial class Kernel
             return SysResult.Error(Errno.EBADF);
         }
 
-        if (file.Inode.Device is not null)
+        if (file.Inode.Device is not null || file.Inode.Pipe is not null)
         {
             return SysResult.Error(Errno.EINVAL);
         }
