@@ -19,6 +19,8 @@ internal sealed class DriverKitSymbols
         ["RemapVmallocRange"] = KernelApi.RemapVmallocRange,
         ["VmInsertPage"] = KernelApi.VmInsertPage,
         ["VmMapPages"] = KernelApi.VmMapPages,
+        ["VmInsertPages"] = KernelApi.VmMapPages, // vm_insert_pages: vm_map_pages' page list, from a given address
+        ["VmfInsertPfnProt"] = KernelApi.VmfInsertPfn, // vmf_insert_pfn with the driver's own pgprot
         ["SetPageReserved"] = KernelApi.SetPageReserved,
         ["ClearPageReserved"] = KernelApi.ClearPageReserved,
         ["FreePages"] = KernelApi.FreePages,

@@ -12,7 +12,7 @@ internal sealed class MappingCall
     /// <summary>The runtime functions' names, for the text search that finds the code to analyze.</summary>
     public static readonly string[] Names =
     {
-        "RemapPfnRange", "IoRemapPfnRange", "VmIomapMemory", "VmfInsertPfn", "VmfInsertMixed", "VmInsertPage", "VmMapPages", "RemapVmallocRange",
+        "RemapPfnRange", "IoRemapPfnRange", "VmIomapMemory", "VmfInsertPfn", "VmfInsertMixed", "VmInsertPage", "VmMapPages", "VmInsertPages", "VmfInsertPfnProt", "RemapVmallocRange",
     };
 
     private MappingCall(IInvocationOperation invocation, KernelApi api, IOperation? memory, IOperation? size, IOperation? protection)
@@ -49,8 +49,10 @@ internal sealed class MappingCall
             KernelApi.RemapPfnRange or KernelApi.IoRemapPfnRange =>
                 new MappingCall(invocation, api, invocation.Argument(2), invocation.Argument(3), invocation.Argument(4)),
             KernelApi.VmIomapMemory => new MappingCall(invocation, api, invocation.Argument(1), invocation.Argument(2), null),
-            KernelApi.VmfInsertPfn or KernelApi.VmfInsertMixed or KernelApi.VmInsertPage => new MappingCall(invocation, api, invocation.Argument(2), null, null),
-            KernelApi.VmMapPages or KernelApi.RemapVmallocRange => new MappingCall(invocation, api, invocation.Argument(1), null, null),
+            KernelApi.VmfInsertPfn or KernelApi.VmfInsertMixed or KernelApi.VmInsertPage =>
+                new MappingCall(invocation, api, invocation.Argument(2), null, invocation.Argument("prot")),
+            KernelApi.VmMapPages => new MappingCall(invocation, api, invocation.Argument("pages"), null, null),
+            KernelApi.RemapVmallocRange => new MappingCall(invocation, api, invocation.Argument(1), null, null),
             _ => null,
         };
     }

@@ -17,7 +17,7 @@ internal sealed class FreedWhileMapped
     private static readonly string[] FreeNames = { "FreePages", "FreePage", "Kfree", "Vfree" };
 
     /// <summary>The mapping calls whose PTEs hold no reference on what they map.</summary>
-    private static readonly string[] ExposingNames = { "RemapPfnRange", "IoRemapPfnRange", "VmIomapMemory", "VmfInsertPfn", "VmfInsertMixed" };
+    private static readonly string[] ExposingNames = { "RemapPfnRange", "IoRemapPfnRange", "VmIomapMemory", "VmfInsertPfn", "VmfInsertPfnProt", "VmfInsertMixed" };
 
     private static readonly string[] ZapNames = { "UnmapMappingRange", "ZapVmaPtes" };
 

@@ -25,7 +25,7 @@ namespace DriverKit.Analyzers;
 public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
 {
     /// <summary>The calls the per-VMA rules judge: the roots that spell one are analyzed (the mapping rules bind them too).</summary>
-    private static readonly string[] Words = { "VmInsertPage", "VmMapPages", "VmfInsertPfn", "VmfInsertMixed", "RemapPfnRange", "IoRemapPfnRange" };
+    private static readonly string[] Words = { "VmInsertPage", "VmMapPages", "VmInsertPages", "VmfInsertPfn", "VmfInsertPfnProt", "VmfInsertMixed", "RemapPfnRange", "IoRemapPfnRange" };
 
     private const ulong PfnMap = (ulong)VmFlags.PfnMap;
 

@@ -92,6 +92,17 @@ public class DK0010InsertPageTests
         Page(0));
 
     [Fact]
+    public Task Array_of_the_block_pages_to_vm_insert_pages() => Verify.VerifyAsync(
+        Driver("""
+                    var pages = new Page[4];
+                    for (ulong i = 0; i < 4; i++)
+                        pages[i] = kernel.PfnToPage(kernel.PageToPfn(block) + i);
+                    ulong left = 4;
+                    return {|#0:kernel.VmInsertPages(vma, vma.Start, pages, ref left)|};
+            """),
+        Page(0));
+
+    [Fact]
     public Task Slab_page_is_reported_without_a_fix() => Verify.VerifyNoFixAsync(
         Driver("""
                     return {|#0:kernel.VmInsertPage(vma, vma.Start, kernel.VirtToPage(obj))|};

@@ -119,6 +119,18 @@ public class DK0016CacheableMmioTests
         Diagnostic(0));
 
     [Fact]
+    public Task Vmf_insert_pfn_prot_is_judged_by_the_protection_it_is_given() => Verify.VerifyAsync(
+        Driver("""
+                    vma.Ops = new VmOperations { Fault = Fault, PageMkwrite = Cached };
+                    return 0;
+            """,
+            """
+                VmFaultResult Fault(VmFault vmf) => kernel.VmfInsertPfnProt(vmf.Vma, vmf.Address, regs.StartPfn, Kernel.PgprotNoncached(vmf.Vma.PageProt));
+                VmFaultResult Cached(VmFault vmf) => {|#0:kernel.VmfInsertPfnProt(vmf.Vma, vmf.Address, regs.StartPfn, vmf.Vma.PageProt)|};
+            """),
+        Diagnostic(0));
+
+    [Fact]
     public Task Store_by_a_caller_that_writes_a_comment_before_the_parenthesis_counts() => Verify.VerifyAsync(
         Driver("""
                     vma.PageProt = Kernel.PgprotNoncached(vma.PageProt);
