@@ -16,6 +16,12 @@ public class HotPathAllocationTests
     /// <summary>What one fork or exit may allocate whatever its size: the task, the mm, its upper page-table levels.</summary>
     private const long PerCallAllowance = 48 * 1024;
 
+    /// <summary>
+    /// What a batch of <see cref="Pages"/> faults may allocate: under 2 B per page. Any object allocated per page is at least
+    /// 24 B (192 KiB a batch); this leaves room for the runtime's own one-off work (tiered JIT, type loading) on a busy machine.
+    /// </summary>
+    private const long BatchAllowance = 16 * 1024;
+
     [Theory]
     [InlineData(CheckerMode.Faithful)]
     [InlineData(CheckerMode.Strict)]
@@ -26,11 +32,11 @@ public class HotPathAllocationTests
         Round(parent); // grows the pools, the page tables and the JIT'd code once
         var bytes = Round(parent);
 
-        Assert.True(bytes.AnonFault <= 64, $"anonymous write faults allocated {bytes.AnonFault} B for {Pages} pages");
-        Assert.True(bytes.CowFault <= 64, $"COW faults allocated {bytes.CowFault} B for {Pages} pages");
-        Assert.True(bytes.ReadFault <= 64, $"read faults allocated {bytes.ReadFault} B for {Pages} pages");
+        Assert.True(bytes.AnonFault <= BatchAllowance, $"anonymous write faults allocated {bytes.AnonFault} B for {Pages} pages");
+        Assert.True(bytes.CowFault <= BatchAllowance, $"COW faults allocated {bytes.CowFault} B for {Pages} pages");
+        Assert.True(bytes.ReadFault <= BatchAllowance, $"read faults allocated {bytes.ReadFault} B for {Pages} pages");
         Assert.True(bytes.Fork <= PerCallAllowance, $"a fork of {Pages} pages allocated {bytes.Fork} B");
-        Assert.True(bytes.Munmap <= 4096, $"munmap of {Pages} pages allocated {bytes.Munmap} B");
+        Assert.True(bytes.Munmap <= BatchAllowance, $"munmap of {Pages} pages allocated {bytes.Munmap} B");
         Assert.True(bytes.Exit <= PerCallAllowance, $"an exit with {Pages} pages allocated {bytes.Exit} B");
         Assert.Empty(kernel.Reports);
     }
