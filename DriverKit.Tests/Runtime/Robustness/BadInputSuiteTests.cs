@@ -42,6 +42,46 @@ public sealed class BadInputSuiteTests(ITestOutputHelper output)
         Assert.True(failed.Count == 0, $"{failed.Count} of {results.Count} calls of {api} with {input} input were not robust:\n" + string.Join("\n", failed.Take(12)));
     }
 
+    /// <summary>
+    /// Every public method of Kernel and Process has bad-input cases, or is named below as not covered yet: a new API
+    /// cannot join the surface unnoticed. The list is the gap left by the functions added for issue 19.
+    /// </summary>
+    [Fact]
+    public void EveryPublicKernelAndProcessMethodHasCasesOrIsListedAsAGap()
+    {
+        var covered = BadInputCatalog.Groups.Select(group => group.Api.Split('(')[0]).ToHashSet(StringComparer.Ordinal); // overloads are named "Kernel.FreePage(Page)"
+        var methods = new[] { typeof(Kernel), typeof(Process) }
+            .SelectMany(type => type.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly)
+                .Where(method => !method.IsSpecialName)
+                .Select(method => $"{type.Name}.{method.Name}"))
+            .ToHashSet(StringComparer.Ordinal);
+        var uncovered = methods.Where(api => !covered.Contains(api) && !NotCoveredYet.Contains(api) && !NothingToGetWrong.Contains(api)).Order().ToList();
+        Assert.True(uncovered.Count == 0, "Public methods without bad-input cases: " + string.Join(", ", uncovered));
+        Assert.All(NotCoveredYet.Concat(NothingToGetWrong), api => Assert.Contains(api, methods));
+        Assert.All(NotCoveredYet, api => Assert.DoesNotContain(api, covered));
+    }
+
+    /// <summary>Methods without arguments, or whose every integer argument has a defined answer (get_order(0), PAGE_ALIGN of a wrapping length).</summary>
+    private static readonly HashSet<string> NothingToGetWrong = new(StringComparer.Ordinal)
+    {
+        "Kernel.ClearReports", "Kernel.DrainAllPages", "Kernel.PageTypesSummary", "Kernel.Shutdown", "Kernel.VmStat",
+        "Kernel.GetOrder", "Kernel.PageAlign", "Kernel.PgprotNoncached", "Kernel.PgprotWritecombine",
+        "Process.Exit", "Process.DumpCore", "Process.MunlockAll", "Process.Pipe", "Process.ToString",
+    };
+
+    /// <summary>Public methods whose bad-input cases are still to be written (issue 21).</summary>
+    private static readonly HashSet<string> NotCoveredYet = new(StringComparer.Ordinal)
+    {
+        "Kernel.CopyFromUser", "Kernel.CopyToUser", "Kernel.DmaAllocCoherent", "Kernel.DmaFreeCoherent", "Kernel.DmaMmapCoherent",
+        "Kernel.GenericAccessPhys", "Kernel.Ioremap", "Kernel.Iounmap", "Kernel.Kvfree", "Kernel.Kvmalloc", "Kernel.MiscDeregister",
+        "Kernel.MiscRegister", "Kernel.MmapReadLock", "Kernel.MmapReadUnlock", "Kernel.PciAllocConsistent", "Kernel.PciFreeConsistent",
+        "Kernel.PciResourceLen", "Kernel.PciResourceStart", "Kernel.PinUserPagesFast", "Kernel.PinUserPagesRemote", "Kernel.Readb",
+        "Kernel.Readl", "Kernel.RegisterDevice", "Kernel.RegisterPciDevice", "Kernel.Vmalloc32", "Kernel.Vmalloc32User", "Kernel.Vmap",
+        "Kernel.VmfInsertPfnProt", "Kernel.VmInsertPages", "Kernel.Vunmap", "Kernel.Writeb", "Kernel.Writel", "Process.Poll",
+        "Process.ProcessVmReadv", "Process.ProcessVmWritev", "Process.ReadFd", "Process.ReadProcMem", "Process.WriteFd",
+        "Process.WriteProcMem",
+    };
+
     [Fact]
     public void TheSuiteMakesAtLeastTwoThousandCalls()
     {
