@@ -117,12 +117,17 @@ public sealed class EraPolicy
         Era = version.Era;
         ArchHasPteSpecial = archHasPteSpecial;
         key = Key(version.Major, version.Minor, version.Patch, version.ReleaseCandidate, version.GitSnapshot);
-        missingFlags = MissingFlagsIn(version);
         foreach (var row in KernelAvailability.All)
         {
-            if (!row.ExistsIn(version))
+            if (row.ExistsIn(version))
             {
-                missing.Add((row.Kind, row.Name));
+                continue;
+            }
+
+            missing.Add((row.Kind, row.Name));
+            if (row.Kind == ApiKind.VmFlag && Enum.TryParse<VmFlags>(row.Name, out var flag))
+            {
+                missingFlags |= flag;
             }
         }
     }
@@ -216,21 +221,6 @@ public sealed class EraPolicy
     /// <summary>True when <paramref name="flag"/> (a single flag) exists in the configured kernel (<see cref="KernelAvailability"/>).</summary>
     /// <param name="flag">One VmFlags bit.</param>
     public bool FlagExists(VmFlags flag) => (missingFlags & flag) == 0;
-
-    /// <summary>Every flag the configured kernel lacks, read from the availability table.</summary>
-    private static VmFlags MissingFlagsIn(KernelVersion version)
-    {
-        var mask = VmFlags.None;
-        foreach (var row in KernelAvailability.All)
-        {
-            if (row.Kind == ApiKind.VmFlag && !row.ExistsIn(version) && Enum.TryParse<VmFlags>(row.Name, out var flag))
-            {
-                mask |= flag;
-            }
-        }
-
-        return mask;
-    }
 
     /// <summary>True when the configured kernel lacks the <paramref name="kind"/> named <paramref name="name"/> (a member name without its type).</summary>
     /// <param name="kind">What kind of symbol.</param>

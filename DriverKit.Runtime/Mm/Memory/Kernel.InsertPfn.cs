@@ -21,48 +21,7 @@ public sealed partial class Kernel
     {
         CheckApi(nameof(VmfInsertPfn));
         CheckVma(vma);
-        var site = Sites.Intern(caller, file, line);
-        var flags = vma.RawFlags;
-        var pfnMap = (flags & VmFlags.PfnMap) != 0;
-        var mixed = (flags & VmFlags.MixedMap) != 0;
-        if (!pfnMap && !mixed)
-        {
-            throw BugOn("mm/memory.c", "vmf_insert_pfn_prot", "!(vma->vm_flags & (VM_PFNMAP|VM_MIXEDMAP))", "INV-10", "DK0017", pfn, vma.ToString(), Sites.Site(site));
-        }
-
-        if (pfnMap && mixed)
-        {
-            throw BugOn("mm/memory.c", "vmf_insert_pfn_prot", "(vma->vm_flags & (VM_PFNMAP|VM_MIXEDMAP)) == (VM_PFNMAP|VM_MIXEDMAP)", "INV-10", "DK0009", pfn, vma.ToString(), Sites.Site(site));
-        }
-
-        if (pfnMap && vma.IsCowMapping)
-        {
-            throw BugOn("mm/memory.c", "vmf_insert_pfn_prot", "(vma->vm_flags & VM_PFNMAP) && is_cow_mapping(vma->vm_flags)", "INV-10", "DK0020", pfn, vma.ToString(), Sites.Site(site));
-        }
-
-        if (mixed && PfnValid(pfn))
-        {
-            throw BugOn("mm/memory.c", "vmf_insert_pfn_prot", "(vma->vm_flags & VM_MIXEDMAP) && pfn_valid(pfn)", "INV-10", "DK0013", pfn, vma.ToString(), Sites.Site(site));
-        }
-
-        if (addr < vma.Start || addr >= vma.End)
-        {
-            return VmFaultResult.Sigbus;
-        }
-
-        var a = addr.PageDown.Value;
-        if (Pte.IsNone(vma.Mm.GetPte(a)))
-        {
-            MapSpecialPte(vma, a, pfn.Value, vma.PageProt, write: vma.PageProt.Writable && CurrentKind == ContextKind.Fault && (vma.RawFlags & VmFlags.Shared) != 0, PteInstaller.VmfInsertPfn);
-            if (Strict)
-            {
-                CheckRemapSource(vma, pfn.Value, 1, "vmf_insert_pfn", site);
-                CheckRegion(vma, pfn.Value, 1, "vmf_insert_pfn", site, addr);
-                CheckCacheMode(vma, pfn.Value, vma.PageProt, "vmf_insert_pfn", site);
-            }
-        }
-
-        return VmFaultResult.NoPage;
+        return InsertPfnProt(vma, addr, pfn, vma.PageProt, Sites.Intern(caller, file, line), "vmf_insert_pfn");
     }
 
     /// <summary>

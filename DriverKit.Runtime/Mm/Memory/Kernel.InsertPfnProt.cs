@@ -24,7 +24,16 @@ public sealed partial class Kernel
     {
         CheckApi(nameof(VmfInsertPfnProt));
         CheckVma(vma);
-        var site = Sites.Intern(caller, file, line);
+        return InsertPfnProt(vma, addr, pfn, prot, Sites.Intern(caller, file, line), "vmf_insert_pfn_prot");
+    }
+
+    /// <summary>
+    /// mm/memory.c: vmf_insert_pfn_prot, which vmf_insert_pfn calls with vma-&gt;vm_page_prot: the four BUG_ONs, SIGBUS
+    /// outside the vma, a special PTE with <paramref name="prot"/> where none is, the strict checks named as
+    /// <paramref name="api"/>.
+    /// </summary>
+    private VmFaultResult InsertPfnProt(VmArea vma, UserAddr addr, Pfn pfn, PgProt prot, int site, string api)
+    {
         var flags = vma.RawFlags;
         var pfnMap = (flags & VmFlags.PfnMap) != 0;
         var mixed = (flags & VmFlags.MixedMap) != 0;
@@ -65,9 +74,9 @@ public sealed partial class Kernel
             MapSpecialPte(vma, a, pfn.Value, prot, write: prot.Writable && CurrentKind == ContextKind.Fault && (vma.RawFlags & VmFlags.Shared) != 0, PteInstaller.VmfInsertPfn);
             if (Strict)
             {
-                CheckRemapSource(vma, pfn.Value, 1, Function, site);
-                CheckRegion(vma, pfn.Value, 1, Function, site, addr);
-                CheckCacheMode(vma, pfn.Value, prot, Function, site);
+                CheckRemapSource(vma, pfn.Value, 1, api, site);
+                CheckRegion(vma, pfn.Value, 1, api, site, addr);
+                CheckCacheMode(vma, pfn.Value, prot, api, site);
             }
         }
 

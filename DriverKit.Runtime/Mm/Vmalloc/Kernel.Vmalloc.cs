@@ -60,17 +60,7 @@ public sealed partial class Kernel
             return;
         }
 
-        var region = VmallocSpace.Find(addr);
-        if (region is null || region.Start != addr)
-        {
-            var report = new Report(ReportKind.Kernel, "INV-05", $"Trying to vfree() nonexistent vm area ({addr})", Era)
-            {
-                CallSite = Sites.Site(Sites.Intern(caller, file, line)),
-                RuleId = "DK0018",
-            };
-            Record(report);
-            throw new KernelBugException(report);
-        }
+        var region = LiveArea(addr, "vfree", caller, file, line);
 
         VmallocSpace.Remove(region);
         if (region.Mapped)
@@ -83,6 +73,27 @@ public sealed partial class Kernel
         {
             FreePagesOwned(pfn, 0, site);
         }
+    }
+
+    /// <summary>
+    /// mm/vmalloc.c: the area <paramref name="addr"/> starts, for vfree and vunmap; any other address is the kernel's
+    /// "Trying to vfree() nonexistent vm area" (INV-05) and a BUG.
+    /// </summary>
+    private VmallocRegion LiveArea(VmallocAddr addr, string function, string caller, string file, int line)
+    {
+        var region = VmallocSpace.Find(addr);
+        if (region is null || region.Start != addr)
+        {
+            var report = new Report(ReportKind.Kernel, "INV-05", $"Trying to {function}() nonexistent vm area ({addr})", Era)
+            {
+                CallSite = Sites.Site(Sites.Intern(caller, file, line)),
+                RuleId = "DK0018",
+            };
+            Record(report);
+            throw new KernelBugException(report);
+        }
+
+        return region;
     }
 
     /// <summary>mm/vmalloc.c: vmalloc_to_page.</summary>

@@ -177,17 +177,7 @@ public sealed partial class Kernel
             return;
         }
 
-        var region = VmallocSpace.Find(addr);
-        if (region is null || region.Start != addr)
-        {
-            var report = new Report(ReportKind.Kernel, "INV-05", $"Trying to vunmap() nonexistent vm area ({addr})", Era)
-            {
-                CallSite = Sites.Site(Sites.Intern(caller, file, line)),
-                RuleId = "DK0018",
-            };
-            Record(report);
-            throw new KernelBugException(report);
-        }
+        var region = LiveArea(addr, "vunmap", caller, file, line);
 
         VmallocSpace.Remove(region);
     }
