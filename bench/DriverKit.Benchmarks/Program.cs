@@ -19,6 +19,7 @@ public static class Program
           analyzers [--files N] [--repeat K] [--work DIR] [--analyzers CSPROJ] [--out FILE] [--no-server]
                                                                analyzer cost on a generated mock-driver corpus (default 2,000 files)
           corpus [--files N] [--out DIR] [--namespace NS]      only write the driver files
+          corpus-profile [--files N] [--runs N]                the corpus analysed in-process: DriverKit's time per analyzer
           quick [--runs N] [--warmups N] [--only key,key]      in-process measurement of every workload
           shapes [--runs N] [--only shape,shape] [--out FILE]  DriverKit's analysis time on the worst code shapes, per file (target 100 ms)
           table [--native FILE] [--quick] [--out FILE] [--artifacts DIR]
@@ -49,6 +50,9 @@ public static class Program
                     server: !rest.Contains("--no-server"));
             case "corpus":
                 CorpusGenerator.WriteDrivers(StringOption(rest, "--out") ?? "corpus", IntOption(rest, "--files", 2000), StringOption(rest, "--namespace") ?? "DriverKit.Runtime");
+                return 0;
+            case "corpus-profile":
+                InProcessCost.RunAsync(IntOption(rest, "--files", 2000), IntOption(rest, "--runs", 3), Console.Out).GetAwaiter().GetResult();
                 return 0;
             case "shapes":
                 var shapes = ShapeRunner.RunAsync(Only(rest), IntOption(rest, "--runs", 7), Console.Out).GetAwaiter().GetResult();

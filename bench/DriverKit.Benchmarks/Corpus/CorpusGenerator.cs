@@ -16,7 +16,22 @@ public static class CorpusGenerator
     /// <summary>Namespace of the look-alike API of the twin project.</summary>
     public const string PlainNamespace = "Plain.Mm";
 
-    private const int Shapes = 8;
+    /// <summary>The number of shapes; driver i has shape i mod this.</summary>
+    public const int Shapes = 8;
+
+    /// <summary>
+    /// The global usings that <c>&lt;ImplicitUsings&gt;enable&lt;/ImplicitUsings&gt;</c> gives the corpus projects, for
+    /// compilations made without MSBuild.
+    /// </summary>
+    public const string ImplicitUsings = """
+        global using System;
+        global using System.Collections.Generic;
+        global using System.IO;
+        global using System.Linq;
+        global using System.Net.Http;
+        global using System.Threading;
+        global using System.Threading.Tasks;
+        """;
 
     /// <summary>Writes <paramref name="files"/> driver files into <paramref name="dir"/>, against <paramref name="apiNamespace"/>.</summary>
     /// <param name="dir">Target directory (created).</param>
@@ -44,7 +59,6 @@ public static class CorpusGenerator
         sb.Append(CultureInfo.InvariantCulture, $$"""
 // Mock driver {{i}} of the DriverKit analyzer-cost corpus (shape {{shape}}: {{ShapeName(shape)}}).
 using {{ns}};
-using File = {{ns}}.File;
 
 namespace Corpus.Drivers.D{{i:D5}};
 
@@ -482,7 +496,7 @@ public readonly struct Page
 
 public sealed class Inode { public object? PrivateData { get; set; } }
 
-public sealed class File { public object? PrivateData { get; set; } }
+public sealed class OpenFile { public object? PrivateData { get; set; } }
 
 public sealed class CharDevice { public string Path { get; init; } = ""; }
 
