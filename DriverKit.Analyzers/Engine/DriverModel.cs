@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -88,24 +89,15 @@ internal sealed class DriverModel
     /// </summary>
     private string? RoleElsewhere(IMethodSymbol function, CancellationToken cancellationToken)
     {
-        if (!Candidates(cancellationToken).ByHandlerName.TryGetValue(function.Name, out var creations))
+        if (!Candidates(cancellationToken).ByHandlerName.TryGetValue(function.Name, out var named))
         {
             return null;
         }
 
-        return elsewhere.GetOrAdd(function.OriginalDefinition, method =>
+        return elsewhere.GetOrAdd(function.OriginalDefinition, symbol =>
         {
-            // A handler named without a receiver (Fault = VmaFault) can only be this method inside its type (a nested type's
-            // table); one named through a receiver (Mmap = dev.Mmap) can be anywhere. Those in the handler's file come first.
-            var types = method.ContainingType?.DeclaringSyntaxReferences ?? ImmutableArray<SyntaxReference>.Empty;
-            var trees = method.DeclaringSyntaxReferences.Select(reference => reference.SyntaxTree).ToList();
-            // Two passes instead of a sort: with thousands of drivers naming their handlers alike, the handler's own file
-            // almost always holds its table.
-            bool Plausible((BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver) candidate) => candidate.ThroughReceiver
-                || types.Any(type => type.SyntaxTree == candidate.Creation.SyntaxTree && type.Span.Contains(candidate.Creation.Span));
-            var local = creations.Where(candidate => trees.Contains(candidate.Creation.SyntaxTree) && Plausible(candidate));
-            var remote = creations.Where(candidate => !trees.Contains(candidate.Creation.SyntaxTree) && Plausible(candidate));
-            foreach (var (creation, _) in local.Concat(remote))
+            var method = (IMethodSymbol)symbol;
+            foreach (var creation in named.Plausible(method))
             {
                 if (Bound(creation, cancellationToken) is { } table && table.Methods.TryGetValue(method, out var role))
                 {
@@ -133,18 +125,67 @@ internal sealed class DriverModel
         return name is not null && properties.Any(property => byProperty.TryGetValue(property, out var names) && names.Contains(name));
     }
 
-    /// <summary>Every VmOperations table of the compilation that sets Open, with the handlers it sets by property name.</summary>
-    public IEnumerable<OpsTable> VmOpsTablesWithOpen(CancellationToken cancellationToken) =>
-        Candidates(cancellationToken).WithOpen.Select(creation => Bound(creation, cancellationToken)?.Table).OfType<OpsTable>();
+    /// <summary>Every VmOperations table of a tree that sets Open, with the handlers it sets by property name.</summary>
+    public IEnumerable<OpsTable> VmOpsTablesWithOpen(SyntaxTree tree, CancellationToken cancellationToken) =>
+        Candidates(cancellationToken).CreationsByTree.TryGetValue(("Open", tree), out var creations)
+            ? creations.Select(creation => Bound(creation, cancellationToken)?.Table).OfType<OpsTable>()
+            : Enumerable.Empty<OpsTable>();
 
     /// <summary>
-    /// Every handler of the compilation set as <paramref name="property"/> (<c>Mmap</c>, <c>Fault</c>) in a FileOperations or
-    /// VmOperations initializer: an <see cref="IMethodReferenceOperation"/> or an <see cref="IAnonymousFunctionOperation"/>.
+    /// The handlers set as <paramref name="property"/> (<c>Mmap</c>, <c>Fault</c>) in a FileOperations or VmOperations
+    /// initializer that are declared in the model's tree — an <see cref="IMethodReferenceOperation"/> or an
+    /// <see cref="IAnonymousFunctionOperation"/>. Only the initializers that can name them are bound: those in the tree, and
+    /// for each method of the tree spelt like a handler, those <see cref="HandlerCandidates"/> finds for it. An editor asking
+    /// about one document binds that document's tables, not the solution's.
     /// </summary>
-    public IEnumerable<IOperation> HandlersOf(string property, CancellationToken cancellationToken) =>
-        Candidates(cancellationToken).Creations.TryGetValue(property, out var creations)
-            ? creations.Distinct().Select(creation => Bound(creation, cancellationToken)?.Handlers.TryGetValue(property, out var handler) == true ? handler : null).OfType<IOperation>()
-            : Enumerable.Empty<IOperation>();
+    public IEnumerable<IOperation> HandlersDeclaredIn(string property, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var index = Candidates(cancellationToken);
+        var tree = model.SyntaxTree;
+        var seen = new HashSet<IOperation>();
+        if (index.CreationsByTree.TryGetValue((property, tree), out var local))
+        {
+            foreach (var creation in local)
+            {
+                if (Bound(creation, cancellationToken)?.Handlers.TryGetValue(property, out var handler) == true && seen.Add(handler))
+                {
+                    yield return handler;
+                }
+            }
+        }
+
+        if (!index.ByProperty.TryGetValue(property, out var names))
+        {
+            yield break;
+        }
+
+        foreach (var declaration in MethodsDeclaredIn(tree.GetRoot(cancellationToken)))
+        {
+            if (!names.Contains(declaration.Identifier.ValueText)
+                || !index.ByHandlerName.TryGetValue(declaration.Identifier.ValueText, out var named)
+                || model.GetDeclaredSymbol(declaration, cancellationToken) is not IMethodSymbol method)
+            {
+                continue;
+            }
+
+            foreach (var creation in named.Plausible(method.OriginalDefinition))
+            {
+                if (creation.SyntaxTree != tree
+                    && Bound(creation, cancellationToken)?.Handlers.TryGetValue(property, out var handler) == true
+                    && handler is IMethodReferenceOperation reference
+                    && SymbolEqualityComparer.Default.Equals(reference.Method.OriginalDefinition, method.OriginalDefinition)
+                    && seen.Add(handler))
+                {
+                    yield return handler;
+                }
+            }
+        }
+    }
+
+    /// <summary>The method declarations of a tree's types, without looking into any member's code.</summary>
+    private static IEnumerable<MethodDeclarationSyntax> MethodsDeclaredIn(SyntaxNode root) =>
+        root.DescendantNodes(node => node is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax)
+            .OfType<MethodDeclarationSyntax>();
 
     /// <summary>
     /// The VmOperations tables that set a function (a method body, local function or lambda) as one of their handlers: for a
@@ -160,12 +201,12 @@ internal sealed class DriverModel
                 : Enumerable.Empty<OpsTable>();
         }
 
-        if (Functions.SymbolOf(function) is not { } method || !Candidates(cancellationToken).ByHandlerName.TryGetValue(method.Name, out var creations))
+        if (Functions.SymbolOf(function) is not { } method || !Candidates(cancellationToken).ByHandlerName.TryGetValue(method.Name, out var named))
         {
             return Enumerable.Empty<OpsTable>();
         }
 
-        return creations.Select(candidate => candidate.Creation).Distinct()
+        return named.Plausible(method)
             .Select(creation => Bound(creation, cancellationToken)?.Table)
             .OfType<OpsTable>()
             .Where(table => table.SetsAnywhere(method, null));
@@ -183,57 +224,101 @@ internal sealed class DriverModel
             return known;
         }
 
-        var byName = new Dictionary<string, List<(BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver)>>(StringComparer.Ordinal);
-        var withOpen = new List<BaseObjectCreationExpressionSyntax>();
+        var byName = new Dictionary<string, HandlerCandidates>(StringComparer.Ordinal);
         var byProperty = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        var creations = new Dictionary<string, List<BaseObjectCreationExpressionSyntax>>(StringComparer.Ordinal);
-        var seen = new HashSet<SyntaxNode>();
-        foreach (var (tree, position) in words.Cached(propertyNames, cancellationToken).All)
+        var byTree = new Dictionary<(string, SyntaxTree), List<BaseObjectCreationExpressionSyntax>>();
+        var occurrences = words.Cached(propertyNames, cancellationToken);
+        foreach (var tree in occurrences.Trees)
         {
-            if (tree.GetRoot(cancellationToken).FindToken(position).Parent is not IdentifierNameSyntax name
-                || name.Parent is not AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax { Parent: BaseObjectCreationExpressionSyntax creation } } assignment
-                || assignment.Left != name)
+            foreach (var (property, handler, creation, throughReceiver) in AssignmentsIn(tree, occurrences, cancellationToken))
             {
-                continue;
-            }
-
-            if (!creations.TryGetValue(name.Identifier.ValueText, out var setting))
-            {
-                creations[name.Identifier.ValueText] = setting = new List<BaseObjectCreationExpressionSyntax>();
-            }
-
-            setting.Add(creation);
-            var handler = assignment.Right switch
-            {
-                IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
-                MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
-                _ => null,
-            };
-            if (handler is not null)
-            {
-                if (!byProperty.TryGetValue(name.Identifier.ValueText, out var names))
+                if (!byTree.TryGetValue((property, tree), out var inTree))
                 {
-                    byProperty[name.Identifier.ValueText] = names = new HashSet<string>(StringComparer.Ordinal);
+                    byTree[(property, tree)] = inTree = new List<BaseObjectCreationExpressionSyntax>();
+                }
+
+                if (!inTree.Contains(creation))
+                {
+                    inTree.Add(creation);
+                }
+
+                if (handler is null)
+                {
+                    continue;
+                }
+
+                if (!byProperty.TryGetValue(property, out var names))
+                {
+                    byProperty[property] = names = new HashSet<string>(StringComparer.Ordinal);
                 }
 
                 names.Add(handler);
-                if (!byName.TryGetValue(handler, out var list))
+                if (!byName.TryGetValue(handler, out var named))
                 {
-                    byName[handler] = list = new List<(BaseObjectCreationExpressionSyntax, bool)>();
+                    byName[handler] = named = new HandlerCandidates();
                 }
 
-                list.Add((creation, assignment.Right is MemberAccessExpressionSyntax));
-            }
-
-            if (name.Identifier.ValueText == "Open" && seen.Add(creation))
-            {
-                withOpen.Add(creation);
+                named.Add(creation, throughReceiver);
             }
         }
 
-        var result = new InitializerIndex(byName, withOpen, byProperty, creations);
+        var result = new InitializerIndex(byName, byProperty, byTree);
         Volatile.Write(ref index, result);
         return result;
+    }
+
+    /// <summary>
+    /// The handler assignments of a tree's initializers (<c>Mmap = DevMmap</c>: the property, the handler's simple name or
+    /// null for a lambda, the object creation, whether the handler is named through a receiver), found by syntax at the
+    /// positions where the text search found a property's name. Kept per tree for as long as the tree lives, so the next
+    /// compilation of an IDE session reads them instead of walking every tree again.
+    /// </summary>
+    private (string Property, string? Handler, BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver)[] AssignmentsIn(SyntaxTree tree, WordOccurrences occurrences, CancellationToken cancellationToken)
+    {
+        var key = string.Join(",", propertyNames);
+        var box = TreeAssignments.GetValue(tree, _ => new StrongBox<TreeAssignmentList?>());
+        if (Volatile.Read(ref box.Value) is { } known && known.Key == key)
+        {
+            return known.Assignments;
+        }
+
+        var found = new List<(string, string?, BaseObjectCreationExpressionSyntax, bool)>();
+        var root = tree.GetRoot(cancellationToken);
+        foreach (var position in occurrences.Within(tree, root.FullSpan))
+        {
+            if (root.FindToken(position).Parent is IdentifierNameSyntax name
+                && name.Parent is AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax { Parent: BaseObjectCreationExpressionSyntax creation } } assignment
+                && assignment.Left == name)
+            {
+                var handler = assignment.Right switch
+                {
+                    IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+                    MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+                    _ => null,
+                };
+                found.Add((name.Identifier.ValueText, handler, creation, assignment.Right is MemberAccessExpressionSyntax));
+            }
+        }
+
+        var assignments = found.ToArray();
+        Volatile.Write(ref box.Value, new TreeAssignmentList(key, assignments));
+        return assignments;
+    }
+
+    /// <summary>The handler assignments found per tree, with the property names they were searched for.</summary>
+    private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<TreeAssignmentList?>> TreeAssignments = new();
+
+    private sealed class TreeAssignmentList
+    {
+        public TreeAssignmentList(string key, (string Property, string? Handler, BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver)[] assignments)
+        {
+            Key = key;
+            Assignments = assignments;
+        }
+
+        public string Key { get; }
+
+        public (string Property, string? Handler, BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver)[] Assignments { get; }
     }
 
     /// <summary>An initializer bound: the roles it gives named methods and, for a VmOperations table, its handlers.</summary>
@@ -270,27 +355,24 @@ internal sealed class DriverModel
     private sealed class InitializerIndex
     {
         public InitializerIndex(
-            Dictionary<string, List<(BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver)>> byHandlerName,
-            List<BaseObjectCreationExpressionSyntax> withOpen,
+            Dictionary<string, HandlerCandidates> byHandlerName,
             Dictionary<string, HashSet<string>> byProperty,
-            Dictionary<string, List<BaseObjectCreationExpressionSyntax>> creations)
+            Dictionary<(string, SyntaxTree), List<BaseObjectCreationExpressionSyntax>> creationsByTree)
         {
+            CreationsByTree = creationsByTree;
             ByHandlerName = byHandlerName;
-            WithOpen = withOpen;
             ByProperty = byProperty;
-            Creations = creations;
         }
 
-        /// <summary>Every initializer that sets a property (method group or lambda), by the property's name.</summary>
-        public Dictionary<string, List<BaseObjectCreationExpressionSyntax>> Creations { get; }
+        /// <summary>The initializers of each tree that set a property, by the property's name and the tree, each once.</summary>
+        public Dictionary<(string Property, SyntaxTree Tree), List<BaseObjectCreationExpressionSyntax>> CreationsByTree { get; }
 
         /// <summary>The simple names of the handlers assigned to each property ("Ioctl" → { "DevIoctl", … }).</summary>
         public Dictionary<string, HashSet<string>> ByProperty { get; }
 
-        /// <summary>The initializers by the simple name of a handler they assign, and whether it is named through a receiver.</summary>
-        public Dictionary<string, List<(BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver)>> ByHandlerName { get; }
+        /// <summary>The initializers by the simple name of a handler they assign.</summary>
+        public Dictionary<string, HandlerCandidates> ByHandlerName { get; }
 
-        public List<BaseObjectCreationExpressionSyntax> WithOpen { get; }
     }
 
     private sealed class BoundInitializer

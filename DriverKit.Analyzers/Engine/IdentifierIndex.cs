@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -35,7 +36,13 @@ internal sealed class IdentifierIndex
         byTree = trees.ToDictionary(runs => runs.Tree);
     }
 
-    /// <summary>Indexes the text of every tree of <paramref name="compilation"/>.</summary>
+    /// <summary>
+    /// The runs of every tree ever indexed, for as long as the tree lives: an edit in an IDE makes a new compilation that
+    /// shares all its trees but one with the last, and only that one is scanned again.
+    /// </summary>
+    private static readonly ConditionalWeakTable<SyntaxTree, TreeRuns> Scanned = new();
+
+    /// <summary>Indexes the text of every tree of <paramref name="compilation"/> (trees indexed before are not read again).</summary>
     public static IdentifierIndex Build(Compilation compilation, CancellationToken cancellationToken)
     {
         var scratch = new RunBuffer();
@@ -43,7 +50,12 @@ internal sealed class IdentifierIndex
         foreach (var tree in compilation.SyntaxTrees)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            trees.Add(TreeRuns.Scan(tree, tree.GetText(cancellationToken).ToString(), scratch));
+            if (!Scanned.TryGetValue(tree, out var runs))
+            {
+                runs = Scanned.GetValue(tree, key => TreeRuns.Scan(key, key.GetText(cancellationToken).ToString(), scratch));
+            }
+
+            trees.Add(runs);
         }
 
         return new IdentifierIndex(trees.ToArray());
@@ -89,12 +101,23 @@ internal sealed class IdentifierIndex
             SetBit(treeFilter, hash & (TreeFilterBits - 1));
         }
 
+        var key = string.Join("\0", words);
         var positions = new List<int>();
         foreach (var runs in trees)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (!runs.MayHoldAny(treeFilter))
             {
+                continue;
+            }
+
+            if (runs.Found.TryGetValue(key, out var known))
+            {
+                if (known.Length > 0)
+                {
+                    result.Add(runs.Tree, known);
+                }
+
                 continue;
             }
 
@@ -111,9 +134,11 @@ internal sealed class IdentifierIndex
                 }
             }
 
-            if (positions.Count > 0)
+            var found = positions.Count > 0 ? positions.ToArray() : Array.Empty<int>();
+            runs.Found.TryAdd(key, found);
+            if (found.Length > 0)
             {
-                result.Add(runs.Tree, positions.ToArray());
+                result.Add(runs.Tree, found);
             }
         }
 
@@ -152,6 +177,12 @@ internal sealed class IdentifierIndex
         public SyntaxTree Tree { get; }
 
         public string Text { get; }
+
+        /// <summary>
+        /// What each query found in this tree, by the query's words: the tree outlives the compilation in an IDE, and the
+        /// next compilation asks the same questions of every tree the edit did not touch.
+        /// </summary>
+        public ConcurrentDictionary<string, int[]> Found { get; } = new(StringComparer.Ordinal);
 
         public uint[] Hashes { get; }
 

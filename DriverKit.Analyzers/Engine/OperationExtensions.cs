@@ -1,6 +1,6 @@
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverKit.Analyzers.Engine;
@@ -128,7 +128,7 @@ internal static class OperationExtensions
     /// </summary>
     public static IEnumerable<IOperation> LocalFunctionsDeclaredIn(this IOperation body)
     {
-        if (!TreeDeclaresLocalFunctions(body.Syntax.SyntaxTree))
+        if (!DeclaresLocalFunctions(body.Syntax))
         {
             yield break;
         }
@@ -155,9 +155,14 @@ internal static class OperationExtensions
         }
     }
 
-    /// <summary>Per tree, whether it declares a local function anywhere: most trees do not, and their bodies need no walk.</summary>
-    private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<bool>> LocalFunctionTrees = new();
-
-    private static bool TreeDeclaresLocalFunctions(SyntaxTree tree) =>
-        LocalFunctionTrees.GetValue(tree, key => new StrongBox<bool>(key.GetRoot().DescendantNodes().Any(node => node.IsKind(SyntaxKind.LocalFunctionStatement)))).Value;
+    /// <summary>
+    /// Whether the code of <paramref name="function"/> declares a local function, judged by syntax: a local function is a
+    /// statement, and the only statements inside an expression are those of lambdas, whose local functions are the lambda's.
+    /// Only statements are visited, so most bodies need no operation walk at the price of a few nodes.
+    /// </summary>
+    private static bool DeclaresLocalFunctions(SyntaxNode function) =>
+        function.DescendantNodes(node => node == function
+                || node is StatementSyntax and not LocalFunctionStatementSyntax
+                || node is GlobalStatementSyntax or SwitchSectionSyntax or CatchClauseSyntax or FinallyClauseSyntax or ElseClauseSyntax)
+            .Any(node => node.IsKind(SyntaxKind.LocalFunctionStatement));
 }

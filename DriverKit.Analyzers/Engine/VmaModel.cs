@@ -163,7 +163,6 @@ internal sealed class VmaModel
     private readonly ConcurrentDictionary<(SyntaxNode Function, EraPolicy Policy), MmapState?> states = new();
     private readonly ConcurrentDictionary<(SyntaxNode Table, EraPolicy Policy), ImmutableArray<MmapState>> installers = new();
     private readonly ConcurrentDictionary<string, ImmutableArray<(ISymbol Member, IOperation Function)>> opsStores = new(StringComparer.Ordinal);
-    private Dictionary<SyntaxTree, List<IOperation>>? mmapHandlers;
 
     public VmaModel(DriverKitEngine engine) => this.engine = engine;
 
@@ -179,7 +178,7 @@ internal sealed class VmaModel
     {
         var tree = model.SyntaxTree;
         var seen = new HashSet<SyntaxNode>();
-        foreach (var handler in MmapHandlersByTree(cancellationToken).TryGetValue(tree, out var handlers) ? handlers : new List<IOperation>())
+        foreach (var handler in engine.Model.HandlersDeclaredIn("Mmap", model, cancellationToken))
         {
             IOperation? function = handler switch
             {
@@ -309,38 +308,6 @@ internal sealed class VmaModel
             .Select(call => Functions.EnclosingFunction(call.Invocation))
             .OfType<IOperation>()
             .SelectMany(caller => MmapsCalling(caller, policy, depth + 1, cancellationToken));
-    }
-
-    /// <summary>The handlers of the compilation set as Mmap, by the tree that declares them: indexed once.</summary>
-    private Dictionary<SyntaxTree, List<IOperation>> MmapHandlersByTree(CancellationToken cancellationToken)
-    {
-        if (Volatile.Read(ref mmapHandlers) is { } known)
-        {
-            return known;
-        }
-
-        var index = new Dictionary<SyntaxTree, List<IOperation>>();
-        foreach (var handler in engine.Model.HandlersOf("Mmap", cancellationToken))
-        {
-            var trees = handler switch
-            {
-                IAnonymousFunctionOperation lambda => new[] { lambda.Syntax.SyntaxTree },
-                IMethodReferenceOperation reference => reference.Method.OriginalDefinition.DeclaringSyntaxReferences.Select(declaration => declaration.SyntaxTree).ToArray(),
-                _ => Array.Empty<SyntaxTree>(),
-            };
-            foreach (var tree in trees.Distinct())
-            {
-                if (!index.TryGetValue(tree, out var list))
-                {
-                    index[tree] = list = new List<IOperation>();
-                }
-
-                list.Add(handler);
-            }
-        }
-
-        Volatile.Write(ref mmapHandlers, index);
-        return index;
     }
 
     /// <summary>The ->mmap handlers whose VMA <paramref name="vma"/> (a VmArea expression, or a VmFault) may be, with the handler the code runs in.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DriverKit.Analyzers.Engine;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -37,14 +38,13 @@ internal sealed class FreedWhileMapped
     /// <summary>What every no-reference mapping call of the compilation maps, found on first need.</summary>
     private readonly Lazy<IReadOnlyList<(MemorySource Source, IInvocationOperation Call)>> exposed;
 
-    /// <summary>The fields and properties the compilation's ->open handlers change, found on first need.</summary>
-    private readonly Lazy<HashSet<ISymbol>> openCounts;
+    /// <summary>The fields and properties the ->open handlers of each tree's tables change, found on first need per tree.</summary>
+    private readonly ConcurrentDictionary<SyntaxTree, HashSet<ISymbol>> openCounts = new();
 
     public FreedWhileMapped(DriverKitEngine engine)
     {
         this.engine = engine;
         exposed = new Lazy<IReadOnlyList<(MemorySource, IInvocationOperation)>>(() => Exposed(engine));
-        openCounts = new Lazy<HashSet<ISymbol>>(() => OpenCounts(engine, CancellationToken.None));
     }
 
     /// <summary>What every no-reference mapping call of the compilation maps, with the call.</summary>
@@ -152,14 +152,20 @@ internal sealed class FreedWhileMapped
         function.Descendants().OfType<IInvocationOperation>().Any(call => call.Syntax.Span.End <= site.Syntax.SpanStart
             && Array.IndexOf(ZapNames, call.TargetMethod.Name) >= 0 && engine.Symbols.IsRuntime(call.TargetMethod));
 
-    /// <summary>Whether a test that reads a count the driver's ->open handlers change decides whether the site runs.</summary>
-    private bool CountDecides(IOperation function, IOperation site)
-    {
-        var counts = openCounts.Value;
-        return counts.Count > 0 && function.Descendants().Any(operation =>
-            operation is IMemberReferenceOperation member && counts.Contains(member.Member.OriginalDefinition)
+    /// <summary>
+    /// Whether a test that reads a count the driver's ->open handlers change decides whether the site runs. The ->open handlers
+    /// asked are those of the tables in the files that declare the count's type: a driver keeps its count where its tables are,
+    /// and an editor analysing one file does not bind every table of the solution.
+    /// </summary>
+    private bool CountDecides(IOperation function, IOperation site) =>
+        function.Descendants().Any(operation =>
+            operation is IMemberReferenceOperation member
+            && member.Member.ContainingType is { } type
+            && type.DeclaringSyntaxReferences.Any(declaration => OpenCounts(declaration.SyntaxTree).Contains(member.Member.OriginalDefinition))
             && TestHolding(member) is { } test && Dominance.Decides(test, site));
-    }
+
+    private HashSet<ISymbol> OpenCounts(SyntaxTree tree) =>
+        openCounts.GetOrAdd(tree, key => OpenCounts(engine, key, CancellationToken.None));
 
     /// <summary>The comparison or condition a member read belongs to.</summary>
     private static IOperation? TestHolding(IOperation read)
@@ -174,11 +180,11 @@ internal sealed class FreedWhileMapped
         return Dominance.ConditionHolding(current) is not null ? current : null;
     }
 
-    /// <summary>The fields and properties the compilation's ->open handlers write (the counts Close tests before a last free).</summary>
-    private static HashSet<ISymbol> OpenCounts(DriverKitEngine engine, CancellationToken cancellationToken)
+    /// <summary>The fields and properties the ->open handlers of a tree's tables write (the counts Close tests before a last free).</summary>
+    private static HashSet<ISymbol> OpenCounts(DriverKitEngine engine, SyntaxTree tree, CancellationToken cancellationToken)
     {
         var counts = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-        foreach (var table in engine.Model.VmOpsTablesWithOpen(cancellationToken))
+        foreach (var table in engine.Model.VmOpsTablesWithOpen(tree, cancellationToken))
         {
             if (!table.Handlers.TryGetValue("Open", out var open))
             {
@@ -215,6 +221,6 @@ internal sealed class FreedWhileMapped
     {
         var lambda = function as IAnonymousFunctionOperation;
         var method = lambda is null ? Functions.SymbolOf(function) : null;
-        return engine.Model.VmOpsTablesWithOpen(cancellationToken).Any(table => table.Sets("Close", method, lambda?.Syntax) && table.Handlers.ContainsKey("Open"));
+        return engine.Model.TablesSetting(function, cancellationToken).Any(table => table.Sets("Close", method, lambda?.Syntax) && table.Handlers.ContainsKey("Open"));
     }
 }

@@ -20,6 +20,7 @@ public static class Program
                                                                analyzer cost on a generated mock-driver corpus (default 2,000 files)
           corpus [--files N] [--out DIR] [--namespace NS]      only write the driver files
           corpus-profile [--files N] [--runs N]                the corpus analysed in-process: DriverKit's time per analyzer
+          ide [--files N] [--edits N]                          IDE latency: one driver file edited in a workspace of N files (target 50 ms)
           quick [--runs N] [--warmups N] [--only key,key]      in-process measurement of every workload
           shapes [--runs N] [--only shape,shape] [--out FILE]  DriverKit's analysis time on the worst code shapes, per file (target 100 ms)
           table [--native FILE] [--quick] [--out FILE] [--artifacts DIR]
@@ -54,6 +55,8 @@ public static class Program
             case "corpus-profile":
                 InProcessCost.RunAsync(IntOption(rest, "--files", 2000), IntOption(rest, "--runs", 3), Console.Out).GetAwaiter().GetResult();
                 return 0;
+            case "ide":
+                return IdeLatency.RunAsync(IntOption(rest, "--files", 2000), IntOption(rest, "--edits", 20), Console.Out).GetAwaiter().GetResult();
             case "shapes":
                 var shapes = ShapeRunner.RunAsync(Only(rest), IntOption(rest, "--runs", 7), Console.Out).GetAwaiter().GetResult();
                 var table = ShapeRunner.Table(shapes);

@@ -49,12 +49,14 @@ public static class ShapeCompilations
     }
 
     /// <summary>Builds every member's operation tree, as the first IOperation analyzer of a build does; reports nothing.</summary>
-    private sealed class OperationBinder : DiagnosticAnalyzer
+    public sealed class OperationBinder : DiagnosticAnalyzer
     {
         private static readonly DiagnosticDescriptor Unused = new("BENCH0", "unused", "unused", "bench", DiagnosticSeverity.Hidden, isEnabledByDefault: true);
 
+        /// <inheritdoc/>
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [Unused];
 
+        /// <inheritdoc/>
         public override void Initialize(AnalysisContext context) => context.RegisterSemanticModelAction(model =>
         {
             foreach (var node in model.SemanticModel.SyntaxTree.GetRoot().DescendantNodes())
