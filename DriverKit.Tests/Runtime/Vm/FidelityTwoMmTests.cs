@@ -14,14 +14,21 @@ public sealed class FidelityTwoMmTests
 
     private const string Debian61 = "6.1.0-56-amd64";
 
-    private static (Kernel K, TestDevice Dev, Process U, int Fd) FaultDevice(string version, bool strict = false)
+    /// <summary>A kernel, a /dev/test whose -&gt;mmap is <paramref name="mmap"/>, a process and an open fd of the device.</summary>
+    private static (Kernel K, TestDevice Dev, Process U, int Fd) Device(string version, Func<Kernel, TestDevice, Func<VmArea, int>> mmap, bool strict = false)
     {
         var k = Boot(version, strict: strict);
         var dev = new TestDevice(k);
-        dev.OnMmap = vma => { vma.Ops = dev.FaultOps(); return 0; };
+        dev.OnMmap = mmap(k, dev);
         var u = k.Spawn();
         return (k, dev, u, u.OpenOk("/dev/test"));
     }
+
+    private static (Kernel K, TestDevice Dev, Process U, int Fd) FaultDevice(string version, bool strict = false) =>
+        Device(version, (_, dev) => vma => { vma.Ops = dev.FaultOps(); return 0; }, strict);
+
+    private static (Kernel K, TestDevice Dev, Process U, int Fd) RemapDevice(string version) =>
+        Device(version, (k, dev) => vma => k.RemapPfnRange(vma, vma.Start, k.PageToPfn(dev.Pages[0]), vma.Length, vma.PageProt));
 
     private static string SmapsOf(Process u, UserAddr a)
     {
@@ -56,11 +63,7 @@ public sealed class FidelityTwoMmTests
     [InlineData(Debian61, false)]
     public void MlockallFutureThenMmapOfAVmInsertPageMappingPopulatesIt(string version, bool staysLocked)
     {
-        var k = Boot(version);
-        var dev = new TestDevice(k);
-        dev.OnMmap = vma => Enumerable.Range(0, 4).Select(i => k.VmInsertPage(vma, vma.Start + (ulong)i * P, dev.Pages[i])).FirstOrDefault(r => r != 0);
-        var u = k.Spawn();
-        var fd = u.OpenOk("/dev/test");
+        var (_, dev, u, fd) = Device(version, (k, dev) => vma => Enumerable.Range(0, 4).Select(i => k.VmInsertPage(vma, vma.Start + (ulong)i * P, dev.Pages[i])).FirstOrDefault(r => r != 0));
         Assert.True(u.MlockAll(MlockAllFlags.Future).IsOk);
 
         var a = u.Map(4 * P, fd: fd);
@@ -74,11 +77,8 @@ public sealed class FidelityTwoMmTests
     [Fact]
     public void AVmInsertPageMappingIsNotTouchedWithoutALock()
     {
-        var k = Boot(Debian61);
-        var dev = new TestDevice(k);
-        dev.OnMmap = vma => k.VmInsertPage(vma, vma.Start, dev.Pages[0]);
-        var u = k.Spawn();
-        u.Map(P, fd: u.OpenOk("/dev/test"));
+        var (_, dev, u, fd) = Device(Debian61, (k, dev) => vma => k.VmInsertPage(vma, vma.Start, dev.Pages[0]));
+        u.Map(P, fd: fd);
         Assert.Equal(PageFlags.None, dev.Pages[0].Flags & PageFlags.Referenced);
     }
 
@@ -89,15 +89,12 @@ public sealed class FidelityTwoMmTests
     [InlineData(Debian61, false)]
     public void ADriverSetLockOnASpecialVmaPopulatesOnlyBefore39(string version, bool touched)
     {
-        var k = Boot(version);
-        var dev = new TestDevice(k);
-        dev.OnMmap = vma =>
+        var (_, dev, u, fd) = Device(version, (k, dev) => vma =>
         {
             vma.Flags |= VmFlags.DontExpand | VmFlags.Locked;
             return k.VmInsertPage(vma, vma.Start, dev.Pages[0]);
-        };
-        var u = k.Spawn();
-        var a = u.Map(P, fd: u.OpenOk("/dev/test"));
+        });
+        var a = u.Map(P, fd: fd);
         Assert.Equal(touched, (dev.Pages[0].Flags & PageFlags.Referenced) != 0);
         Assert.Equal(VmFlags.None, u.Mm.VmaAt(a)!.Flags & VmFlags.Locked);
     }
@@ -141,11 +138,8 @@ public sealed class FidelityTwoMmTests
     [InlineData(Debian61)]
     public void MremapDuplicateOfARemapPfnRangeMappingIsEfault(string version)
     {
-        var k = Boot(version);
-        var dev = new TestDevice(k);
-        dev.OnMmap = vma => k.RemapPfnRange(vma, vma.Start, k.PageToPfn(dev.Pages[0]), vma.Length, vma.PageProt);
-        var u = k.Spawn();
-        var a = u.Map(P, fd: u.OpenOk("/dev/test"));
+        var (_, _, u, fd) = RemapDevice(version);
+        var a = u.Map(P, fd: fd);
         Assert.Equal(Errno.EFAULT, u.Mremap(a, 0, P, MremapFlags.MayMove).Errno);
         Assert.Single(u.Mm.VmAreas);
     }
@@ -181,11 +175,8 @@ public sealed class FidelityTwoMmTests
     [InlineData(Debian61)]
     public void MremapFixedGrowthOfADontExpandVmaUnmapsTheTargetFirst(string version)
     {
-        var k = Boot(version);
-        var dev = new TestDevice(k);
-        dev.OnMmap = vma => k.RemapPfnRange(vma, vma.Start, k.PageToPfn(dev.Pages[0]), vma.Length, vma.PageProt);
-        var u = k.Spawn();
-        var a = u.Map(P, fd: u.OpenOk("/dev/test"));
+        var (_, _, u, fd) = RemapDevice(version);
+        var a = u.Map(P, fd: fd);
         var target = u.Map(2 * P, flags: MapFlags.Private);
 
         Assert.Equal(Errno.EFAULT, u.Mremap(a, P, 2 * P, MremapFlags.MayMove | MremapFlags.Fixed, target).Errno);
