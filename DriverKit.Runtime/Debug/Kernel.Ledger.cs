@@ -55,6 +55,11 @@ public sealed partial class Kernel
             Item("LruBatch");
         }
 
+        if (Lru.MlockBatchRefs(head) is var mlockRefs and > 0)
+        {
+            Item($"MlockBatch{(mlockRefs > 1 ? " x" + mlockRefs : string.Empty)}");
+        }
+
         for (var rec = Mem.RmapFirst[pfn]; rec != MemMap.None; rec = Rmap.Next(rec))
         {
             var pid = MmById(Rmap.Mm(rec))?.Owner?.Pid;
@@ -66,7 +71,7 @@ public sealed partial class Kernel
         return sb.ToString();
     }
 
-    /// <summary>The references the ledger accounts for: stored holders, normal PTEs, cache membership and the lru_add batch (INV-02).</summary>
+    /// <summary>The references the ledger accounts for: stored holders, normal PTEs, cache membership and the lru_add and mlock batches (INV-02).</summary>
     internal int LedgerWeight(int head)
     {
         var weight = Ledger.Weight(head, Policy.PinBias);
@@ -79,6 +84,8 @@ public sealed partial class Kernel
         {
             weight++;
         }
+
+        weight += Lru.MlockBatchRefs(head);
 
         var order = Mem.IsCompoundHead(head) ? Mem.Order[head] : 0;
         for (var i = 0; i < 1 << order; i++)

@@ -262,6 +262,12 @@ public sealed class EraPolicy
         _ => "VM_" + flag.ToString().ToUpperInvariant(),
     };
 
+    /// <summary>
+    /// fs/proc/task_mmu.c: show_smap_vma_flags has an "lf" mnemonic for VM_LOCKONFAULT from 6.2 (8614d6c5eda0 "mm: do
+    /// not show fs mm pc for VM_LOCKONFAULT pages", in the mm-stable merge of the 6.2 window); 4.4 – 6.1 print "??".
+    /// </summary>
+    internal bool SmapsShowsLockOnFault => AtLeast(6, 2);
+
     /// <summary>The legacy -&gt;nopage hook exists (removed in 2.6.26).</summary>
     public bool HasNoPage => Exists("VmOperations.NoPage");
 
@@ -454,6 +460,34 @@ public sealed class EraPolicy
 
     /// <summary>≥ 2.6.28: mlock() skips special vmas (no VM_LOCKED, no charge); before, it set and charged them but did not populate VM_IO.</summary>
     internal bool MlockSkipsSpecialVmas => AtLeast(2, 6, 28);
+
+    /// <summary>
+    /// mm/mlock.c: __mlock_posix_error_return — a failed populate is reported as POSIX wants (-EFAULT becomes -ENOMEM,
+    /// -ENOMEM becomes -EAGAIN): 9978ad583e10 "mlock: make mlock error return Posixly Correct", 2.6.28. Before, mlock
+    /// returned make_pages_present's get_user_pages error as it was [I].
+    /// </summary>
+    internal bool MlockPosixErrors => AtLeast(2, 6, 28);
+
+    /// <summary>
+    /// mm/mmap.c: do_mmap decides to populate from the caller's vm_flags (VM_LOCKED from MAP_LOCKED or mm-&gt;def_flags)
+    /// before -&gt;mmap runs (bebeb3d68b24 "mm: introduce mm_populate() for populating new vmas", 3.9 [I]); 2.6.28 – 3.8
+    /// mlock_vma_pages_range made the pages of a special vma present from the flags -&gt;mmap left.
+    /// </summary>
+    internal bool MmapPopulatesFromCallerFlags => AtLeast(3, 9);
+
+    /// <summary>
+    /// mm/mlock.c: mlock_folio / mlock_new_folio — a page being mlocked waits in the per-cpu mlock batch, which holds
+    /// a reference until lru_add_drain or a full batch (2fbb0c10d1e8 "mm/munlock: mlock_page() munlock_page() batch
+    /// by pagevec", 5.18). Before, mlock_vma_page moved it at once and follow_page_mask's FOLL_MLOCK drained the
+    /// lru_add batch while populating.
+    /// </summary>
+    internal bool HasMlockBatch => AtLeast(5, 18);
+
+    /// <summary>
+    /// mm/mremap.c: vma_to_resize refuses to duplicate (old_len 0) a private mapping with -EINVAL (dba58d3b8c50
+    /// "mm/mremap: fail map duplication attempts for private mappings", 4.14); before, a fresh copy was made.
+    /// </summary>
+    internal bool MremapRefusesPrivateDuplicate => AtLeast(4, 14);
 
     /// <summary>Newer kernels subtract already-mlocked pages of the range from the RLIMIT_MEMLOCK check (count_mm_mlocked_page_nr, 4.9) [M].</summary>
     internal bool MlockLimitSubtractsLocked => AtLeast(4, 9);

@@ -21,7 +21,7 @@ public static class Proc
     /// The smaps "VmFlags:" mnemonics of <paramref name="flags"/>. Flags removed before smaps showed VmFlags (3.8)
     /// have no kernel mnemonic; they are appended in brackets, e.g. "[reserved]".
     /// </summary>
-    /// <param name="policy">The era (unused by today's mnemonics, kept for era-specific output).</param>
+    /// <param name="policy">The era: VM_LOCKONFAULT prints "lf" from 6.2, "??" before.</param>
     /// <param name="flags">The vma flags.</param>
     public static string VmFlagsText(EraPolicy policy, VmFlags flags)
     {
@@ -31,7 +31,8 @@ public static class Proc
         {
             if ((flags & flag) != 0)
             {
-                parts.Add(mnemonic);
+                // show_smap_vma_flags: a bit without a mnemonic prints the "??" fill of the table.
+                parts.Add(flag == VmFlags.LockOnFault && !policy.SmapsShowsLockOnFault ? "??" : mnemonic);
             }
         }
 
@@ -92,7 +93,7 @@ public static class Proc
             Line(sb, "Rss", s.RssKb);
             Line(sb, "Anonymous", s.AnonKb);
             Line(sb, "Swap", s.SwapKb);
-            Line(sb, "Locked", (vma.RawFlags & VmFlags.Locked) != 0 ? s.RssKb : 0);
+            Line(sb, "Locked", LockedKb(vma));
             sb.Append("VmFlags: ").Append(VmFlagsText(vma.Kernel.Policy, vma.RawFlags)).Append(" \n");
         }
 
@@ -104,12 +105,30 @@ public static class Proc
     public static (ulong RssKb, ulong AnonKb, ulong SwapKb) SmapsOf(VmArea vma)
     {
         ArgumentNullException.ThrowIfNull(vma);
+        var (rss, anon, swap, _) = Walk(vma);
+        return (rss, anon, swap);
+    }
+
+    /// <summary>PSS_SHIFT: the fixed-point fraction bits smaps keeps the proportional size in.</summary>
+    private const int PssShift = 12;
+
+    /// <summary>
+    /// fs/proc/task_mmu.c: the smaps "Locked:" value — the proportional set size of a VM_LOCKED vma (smaps_account:
+    /// a page mapped n ≥ 2 times counts 1/n, a page whose only reference is this mapping counts whole), 0 otherwise.
+    /// It has been the PSS since the line was added ("Locked" in show_smap, mss.pss &gt;&gt; (10 + PSS_SHIFT)); 4.14
+    /// moved it to mss-&gt;pss_locked, the same sum.
+    /// </summary>
+    private static ulong LockedKb(VmArea vma) => (vma.RawFlags & VmFlags.Locked) == 0 ? 0 : Walk(vma).Pss >> (PssShift + 10);
+
+    /// <summary>smaps_pte_range over one vma: Rss, Anonymous and Swap in kB, and the PSS in bytes &lt;&lt; PSS_SHIFT.</summary>
+    private static (ulong Rss, ulong Anon, ulong Swap, ulong Pss) Walk(VmArea vma)
+    {
         var kernel = vma.Kernel;
-        ulong rss = 0, anon = 0, swap = 0;
+        ulong rss = 0, anon = 0, swap = 0, pss = 0;
         if (kernel.Policy.PageWalkSkipsPfnMap && (vma.RawFlags & VmFlags.PfnMap) != 0)
         {
             // mm/pagewalk.c: walk_page_test — a VM_PFNMAP vma is a hole, even its COW'd anonymous pages.
-            return (rss, anon, swap);
+            return (rss, anon, swap, pss);
         }
 
         var addr = vma.Start.Value;
@@ -129,13 +148,18 @@ public static class Proc
                     {
                         anon += 4;
                     }
+
+                    // smaps_account: page_count 1 → the whole page; else PAGE_SIZE / mapcount for mapcount ≥ 2.
+                    var share = (ulong)Kernel.PageSize << PssShift;
+                    var mapcount = kernel.Mem.MapCount[page];
+                    pss += kernel.Mem.RefCount[kernel.Mem.CompoundHead(page)] != 1 && mapcount >= 2 ? share / (ulong)mapcount : share;
                 }
             }
 
             addr += Kernel.PageSize;
         }
 
-        return (rss, anon, swap);
+        return (rss, anon, swap, pss);
     }
 
     /// <summary>

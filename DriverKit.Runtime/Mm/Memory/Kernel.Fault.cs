@@ -88,8 +88,7 @@ public sealed partial class Kernel
         }
 
         MapNormalPte(vma, addr, pfn, vma.PageProt with { Writable = (vma.RawFlags & VmFlags.Write) != 0 }, write, PteInstaller.AnonFault, PteRef.Inherit);
-        Lru.Add(pfn);
-        MlockIfLocked(vma, pfn);
+        AddNewPageToLru(vma, pfn);
         return VmFaultResult.None;
     }
 
@@ -162,7 +161,7 @@ public sealed partial class Kernel
             CopyFrame((ulong)pfn, copy);
             ReleaseFaultReference(pfn);
             MapNormalPte(vma, addr, copy, vma.PageProt with { Writable = (vma.RawFlags & VmFlags.Write) != 0 }, write: true, PteInstaller.Cow, PteRef.Inherit); // maybe_mkwrite
-            Lru.Add(copy);
+            AddNewPageToLru(vma, copy);
             return VmFaultResult.None;
         }
 
@@ -485,8 +484,7 @@ public sealed partial class Kernel
         }
 
         MapNormalPte(vma, addr, copy, vma.PageProt with { Writable = (vma.RawFlags & VmFlags.Write) != 0 }, write: true, PteInstaller.Cow, PteRef.Inherit); // maybe_mkwrite
-        Lru.Add(copy);
-        MlockIfLocked(vma, copy);
+        AddNewPageToLru(vma, copy);
         return VmFaultResult.None;
     }
 
@@ -531,12 +529,37 @@ public sealed partial class Kernel
 
     private int SwapCacheRefs(int page) => Mem.Has(page, PageFlags.SwapCache) ? 1 : 0;
 
-    /// <summary>mm/mlock.c: mlock_vma_page — pages faulted into a VM_LOCKED vma become unevictable (2.6.28 and later).</summary>
+    /// <summary>
+    /// mm/mlock.c: mlock_vma_page — pages faulted into a VM_LOCKED vma become unevictable (2.6.28 and later); from
+    /// 5.18 mlock_vma_folio → mlock_folio queues an order-0 page on the mlock batch, which holds a reference until it
+    /// drains (a PTE-mapped large folio is left alone there; DriverKit still sets its PG_mlocked).
+    /// </summary>
     private void MlockIfLocked(VmArea vma, int pfn)
     {
         if ((vma.RawFlags & VmFlags.Locked) != 0 && Policy.HasUnevictableLru)
         {
             Mem.Set(pfn, PageFlags.Mlocked);
+            if (Policy.HasMlockBatch && !Mem.IsCompound(pfn))
+            {
+                Lru.AddMlock(pfn, isNew: false);
+            }
         }
+    }
+
+    /// <summary>
+    /// mm/swap.c: folio_add_lru_vma — a new anonymous page of a VM_LOCKED vma goes to the mlock batch instead of
+    /// lru_add (mlock_new_folio, 5.18+; it is PG_mlocked at once); before, it is added to the LRU and mlocked.
+    /// </summary>
+    private void AddNewPageToLru(VmArea vma, int pfn)
+    {
+        if (Policy.HasMlockBatch && (vma.RawFlags & VmFlags.Locked) != 0)
+        {
+            Mem.Set(pfn, PageFlags.Mlocked);
+            Lru.AddMlock(pfn, isNew: true);
+            return;
+        }
+
+        Lru.Add(pfn);
+        MlockIfLocked(vma, pfn);
     }
 }

@@ -42,20 +42,34 @@ public sealed partial class Kernel
 
         var flags = VmFlags.Locked | (onFault ? VmFlags.LockOnFault : VmFlags.None);
         var result = ApplyLockFlags(p, start, start + len, flags, set: true);
-        if (result.IsOk && !onFault && len > 0)
+        if (!result.IsOk || onFault || len == 0)
         {
-            MmPopulate(p, start, start + len);
+            return result;
         }
 
-        return result;
+        // do_mlock: the vmas stay VM_LOCKED and charged whatever __mm_populate returns.
+        var err = MmPopulate(p, start, start + len, ignoreErrors: false);
+        if (err == 0)
+        {
+            return result;
+        }
+
+        if (!Policy.MlockPosixErrors)
+        {
+            return SysResult.Error(err);
+        }
+
+        // mm/mlock.c: __mlock_posix_error_return.
+        return SysResult.Error(err == Errno.EFAULT ? Errno.ENOMEM : err == Errno.ENOMEM ? Errno.EAGAIN : err);
     }
 
     /// <summary>
     /// mm/gup.c: __mm_populate — faults in (FOLL_TOUCH) every vma of the range except VM_IO/VM_PFNMAP ones, also
     /// special vmas mlock_fixup left unlocked (a VM_MIXEDMAP mapping is populated but not VM_LOCKED); then the
-    /// vmas that did become VM_LOCKED get their pages mlocked.
+    /// vmas that did become VM_LOCKED get their pages mlocked. mlock stops at the first error and returns it;
+    /// mlockall and mmap ignore errors.
     /// </summary>
-    private void MmPopulate(Process p, ulong start, ulong end)
+    private int MmPopulate(Process p, ulong start, ulong end, bool ignoreErrors)
     {
         foreach (var vma in p.Mm.Vmas.Overlapping(start, end))
         {
@@ -64,12 +78,19 @@ public sealed partial class Kernel
                 continue;
             }
 
-            Populate(p, vma, Math.Max(start, vma.Start.Value), Math.Min(end, vma.End.Value));
+            var err = Populate(p, vma, Math.Max(start, vma.Start.Value), Math.Min(end, vma.End.Value));
             if ((vma.RawFlags & VmFlags.Locked) != 0)
             {
                 SetMlockedBits(vma, true);
             }
+
+            if (err != 0 && !ignoreErrors)
+            {
+                return err;
+            }
         }
+
+        return 0;
     }
 
     /// <summary>mm/mlock.c: munlock.</summary>
@@ -110,7 +131,7 @@ public sealed partial class Kernel
 
             if ((flags & MlockAllFlags.OnFault) == 0)
             {
-                MmPopulate(p, 0, MmStruct.TaskSize);
+                MmPopulate(p, 0, MmStruct.TaskSize, ignoreErrors: true);
             }
         }
 

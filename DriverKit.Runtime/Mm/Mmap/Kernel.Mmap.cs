@@ -212,10 +212,10 @@ public sealed partial class Kernel
         }
 
         mm.TotalVm += (long)vma.Pages;
-        AfterMmapLocked(vma, vma.RawFlags & ~flagsBeforeDriver);
-        if ((flags & MapFlags.Populate) != 0 && (vma.RawFlags & VmFlags.Locked) == 0)
+        var populateLocked = AfterMmapLocked(vma, flagsBeforeDriver);
+        if (populateLocked || ((flags & MapFlags.Populate) != 0 && (vma.RawFlags & VmFlags.Locked) == 0))
         {
-            Populate(p, vma, vma.Start.Value, vma.End.Value);
+            _ = Populate(p, vma, vma.Start.Value, vma.End.Value);
         }
 
         if (vma.IsAnonymous)
@@ -241,13 +241,14 @@ public sealed partial class Kernel
     /// <summary>
     /// What the core does with VM_LOCKED left on the vma after -&gt;mmap (S3): ≤ 2.6.27 do_mmap_pgoff re-reads
     /// vm_flags and charges locked_vm (then make_pages_present, whose GUP fails on VM_IO); 2.6.28 and later clear
-    /// VM_LOCKED_MASK from special vmas and charge only the others.
+    /// VM_LOCKED_MASK from special vmas and charge only the others. Returns whether the lock makes the mapping populated.
     /// </summary>
-    private void AfterMmapLocked(VmArea vma, VmFlags addedByDriver)
+    private bool AfterMmapLocked(VmArea vma, VmFlags callerFlags)
     {
+        var addedByDriver = vma.RawFlags & ~callerFlags;
         if ((vma.RawFlags & (VmFlags.Locked | VmFlags.LockOnFault)) == 0)
         {
-            return;
+            return false;
         }
 
         if (Strict && (addedByDriver & (VmFlags.Locked | VmFlags.LockOnFault)) != 0)
@@ -263,23 +264,27 @@ public sealed partial class Kernel
 
         if (Policy.DriverLockedHandling == DriverLockedHandling.StripFromSpecial && (vma.RawFlags & (Policy.SpecialMask | VmFlags.HugeTlb)) != 0)
         {
+            // mm/mmap.c: do_mmap sets *populate from the caller's VM_LOCKED before ->mmap (3.9+; before,
+            // mlock_vma_pages_range's make_pages_present looked at the flags ->mmap left), and __mm_populate skips
+            // only VM_IO|VM_PFNMAP: a VM_MIXEDMAP vma is populated although VM_LOCKED is stripped.
+            var decidedBy = Policy.MmapPopulatesFromCallerFlags ? callerFlags : vma.RawFlags;
             vma.RawFlags &= ~(VmFlags.Locked | VmFlags.LockOnFault);
-            return;
+            return (decidedBy & VmFlags.Locked) != 0;
         }
 
         vma.Mm.LockedVm += (long)vma.Pages;
-        if ((vma.RawFlags & VmFlags.LockOnFault) == 0 && vma.Mm.Owner is { } owner)
-        {
-            Populate(owner, vma, vma.Start.Value, vma.End.Value);
-        }
+        return (vma.RawFlags & VmFlags.LockOnFault) == 0;
     }
 
-    /// <summary>mm/gup.c: populate_vma_page_range / make_pages_present — faults the range in; errors are ignored (VM_IO fails GUP).</summary>
-    internal void Populate(Process p, VmArea vma, ulong start, ulong end)
+    /// <summary>
+    /// mm/gup.c: populate_vma_page_range / make_pages_present — faults the range in and returns get_user_pages'
+    /// errno (0, EFAULT, or ENOMEM when the fault ran out of memory), which only mlock reports (VM_IO fails GUP).
+    /// </summary>
+    internal int Populate(Process p, VmArea vma, ulong start, ulong end)
     {
         if ((vma.RawFlags & Policy.GupRejectMask) != 0)
         {
-            return;
+            return 0;
         }
 
         // mm/gup.c: populate_vma_page_range — FOLL_WRITE only for a private writable vma, so its COW happens now; a
@@ -288,9 +293,10 @@ public sealed partial class Kernel
         for (var a = start; a < end; a += PageSize)
         {
             var pte = vma.Mm.GetPte(a);
-            if (!(Pte.IsPresent(pte) && (!write || Pte.IsWritable(pte))) && !HandleMmFault(vma.Mm, a, write).IsOk)
+            if (!(Pte.IsPresent(pte) && (!write || Pte.IsWritable(pte))) && HandleMmFault(vma.Mm, a, write) is { IsOk: false } failed)
             {
-                return;
+                // vm_fault_to_errno: VM_FAULT_OOM is -ENOMEM, SIGBUS/SIGSEGV are -EFAULT.
+                return failed.Signal == Signal.SIGKILL ? Errno.ENOMEM : Errno.EFAULT;
             }
 
             // populate_vma_page_range: FOLL_TOUCH marks each page accessed.
@@ -300,7 +306,14 @@ public sealed partial class Kernel
             }
         }
 
-        Lru.Drain();
+        if (!Policy.HasMlockBatch)
+        {
+            // follow_page_mask with FOLL_MLOCK drained lru_add to mlock each page; 5.18 dropped FOLL_MLOCK, and
+            // populate leaves both per-cpu batches as they are (mlock_folio's references stay).
+            Lru.Drain();
+        }
+
+        return 0;
     }
 
     internal static VmFlags ProtToVmFlags(Prot prot) =>

@@ -35,35 +35,15 @@ public sealed partial class Kernel
             return SysResult<UserAddr>.Error(Errno.EFAULT);
         }
 
-        if (oldLen == 0)
-        {
-            // Duplicate a shared mapping (old_len 0): refused for private and special vmas.
-            if ((vma.RawFlags & VmFlags.MayShare) == 0 || (vma.RawFlags & (VmFlags.DontExpand | VmFlags.PfnMap)) != 0)
-            {
-                return SysResult<UserAddr>.Error(Errno.EINVAL);
-            }
-
-            return MoveOrCopy(p, vma, oldAddr, 0, newLen, flags, newAddr);
-        }
-
-        if (oldAddr + oldLen > vma.End.Value)
-        {
-            return SysResult<UserAddr>.Error(Errno.EFAULT);
-        }
-
         if ((flags & MremapFlags.Fixed) != 0)
         {
-            if (newLen > oldLen && (vma.RawFlags & Policy.MremapGrowRejectMask) != 0)
-            {
-                return SysResult<UserAddr>.Error(Errno.EFAULT);
-            }
-
-            return MoveOrCopy(p, vma, oldAddr, oldLen, newLen, flags, newAddr);
+            return MremapTo(p, oldAddr, oldLen, newLen, flags, newAddr);
         }
 
-        if (newLen <= oldLen)
+        if (oldLen >= newLen)
         {
-            if (newLen < oldLen)
+            // "Always allow a shrinking remap: that just unmaps the unnecessary pages."
+            if (oldLen > newLen)
             {
                 var r = DoMunmap(mm, oldAddr + newLen, oldLen - newLen);
                 if (r.Errno != 0)
@@ -75,17 +55,13 @@ public sealed partial class Kernel
             return SysResult<UserAddr>.Ok(new UserAddr(oldAddr));
         }
 
-        if ((vma.RawFlags & Policy.MremapGrowRejectMask) != 0)
+        var err = VmaToResize(p, vma, oldAddr, oldLen, newLen);
+        if (err != 0)
         {
-            return SysResult<UserAddr>.Error(Errno.EFAULT);
+            return SysResult<UserAddr>.Error(err);
         }
 
         var delta = newLen - oldLen;
-        if ((vma.RawFlags & VmFlags.Locked) != 0 && !MlockAllowed(p, mm.LockedVm + (long)(delta >> PageShift)))
-        {
-            return SysResult<UserAddr>.Error(Errno.EAGAIN);
-        }
-
         if (oldAddr + oldLen == vma.End.Value && vma.End.Value + delta <= MmStruct.TaskSize && !mm.Vmas.AnyOverlap(vma.End.Value, vma.End.Value + delta))
         {
             // vma_expandable: grow in place.
@@ -95,7 +71,7 @@ public sealed partial class Kernel
             if ((vma.RawFlags & VmFlags.Locked) != 0)
             {
                 mm.LockedVm += (long)(delta >> PageShift);
-                Populate(p, vma, oldAddr + oldLen, vma.End.Value);
+                _ = Populate(p, vma, oldAddr + oldLen, vma.End.Value);
             }
 
             return SysResult<UserAddr>.Ok(new UserAddr(oldAddr));
@@ -106,34 +82,90 @@ public sealed partial class Kernel
             return SysResult<UserAddr>.Error(Errno.ENOMEM);
         }
 
-        return MoveOrCopy(p, vma, oldAddr, oldLen, newLen, flags, newAddr);
+        var found = FindGapTopDown(mm, newLen, MmStruct.MmapBase);
+        return found == 0 ? SysResult<UserAddr>.Error(Errno.ENOMEM) : MoveVma(p, oldAddr, oldLen, newLen, found);
     }
 
-    /// <summary>mm/mremap.c: move_vma — copy_vma (+ -&gt;open), move_page_tables, then unmap the old range (-&gt;close).</summary>
-    private SysResult<UserAddr> MoveOrCopy(Process p, VmArea vma, ulong oldAddr, ulong oldLen, ulong newLen, MremapFlags flags, ulong newAddr)
+    /// <summary>
+    /// mm/mremap.c: mremap_to — unmaps the target first (do_munmap(new_addr)), then the tail of a shrinking source
+    /// (a split: -&gt;open, then -&gt;close), and only then checks the source (vma_to_resize): a refused growth leaves the
+    /// target unmapped. Same order in every era (do_mremap before 2.6.33's mremap_to split, and the 6.17 rework).
+    /// </summary>
+    private SysResult<UserAddr> MremapTo(Process p, ulong oldAddr, ulong oldLen, ulong newLen, MremapFlags flags, ulong newAddr)
     {
         var mm = p.Mm;
-        if ((flags & MremapFlags.Fixed) != 0)
+        var r = DoMunmap(mm, newAddr, newLen);
+        if (r.Errno != 0)
         {
-            var r = DoMunmap(mm, newAddr, newLen);
+            return SysResult<UserAddr>.Error(r.Errno);
+        }
+
+        if (oldLen > newLen)
+        {
+            r = DoMunmap(mm, oldAddr + newLen, oldLen - newLen);
             if (r.Errno != 0)
             {
                 return SysResult<UserAddr>.Error(r.Errno);
             }
+
+            oldLen = newLen;
         }
-        else
+
+        // The source may have been split by the unmaps above; look it up again.
+        var vma = mm.Vmas.Containing(oldAddr);
+        if (vma is null)
         {
-            var found = FindGapTopDown(mm, newLen, MmStruct.MmapBase);
-            if (found == 0)
+            return SysResult<UserAddr>.Error(Errno.EFAULT);
+        }
+
+        var err = VmaToResize(p, vma, oldAddr, oldLen, newLen);
+        return err != 0 ? SysResult<UserAddr>.Error(err) : MoveVma(p, oldAddr, oldLen, newLen, newAddr);
+    }
+
+    /// <summary>The pr_warn_once of vma_to_resize has been printed.</summary>
+    private bool privateDuplicateWarned;
+
+    /// <summary>
+    /// mm/mremap.c: vma_to_resize — old_len 0 duplicates only a shared mapping (private: -EINVAL from 4.14); the old
+    /// range must lie in one vma (-EFAULT); growth of VM_DONTEXPAND (and from 2.6.15-rc6 VM_PFNMAP) is -EFAULT, also
+    /// for a duplicate; growth of a locked vma must fit RLIMIT_MEMLOCK (-EAGAIN).
+    /// </summary>
+    private int VmaToResize(Process p, VmArea vma, ulong oldAddr, ulong oldLen, ulong newLen)
+    {
+        if (oldLen == 0 && (vma.RawFlags & (VmFlags.Shared | VmFlags.MayShare)) == 0 && Policy.MremapRefusesPrivateDuplicate)
+        {
+            if (!privateDuplicateWarned)
             {
-                return SysResult<UserAddr>.Error(Errno.ENOMEM);
+                privateDuplicateWarned = true;
+                Printk($"{p.Comm} ({p.Pid}): attempted to duplicate a private mapping with mremap.  This is not supported.");
             }
 
-            newAddr = found;
+            return Errno.EINVAL;
         }
 
-        // The old range may have been split by the unmap above; look it up again.
-        vma = mm.Vmas.Containing(oldAddr)!;
+        if (oldAddr + oldLen > vma.End.Value)
+        {
+            return Errno.EFAULT;
+        }
+
+        if (newLen == oldLen)
+        {
+            return 0;
+        }
+
+        if ((vma.RawFlags & Policy.MremapGrowRejectMask) != 0)
+        {
+            return Errno.EFAULT;
+        }
+
+        return (vma.RawFlags & VmFlags.Locked) != 0 && !MlockAllowed(p, p.Mm.LockedVm + (long)((newLen - oldLen) >> PageShift)) ? Errno.EAGAIN : 0;
+    }
+
+    /// <summary>mm/mremap.c: move_vma — copy_vma (+ -&gt;open), move_page_tables, then unmap the old range (-&gt;close).</summary>
+    private SysResult<UserAddr> MoveVma(Process p, ulong oldAddr, ulong oldLen, ulong newLen, ulong newAddr)
+    {
+        var mm = p.Mm;
+        var vma = mm.Vmas.Containing(oldAddr)!;
         var copy = CloneVma(vma, mm, new UserAddr(newAddr), new UserAddr(newAddr + newLen), vma.PgoffOf(new UserAddr(oldAddr)));
         copy.Closed = false;
         InsertVma(copy);
@@ -176,7 +208,7 @@ public sealed partial class Kernel
 
         if ((copy.RawFlags & VmFlags.Locked) != 0 && newLen > oldLen)
         {
-            Populate(p, copy, newAddr + oldLen, newAddr + newLen);
+            _ = Populate(p, copy, newAddr + oldLen, newAddr + newLen);
         }
 
         return SysResult<UserAddr>.Ok(new UserAddr(newAddr));

@@ -47,7 +47,7 @@ public sealed partial class Kernel
 
             CopyFrame((ulong)pfn, copy);
             MapNormalPte(vma, addr, copy, vma.PageProt with { Writable = true }, write: true, PteInstaller.Cow, PteRef.Inherit);
-            Lru.Add(copy);
+            AddNewPageToLru(vma, copy);
             return VmFaultResult.None;
         }
 

@@ -20,6 +20,12 @@ internal sealed class LruLists
     /// <summary>mm/swap.c: the per-cpu lru_add batch (one CPU), each entry holding a page reference.</summary>
     private readonly List<int> addBatch = new(16);
 
+    /// <summary>
+    /// mm/mlock.c: the per-cpu mlock_fbatch (5.18+), each entry holding a page reference; New marks mlock_new_folio's
+    /// pages, which reach the LRU only when the batch drains. A page can be queued more than once.
+    /// </summary>
+    private readonly List<(int Pfn, bool New)> mlockBatch = new(16);
+
     internal LruLists(Kernel kernel)
     {
         this.kernel = kernel;
@@ -52,6 +58,57 @@ internal sealed class LruLists
     /// <summary>True while the page waits in the lru_add batch (it has a batch reference and no PG_lru yet).</summary>
     internal bool InAddBatch(int pfn) => addBatch.Contains(pfn);
 
+    /// <summary>The references the mlock batch holds on the page.</summary>
+    internal int MlockBatchRefs(int pfn)
+    {
+        var refs = 0;
+        foreach (var (queued, _) in mlockBatch)
+        {
+            refs += queued == pfn ? 1 : 0;
+        }
+
+        return refs;
+    }
+
+    /// <summary>
+    /// mm/mlock.c: mlock_folio (a mapped page of a VM_LOCKED vma) and mlock_new_folio (a new page of one, instead of
+    /// lru_add) — folio_get, then the page waits in the mlock batch until lru_add_drain or a full batch.
+    /// </summary>
+    internal void AddMlock(int pfn, bool isNew)
+    {
+        kernel.Mem.RefCount[pfn]++;
+        mlockBatch.Add((pfn, isNew));
+        if (mlockBatch.Count >= kernel.Policy.PagevecSize)
+        {
+            DrainMlock();
+        }
+    }
+
+    /// <summary>
+    /// mm/mlock.c: mlock_folio_batch — new pages go onto the LRU (the unevictable list in the kernel; reclaim here
+    /// skips PG_mlocked), and every entry's reference is dropped: a page only the batch held is freed.
+    /// </summary>
+    private void DrainMlock()
+    {
+        foreach (var (pfn, isNew) in mlockBatch)
+        {
+            if (kernel.Mem.RefCount[pfn] == 1)
+            {
+                kernel.PutPageRef(pfn);
+                continue;
+            }
+
+            if (isNew && !Contains(pfn))
+            {
+                Link(pfn);
+            }
+
+            kernel.Mem.RefCount[pfn]--;
+        }
+
+        mlockBatch.Clear();
+    }
+
     /// <summary>
     /// mm/swap.c: lru_cache_add / folio_add_lru — the page waits in the per-cpu add batch, which takes a reference;
     /// it reaches the LRU (PG_lru) when the batch is full (PAGEVEC_SIZE) or drained.
@@ -74,7 +131,7 @@ internal sealed class LruLists
 
     /// <summary>
     /// mm/swap.c: lru_add_drain — moves the batch onto the LRU and drops the batch's references; a page only the
-    /// batch still held is freed without ever being listed (folios_put).
+    /// batch still held is freed without ever being listed (folios_put). Then mlock_drain_local empties the mlock batch.
     /// </summary>
     internal void Drain()
     {
@@ -93,6 +150,10 @@ internal sealed class LruLists
         }
 
         addBatch.Clear();
+        if (mlockBatch.Count != 0)
+        {
+            DrainMlock();
+        }
     }
 
     /// <summary>
