@@ -635,8 +635,12 @@ static int kmsg_drain(char ***out)
 		e = strchr(t, '\n');
 		if (e)
 			*e = 0;
-		/* unrelated boot-time chatter that lands at a random step */
-		if (!strncmp(t, "random: ", 8))
+		/*
+		 * unrelated chatter that lands at a random step: boot-time
+		 * entropy messages, and TCG timing noise (a slow emulated
+		 * clock or timer interrupt)
+		 */
+		if (!strncmp(t, "random: ", 8) || !strncmp(t, "clocksource: ", 13) || !strncmp(t, "hrtimer: ", 9))
 			continue;
 		v = realloc(v, sizeof(*v) * (n + 1));
 		v[n++] = strdup(t);

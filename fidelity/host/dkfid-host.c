@@ -7,6 +7,7 @@
  * Build: gcc -O2 -Wall -o dkfid-host dkfid-host.c
  */
 #include "../common/obs.h"
+#include <malloc.h>
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -525,11 +526,307 @@ static void sc_mmap_errors(void)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Fidelity II (issue 20): what the host can observe without a module   */
+
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MADV_DONTNEED_LOCKED
+#define MADV_DONTNEED_LOCKED 24
+#endif
+
+/* 4 written private anonymous pages in a slot (step "mmap", then "write") */
+static unsigned char *anon4(int shared)
+{
+	unsigned char *a = xmap("mmap", NULL, 4 * P, PROT_READ | PROT_WRITE, (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+
+	snap("mmap", a, 4);
+	if (a) {
+		touch_write("write", a, I4, 4, 0x10);
+		snap("write", a, 4);
+	}
+	return a;
+}
+
+static void madv(const char *step, unsigned char *a, size_t len, int advice, int npages)
+{
+	res(step, madvise(a, len, advice));
+	snap(step, a, npages);
+}
+
+/* /proc/self/mem: one byte read or written at addr (FOLL_FORCE) */
+static void procmem(const char *step, unsigned char *addr, int write, unsigned char val, unsigned char *base)
+{
+	int fd = open("/proc/self/mem", O_RDWR);
+	unsigned char b = val;
+	ssize_t r = -1;
+
+	if (fd >= 0) {
+		r = write ? pwrite(fd, &b, 1, (off_t)(uintptr_t)addr) : pread(fd, &b, 1, (off_t)(uintptr_t)addr);
+		obs_errno(step, r < 0 ? errno : 0);
+		close(fd);
+	} else {
+		obs_errno(step, errno);
+	}
+	obs_int(step, "nbytes", r < 0 ? 0 : r);
+	if (!write)
+		obs_int(step, "value", r == 1 ? b : -1);
+	snap(step, base, 4);
+}
+
+static void sc_mlockall_future(void)
+{
+	unsigned char *a;
+
+	begin("mlockall_future", "mlockall(MCL_FUTURE), then a 4-page private anonymous mmap (VM_LOCKED, populated), munlockall");
+	res("mlockall_future", mlockall(MCL_FUTURE));
+	a = xmap("mmap", NULL, 4 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	snap("mmap", a, 4);
+	res("munlockall", munlockall());
+	snap("munlockall", a, 4);
+	if (a)
+		munmap(a, 4 * P);
+}
+
+static void sc_mremap_dontunmap(void)
+{
+	unsigned char *a, *b;
+
+	begin("mremap_dontunmap", "4 written private anonymous pages; mremap(16K, 16K, MAYMOVE|DONTUNMAP): pages move, the old range stays and reads zero");
+	a = anon4(0);
+	if (!a)
+		return;
+	/* raw syscall: glibc 2.36 passes new_address only with MREMAP_FIXED */
+	b = (void *)syscall(SYS_mremap, a, 4 * P, 4 * P, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
+	obs_errno("dontunmap", b == MAP_FAILED ? errno : 0);
+	snap("dontunmap", a, 4);
+	if (b != MAP_FAILED) {
+		snap("new", b, 4);
+		touch_read("touch_new", b, I4, 4);
+		munmap(b, 4 * P);
+	}
+	touch_read("touch_old", a, I4, 4);
+	snap("touch_old", a, 4);
+	munmap(a, 4 * P);
+}
+
+static void sc_madv_free(void)
+{
+	unsigned char *a;
+
+	begin("madv_free", "4 written private anonymous pages: MADV_FREE, page 0 written again; MADV_FREE on shared anonymous memory (EINVAL)");
+	a = anon4(0);
+	if (!a)
+		return;
+	madv("free", a, 4 * P, MADV_FREE, 4);
+	touch_write("rewrite", a, I4, 1, 0x20);
+	snap("rewrite", a, 4);
+	touch_read("touch", a, I4, 4);
+	munmap(a, 4 * P);
+	a = xmap("shared_mmap", NULL, 4 * P, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (a) {
+		madv("free_shared", a, 4 * P, MADV_FREE, 4);
+		munmap(a, 4 * P);
+	}
+}
+
+static void sc_madv_remove(void)
+{
+	unsigned char *a;
+
+	begin("madv_remove", "MADV_REMOVE: on 4 written shmem pages (MAP_SHARED|MAP_ANONYMOUS: punched, reads zero) and on private anonymous memory (EINVAL)");
+	a = anon4(1);
+	if (!a)
+		return;
+	madv("remove", a, 4 * P, MADV_REMOVE, 4);
+	touch_read("touch", a, I4, 4);
+	snap("touch", a, 4);
+	munmap(a, 4 * P);
+	a = xmap("private_mmap", NULL, 4 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a) {
+		madv("remove_private", a, 4 * P, MADV_REMOVE, 4);
+		munmap(a, 4 * P);
+	}
+}
+
+static void sc_madv_cold_pageout(void)
+{
+	unsigned char *a;
+
+	begin("madv_cold_pageout", "4 written private anonymous pages: MADV_COLD, MADV_PAGEOUT (no swap configured: the pages stay), read back");
+	a = anon4(0);
+	if (!a)
+		return;
+	madv("cold", a, 4 * P, MADV_COLD, 4);
+	madv("pageout", a, 4 * P, MADV_PAGEOUT, 4);
+	touch_read("touch", a, I4, 4);
+	snap("touch", a, 4);
+	munmap(a, 4 * P);
+}
+
+static void sc_madv_populate(void)
+{
+	unsigned char *a;
+
+	begin("madv_populate", "4 untouched private anonymous pages: MADV_POPULATE_READ (zero page: present, Rss 0), MADV_POPULATE_WRITE (anonymous pages); on PROT_READ: POPULATE_WRITE fails");
+	a = xmap("mmap", NULL, 4 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	snap("mmap", a, 4);
+	if (!a)
+		return;
+	madv("populate_read", a, 4 * P, MADV_POPULATE_READ, 4);
+	madv("populate_write", a, 4 * P, MADV_POPULATE_WRITE, 4);
+	res("mprotect_ro", mprotect(a, 4 * P, PROT_READ));
+	madv("populate_write_ro", a, 4 * P, MADV_POPULATE_WRITE, 4);
+	munmap(a, 4 * P);
+}
+
+static void sc_madv_dontneed_locked(void)
+{
+	unsigned char *a;
+
+	begin("madv_dontneed_locked", "4 written private anonymous pages, mlock: MADV_DONTNEED (EINVAL), MADV_DONTNEED_LOCKED (zapped, VM_LOCKED stays), read (zero-fill, mlocked again)");
+	a = anon4(0);
+	if (!a)
+		return;
+	res("mlock", mlock(a, 4 * P));
+	snap("mlock", a, 4);
+	madv("dontneed", a, 4 * P, MADV_DONTNEED, 4);
+	madv("dontneed_locked", a, 4 * P, MADV_DONTNEED_LOCKED, 4);
+	touch_read("touch", a, I4, 4);
+	snap("touch", a, 4);
+	munlock(a, 4 * P);
+	munmap(a, 4 * P);
+}
+
+static void sc_madvise_span(void)
+{
+	unsigned char *a;
+
+	begin("madvise_span", "[2 written anonymous pages | 2 mlocked anonymous pages]: MADV_DONTNEED over both zaps the first vma, then fails on the VM_LOCKED one (EINVAL)");
+	a = anon4(0);
+	if (!a)
+		return;
+	res("mlock_tail", mlock(a + 2 * P, 2 * P));
+	snap("mlock_tail", a, 4);
+	madv("dontneed", a, 4 * P, MADV_DONTNEED, 4);
+	touch_read("touch", a, I4, 4);
+	snap("touch", a, 4);
+	munlock(a, 4 * P);
+	munmap(a, 4 * P);
+}
+
+static void sc_procmem(void)
+{
+	unsigned char *a;
+	int fd;
+
+	begin("procmem", "/proc/self/mem (FOLL_FORCE): read of a PROT_NONE anonymous page, write into a PROT_READ private page, "
+	      "write into a PROT_READ MAP_SHARED memfd mapping of an O_RDWR fd (EIO)");
+	a = anon4(0);
+	if (!a)
+		return;
+	res("mprotect_none", mprotect(a, 4 * P, PROT_NONE));
+	snap("mprotect_none", a, 4);
+	procmem("read_none", a, 0, 0, a);
+	res("mprotect_ro", mprotect(a, 4 * P, PROT_READ));
+	procmem("write_ro", a + 2 * P, 1, 0x66, a);
+	touch_read("touch", a, I4, 4);
+	snap("touch", a, 4);
+	munmap(a, 4 * P);
+	fd = (int)syscall(SYS_memfd_create, "dkfid", 0);
+	if (fd < 0 || ftruncate(fd, 4 * P) != 0)
+		return;
+	a = xmap("memfd_mmap", NULL, 4 * P, PROT_READ, MAP_SHARED, fd, 0);
+	if (a) {
+		snap("memfd_mmap", a, 4);
+		procmem("write_shared_ro", a + P, 1, 0x66, a);
+		procmem("read_shared_ro", a + P, 0, 0, a);
+		munmap(a, 4 * P);
+	}
+	close(fd);
+}
+
+static void sc_shared_twice(void)
+{
+	unsigned char *a, *b;
+	int fd, i;
+
+	begin("shared_twice", "a 4-page memfd mapped twice MAP_SHARED, both read (mapcount 2); mlock of the first: smaps Locked is proportional");
+	fd = (int)syscall(SYS_memfd_create, "dkfid", 0);
+	if (fd < 0 || ftruncate(fd, 4 * P) != 0)
+		return;
+	a = xmap("mmap", NULL, 4 * P, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	b = xmap("mmap2", NULL, 4 * P, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!a || !b)
+		return;
+	touch_write("write", a, I4, 4, 0x10);
+	for (i = 0; i < 4; i++)
+		(void)probe_read(b + i * P, NULL, 0);
+	snap("write", a, 4);
+	res("mlock", mlock(a, 4 * P));
+	snap("mlock", a, 4);
+	res("munmap2", munmap(b, 4 * P));
+	snap("munmap2", a, 4);
+	munlock(a, 4 * P);
+	munmap(a, 4 * P);
+	close(fd);
+}
+
+static void own(const char *prefix, unsigned long addr)
+{
+	struct smaps_ent e;
+	char key[64];
+
+	smaps_lookup(addr, addr, addr + 1, &e, NULL);
+#define K(s) (snprintf(key, sizeof(key), "%s%s", prefix, s), key)
+	obs_bool("maps", K("found"), e.found);
+	if (e.found) {
+		obs_str("maps", K("perms"), e.perms);
+		obs_str("maps", K("vmflags"), e.vmflags);
+		obs_bool("maps", K("has_rss"), e.rss_kb > 0);
+	}
+#undef K
+}
+
+static void sc_own_mappings(void)
+{
+	int local = 1;
+	void *brk0 = sbrk(0);
+
+	begin("own_mappings", "the process's own mappings: [stack], [heap] (malloc'd), program text: smaps perms and VmFlags; VmRSS; "
+	      "mlockall(MCL_CURRENT) with RLIMIT_MEMLOCK 16 pages (ENOMEM)");
+	own("stack_", (unsigned long)&local);
+	own("heap_", (unsigned long)brk0 - 1);
+	own("text_", (unsigned long)&sc_own_mappings);
+	obs_bool("maps", "vmrss_pos", status_kb("VmRSS") > 0);
+	res("mlockall_current", mlockall(MCL_CURRENT));
+	snap("mlockall_current", NULL, 0);
+	munlockall();
+}
+
 int main(void)
 {
 	struct rlimit rl = { MEMLOCK_PAGES * 4096, MEMLOCK_PAGES * 4096 };
 
 	P = g_page = sysconf(_SC_PAGESIZE);
+	/* a heap that never grows or shrinks: see dkfid-test.c */
+	mallopt(M_TOP_PAD, 8 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	free(malloc(1 << 20));
 	probe_install();
 	setrlimit(RLIMIT_MEMLOCK, &rl);
 	drop_ipc_lock();
@@ -543,6 +840,17 @@ int main(void)
 	sc_munmap();
 	sc_signals();
 	sc_mmap_errors();
+	sc_mlockall_future();
+	sc_mremap_dontunmap();
+	sc_madv_free();
+	sc_madv_remove();
+	sc_madv_cold_pageout();
+	sc_madv_populate();
+	sc_madv_dontneed_locked();
+	sc_madvise_span();
+	sc_procmem();
+	sc_shared_twice();
+	sc_own_mappings();
 	out_write("END\n", 4);
 	return 0;
 }
