@@ -1642,6 +1642,16 @@ static void run_own_mappings(void)
 
 static void run_fidelity2(int argc, char **argv)
 {
+	/*
+	 * From here on a heap that never grows or shrinks: the mlockall(MCL_FUTURE)
+	 * scenarios would otherwise lock (or fail) new heap pages of the snapshot
+	 * code. Not done at start, so the memory layout of the scenarios above
+	 * stays as it was recorded before.
+	 */
+	mallopt(M_TOP_PAD, 8 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	free(malloc(1 << 20));
 #define W(n) want(argc, argv, n)
 	if (W("populate_private"))
 		run_populate("populate_private", 0);
@@ -1755,15 +1765,6 @@ int main(int argc, char **argv)
 	struct rlimit rl = { MEMLOCK_PAGES * 4096, MEMLOCK_PAGES * 4096 };
 
 	g_page = sysconf(_SC_PAGESIZE);
-	/*
-	 * A heap that never grows or shrinks after start: mlockall(MCL_FUTURE)
-	 * scenarios would otherwise lock (or fail) new heap pages of the
-	 * snapshot code.
-	 */
-	mallopt(M_TOP_PAD, 8 << 20);
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
-	mallopt(M_MMAP_THRESHOLD, 64 << 20);
-	free(malloc(1 << 20));
 	probe_install();
 	setrlimit(RLIMIT_MEMLOCK, &rl);
 	drop_ipc_lock();
