@@ -25,16 +25,6 @@ internal sealed partial class DkfidScenarios
         "write_notify_private", "own_mappings",
     ];
 
-    // include/uapi/asm-generic/mman-common.h and linux/mman.h values the runtime has no enum member for.
-    private const Advice MadvFree = (Advice)8;
-    private const Advice MadvRemove = (Advice)9;
-    private const Advice MadvCold = (Advice)20;
-    private const Advice MadvPageout = (Advice)21;
-    private const Advice MadvPopulateRead = (Advice)22;
-    private const Advice MadvPopulateWrite = (Advice)23;
-    private const Advice MadvDontNeedLocked = (Advice)24;
-    private const MremapFlags MremapDontUnmap = (MremapFlags)4;
-
     private static readonly int[] J01 = [0, 1];
     private static readonly int[] J23 = [2, 3];
     private static readonly int[] J0 = [0];
@@ -82,24 +72,24 @@ internal sealed partial class DkfidScenarios
             ("madvise_span_dofork", RunMadviseSpanDoFork),
             ("madv_free_anon", RunMadvFree),
             ("madv_free_drv", () => RunMadvDrv("madv_free_drv", "->fault with get_page, MAP_PRIVATE RW 4 pages (read): MADV_FREE on a non-anonymous vma (EINVAL)",
-                DkfidMode.FaultGet, false, MadvFree, "free", 0, null)),
+                DkfidMode.FaultGet, false, RawMm.MadvFree, "free", 0, null)),
             ("madv_remove_shmem", () => RunMadvAnon("madv_remove_shmem", "4 written pages of MAP_SHARED|MAP_ANONYMOUS (shmem); MADV_REMOVE punches them out; reads see zero",
-                true, MadvRemove, "remove", 0, null)),
+                true, RawMm.MadvRemove, "remove", 0, null)),
             ("madv_remove_drv", () => RunMadvDrv("madv_remove_drv", "->fault with get_page, MAP_SHARED RW 4 pages (read): MADV_REMOVE on a character device (vfs_fallocate refuses)",
-                DkfidMode.FaultGet, true, MadvRemove, "remove", 0, null)),
+                DkfidMode.FaultGet, true, RawMm.MadvRemove, "remove", 0, null)),
             ("madv_cold_pageout_anon", () => RunMadvAnon("madv_cold_pageout_anon", "4 written private anonymous pages; MADV_COLD (deactivate), MADV_PAGEOUT (reclaim: no swap in the VM)",
-                false, MadvCold, "cold", MadvPageout, "pageout")),
+                false, RawMm.MadvCold, "cold", RawMm.MadvPageout, "pageout")),
             ("madv_cold_pageout_drv", () => RunMadvDrv("madv_cold_pageout_drv", "->fault with get_page, MAP_SHARED RW 4 pages (read); MADV_COLD, MADV_PAGEOUT (driver pages are not on an LRU)",
-                DkfidMode.FaultGet, true, MadvCold, "cold", MadvPageout, "pageout")),
+                DkfidMode.FaultGet, true, RawMm.MadvCold, "cold", RawMm.MadvPageout, "pageout")),
             ("madv_populate_shared", () => RunMadvDrv("madv_populate_shared",
                 "->fault with get_page, MAP_SHARED RW 4 pages, untouched; MADV_POPULATE_READ, then MADV_POPULATE_WRITE (write faults: dirty)",
-                DkfidMode.FaultGet, true, MadvPopulateRead, "populate_read", MadvPopulateWrite, "populate_write")),
+                DkfidMode.FaultGet, true, RawMm.MadvPopulateRead, "populate_read", RawMm.MadvPopulateWrite, "populate_write")),
             ("madv_populate_private", () => RunMadvDrv("madv_populate_private",
                 "->fault with get_page, MAP_PRIVATE RW 4 pages, untouched; MADV_POPULATE_READ (driver pages), then MADV_POPULATE_WRITE (COW copies)",
-                DkfidMode.FaultGet, false, MadvPopulateRead, "populate_read", MadvPopulateWrite, "populate_write")),
+                DkfidMode.FaultGet, false, RawMm.MadvPopulateRead, "populate_read", RawMm.MadvPopulateWrite, "populate_write")),
             ("madv_populate_remap", () => RunMadvDrv("madv_populate_remap",
                 "remap_pfn_range, MAP_SHARED RW 4 pages; MADV_POPULATE_READ and MADV_POPULATE_WRITE on a VM_PFNMAP|VM_IO vma",
-                DkfidMode.Remap, true, MadvPopulateRead, "populate_read", MadvPopulateWrite, "populate_write")),
+                DkfidMode.Remap, true, RawMm.MadvPopulateRead, "populate_read", RawMm.MadvPopulateWrite, "populate_write")),
             ("madv_dontneed_locked_anon", () => RunDontNeedLocked(drv: false)),
             ("madv_dontneed_locked_drv", () => RunDontNeedLocked(drv: true)),
             ("procmem_anon", RunProcmemAnon),
@@ -249,15 +239,7 @@ internal sealed partial class DkfidScenarios
     /// <summary>/proc/self/mem: one byte read or written at addr (FOLL_FORCE).</summary>
     private void ProcmemStep(string step, ulong addr, bool write, byte val)
     {
-        Span<byte> b = [val];
-        var r = write ? main.WriteProcMem(main.Pid, new UserAddr(addr), b) : main.ReadProcMem(main.Pid, new UserAddr(addr), b);
-        log.Errno(step, r.IsOk ? 0 : r.Errno);
-        log.Int(step, "nbytes", r.IsOk ? r.Value : 0);
-        if (!write)
-        {
-            log.Int(step, "value", r.IsOk && r.Value == 1 ? b[0] : -1);
-        }
-
+        RawMm.ObsProcmem(log, main, step, addr, write, val);
         Snap(main, step);
     }
 
@@ -606,7 +588,7 @@ internal sealed partial class DkfidScenarios
             return;
         }
 
-        var na = main.Mremap(new UserAddr(cAddr), cLen, cLen, MremapFlags.MayMove | MremapDontUnmap);
+        var na = main.Mremap(new UserAddr(cAddr), cLen, cLen, MremapFlags.MayMove | RawMm.MremapDontUnmap);
         log.Errno("dontunmap", na.IsOk ? 0 : na.Errno);
         if (na.IsOk)
         {
@@ -730,7 +712,7 @@ internal sealed partial class DkfidScenarios
             return;
         }
 
-        if (a1 != MadvPopulateRead)
+        if (a1 != RawMm.MadvPopulateRead)
         {
             TouchStep("touch");
         }
@@ -753,7 +735,7 @@ internal sealed partial class DkfidScenarios
             return;
         }
 
-        MadvStep("free", cAddr, cLen, MadvFree);
+        MadvStep("free", cAddr, cLen, RawMm.MadvFree);
         WriteIdxStep("rewrite", J0, 0x20);
         TouchStep("touch");
         AnonEnd();
@@ -780,7 +762,7 @@ internal sealed partial class DkfidScenarios
 
         SysStep("mlock", main.Mlock(new UserAddr(cAddr), cLen));
         MadvStep("dontneed", cAddr, cLen, Advice.DontNeed);
-        MadvStep("dontneed_locked", cAddr, cLen, MadvDontNeedLocked);
+        MadvStep("dontneed_locked", cAddr, cLen, RawMm.MadvDontNeedLocked);
         TouchIdxStep("touch", J01);
         if (drv)
         {
@@ -905,5 +887,34 @@ internal sealed partial class DkfidScenarios
         Snap(main, "maps");
         SysStep("mlockall_current", main.MlockAll(MlockAllFlags.Current));
         SysStep("munlockall", main.MunlockAll());
+    }
+}
+
+/// <summary>
+/// What the two issue-20 mirrors share: include/uapi/asm-generic/mman-common.h and linux/mman.h values the runtime has
+/// no enum member for (passed raw, as the C programs pass them), and obs.h's procmem_rw/obs_procmem.
+/// </summary>
+internal static class RawMm
+{
+    public const Advice MadvFree = (Advice)8;
+    public const Advice MadvRemove = (Advice)9;
+    public const Advice MadvCold = (Advice)20;
+    public const Advice MadvPageout = (Advice)21;
+    public const Advice MadvPopulateRead = (Advice)22;
+    public const Advice MadvPopulateWrite = (Advice)23;
+    public const Advice MadvDontNeedLocked = (Advice)24;
+    public const MremapFlags MremapDontUnmap = (MremapFlags)4;
+
+    /// <summary>procmem_rw + obs_procmem: one byte of /proc/self/mem read or written (FOLL_FORCE); errno, nbytes, value.</summary>
+    public static void ObsProcmem(ObsLog log, Process p, string step, ulong addr, bool write, byte val)
+    {
+        Span<byte> b = [val];
+        var r = write ? p.WriteProcMem(p.Pid, new UserAddr(addr), b) : p.ReadProcMem(p.Pid, new UserAddr(addr), b);
+        log.Errno(step, r.IsOk ? 0 : r.Errno);
+        log.Int(step, "nbytes", r.IsOk ? r.Value : 0);
+        if (!write)
+        {
+            log.Int(step, "value", r.IsOk && r.Value == 1 ? b[0] : -1);
+        }
     }
 }

@@ -10,15 +10,6 @@ namespace DriverKit.Tests.Fidelity;
 /// </summary>
 internal sealed partial class HostScenarios
 {
-    private const Advice MadvFree = (Advice)8;
-    private const Advice MadvRemove = (Advice)9;
-    private const Advice MadvCold = (Advice)20;
-    private const Advice MadvPageout = (Advice)21;
-    private const Advice MadvPopulateRead = (Advice)22;
-    private const Advice MadvPopulateWrite = (Advice)23;
-    private const Advice MadvDontNeedLocked = (Advice)24;
-    private const MremapFlags MremapDontUnmap = (MremapFlags)4;
-
     private void RunFidelityII()
     {
         ScMlockallFuture();
@@ -54,17 +45,28 @@ internal sealed partial class HostScenarios
         Snap(step, a, npages);
     }
 
+    /// <summary>touch_back: read back the 4 pages at a ("touch"), then unmap them.</summary>
+    private void TouchBack(ulong a)
+    {
+        TouchRead("touch", a, I4, 4);
+        Snap("touch", a, 4);
+        proc.Munmap(new UserAddr(a), 4 * P);
+    }
+
+    /// <summary>madv_other: a second 4-page anonymous mapping in a slot, one advice on it, unmap.</summary>
+    private void MadvOther(string mapStep, MapFlags flags, string step, Advice advice)
+    {
+        var a = Xmap(mapStep, 0, 4 * P, Prot.Read | Prot.Write, flags | MapFlags.Anonymous);
+        if (a != 0)
+        {
+            Madv(step, a, 4 * P, advice, 4);
+            proc.Munmap(new UserAddr(a), 4 * P);
+        }
+    }
+
     private void Procmem(string step, ulong addr, bool write, byte val, ulong @base)
     {
-        Span<byte> b = [val];
-        var r = write ? proc.WriteProcMem(proc.Pid, new UserAddr(addr), b) : proc.ReadProcMem(proc.Pid, new UserAddr(addr), b);
-        log.Errno(step, r.IsOk ? 0 : r.Errno);
-        log.Int(step, "nbytes", r.IsOk ? r.Value : 0);
-        if (!write)
-        {
-            log.Int(step, "value", r.IsOk && r.Value == 1 ? b[0] : -1);
-        }
-
+        RawMm.ObsProcmem(log, proc, step, addr, write, val);
         Snap(step, @base, 4);
     }
 
@@ -91,7 +93,7 @@ internal sealed partial class HostScenarios
             return;
         }
 
-        var b = proc.Mremap(new UserAddr(a), 4 * P, 4 * P, MremapFlags.MayMove | MremapDontUnmap);
+        var b = proc.Mremap(new UserAddr(a), 4 * P, 4 * P, MremapFlags.MayMove | RawMm.MremapDontUnmap);
         log.Errno("dontunmap", b.IsOk ? 0 : b.Errno);
         Snap("dontunmap", a, 4);
         if (b.IsOk)
@@ -115,17 +117,12 @@ internal sealed partial class HostScenarios
             return;
         }
 
-        Madv("free", a, 4 * P, MadvFree, 4);
+        Madv("free", a, 4 * P, RawMm.MadvFree, 4);
         TouchWrite("rewrite", a, I4, 1, 0x20);
         Snap("rewrite", a, 4);
         TouchRead("touch", a, I4, 4);
         proc.Munmap(new UserAddr(a), 4 * P);
-        a = Xmap("shared_mmap", 0, 4 * P, Prot.Read | Prot.Write, MapFlags.Shared | MapFlags.Anonymous);
-        if (a != 0)
-        {
-            Madv("free_shared", a, 4 * P, MadvFree, 4);
-            proc.Munmap(new UserAddr(a), 4 * P);
-        }
+        MadvOther("shared_mmap", MapFlags.Shared, "free_shared", RawMm.MadvFree);
     }
 
     private void ScMadvRemove()
@@ -137,16 +134,9 @@ internal sealed partial class HostScenarios
             return;
         }
 
-        Madv("remove", a, 4 * P, MadvRemove, 4);
-        TouchRead("touch", a, I4, 4);
-        Snap("touch", a, 4);
-        proc.Munmap(new UserAddr(a), 4 * P);
-        a = Xmap("private_mmap", 0, 4 * P, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous);
-        if (a != 0)
-        {
-            Madv("remove_private", a, 4 * P, MadvRemove, 4);
-            proc.Munmap(new UserAddr(a), 4 * P);
-        }
+        Madv("remove", a, 4 * P, RawMm.MadvRemove, 4);
+        TouchBack(a);
+        MadvOther("private_mmap", MapFlags.Private, "remove_private", RawMm.MadvRemove);
     }
 
     private void ScMadvColdPageout()
@@ -158,11 +148,9 @@ internal sealed partial class HostScenarios
             return;
         }
 
-        Madv("cold", a, 4 * P, MadvCold, 4);
-        Madv("pageout", a, 4 * P, MadvPageout, 4);
-        TouchRead("touch", a, I4, 4);
-        Snap("touch", a, 4);
-        proc.Munmap(new UserAddr(a), 4 * P);
+        Madv("cold", a, 4 * P, RawMm.MadvCold, 4);
+        Madv("pageout", a, 4 * P, RawMm.MadvPageout, 4);
+        TouchBack(a);
     }
 
     private void ScMadvPopulate()
@@ -175,10 +163,10 @@ internal sealed partial class HostScenarios
             return;
         }
 
-        Madv("populate_read", a, 4 * P, MadvPopulateRead, 4);
-        Madv("populate_write", a, 4 * P, MadvPopulateWrite, 4);
+        Madv("populate_read", a, 4 * P, RawMm.MadvPopulateRead, 4);
+        Madv("populate_write", a, 4 * P, RawMm.MadvPopulateWrite, 4);
         Res("mprotect_ro", proc.Mprotect(new UserAddr(a), 4 * P, Prot.Read));
-        Madv("populate_write_ro", a, 4 * P, MadvPopulateWrite, 4);
+        Madv("populate_write_ro", a, 4 * P, RawMm.MadvPopulateWrite, 4);
         proc.Munmap(new UserAddr(a), 4 * P);
     }
 
@@ -194,11 +182,8 @@ internal sealed partial class HostScenarios
         Res("mlock", proc.Mlock(new UserAddr(a), 4 * P));
         Snap("mlock", a, 4);
         Madv("dontneed", a, 4 * P, Advice.DontNeed, 4);
-        Madv("dontneed_locked", a, 4 * P, MadvDontNeedLocked, 4);
-        TouchRead("touch", a, I4, 4);
-        Snap("touch", a, 4);
-        proc.Munlock(new UserAddr(a), 4 * P);
-        proc.Munmap(new UserAddr(a), 4 * P);
+        Madv("dontneed_locked", a, 4 * P, RawMm.MadvDontNeedLocked, 4);
+        TouchBack(a);
     }
 
     private void ScMadviseSpan()
@@ -213,10 +198,7 @@ internal sealed partial class HostScenarios
         Res("mlock_tail", proc.Mlock(new UserAddr(a + (2 * P)), 2 * P));
         Snap("mlock_tail", a, 4);
         Madv("dontneed", a, 4 * P, Advice.DontNeed, 4);
-        TouchRead("touch", a, I4, 4);
-        Snap("touch", a, 4);
-        proc.Munlock(new UserAddr(a), 4 * P);
-        proc.Munmap(new UserAddr(a), 4 * P);
+        TouchBack(a);
     }
 
     private void ScProcmem()
@@ -234,9 +216,7 @@ internal sealed partial class HostScenarios
         Procmem("read_none", a, write: false, 0, a);
         Res("mprotect_ro", proc.Mprotect(new UserAddr(a), 4 * P, Prot.Read));
         Procmem("write_ro", a + (2 * P), write: true, 0x66, a);
-        TouchRead("touch", a, I4, 4);
-        Snap("touch", a, 4);
-        proc.Munmap(new UserAddr(a), 4 * P);
+        TouchBack(a);
         var fdr = proc.MemfdCreate("dkfid");
         if (!fdr.IsOk)
         {

@@ -12,9 +12,6 @@
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
-#ifndef MLOCK_ONFAULT
-#define MLOCK_ONFAULT 0x01
-#endif
 
 #define MEMLOCK_PAGES 16
 
@@ -356,6 +353,9 @@ static void sc_fork_cow(void)
 	if (pid == 0) {
 		close(p2c[1]);
 		close(c2p[0]);
+		/* wait until the parent recorded "fork": a fixed step order */
+		if (read(p2c[0], &ch, 1) != 1)
+			_exit(2);
 		obs_int("child_read", "priv", c.priv[0]);
 		obs_int("child_read", "shared", c.shared[0]);
 		c.priv[0] = 'C';
@@ -373,7 +373,7 @@ static void sc_fork_cow(void)
 	close(p2c[0]);
 	close(c2p[1]);
 	obs_errno("fork", pid < 0 ? errno : 0);
-	if (read(c2p[0], &ch, 1) != 1)
+	if (pid < 0 || write(p2c[1], "f", 1) != 1 || read(c2p[0], &ch, 1) != 1)
 		return;
 	obs_int("parent_read", "priv", c.priv[0]);
 	obs_int("parent_read", "shared", c.shared[0]);
@@ -529,24 +529,6 @@ static void sc_mmap_errors(void)
 /* ------------------------------------------------------------------ */
 /* Fidelity II (issue 20): what the host can observe without a module   */
 
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP 4
-#endif
-#ifndef MADV_COLD
-#define MADV_COLD 20
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-#ifndef MADV_DONTNEED_LOCKED
-#define MADV_DONTNEED_LOCKED 24
-#endif
 
 /* 4 written private anonymous pages in a slot (step "mmap", then "write") */
 static unsigned char *anon4(int shared)
@@ -567,24 +549,33 @@ static void madv(const char *step, unsigned char *a, size_t len, int advice, int
 	snap(step, a, npages);
 }
 
-/* /proc/self/mem: one byte read or written at addr (FOLL_FORCE) */
+/* /proc/self/mem: one byte read or written at addr (FOLL_FORCE); snapshot of the 4 pages at base */
 static void procmem(const char *step, unsigned char *addr, int write, unsigned char val, unsigned char *base)
 {
-	int fd = open("/proc/self/mem", O_RDWR);
 	unsigned char b = val;
-	ssize_t r = -1;
+	long r = procmem_rw(addr, write, &b);	/* before b is read: argument order is unspecified */
 
-	if (fd >= 0) {
-		r = write ? pwrite(fd, &b, 1, (off_t)(uintptr_t)addr) : pread(fd, &b, 1, (off_t)(uintptr_t)addr);
-		obs_errno(step, r < 0 ? errno : 0);
-		close(fd);
-	} else {
-		obs_errno(step, errno);
-	}
-	obs_int(step, "nbytes", r < 0 ? 0 : r);
-	if (!write)
-		obs_int(step, "value", r == 1 ? b : -1);
+	obs_procmem(step, r, write, b);
 	snap(step, base, 4);
+}
+
+/* read back the 4 pages at a ("touch"), then unmap them */
+static void touch_back(unsigned char *a)
+{
+	touch_read("touch", a, I4, 4);
+	snap("touch", a, 4);
+	munmap(a, 4 * P);
+}
+
+/* a second 4-page anonymous mapping (flags) in a slot, one advice on it, unmap */
+static void madv_other(const char *map_step, int flags, const char *step, int advice)
+{
+	unsigned char *a = xmap(map_step, NULL, 4 * P, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS, -1, 0);
+
+	if (a) {
+		madv(step, a, 4 * P, advice, 4);
+		munmap(a, 4 * P);
+	}
 }
 
 static void sc_mlockall_future(void)
@@ -636,11 +627,7 @@ static void sc_madv_free(void)
 	snap("rewrite", a, 4);
 	touch_read("touch", a, I4, 4);
 	munmap(a, 4 * P);
-	a = xmap("shared_mmap", NULL, 4 * P, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (a) {
-		madv("free_shared", a, 4 * P, MADV_FREE, 4);
-		munmap(a, 4 * P);
-	}
+	madv_other("shared_mmap", MAP_SHARED, "free_shared", MADV_FREE);
 }
 
 static void sc_madv_remove(void)
@@ -652,14 +639,8 @@ static void sc_madv_remove(void)
 	if (!a)
 		return;
 	madv("remove", a, 4 * P, MADV_REMOVE, 4);
-	touch_read("touch", a, I4, 4);
-	snap("touch", a, 4);
-	munmap(a, 4 * P);
-	a = xmap("private_mmap", NULL, 4 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (a) {
-		madv("remove_private", a, 4 * P, MADV_REMOVE, 4);
-		munmap(a, 4 * P);
-	}
+	touch_back(a);
+	madv_other("private_mmap", MAP_PRIVATE, "remove_private", MADV_REMOVE);
 }
 
 static void sc_madv_cold_pageout(void)
@@ -672,9 +653,7 @@ static void sc_madv_cold_pageout(void)
 		return;
 	madv("cold", a, 4 * P, MADV_COLD, 4);
 	madv("pageout", a, 4 * P, MADV_PAGEOUT, 4);
-	touch_read("touch", a, I4, 4);
-	snap("touch", a, 4);
-	munmap(a, 4 * P);
+	touch_back(a);
 }
 
 static void sc_madv_populate(void)
@@ -705,10 +684,7 @@ static void sc_madv_dontneed_locked(void)
 	snap("mlock", a, 4);
 	madv("dontneed", a, 4 * P, MADV_DONTNEED, 4);
 	madv("dontneed_locked", a, 4 * P, MADV_DONTNEED_LOCKED, 4);
-	touch_read("touch", a, I4, 4);
-	snap("touch", a, 4);
-	munlock(a, 4 * P);
-	munmap(a, 4 * P);
+	touch_back(a);
 }
 
 static void sc_madvise_span(void)
@@ -722,10 +698,7 @@ static void sc_madvise_span(void)
 	res("mlock_tail", mlock(a + 2 * P, 2 * P));
 	snap("mlock_tail", a, 4);
 	madv("dontneed", a, 4 * P, MADV_DONTNEED, 4);
-	touch_read("touch", a, I4, 4);
-	snap("touch", a, 4);
-	munlock(a, 4 * P);
-	munmap(a, 4 * P);
+	touch_back(a);
 }
 
 static void sc_procmem(void)
@@ -743,9 +716,7 @@ static void sc_procmem(void)
 	procmem("read_none", a, 0, 0, a);
 	res("mprotect_ro", mprotect(a, 4 * P, PROT_READ));
 	procmem("write_ro", a + 2 * P, 1, 0x66, a);
-	touch_read("touch", a, I4, 4);
-	snap("touch", a, 4);
-	munmap(a, 4 * P);
+	touch_back(a);
 	fd = (int)syscall(SYS_memfd_create, "dkfid", 0);
 	if (fd < 0 || ftruncate(fd, 4 * P) != 0)
 		return;
@@ -785,22 +756,6 @@ static void sc_shared_twice(void)
 	close(fd);
 }
 
-static void own(const char *prefix, unsigned long addr)
-{
-	struct smaps_ent e;
-	char key[64];
-
-	smaps_lookup(addr, addr, addr + 1, &e, NULL);
-#define K(s) (snprintf(key, sizeof(key), "%s%s", prefix, s), key)
-	obs_bool("maps", K("found"), e.found);
-	if (e.found) {
-		obs_str("maps", K("perms"), e.perms);
-		obs_str("maps", K("vmflags"), e.vmflags);
-		obs_bool("maps", K("has_rss"), e.rss_kb > 0);
-	}
-#undef K
-}
-
 static void sc_own_mappings(void)
 {
 	int local = 1;
@@ -808,9 +763,9 @@ static void sc_own_mappings(void)
 
 	begin("own_mappings", "the process's own mappings: [stack], [heap] (malloc'd), program text: smaps perms and VmFlags; VmRSS; "
 	      "mlockall(MCL_CURRENT) with RLIMIT_MEMLOCK 16 pages (ENOMEM)");
-	own("stack_", (unsigned long)&local);
-	own("heap_", (unsigned long)brk0 - 1);
-	own("text_", (unsigned long)&sc_own_mappings);
+	obs_own_mapping("maps", "stack_", (unsigned long)&local);
+	obs_own_mapping("maps", "heap_", (unsigned long)brk0 - 1);
+	obs_own_mapping("maps", "text_", (unsigned long)&sc_own_mappings);
 	obs_bool("maps", "vmrss_pos", status_kb("VmRSS") > 0);
 	res("mlockall_current", mlockall(MCL_CURRENT));
 	snap("mlockall_current", NULL, 0);

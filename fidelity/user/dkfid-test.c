@@ -899,27 +899,6 @@ static int want(int argc, char **argv, const char *name)
 /* shared pages, mremap, madvise, FOLL_FORCE, shared write faults,      */
 /* write-notify, the process's own mappings                             */
 
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP 4
-#endif
-#ifndef MLOCK_ONFAULT
-#define MLOCK_ONFAULT 0x01
-#endif
-#ifndef MADV_COLD
-#define MADV_COLD 20
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-#ifndef MADV_DONTNEED_LOCKED
-#define MADV_DONTNEED_LOCKED 24
-#endif
 
 static const int J01[2] = { 0, 1 }, J23[2] = { 2, 3 }, J0[1] = { 0 };
 
@@ -1029,24 +1008,10 @@ static int anon_begin(const char *scn, const char *text, int npages, int shared,
 /* /proc/self/mem: one byte read or written at addr (FOLL_FORCE) */
 static void procmem_step(const char *step, unsigned char *addr, int write, unsigned char val)
 {
-	int fd = open("/proc/self/mem", O_RDWR);
 	unsigned char b = val;
-	ssize_t r;
+	long r = procmem_rw(addr, write, &b);	/* before b is read: argument order is unspecified */
 
-	if (fd < 0) {
-		obs_errno(step, errno);
-		snap(step);
-		return;
-	}
-	if (write)
-		r = pwrite(fd, &b, 1, (off_t)(uintptr_t)addr);
-	else
-		r = pread(fd, &b, 1, (off_t)(uintptr_t)addr);
-	obs_errno(step, r < 0 ? errno : 0);
-	obs_int(step, "nbytes", r < 0 ? 0 : r);
-	if (!write)
-		obs_int(step, "value", r == 1 ? b : -1);
-	close(fd);
+	obs_procmem(step, r, write, b);
 	snap(step);
 }
 
@@ -1607,22 +1572,6 @@ static void run_write_notify(const char *scn, int shared)
 
 /* ---- the process's own mappings -------------------------------------- */
 
-static void obs_own(const char *step, const char *prefix, unsigned long addr)
-{
-	struct smaps_ent e;
-	char key[64];
-
-	smaps_lookup(addr, addr, addr + 1, &e, NULL);
-#define K(s) (snprintf(key, sizeof(key), "%s%s", prefix, s), key)
-	obs_bool(step, K("found"), e.found);
-	if (e.found) {
-		obs_str(step, K("perms"), e.perms);
-		obs_str(step, K("vmflags"), e.vmflags);
-		obs_bool(step, K("has_rss"), e.rss_kb > 0);
-	}
-#undef K
-}
-
 static void run_own_mappings(void)
 {
 	int local = 1;
@@ -1631,9 +1580,9 @@ static void run_own_mappings(void)
 	begin("own_mappings",
 	      "the process's own mappings: [stack], [heap] and program text (smaps perms, VmFlags), VmRSS; mlockall(MCL_CURRENT) "
 	      "with RLIMIT_MEMLOCK 16 pages and no CAP_IPC_LOCK (total_vm is larger: ENOMEM)");
-	obs_own("maps", "stack_", (unsigned long)&local);
-	obs_own("maps", "heap_", (unsigned long)brk0 - 1);
-	obs_own("maps", "text_", (unsigned long)&run_own_mappings);
+	obs_own_mapping("maps", "stack_", (unsigned long)&local);
+	obs_own_mapping("maps", "heap_", (unsigned long)brk0 - 1);
+	obs_own_mapping("maps", "text_", (unsigned long)&run_own_mappings);
 	obs_bool("maps", "vmrss_pos", status_kb("VmRSS") > 0);
 	snap("maps");
 	sys_step("mlockall_current", mlockall(MCL_CURRENT));
