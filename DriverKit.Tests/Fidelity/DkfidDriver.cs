@@ -13,6 +13,7 @@ internal enum DkfidMode : uint
     FaultNoget = 4,
     InsertPfn = 5,
     InsertMixed = 6,
+    FaultMkwrite = 7,
 }
 
 /// <summary>struct dkfid_pstate: the struct page state as the module reads it (dk_pstate).</summary>
@@ -56,6 +57,7 @@ internal sealed class DkfidDriver
     public const uint BufReserve = 0x02;
     public const uint BufClear = 0x04;
     public const uint BufCloseOnly = 0x08;
+    public const uint BufFaultFail = 0x10;
 
     // DKFID_PF_* bits, in the order of the user program's name table.
     public const uint PfLocked = 1u << 0;
@@ -106,6 +108,7 @@ internal sealed class DkfidDriver
     private int vmOpen;
     private int vmClose;
     private int faults;
+    private int mkwrite;
     private long lastFaultPgoff = -1;
     private int mmaps;
     private int mmapCalls;
@@ -117,6 +120,7 @@ internal sealed class DkfidDriver
     private readonly VmOperations opsFaultNoget;
     private readonly VmOperations opsPfn;
     private readonly VmOperations opsMixed;
+    private readonly VmOperations opsMkwrite;
 
     public DkfidDriver(Kernel kernel)
     {
@@ -128,6 +132,7 @@ internal sealed class DkfidDriver
         opsFaultNoget = new VmOperations { Open = DkVmOpen, Close = DkVmClose, Fault = DkFaultNoget };
         opsPfn = new VmOperations { Open = DkVmOpen, Close = DkVmClose, Fault = DkFaultPfn };
         opsMixed = new VmOperations { Open = DkVmOpen, Close = DkVmClose, Fault = DkFaultMixed };
+        opsMkwrite = new VmOperations { Open = DkVmOpen, Close = DkVmClose, Fault = DkFaultGet, PageMkwrite = DkPageMkwrite };
 
         // misc_register(&dk_misc): mode 0666, no ->open.
         Device = kernel.RegisterChrdev(DevicePath, new FileOperations
@@ -321,7 +326,7 @@ internal sealed class DkfidDriver
             return -EINVAL;
         }
 
-        if ((uint)su.Mode > (uint)DkfidMode.InsertMixed)
+        if ((uint)su.Mode > (uint)DkfidMode.FaultMkwrite)
         {
             return -EINVAL;
         }
@@ -390,6 +395,7 @@ internal sealed class DkfidDriver
         vmOpen = 0;
         vmClose = 0;
         faults = 0;
+        mkwrite = 0;
         lastFaultPgoff = -1;
         mmaps = 0;
         mmapCalls = 0;
@@ -418,7 +424,7 @@ internal sealed class DkfidDriver
     {
         faults++;
         lastFaultPgoff = (long)vmf.Pgoff;
-        if (!allocated || freed || vmf.Pgoff >= (ulong)npages)
+        if (!allocated || freed || vmf.Pgoff >= (ulong)npages || (bufflags & BufFaultFail) != 0)
         {
             return default;
         }
@@ -437,6 +443,14 @@ internal sealed class DkfidDriver
         kernel.GetPage(p);
         vmf.Page = p;
         return VmFaultResult.None;
+    }
+
+    /// <summary>dk_page_mkwrite: write-notify; the page has no -&gt;mapping, so it comes back locked (VM_FAULT_LOCKED).</summary>
+    private VmFaultResult DkPageMkwrite(VmFault vmf)
+    {
+        mkwrite++;
+        kernel.LockPage(vmf.Page);
+        return VmFaultResult.Locked;
     }
 
     private VmFaultResult DkFaultNoget(VmFault vmf)
@@ -560,6 +574,9 @@ internal sealed class DkfidDriver
             case DkfidMode.FaultNoget:
                 vma.Ops = opsFaultNoget;
                 break;
+            case DkfidMode.FaultMkwrite:
+                vma.Ops = opsMkwrite;
+                break;
             case DkfidMode.InsertPfn:
                 vma.Ops = opsPfn;
                 break;
@@ -608,6 +625,7 @@ internal sealed class DkfidDriver
             q.VmOpen = vmOpen;
             q.VmClose = vmClose;
             q.Faults = faults;
+            q.Mkwrite = mkwrite;
             q.LastFaultPgoff = lastFaultPgoff;
             q.Mmaps = mmaps;
             q.MmapCalls = mmapCalls;
@@ -845,6 +863,8 @@ internal sealed class DkfidDriver
 
         public int Faults { get; set; }
 
+        public int Mkwrite { get; set; }
+
         public long LastFaultPgoff { get; set; }
 
         public int Mmaps { get; set; }
@@ -861,7 +881,7 @@ internal sealed class DkfidDriver
         {
             NPages = 0;
             Freed = false;
-            Maps = VmOpen = VmClose = Faults = Mmaps = MmapCalls = MmapErr = 0;
+            Maps = VmOpen = VmClose = Faults = Mkwrite = Mmaps = MmapCalls = MmapErr = 0;
             LastFaultPgoff = 0;
             Array.Clear(P);
             Array.Clear(RelRefcount);

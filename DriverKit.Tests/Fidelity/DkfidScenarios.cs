@@ -8,7 +8,7 @@ namespace DriverKit.Tests.Fidelity;
 /// version, and records them as an <see cref="ObsRun"/>. Every scenario runs in one process ("dkfid-test", no
 /// CAP_IPC_LOCK, RLIMIT_MEMLOCK 16 pages) that keeps a control fd open, as in the VM.
 /// </summary>
-internal sealed class DkfidScenarios
+internal sealed partial class DkfidScenarios
 {
     private const ulong P = Kernel.PageSize;
     private const int MemlockPages = 16;
@@ -19,6 +19,7 @@ internal sealed class DkfidScenarios
         "vm_insert_page", "remap_pfn_range", "fault_get", "insert_pfn", "insert_mixed", "insert_page_private", "remap_private",
         "remap_private_fork", "fault_get_private", "insert_mixed_private", "fault_cycles", "locked_io", "insert_page_nosplit",
         "gup_anon", "close_no_open", "close_no_open_split", "remap_reserved_clear", "remap_reserved_noclear", "reserved_free",
+        .. FidelityIIOrder,
         "fault_noget",
     ];
 
@@ -166,6 +167,8 @@ internal sealed class DkfidScenarios
             s.RunReservedFree();
         }
 
+        s.RunFidelityII(Want);
+
         // last: unbalanced refcounts (guarded by 8 extra driver references)
         if (Want("fault_noget"))
         {
@@ -218,7 +221,7 @@ internal sealed class DkfidScenarios
         }
     }
 
-    private void SnapDrv(Process p, string step)
+    private void SnapDrv(Process p, string step, bool withMkwrite = false)
     {
         var q = DrvQuery(p);
         if (q is null)
@@ -231,6 +234,11 @@ internal sealed class DkfidScenarios
         log.Int(step, "vm_open", q.VmOpen);
         log.Int(step, "vm_close", q.VmClose);
         log.Int(step, "faults", q.Faults);
+        if (withMkwrite)
+        {
+            log.Int(step, "mkwrite", q.Mkwrite);
+        }
+
         log.Int(step, "last_fault_pgoff", q.LastFaultPgoff);
         log.Int(step, "mmap_calls", q.MmapCalls);
         log.Int(step, "maps", q.Maps);
@@ -320,7 +328,9 @@ internal sealed class DkfidScenarios
         for (; dmesgPos < kernel.Dmesg.Count; dmesgPos++)
         {
             var line = kernel.Dmesg[dmesgPos];
-            if (!line.StartsWith("random: ", StringComparison.Ordinal))
+            // obs.h kmsg_drain: boot-time entropy messages and TCG timing noise are dropped
+            if (!line.StartsWith("random: ", StringComparison.Ordinal) && !line.StartsWith("clocksource: ", StringComparison.Ordinal)
+                && !line.StartsWith("hrtimer: ", StringComparison.Ordinal))
             {
                 lines.Add(line);
             }
@@ -335,7 +345,7 @@ internal sealed class DkfidScenarios
         DkfidDriver.QueryResult? q = null;
         if (cDrv)
         {
-            SnapDrv(p, step);
+            SnapDrv(p, step, obsMkwrite);
             q = DrvQuery(p);
         }
 
@@ -498,6 +508,8 @@ internal sealed class DkfidScenarios
         cLen = 0;
         cNpages = 0;
         cDrv = false;
+        gD = 0;
+        gDn = 0;
     }
 
     /// <summary>fork; the child runs <paramref name="childFn"/> after the parent recorded step "fork", then _exit(0).</summary>

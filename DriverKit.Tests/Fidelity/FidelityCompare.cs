@@ -41,9 +41,12 @@ internal static partial class FidelityCompare
     public static string Text(JsonNode? v) => v is null ? "null" : v.ToJsonString(JsonText);
 
     /// <summary>The separator of a flag-set value: VmFlags are space-separated, page flags "|"-separated.</summary>
-    public static char Separator(string key) => key == "vmflags" ? ' ' : '|';
+    public static char Separator(string key) => IsVmFlagsKey(key) ? ' ' : '|';
 
-    public static bool IsFlagKey(string key) => key == "vmflags" || FlagKeys.Contains(key);
+    /// <summary>smaps VmFlags of the mapping under test ("vmflags") or of another mapping ("d_vmflags", "stack_vmflags", …).</summary>
+    public static bool IsVmFlagsKey(string key) => key == "vmflags" || key.EndsWith("_vmflags", StringComparison.Ordinal);
+
+    public static bool IsFlagKey(string key) => IsVmFlagsKey(key) || FlagKeys.Contains(key);
 
     /// <summary>A normalised deep copy of <paramref name="scenario"/> (rules in the class summary).</summary>
     public static ObsScenario Normalise(ObsScenario scenario)
@@ -131,7 +134,7 @@ internal static partial class FidelityCompare
                 return Ints(Longs(a).Select(x => x - block[0]));
             case "pm_pfn" or "held_pfn" when value is JsonArray a:
                 return Strs(Longs(a).Select(label));
-            case "vmflags" when value is JsonValue:
+            case var vk when IsVmFlagsKey(vk) && value is JsonValue:
                 return JsonValue.Create(string.Join(' ', ((string)value!).Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(t => t is not ("sd" or "ar"))));
             case "dmesg" when value is JsonArray a:
                 return Strs(DmesgShape(a.Select(x => (string?)x ?? string.Empty), label, driver, block));

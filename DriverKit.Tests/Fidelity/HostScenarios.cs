@@ -7,7 +7,7 @@ namespace DriverKit.Tests.Fidelity;
 /// signals and errno values, without a driver. Test mappings are placed with MAP_FIXED in 64-page slots of a
 /// PROT_NONE|MAP_NORESERVE arena, exactly as the host program does, so neighbours and merges are the same.
 /// </summary>
-internal sealed class HostScenarios
+internal sealed partial class HostScenarios
 {
     private const ulong P = Kernel.PageSize;
     private const int MemlockPages = 16;
@@ -49,6 +49,7 @@ internal sealed class HostScenarios
         s.ScMunmap();
         s.ScSignals();
         s.ScMmapErrors();
+        s.RunFidelityII();
         return log.Run;
     }
 

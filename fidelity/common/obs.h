@@ -31,6 +31,29 @@
 #include <sys/wait.h>
 #include <linux/capability.h>
 
+/* uapi values newer than some libc headers (mremap, mlock2, madvise) */
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 0x01
+#endif
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MADV_DONTNEED_LOCKED
+#define MADV_DONTNEED_LOCKED 24
+#endif
+
 /* ------------------------------------------------------------------ */
 /* a tiny string builder                                               */
 
@@ -522,6 +545,26 @@ static void smaps_lookup(unsigned long addr, unsigned long lo, unsigned long hi,
 		*nentries = cnt;
 }
 
+/*
+ * /proc/self/mem: one byte at addr read into / written from *b, as ptrace and
+ * debuggers do (GUP with FOLL_FORCE). Returns the byte count or -errno.
+ */
+static long procmem_rw(const void *addr, int write, unsigned char *b)
+{
+	int fd = open("/proc/self/mem", O_RDWR), e;
+	ssize_t r;
+
+	if (fd < 0)
+		return -errno;
+	r = write ? pwrite(fd, b, 1, (off_t)(uintptr_t)addr) : pread(fd, b, 1, (off_t)(uintptr_t)addr);
+	e = errno;
+	close(fd);
+	return r < 0 ? -e : r;
+}
+
+/* OBS of a procmem_rw result: errno, nbytes, and for a read the byte (-1 if none) */
+static void obs_procmem(const char *step, long r, int write, unsigned char b);
+
 /* pagemap entry for a virtual address of this process */
 static uint64_t pagemap_entry(unsigned long va)
 {
@@ -635,8 +678,12 @@ static int kmsg_drain(char ***out)
 		e = strchr(t, '\n');
 		if (e)
 			*e = 0;
-		/* unrelated boot-time chatter that lands at a random step */
-		if (!strncmp(t, "random: ", 8))
+		/*
+		 * unrelated chatter that lands at a random step: boot-time
+		 * entropy messages, and TCG timing noise (a slow emulated
+		 * clock or timer interrupt)
+		 */
+		if (!strncmp(t, "random: ", 8) || !strncmp(t, "clocksource: ", 13) || !strncmp(t, "hrtimer: ", 9))
 			continue;
 		v = realloc(v, sizeof(*v) * (n + 1));
 		v[n++] = strdup(t);
@@ -654,6 +701,31 @@ static void obs_dmesg(const char *step)
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+}
+
+static void obs_procmem(const char *step, long r, int write, unsigned char b)
+{
+	obs_errno(step, r < 0 ? (int)-r : 0);
+	obs_int(step, "nbytes", r < 0 ? 0 : r);
+	if (!write)
+		obs_int(step, "value", r == 1 ? b : -1);
+}
+
+/* <prefix>found/perms/vmflags/has_rss of the smaps entry containing addr (the process's own mappings) */
+static void obs_own_mapping(const char *step, const char *prefix, unsigned long addr)
+{
+	struct smaps_ent e;
+	char key[64];
+
+	smaps_lookup(addr, addr, addr + 1, &e, NULL);
+#define K(s) (snprintf(key, sizeof(key), "%s%s", prefix, s), key)
+	obs_bool(step, K("found"), e.found);
+	if (e.found) {
+		obs_str(step, K("perms"), e.perms);
+		obs_str(step, K("vmflags"), e.vmflags);
+		obs_bool(step, K("has_rss"), e.rss_kb > 0);
+	}
+#undef K
 }
 
 static void meta_uname(void)

@@ -7,12 +7,10 @@
  * Build: gcc -O2 -Wall -o dkfid-host dkfid-host.c
  */
 #include "../common/obs.h"
+#include <malloc.h>
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
-#endif
-#ifndef MLOCK_ONFAULT
-#define MLOCK_ONFAULT 0x01
 #endif
 
 #define MEMLOCK_PAGES 16
@@ -355,6 +353,9 @@ static void sc_fork_cow(void)
 	if (pid == 0) {
 		close(p2c[1]);
 		close(c2p[0]);
+		/* wait until the parent recorded "fork": a fixed step order */
+		if (read(p2c[0], &ch, 1) != 1)
+			_exit(2);
 		obs_int("child_read", "priv", c.priv[0]);
 		obs_int("child_read", "shared", c.shared[0]);
 		c.priv[0] = 'C';
@@ -372,7 +373,7 @@ static void sc_fork_cow(void)
 	close(p2c[0]);
 	close(c2p[1]);
 	obs_errno("fork", pid < 0 ? errno : 0);
-	if (read(c2p[0], &ch, 1) != 1)
+	if (pid < 0 || write(p2c[1], "f", 1) != 1 || read(c2p[0], &ch, 1) != 1)
 		return;
 	obs_int("parent_read", "priv", c.priv[0]);
 	obs_int("parent_read", "shared", c.shared[0]);
@@ -525,11 +526,262 @@ static void sc_mmap_errors(void)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Fidelity II (issue 20): what the host can observe without a module   */
+
+
+/* 4 written private anonymous pages in a slot (step "mmap", then "write") */
+static unsigned char *anon4(int shared)
+{
+	unsigned char *a = xmap("mmap", NULL, 4 * P, PROT_READ | PROT_WRITE, (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+
+	snap("mmap", a, 4);
+	if (a) {
+		touch_write("write", a, I4, 4, 0x10);
+		snap("write", a, 4);
+	}
+	return a;
+}
+
+static void madv(const char *step, unsigned char *a, size_t len, int advice, int npages)
+{
+	res(step, madvise(a, len, advice));
+	snap(step, a, npages);
+}
+
+/* /proc/self/mem: one byte read or written at addr (FOLL_FORCE); snapshot of the 4 pages at base */
+static void procmem(const char *step, unsigned char *addr, int write, unsigned char val, unsigned char *base)
+{
+	unsigned char b = val;
+	long r = procmem_rw(addr, write, &b);	/* before b is read: argument order is unspecified */
+
+	obs_procmem(step, r, write, b);
+	snap(step, base, 4);
+}
+
+/* read back the 4 pages at a ("touch"), then unmap them */
+static void touch_back(unsigned char *a)
+{
+	touch_read("touch", a, I4, 4);
+	snap("touch", a, 4);
+	munmap(a, 4 * P);
+}
+
+/* a second 4-page anonymous mapping (flags) in a slot, one advice on it, unmap */
+static void madv_other(const char *map_step, int flags, const char *step, int advice)
+{
+	unsigned char *a = xmap(map_step, NULL, 4 * P, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS, -1, 0);
+
+	if (a) {
+		madv(step, a, 4 * P, advice, 4);
+		munmap(a, 4 * P);
+	}
+}
+
+static void sc_mlockall_future(void)
+{
+	unsigned char *a;
+
+	begin("mlockall_future", "mlockall(MCL_FUTURE), then a 4-page private anonymous mmap (VM_LOCKED, populated), munlockall");
+	res("mlockall_future", mlockall(MCL_FUTURE));
+	a = xmap("mmap", NULL, 4 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	snap("mmap", a, 4);
+	res("munlockall", munlockall());
+	snap("munlockall", a, 4);
+	if (a)
+		munmap(a, 4 * P);
+}
+
+static void sc_mremap_dontunmap(void)
+{
+	unsigned char *a, *b;
+
+	begin("mremap_dontunmap", "4 written private anonymous pages; mremap(16K, 16K, MAYMOVE|DONTUNMAP): pages move, the old range stays and reads zero");
+	a = anon4(0);
+	if (!a)
+		return;
+	/* raw syscall: glibc 2.36 passes new_address only with MREMAP_FIXED */
+	b = (void *)syscall(SYS_mremap, a, 4 * P, 4 * P, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
+	obs_errno("dontunmap", b == MAP_FAILED ? errno : 0);
+	snap("dontunmap", a, 4);
+	if (b != MAP_FAILED) {
+		snap("new", b, 4);
+		touch_read("touch_new", b, I4, 4);
+		munmap(b, 4 * P);
+	}
+	touch_read("touch_old", a, I4, 4);
+	snap("touch_old", a, 4);
+	munmap(a, 4 * P);
+}
+
+static void sc_madv_free(void)
+{
+	unsigned char *a;
+
+	begin("madv_free", "4 written private anonymous pages: MADV_FREE, page 0 written again; MADV_FREE on shared anonymous memory (EINVAL)");
+	a = anon4(0);
+	if (!a)
+		return;
+	madv("free", a, 4 * P, MADV_FREE, 4);
+	touch_write("rewrite", a, I4, 1, 0x20);
+	snap("rewrite", a, 4);
+	touch_read("touch", a, I4, 4);
+	munmap(a, 4 * P);
+	madv_other("shared_mmap", MAP_SHARED, "free_shared", MADV_FREE);
+}
+
+static void sc_madv_remove(void)
+{
+	unsigned char *a;
+
+	begin("madv_remove", "MADV_REMOVE: on 4 written shmem pages (MAP_SHARED|MAP_ANONYMOUS: punched, reads zero) and on private anonymous memory (EINVAL)");
+	a = anon4(1);
+	if (!a)
+		return;
+	madv("remove", a, 4 * P, MADV_REMOVE, 4);
+	touch_back(a);
+	madv_other("private_mmap", MAP_PRIVATE, "remove_private", MADV_REMOVE);
+}
+
+static void sc_madv_cold_pageout(void)
+{
+	unsigned char *a;
+
+	begin("madv_cold_pageout", "4 written private anonymous pages: MADV_COLD, MADV_PAGEOUT (no swap configured: the pages stay), read back");
+	a = anon4(0);
+	if (!a)
+		return;
+	madv("cold", a, 4 * P, MADV_COLD, 4);
+	madv("pageout", a, 4 * P, MADV_PAGEOUT, 4);
+	touch_back(a);
+}
+
+static void sc_madv_populate(void)
+{
+	unsigned char *a;
+
+	begin("madv_populate", "4 untouched private anonymous pages: MADV_POPULATE_READ (zero page: present, Rss 0), MADV_POPULATE_WRITE (anonymous pages); on PROT_READ: POPULATE_WRITE fails");
+	a = xmap("mmap", NULL, 4 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	snap("mmap", a, 4);
+	if (!a)
+		return;
+	madv("populate_read", a, 4 * P, MADV_POPULATE_READ, 4);
+	madv("populate_write", a, 4 * P, MADV_POPULATE_WRITE, 4);
+	res("mprotect_ro", mprotect(a, 4 * P, PROT_READ));
+	madv("populate_write_ro", a, 4 * P, MADV_POPULATE_WRITE, 4);
+	munmap(a, 4 * P);
+}
+
+static void sc_madv_dontneed_locked(void)
+{
+	unsigned char *a;
+
+	begin("madv_dontneed_locked", "4 written private anonymous pages, mlock: MADV_DONTNEED (EINVAL), MADV_DONTNEED_LOCKED (zapped, VM_LOCKED stays), read (zero-fill, mlocked again)");
+	a = anon4(0);
+	if (!a)
+		return;
+	res("mlock", mlock(a, 4 * P));
+	snap("mlock", a, 4);
+	madv("dontneed", a, 4 * P, MADV_DONTNEED, 4);
+	madv("dontneed_locked", a, 4 * P, MADV_DONTNEED_LOCKED, 4);
+	touch_back(a);
+}
+
+static void sc_madvise_span(void)
+{
+	unsigned char *a;
+
+	begin("madvise_span", "[2 written anonymous pages | 2 mlocked anonymous pages]: MADV_DONTNEED over both zaps the first vma, then fails on the VM_LOCKED one (EINVAL)");
+	a = anon4(0);
+	if (!a)
+		return;
+	res("mlock_tail", mlock(a + 2 * P, 2 * P));
+	snap("mlock_tail", a, 4);
+	madv("dontneed", a, 4 * P, MADV_DONTNEED, 4);
+	touch_back(a);
+}
+
+static void sc_procmem(void)
+{
+	unsigned char *a;
+	int fd;
+
+	begin("procmem", "/proc/self/mem (FOLL_FORCE): read of a PROT_NONE anonymous page, write into a PROT_READ private page, "
+	      "write into a PROT_READ MAP_SHARED memfd mapping of an O_RDWR fd (EIO)");
+	a = anon4(0);
+	if (!a)
+		return;
+	res("mprotect_none", mprotect(a, 4 * P, PROT_NONE));
+	snap("mprotect_none", a, 4);
+	procmem("read_none", a, 0, 0, a);
+	res("mprotect_ro", mprotect(a, 4 * P, PROT_READ));
+	procmem("write_ro", a + 2 * P, 1, 0x66, a);
+	touch_back(a);
+	fd = (int)syscall(SYS_memfd_create, "dkfid", 0);
+	if (fd < 0 || ftruncate(fd, 4 * P) != 0)
+		return;
+	a = xmap("memfd_mmap", NULL, 4 * P, PROT_READ, MAP_SHARED, fd, 0);
+	if (a) {
+		snap("memfd_mmap", a, 4);
+		procmem("write_shared_ro", a + P, 1, 0x66, a);
+		procmem("read_shared_ro", a + P, 0, 0, a);
+		munmap(a, 4 * P);
+	}
+	close(fd);
+}
+
+static void sc_shared_twice(void)
+{
+	unsigned char *a, *b;
+	int fd, i;
+
+	begin("shared_twice", "a 4-page memfd mapped twice MAP_SHARED, both read (mapcount 2); mlock of the first: smaps Locked is proportional");
+	fd = (int)syscall(SYS_memfd_create, "dkfid", 0);
+	if (fd < 0 || ftruncate(fd, 4 * P) != 0)
+		return;
+	a = xmap("mmap", NULL, 4 * P, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	b = xmap("mmap2", NULL, 4 * P, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!a || !b)
+		return;
+	touch_write("write", a, I4, 4, 0x10);
+	for (i = 0; i < 4; i++)
+		(void)probe_read(b + i * P, NULL, 0);
+	snap("write", a, 4);
+	res("mlock", mlock(a, 4 * P));
+	snap("mlock", a, 4);
+	res("munmap2", munmap(b, 4 * P));
+	snap("munmap2", a, 4);
+	munlock(a, 4 * P);
+	munmap(a, 4 * P);
+	close(fd);
+}
+
+static void sc_own_mappings(void)
+{
+	int local = 1;
+	void *brk0 = sbrk(0);
+
+	begin("own_mappings", "the process's own mappings: [stack], [heap] (malloc'd), program text: smaps perms and VmFlags; VmRSS; "
+	      "mlockall(MCL_CURRENT) with RLIMIT_MEMLOCK 16 pages (ENOMEM)");
+	obs_own_mapping("maps", "stack_", (unsigned long)&local);
+	obs_own_mapping("maps", "heap_", (unsigned long)brk0 - 1);
+	obs_own_mapping("maps", "text_", (unsigned long)&sc_own_mappings);
+	obs_bool("maps", "vmrss_pos", status_kb("VmRSS") > 0);
+	res("mlockall_current", mlockall(MCL_CURRENT));
+	snap("mlockall_current", NULL, 0);
+	munlockall();
+}
+
 int main(void)
 {
 	struct rlimit rl = { MEMLOCK_PAGES * 4096, MEMLOCK_PAGES * 4096 };
 
 	P = g_page = sysconf(_SC_PAGESIZE);
+	/* a heap that never grows or shrinks: see dkfid-test.c */
+	mallopt(M_TOP_PAD, 8 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	free(malloc(1 << 20));
 	probe_install();
 	setrlimit(RLIMIT_MEMLOCK, &rl);
 	drop_ipc_lock();
@@ -543,6 +795,17 @@ int main(void)
 	sc_munmap();
 	sc_signals();
 	sc_mmap_errors();
+	sc_mlockall_future();
+	sc_mremap_dontunmap();
+	sc_madv_free();
+	sc_madv_remove();
+	sc_madv_cold_pageout();
+	sc_madv_populate();
+	sc_madv_dontneed_locked();
+	sc_madvise_span();
+	sc_procmem();
+	sc_shared_twice();
+	sc_own_mappings();
 	out_write("END\n", 4);
 	return 0;
 }

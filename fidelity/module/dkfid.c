@@ -20,6 +20,7 @@
 #include <linux/gfp.h>
 #include <linux/pfn_t.h>
 #include <linux/page_ref.h>
+#include <linux/pagemap.h>
 #include <linux/uaccess.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -47,6 +48,7 @@ struct dkfid_state {
 	atomic_t vm_open;
 	atomic_t vm_close;
 	atomic_t faults;
+	atomic_t mkwrite;
 	atomic64_t last_fault_pgoff;
 	atomic_t mmaps;
 	atomic_t mmap_calls;
@@ -183,7 +185,7 @@ static int dk_buf_alloc(const struct dkfid_setup *su)
 
 	if (n == 0 || n > DKFID_MAXPAGES || !is_power_of_2(n))
 		return -EINVAL;
-	if (su->mode > DKFID_MODE_INSERT_MIXED)
+	if (su->mode > DKFID_MODE_FAULT_MKWRITE)
 		return -EINVAL;
 	if (su->guard && (su->bufflags & DKFID_BUF_NOSPLIT))
 		return -EINVAL;
@@ -219,6 +221,7 @@ static int dk_buf_alloc(const struct dkfid_setup *su)
 	atomic_set(&st.vm_open, 0);
 	atomic_set(&st.vm_close, 0);
 	atomic_set(&st.faults, 0);
+	atomic_set(&st.mkwrite, 0);
 	atomic64_set(&st.last_fault_pgoff, -1);
 	atomic_set(&st.mmaps, 0);
 	atomic_set(&st.mmap_calls, 0);
@@ -253,6 +256,8 @@ static struct page *dk_fault_page(struct vm_fault *vmf)
 	atomic64_set(&st.last_fault_pgoff, vmf->pgoff);
 	if (!st.allocated || st.freed || vmf->pgoff >= st.npages)
 		return NULL;
+	if (st.bufflags & DKFID_BUF_FAULT_FAIL)
+		return NULL;
 	return st.pages[vmf->pgoff];
 }
 
@@ -265,6 +270,20 @@ static vm_fault_t dk_fault_get(struct vm_fault *vmf)
 	get_page(p);
 	vmf->page = p;
 	return 0;
+}
+
+/*
+ * Write-notify: a shared writable mapping whose vm_ops has page_mkwrite gets
+ * write-protected PTEs (vma_wants_writenotify), so the first write to a page
+ * that was mapped by a read fault calls this. The page has no ->mapping, so it
+ * must come back locked (VM_FAULT_LOCKED): do_page_mkwrite would otherwise
+ * see !page->mapping and retry the fault forever.
+ */
+static vm_fault_t dk_page_mkwrite(struct vm_fault *vmf)
+{
+	atomic_inc(&st.mkwrite);
+	lock_page(vmf->page);
+	return VM_FAULT_LOCKED;
 }
 
 static vm_fault_t dk_fault_noget(struct vm_fault *vmf)
@@ -308,6 +327,13 @@ static const struct vm_operations_struct dk_ops_fault_get = {
 	.open = dk_vm_open,
 	.close = dk_vm_close,
 	.fault = dk_fault_get,
+};
+
+static const struct vm_operations_struct dk_ops_mkwrite = {
+	.open = dk_vm_open,
+	.close = dk_vm_close,
+	.fault = dk_fault_get,
+	.page_mkwrite = dk_page_mkwrite,
 };
 
 static const struct vm_operations_struct dk_ops_fault_noget = {
@@ -383,6 +409,9 @@ static int dk_mmap_inner(struct vm_area_struct *vma)
 	case DKFID_MODE_FAULT_NOGET:
 		vma->vm_ops = &dk_ops_fault_noget;
 		break;
+	case DKFID_MODE_FAULT_MKWRITE:
+		vma->vm_ops = &dk_ops_mkwrite;
+		break;
 	case DKFID_MODE_INSERT_PFN:
 		vma->vm_ops = &dk_ops_pfn;
 		break;
@@ -426,6 +455,7 @@ static long dk_ioc_query(void __user *arg)
 		q->vm_open = atomic_read(&st.vm_open);
 		q->vm_close = atomic_read(&st.vm_close);
 		q->faults = atomic_read(&st.faults);
+		q->mkwrite = atomic_read(&st.mkwrite);
 		q->last_fault_pgoff = atomic64_read(&st.last_fault_pgoff);
 		q->mmaps = atomic_read(&st.mmaps);
 		q->mmap_calls = atomic_read(&st.mmap_calls);

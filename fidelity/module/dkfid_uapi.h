@@ -26,6 +26,7 @@ enum dkfid_mode {
 	DKFID_MODE_FAULT_NOGET = 4,	/* ->fault: vmf->page = p (no reference)    */
 	DKFID_MODE_INSERT_PFN = 5,	/* VM_PFNMAP|VM_IO, ->fault: vmf_insert_pfn */
 	DKFID_MODE_INSERT_MIXED = 6,	/* VM_MIXEDMAP, ->fault: vmf_insert_mixed   */
+	DKFID_MODE_FAULT_MKWRITE = 7,	/* as FAULT_GET plus ->page_mkwrite (write-notify): counts, lock_page, VM_FAULT_LOCKED */
 };
 
 /* extra vma flags the driver's ->mmap ORs into vm_flags (dkfid encoding) */
@@ -40,6 +41,7 @@ enum dkfid_mode {
 #define DKFID_BUF_RESERVE	0x02	/* SetPageReserved() on every page after allocation */
 #define DKFID_BUF_CLEAR		0x04	/* ClearPageReserved() on every page before the free */
 #define DKFID_BUF_CLOSE_ONLY	0x08	/* vm_ops = { .close } only; ->mmap does maps++; .close does maps-- and frees the buffer at 0 */
+#define DKFID_BUF_FAULT_FAIL	0x10	/* every ->fault returns VM_FAULT_SIGBUS (counted in faults) */
 
 struct dkfid_setup {
 	__u32 mode;		/* enum dkfid_mode */
@@ -93,6 +95,8 @@ struct dkfid_query {
 	__u32 pad;
 	struct dkfid_pstate p[DKFID_MAXPAGES];
 	__s32 rel_refcount[DKFID_MAXPAGES];	/* refcount seen just before the driver's final puts (-1: not freed yet) */
+	__u32 mkwrite;		/* vm_ops->page_mkwrite calls */
+	__u32 pad2;
 };
 
 #define DKFID_GUP_GUP		0	/* get_user_pages() under mmap_read_lock, put_page() */

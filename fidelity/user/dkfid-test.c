@@ -7,6 +7,7 @@
  */
 #include "../common/obs.h"
 #include "../module/dkfid_uapi.h"
+#include <malloc.h>
 
 #define DEV "/dev/dkfid"
 #define MEMLOCK_PAGES 16
@@ -23,6 +24,9 @@ struct cur {
 };
 
 static struct cur C;
+static int g_obs_mkwrite;	/* snap_drv records the page_mkwrite counter */
+static unsigned char *g_d;	/* a second mapping under observation (d_* keys, snap_d) */
+static int g_dn;
 
 /* ------------------------------------------------------------------ */
 /* snapshots                                                           */
@@ -102,6 +106,8 @@ static void snap_drv(const char *step)
 	obs_int(step, "vm_open", q.vm_open);
 	obs_int(step, "vm_close", q.vm_close);
 	obs_int(step, "faults", q.faults);
+	if (g_obs_mkwrite)
+		obs_int(step, "mkwrite", q.mkwrite);
 	obs_int(step, "last_fault_pgoff", q.last_fault_pgoff);
 	obs_int(step, "mmap_calls", q.mmap_calls);
 	obs_int(step, "maps", q.maps);
@@ -344,6 +350,8 @@ static void begin(const char *scn, const char *text)
 	desc(scn, text);
 	memset(&C, 0, sizeof(C));
 	C.fd = -1;
+	g_d = NULL;
+	g_dn = 0;
 }
 
 /* fork; the child runs child_fn after the parent recorded step "fork" */
@@ -886,6 +894,821 @@ static int want(int argc, char **argv, const char *name)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Fidelity II (issue 20): pre-faulting, munlock at unmap, smaps of     */
+/* shared pages, mremap, madvise, FOLL_FORCE, shared write faults,      */
+/* write-notify, the process's own mappings                             */
+
+
+static const int J01[2] = { 0, 1 }, J23[2] = { 2, 3 }, J0[1] = { 0 };
+
+static void sys_step(const char *step, int r)
+{
+	step_syscall_errno(step, r);
+	snap(step);
+}
+
+static void touch_step(const char *step)
+{
+	step_touch_all(step);
+	snap(step);
+}
+
+static void touch_idx_step(const char *step, const int *idx, int n)
+{
+	step_touch(step, C.addr, idx, n);
+	snap(step);
+}
+
+/* write byte 1 of the pages idx[] (value base + index) */
+static void write_idx_step(const char *step, const int *idx, int n, int base)
+{
+	char sig[64], first[64] = "";
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (probe_write(C.addr + idx[i] * g_page + 1, (unsigned char)(base + idx[i]), sig, sizeof(sig)) < 0 && !first[0])
+			snprintf(first, sizeof(first), "%s", sig);
+	if (first[0])
+		obs_str(step, "signal", first);
+	else
+		obs_null(step, "signal");
+	snap(step);
+}
+
+static void write_step(const char *step, int base)
+{
+	step_write_all(step, C.addr, C.npages, base);
+	snap(step);
+}
+
+/* open, DKFID_SETUP, snapshot "setup" */
+static int drv_begin(const char *scn, const char *text, unsigned mode, unsigned vmflags, int npages, unsigned bufflags)
+{
+	begin(scn, text);
+	C.drv = 1;
+	C.fd = dev_open();
+	if (dev_setup("setup", C.fd, mode, vmflags, npages, bufflags, 0)) {
+		snap("setup");
+		close(C.fd);
+		return -1;
+	}
+	snap("setup");
+	return 0;
+}
+
+/* mmap of the whole buffer (npages) with prot/flags; snapshot; on failure close */
+static int drv_map(const char *step, int npages, int prot, int flags)
+{
+	if (step_mmap(step, npages, prot, flags, 0) < 0) {
+		snap(step);
+		close(C.fd);
+		C.fd = -1;
+		snap("close");
+		return -1;
+	}
+	snap(step);
+	return 0;
+}
+
+/* munmap of the mapping under test (if any), then close of the device (if open) */
+static void drv_end(void)
+{
+	if (C.addr) {
+		step_syscall_errno("munmap", munmap(C.addr, C.len));
+		C.addr = NULL;
+		snap("munmap");
+	}
+	if (C.fd >= 0) {
+		step_syscall_errno("close", close(C.fd));
+		C.fd = -1;
+		snap("close");
+	}
+}
+
+/* private anonymous memory of npages as the mapping under test (extra: MAP_SHARED instead of MAP_PRIVATE) */
+static int anon_begin(const char *scn, const char *text, int npages, int shared, int write)
+{
+	void *p;
+
+	begin(scn, text);
+	p = mmap(NULL, npages * g_page, PROT_READ | PROT_WRITE, (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+	obs_errno("mmap", p == MAP_FAILED ? errno : 0);
+	if (p == MAP_FAILED)
+		return -1;
+	C.addr = p;
+	C.len = npages * g_page;
+	C.npages = npages;
+	snap("mmap");
+	if (write)
+		write_step("write", 0x10);
+	return 0;
+}
+
+/* /proc/self/mem: one byte read or written at addr (FOLL_FORCE) */
+static void procmem_step(const char *step, unsigned char *addr, int write, unsigned char val)
+{
+	unsigned char b = val;
+	long r = procmem_rw(addr, write, &b);	/* before b is read: argument order is unspecified */
+
+	obs_procmem(step, r, write, b);
+	snap(step);
+}
+
+static void madv_step(const char *step, unsigned char *addr, size_t len, int advice)
+{
+	sys_step(step, madvise(addr, len, advice));
+}
+
+/* ---- pre-faulting ------------------------------------------------ */
+
+static void run_populate(const char *scn, int shared)
+{
+	if (drv_begin(scn, shared ?
+		      "->fault with get_page; mmap(MAP_SHARED|MAP_POPULATE, RW): populate_vma_page_range read-faults a shared mapping (no FOLL_WRITE), then the user writes" :
+		      "->fault with get_page; mmap(MAP_PRIVATE|MAP_POPULATE, RW): populate_vma_page_range write-faults a private writable mapping, so every page is COW-copied at mmap",
+		      DKFID_MODE_FAULT_GET, 0, 4, 0))
+		return;
+	if (drv_map("mmap", 4, PROT_READ | PROT_WRITE, (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_POPULATE))
+		return;
+	touch_step("touch");
+	write_step("write", 0x10);
+	obs_readback("write", 4, 1);
+	drv_end();
+}
+
+static void run_mlock_drv(const char *scn, int shared)
+{
+	if (drv_begin(scn, shared ?
+		      "->fault with get_page, MAP_SHARED RW, not touched; mlock faults the pages in (read) and mlocks them; munmap of the VM_LOCKED vma munlocks them" :
+		      "->fault with get_page, MAP_PRIVATE RW, not touched; mlock pre-faults with a write fault (COW copies, mlocked); munlock; munmap",
+		      DKFID_MODE_FAULT_GET, 0, 4, 0))
+		return;
+	if (drv_map("mmap", 4, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE))
+		return;
+	sys_step("mlock", mlock(C.addr, C.len));
+	if (!shared)
+		sys_step("munlock", munlock(C.addr, C.len));
+	drv_end();
+}
+
+static void run_mlockall(const char *scn, const char *text, unsigned mode, int shared)
+{
+	if (drv_begin(scn, text, mode, 0, 4, 0))
+		return;
+	sys_step("mlockall_future", mlockall(MCL_FUTURE));
+	if (step_mmap("mmap", 4, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE, 0) < 0) {
+		snap("mmap");
+		munlockall();
+		drv_end();
+		return;
+	}
+	snap("mmap");
+	sys_step("munlockall", munlockall());
+	drv_end();
+}
+
+static void run_mlock_fault_fail(void)
+{
+	if (drv_begin("mlock_fault_fail",
+		      "->fault returns VM_FAULT_SIGBUS for every page; MAP_SHARED RW; mlock: __mm_populate gets -EFAULT, __mlock_posix_error_return makes it ENOMEM, VM_LOCKED stays",
+		      DKFID_MODE_FAULT_GET, 0, 4, DKFID_BUF_FAULT_FAIL))
+		return;
+	if (drv_map("mmap", 4, PROT_READ | PROT_WRITE, MAP_SHARED))
+		return;
+	sys_step("mlock", mlock(C.addr, C.len));
+	touch_idx_step("touch", J0, 1);
+	sys_step("munlock", munlock(C.addr, C.len));
+	drv_end();
+}
+
+static void run_mlock_onfault(void)
+{
+	if (drv_begin("mlock_onfault",
+		      "->fault with get_page, MAP_SHARED RW; mlock2(MLOCK_ONFAULT) (VM_LOCKED|VM_LOCKONFAULT: no populate; smaps mnemonic), then pages 0-1 are read and mlocked at fault",
+		      DKFID_MODE_FAULT_GET, 0, 4, 0))
+		return;
+	if (drv_map("mmap", 4, PROT_READ | PROT_WRITE, MAP_SHARED))
+		return;
+	sys_step("mlock2_onfault", (int)syscall(SYS_mlock2, C.addr, C.len, MLOCK_ONFAULT));
+	touch_idx_step("touch", J01, 2);
+	sys_step("munlock", munlock(C.addr, C.len));
+	drv_end();
+}
+
+/* ---- smaps of pages mapped twice ---------------------------------- */
+
+/* the second mapping (g_d): a few keys of its smaps entry and pagemap */
+
+static void snap_d(const char *step)
+{
+	struct smaps_ent e;
+	struct dkfid_query q;
+	int present[16] = { 0 }, isdrv[16] = { 0 }, i, j, have = C.drv && drv_query(&q) == 0;
+
+	if (!g_d)
+		return;
+	smaps_lookup((unsigned long)g_d, (unsigned long)g_d, (unsigned long)g_d + g_dn * g_page, &e, NULL);
+	obs_bool(step, "d_mapped", e.found);
+	if (e.found) {
+		obs_str(step, "d_vmflags", e.vmflags);
+		obs_int(step, "d_rss_kb", e.rss_kb);
+		obs_int(step, "d_locked_kb", e.locked_kb);
+	}
+	for (i = 0; i < g_dn && i < 16; i++) {
+		uint64_t v = pagemap_entry((unsigned long)g_d + i * g_page);
+
+		present[i] = !!(v & PM_PRESENT);
+		if (have && present[i])
+			for (j = 0; j < (int)q.npages; j++)
+				if (q.p[j].pfn == (v & PM_PFN_MASK))
+					isdrv[i] = 1;
+	}
+	obs_bools(step, "d_pm_present", present, i);
+	obs_bools(step, "d_pm_is_drv", isdrv, i);
+}
+
+static void snap2(const char *step)
+{
+	snap_d(step);
+	snap(step);
+}
+
+static void sys_step2(const char *step, int r)
+{
+	step_syscall_errno(step, r);
+	snap2(step);
+}
+
+static void run_shared_twice(void)
+{
+	int i;
+
+	if (drv_begin("shared_twice",
+		      "->fault with get_page; the 4 pages mapped twice (two MAP_SHARED mmaps of the fd, both read): mapcount 2; mlock of the first: smaps Locked is proportional (Pss), not Rss",
+		      DKFID_MODE_FAULT_GET, 0, 4, 0))
+		return;
+	if (drv_map("mmap", 4, PROT_READ | PROT_WRITE, MAP_SHARED))
+		return;
+	g_d = mmap(NULL, 4 * g_page, PROT_READ | PROT_WRITE, MAP_SHARED, C.fd, 0);
+	obs_errno("mmap2", g_d == MAP_FAILED ? errno : 0);
+	if (g_d == MAP_FAILED)
+		g_d = NULL;
+	g_dn = 4;
+	snap2("mmap2");
+	step_touch_all("touch");
+	for (i = 0; g_d && i < 4; i++)
+		(void)probe_read(g_d + i * g_page, NULL, 0);
+	snap2("touch");
+	sys_step2("mlock", mlock(C.addr, C.len));
+	if (g_d) {
+		step_syscall_errno("munmap2", munmap(g_d, 4 * g_page));
+		g_d = NULL;
+		snap("munmap2");
+	}
+	drv_end();
+}
+
+/* ---- mremap ------------------------------------------------------- */
+
+static void mremap_dup_step(const char *step)
+{
+	void *na = mremap(C.addr, 0, C.len, MREMAP_MAYMOVE);
+
+	obs_errno(step, na == MAP_FAILED ? errno : 0);
+	if (na != MAP_FAILED) {
+		g_d = na;
+		g_dn = C.npages;
+	}
+	snap2(step);
+}
+
+static void run_mremap_dup(const char *scn, const char *text, unsigned mode, int shared)
+{
+	int i;
+
+	if (drv_begin(scn, text, mode, 0, 4, 0))
+		return;
+	if (drv_map("mmap", 4, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE))
+		return;
+	touch_step("touch");
+	mremap_dup_step("dup");
+	if (g_d) {
+		long long d[4];
+
+		for (i = 0; i < 4; i++)
+			d[i] = probe_read(g_d + i * g_page, NULL, 0);
+		obs_ints("touch_dup", "data", d, 4);
+		snap2("touch_dup");
+		step_syscall_errno("munmap_dup", munmap(g_d, 4 * g_page));
+		g_d = NULL;
+		snap("munmap_dup");
+	}
+	drv_end();
+}
+
+/* an anonymous target of n pages, byte 0 of each = 'T' */
+static unsigned char *make_target(const char *step, int n)
+{
+	unsigned char *t = mmap(NULL, n * g_page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int i;
+
+	obs_errno(step, t == MAP_FAILED ? errno : 0);
+	if (t == MAP_FAILED)
+		return NULL;
+	for (i = 0; i < n; i++)
+		t[i * g_page] = 'T';
+	g_d = t;
+	g_dn = n;
+	snap2(step);
+	return t;
+}
+
+static void run_mremap_fixed_grow(void)
+{
+	unsigned char *t;
+	void *na;
+
+	if (drv_begin("mremap_fixed_grow",
+		      "->fault with get_page, driver sets VM_DONTEXPAND; MAP_SHARED 4 pages; mremap(addr, 16K, 32K, MAYMOVE|FIXED, target) onto an 8-page anonymous target: mremap_to unmaps the target before vma_to_resize refuses the growth (EFAULT)",
+		      DKFID_MODE_FAULT_GET, DKFID_VMF_DONTEXPAND, 4, 0))
+		return;
+	if (drv_map("mmap", 4, PROT_READ | PROT_WRITE, MAP_SHARED))
+		return;
+	touch_step("touch");
+	t = make_target("target", 8);
+	na = mremap(C.addr, C.len, 2 * C.len, MREMAP_MAYMOVE | MREMAP_FIXED, t);
+	obs_errno("mremap", na == MAP_FAILED ? errno : 0);
+	if (na != MAP_FAILED) {
+		C.addr = na;
+		C.len *= 2;
+		C.npages *= 2;
+		g_d = NULL;
+	}
+	snap2("mremap");
+	if (g_d) {
+		long long d[1] = { probe_read(g_d, NULL, 0) };
+
+		obs_ints("touch_target", "data", d, 1);
+		snap2("touch_target");
+		munmap(g_d, 8 * g_page);
+		g_d = NULL;
+	}
+	drv_end();
+}
+
+static void run_mremap_fixed_shrink(void)
+{
+	unsigned char *t;
+	void *na;
+
+	if (drv_begin("mremap_fixed_shrink",
+		      "->fault with get_page, MAP_SHARED 4 pages (read); mremap(addr, 16K, 8K, MAYMOVE|FIXED, target) onto a 2-page anonymous target: the tail is split off and unmapped, then the head moved (->open/->close of each step)",
+		      DKFID_MODE_FAULT_GET, 0, 4, 0))
+		return;
+	if (drv_map("mmap", 4, PROT_READ | PROT_WRITE, MAP_SHARED))
+		return;
+	touch_step("touch");
+	t = make_target("target", 2);
+	na = mremap(C.addr, C.len, 2 * g_page, MREMAP_MAYMOVE | MREMAP_FIXED, t);
+	obs_errno("mremap", na == MAP_FAILED ? errno : 0);
+	if (na != MAP_FAILED) {
+		obs_bool("mremap", "at_target", na == (void *)t);
+		C.addr = na;
+		C.len = 2 * g_page;
+		C.npages = 2;
+		g_d = NULL;
+	}
+	snap2("mremap");
+	touch_step("touch_moved");
+	drv_end();
+}
+
+static void run_mremap_grow_move(void)
+{
+	unsigned char *blk;
+	void *na;
+
+	if (drv_begin("mremap_grow_move",
+		      "->fault with get_page, 8-page buffer, MAP_SHARED of the first 4 pages (read), an anonymous page placed right after; mremap(16K -> 32K, MAYMOVE) must move: copy_vma (->open), unmap of the old (->close); pages 4..7 fault at the new place",
+		      DKFID_MODE_FAULT_GET, 0, 8, 0))
+		return;
+	if (drv_map("mmap", 4, PROT_READ | PROT_WRITE, MAP_SHARED))
+		return;
+	touch_step("touch");
+	blk = mmap(C.addr + C.len, g_page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	obs_errno("block", blk == MAP_FAILED ? errno : 0);
+	snap("block");
+	na = mremap(C.addr, C.len, 2 * C.len, MREMAP_MAYMOVE);
+	obs_errno("mremap_grow", na == MAP_FAILED ? errno : 0);
+	if (na != MAP_FAILED) {
+		obs_bool("mremap_grow", "moved", na != (void *)C.addr);
+		C.addr = na;
+		C.len *= 2;
+		C.npages *= 2;
+	}
+	snap("mremap_grow");
+	touch_step("touch_grown");
+	if (blk != MAP_FAILED)
+		munmap(blk, g_page);
+	drv_end();
+}
+
+static void run_mremap_dontunmap(const char *scn, int drv)
+{
+	void *na;
+
+	if (drv) {
+		if (drv_begin(scn,
+			      "->fault with get_page, MAP_SHARED 4 pages (read); mremap(addr, 16K, 16K, MAYMOVE|DONTUNMAP): the pages move to the new vma (->open), the old vma stays mapped but empty and faults again through the driver",
+			      DKFID_MODE_FAULT_GET, 0, 4, 0))
+			return;
+		if (drv_map("mmap", 4, PROT_READ | PROT_WRITE, MAP_SHARED))
+			return;
+		touch_step("touch");
+	} else if (anon_begin(scn,
+			      "4 written pages of private anonymous memory; mremap(addr, 16K, 16K, MAYMOVE|DONTUNMAP): the pages move, the old range stays mapped and reads zero-fill",
+			      4, 0, 1)) {
+		return;
+	}
+	/* raw syscall: glibc 2.36 passes new_address only with MREMAP_FIXED */
+	na = (void *)syscall(SYS_mremap, C.addr, C.len, C.len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
+	obs_errno("dontunmap", na == MAP_FAILED ? errno : 0);
+	if (na != MAP_FAILED) {
+		g_d = na;
+		g_dn = C.npages;
+	}
+	snap2("dontunmap");
+	if (g_d) {
+		long long d[4];
+		int i;
+
+		for (i = 0; i < 4; i++)
+			d[i] = probe_read(g_d + i * g_page + (drv ? 0 : 1), NULL, 0);
+		obs_ints("touch_new", "data", d, 4);
+		snap2("touch_new");
+	}
+	touch_step("touch_old");
+	if (g_d) {
+		step_syscall_errno("munmap_new", munmap(g_d, C.len));
+		g_d = NULL;
+		snap("munmap_new");
+	}
+	if (drv) {
+		drv_end();
+	} else {
+		step_syscall_errno("munmap", munmap(C.addr, C.len));
+		C.addr = NULL;
+		snap("munmap");
+	}
+}
+
+/* ---- madvise -------------------------------------------------------- */
+
+/* 2 written anonymous pages followed by a 2-page remap_pfn_range mapping (MAP_FIXED at +8K) */
+static int span_begin(const char *scn, const char *text)
+{
+	void *p, *d;
+	int idx[2] = { 0, 1 };
+
+	begin(scn, text);
+	C.drv = 1;
+	C.fd = dev_open();
+	if (dev_setup("setup", C.fd, DKFID_MODE_REMAP, 0, 2, 0, 0)) {
+		snap("setup");
+		close(C.fd);
+		return -1;
+	}
+	snap("setup");
+	p = mmap(NULL, 4 * g_page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		obs_errno("mmap", errno);
+		return -1;
+	}
+	d = mmap((unsigned char *)p + 2 * g_page, 2 * g_page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, C.fd, 0);
+	obs_errno("mmap", d == MAP_FAILED ? errno : 0);
+	C.addr = p;
+	C.len = 4 * g_page;
+	C.npages = 4;
+	g_d = d == MAP_FAILED ? NULL : d;
+	g_dn = 2;
+	(void)idx;
+	write_idx_step("mmap", J01, 2, 0x10);
+	return 0;
+}
+
+static void span_end(void)
+{
+	g_d = NULL;
+	drv_end();
+}
+
+static void run_madvise_span_dontneed(void)
+{
+	if (span_begin("madvise_span_dontneed",
+		       "[2 anonymous pages | 2-page remap_pfn_range]; MADV_DONTNEED over the 4 pages: madvise_walk_vmas zaps the anonymous vma, then fails on the VM_PFNMAP one (EINVAL)"))
+		return;
+	step_syscall_errno("dontneed", madvise(C.addr, C.len, MADV_DONTNEED));
+	snap2("dontneed");
+	touch_idx_step("touch", J01, 2);
+	span_end();
+}
+
+static void run_madvise_span_dofork(void)
+{
+	if (span_begin("madvise_span_dofork",
+		       "[2 anonymous pages | 2-page remap_pfn_range (VM_IO)]; MADV_DONTFORK over both (allowed), then MADV_DOFORK: cleared on the anonymous vma, EINVAL at the VM_IO one"))
+		return;
+	step_syscall_errno("dontfork", madvise(C.addr, C.len, MADV_DONTFORK));
+	snap2("dontfork");
+	step_syscall_errno("dofork", madvise(C.addr, C.len, MADV_DOFORK));
+	snap2("dofork");
+	span_end();
+}
+
+static void run_madv_anon(const char *scn, const char *text, int shared, int a1, const char *s1, int a2, const char *s2)
+{
+	if (anon_begin(scn, text, 4, shared, 1))
+		return;
+	madv_step(s1, C.addr, C.len, a1);
+	if (s2)
+		madv_step(s2, C.addr, C.len, a2);
+	touch_step("touch");
+	step_syscall_errno("munmap", munmap(C.addr, C.len));
+	C.addr = NULL;
+	snap("munmap");
+}
+
+static void run_madv_drv(const char *scn, const char *text, unsigned mode, int shared, int a1, const char *s1, int a2,
+			 const char *s2)
+{
+	if (drv_begin(scn, text, mode, 0, 4, 0))
+		return;
+	if (drv_map("mmap", 4, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE))
+		return;
+	if (a1 != MADV_POPULATE_READ)
+		touch_step("touch");
+	madv_step(s1, C.addr, C.len, a1);
+	if (s2)
+		madv_step(s2, C.addr, C.len, a2);
+	drv_end();
+}
+
+static void run_madv_free(void)
+{
+	if (anon_begin("madv_free_anon",
+		       "4 written private anonymous pages; MADV_FREE (lazy free: clean, not swap-backed), then page 0 is written again (re-dirtied, stays)",
+		       4, 0, 1))
+		return;
+	madv_step("free", C.addr, C.len, MADV_FREE);
+	write_idx_step("rewrite", J0, 1, 0x20);
+	touch_step("touch");
+	step_syscall_errno("munmap", munmap(C.addr, C.len));
+	C.addr = NULL;
+	snap("munmap");
+}
+
+static void run_dontneed_locked(int drv)
+{
+	if (drv) {
+		if (drv_begin("madv_dontneed_locked_drv",
+			      "->fault with get_page, MAP_SHARED 4 pages, mlock; MADV_DONTNEED (EINVAL on VM_LOCKED), MADV_DONTNEED_LOCKED zaps the mlocked pages",
+			      DKFID_MODE_FAULT_GET, 0, 4, 0))
+			return;
+		if (drv_map("mmap", 4, PROT_READ | PROT_WRITE, MAP_SHARED))
+			return;
+	} else if (anon_begin("madv_dontneed_locked_anon",
+			      "4 written private anonymous pages, mlock; MADV_DONTNEED (EINVAL on VM_LOCKED), MADV_DONTNEED_LOCKED zaps them (the range stays VM_LOCKED)",
+			      4, 0, 1)) {
+		return;
+	}
+	sys_step("mlock", mlock(C.addr, C.len));
+	madv_step("dontneed", C.addr, C.len, MADV_DONTNEED);
+	madv_step("dontneed_locked", C.addr, C.len, MADV_DONTNEED_LOCKED);
+	touch_idx_step("touch", J01, 2);
+	if (drv) {
+		drv_end();
+	} else {
+		step_syscall_errno("munmap", munmap(C.addr, C.len));
+		C.addr = NULL;
+		snap("munmap");
+	}
+}
+
+/* ---- GUP with FOLL_FORCE through /proc/self/mem --------------------- */
+
+static void run_procmem_anon(void)
+{
+	if (anon_begin("procmem_anon",
+		       "/proc/self/mem on 4 written private anonymous pages: read of a PROT_NONE page (FOLL_FORCE, VM_MAYREAD), write into the PROT_READ mapping (FOLL_FORCE on a COW mapping)",
+		       4, 0, 1))
+		return;
+	sys_step("mprotect_none", mprotect(C.addr, C.len, PROT_NONE));
+	procmem_step("read_none", C.addr + 1, 0, 0);
+	sys_step("mprotect_ro", mprotect(C.addr, C.len, PROT_READ));
+	procmem_step("write_ro", C.addr + 2 * g_page + 1, 1, 0x66);
+	touch_step("touch");
+	step_syscall_errno("munmap", munmap(C.addr, C.len));
+	C.addr = NULL;
+	snap("munmap");
+}
+
+static void run_procmem_drv(const char *scn, const char *text, int prot, int shared, int write)
+{
+	if (drv_begin(scn, text, DKFID_MODE_FAULT_GET, 0, 4, 0))
+		return;
+	if (drv_map("mmap", 4, prot, shared ? MAP_SHARED : MAP_PRIVATE))
+		return;
+	procmem_step(write ? "procmem_write" : "procmem_read", C.addr + 1 * g_page + 1, write, 0x66);
+	obs_readback(write ? "procmem_write" : "procmem_read", 4, 1);
+	if (prot != PROT_NONE)
+		touch_step("touch");
+	drv_end();
+}
+
+/* ---- write faults on shared driver pages, write-notify -------------- */
+
+static void run_shared_write_dirty(void)
+{
+	if (drv_begin("shared_write_dirty",
+		      "->fault with get_page, MAP_SHARED RW: pages 0-1 read first, pages 2-3 written first (do_shared_fault dirties them), then pages 0-1 written (no fault: PTE already writable), munmap",
+		      DKFID_MODE_FAULT_GET, 0, 4, 0))
+		return;
+	if (drv_map("mmap", 4, PROT_READ | PROT_WRITE, MAP_SHARED))
+		return;
+	touch_idx_step("read01", J01, 2);
+	write_idx_step("write23", J23, 2, 0x10);
+	write_idx_step("write01", J01, 2, 0x10);
+	drv_end();
+}
+
+static void run_write_notify(const char *scn, int shared)
+{
+	if (drv_begin(scn, shared ?
+		      "->fault with get_page and ->page_mkwrite (counts, lock_page, VM_FAULT_LOCKED), MAP_SHARED RW: write-protected PTEs (vma_wants_writenotify); read all, write page 0 (page_mkwrite), write page 0 again, write page 3 never read (fault + page_mkwrite), mprotect RO/RW, write page 0" :
+		      "->fault with get_page and ->page_mkwrite, MAP_PRIVATE RW: no write-notify on a COW mapping; read all, write page 0 (COW copy, no page_mkwrite)",
+		      DKFID_MODE_FAULT_MKWRITE, 0, 4, 0))
+		return;
+	g_obs_mkwrite = 1;
+	if (drv_map("mmap", 4, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE)) {
+		g_obs_mkwrite = 0;
+		return;
+	}
+	if (shared) {
+		touch_idx_step("read012", (const int[]){ 0, 1, 2 }, 3);
+		write_idx_step("write0", J0, 1, 0x10);
+		write_idx_step("write0_again", J0, 1, 0x20);
+		write_idx_step("write3", (const int[]){ 3 }, 1, 0x10);
+		sys_step("mprotect_ro", mprotect(C.addr, C.len, PROT_READ));
+		sys_step("mprotect_rw", mprotect(C.addr, C.len, PROT_READ | PROT_WRITE));
+		write_idx_step("write0_after", J0, 1, 0x30);
+	} else {
+		touch_step("touch");
+		write_idx_step("write0", J0, 1, 0x10);
+	}
+	drv_end();
+	g_obs_mkwrite = 0;
+}
+
+/* ---- the process's own mappings -------------------------------------- */
+
+static void run_own_mappings(void)
+{
+	int local = 1;
+	void *brk0 = sbrk(0);
+
+	begin("own_mappings",
+	      "the process's own mappings: [stack], [heap] and program text (smaps perms, VmFlags), VmRSS; mlockall(MCL_CURRENT) "
+	      "with RLIMIT_MEMLOCK 16 pages and no CAP_IPC_LOCK (total_vm is larger: ENOMEM)");
+	obs_own_mapping("maps", "stack_", (unsigned long)&local);
+	obs_own_mapping("maps", "heap_", (unsigned long)brk0 - 1);
+	obs_own_mapping("maps", "text_", (unsigned long)&run_own_mappings);
+	obs_bool("maps", "vmrss_pos", status_kb("VmRSS") > 0);
+	snap("maps");
+	sys_step("mlockall_current", mlockall(MCL_CURRENT));
+	sys_step("munlockall", munlockall());
+}
+
+static void run_fidelity2(int argc, char **argv)
+{
+	/*
+	 * From here on a heap that never grows or shrinks: the mlockall(MCL_FUTURE)
+	 * scenarios would otherwise lock (or fail) new heap pages of the snapshot
+	 * code. Not done at start, so the memory layout of the scenarios above
+	 * stays as it was recorded before.
+	 */
+	mallopt(M_TOP_PAD, 8 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	free(malloc(1 << 20));
+#define W(n) want(argc, argv, n)
+	if (W("populate_private"))
+		run_populate("populate_private", 0);
+	if (W("populate_shared"))
+		run_populate("populate_shared", 1);
+	if (W("mlock_private"))
+		run_mlock_drv("mlock_private", 0);
+	if (W("mlock_shared"))
+		run_mlock_drv("mlock_shared", 1);
+	if (W("mlockall_fault_shared"))
+		run_mlockall("mlockall_fault_shared",
+			     "mlockall(MCL_FUTURE), then mmap(MAP_SHARED RW) of a ->fault (get_page) driver: VM_LOCKED from def_flags, populated at mmap (read faults)",
+			     DKFID_MODE_FAULT_GET, 1);
+	if (W("mlockall_fault_private"))
+		run_mlockall("mlockall_fault_private",
+			     "mlockall(MCL_FUTURE), then mmap(MAP_PRIVATE RW) of a ->fault (get_page) driver: populated with write faults (COW copies, mlocked)",
+			     DKFID_MODE_FAULT_GET, 0);
+	if (W("mlockall_insert_page"))
+		run_mlockall("mlockall_insert_page",
+			     "mlockall(MCL_FUTURE), then mmap(MAP_SHARED RW) of a vm_insert_page driver: VM_MIXEDMAP strips VM_LOCKED, but do_mmap already decided to populate (__mm_populate skips only VM_IO|VM_PFNMAP)",
+			     DKFID_MODE_INSERT_PAGE, 1);
+	if (W("mlock_fault_fail"))
+		run_mlock_fault_fail();
+	if (W("mlock_onfault"))
+		run_mlock_onfault();
+	if (W("shared_twice"))
+		run_shared_twice();
+	if (W("mremap_dup_fault"))
+		run_mremap_dup("mremap_dup_fault",
+			       "->fault with get_page (no VM_DONTEXPAND), MAP_SHARED 4 pages (read); mremap(addr, 0, 16K, MAYMOVE) duplicates the mapping (->open); the copy faults the same driver pages",
+			       DKFID_MODE_FAULT_GET, 1);
+	if (W("mremap_dup_remap"))
+		run_mremap_dup("mremap_dup_remap",
+			       "remap_pfn_range, MAP_SHARED; mremap(addr, 0, 16K, MAYMOVE): old_len 0 is growth of a VM_DONTEXPAND|VM_PFNMAP vma (EFAULT)",
+			       DKFID_MODE_REMAP, 1);
+	if (W("mremap_dup_remap_private"))
+		run_mremap_dup("mremap_dup_remap_private",
+			       "remap_pfn_range, MAP_PRIVATE; mremap(addr, 0, 16K, MAYMOVE): old_len 0 of a private mapping (EINVAL)",
+			       DKFID_MODE_REMAP, 0);
+	if (W("mremap_grow_move"))
+		run_mremap_grow_move();
+	if (W("mremap_fixed_grow"))
+		run_mremap_fixed_grow();
+	if (W("mremap_fixed_shrink"))
+		run_mremap_fixed_shrink();
+	if (W("mremap_dontunmap_drv"))
+		run_mremap_dontunmap("mremap_dontunmap_drv", 1);
+	if (W("mremap_dontunmap_anon"))
+		run_mremap_dontunmap("mremap_dontunmap_anon", 0);
+	if (W("madvise_span_dontneed"))
+		run_madvise_span_dontneed();
+	if (W("madvise_span_dofork"))
+		run_madvise_span_dofork();
+	if (W("madv_free_anon"))
+		run_madv_free();
+	if (W("madv_free_drv"))
+		run_madv_drv("madv_free_drv", "->fault with get_page, MAP_PRIVATE RW 4 pages (read): MADV_FREE on a non-anonymous vma (EINVAL)",
+			     DKFID_MODE_FAULT_GET, 0, MADV_FREE, "free", 0, NULL);
+	if (W("madv_remove_shmem"))
+		run_madv_anon("madv_remove_shmem", "4 written pages of MAP_SHARED|MAP_ANONYMOUS (shmem); MADV_REMOVE punches them out; reads see zero",
+			      1, MADV_REMOVE, "remove", 0, NULL);
+	if (W("madv_remove_drv"))
+		run_madv_drv("madv_remove_drv", "->fault with get_page, MAP_SHARED RW 4 pages (read): MADV_REMOVE on a character device (vfs_fallocate refuses)",
+			     DKFID_MODE_FAULT_GET, 1, MADV_REMOVE, "remove", 0, NULL);
+	if (W("madv_cold_pageout_anon"))
+		run_madv_anon("madv_cold_pageout_anon", "4 written private anonymous pages; MADV_COLD (deactivate), MADV_PAGEOUT (reclaim: no swap in the VM)",
+			      0, MADV_COLD, "cold", MADV_PAGEOUT, "pageout");
+	if (W("madv_cold_pageout_drv"))
+		run_madv_drv("madv_cold_pageout_drv", "->fault with get_page, MAP_SHARED RW 4 pages (read); MADV_COLD, MADV_PAGEOUT (driver pages are not on an LRU)",
+			     DKFID_MODE_FAULT_GET, 1, MADV_COLD, "cold", MADV_PAGEOUT, "pageout");
+	if (W("madv_populate_shared"))
+		run_madv_drv("madv_populate_shared", "->fault with get_page, MAP_SHARED RW 4 pages, untouched; MADV_POPULATE_READ, then MADV_POPULATE_WRITE (write faults: dirty)",
+			     DKFID_MODE_FAULT_GET, 1, MADV_POPULATE_READ, "populate_read", MADV_POPULATE_WRITE, "populate_write");
+	if (W("madv_populate_private"))
+		run_madv_drv("madv_populate_private", "->fault with get_page, MAP_PRIVATE RW 4 pages, untouched; MADV_POPULATE_READ (driver pages), then MADV_POPULATE_WRITE (COW copies)",
+			     DKFID_MODE_FAULT_GET, 0, MADV_POPULATE_READ, "populate_read", MADV_POPULATE_WRITE, "populate_write");
+	if (W("madv_populate_remap"))
+		run_madv_drv("madv_populate_remap", "remap_pfn_range, MAP_SHARED RW 4 pages; MADV_POPULATE_READ and MADV_POPULATE_WRITE on a VM_PFNMAP|VM_IO vma",
+			     DKFID_MODE_REMAP, 1, MADV_POPULATE_READ, "populate_read", MADV_POPULATE_WRITE, "populate_write");
+	if (W("madv_dontneed_locked_anon"))
+		run_dontneed_locked(0);
+	if (W("madv_dontneed_locked_drv"))
+		run_dontneed_locked(1);
+	if (W("procmem_anon"))
+		run_procmem_anon();
+	if (W("procmem_read_none_drv"))
+		run_procmem_drv("procmem_read_none_drv",
+				"->fault with get_page, MAP_SHARED PROT_NONE 4 pages; pread of /proc/self/mem at page 1 (FOLL_FORCE read of a VM_MAYREAD vma faults the driver page)",
+				PROT_NONE, 1, 0);
+	if (W("procmem_write_private_ro"))
+		run_procmem_drv("procmem_write_private_ro",
+				"->fault with get_page, MAP_PRIVATE PROT_READ 4 pages; pwrite of /proc/self/mem at page 1 (FOLL_WRITE|FOLL_FORCE on a COW mapping: anonymous copy, driver page unchanged)",
+				PROT_READ, 0, 1);
+	if (W("procmem_write_shared_ro"))
+		run_procmem_drv("procmem_write_shared_ro",
+				"->fault with get_page, MAP_SHARED PROT_READ 4 pages (fd O_RDWR); pwrite of /proc/self/mem at page 1 (FOLL_FORCE write of a shared read-only vma: EFAULT -> EIO)",
+				PROT_READ, 1, 1);
+	if (W("shared_write_dirty"))
+		run_shared_write_dirty();
+	if (W("write_notify"))
+		run_write_notify("write_notify", 1);
+	if (W("write_notify_private"))
+		run_write_notify("write_notify_private", 0);
+	if (W("own_mappings"))
+		run_own_mappings();
+#undef W
+}
+
 int main(int argc, char **argv)
 {
 	struct rlimit rl = { MEMLOCK_PAGES * 4096, MEMLOCK_PAGES * 4096 };
@@ -971,6 +1794,7 @@ int main(int argc, char **argv)
 		run_remap_reserved(0);
 	if (want(argc, argv, "reserved_free"))
 		run_reserved_free();
+	run_fidelity2(argc, argv);
 	/* last: unbalanced refcounts (guarded by 8 extra driver references) */
 	if (want(argc, argv, "fault_noget"))
 		run_std("fault_noget",
