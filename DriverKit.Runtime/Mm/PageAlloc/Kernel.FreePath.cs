@@ -53,7 +53,7 @@ public sealed partial class Kernel
             keep |= checkHead && CheckFreePage(pfn, function);
         }
 
-        if (!checkHead)
+        if (!checkHead || (Mem.Type[pfn] == PageType.Slab && Policy.SlabPageBadReason is null))
         {
             NoteUncheckedFree(pfn, checksRun);
         }
@@ -115,6 +115,11 @@ public sealed partial class Kernel
         {
             reason = "nonzero _refcount";
         }
+        else if (Mem.Type[p] == PageType.Slab && Policy.SlabPageBadReason is { } slab)
+        {
+            // A slab page freed behind the slab allocator's back: PG_slab (a checked flag) or, from 6.10, its page type.
+            reason = slab;
+        }
         else if ((Mem.Flags[p] & (ulong)Policy.FlagsCheckedAtFree) != 0)
         {
             reason = "PAGE_FLAGS_CHECK_AT_FREE flag(s) set";
@@ -144,7 +149,26 @@ public sealed partial class Kernel
     /// <summary>A page freed without its flags being looked at: report in strict mode what the kernel silently dropped.</summary>
     private void NoteUncheckedFree(int p, bool checksRun)
     {
-        if (!Strict || (Mem.Flags[p] & (ulong)Policy.FlagsCheckedAtFree) == 0)
+        if (!Strict)
+        {
+            return;
+        }
+
+        if (Mem.Type[p] == PageType.Slab)
+        {
+            Record(new Report(ReportKind.Simulator, "INV-05",
+                $"DKSIM INV-05: pfn {p:x5}, a page of a live slab, freed to the page allocator; {(Policy.SlabPageBadReason is null ? "free_pages_prepare resets its page type" : checksRun ? "the per-cpu free path skips the head page's check" : "check_pages is off")}, so the kernel frees it silently while the slab still hands out its objects", Era)
+            {
+                Reason = "slab page freed with __free_pages",
+                Pfn = new Pfn((ulong)p),
+                Process = CurrentProcessText,
+                CallSite = Sites.Site(Mem.SiteOrPrev[p]),
+                RuleId = "DK0018",
+            });
+            return;
+        }
+
+        if ((Mem.Flags[p] & (ulong)Policy.FlagsCheckedAtFree) == 0)
         {
             return;
         }
