@@ -154,17 +154,12 @@ public sealed partial class Kernel
             return;
         }
 
+        var why = checksRun ? "the per-cpu free path skips the head page's check" : "check_pages is off";
         if (Mem.Type[p] == PageType.Slab)
         {
-            Record(new Report(ReportKind.Simulator, "INV-05",
-                $"DKSIM INV-05: pfn {p:x5}, a page of a live slab, freed to the page allocator; {(Policy.SlabPageBadReason is null ? "free_pages_prepare resets its page type" : checksRun ? "the per-cpu free path skips the head page's check" : "check_pages is off")}, so the kernel frees it silently while the slab still hands out its objects", Era)
-            {
-                Reason = "slab page freed with __free_pages",
-                Pfn = new Pfn((ulong)p),
-                Process = CurrentProcessText,
-                CallSite = Sites.Site(Mem.SiteOrPrev[p]),
-                RuleId = "DK0018",
-            });
+            var how = Policy.SlabPageBadReason is null ? "free_pages_prepare resets its page type" : why;
+            NoteFreeFinding(p, $"pfn {p:x5}, a page of a live slab, freed to the page allocator; {how}, so the kernel frees it silently while the slab still hands out its objects",
+                "slab page freed with __free_pages", "DK0018", Sites.Site(Mem.SiteOrPrev[p]));
             return;
         }
 
@@ -173,17 +168,22 @@ public sealed partial class Kernel
             return;
         }
 
-        var why = checksRun ? "the per-cpu free path skips the head page's check" : "check_pages is off";
-        Record(new Report(ReportKind.Simulator, "INV-05",
-            $"DKSIM INV-05: pfn {p:x5} freed with {FlagNames(Mem.Flags[p] & (ulong)Policy.FlagsCheckedAtFree)} set; {why}, so the kernel cleared the flag(s) and freed it silently", Era)
-        {
-            Reason = "PAGE_FLAGS_CHECK_AT_FREE flag(s) set",
-            Pfn = new Pfn((ulong)p),
-            Process = CurrentProcessText,
-            CallSite = reservedSites.TryGetValue(p, out var s) ? Sites.Site(s) : Sites.Site(Mem.SiteOrPrev[p]),
-            RuleId = Mem.Has(p, PageFlags.Reserved) ? "DK0003" : "DK0006",
-        });
+        NoteFreeFinding(p, $"pfn {p:x5} freed with {FlagNames(Mem.Flags[p] & (ulong)Policy.FlagsCheckedAtFree)} set; {why}, so the kernel cleared the flag(s) and freed it silently",
+            "PAGE_FLAGS_CHECK_AT_FREE flag(s) set", Mem.Has(p, PageFlags.Reserved) ? "DK0003" : "DK0006",
+            reservedSites.TryGetValue(p, out var s) ? Sites.Site(s) : Sites.Site(Mem.SiteOrPrev[p]));
     }
+
+    /// <summary>A strict-mode INV-05 finding of the free path: what the kernel does without a word.</summary>
+    private void NoteFreeFinding(int pfn, string text, string reason, string rule, string? site) =>
+        Record(new Report(ReportKind.Simulator, "INV-05", "DKSIM INV-05: " + text, Era)
+        {
+            Reason = reason,
+            Pfn = new Pfn((ulong)pfn),
+            Process = CurrentProcessText,
+            CallSite = site,
+            RuleId = rule,
+            Ledger = LedgerText(pfn),
+        });
 
     /// <summary>mm/page_alloc.c: bad_page — the era's "Bad page state" text, taint, and a structured report.</summary>
     internal void BadPage(int p, string reason, string function, string invariant, string? rule)

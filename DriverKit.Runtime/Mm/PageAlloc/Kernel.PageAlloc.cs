@@ -76,15 +76,8 @@ public sealed partial class Kernel
         {
             // A vmalloc page has no flag or page type the free path checks, in any era: the kernel frees it here, and
             // vfree frees it a second time later.
-            Record(new Report(ReportKind.Simulator, "INV-05",
-                $"DKSIM INV-05: __free_pages(pfn {pfn:x5}), a page of the live vmalloc area at {region.Start}: the kernel frees it without a check, and vfree will free it again", Era)
-            {
-                Reason = "vmalloc page freed with __free_pages",
-                Pfn = new Pfn((ulong)pfn),
-                Process = CurrentProcessText,
-                CallSite = Sites.Site(site),
-                RuleId = "DK0018",
-            });
+            NoteFreeFinding(pfn, $"__free_pages(pfn {pfn:x5}), a page of the live vmalloc area at {region.Start}: the kernel frees it without a check, and vfree will free it again",
+                "vmalloc page freed with __free_pages", "DK0018", Sites.Site(site));
         }
 
         FreePagesOwned(pfn, order, site);
@@ -508,16 +501,7 @@ public sealed partial class Kernel
         if (Policy.ReservedFree(CheckPages) == ReservedFreeBehavior.IgnoreSilently && Mem.Has(pfn, PageFlags.Reserved))
         {
             // mm/page_alloc.c (2.6.11): __free_pages: if (!PageReserved(page) && put_page_testzero(page)) — nothing happens.
-            Record(new Report(ReportKind.Simulator, "INV-05",
-                $"DKSIM INV-05: __free_pages ignored PG_reserved pfn {pfn:x5} (≤ 2.6.14): the page is leaked without a message", Era)
-            {
-                Reason = "PG_reserved at free",
-                Pfn = new Pfn((ulong)pfn),
-                Process = CurrentProcessText,
-                CallSite = Sites.Site(site),
-                RuleId = "DK0003",
-                Ledger = LedgerText(pfn),
-            });
+            NoteFreeFinding(pfn, $"__free_pages ignored PG_reserved pfn {pfn:x5} (≤ 2.6.14): the page is leaked without a message", "PG_reserved at free", "DK0003", Sites.Site(site));
             return;
         }
 
