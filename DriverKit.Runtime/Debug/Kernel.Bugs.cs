@@ -47,6 +47,32 @@ public sealed partial class Kernel
         return new KernelBugException(report);
     }
 
+    private readonly HashSet<string> warnedOnce = new();
+
+    /// <summary>
+    /// include/asm-generic/bug.h: WARN_ON_ONCE — the first time a condition fires, a "WARNING:" with the function
+    /// and a taint, and the kernel goes on; later hits are silent.
+    /// </summary>
+    internal void WarnOnce(string file, string function, string condition, string invariant, string? rule, int pfn, int site)
+    {
+        if (!warnedOnce.Add(function + "\0" + condition))
+        {
+            return;
+        }
+
+        var text = $"WARNING: CPU: 0 PID: {CurrentProcess?.Pid ?? 0} at {file} {function} ({condition})";
+        Printk(text);
+        Record(new Report(ReportKind.Kernel, invariant, text, Era)
+        {
+            Reason = $"WARN_ON_ONCE({condition}) in {function}",
+            Pfn = pfn >= 0 ? new Pfn((ulong)pfn) : null,
+            Process = CurrentProcessText,
+            CallSite = Sites.Site(site),
+            RuleId = rule,
+            Ledger = pfn >= 0 ? LedgerText(pfn) : null,
+        });
+    }
+
     /// <summary>The rule a report names, or DKMM015 while a fault handler serves an offset past what -&gt;mmap accepted.</summary>
     private string? RuleInContext(string? rule) => handlerPastMmap ? "DK0015" : rule;
 

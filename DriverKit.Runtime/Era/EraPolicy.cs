@@ -35,6 +35,22 @@ internal enum ReservedFreeBehavior
     ClearAndFree,
 }
 
+/// <summary>What kfree does with an address whose page is neither a slab page nor a large kmalloc (mm/slub.c).</summary>
+internal enum KfreeNonSlab
+{
+    /// <summary>≤ 5.13 kfree: <c>BUG_ON(!PageCompound(page))</c>, then __free_pages of the compound page.</summary>
+    BugUnlessCompound,
+
+    /// <summary>5.14 – 5.15 free_nonslab_page: <c>VM_BUG_ON_PAGE(!PageCompound(page))</c> (DEBUG_VM only), then __free_pages.</summary>
+    VmBugUnlessCompound,
+
+    /// <summary>5.16 – 6.14 free_nonslab_page / free_large_kmalloc: WARN_ON_ONCE on an order-0 page, "object pointer", then the page is freed.</summary>
+    WarnAndFree,
+
+    /// <summary>6.15 and later free_large_kmalloc: WARN_ON_ONCE(!folio_test_large_kmalloc), dump_page "Not a kmalloc allocation", nothing freed.</summary>
+    WarnAndKeep,
+}
+
 /// <summary>What a read fault in an anonymous vma maps (do_anonymous_page).</summary>
 internal enum AnonReadFault
 {
@@ -636,6 +652,24 @@ public sealed class EraPolicy
     /// <summary>4.18 and later (dummy_vm_ops): a file vma whose -&gt;mmap left vm_ops NULL SIGBUSes; before, it counted as anonymous.</summary>
     internal bool FileVmaWithoutOpsSigbus => AtLeast(4, 18);
 
+    /// <summary>
+    /// mm/mmap.c: vma_wants_writenotify — a shared writable vma whose vm_ops has -&gt;page_mkwrite gets a read-only
+    /// vm_page_prot after -&gt;mmap (and after mprotect), so the first write to every page reaches -&gt;page_mkwrite:
+    /// from 2.6.18 (9637a5efd4fb added page_mkwrite with this write-protection in do_mmap_pgoff; 2.6.19's
+    /// vma_wants_writenotify kept it).
+    /// </summary>
+    /// <param name="flags">The vma's flags.</param>
+    /// <param name="hasPageMkwrite">The vma's vm_ops has -&gt;page_mkwrite.</param>
+    internal bool WantsWriteNotify(VmFlags flags, bool hasPageMkwrite)
+        => hasPageMkwrite && AtLeast(2, 6, 18) && (flags & (VmFlags.Write | VmFlags.Shared)) == (VmFlags.Write | VmFlags.Shared);
+
+    /// <summary>
+    /// A write fault on a page of a shared file or driver vma sets PG_dirty at once (do_shared_fault / do_wp_page →
+    /// set_page_dirty, fault_dirty_shared_page from 4.6): from 2.6.19 ("mm: tracking shared dirty pages",
+    /// d08b3851da41); before, only the PTE's dirty bit was set and zap moved it to the page at unmap.
+    /// </summary>
+    internal bool SharedWriteFaultDirtiesPage => AtLeast(2, 6, 19);
+
     /// <summary>2.6.15-rc1 – 2.6.25 (BUG_ON in do_wp_page): a write fault on a VM_RESERVED PTE in 2.6.15-rc1/rc2.</summary>
     internal bool WpPageBugOnReserved => Era == Era.E1;
 
@@ -718,6 +752,31 @@ public sealed class EraPolicy
         => PageFlags.Uptodate
             | (AtLeast(2, 6, 28) ? PageFlags.SwapBacked : PageFlags.None)
             | (exclusive && AtLeast(5, 19) ? PageFlags.AnonExclusive : PageFlags.None);
+
+    /// <summary>
+    /// kfree of a page the slab allocator does not own: BUG_ON(!PageCompound) in kfree up to 5.13 (under SLAB, the
+    /// default before 2.6.23, virt_to_cache of such a page also oopses [I]); VM_BUG_ON_PAGE in free_nonslab_page from
+    /// 5.14 (f227f0faf63b, 5.14-rc3); WARN_ON_ONCE plus "object pointer" from 5.16 (Kefeng Wang's "replace
+    /// VM_BUG_ON_PAGE with WARN_ON_ONCE", posted for 5.16 [I]; free_large_kmalloc tests order == 0 from 5.17);
+    /// PGTY_large_kmalloc and the "Not a kmalloc allocation" early return from 6.15 (Matthew Wilcox's fix for the
+    /// 6.14 TLS oops, March 2025 [I]).
+    /// </summary>
+    internal KfreeNonSlab KfreeNonSlab =>
+        !AtLeast(5, 14) ? KfreeNonSlab.BugUnlessCompound
+        : !AtLeast(5, 16) ? KfreeNonSlab.VmBugUnlessCompound
+        : !AtLeast(6, 15) ? KfreeNonSlab.WarnAndFree
+        : KfreeNonSlab.WarnAndKeep;
+
+    /// <summary>
+    /// Why the free-time check rejects a slab page handed to __free_pages: PG_slab is one of the flags checked at
+    /// free (free_pages_check, PAGE_FLAGS_CHECK_AT_FREE) through 6.9; from 6.10 slab is a page type overlaying
+    /// _mapcount, so the mapcount test fires; from 6.17 free_pages_prepare resets any page type first ("let page
+    /// freeing clear any set page type", June 2025) and the page is freed like any other. Null: no complaint.
+    /// </summary>
+    internal string? SlabPageBadReason =>
+        !AtLeast(6, 10) ? "PAGE_FLAGS_CHECK_AT_FREE flag(s) set"
+        : !AtLeast(6, 17) ? "nonzero mapcount"
+        : null;
 
     /// <summary>The flags checked at free (PAGE_FLAGS_CHECK_AT_FREE and predecessors).</summary>
     internal PageFlags FlagsCheckedAtFree

@@ -281,8 +281,10 @@ public sealed partial class Kernel
             {
                 var pte = mm.GetPte(addr);
 
-                // can_follow_write_pte: writable, or (FOLL_FORCE after the COW fault) dirty — the Dirty COW fix of 4.8.3.
-                if (Pte.IsHardwarePresent(pte) && (!write || Pte.IsWritable(pte) || (force && cowBroken && (pte & Pte.Dirty) != 0)))
+                // follow_page_pte: pte_present, which a PROT_NONE PTE is (only FOLL_NUMA, never set with FOLL_FORCE,
+                // skips it; a PROT_NONE vma passes check_vma_flags only when forced). can_follow_write_pte: writable, or
+                // (FOLL_FORCE after the COW fault) dirty — the Dirty COW fix of 4.8.3.
+                if (Pte.IsPresent(pte) && (!write || Pte.IsWritable(pte) || (force && cowBroken && (pte & Pte.Dirty) != 0)))
                 {
                     page = VmNormalPage(vma, addr, pte, report: false);
                     if (page < 0 && Pte.PfnOf(pte) == (ulong)ZeroPfn)

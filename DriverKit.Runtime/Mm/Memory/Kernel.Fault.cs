@@ -166,11 +166,9 @@ public sealed partial class Kernel
         }
 
         var how = ops!.Fault is not null ? PteInstaller.Fault : PteInstaller.NoPage;
-        // mm/mmap.c: vma_wants_writenotify — a shared writable vma whose vm_ops has page_mkwrite gets a read-only
-        // vm_page_prot, so the first write to a page that a read fault mapped comes back through do_wp_page.
-        var prot = !write && ops.PageMkwrite is not null && (vma.RawFlags & (VmFlags.Shared | VmFlags.Write)) == (VmFlags.Shared | VmFlags.Write)
-            ? vma.PageProt with { Writable = false }
-            : vma.PageProt;
+
+        // finish_fault → set_pte_range: mk_pte with vm_page_prot (read-only in a write-notify vma), maybe_mkwrite on a write.
+        var prot = write ? vma.PageProt with { Writable = (vma.RawFlags & VmFlags.Write) != 0 } : vma.PageProt;
         if (write && ops.PageMkwrite is not null)
         {
             VmFaultResult mk;
@@ -204,8 +202,23 @@ public sealed partial class Kernel
             MapNormalPte(vma, addr, pfn, prot, write, how, PteRef.ConsumeFault, lastHandlerSite);
         }
 
+        if (write)
+        {
+            // do_shared_fault → fault_dirty_shared_page: set_page_dirty on the page just written.
+            MarkSharedPageDirty(pfn);
+        }
+
         MlockIfLocked(vma, pfn);
         return VmFaultResult.None;
+    }
+
+    /// <summary>mm/memory.c: fault_dirty_shared_page (and its 2.6.19 – 4.5 predecessors) — set_page_dirty on a shared page a write fault made writable.</summary>
+    private void MarkSharedPageDirty(int pfn)
+    {
+        if (Policy.SharedWriteFaultDirtiesPage)
+        {
+            Mem.Set(Mem.CompoundHead(pfn), PageFlags.Dirty);
+        }
     }
 
     /// <summary>True when the era's rule makes a PTE of this page in this vma special at install (E0 reserved, E1 VM_RESERVED).</summary>
@@ -380,6 +393,12 @@ public sealed partial class Kernel
             }
 
             vma.Mm.SetPte(addr, pte | Pte.Write | Pte.Dirty | Pte.Accessed);
+            if (page >= 0)
+            {
+                // wp_page_shared → fault_dirty_shared_page (wp_pfn_shared has no page to dirty).
+                MarkSharedPageDirty(page);
+            }
+
             return VmFaultResult.None;
         }
 

@@ -5,7 +5,10 @@ public sealed partial class Kernel
     /// <summary>
     /// mm/madvise.c: do_madvise — MADV_DONTNEED zaps (refused on the era's VM_LOCKED/VM_PFNMAP/…), DONTFORK and
     /// DOFORK toggle VM_DONTCOPY (DOFORK refused on VM_IO), DONTDUMP/DODUMP toggle VM_DONTDUMP, WIPEONFORK marks
-    /// private anonymous memory. Unmapped parts of the range give ENOMEM after the mapped parts are done.
+    /// private anonymous memory. Unmapped parts of the range give ENOMEM after the mapped parts are done. The advice
+    /// is applied vma by vma and the walk stops at the first vma that refuses it (madvise_walk_vmas, and sys_madvise's
+    /// loop before 5.17, in every supported kernel): the vmas before it keep the advice although the call fails, an
+    /// exception to "bad input leaves state unchanged" that follows the kernel.
     /// </summary>
     internal SysResult DoMadvise(Process p, ulong start, ulong len, Advice advice)
     {
@@ -48,22 +51,6 @@ public sealed partial class Kernel
         }
 
         var end = start + len;
-        var vmas = mm.Vmas.Overlapping(start, end);
-        foreach (var vma in vmas)
-        {
-            var refused = advice switch
-            {
-                Advice.DontNeed => (vma.RawFlags & Policy.MadviseDontNeedRejectMask) != 0,
-                Advice.DoFork => (vma.RawFlags & VmFlags.IO) != 0,
-                Advice.DoDump => Era >= Era.E5 && (vma.RawFlags & Policy.SpecialMask) != 0,
-                Advice.WipeOnFork => vma.File is not null || (vma.RawFlags & VmFlags.Shared) != 0,
-                _ => false,
-            };
-            if (refused)
-            {
-                return SysResult.Error(Errno.EINVAL);
-            }
-        }
 
         // mm/madvise.c: madvise_walk_vmas looks the next vma up by address after each one: an update may split or
         // merge the vmas the range covers, so a list taken before the walk goes stale.
@@ -74,6 +61,13 @@ public sealed partial class Kernel
             if (vma is null || vma.Start.Value >= end)
             {
                 break;
+            }
+
+            // madvise_vma_behavior / madvise_dontneed_free_valid_vma: each vma is judged when the walk reaches it, so
+            // the vmas before a refused one keep the advice (zapped, flags changed) and the call fails there.
+            if (Refuses(vma, advice))
+            {
+                return SysResult.Error(Errno.EINVAL);
             }
 
             var from = Math.Max(cursor, vma.Start.Value);
@@ -104,4 +98,17 @@ public sealed partial class Kernel
 
         return mapped < len ? SysResult.Error(Errno.ENOMEM) : new SysResult(0);
     }
+
+    /// <summary>
+    /// mm/madvise.c: the per-vma refusals — MADV_DONTNEED on the era's VM_LOCKED/VM_PFNMAP/VM_HUGETLB, MADV_DOFORK on
+    /// VM_IO, MADV_DODUMP on VM_SPECIAL (3.7 and later), MADV_WIPEONFORK on a file or shared vma.
+    /// </summary>
+    private bool Refuses(VmArea vma, Advice advice) => advice switch
+    {
+        Advice.DontNeed => (vma.RawFlags & Policy.MadviseDontNeedRejectMask) != 0,
+        Advice.DoFork => (vma.RawFlags & VmFlags.IO) != 0,
+        Advice.DoDump => Era >= Era.E5 && (vma.RawFlags & Policy.SpecialMask) != 0,
+        Advice.WipeOnFork => vma.File is not null || (vma.RawFlags & VmFlags.Shared) != 0,
+        _ => false,
+    };
 }

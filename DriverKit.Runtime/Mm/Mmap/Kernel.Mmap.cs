@@ -211,6 +211,8 @@ public sealed partial class Kernel
             return SysResult<UserAddr>.Error(Errno.EACCES);
         }
 
+        // mm/mmap.c: mmap_region → vma_set_page_prot: write-notify vmas get read-only PTEs (vma_wants_writenotify).
+        ApplyWriteNotify(vma);
         mm.TotalVm += (long)vma.Pages;
         var populateLocked = AfterMmapLocked(vma, flagsBeforeDriver);
         if (populateLocked || ((flags & MapFlags.Populate) != 0 && (vma.RawFlags & VmFlags.Locked) == 0))
@@ -224,6 +226,15 @@ public sealed partial class Kernel
         }
 
         return SysResult<UserAddr>.Ok(new UserAddr(start));
+    }
+
+    /// <summary>mm/mmap.c: vma_set_page_prot — vm_page_prot without the write bit when vma_wants_writenotify; the memory type is kept (pgprot_modify).</summary>
+    private void ApplyWriteNotify(VmArea vma)
+    {
+        if (Policy.WantsWriteNotify(vma.RawFlags, vma.RawOps?.PageMkwrite is not null))
+        {
+            vma.PageProt = vma.PageProt with { Writable = false };
+        }
     }
 
     private const uint MapTypeMask = 0x0f;

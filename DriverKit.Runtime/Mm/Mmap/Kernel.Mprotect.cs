@@ -84,6 +84,7 @@ public sealed partial class Kernel
 
             vma.RawFlags = newFlags;
             vma.PageProt = PgProt.FromVmFlags(newFlags) with { Cache = vma.PageProt.Cache };
+            ApplyWriteNotify(vma);
             ChangeProtection(vma);
             TryMerge(vma);
         }
@@ -91,20 +92,24 @@ public sealed partial class Kernel
         return new SysResult(0);
     }
 
-    /// <summary>mm/mprotect.c: change_pte_range — rewrite present PTEs for the vma's new protection.</summary>
+    /// <summary>
+    /// mm/mprotect.c: change_pte_range — rewrite present PTEs for the vma's new protection. In a write-notify vma
+    /// only dirty PTEs stay writable (dirty_accountable, can_change_pte_writable): clean ones must fault to -&gt;page_mkwrite.
+    /// </summary>
     private static void ChangeProtection(VmArea vma)
     {
         var mm = vma.Mm;
         var flags = vma.RawFlags;
         var none = (flags & (VmFlags.Read | VmFlags.Write | VmFlags.Exec)) == 0;
         var sharedWritable = (flags & (VmFlags.Write | VmFlags.Shared)) == (VmFlags.Write | VmFlags.Shared);
+        var writeNotify = sharedWritable && !vma.PageProt.Writable;
         var addr = vma.Start.Value;
         while (mm.PageTable.Next(ref addr, vma.End.Value, out var pte))
         {
             if (Pte.IsPresent(pte))
             {
                 var updated = none ? (pte & ~Pte.Present) | Pte.ProtNone : (pte & ~Pte.ProtNone) | Pte.Present;
-                updated = sharedWritable ? updated | Pte.Write : updated & ~Pte.Write;
+                updated = sharedWritable && (!writeNotify || (pte & Pte.Dirty) != 0) ? updated | Pte.Write : updated & ~Pte.Write;
                 mm.PageTable.Slot(addr) = updated;
             }
 

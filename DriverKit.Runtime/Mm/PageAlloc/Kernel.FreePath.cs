@@ -53,7 +53,7 @@ public sealed partial class Kernel
             keep |= checkHead && CheckFreePage(pfn, function);
         }
 
-        if (!checkHead)
+        if (!checkHead || (Mem.Type[pfn] == PageType.Slab && Policy.SlabPageBadReason is null))
         {
             NoteUncheckedFree(pfn, checksRun);
         }
@@ -115,6 +115,11 @@ public sealed partial class Kernel
         {
             reason = "nonzero _refcount";
         }
+        else if (Mem.Type[p] == PageType.Slab && Policy.SlabPageBadReason is { } slab)
+        {
+            // A slab page freed behind the slab allocator's back: PG_slab (a checked flag) or, from 6.10, its page type.
+            reason = slab;
+        }
         else if ((Mem.Flags[p] & (ulong)Policy.FlagsCheckedAtFree) != 0)
         {
             reason = "PAGE_FLAGS_CHECK_AT_FREE flag(s) set";
@@ -144,22 +149,41 @@ public sealed partial class Kernel
     /// <summary>A page freed without its flags being looked at: report in strict mode what the kernel silently dropped.</summary>
     private void NoteUncheckedFree(int p, bool checksRun)
     {
-        if (!Strict || (Mem.Flags[p] & (ulong)Policy.FlagsCheckedAtFree) == 0)
+        if (!Strict)
         {
             return;
         }
 
         var why = checksRun ? "the per-cpu free path skips the head page's check" : "check_pages is off";
-        Record(new Report(ReportKind.Simulator, "INV-05",
-            $"DKSIM INV-05: pfn {p:x5} freed with {FlagNames(Mem.Flags[p] & (ulong)Policy.FlagsCheckedAtFree)} set; {why}, so the kernel cleared the flag(s) and freed it silently", Era)
+        if (Mem.Type[p] == PageType.Slab)
         {
-            Reason = "PAGE_FLAGS_CHECK_AT_FREE flag(s) set",
-            Pfn = new Pfn((ulong)p),
-            Process = CurrentProcessText,
-            CallSite = reservedSites.TryGetValue(p, out var s) ? Sites.Site(s) : Sites.Site(Mem.SiteOrPrev[p]),
-            RuleId = Mem.Has(p, PageFlags.Reserved) ? "DK0003" : "DK0006",
-        });
+            var how = Policy.SlabPageBadReason is null ? "free_pages_prepare resets its page type" : why;
+            NoteFreeFinding(p, $"pfn {p:x5}, a page of a live slab, freed to the page allocator; {how}, so the kernel frees it silently while the slab still hands out its objects",
+                "slab page freed with __free_pages", "DK0018", Sites.Site(Mem.SiteOrPrev[p]));
+            return;
+        }
+
+        if ((Mem.Flags[p] & (ulong)Policy.FlagsCheckedAtFree) == 0)
+        {
+            return;
+        }
+
+        NoteFreeFinding(p, $"pfn {p:x5} freed with {FlagNames(Mem.Flags[p] & (ulong)Policy.FlagsCheckedAtFree)} set; {why}, so the kernel cleared the flag(s) and freed it silently",
+            "PAGE_FLAGS_CHECK_AT_FREE flag(s) set", Mem.Has(p, PageFlags.Reserved) ? "DK0003" : "DK0006",
+            reservedSites.TryGetValue(p, out var s) ? Sites.Site(s) : Sites.Site(Mem.SiteOrPrev[p]));
     }
+
+    /// <summary>A strict-mode INV-05 finding of the free path: what the kernel does without a word.</summary>
+    private void NoteFreeFinding(int pfn, string text, string reason, string rule, string? site) =>
+        Record(new Report(ReportKind.Simulator, "INV-05", "DKSIM INV-05: " + text, Era)
+        {
+            Reason = reason,
+            Pfn = new Pfn((ulong)pfn),
+            Process = CurrentProcessText,
+            CallSite = site,
+            RuleId = rule,
+            Ledger = LedgerText(pfn),
+        });
 
     /// <summary>mm/page_alloc.c: bad_page — the era's "Bad page state" text, taint, and a structured report.</summary>
     internal void BadPage(int p, string reason, string function, string invariant, string? rule)

@@ -58,7 +58,8 @@ public sealed partial class Kernel
 
     /// <summary>
     /// mm/page_alloc.c: __free_pages. Drops the caller's reference; when it was the last, the block goes back to
-    /// the allocator through the era's free-time checks (bad_page). In ≤ 2.6.14 a PG_reserved page is ignored.
+    /// the allocator through the era's free-time checks (bad_page). In ≤ 2.6.14 a PG_reserved page is ignored. A page
+    /// of a live slab fails those checks (PG_slab, then the slab page type, until 6.17); a vmalloc page passes them.
     /// </summary>
     /// <param name="page">The first page of the allocation.</param>
     /// <param name="order">The order it was allocated with.</param>
@@ -69,7 +70,17 @@ public sealed partial class Kernel
     public void FreePages(Page page, int order, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         CheckOrder(order);
-        FreePagesOwned(CheckPage(page), order, Sites.Intern(caller, file, line));
+        var pfn = CheckPage(page);
+        var site = Sites.Intern(caller, file, line);
+        if (Strict && VmallocSpace.Regions.FirstOrDefault(r => Array.IndexOf(r.Pfns, pfn) >= 0) is { } region)
+        {
+            // A vmalloc page has no flag or page type the free path checks, in any era: the kernel frees it here, and
+            // vfree frees it a second time later.
+            NoteFreeFinding(pfn, $"__free_pages(pfn {pfn:x5}), a page of the live vmalloc area at {region.Start}: the kernel frees it without a check, and vfree will free it again",
+                "vmalloc page freed with __free_pages", "DK0018", Sites.Site(site));
+        }
+
+        FreePagesOwned(pfn, order, site);
     }
 
     /// <summary>mm/page_alloc.c: free_pages — <see cref="FreePages(Page,int,string,string,int)"/> by linear-map address; NULL is ignored.</summary>
@@ -490,16 +501,7 @@ public sealed partial class Kernel
         if (Policy.ReservedFree(CheckPages) == ReservedFreeBehavior.IgnoreSilently && Mem.Has(pfn, PageFlags.Reserved))
         {
             // mm/page_alloc.c (2.6.11): __free_pages: if (!PageReserved(page) && put_page_testzero(page)) — nothing happens.
-            Record(new Report(ReportKind.Simulator, "INV-05",
-                $"DKSIM INV-05: __free_pages ignored PG_reserved pfn {pfn:x5} (≤ 2.6.14): the page is leaked without a message", Era)
-            {
-                Reason = "PG_reserved at free",
-                Pfn = new Pfn((ulong)pfn),
-                Process = CurrentProcessText,
-                CallSite = Sites.Site(site),
-                RuleId = "DK0003",
-                Ledger = LedgerText(pfn),
-            });
+            NoteFreeFinding(pfn, $"__free_pages ignored PG_reserved pfn {pfn:x5} (≤ 2.6.14): the page is leaked without a message", "PG_reserved at free", "DK0003", Sites.Site(site));
             return;
         }
 

@@ -42,10 +42,13 @@ internal static class Pte
 
     internal static ulong MakeSwap(int slot) => SwapBit | ((ulong)slot << Kernel.PageShift);
 
-    /// <summary>mk_pte / pfn_pte: a present user PTE for <paramref name="pfn"/> with <paramref name="prot"/>.</summary>
+    /// <summary>
+    /// mk_pte / pfn_pte: a user PTE for <paramref name="pfn"/> with <paramref name="prot"/>; a PROT_NONE protection
+    /// gives a _PAGE_PROTNONE PTE (pte_present, invisible to the MMU), as a forced GUP fault in a PROT_NONE vma makes.
+    /// </summary>
     internal static ulong Make(ulong pfn, PgProt prot, bool special)
     {
-        var pte = Present | User | (pfn << Kernel.PageShift);
+        var pte = (prot.Present ? Present : ProtNone) | User | (pfn << Kernel.PageShift);
         if (prot.Writable)
         {
             pte |= Write;

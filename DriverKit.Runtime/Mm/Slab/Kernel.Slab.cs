@@ -84,12 +84,16 @@ public sealed partial class Kernel
         return Kmalloc(size, gfp | Gfp.Zero, caller, file, line);
     }
 
-    /// <summary>mm/slub.c: kfree — NULL and ZERO_SIZE_PTR are ignored; a double free or a non-kmalloc address is refused.</summary>
+    /// <summary>
+    /// mm/slub.c: kfree — NULL and ZERO_SIZE_PTR are ignored; a double free or an interior slab pointer is refused. An
+    /// address outside the slab allocator frees its page (compound page) the era's way: a BUG on an order-0 page up
+    /// to 5.13, a VM_BUG_ON (DEBUG_VM) in 5.14/5.15, a WARN then the free from 5.16, a WARN and no free from 6.15.
+    /// </summary>
     /// <param name="addr">An address kmalloc returned.</param>
     /// <param name="caller">Filled in by the compiler.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
-    /// <exception cref="KernelBugException">Not a live kmalloc object.</exception>
+    /// <exception cref="KernelBugException">Not a live kmalloc object, where the era's kfree BUGs or the simulator refuses.</exception>
     public void Kfree(KernelAddr addr, [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         if (addr.IsNull || addr == ZeroSizePtr)
@@ -104,24 +108,52 @@ public sealed partial class Kernel
             throw Refuse("INV-01", $"kfree({addr}): the memory was already freed back to the page allocator (double free)", "DK0018", pfn, Sites.Site(site));
         }
 
-        if (Mem.Type[Mem.CompoundHead(pfn)] == PageType.LargeKmalloc && Mem.CompoundHead(pfn) == pfn && (addr.Value & (PageSize - 1)) == 0)
-        {
-            Mem.Type[pfn] = PageType.None;
-            Slab.UntrackLarge(addr.Value);
-            FreePagesOwned(pfn, Mem.Order[pfn], site);
-            return;
-        }
-
         var slab = Slab.SlabOf(pfn);
         if (slab is null)
         {
-            throw BugOn("mm/slub.c", "free_large_kmalloc", "!folio_test_large(folio)", "INV-05", "DK0008", new Pfn((ulong)pfn), site: Sites.Site(site));
+            FreeLargeKmalloc(pfn, addr, site);
+            return;
         }
 
         if (!Slab.Free(slab, addr.Value))
         {
             throw Refuse("INV-01", $"kfree({addr}): not a live object of {Slab.CacheName(SlabAllocator.CacheIndex((ulong)slab.ObjectSize))} (double free or interior pointer)", "DK0018", pfn, Sites.Site(site));
         }
+    }
+
+    /// <summary>
+    /// mm/slub.c: free_large_kmalloc (5.17), free_nonslab_page (5.14) and kfree's !PageSlab branch before — the page
+    /// of <paramref name="addr"/> is not a slab page: a large kmalloc is freed whole; any other page as the era decides.
+    /// </summary>
+    private void FreeLargeKmalloc(int pfn, KernelAddr addr, int site)
+    {
+        var head = Mem.CompoundHead(pfn);
+        var compound = Mem.IsCompound(head);
+        var kmalloced = Mem.Type[head] == PageType.LargeKmalloc;
+        switch (Policy.KfreeNonSlab)
+        {
+            case KfreeNonSlab.BugUnlessCompound when !compound:
+                throw BugOn("mm/slub.c", "kfree", "!PageCompound(page)", "INV-05", "DK0008", new Pfn((ulong)head), site: Sites.Site(site));
+            case KfreeNonSlab.VmBugUnlessCompound when !compound && Config.DebugVm:
+                throw VmBugOnPage(head, "!PageCompound(page)", "INV-05", "DK0008", Sites.Site(site));
+            case KfreeNonSlab.WarnAndFree when !compound:
+                WarnOnce("mm/slub.c", "free_large_kmalloc", "order == 0", "INV-05", "DK0008", head, site);
+                Printk($"object pointer: 0x{addr.Value:x16}");
+                break;
+            case KfreeNonSlab.WarnAndKeep when !kmalloced:
+                WarnOnce("mm/slub.c", "free_large_kmalloc", "!folio_test_large_kmalloc(folio)", "INV-05", "DK0008", head, site);
+                Printk($"page:{PagePointer(head)} refcount:{Mem.RefCount[head]} mapcount:{Mem.MapCount[head]} mapping:{MappingText(head)} index:0x{Mem.Index[head]:x} pfn:0x{head:x}");
+                Printk("page dumped because: Not a kmalloc allocation");
+                return;
+        }
+
+        if (kmalloced)
+        {
+            Mem.Type[head] = PageType.None;
+            Slab.UntrackLarge(PageOffset + ((ulong)head << PageShift));
+        }
+
+        FreePagesOwned(head, compound ? Mem.Order[head] : 0, site);
     }
 
     /// <summary>Drops the allocator-internal owner reference of a block and frees it (slab and vmalloc pages).</summary>

@@ -140,6 +140,19 @@ internal static partial class BadInputCatalog
         Add(list, "Process.Madvise", BadInput.OutOfRange, "advice 99", f => f.P.Madvise(f.AnonMap, P4, (Advice)99));
         Add(list, "Process.Madvise", BadInput.OutOfRange, "MADV_DONTNEED of VM_PFNMAP", f => f.P.Madvise(f.RemapMap, P4, Advice.DontNeed));
         Add(list, "Process.Madvise", BadInput.OutOfRange, "MADV_DOFORK of VM_IO", f => f.P.Madvise(f.MmioMap, P4, Advice.DoFork));
+
+        // mm/madvise.c: madvise_walk_vmas judges each vma when it reaches it, so a refused vma after others fails the
+        // call with the earlier vmas already advised: the kernel's own exception to "bad input leaves state unchanged".
+        Add(list, "Process.Madvise", BadInput.OutOfRange, "MADV_DONTNEED over an anonymous vma and then a VM_PFNMAP one", f => f.P.Madvise(f.AnonMap, 4 * P4, Advice.DontNeed),
+            arrange: f => f.P.Mmap(f.AnonMap + 2 * P4, 2 * P4, RW, MapFlags.Shared | MapFlags.Fixed, f.Fd, RobustDriver.RemapBase * P4),
+            kernelChangesStateToo: "mm/madvise.c madvise_walk_vmas: the anonymous vma is zapped before the VM_PFNMAP vma refuses MADV_DONTNEED with -EINVAL");
+        Add(list, "Process.Madvise", BadInput.OutOfRange, "MADV_DOFORK over an anonymous vma and then a VM_IO one", f => f.P.Madvise(f.AnonMap, 4 * P4, Advice.DoFork),
+            arrange: f =>
+            {
+                f.P.Mmap(f.AnonMap + 2 * P4, 2 * P4, RW, MapFlags.Shared | MapFlags.Fixed, f.Fd, RobustDriver.RemapBase * P4);
+                f.P.Madvise(f.AnonMap, 4 * P4, Advice.DontFork);
+            },
+            kernelChangesStateToo: "mm/madvise.c madvise_walk_vmas: VM_DONTCOPY is cleared on the anonymous vma before the VM_IO vma refuses MADV_DOFORK with -EINVAL");
         Add(list, "Process.Madvise", BadInput.EraMissing, "MADV_WIPEONFORK", f => f.P.Madvise(f.AnonMap, P4, Advice.WipeOnFork));
         Add(list, "Process.Madvise", BadInput.EraMissing, "MADV_DONTDUMP", f => f.P.Madvise(f.AnonMap, P4, Advice.DontDump));
         Add(list, "Process.Madvise", BadInput.OutOfRange, "MADV_WIPEONFORK of a device mapping", f => f.P.Madvise(f.FaultMap, P4, Advice.WipeOnFork));
