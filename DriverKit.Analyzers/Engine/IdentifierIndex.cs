@@ -42,6 +42,20 @@ internal sealed class IdentifierIndex
     /// </summary>
     private static readonly ConditionalWeakTable<SyntaxTree, TreeRuns> Scanned = new();
 
+    /// <summary>A number per distinct query (its words in order), so that a tree's cache of what queries found is keyed by an int.</summary>
+    private static readonly ConcurrentDictionary<string, int> QueryIds = new(StringComparer.Ordinal);
+
+    private static int lastQueryId;
+
+    /// <summary>How many distinct queries are remembered: word lists built from a driver's own names change as it is edited.</summary>
+    private const int MaxRememberedQueries = 4096;
+
+    /// <summary>The query's number, or 0 (not remembered) once <see cref="MaxRememberedQueries"/> others are.</summary>
+    private static int QueryId(string words) =>
+        QueryIds.TryGetValue(words, out var id) ? id
+        : QueryIds.Count < MaxRememberedQueries ? QueryIds.GetOrAdd(words, _ => Interlocked.Increment(ref lastQueryId))
+        : 0;
+
     /// <summary>Indexes the text of every tree of <paramref name="compilation"/> (trees indexed before are not read again).</summary>
     public static IdentifierIndex Build(Compilation compilation, CancellationToken cancellationToken)
     {
@@ -101,7 +115,7 @@ internal sealed class IdentifierIndex
             SetBit(treeFilter, hash & (TreeFilterBits - 1));
         }
 
-        var key = string.Join("\0", words);
+        var key = QueryId(string.Join("\0", words));
         var positions = new List<int>();
         foreach (var runs in trees)
         {
@@ -111,7 +125,7 @@ internal sealed class IdentifierIndex
                 continue;
             }
 
-            if (runs.Found.TryGetValue(key, out var known))
+            if (key != 0 && runs.Found.TryGetValue(key, out var known))
             {
                 if (known.Length > 0)
                 {
@@ -135,7 +149,11 @@ internal sealed class IdentifierIndex
             }
 
             var found = positions.Count > 0 ? positions.ToArray() : Array.Empty<int>();
-            runs.Found.TryAdd(key, found);
+            if (key != 0)
+            {
+                runs.Found.TryAdd(key, found);
+            }
+
             if (found.Length > 0)
             {
                 result.Add(runs.Tree, found);
@@ -182,7 +200,7 @@ internal sealed class IdentifierIndex
         /// What each query found in this tree, by the query's words: the tree outlives the compilation in an IDE, and the
         /// next compilation asks the same questions of every tree the edit did not touch.
         /// </summary>
-        public ConcurrentDictionary<string, int[]> Found { get; } = new(StringComparer.Ordinal);
+        public ConcurrentDictionary<int, int[]> Found { get; } = new();
 
         public uint[] Hashes { get; }
 

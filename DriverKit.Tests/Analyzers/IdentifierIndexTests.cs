@@ -75,6 +75,27 @@ public class IdentifierIndexTests
         Assert.Equal(4, found.Length);
     }
 
+    [Fact]
+    public void A_later_compilation_reads_its_edited_tree_again_and_keeps_what_the_others_held()
+    {
+        // An editor's next compilation shares every tree but the edited one; what the index keeps per tree must follow the edit.
+        var kept = CSharpSyntaxTree.ParseText("class A { void FreePage() { } }", path: "A.cs");
+        var edited = CSharpSyntaxTree.ParseText("class B { void Other() { } }", path: "B.cs");
+        var before = CSharpCompilation.Create("IndexTest", [kept, edited], ReferenceAssemblies.Get(includeDriverKitRuntime: false));
+        string[] words = ["FreePage", "Mmap"];
+        var first = IdentifierIndex.Build(before, CancellationToken.None).Find(words, CancellationToken.None);
+
+        var text = edited.GetText();
+        var changed = edited.WithChangedText(text.WithChanges(new Microsoft.CodeAnalysis.Text.TextChange(new(text.ToString().IndexOf("Other", StringComparison.Ordinal), 5), "Mmap")));
+        var after = before.ReplaceSyntaxTree(edited, changed);
+        var second = IdentifierIndex.Build(after, CancellationToken.None).Find(words, CancellationToken.None);
+
+        Assert.False(first.ContainsKey(edited));
+        Assert.Equal([changed.ToString().IndexOf("Mmap", StringComparison.Ordinal)], second[changed]);
+        Assert.Equal(first[kept], second[kept]);
+        Assert.Equal(2, second.Count);
+    }
+
     private static int[] Find(string text, params string[] words)
     {
         var compilation = Compile(text);
