@@ -23,8 +23,11 @@ internal sealed class DriverModel
     private readonly string[] propertyNames;
     private readonly ConcurrentDictionary<INamedTypeSymbol, Roles> types = new(SymbolEqualityComparer.Default);
 
-    /// <summary>The initializers that assign handlers, wherever the table is filled (a module class filling it with another class's methods).</summary>
-    private InitializerIndex? index;
+    /// <summary>The initializers that assign a handler, by its simple name, wherever the table is filled (a module class filling it with another class's methods).</summary>
+    private readonly ConcurrentDictionary<string, HandlerCandidates> named = new(StringComparer.Ordinal);
+
+    /// <summary>The handler names assigned to each property anywhere in the compilation, found on first need.</summary>
+    private Dictionary<string, HashSet<string>>? handlerNames;
 
     private readonly ConcurrentDictionary<SyntaxNode, BoundInitializer?> bound = new();
 
@@ -89,7 +92,7 @@ internal sealed class DriverModel
     /// </summary>
     private string? RoleElsewhere(IMethodSymbol function, CancellationToken cancellationToken)
     {
-        if (!Candidates(cancellationToken).ByHandlerName.TryGetValue(function.Name, out var named))
+        if (!IsHandlerName(function.Name, cancellationToken) || Named(function.Name, cancellationToken) is not { IsEmpty: false } named)
         {
             return null;
         }
@@ -121,15 +124,12 @@ internal sealed class DriverModel
         }
 
         var name = Functions.SymbolOf(function)?.Name;
-        var byProperty = Candidates(cancellationToken).ByProperty;
-        return name is not null && properties.Any(property => byProperty.TryGetValue(property, out var names) && names.Contains(name));
+        return name is not null && properties.Any(property => HandlerNames(property, cancellationToken).Contains(name));
     }
 
     /// <summary>Every VmOperations table of a tree that sets Open, with the handlers it sets by property name.</summary>
     public IEnumerable<OpsTable> VmOpsTablesWithOpen(SyntaxTree tree, CancellationToken cancellationToken) =>
-        Candidates(cancellationToken).CreationsByTree.TryGetValue(("Open", tree), out var creations)
-            ? creations.Select(creation => Bound(creation, cancellationToken)?.Table).OfType<OpsTable>()
-            : Enumerable.Empty<OpsTable>();
+        CreationsIn(tree, "Open", cancellationToken).Select(creation => Bound(creation, cancellationToken)?.Table).OfType<OpsTable>();
 
     /// <summary>
     /// The handlers set as <paramref name="property"/> (<c>Mmap</c>, <c>Fault</c>) in a FileOperations or VmOperations
@@ -140,35 +140,25 @@ internal sealed class DriverModel
     /// </summary>
     public IEnumerable<IOperation> HandlersDeclaredIn(string property, SemanticModel model, CancellationToken cancellationToken)
     {
-        var index = Candidates(cancellationToken);
         var tree = model.SyntaxTree;
         var seen = new HashSet<IOperation>();
-        if (index.CreationsByTree.TryGetValue((property, tree), out var local))
+        foreach (var creation in CreationsIn(tree, property, cancellationToken))
         {
-            foreach (var creation in local)
+            if (Bound(creation, cancellationToken)?.Handlers.TryGetValue(property, out var handler) == true && seen.Add(handler))
             {
-                if (Bound(creation, cancellationToken)?.Handlers.TryGetValue(property, out var handler) == true && seen.Add(handler))
-                {
-                    yield return handler;
-                }
+                yield return handler;
             }
-        }
-
-        if (!index.ByProperty.TryGetValue(property, out var names))
-        {
-            yield break;
         }
 
         foreach (var declaration in MethodsDeclaredIn(tree.GetRoot(cancellationToken)))
         {
-            if (!names.Contains(declaration.Identifier.ValueText)
-                || !index.ByHandlerName.TryGetValue(declaration.Identifier.ValueText, out var named)
+            if (!HandlerNames(property, cancellationToken).Contains(declaration.Identifier.ValueText)
                 || model.GetDeclaredSymbol(declaration, cancellationToken) is not IMethodSymbol method)
             {
                 continue;
             }
 
-            foreach (var creation in named.Plausible(method.OriginalDefinition))
+            foreach (var creation in Named(method.Name, cancellationToken).Plausible(method.OriginalDefinition))
             {
                 if (creation.SyntaxTree != tree
                     && Bound(creation, cancellationToken)?.Handlers.TryGetValue(property, out var handler) == true
@@ -201,12 +191,12 @@ internal sealed class DriverModel
                 : Enumerable.Empty<OpsTable>();
         }
 
-        if (Functions.SymbolOf(function) is not { } method || !Candidates(cancellationToken).ByHandlerName.TryGetValue(method.Name, out var named))
+        if (Functions.SymbolOf(function) is not { } method || !IsHandlerName(method.Name, cancellationToken))
         {
             return Enumerable.Empty<OpsTable>();
         }
 
-        return named.Plausible(method)
+        return Named(method.Name, cancellationToken).Plausible(method)
             .Select(creation => Bound(creation, cancellationToken)?.Table)
             .OfType<OpsTable>()
             .Where(table => table.SetsAnywhere(method, null));
@@ -216,55 +206,76 @@ internal sealed class DriverModel
     public OpsTable? Table(IObjectCreationOperation creation, CancellationToken cancellationToken) =>
         creation.Syntax is BaseObjectCreationExpressionSyntax syntax ? Bound(syntax, cancellationToken)?.Table : null;
 
-    /// <summary>The initializers of the compilation that assign a handler property, by the handler's simple name, found by syntax once.</summary>
-    private InitializerIndex Candidates(CancellationToken cancellationToken)
-    {
-        if (Volatile.Read(ref index) is { } known)
+    /// <summary>
+    /// The initializers that assign a handler of simple name <paramref name="name"/>, found once per compilation in the trees
+    /// that spell the name (from each tree's assignments, which are kept per tree): a look-up touches only what can name it.
+    /// </summary>
+    private HandlerCandidates Named(string name, CancellationToken cancellationToken) =>
+        named.GetOrAdd(name, key =>
         {
-            return known;
-        }
-
-        var byName = new Dictionary<string, HandlerCandidates>(StringComparer.Ordinal);
-        var byProperty = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        var byTree = new Dictionary<(string, SyntaxTree), List<BaseObjectCreationExpressionSyntax>>();
-        var occurrences = words.Cached(propertyNames, cancellationToken);
-        foreach (var tree in occurrences.Trees)
-        {
-            foreach (var (property, handler, creation, throughReceiver) in AssignmentsIn(tree, occurrences, cancellationToken))
+            var candidates = new HandlerCandidates();
+            var assignments = words.Cached(propertyNames, cancellationToken);
+            foreach (var tree in words.Find(new[] { key }, cancellationToken).Trees)
             {
-                if (!byTree.TryGetValue((property, tree), out var inTree))
-                {
-                    byTree[(property, tree)] = inTree = new List<BaseObjectCreationExpressionSyntax>();
-                }
-
-                if (!inTree.Contains(creation))
-                {
-                    inTree.Add(creation);
-                }
-
-                if (handler is null)
+                if (!assignments.AnyIn(tree))
                 {
                     continue;
                 }
 
-                if (!byProperty.TryGetValue(property, out var names))
+                foreach (var (_, handler, creation, throughReceiver) in AssignmentsIn(tree, assignments, cancellationToken))
                 {
-                    byProperty[property] = names = new HashSet<string>(StringComparer.Ordinal);
+                    if (handler == key)
+                    {
+                        candidates.Add(creation, throughReceiver);
+                    }
                 }
-
-                names.Add(handler);
-                if (!byName.TryGetValue(handler, out var named))
-                {
-                    byName[handler] = named = new HandlerCandidates();
-                }
-
-                named.Add(creation, throughReceiver);
             }
+
+            return candidates;
+        });
+
+    /// <summary>Whether the compilation assigns a handler of this simple name to some property.</summary>
+    private bool IsHandlerName(string name, CancellationToken cancellationToken) =>
+        propertyNames.Any(property => HandlerNames(property, cancellationToken).Contains(name));
+
+    /// <summary>The simple names of the handlers the compilation assigns to <paramref name="property"/>, from every tree's kept assignments.</summary>
+    private HashSet<string> HandlerNames(string property, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref handlerNames) is not { } byProperty)
+        {
+            byProperty = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            var assignments = words.Cached(propertyNames, cancellationToken);
+            foreach (var tree in assignments.Trees)
+            {
+                foreach (var assignment in AssignmentsIn(tree, assignments, cancellationToken))
+                {
+                    if (assignment.Handler is { } handler)
+                    {
+                        if (!byProperty.TryGetValue(assignment.Property, out var names))
+                        {
+                            byProperty[assignment.Property] = names = new HashSet<string>(StringComparer.Ordinal);
+                        }
+
+                        names.Add(handler);
+                    }
+                }
+            }
+
+            Volatile.Write(ref handlerNames, byProperty);
         }
 
-        var result = new InitializerIndex(byName, byProperty, byTree);
-        Volatile.Write(ref index, result);
-        return result;
+        return byProperty.TryGetValue(property, out var found) ? found : NoNames;
+    }
+
+    private static readonly HashSet<string> NoNames = new(StringComparer.Ordinal);
+
+    /// <summary>The initializers of a tree that set <paramref name="property"/>, each once, in text order.</summary>
+    private IEnumerable<BaseObjectCreationExpressionSyntax> CreationsIn(SyntaxTree tree, string property, CancellationToken cancellationToken)
+    {
+        var assignments = words.Cached(propertyNames, cancellationToken);
+        return assignments.AnyIn(tree)
+            ? AssignmentsIn(tree, assignments, cancellationToken).Where(assignment => assignment.Property == property).Select(assignment => assignment.Creation).Distinct()
+            : Enumerable.Empty<BaseObjectCreationExpressionSyntax>();
     }
 
     /// <summary>
@@ -350,29 +361,6 @@ internal sealed class DriverModel
         }
 
         return handlers.ToImmutable();
-    }
-
-    private sealed class InitializerIndex
-    {
-        public InitializerIndex(
-            Dictionary<string, HandlerCandidates> byHandlerName,
-            Dictionary<string, HashSet<string>> byProperty,
-            Dictionary<(string, SyntaxTree), List<BaseObjectCreationExpressionSyntax>> creationsByTree)
-        {
-            CreationsByTree = creationsByTree;
-            ByHandlerName = byHandlerName;
-            ByProperty = byProperty;
-        }
-
-        /// <summary>The initializers of each tree that set a property, by the property's name and the tree, each once.</summary>
-        public Dictionary<(string Property, SyntaxTree Tree), List<BaseObjectCreationExpressionSyntax>> CreationsByTree { get; }
-
-        /// <summary>The simple names of the handlers assigned to each property ("Ioctl" → { "DevIoctl", … }).</summary>
-        public Dictionary<string, HashSet<string>> ByProperty { get; }
-
-        /// <summary>The initializers by the simple name of a handler they assign.</summary>
-        public Dictionary<string, HandlerCandidates> ByHandlerName { get; }
-
     }
 
     private sealed class BoundInitializer
