@@ -28,11 +28,13 @@ internal sealed class IdentifierIndex
     private static readonly bool[] AsciiIdentifierPart = CreateAsciiIdentifierPart();
 
     private readonly TreeRuns[] trees;
+    private readonly SyntaxTree[] treeList;
     private readonly Dictionary<SyntaxTree, TreeRuns> byTree;
 
     private IdentifierIndex(TreeRuns[] trees)
     {
         this.trees = trees;
+        treeList = trees.Select(runs => runs.Tree).ToArray();
         byTree = trees.ToDictionary(runs => runs.Tree);
     }
 
@@ -90,77 +92,97 @@ internal sealed class IdentifierIndex
     /// <summary>The text of <paramref name="tree"/> as indexed, or null for a tree the index does not hold.</summary>
     public string? TextOf(SyntaxTree tree) => byTree.TryGetValue(tree, out var runs) ? runs.Text : null;
 
+    /// <summary>The trees indexed, in the compilation's order.</summary>
+    public IReadOnlyList<SyntaxTree> Trees => treeList;
+
     /// <summary>The start of each run whose value is one of <paramref name="words"/>, in text order, per tree that has one.</summary>
     public Dictionary<SyntaxTree, int[]> Find(IReadOnlyCollection<string> words, CancellationToken cancellationToken)
     {
         var result = new Dictionary<SyntaxTree, int[]>();
-        if (words.Count == 0)
-        {
-            return result;
-        }
-
-        var byHash = new Dictionary<uint, List<string>>();
-        var filter = new ulong[QueryFilterBits / 64];
-        var treeFilter = new ulong[TreeFilterBits / 64];
-        foreach (var word in words)
-        {
-            var hash = Hash(word);
-            if (!byHash.TryGetValue(hash, out var bucket))
-            {
-                byHash.Add(hash, bucket = new List<string>(1));
-            }
-
-            bucket.Add(word);
-            SetBit(filter, hash & (QueryFilterBits - 1));
-            SetBit(treeFilter, hash & (TreeFilterBits - 1));
-        }
-
-        var key = QueryId(string.Join("\0", words));
-        var positions = new List<int>();
+        var query = new Query(words);
         foreach (var runs in trees)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!runs.MayHoldAny(treeFilter))
-            {
-                continue;
-            }
-
-            if (key != 0 && runs.Found.TryGetValue(key, out var known))
-            {
-                if (known.Length > 0)
-                {
-                    result.Add(runs.Tree, known);
-                }
-
-                continue;
-            }
-
-            positions.Clear();
-            var hashes = runs.Hashes;
-            for (var i = 0; i < hashes.Length; i++)
-            {
-                var hash = hashes[i];
-                if ((filter[(hash & (QueryFilterBits - 1)) >> 6] & (1UL << (int)(hash & 63))) != 0
-                    && byHash.TryGetValue(hash, out var bucket)
-                    && runs.Matches(i, bucket))
-                {
-                    positions.Add(runs.Starts[i]);
-                }
-            }
-
-            var found = positions.Count > 0 ? positions.ToArray() : Array.Empty<int>();
-            if (key != 0)
-            {
-                runs.Found.TryAdd(key, found);
-            }
-
-            if (found.Length > 0)
+            if (FindIn(runs, query) is { Length: > 0 } found)
             {
                 result.Add(runs.Tree, found);
             }
         }
 
         return result;
+    }
+
+    /// <summary>The start of each run of <paramref name="tree"/> whose value is one of the query's words, in text order (empty when none).</summary>
+    public int[] FindIn(SyntaxTree tree, Query query) => byTree.TryGetValue(tree, out var runs) ? FindIn(runs, query) : Array.Empty<int>();
+
+    private static int[] FindIn(TreeRuns runs, Query query)
+    {
+        if (query.IsEmpty || !runs.MayHoldAny(query.TreeFilter))
+        {
+            return Array.Empty<int>();
+        }
+
+        if (query.Id != 0 && runs.Found.TryGetValue(query.Id, out var known))
+        {
+            return known;
+        }
+
+        List<int>? positions = null;
+        var hashes = runs.Hashes;
+        for (var i = 0; i < hashes.Length; i++)
+        {
+            var hash = hashes[i];
+            if (query.MayBe(hash) && query.ByHash.TryGetValue(hash, out var bucket) && runs.Matches(i, bucket))
+            {
+                (positions ??= new List<int>()).Add(runs.Starts[i]);
+            }
+        }
+
+        var found = positions is null ? Array.Empty<int>() : positions.ToArray();
+        if (query.Id != 0)
+        {
+            runs.Found.TryAdd(query.Id, found);
+        }
+
+        return found;
+    }
+
+    /// <summary>A list of words prepared for searching: their hashes, filters, and the number that keys trees' caches.</summary>
+    public sealed class Query
+    {
+        private readonly ulong[] filter = new ulong[QueryFilterBits / 64];
+
+        public Query(IReadOnlyCollection<string> words)
+        {
+            TreeFilter = new ulong[TreeFilterBits / 64];
+            foreach (var word in words)
+            {
+                var hash = Hash(word);
+                if (!ByHash.TryGetValue(hash, out var bucket))
+                {
+                    ByHash.Add(hash, bucket = new List<string>(1));
+                }
+
+                bucket.Add(word);
+                SetBit(filter, hash & (QueryFilterBits - 1));
+                SetBit(TreeFilter, hash & (TreeFilterBits - 1));
+            }
+
+            IsEmpty = words.Count == 0;
+            Id = IsEmpty ? 0 : QueryId(string.Join("\0", words));
+        }
+
+        public bool IsEmpty { get; }
+
+        /// <summary>The query's number (0: not remembered per tree).</summary>
+        public int Id { get; }
+
+        public Dictionary<uint, List<string>> ByHash { get; } = new();
+
+        /// <summary>The hashes as a tree-sized filter, to skip trees that hold none of them.</summary>
+        public ulong[] TreeFilter { get; }
+
+        public bool MayBe(uint hash) => (filter[(hash & (QueryFilterBits - 1)) >> 6] & (1UL << (int)(hash & 63))) != 0;
     }
 
     private static void SetBit(ulong[] bits, uint index) => bits[index >> 6] |= 1UL << (int)(index & 63);

@@ -36,8 +36,12 @@ internal sealed class SourceWords
     }
 
     /// <summary>The occurrences of any of <paramref name="words"/> in every tree.</summary>
-    public WordOccurrences Find(IEnumerable<string> words, CancellationToken cancellationToken) =>
-        new(IndexOf(cancellationToken).Find(words as IReadOnlyCollection<string> ?? words.ToList(), cancellationToken));
+    public WordOccurrences Find(IEnumerable<string> words, CancellationToken cancellationToken)
+    {
+        var built = IndexOf(cancellationToken);
+        var query = new IdentifierIndex.Query(words as IReadOnlyCollection<string> ?? words.ToList());
+        return new WordOccurrences(built.Trees, tree => built.FindIn(tree, query));
+    }
 
     /// <summary>The occurrences for which <paramref name="keep"/>, given a tree's text and the position, holds.</summary>
     public WordOccurrences Where(WordOccurrences occurrences, Func<string, int, bool> keep, CancellationToken cancellationToken)
@@ -61,31 +65,47 @@ internal sealed class SourceWords
     }
 }
 
-/// <summary>Sorted positions of found words per tree.</summary>
+/// <summary>
+/// Sorted positions of found words per tree, computed for a tree when first asked about it: the analysis of one document asks
+/// only about its own tree (and the trees a symbol's declarations or callers are in), so an editor's request does not search
+/// the whole solution; enumerating the trees that have an occurrence searches them all, once.
+/// </summary>
 internal sealed class WordOccurrences
 {
-    private readonly Dictionary<SyntaxTree, int[]> positions;
+    private readonly IReadOnlyList<SyntaxTree> universe;
+    private readonly Func<SyntaxTree, int[]> search;
+    private readonly ConcurrentDictionary<SyntaxTree, int[]> searched = new();
+    private Dictionary<SyntaxTree, int[]>? positions;
 
-    public WordOccurrences(Dictionary<SyntaxTree, int[]> positions) => this.positions = positions;
+    /// <summary>Occurrences known in advance.</summary>
+    public WordOccurrences(Dictionary<SyntaxTree, int[]> positions)
+    {
+        this.positions = positions;
+        universe = positions.Keys.ToArray();
+        search = tree => positions.TryGetValue(tree, out var found) ? found : Array.Empty<int>();
+    }
+
+    /// <summary>Occurrences in <paramref name="universe"/>, <paramref name="search"/> finding a tree's (empty: none) once per tree.</summary>
+    public WordOccurrences(IReadOnlyList<SyntaxTree> universe, Func<SyntaxTree, int[]> search)
+    {
+        this.universe = universe;
+        this.search = search;
+    }
 
     /// <summary>The trees with an occurrence.</summary>
-    public IEnumerable<SyntaxTree> Trees => positions.Keys;
+    public IEnumerable<SyntaxTree> Trees => Positions.Keys;
 
     /// <summary>Whether a word occurs anywhere in <paramref name="tree"/>.</summary>
-    public bool AnyIn(SyntaxTree tree) => positions.ContainsKey(tree);
+    public bool AnyIn(SyntaxTree tree) => In(tree).Length > 0;
 
     /// <summary>Every occurrence, tree by tree.</summary>
     public IEnumerable<(SyntaxTree Tree, int Position)> All =>
-        positions.SelectMany(pair => pair.Value.Select(position => (pair.Key, position)));
+        Positions.SelectMany(pair => pair.Value.Select(position => (pair.Key, position)));
 
     /// <summary>The positions of the words inside <paramref name="span"/> of <paramref name="tree"/>, in order.</summary>
     public IEnumerable<int> Within(SyntaxTree tree, TextSpan span)
     {
-        if (!positions.TryGetValue(tree, out var sorted))
-        {
-            yield break;
-        }
-
+        var sorted = In(tree);
         var index = Array.BinarySearch(sorted, span.Start);
         for (index = index < 0 ? ~index : index; index < sorted.Length && sorted[index] < span.End; index++)
         {
@@ -99,11 +119,7 @@ internal sealed class WordOccurrences
     /// <summary>Whether a word occurs inside <paramref name="span"/> of <paramref name="tree"/>.</summary>
     public bool AnyWithin(SyntaxTree tree, TextSpan span)
     {
-        if (!positions.TryGetValue(tree, out var sorted))
-        {
-            return false;
-        }
-
+        var sorted = In(tree);
         var index = Array.BinarySearch(sorted, span.Start);
         if (index < 0)
         {
@@ -114,33 +130,57 @@ internal sealed class WordOccurrences
     }
 
     /// <summary>The occurrences for which <paramref name="keep"/>, given the tree's text and the position, holds.</summary>
-    public WordOccurrences Where(Func<SyntaxTree, string> textOf, Func<string, int, bool> keep)
-    {
-        var kept = new Dictionary<SyntaxTree, int[]>();
-        foreach (var pair in positions)
+    public WordOccurrences Where(Func<SyntaxTree, string> textOf, Func<string, int, bool> keep) =>
+        new(universe, tree =>
         {
-            var text = textOf(pair.Key);
-            var filtered = Array.FindAll(pair.Value, position => keep(text, position));
-            if (filtered.Length > 0)
+            var found = In(tree);
+            if (found.Length == 0)
             {
-                kept.Add(pair.Key, filtered);
+                return found;
             }
-        }
 
-        return new WordOccurrences(kept);
-    }
+            var text = textOf(tree);
+            return Array.FindAll(found, position => keep(text, position));
+        });
 
     /// <summary>The union of two results.</summary>
-    public static WordOccurrences Union(WordOccurrences a, WordOccurrences b)
-    {
-        var merged = new Dictionary<SyntaxTree, int[]>(a.positions);
-        foreach (var pair in b.positions)
+    public static WordOccurrences Union(WordOccurrences a, WordOccurrences b) =>
+        new(a.universe.Union(b.universe).ToArray(), tree =>
         {
-            merged[pair.Key] = merged.TryGetValue(pair.Key, out var existing)
-                ? existing.Concat(pair.Value).Distinct().OrderBy(position => position).ToArray()
-                : pair.Value;
-        }
+            var first = a.In(tree);
+            var second = b.In(tree);
+            return second.Length == 0 ? first
+                : first.Length == 0 ? second
+                : first.Concat(second).Distinct().OrderBy(position => position).ToArray();
+        });
 
-        return new WordOccurrences(merged);
+    /// <summary>The positions in one tree (empty when none), searched on first need.</summary>
+    private int[] In(SyntaxTree tree) =>
+        Volatile.Read(ref positions) is { } known
+            ? known.TryGetValue(tree, out var found) ? found : Array.Empty<int>()
+            : searched.GetOrAdd(tree, search);
+
+    /// <summary>Every tree's positions, searched once for all trees.</summary>
+    private Dictionary<SyntaxTree, int[]> Positions
+    {
+        get
+        {
+            if (Volatile.Read(ref positions) is { } known)
+            {
+                return known;
+            }
+
+            var all = new Dictionary<SyntaxTree, int[]>();
+            foreach (var tree in universe)
+            {
+                if (In(tree) is { Length: > 0 } found)
+                {
+                    all[tree] = found;
+                }
+            }
+
+            Volatile.Write(ref positions, all);
+            return all;
+        }
     }
 }
