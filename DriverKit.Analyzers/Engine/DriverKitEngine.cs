@@ -150,7 +150,7 @@ internal sealed class DriverKitEngine
     private IReadOnlyList<IOperation> WithoutGeneratedCode(IReadOnlyList<IOperation> roots, CancellationToken cancellationToken)
     {
         if (roots.Count == 0
-            || !Words.Cached(GeneratedCodeNames, cancellationToken).Trees.Any()
+            || !Words.Cached(GeneratedCodeNames, cancellationToken).Exists
             || generatedCodeAttribute.Value is not { } attribute)
         {
             return roots;

@@ -180,7 +180,7 @@ internal sealed class MemoryProvenance
         var result = Bit(MemoryKind.UserControlled);
         foreach (var (kind, words) in KindWords)
         {
-            if (engine.Words.Cached(words, cancellationToken).Trees.Any())
+            if (engine.Words.Cached(words, cancellationToken).Exists)
             {
                 result |= Bit(kind);
             }

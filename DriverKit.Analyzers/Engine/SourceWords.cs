@@ -95,6 +95,9 @@ internal sealed class WordOccurrences
     /// <summary>The trees with an occurrence.</summary>
     public IEnumerable<SyntaxTree> Trees => Positions.Keys;
 
+    /// <summary>Whether a word occurs in some tree: the search stops at the first tree that has one.</summary>
+    public bool Exists => Volatile.Read(ref positions) is { } known ? known.Count > 0 : universe.Any(AnyIn);
+
     /// <summary>Whether a word occurs anywhere in <paramref name="tree"/>.</summary>
     public bool AnyIn(SyntaxTree tree) => In(tree).Length > 0;
 

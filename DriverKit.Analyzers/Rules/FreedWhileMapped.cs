@@ -70,7 +70,7 @@ internal sealed class FreedWhileMapped
         var cancellationToken = context.CancellationToken;
 
         // Nothing is exposed without a mapping call of these kinds.
-        if (!engine.Words.Cached(ExposingNames, cancellationToken).Trees.Any())
+        if (!engine.Words.Cached(ExposingNames, cancellationToken).Exists)
         {
             return;
         }
