@@ -24,7 +24,7 @@ public sealed partial class Kernel
             Advice.Sequential => VmFlags.SeqRead,
             _ => VmFlags.None,
         };
-        if (!Enum.IsDefined(advice) || (flag != VmFlags.None && !Policy.FlagExists(flag)))
+        if (!Enum.IsDefined(advice) || (flag != VmFlags.None && !Policy.FlagExists(flag)) || AdviceMissing(advice))
         {
             return SysResult.Error(Errno.EINVAL);
         }
@@ -48,6 +48,11 @@ public sealed partial class Kernel
         }
 
         var end = start + len;
+        if (IsLaterAdvice(advice))
+        {
+            return DoMadviseLater(p, start, end, advice);
+        }
+
         var vmas = mm.Vmas.Overlapping(start, end);
         foreach (var vma in vmas)
         {
