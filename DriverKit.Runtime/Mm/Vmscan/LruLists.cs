@@ -29,6 +29,12 @@ internal sealed class LruLists
     /// <summary>mm/swap.c: the per-cpu lru_lazyfree batch of MADV_FREE (folio_mark_lazyfree), each entry holding a page reference.</summary>
     private readonly List<int> lazyfreeBatch = new(16);
 
+    /// <summary>
+    /// Anonymous pages the lazy-free batch has moved to the file list with PG_swapbacked cleared (lru_lazyfree_fn). The
+    /// frame table does not hold PG_swapbacked for anonymous pages (/proc/kpageflags derives it), so the set says it.
+    /// </summary>
+    private readonly HashSet<int> lazyFree = new();
+
     internal LruLists(Kernel kernel)
     {
         this.kernel = kernel;
@@ -171,7 +177,7 @@ internal sealed class LruLists
     internal void MarkLazyFree(int pfn)
     {
         var mem = kernel.Mem;
-        if (!Contains(pfn) || mem.Mapping[pfn] != MemMap.AnonMapping || !mem.Has(pfn, PageFlags.SwapBacked)
+        if (!Contains(pfn) || mem.Mapping[pfn] != MemMap.AnonMapping || lazyFree.Contains(pfn)
             || mem.Has(pfn, PageFlags.SwapCache) || mem.Has(pfn, PageFlags.Unevictable))
         {
             return;
@@ -200,9 +206,9 @@ internal sealed class LruLists
                 continue;
             }
 
-            if (Contains(pfn) && mem.Has(pfn, PageFlags.SwapBacked))
+            if (Contains(pfn) && lazyFree.Add(pfn))
             {
-                mem.Clear(pfn, PageFlags.Active | PageFlags.Referenced | PageFlags.SwapBacked);
+                mem.Clear(pfn, PageFlags.Active | PageFlags.Referenced);
                 if (pfn != tail)
                 {
                     Unlink(pfn);
@@ -217,7 +223,7 @@ internal sealed class LruLists
     }
 
     /// <summary>An anonymous page MADV_FREE made lazy-free (PG_swapbacked cleared).</summary>
-    private bool IsLazyFree(int pfn) => kernel.Mem.Mapping[pfn] == MemMap.AnonMapping && !kernel.Mem.Has(pfn, PageFlags.SwapBacked);
+    private bool IsLazyFree(int pfn) => lazyFree.Contains(pfn);
 
     /// <summary>
     /// mm/vmscan.c: reclaim_pages for MADV_PAGEOUT — the page is isolated and reclaimed regardless of its references;
@@ -313,6 +319,7 @@ internal sealed class LruLists
 
         Unlink(pfn);
         count--;
+        lazyFree.Remove(pfn);
         kernel.Mem.Clear(pfn, PageFlags.Lru | PageFlags.Active);
         if (kernel.Mem.Mapping[pfn] > 0)
         {
@@ -476,7 +483,7 @@ internal sealed class LruLists
             // swap-backed again and kept.
             if (mem.Has(pfn, PageFlags.Dirty) || kernel.AnyPteDirty(pfn))
             {
-                mem.Set(pfn, PageFlags.SwapBacked);
+                lazyFree.Remove(pfn);
                 return Outcome.Kept;
             }
 
