@@ -23,7 +23,7 @@ public sealed class KernelAvailabilityAnalyzer : DriverKitAnalyzer
 
     /// <summary>The types whose members have rows in the table.</summary>
     private static readonly ImmutableHashSet<string> TrackedTypes =
-        ImmutableHashSet.Create(StringComparer.Ordinal, "VmFlags", "PageFlags", "VmOperations", "FileOperations", "Kernel", "Process");
+        ImmutableHashSet.Create(StringComparer.Ordinal, "VmFlags", "PageFlags", "VmOperations", "FileOperations", "Kernel", "Process", "Advice", "MremapFlags");
 
     /// <summary>Per kernel version, the names of the members it lacks.</summary>
     private static readonly ConcurrentDictionary<KernelVersion, (string[] All, HashSet<string> Flags)> MissingNames = new();

@@ -215,6 +215,16 @@ public static class KernelAvailability
             "without ->access ptrace cannot read the registers; give the debugger an ioctl"),
 
         // ---- what a test program uses --------------------------------------------------------------------------------
+        // madvise advice (include/uapi/asm-generic/mman-common.h): a kernel without one returns -EINVAL (madvise_behavior_valid).
+        Row(ApiKind.Constant, "Advice.Remove", "MADV_REMOVE", "2.6.16", null, "ftruncate or fallocate(FALLOC_FL_PUNCH_HOLE) the shmem file"),
+        Row(ApiKind.Constant, "Advice.Free", "MADV_FREE", "4.5", null, "MADV_DONTNEED (the pages are dropped at once)"),
+        Row(ApiKind.Constant, "Advice.Cold", "MADV_COLD", "5.4", null, "nothing deactivates pages on request; leave them to reclaim"),
+        Row(ApiKind.Constant, "Advice.PageOut", "MADV_PAGEOUT", "5.4", null, "nothing reclaims pages on request; MADV_DONTNEED drops them"),
+        Row(ApiKind.Constant, "Advice.PopulateRead", "MADV_POPULATE_READ", "5.14", null, "touch each page, or MAP_POPULATE at mmap"),
+        Row(ApiKind.Constant, "Advice.PopulateWrite", "MADV_POPULATE_WRITE", "5.14", null, "write each page, or MAP_POPULATE at mmap"),
+        Row(ApiKind.Constant, "Advice.DontNeedLocked", "MADV_DONTNEED_LOCKED", "5.18", null, "munlock the range, then MADV_DONTNEED"),
+        // include/uapi/linux/mman.h; "mm/mremap: add MREMAP_DONTUNMAP to mremap()" (Brian Geffon, e346b3813067), 5.7.
+        Row(ApiKind.Constant, "MremapFlags.DontUnmap", "MREMAP_DONTUNMAP", "5.7", null, "mmap a new range and copy, or mremap with MAYMOVE and map the old range again"),
         Always(ApiKind.UserInterface, "Process.Pipe", "pipe"),
         Always(ApiKind.UserInterface, "Process.Poll", "poll"),
         Row(ApiKind.UserInterface, "Process.CoredumpFilter", "/proc/<pid>/coredump_filter", "2.6.23", null, null),

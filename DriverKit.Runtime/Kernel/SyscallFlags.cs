@@ -67,6 +67,12 @@ public enum MremapFlags
 
     /// <summary>MREMAP_FIXED (requires MayMove).</summary>
     Fixed = 2,
+
+    /// <summary>
+    /// MREMAP_DONTUNMAP (5.7 and later; requires MayMove and old_len == new_len): the pages move, the old range stays
+    /// mapped and empty. Private anonymous mappings only until 5.13, then any but VM_DONTEXPAND|VM_PFNMAP ones.
+    /// </summary>
+    DontUnmap = 4,
 }
 
 /// <summary>madvise advice (MADV_*).</summary>
@@ -87,6 +93,12 @@ public enum Advice
     /// <summary>MADV_DONTNEED: drop the range's pages; the next touch refaults.</summary>
     DontNeed = 4,
 
+    /// <summary>MADV_FREE (4.5 and later): lazy free of private anonymous pages; reclaim drops them unless written again.</summary>
+    Free = 8,
+
+    /// <summary>MADV_REMOVE (2.6.16 and later): punch a hole in the shmem file behind a shared writable mapping.</summary>
+    Remove = 9,
+
     /// <summary>MADV_DONTFORK: sets VM_DONTCOPY.</summary>
     DontFork = 10,
 
@@ -104,6 +116,21 @@ public enum Advice
 
     /// <summary>MADV_KEEPONFORK.</summary>
     KeepOnFork = 19,
+
+    /// <summary>MADV_COLD (5.4 and later): deactivate the range's private LRU pages.</summary>
+    Cold = 20,
+
+    /// <summary>MADV_PAGEOUT (5.4 and later): reclaim the range's private LRU pages now.</summary>
+    PageOut = 21,
+
+    /// <summary>MADV_POPULATE_READ (5.14 and later): fault the range in readable, as get_user_pages would.</summary>
+    PopulateRead = 22,
+
+    /// <summary>MADV_POPULATE_WRITE (5.14 and later): fault the range in writable (COW broken, pages dirty).</summary>
+    PopulateWrite = 23,
+
+    /// <summary>MADV_DONTNEED_LOCKED (5.18 and later): MADV_DONTNEED that also zaps VM_LOCKED ranges.</summary>
+    DontNeedLocked = 24,
 }
 
 /// <summary>mlockall flags (MCL_*).</summary>

@@ -82,6 +82,14 @@ public class DK1001KernelAvailabilityTests
         { "Process.WriteProcMem", "2.6.38", "2.6.39", true },
         { "Process.ProcessVmReadv", "3.1", "3.2", true },
         { "Process.ProcessVmWritev", "3.1", "3.2", true },
+        { "Advice.Remove", "2.6.15", "2.6.16", true },
+        { "Advice.Free", "4.4", "4.5", true },
+        { "Advice.Cold", "5.3", "5.4", true },
+        { "Advice.PageOut", "5.3", "5.4", true },
+        { "Advice.PopulateRead", "5.13", "5.14", true },
+        { "Advice.PopulateWrite", "5.13", "5.14", true },
+        { "Advice.DontNeedLocked", "5.17", "5.18", true },
+        { "MremapFlags.DontUnmap", "5.6", "5.7", true },
     };
 
     /// <summary>A use of each member in driver code, for the analyzer (`kernel`, `vma` and `process` are in scope).</summary>
@@ -115,6 +123,14 @@ public class DK1001KernelAvailabilityTests
         ["Process.WriteProcMem"] = "process.WriteProcMem(process.Pid, vma.Start, new byte[1]);",
         ["Process.ProcessVmReadv"] = "process.ProcessVmReadv(process.Pid, new byte[1], vma.Start);",
         ["Process.ProcessVmWritev"] = "process.ProcessVmWritev(process.Pid, new byte[1], vma.Start);",
+        ["Advice.Remove"] = "process.Madvise(vma.Start, Kernel.PageSize, Advice.Remove);",
+        ["Advice.Free"] = "process.Madvise(vma.Start, Kernel.PageSize, Advice.Free);",
+        ["Advice.Cold"] = "process.Madvise(vma.Start, Kernel.PageSize, Advice.Cold);",
+        ["Advice.PageOut"] = "process.Madvise(vma.Start, Kernel.PageSize, Advice.PageOut);",
+        ["Advice.PopulateRead"] = "process.Madvise(vma.Start, Kernel.PageSize, Advice.PopulateRead);",
+        ["Advice.PopulateWrite"] = "process.Madvise(vma.Start, Kernel.PageSize, Advice.PopulateWrite);",
+        ["Advice.DontNeedLocked"] = "process.Madvise(vma.Start, Kernel.PageSize, Advice.DontNeedLocked);",
+        ["MremapFlags.DontUnmap"] = "process.Mremap(vma.Start, Kernel.PageSize, Kernel.PageSize, MremapFlags.MayMove | MremapFlags.DontUnmap);",
     };
 
     /// <summary>The same calls on the runtime.</summary>
@@ -152,7 +168,27 @@ public class DK1001KernelAvailabilityTests
         ["Process.WriteProcMem"] = k => k.Spawn().WriteProcMem(99999, default, [1]),
         ["Process.ProcessVmReadv"] = k => k.Spawn().ProcessVmReadv(99999, new byte[1], default),
         ["Process.ProcessVmWritev"] = k => k.Spawn().ProcessVmWritev(99999, [1], default),
+        ["Advice.Remove"] = k => MadviseOwn(k, Advice.Remove),
+        ["Advice.Free"] = k => MadviseOwn(k, Advice.Free),
+        ["Advice.Cold"] = k => MadviseOwn(k, Advice.Cold),
+        ["Advice.PageOut"] = k => MadviseOwn(k, Advice.PageOut),
+        ["Advice.PopulateRead"] = k => MadviseOwn(k, Advice.PopulateRead),
+        ["Advice.PopulateWrite"] = k => MadviseOwn(k, Advice.PopulateWrite),
+        ["Advice.DontNeedLocked"] = k => MadviseOwn(k, Advice.DontNeedLocked),
+        ["MremapFlags.DontUnmap"] = k =>
+        {
+            var p = k.Spawn();
+            var a = p.Map(Kernel.PageSize, flags: MapFlags.Private);
+            p.Mremap(a, Kernel.PageSize, Kernel.PageSize, MremapFlags.MayMove | MremapFlags.DontUnmap);
+        },
     };
+
+    /// <summary>madvise of one page of a private anonymous mapping.</summary>
+    private static void MadviseOwn(Kernel kernel, Advice advice)
+    {
+        var p = kernel.Spawn();
+        p.Madvise(p.Map(Kernel.PageSize, flags: MapFlags.Private), Kernel.PageSize, advice);
+    }
 
     private static string Driver(string mmapBody, string members = "") => $$"""
         using DriverKit.Runtime;

@@ -58,7 +58,7 @@ internal sealed partial class DkfidScenarios
     /// <param name="only">A subset of scenario ids (like dkfid-test's arguments), or null for all.</param>
     public static ObsRun Run(string version, IReadOnlyCollection<string>? only = null)
     {
-        var kernel = new Kernel(new KernelOptions { Version = version, MemoryBytes = 512UL << 20 });
+        var kernel = new Kernel(new KernelOptions { Version = version, MemoryBytes = 512UL << 20, SwapPages = 0 }); // the recording machines have no swap
         var log = new ObsLog(version, "qemu");
         var s = new DkfidScenarios(kernel, log);
         bool Want(string name) => only is null || only.Contains(name);

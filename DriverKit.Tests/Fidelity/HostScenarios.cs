@@ -38,7 +38,7 @@ internal sealed partial class HostScenarios
     /// <summary>Boots a machine of <paramref name="version"/> and plays the host scenarios.</summary>
     public static ObsRun Run(string version)
     {
-        var kernel = new Kernel(new KernelOptions { Version = version, MemoryBytes = 512UL << 20 });
+        var kernel = new Kernel(new KernelOptions { Version = version, MemoryBytes = 512UL << 20, SwapPages = 0 }); // the recording machines have no swap
         var log = new ObsLog(version, "host");
         var s = new HostScenarios(kernel, log);
         s.ScAnon();

@@ -352,7 +352,17 @@ public sealed partial class Kernel
         {
             Page = new Page(Mem, pfn),
         };
-        return CallDriver(vma.Driver, ContextKind.Fault, MmapLockMode.Read, () => vma.RawOps!.PageMkwrite!(vmf), vma) & ~(VmFaultResult.Locked | VmFaultResult.Major);
+        var ret = CallDriver(vma.Driver, ContextKind.Fault, MmapLockMode.Read, () => vma.RawOps!.PageMkwrite!(vmf), vma);
+
+        // mm/memory.c: do_page_mkwrite returns with the page locked when ->page_mkwrite said VM_FAULT_LOCKED; the
+        // caller (fault_dirty_shared_page after do_shared_fault / wp_page_shared) unlocks it once the PTE is made.
+        if ((ret & VmFaultResult.Locked) != 0 && Mem.Has(pfn, PageFlags.Locked))
+        {
+            Mem.Clear(pfn, PageFlags.Locked);
+            lockSites.Remove(pfn);
+        }
+
+        return ret & ~(VmFaultResult.Locked | VmFaultResult.Major);
     }
 
     /// <summary>

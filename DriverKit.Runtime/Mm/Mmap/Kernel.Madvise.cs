@@ -27,7 +27,7 @@ public sealed partial class Kernel
             Advice.Sequential => VmFlags.SeqRead,
             _ => VmFlags.None,
         };
-        if (!Enum.IsDefined(advice) || (flag != VmFlags.None && !Policy.FlagExists(flag)))
+        if (!Enum.IsDefined(advice) || (flag != VmFlags.None && !Policy.FlagExists(flag)) || AdviceMissing(advice))
         {
             return SysResult.Error(Errno.EINVAL);
         }
@@ -51,6 +51,10 @@ public sealed partial class Kernel
         }
 
         var end = start + len;
+        if (IsLaterAdvice(advice))
+        {
+            return DoMadviseLater(p, start, end, advice);
+        }
 
         // mm/madvise.c: madvise_walk_vmas looks the next vma up by address after each one: an update may split or
         // merge the vmas the range covers, so a list taken before the walk goes stale.

@@ -10,8 +10,8 @@ public sealed partial class Kernel
     internal SysResult<UserAddr> DoMremap(Process p, ulong oldAddr, ulong oldLen, ulong newLen, MremapFlags flags, ulong newAddr)
     {
         var mm = p.Mm;
-        if ((oldAddr & (PageSize - 1)) != 0 || (flags & ~(MremapFlags.MayMove | MremapFlags.Fixed)) != 0 ||
-            ((flags & MremapFlags.Fixed) != 0 && (flags & MremapFlags.MayMove) == 0))
+        if ((oldAddr & (PageSize - 1)) != 0 || (flags & ~(MremapFlags.MayMove | MremapFlags.Fixed | MremapFlags.DontUnmap)) != 0 ||
+            ((flags & MremapFlags.Fixed) != 0 && (flags & MremapFlags.MayMove) == 0) || DontUnmapRefused(flags, oldLen, newLen))
         {
             return SysResult<UserAddr>.Error(Errno.EINVAL);
         }
@@ -23,7 +23,8 @@ public sealed partial class Kernel
             return SysResult<UserAddr>.Error(Errno.EINVAL);
         }
 
-        if ((flags & MremapFlags.Fixed) != 0 && ((newAddr & (PageSize - 1)) != 0 || newLen > MmStruct.TaskSize || newAddr > MmStruct.TaskSize - newLen ||
+        var moveTo = flags & (MremapFlags.Fixed | MremapFlags.DontUnmap);
+        if (moveTo != 0 && ((newAddr & (PageSize - 1)) != 0 || newLen > MmStruct.TaskSize || newAddr > MmStruct.TaskSize - newLen ||
             (newAddr < oldAddr + oldLen && oldAddr < newAddr + newLen)))
         {
             return SysResult<UserAddr>.Error(Errno.EINVAL);
@@ -35,7 +36,7 @@ public sealed partial class Kernel
             return SysResult<UserAddr>.Error(Errno.EFAULT);
         }
 
-        if ((flags & MremapFlags.Fixed) != 0)
+        if (moveTo != 0)
         {
             return MremapTo(p, oldAddr, oldLen, newLen, flags, newAddr);
         }
@@ -94,7 +95,7 @@ public sealed partial class Kernel
     private SysResult<UserAddr> MremapTo(Process p, ulong oldAddr, ulong oldLen, ulong newLen, MremapFlags flags, ulong newAddr)
     {
         var mm = p.Mm;
-        var r = DoMunmap(mm, newAddr, newLen);
+        var r = (flags & MremapFlags.Fixed) != 0 ? DoMunmap(mm, newAddr, newLen) : new SysResult(0);
         if (r.Errno != 0)
         {
             return SysResult<UserAddr>.Error(r.Errno);
@@ -118,8 +119,42 @@ public sealed partial class Kernel
             return SysResult<UserAddr>.Error(Errno.EFAULT);
         }
 
-        var err = VmaToResize(p, vma, oldAddr, oldLen, newLen);
-        return err != 0 ? SysResult<UserAddr>.Error(err) : MoveVma(p, oldAddr, oldLen, newLen, newAddr);
+        var err = VmaToResize(p, vma, oldAddr, oldLen, newLen, flags);
+        if (err != 0)
+        {
+            return SysResult<UserAddr>.Error(err);
+        }
+
+        if ((flags & MremapFlags.Fixed) == 0)
+        {
+            // MREMAP_DONTUNMAP without MREMAP_FIXED: new_addr is only a hint to get_unmapped_area.
+            newAddr = newAddr != 0 && newAddr >= MmStruct.MinAddr && !mm.Vmas.AnyOverlap(newAddr, newAddr + newLen) ? newAddr : FindGapTopDown(mm, newLen, MmStruct.MmapBase);
+            if (newAddr == 0)
+            {
+                return SysResult<UserAddr>.Error(Errno.ENOMEM);
+            }
+        }
+
+        return MoveVma(p, oldAddr, oldLen, newLen, newAddr, (flags & MremapFlags.DontUnmap) != 0);
+    }
+
+    /// <summary>
+    /// mm/mremap.c: do_mremap — MREMAP_DONTUNMAP (5.7) is always a move and never a resize: it needs MREMAP_MAYMOVE and
+    /// old_len == new_len as passed (before page rounding). A kernel without it refuses the unknown flag (-EINVAL).
+    /// </summary>
+    private bool DontUnmapRefused(MremapFlags flags, ulong oldLen, ulong newLen)
+    {
+        if ((flags & MremapFlags.DontUnmap) == 0)
+        {
+            return false;
+        }
+
+        if (Policy.MissingApi("MremapFlags." + nameof(MremapFlags.DontUnmap)) is { } missing)
+        {
+            return Strict ? throw new EraMismatchException(missing + ".", "DK1001") : true;
+        }
+
+        return (flags & MremapFlags.MayMove) == 0 || oldLen != newLen;
     }
 
     /// <summary>The pr_warn_once of vma_to_resize has been printed.</summary>
@@ -130,7 +165,7 @@ public sealed partial class Kernel
     /// range must lie in one vma (-EFAULT); growth of VM_DONTEXPAND (and from 2.6.15-rc6 VM_PFNMAP) is -EFAULT, also
     /// for a duplicate; growth of a locked vma must fit RLIMIT_MEMLOCK (-EAGAIN).
     /// </summary>
-    private int VmaToResize(Process p, VmArea vma, ulong oldAddr, ulong oldLen, ulong newLen)
+    private int VmaToResize(Process p, VmArea vma, ulong oldAddr, ulong oldLen, ulong newLen, MremapFlags flags = MremapFlags.None)
     {
         if (oldLen == 0 && (vma.RawFlags & (VmFlags.Shared | VmFlags.MayShare)) == 0 && Policy.MremapRefusesPrivateDuplicate)
         {
@@ -140,6 +175,15 @@ public sealed partial class Kernel
                 Printk($"{p.Comm} ({p.Pid}): attempted to duplicate a private mapping with mremap.  This is not supported.");
             }
 
+            return Errno.EINVAL;
+        }
+
+        // MREMAP_DONTUNMAP: private anonymous vmas only in 5.7 – 5.12; from 5.13 ("mm: extend MREMAP_DONTUNMAP to
+        // non-anonymous mappings") any vma but VM_DONTEXPAND|VM_PFNMAP ones.
+        if ((flags & MremapFlags.DontUnmap) != 0 && (Policy.Version >= KernelVersion.Parse("5.13")
+                ? (vma.RawFlags & (VmFlags.DontExpand | VmFlags.PfnMap)) != 0
+                : !vma.IsAnonymous || (vma.RawFlags & VmFlags.Shared) != 0))
+        {
             return Errno.EINVAL;
         }
 
@@ -161,8 +205,11 @@ public sealed partial class Kernel
         return (vma.RawFlags & VmFlags.Locked) != 0 && !MlockAllowed(p, p.Mm.LockedVm + (long)((newLen - oldLen) >> PageShift)) ? Errno.EAGAIN : 0;
     }
 
-    /// <summary>mm/mremap.c: move_vma — copy_vma (+ -&gt;open), move_page_tables, then unmap the old range (-&gt;close).</summary>
-    private SysResult<UserAddr> MoveVma(Process p, ulong oldAddr, ulong oldLen, ulong newLen, ulong newAddr)
+    /// <summary>
+    /// mm/mremap.c: move_vma — copy_vma (+ -&gt;open), move_page_tables, then unmap the old range (-&gt;close). With
+    /// MREMAP_DONTUNMAP the old vma stays, empty, and loses VM_LOCKED/VM_LOCKONFAULT (its next touch faults anew).
+    /// </summary>
+    private SysResult<UserAddr> MoveVma(Process p, ulong oldAddr, ulong oldLen, ulong newLen, ulong newAddr, bool dontUnmap = false)
     {
         var mm = p.Mm;
         var vma = mm.Vmas.Containing(oldAddr)!;
@@ -201,6 +248,18 @@ public sealed partial class Kernel
         }
 
         mm.Tlb.FlushAll();
+        if (dontUnmap)
+        {
+            // "We always clear VM_LOCKED[ONFAULT] on the old vma"; the copy carries the locked pages and their charge.
+            if ((vma.RawFlags & VmFlags.Locked) != 0)
+            {
+                mm.LockedVm -= (long)vma.Pages;
+            }
+
+            vma.RawFlags &= ~(VmFlags.Locked | VmFlags.LockOnFault);
+            return SysResult<UserAddr>.Ok(new UserAddr(newAddr));
+        }
+
         if (oldLen > 0)
         {
             DoMunmap(mm, oldAddr, oldLen);

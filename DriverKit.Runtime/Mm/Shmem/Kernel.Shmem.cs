@@ -86,17 +86,23 @@ public sealed partial class Kernel
     }
 
     /// <summary>shmem_truncate_range: drops cache pages (and swap slots) at or beyond <paramref name="fromPgoff"/>.</summary>
-    private void ShmemTruncate(Inode inode, ulong fromPgoff)
+    private void ShmemTruncate(Inode inode, ulong fromPgoff) => ShmemTruncateRange(inode, fromPgoff, ulong.MaxValue);
+
+    /// <summary>
+    /// mm/shmem.c: shmem_truncate_range over the pages [fromPgoff, toPgoff) — their shared mappings are unmapped
+    /// first (private COW copies stay), then the cache pages and swap slots are dropped. i_size does not change.
+    /// </summary>
+    private void ShmemTruncateRange(Inode inode, ulong fromPgoff, ulong toPgoff)
     {
         var mapping = inode.Mapping;
-        UnmapMappingRange(mapping, fromPgoff << PageShift, 0, evenCows: false);
-        foreach (var (pgoff, pfn) in mapping.Pages.Where(e => e.Key >= fromPgoff).ToArray())
+        UnmapMappingRange(mapping, fromPgoff << PageShift, toPgoff == ulong.MaxValue ? 0 : (toPgoff - fromPgoff) << PageShift, evenCows: false);
+        foreach (var (pgoff, pfn) in mapping.Pages.Where(e => e.Key >= fromPgoff && e.Key < toPgoff).ToArray())
         {
             mapping.Pages.Remove(pgoff);
             DropFromPageCache(pfn);
         }
 
-        foreach (var (pgoff, slot) in mapping.SwapSlots.Where(e => e.Key >= fromPgoff).ToArray())
+        foreach (var (pgoff, slot) in mapping.SwapSlots.Where(e => e.Key >= fromPgoff && e.Key < toPgoff).ToArray())
         {
             mapping.SwapSlots.Remove(pgoff);
             Swap.Free(slot);

@@ -38,6 +38,20 @@ public sealed partial class Kernel
         return young;
     }
 
+    /// <summary>True when a PTE mapping the page is dirty (try_to_unmap_one's pte_dirty test of a lazy-free page).</summary>
+    internal bool AnyPteDirty(int pfn)
+    {
+        for (var rec = Mem.RmapFirst[pfn]; rec != MemMap.None; rec = Rmap.Next(rec))
+        {
+            if (MmById(Rmap.Mm(rec)) is { } mm && (mm.GetPte(Rmap.Addr(rec)) & Pte.Dirty) != 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>mm/rmap.c: try_to_unmap_one's refusal — any vma mapping the page that the era says must not be unmapped.</summary>
     internal bool CanUnmapAll(int pfn)
     {
@@ -55,7 +69,8 @@ public sealed partial class Kernel
 
     /// <summary>
     /// try_to_unmap: every PTE of an anonymous page becomes a swap entry; a shmem page's PTEs are just cleared (the
-    /// page cache keeps the swap entry). Returns how many PTEs now refer to the slot.
+    /// page cache keeps the swap entry). Slot -1 discards a lazy-free anonymous page: its PTEs are just cleared.
+    /// Returns how many PTEs now refer to the slot.
     /// </summary>
     internal int UnmapToSwap(int pfn, int slot)
     {
@@ -67,11 +82,11 @@ public sealed partial class Kernel
             var mm = MmById(Rmap.Mm(rec))!;
             var addr = Rmap.Addr(rec);
             Rmap.Remove(Mem, pfn, mm.Id, addr);
-            mm.SetPte(addr, shmem ? 0 : Pte.MakeSwap(slot));
+            mm.SetPte(addr, shmem || slot < 0 ? 0 : Pte.MakeSwap(slot));
             Mem.MapCount[pfn]--;
             AddRss(mm, pfn, -1);
             Mem.RefCount[pfn]--;
-            if (!shmem)
+            if (!shmem && slot >= 0)
             {
                 mm.SwapEntries++;
                 uses++;

@@ -26,6 +26,15 @@ internal sealed class LruLists
     /// </summary>
     private readonly List<(int Pfn, bool New)> mlockBatch = new(16);
 
+    /// <summary>mm/swap.c: the per-cpu lru_lazyfree batch of MADV_FREE (folio_mark_lazyfree), each entry holding a page reference.</summary>
+    private readonly List<int> lazyfreeBatch = new(16);
+
+    /// <summary>
+    /// Anonymous pages the lazy-free batch has moved to the file list with PG_swapbacked cleared (lru_lazyfree_fn). The
+    /// frame table does not hold PG_swapbacked for anonymous pages (/proc/kpageflags derives it), so the set says it.
+    /// </summary>
+    private readonly HashSet<int> lazyFree = new();
+
     internal LruLists(Kernel kernel)
     {
         this.kernel = kernel;
@@ -154,6 +163,88 @@ internal sealed class LruLists
         {
             DrainMlock();
         }
+
+        if (lazyfreeBatch.Count != 0)
+        {
+            DrainLazyFree();
+        }
+    }
+
+    /// <summary>
+    /// mm/swap.c: folio_mark_lazyfree — an anonymous, swap-backed page on the LRU (not in the swap cache, not
+    /// unevictable) waits in the lazy-free batch, which takes a reference.
+    /// </summary>
+    internal void MarkLazyFree(int pfn)
+    {
+        var mem = kernel.Mem;
+        if (!Contains(pfn) || mem.Mapping[pfn] != MemMap.AnonMapping || lazyFree.Contains(pfn)
+            || mem.Has(pfn, PageFlags.SwapCache) || mem.Has(pfn, PageFlags.Unevictable))
+        {
+            return;
+        }
+
+        mem.RefCount[pfn]++;
+        lazyfreeBatch.Add(pfn);
+        if (lazyfreeBatch.Count >= kernel.Policy.PagevecSize)
+        {
+            DrainLazyFree();
+        }
+    }
+
+    /// <summary>
+    /// mm/swap.c: lru_lazyfree_fn — the page loses PG_active, PG_referenced and PG_swapbacked and goes to the young end
+    /// of the (inactive file) list: a clean lazy-free page. The batch's references are dropped.
+    /// </summary>
+    private void DrainLazyFree()
+    {
+        var mem = kernel.Mem;
+        foreach (var pfn in lazyfreeBatch)
+        {
+            if (mem.RefCount[pfn] == 1)
+            {
+                kernel.PutPageRef(pfn);
+                continue;
+            }
+
+            if (Contains(pfn) && lazyFree.Add(pfn))
+            {
+                mem.Clear(pfn, PageFlags.Active | PageFlags.Referenced);
+                if (pfn != tail)
+                {
+                    Unlink(pfn);
+                    LinkTail(pfn);
+                }
+            }
+
+            mem.RefCount[pfn]--;
+        }
+
+        lazyfreeBatch.Clear();
+    }
+
+    /// <summary>An anonymous page MADV_FREE made lazy-free (PG_swapbacked cleared).</summary>
+    private bool IsLazyFree(int pfn) => lazyFree.Contains(pfn);
+
+    /// <summary>
+    /// mm/vmscan.c: reclaim_pages for MADV_PAGEOUT — the page is isolated and reclaimed regardless of its references;
+    /// when it cannot go to swap (no swap space: add_to_swap fails) it is activated and put back through the add batch
+    /// (folio_putback_lru), so it is PG_active but not PG_lru until the batch drains.
+    /// </summary>
+    internal void PageOut(int pfn)
+    {
+        var outcome = Evict(pfn);
+        if (outcome == Outcome.Reclaimed)
+        {
+            ReclaimedTotal++;
+            return;
+        }
+
+        if (outcome == Outcome.NoSwap && !kernel.Mem.Has(pfn, PageFlags.Mlocked))
+        {
+            Remove(pfn);
+            kernel.Mem.Set(pfn, PageFlags.Active);
+            Add(pfn);
+        }
     }
 
     /// <summary>
@@ -228,6 +319,7 @@ internal sealed class LruLists
 
         Unlink(pfn);
         count--;
+        lazyFree.Remove(pfn);
         kernel.Mem.Clear(pfn, PageFlags.Lru | PageFlags.Active);
         if (kernel.Mem.Mapping[pfn] > 0)
         {
@@ -290,18 +382,16 @@ internal sealed class LruLists
     {
         // shrink_inactive_list: lru_add_drain first, so fresh pages can be scanned.
         Drain();
-        if (kernel.Swap.Capacity == 0)
-        {
-            return 0;
-        }
 
+        // get_scan_count: without swap the anonymous list is not scanned; lazy-free pages (on the file list) still are.
+        var noSwap = kernel.Swap.Capacity == 0;
         long reclaimed = 0;
         var scan = count * 2;
         var pfn = head;
         while (pfn != MemMap.None && reclaimed < target && scan-- > 0)
         {
             var following = next[pfn];
-            switch (TryReclaim(pfn))
+            switch (noSwap && !IsLazyFree(pfn) ? Outcome.Kept : TryReclaim(pfn))
             {
                 case Outcome.Reclaimed:
                     reclaimed++;
@@ -338,6 +428,7 @@ internal sealed class LruLists
         Kept,
         Rotate,
         Reclaimed,
+        NoSwap,
     }
 
     private Outcome TryReclaim(int pfn)
@@ -361,6 +452,14 @@ internal sealed class LruLists
             return Outcome.Rotate;
         }
 
+        var evicted = Evict(pfn);
+        return evicted == Outcome.NoSwap ? Outcome.Kept : evicted;
+    }
+
+    /// <summary>shrink_folio_list past the reference checks: unmap the page and free it, to swap unless it is lazy-free.</summary>
+    private Outcome Evict(int pfn)
+    {
+        var mem = kernel.Mem;
         var cacheRef = mem.Mapping[pfn] > 0 ? 1 : 0;
         if (mem.RefCount[pfn] != mem.MapCount[pfn] + cacheRef)
         {
@@ -378,10 +477,24 @@ internal sealed class LruLists
             return Outcome.Kept;
         }
 
+        if (IsLazyFree(pfn))
+        {
+            // mm/rmap.c: try_to_unmap_one — a clean lazy-free page is discarded; one written since MADV_FREE is
+            // swap-backed again and kept.
+            if (mem.Has(pfn, PageFlags.Dirty) || kernel.AnyPteDirty(pfn))
+            {
+                lazyFree.Remove(pfn);
+                return Outcome.Kept;
+            }
+
+            kernel.UnmapToSwap(pfn, -1);
+            return Outcome.Reclaimed;
+        }
+
         var slot = kernel.Swap.Alloc();
         if (slot < 0)
         {
-            return Outcome.Kept;
+            return Outcome.NoSwap;
         }
 
         kernel.Swap.WriteFrom(slot, pfn);
