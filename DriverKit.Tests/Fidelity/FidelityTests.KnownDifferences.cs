@@ -13,9 +13,6 @@ public sealed partial class FidelityTests
     /// </summary>
     internal static readonly IReadOnlyList<KnownDifference> KnownDifferences =
     [
-        // ---- issue 20 cause 12 (first write fault on a shared fault-handler page)
-        new("madv_remove_shmem", "write", "pm_kpageflags", Tolerance.Values("[\"uptodate|dirty|mmap|swapbacked\",\"uptodate|dirty|mmap|swapbacked\",\"uptodate|dirty|mmap|swapbacked\",\"uptodate|dirty|mmap|swapbacked\"]", "[\"uptodate|mmap|swapbacked\",\"uptodate|mmap|swapbacked\",\"uptodate|mmap|swapbacked\",\"uptodate|mmap|swapbacked\"]"),
-            Kc12, Sc12, Fc12, Xc12),
         // ---- issue 20 write-notify
         new("write_notify", "write0|write0_again|write3|mprotect_ro|mprotect_rw|write0_after|munmap", "pflags|kpageflags", Tolerance.Any(),
             Kwn, Swn, Fwn, Xwn),
@@ -60,7 +57,9 @@ public sealed partial class FidelityTests
             Kmf_advice, Smf_advice, Fmf_advice, Xmf_advice),
         new("madv_remove_shmem", "remove", "pm_kpagecount", Tolerance.Values("[-1,-1,-1,-1]", "[1,1,1,1]"),
             Kmf_advice, Smf_advice, Fmf_advice, Xmf_advice),
-        new("madv_remove_shmem", "remove", "pm_kpageflags", Tolerance.Values("[\"\",\"\",\"\",\"\"]", "[\"uptodate|mmap|swapbacked\",\"uptodate|mmap|swapbacked\",\"uptodate|mmap|swapbacked\",\"uptodate|mmap|swapbacked\"]"),
+        new("madv_remove_shmem", "remove", "pm_kpageflags", Tolerance.Values("[\"\",\"\",\"\",\"\"]", "[\"uptodate|dirty|mmap|swapbacked\",\"uptodate|dirty|mmap|swapbacked\",\"uptodate|dirty|mmap|swapbacked\",\"uptodate|dirty|mmap|swapbacked\"]"),
+            Kmf_advice, Smf_advice, Fmf_advice, Xmf_advice),
+        new("madv_remove_shmem", "touch", "pm_kpageflags", Tolerance.Tokens(extra: ["dirty"]),
             Kmf_advice, Smf_advice, Fmf_advice, Xmf_advice),
         new("madv_remove_drv", "remove", "errno", Tolerance.Values("\"ENODEV\"", "\"EINVAL\""),
             Kmf_advice, Smf_advice, Fmf_advice, Xmf_advice),
@@ -221,12 +220,6 @@ public sealed partial class FidelityTests
         new("madvise_span", "touch", "rss_kb|anon_kb", Tolerance.Values("8", "0"),
             Khost_zero, Shost_zero, Fhost_zero, Xhost_zero) { File = "host-" },
     ];
-
-    // issue 20 cause 12 (first write fault on a shared fault-handler page)
-    private const string Kc12 = "mm/memory.c: do_shared_fault -> fault_dirty_shared_page -> set_page_dirty: PG_dirty right after the first write fault (driver pages and shmem pages alike)";
-    private const string Sc12 = "PG_dirty only at unmap (from the dirty PTE)";
-    private const string Fc12 = "the shared write-fault path (DriverKit.Runtime/Mm/Memory/Kernel.Fault.cs)";
-    private const string Xc12 = "set PG_dirty in do_shared_fault / wp_page_shared as fault_dirty_shared_page does";
 
     // issue 20 write-notify
     private const string Kwn = "mm/memory.c: do_page_mkwrite accepts VM_FAULT_LOCKED and finish_mkwrite_fault -> fault_dirty_shared_page sets PG_dirty and unlocks the page (do_shared_fault likewise for a first write): the written pages are dirty, none stays locked";
