@@ -494,8 +494,9 @@ public sealed class EraPolicy
     /// <summary>
     /// mm/mlock.c: mlock_folio / mlock_new_folio — a page being mlocked waits in the per-cpu mlock batch, which holds
     /// a reference until lru_add_drain or a full batch (2fbb0c10d1e8 "mm/munlock: mlock_page() munlock_page() batch
-    /// by pagevec", 5.18). Before, mlock_vma_page moved it at once and follow_page_mask's FOLL_MLOCK drained the
-    /// lru_add batch while populating.
+    /// by pagevec", 5.18); populate_vma_page_range's closing lru_add_drain empties it, so only pages faulted in
+    /// later (an MLOCK_ONFAULT range, a locked vma's user faults) keep the reference. Before, mlock_vma_page moved it
+    /// at once and follow_page_mask's FOLL_MLOCK drained the lru_add batch while populating.
     /// </summary>
     internal bool HasMlockBatch => AtLeast(5, 18);
 

@@ -27,7 +27,8 @@ internal sealed record FieldDiff(string Scenario, string Step, string Key, JsonN
 /// <item>the <c>lru</c> bit of anonymous pages (page flag strings containing <c>anon</c>) is dropped: a fresh anonymous
 /// page sits in a per-cpu LRU batch until a timing-dependent drain;</item>
 /// <item>dmesg: compared by message shape — the header, page, flags and reason lines of "Bad page state" and the
-/// other BUG headers, with process names, pfns (as the labels above), pointers and node/zone fields replaced; stack
+/// other BUG headers, with process names, pfns (as the labels above), pointers and node/zone fields replaced, and the
+/// "comm (pid): " prefix of a warning (the pid depends on the boot) replaced; stack
 /// dumps, register dumps, module lists and the lockdep taint notice are dropped.</item>
 /// </list>
 /// </summary>
@@ -176,6 +177,9 @@ internal static partial class FidelityCompare
     [GeneratedRegex(@"^BUG: Bad rss-counter state mm:\S+ (.*)$")]
     private static partial Regex BadRss();
 
+    [GeneratedRegex(@"^\S+ \(\d+\): ")]
+    private static partial Regex CommPidPrefix();
+
     [GeneratedRegex(@"\b[0-9a-f]{8,16}\b")]
     private static partial Regex HexWord();
 
@@ -229,6 +233,11 @@ internal static partial class FidelityCompare
             else if (BadRss().Match(line) is { Success: true } rss)
             {
                 yield return "BUG: Bad rss-counter state " + rss.Groups[1].Value;
+            }
+            else if (CommPidPrefix().Match(line) is { Success: true } cp)
+            {
+                // pr_warn's "%s (%d): " (current->comm, task_pid_nr): the pid depends on what ran before the program.
+                yield return "<comm> (<pid>): " + HexWord().Replace(line[cp.Length..], "<hex>");
             }
             else
             {

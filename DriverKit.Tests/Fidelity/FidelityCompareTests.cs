@@ -80,6 +80,17 @@ public sealed class FidelityCompareTests
     }
 
     [Fact]
+    public void AWarningsCommAndPidAreNotCompared()
+    {
+        static string Warn(string line) => Norm(Scenario(("dup", "dmesg", $"[\"{line}\"]")), "dup", "dmesg");
+        const string Dup = ": attempted to duplicate a private mapping with mremap.  This is not supported.";
+
+        Assert.Equal($"[\"<comm> (<pid>){Dup}\"]", Warn("dkfid-test (85)" + Dup));
+        Assert.Equal(Warn("dkfid-test (85)" + Dup), Warn("dkfid-test (100)" + Dup));
+        Assert.NotEqual(Warn("dkfid-test (85)" + Dup), Warn("dkfid-test (85): another warning"));
+    }
+
+    [Fact]
     public void DifferencesAndMissingStepsAreReported()
     {
         var kernel = Scenario(("a", "refcount", "[2,2]"), ("a", "errno", "0"), ("b", "errno", "0"));

@@ -572,6 +572,10 @@ public sealed partial class Kernel
             {
                 Lru.AddMlock(pfn, isNew: false);
             }
+            else
+            {
+                Lru.Cull(pfn);
+            }
         }
     }
 

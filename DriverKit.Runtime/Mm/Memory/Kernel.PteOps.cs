@@ -123,7 +123,7 @@ public sealed partial class Kernel
         {
             // mm/rmap.c: page_remove_rmap → clear_page_mlock (2.6.28–5.x) / munlock_vma_folio (6.x): a page no vma
             // maps any more is no longer mlocked.
-            Mem.Clear(page, PageFlags.Mlocked);
+            Lru.Munlock(page);
         }
 
         AddRss(mm, page, -1);

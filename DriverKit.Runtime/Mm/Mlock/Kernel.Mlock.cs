@@ -262,10 +262,11 @@ public sealed partial class Kernel
                     if (locked)
                     {
                         Mem.Set(page, PageFlags.Mlocked);
+                        Lru.Cull(page);
                     }
                     else
                     {
-                        Mem.Clear(page, PageFlags.Mlocked);
+                        Lru.Munlock(page);
                     }
                 }
             }

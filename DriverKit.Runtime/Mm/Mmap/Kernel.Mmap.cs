@@ -317,13 +317,10 @@ public sealed partial class Kernel
             }
         }
 
-        if (!Policy.HasMlockBatch)
-        {
-            // follow_page_mask with FOLL_MLOCK drained lru_add to mlock each page; 5.18 dropped FOLL_MLOCK, and
-            // populate leaves both per-cpu batches as they are (mlock_folio's references stay).
-            Lru.Drain();
-        }
-
+        // Before 5.18 follow_page_mask's FOLL_MLOCK drained lru_add to mlock each page; 5.18 dropped FOLL_MLOCK and
+        // ends populate_vma_page_range with lru_add_drain, which also empties the mlock batch (mlock_folio's
+        // references go, new pages reach the unevictable list). Only a later fault leaves the batch holding them.
+        Lru.Drain();
         return 0;
     }
 

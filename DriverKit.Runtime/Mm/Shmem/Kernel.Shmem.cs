@@ -52,6 +52,12 @@ public sealed partial class Kernel
         }
 
         MapNormalPte(vma, addr, pfn, vma.PageProt, write, PteInstaller.PageCache, PteRef.Take);
+        if (write)
+        {
+            // do_shared_fault → fault_dirty_shared_page: set_page_dirty (noop_dirty_folio) on the page just written.
+            MarkSharedPageDirty(pfn);
+        }
+
         MlockIfLocked(vma, pfn);
         return VmFaultResult.None;
     }

@@ -111,6 +111,10 @@ internal sealed class LruLists
             {
                 Link(pfn);
             }
+            else
+            {
+                Cull(pfn);
+            }
 
             kernel.Mem.RefCount[pfn]--;
         }
@@ -299,6 +303,7 @@ internal sealed class LruLists
         LinkTail(pfn);
         count++;
         kernel.Mem.Set(pfn, PageFlags.Lru);
+        Cull(pfn);
         if (kernel.Mem.Mapping[pfn] > 0)
         {
             FileCount++;
@@ -307,6 +312,31 @@ internal sealed class LruLists
         {
             AnonCount++;
         }
+    }
+
+    /// <summary>
+    /// mm/vmscan.c: folio_evictable — an mlocked page on the LRU sits on the unevictable list (PG_unevictable, not
+    /// PG_active), 2.6.28+: lru_add_fn puts it there when it is listed, mlock_vma_page moves it at once (before
+    /// 5.18), mlock_folio_batch's __mlock_folio when the mlock batch drains (5.18+). Pages off the LRU (driver
+    /// pages, pages still in a batch) are only PG_mlocked.
+    /// </summary>
+    internal void Cull(int pfn)
+    {
+        var mem = kernel.Mem;
+        if (kernel.Policy.HasUnevictableLru && Contains(pfn) && mem.Has(pfn, PageFlags.Mlocked))
+        {
+            mem.Clear(pfn, PageFlags.Active);
+            mem.Set(pfn, PageFlags.Unevictable);
+        }
+    }
+
+    /// <summary>
+    /// mm/mlock.c: munlock_folio / __munlock_folio (munlock_vma_page → putback_lru_page before 5.18) — a page that
+    /// is no longer mlocked goes back to an evictable list: PG_mlocked and PG_unevictable are cleared.
+    /// </summary>
+    internal void Munlock(int pfn)
+    {
+        kernel.Mem.Clear(pfn, PageFlags.Mlocked | PageFlags.Unevictable);
     }
 
     /// <summary>Removes a page that is being freed (__page_cache_release).</summary>
@@ -320,7 +350,7 @@ internal sealed class LruLists
         Unlink(pfn);
         count--;
         lazyFree.Remove(pfn);
-        kernel.Mem.Clear(pfn, PageFlags.Lru | PageFlags.Active);
+        kernel.Mem.Clear(pfn, PageFlags.Lru | PageFlags.Active | PageFlags.Unevictable); // __clear_page_lru_flags
         if (kernel.Mem.Mapping[pfn] > 0)
         {
             FileCount--;
@@ -472,6 +502,7 @@ internal sealed class LruLists
             if (kernel.Policy.HasUnevictableLru)
             {
                 mem.Set(pfn, PageFlags.Mlocked);
+                Cull(pfn);
             }
 
             return Outcome.Kept;

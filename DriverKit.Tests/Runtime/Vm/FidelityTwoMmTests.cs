@@ -224,7 +224,7 @@ public sealed class FidelityTwoMmTests
 
     // mm/mlock.c: mlock_folio (5.18+) — a driver page faulted into a VM_LOCKED vma waits in the per-cpu mlock batch with
     // a reference (driver + PTE + batch = 3) until lru_add_drain (here: munlock's mlock_fixup). 5.17's mlock_vma_page
-    // took none.
+    // took none. The fault is a user access of an mlock2(MLOCK_ONFAULT) range: populate would drain (below).
     [Theory]
     [InlineData("5.17", 2)]
     [InlineData(Debian61, 3)]
@@ -233,14 +233,64 @@ public sealed class FidelityTwoMmTests
         var (k, dev, u, fd) = FaultDevice(version, strict: true);
         var a = u.Map(4 * P, fd: fd);
 
-        Assert.True(u.Mlock(a, 4 * P).IsOk);
+        Assert.True(u.Mlock2OnFault(a, 4 * P).IsOk);
+        Assert.True(u.Touch(a).IsOk);
+        Assert.True(u.Touch(a + P).IsOk);
 
-        Assert.Equal(Repeat(refcount, 4), k.Refcounts(dev.Pages));
-        Assert.All(dev.Pages, page => Assert.Equal(PageFlags.Mlocked, page.Flags & PageFlags.Mlocked));
+        Assert.Equal([refcount, refcount, 1, 1], k.Refcounts(dev.Pages));
+        Assert.Equal(PageFlags.Mlocked, dev.Pages[0].Flags & PageFlags.Mlocked);
         Assert.Equal(refcount == 3, k.Checker.Ledger(dev.Pages[0]).Contains("MlockBatch", StringComparison.Ordinal));
         Assert.Empty(k.Checker.CheckAll());
         Assert.True(u.Munlock(a, 4 * P).IsOk);
+        Assert.Equal([2, 2, 1, 1], k.Refcounts(dev.Pages));
+        Assert.Empty(k.Checker.CheckAll());
+    }
+
+    // mm/gup.c: populate_vma_page_range ends with lru_add_drain (5.18, when FOLL_MLOCK went), which empties the mlock
+    // batch too: right after mlock(2) the driver pages are mlocked with driver + PTE references only (Debian 6.1
+    // mlock_shared: refcount 2). Before 5.18 FOLL_MLOCK's mlock_vma_page took no batch reference either.
+    [Theory]
+    [InlineData("5.17")]
+    [InlineData(Debian61)]
+    public void MlockPopulateDrainsTheMlockBatch(string version)
+    {
+        var (k, dev, u, fd) = FaultDevice(version, strict: true);
+        var a = u.Map(4 * P, fd: fd);
+
+        Assert.True(u.Mlock(a, 4 * P).IsOk);
+
         Assert.Equal(Repeat(2, 4), k.Refcounts(dev.Pages));
+        Assert.All(dev.Pages, page => Assert.Equal(PageFlags.Mlocked, page.Flags & (PageFlags.Mlocked | PageFlags.Unevictable)));
+        Assert.DoesNotContain("MlockBatch", k.Checker.Ledger(dev.Pages[0]), StringComparison.Ordinal);
+        Assert.Empty(k.Checker.CheckAll());
+    }
+
+    // mm/vmscan.c: folio_evictable / mm/mlock.c: __mlock_new_folio — an mlocked anonymous page reaches the LRU on the
+    // unevictable list (PG_unevictable, 2.6.28+; 5.18+ when the mlock batch drains, here at the end of populate);
+    // munlock (__munlock_folio) puts it back on an evictable list. 2.6.27 has neither flag.
+    [Theory]
+    [InlineData("2.6.27", false)]
+    [InlineData("5.17", true)]
+    [InlineData(Debian61, true)]
+    public void MlockedAnonymousPagesAreUnevictableUntilMunlock(string version, bool unevictable)
+    {
+        var k = Boot(version, strict: true);
+        var u = k.Spawn();
+        var a = u.Map(4 * P, flags: MapFlags.Private);
+        Assert.True(u.WriteByte(a, 1).IsOk);
+        Assert.True(u.Mlock(a, 4 * P).IsOk);
+
+        var locked = unevictable ? PageFlags.Mlocked | PageFlags.Unevictable | PageFlags.Lru : PageFlags.Lru;
+        for (var i = 0UL; i < 4; i++)
+        {
+            var page = k.PfnToPage(Proc.Pagemap(u, a + (i * P)).Pfn);
+            Assert.Equal(locked, page.Flags & (PageFlags.Mlocked | PageFlags.Unevictable | PageFlags.Lru));
+        }
+
+        Assert.True(u.Munlock(a, 4 * P).IsOk);
+        var first = k.PfnToPage(Proc.Pagemap(u, a).Pfn);
+        Assert.Equal(PageFlags.Lru, first.Flags & (PageFlags.Mlocked | PageFlags.Unevictable | PageFlags.Lru));
+        Assert.True(u.Munmap(a, 4 * P).IsOk);
         Assert.Empty(k.Checker.CheckAll());
     }
 

@@ -155,6 +155,31 @@ public sealed class WalkAndFaultFidelityTests
 
     [Theory]
     [InlineData("2.6.18", false)]
+    [InlineData("2.6.19", true)]
+    [InlineData("6.1", true)]
+    [InlineData(E7, true)]
+    public void A_write_fault_on_a_shared_shmem_page_sets_pg_dirty_from_2_6_19(string version, bool dirtyAtFault)
+    {
+        // mm/memory.c: do_shared_fault → shmem_fault, then fault_dirty_shared_page → set_page_dirty (shmem's
+        // noop_dirty_folio sets PG_dirty; Debian 6.1 madv_remove_shmem: "uptodate|dirty|mmap|swapbacked" after the
+        // first write). shmem has no ->page_mkwrite and no writeback, so a page read first is mapped writable and stays
+        // clean until the unmap.
+        var k = Boot(version);
+        var u = k.Spawn();
+        var a = u.Map(2 * P, flags: MapFlags.Shared);
+
+        Assert.True(u.WriteByte(a, 1).IsOk);
+        Assert.True(u.ReadByte(a + P, out _).IsOk);
+        Assert.True(u.WriteByte(a + P, 1).IsOk);
+        var written = k.PfnToPage(Proc.Pagemap(u, a).Pfn);
+        var readFirst = k.PfnToPage(Proc.Pagemap(u, a + P).Pfn);
+        Assert.Equal(dirtyAtFault, (written.Flags & PageFlags.Dirty) != 0);
+        Assert.Equal(PageFlags.None, readFirst.Flags & PageFlags.Dirty);
+        Assert.True(u.Munmap(a, 2 * P).IsOk);
+    }
+
+    [Theory]
+    [InlineData("2.6.18", false)]
     [InlineData(E5, true)]
     [InlineData("6.1", true)]
     [InlineData(E7, true)]
