@@ -56,51 +56,67 @@ public sealed partial class Kernel
             return DoMadviseLater(p, start, end, advice);
         }
 
-        // mm/madvise.c: madvise_walk_vmas looks the next vma up by address after each one: an update may split or
-        // merge the vmas the range covers, so a list taken before the walk goes stale.
-        var mapped = 0UL;
-        for (var cursor = start; cursor < end;)
+        return WalkVmas(p, start, end, (vma, from, to) =>
         {
-            var vma = mm.Vmas.FindVma(cursor);
-            if (vma is null || vma.Start.Value >= end)
-            {
-                break;
-            }
-
             // madvise_vma_behavior / madvise_dontneed_free_valid_vma: each vma is judged when the walk reaches it, so
             // the vmas before a refused one keep the advice (zapped, flags changed) and the call fails there.
             if (Refuses(vma, advice))
             {
-                return SysResult.Error(Errno.EINVAL);
+                return Errno.EINVAL;
+            }
+
+            if (advice == Advice.DontNeed)
+            {
+                ZapRange(vma, from, to);
+                return 0;
+            }
+
+            if (flag == VmFlags.None)
+            {
+                return 0;
+            }
+
+            var err = SplitToRange(vma, from, to, out var target);
+            if (err != 0)
+            {
+                return err;
+            }
+
+            var set = advice is Advice.DontFork or Advice.DontDump or Advice.WipeOnFork or Advice.Random or Advice.Sequential;
+            target.RawFlags = set ? target.RawFlags | flag : target.RawFlags & ~flag;
+            TryMerge(target);
+            return 0;
+        });
+    }
+
+    /// <summary>
+    /// mm/madvise.c: madvise_walk_vmas — applies <paramref name="apply"/> to the part of each vma in [start, end), looking
+    /// the next vma up by address after each one (an update may split or merge the vmas the range covers, so a list taken
+    /// before the walk goes stale); stops at the first error, and fails with -ENOMEM when the range had a hole.
+    /// </summary>
+    private SysResult WalkVmas(Process p, ulong start, ulong end, Func<VmArea, ulong, ulong, int> apply)
+    {
+        var mapped = 0UL;
+        for (var cursor = start; cursor < end;)
+        {
+            var vma = p.Mm.Vmas.FindVma(cursor);
+            if (vma is null || vma.Start.Value >= end)
+            {
+                break;
             }
 
             var from = Math.Max(cursor, vma.Start.Value);
             var to = Math.Min(end, vma.End.Value);
             mapped += to - from;
             cursor = to;
-            if (advice == Advice.DontNeed)
-            {
-                ZapRange(vma, from, to);
-                continue;
-            }
-
-            if (flag == VmFlags.None)
-            {
-                continue;
-            }
-
-            var err = SplitToRange(vma, from, to, out var target);
+            var err = apply(vma, from, to);
             if (err != 0)
             {
                 return SysResult.Error(err);
             }
-
-            var set = advice is Advice.DontFork or Advice.DontDump or Advice.WipeOnFork or Advice.Random or Advice.Sequential;
-            target.RawFlags = set ? target.RawFlags | flag : target.RawFlags & ~flag;
-            TryMerge(target);
         }
 
-        return mapped < len ? SysResult.Error(Errno.ENOMEM) : new SysResult(0);
+        return mapped < end - start ? SysResult.Error(Errno.ENOMEM) : new SysResult(0);
     }
 
     /// <summary>

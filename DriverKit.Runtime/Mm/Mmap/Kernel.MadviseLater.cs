@@ -32,33 +32,13 @@ public sealed partial class Kernel
             return MadvisePopulate(p, start, end, advice == Advice.PopulateWrite);
         }
 
-        var mapped = 0UL;
-        for (var cursor = start; cursor < end;)
+        return WalkVmas(p, start, end, (vma, from, to) => advice switch
         {
-            var vma = p.Mm.Vmas.FindVma(cursor);
-            if (vma is null || vma.Start.Value >= end)
-            {
-                break;
-            }
-
-            var from = Math.Max(cursor, vma.Start.Value);
-            var to = Math.Min(end, vma.End.Value);
-            mapped += to - from;
-            cursor = to;
-            var err = advice switch
-            {
-                Advice.Free => MadviseFree(vma, from, to),
-                Advice.Remove => MadviseRemove(vma, from, to),
-                Advice.DontNeedLocked => MadviseDontNeedLocked(vma, from, to),
-                _ => MadviseColdOrPageOut(vma, from, to, advice == Advice.PageOut),
-            };
-            if (err != 0)
-            {
-                return SysResult.Error(err);
-            }
-        }
-
-        return mapped < end - start ? SysResult.Error(Errno.ENOMEM) : new SysResult(0);
+            Advice.Free => MadviseFree(vma, from, to),
+            Advice.Remove => MadviseRemove(vma, from, to),
+            Advice.DontNeedLocked => MadviseDontNeedLocked(vma, from, to),
+            _ => MadviseColdOrPageOut(vma, from, to, advice == Advice.PageOut),
+        });
     }
 
     /// <summary>
