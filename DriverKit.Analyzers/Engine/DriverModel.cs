@@ -26,8 +26,8 @@ internal sealed class DriverModel
     /// <summary>The initializers that assign a handler, by its simple name, wherever the table is filled (a module class filling it with another class's methods).</summary>
     private readonly ConcurrentDictionary<string, HandlerCandidates> named = new(StringComparer.Ordinal);
 
-    /// <summary>The handler names assigned to each property anywhere in the compilation, found on first need.</summary>
-    private Dictionary<string, HashSet<string>>? handlerNames;
+    /// <summary>The handler assignments of every tree, gathered on first need.</summary>
+    private CompilationAssignments? compilationAssignments;
 
     private readonly ConcurrentDictionary<SyntaxNode, BoundInitializer?> bound = new();
 
@@ -214,21 +214,9 @@ internal sealed class DriverModel
         named.GetOrAdd(name, key =>
         {
             var candidates = new HandlerCandidates();
-            var assignments = words.Cached(propertyNames, cancellationToken);
-            foreach (var tree in words.Find(new[] { key }, cancellationToken).Trees)
+            foreach (var (creation, throughReceiver) in Assignments(cancellationToken).ByName.TryGetValue(key, out var list) ? list : NoAssignments)
             {
-                if (!assignments.AnyIn(tree))
-                {
-                    continue;
-                }
-
-                foreach (var (_, handler, creation, throughReceiver) in AssignmentsIn(tree, assignments, cancellationToken))
-                {
-                    if (handler == key)
-                    {
-                        candidates.Add(creation, throughReceiver);
-                    }
-                }
+                candidates.Add(creation, throughReceiver);
             }
 
             return candidates;
@@ -238,36 +226,62 @@ internal sealed class DriverModel
     private bool IsHandlerName(string name, CancellationToken cancellationToken) =>
         propertyNames.Any(property => HandlerNames(property, cancellationToken).Contains(name));
 
-    /// <summary>The simple names of the handlers the compilation assigns to <paramref name="property"/>, from every tree's kept assignments.</summary>
-    private HashSet<string> HandlerNames(string property, CancellationToken cancellationToken)
+    /// <summary>The simple names of the handlers the compilation assigns to <paramref name="property"/>.</summary>
+    private HashSet<string> HandlerNames(string property, CancellationToken cancellationToken) =>
+        Assignments(cancellationToken).NamesByProperty.TryGetValue(property, out var found) ? found : NoNames;
+
+    /// <summary>
+    /// Every tree's kept handler assignments gathered once per compilation: the names per property, and per handler name
+    /// the initializers that assign it (the lists are cheap to append; a name's <see cref="HandlerCandidates"/> is made
+    /// from its list when first asked for).
+    /// </summary>
+    private CompilationAssignments Assignments(CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref handlerNames) is not { } byProperty)
+        if (Volatile.Read(ref compilationAssignments) is { } known)
         {
-            byProperty = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-            var assignments = words.Cached(propertyNames, cancellationToken);
-            foreach (var tree in assignments.Trees)
-            {
-                foreach (var assignment in AssignmentsIn(tree, assignments, cancellationToken))
-                {
-                    if (assignment.Handler is { } handler)
-                    {
-                        if (!byProperty.TryGetValue(assignment.Property, out var names))
-                        {
-                            byProperty[assignment.Property] = names = new HashSet<string>(StringComparer.Ordinal);
-                        }
-
-                        names.Add(handler);
-                    }
-                }
-            }
-
-            Volatile.Write(ref handlerNames, byProperty);
+            return known;
         }
 
-        return byProperty.TryGetValue(property, out var found) ? found : NoNames;
+        var gathered = new CompilationAssignments();
+        var occurrences = words.Cached(propertyNames, cancellationToken);
+        foreach (var tree in occurrences.Trees)
+        {
+            foreach (var assignment in AssignmentsIn(tree, occurrences, cancellationToken))
+            {
+                if (assignment.Handler is not { } handler)
+                {
+                    continue;
+                }
+
+                if (!gathered.NamesByProperty.TryGetValue(assignment.Property, out var names))
+                {
+                    gathered.NamesByProperty[assignment.Property] = names = new HashSet<string>(StringComparer.Ordinal);
+                }
+
+                names.Add(handler);
+                if (!gathered.ByName.TryGetValue(handler, out var list))
+                {
+                    gathered.ByName[handler] = list = new List<(BaseObjectCreationExpressionSyntax, bool)>();
+                }
+
+                list.Add((assignment.Creation, assignment.ThroughReceiver));
+            }
+        }
+
+        Volatile.Write(ref compilationAssignments, gathered);
+        return gathered;
+    }
+
+    private sealed class CompilationAssignments
+    {
+        public Dictionary<string, HashSet<string>> NamesByProperty { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, List<(BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver)>> ByName { get; } = new(StringComparer.Ordinal);
     }
 
     private static readonly HashSet<string> NoNames = new(StringComparer.Ordinal);
+
+    private static readonly List<(BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver)> NoAssignments = new();
 
     /// <summary>The initializers of a tree that set <paramref name="property"/>, each once, in text order.</summary>
     private IEnumerable<BaseObjectCreationExpressionSyntax> CreationsIn(SyntaxTree tree, string property, CancellationToken cancellationToken)

@@ -173,10 +173,11 @@ internal sealed class WordOccurrences
                 return known;
             }
 
+            // Searched directly rather than through the per-tree memo: once every tree is known, the memo is never read again.
             var all = new Dictionary<SyntaxTree, int[]>();
             foreach (var tree in universe)
             {
-                if (In(tree) is { Length: > 0 } found)
+                if ((searched.TryGetValue(tree, out var memo) ? memo : search(tree)) is { Length: > 0 } found)
                 {
                     all[tree] = found;
                 }
