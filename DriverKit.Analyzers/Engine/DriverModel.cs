@@ -21,6 +21,9 @@ internal sealed class DriverModel
     private readonly MethodBodies bodies;
     private readonly SourceWords words;
     private readonly string[] propertyNames;
+
+    /// <summary>The property names as one string: what a tree's kept assignments were searched for.</summary>
+    private readonly string propertyKey;
     private readonly ConcurrentDictionary<INamedTypeSymbol, Roles> types = new(SymbolEqualityComparer.Default);
 
     /// <summary>The initializers that assign a handler, by its simple name, wherever the table is filled (a module class filling it with another class's methods).</summary>
@@ -44,6 +47,7 @@ internal sealed class DriverModel
             .Select(property => property.Name)
             .Distinct(StringComparer.Ordinal)
             .ToArray();
+        propertyKey = string.Join(",", propertyNames);
     }
 
     /// <summary>The handlers of one type: named methods and local functions by symbol, lambdas by syntax.</summary>
@@ -92,10 +96,12 @@ internal sealed class DriverModel
     /// </summary>
     private string? RoleElsewhere(IMethodSymbol function, CancellationToken cancellationToken)
     {
-        if (!IsHandlerName(function.Name, cancellationToken) || Named(function.Name, cancellationToken) is not { IsEmpty: false } named)
+        if (!IsHandlerName(function.Name, cancellationToken))
         {
             return null;
         }
+
+        var named = Named(function.Name, cancellationToken);
 
         return elsewhere.GetOrAdd(function.OriginalDefinition, symbol =>
         {
@@ -223,8 +229,7 @@ internal sealed class DriverModel
         });
 
     /// <summary>Whether the compilation assigns a handler of this simple name to some property.</summary>
-    private bool IsHandlerName(string name, CancellationToken cancellationToken) =>
-        propertyNames.Any(property => HandlerNames(property, cancellationToken).Contains(name));
+    private bool IsHandlerName(string name, CancellationToken cancellationToken) => Assignments(cancellationToken).ByName.ContainsKey(name);
 
     /// <summary>The simple names of the handlers the compilation assigns to <paramref name="property"/>.</summary>
     private HashSet<string> HandlerNames(string property, CancellationToken cancellationToken) =>
@@ -300,9 +305,8 @@ internal sealed class DriverModel
     /// </summary>
     private (string Property, string? Handler, BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver)[] AssignmentsIn(SyntaxTree tree, WordOccurrences occurrences, CancellationToken cancellationToken)
     {
-        var key = string.Join(",", propertyNames);
         var box = TreeAssignments.GetValue(tree, _ => new StrongBox<TreeAssignmentList?>());
-        if (Volatile.Read(ref box.Value) is { } known && known.Key == key)
+        if (Volatile.Read(ref box.Value) is { } known && known.Key == propertyKey)
         {
             return known.Assignments;
         }
@@ -326,7 +330,7 @@ internal sealed class DriverModel
         }
 
         var assignments = found.ToArray();
-        Volatile.Write(ref box.Value, new TreeAssignmentList(key, assignments));
+        Volatile.Write(ref box.Value, new TreeAssignmentList(propertyKey, assignments));
         return assignments;
     }
 

@@ -20,9 +20,6 @@ internal sealed class HandlerCandidates
     /// <summary>Every initializer recorded, once per way of naming: one initializer may assign the name to several properties.</summary>
     private readonly HashSet<(BaseObjectCreationExpressionSyntax Creation, bool ThroughReceiver)> recorded = new();
 
-    /// <summary>Whether no initializer assigns a handler of this name.</summary>
-    public bool IsEmpty => recorded.Count == 0;
-
     /// <summary>Records an initializer that assigns a handler of this name.</summary>
     public void Add(BaseObjectCreationExpressionSyntax creation, bool throughReceiver)
     {

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using DriverKit.Benchmarks.Report;
 using DriverKit.Benchmarks.Shapes;
 using DriverKit.Tests.Verification;
 using Microsoft.CodeAnalysis;
@@ -100,11 +101,11 @@ public static class IdeLatency
             }
         }
 
-        var median = Median(samples.Select(sample => sample.DriverKitMs));
+        var median = Median.Of(samples.Select(sample => sample.DriverKitMs));
         log.WriteLine();
         log.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"median: compilation {Median(samples.Select(sample => sample.CompilationMs)):F1} ms, DriverKit {median:F1} ms (target {TargetMilliseconds} ms: {(median <= TargetMilliseconds ? "PASS" : "FAIL")}), whole request {Median(samples.Select(sample => sample.RequestMs)):F1} ms"));
+            $"median: compilation {Median.Of(samples.Select(sample => sample.CompilationMs)):F1} ms, DriverKit {median:F1} ms (target {TargetMilliseconds} ms: {(median <= TargetMilliseconds ? "PASS" : "FAIL")}), whole request {Median.Of(samples.Select(sample => sample.RequestMs)):F1} ms"));
         return median <= TargetMilliseconds ? 0 : 1;
     }
 
@@ -144,11 +145,5 @@ public static class IdeLatency
         var body = lines.FindIndex(mmap, line => line.TrimStart().StartsWith('{'));
         lines.Insert(body + 1, "        const int edit = 0;");
         return (string.Join('\n', lines), body + 1);
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? 0 : sorted[sorted.Length / 2];
     }
 }

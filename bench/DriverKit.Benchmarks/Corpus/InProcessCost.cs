@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
+using DriverKit.Benchmarks.Report;
 using DriverKit.Benchmarks.Shapes;
 using DriverKit.Tests.Verification;
 using Microsoft.CodeAnalysis;
@@ -65,21 +66,10 @@ public static class InProcessCost
         }
 
         log.WriteLine();
-        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median: compile {Median(compiles):F0} ms, DriverKit {Median(totals):F0} ms ({Median(totals) / Median(compiles):P1} of the compile)"));
-        foreach (var (name, times) in perAnalyzer.OrderByDescending(entry => Median(entry.Value)))
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median: compile {Median.Of(compiles):F0} ms, DriverKit {Median.Of(totals):F0} ms ({Median.Of(totals) / Median.Of(compiles):P1} of the compile)"));
+        foreach (var (name, times) in perAnalyzer.OrderByDescending(entry => Median.Of(entry.Value)))
         {
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Median(times),8:F1} ms  {name}"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Median.Of(times),8:F1} ms  {name}"));
         }
-    }
-
-    private static double Median(List<double> values)
-    {
-        if (values.Count == 0)
-        {
-            return 0;
-        }
-
-        var sorted = values.Order().ToArray();
-        return sorted[sorted.Length / 2];
     }
 }
