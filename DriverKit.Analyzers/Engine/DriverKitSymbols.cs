@@ -1,10 +1,11 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace DriverKit.Analyzers.Engine;
 
 /// <summary>
-/// The DriverKit.Runtime symbols the rules need, resolved once per compilation. <see cref="TryCreate"/> returns null when
+/// The DriverKit.Runtime symbols the rules need, resolved once per runtime assembly (compilations that reference the same one share them). <see cref="TryCreate"/> returns null when
 /// the compilation does not reference DriverKit.Runtime, and the analyzers then register nothing.
 /// </summary>
 internal sealed class DriverKitSymbols
@@ -156,19 +157,46 @@ internal sealed class DriverKitSymbols
     /// <summary>The symbols, or null when DriverKit.Runtime (its Kernel, VmArea and VmFlags types) is not referenced.</summary>
     public static DriverKitSymbols? TryCreate(Compilation compilation)
     {
-        // One look-up across every reference (a couple of hundred assemblies in a .NET project) finds the runtime; the other
-        // types are looked up in its assembly alone.
-        if (compilation.GetTypeByMetadataName("DriverKit.Runtime.Kernel") is not { } kernel)
+        if (KernelType(compilation) is not { } kernel)
         {
             return null;
         }
 
+        // An IDE makes a compilation per edit, and each shares its referenced assemblies' symbols with the last: the runtime's
+        // symbols are resolved once per runtime assembly rather than once per compilation.
+        return ByRuntime.GetValue(kernel.ContainingAssembly, _ => new StrongBox<DriverKitSymbols?>(Create(kernel))).Value;
+    }
+
+    private static readonly ConditionalWeakTable<IAssemblySymbol, StrongBox<DriverKitSymbols?>> ByRuntime = new();
+
+    private static DriverKitSymbols? Create(INamedTypeSymbol kernel)
+    {
         var runtime = kernel.ContainingAssembly;
         var vmArea = runtime.GetTypeByMetadataName("DriverKit.Runtime.VmArea");
         var vmFlags = runtime.GetTypeByMetadataName("DriverKit.Runtime.VmFlags");
         return vmArea is null || vmFlags is null || vmFlags.TypeKind != TypeKind.Enum
             ? null
             : new DriverKitSymbols(runtime, kernel, vmArea, vmFlags);
+    }
+
+    /// <summary>
+    /// DriverKit.Runtime's Kernel: in the reference named DriverKit.Runtime, else wherever the compilation finds it (its own
+    /// sources, or a reference by another name). The named reference is read first because a look-up by metadata name searches
+    /// the compilation's own namespaces and every reference (a couple of hundred assemblies in a .NET project), and the other
+    /// types are then looked up in the runtime's assembly alone.
+    /// </summary>
+    private static INamedTypeSymbol? KernelType(Compilation compilation)
+    {
+        const string KernelName = "DriverKit.Runtime.Kernel";
+        foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+        {
+            if (assembly.Identity.Name == "DriverKit.Runtime" && assembly.GetTypeByMetadataName(KernelName) is { DeclaredAccessibility: Accessibility.Public } kernel)
+            {
+                return kernel;
+            }
+        }
+
+        return compilation.GetTypeByMetadataName(KernelName);
     }
 
     /// <summary>Which runtime function <paramref name="method"/> is, or <see cref="KernelApi.None"/>.</summary>

@@ -1,7 +1,9 @@
+using System.Runtime.CompilerServices;
 using DriverKit.Runtime;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
 
 namespace DriverKit.Analyzers.Engine;
 
@@ -47,28 +49,52 @@ internal sealed class FlagSourceWords
     /// <summary>Where the words occur; null when the search gave up and every block is a candidate.</summary>
     public WordOccurrences? Occurrences => words;
 
-    /// <summary>Runs the search; <paramref name="spellings"/> says how VmFlags and VmArea are spelt.</summary>
+    /// <summary>
+    /// Runs the search; <paramref name="spellings"/> says how VmFlags and VmArea are spelt. A compilation that shares most of
+    /// its trees with one searched before (an IDE edit) reuses that search's names when its other trees add none to them.
+    /// </summary>
     public static FlagSourceWords Compute(Compilation compilation, DriverKitSymbols symbols, SourceWords text, TypeSpellings spellings, CancellationToken cancellationToken)
     {
-        var everything = new FlagSourceWords(null);
         var seeds = Seeds(compilation, symbols, spellings);
         var inertMembers = new HashSet<string>(
             symbols.VmFlags.GetMembers().OfType<IFieldSymbol>()
                 .Where(field => field.ConstantValue is ulong bits && (bits & FlagSourceFilter.ReportedBits) == 0)
                 .Select(field => field.Name),
             StringComparer.Ordinal);
+        foreach (var earlier in SearchOutcome.Recent())
+        {
+            if (earlier.Covers(compilation, seeds, spellings, text, inertMembers, cancellationToken))
+            {
+                return new FlagSourceWords(earlier.Occurrences(text, spellings, inertMembers, cancellationToken));
+            }
+        }
+
+        var result = Search(seeds, text, spellings, inertMembers, cancellationToken, out var names);
+        if (names is not null)
+        {
+            SearchOutcome.Remember(compilation, seeds, spellings, names);
+        }
+
+        return result;
+    }
+
+    /// <summary>The search itself; <paramref name="names"/> gets every name it followed with whether only calls count (null when it gave up).</summary>
+    private static FlagSourceWords Search(
+        List<string> seeds, SourceWords text, TypeSpellings spellings, HashSet<string> inertMembers, CancellationToken cancellationToken,
+        out Dictionary<string, bool>? names)
+    {
+        var everything = new FlagSourceWords(null);
 
         // A spelling of VmFlags is a source unless it reads an unreported member plainly or declares something; a declaration
         // is still judged below, because a const or readonly field's name must join the words.
-        var spelt = text.Find(spellings.VmFlags, cancellationToken);
-        var values = text.Where(spelt, (source, position) => !OccurrenceText.IsInertMemberAccess(source, position, inertMembers), cancellationToken);
+        var values = Values(text, spellings, inertMembers, cancellationToken);
         var found = WordOccurrences.Union(
             text.Find(seeds, cancellationToken),
             text.Where(values, (source, position) => !OccurrenceText.IsDeclarationType(source, position), cancellationToken));
         var toJudge = WordOccurrences.Union(found, values);
 
         // Names found so far, each with whether only its calls count (methods) or every mention (fields).
-        var names = seeds.Concat(spellings.VmFlags).Distinct(StringComparer.Ordinal).ToDictionary(name => name, _ => false, StringComparer.Ordinal);
+        names = InitialNames(seeds, spellings);
         var named = new HashSet<SyntaxNode>();
         var followed = new List<(string Name, bool CallsOnly)>();
         while (true)
@@ -87,6 +113,7 @@ internal sealed class FlagSourceWords
                 followed.Clear();
                 if (!NamesToFollow(spellings, tree, position, named, followed, cancellationToken, out last))
                 {
+                    names = null;
                     return everything;
                 }
 
@@ -109,6 +136,7 @@ internal sealed class FlagSourceWords
 
             if (names.Count > MaxWords)
             {
+                names = null;
                 return everything;
             }
 
@@ -116,6 +144,146 @@ internal sealed class FlagSourceWords
                 text.Where(text.Find(calls, cancellationToken), OccurrenceText.MayBeCall, cancellationToken),
                 text.Find(mentions, cancellationToken));
             found = WordOccurrences.Union(found, toJudge);
+        }
+    }
+
+    /// <summary>The names the search starts from, each counting in every mention: the seeds and the spellings of VmFlags.</summary>
+    private static Dictionary<string, bool> InitialNames(List<string> seeds, TypeSpellings spellings) =>
+        seeds.Concat(spellings.VmFlags).Distinct(StringComparer.Ordinal).ToDictionary(name => name, _ => false, StringComparer.Ordinal);
+
+    /// <summary>Where the occurrences of the names judged are: the seeds, the spellings of VmFlags that are values, calls of the
+    /// names whose calls count and every mention of the others (the positions <see cref="NamesToFollow"/> is asked about).</summary>
+    private static WordOccurrences Judged(SourceWords text, List<string> seeds, WordOccurrences values, IReadOnlyDictionary<string, bool> followed, CancellationToken cancellationToken) =>
+        WordOccurrences.Union(
+            WordOccurrences.Union(text.Find(seeds, cancellationToken), values),
+            WordOccurrences.Union(
+                text.Where(text.Find(followed.Where(pair => pair.Value).Select(pair => pair.Key).ToList(), cancellationToken), OccurrenceText.MayBeCall, cancellationToken),
+                text.Find(followed.Where(pair => !pair.Value).Select(pair => pair.Key).ToList(), cancellationToken)));
+
+    /// <summary>What the search reports with the names it followed: the judged occurrences less the spellings of VmFlags that declare something.</summary>
+    private static WordOccurrences Found(SourceWords text, List<string> seeds, WordOccurrences values, IReadOnlyDictionary<string, bool> followed, CancellationToken cancellationToken) =>
+        Judged(text, seeds, text.Where(values, (source, position) => !OccurrenceText.IsDeclarationType(source, position), cancellationToken), followed, cancellationToken);
+
+    /// <summary>The spellings of VmFlags that are more than a plain read of an unreported member.</summary>
+    private static WordOccurrences Values(SourceWords text, TypeSpellings spellings, HashSet<string> inertMembers, CancellationToken cancellationToken) =>
+        text.Where(text.Find(spellings.VmFlags, cancellationToken), (source, position) => !OccurrenceText.IsInertMemberAccess(source, position, inertMembers), cancellationToken);
+
+    /// <summary>
+    /// The names one search ended with, kept for the next compilations. Whether a name list is a sound filter for a compilation
+    /// can be checked tree by tree: the search finds the smallest list that holds the seeds and every name an occurrence of a
+    /// listed name leads to, so any list that holds the seeds and to which no tree adds a name holds that smallest list, and
+    /// admits every block the smallest one does (a few more at most, after an edit removed a source). The trees checked
+    /// against a list are remembered with it, so an IDE edit judges only the edited tree.
+    /// </summary>
+    private sealed class SearchOutcome
+    {
+        /// <summary>How many outcomes are kept (one per project an IDE edits, roughly).</summary>
+        private const int Kept = 4;
+
+        /// <summary>How many trees a compilation may have that were not checked against an outcome for it to be tried.</summary>
+        private const int MaxUncheckedTrees = 8;
+
+        private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<SearchOutcome?>> CheckedAgainst = new();
+        private static readonly object Gate = new();
+        private static SearchOutcome[] recent = Array.Empty<SearchOutcome>();
+
+        private readonly HashSet<string> seeds;
+        private readonly List<string> seedList;
+        private readonly HashSet<string> vmFlags;
+        private readonly HashSet<string> vmArea;
+        private readonly bool importedStatically;
+        private readonly Dictionary<string, bool> names;
+        private readonly Dictionary<string, bool> followed;
+
+        private SearchOutcome(List<string> seeds, TypeSpellings spellings, Dictionary<string, bool> names)
+        {
+            seedList = seeds;
+            this.seeds = new HashSet<string>(seeds, StringComparer.Ordinal);
+            vmFlags = new HashSet<string>(spellings.VmFlags, StringComparer.Ordinal);
+            vmArea = new HashSet<string>(spellings.VmArea, StringComparer.Ordinal);
+            importedStatically = spellings.VmFlagsImportedStatically;
+            this.names = names;
+            var initial = InitialNames(seeds, spellings);
+            followed = names.Where(pair => !initial.ContainsKey(pair.Key)).ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
+        }
+
+        /// <summary>The outcomes kept, newest first.</summary>
+        public static SearchOutcome[] Recent() => Volatile.Read(ref recent);
+
+        /// <summary>Keeps the outcome of a search of <paramref name="compilation"/>: every tree of it is checked against it.</summary>
+        public static void Remember(Compilation compilation, List<string> seeds, TypeSpellings spellings, Dictionary<string, bool> names)
+        {
+            var outcome = new SearchOutcome(seeds, spellings, names);
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                CheckedAgainst.GetValue(tree, _ => new StrongBox<SearchOutcome?>()).Value = outcome;
+            }
+
+            lock (Gate)
+            {
+                recent = new[] { outcome }.Concat(recent).Take(Kept).ToArray();
+            }
+        }
+
+        /// <summary>
+        /// The occurrences of this outcome's words in a compilation it covers (whose spellings are <paramref name="spellings"/>),
+        /// searched per tree on demand: what the search of that compilation would find, with the names this one followed.
+        /// </summary>
+        public WordOccurrences Occurrences(SourceWords text, TypeSpellings spellings, HashSet<string> inertMembers, CancellationToken cancellationToken) =>
+            Found(text, seedList, Values(text, spellings, inertMembers, cancellationToken), followed, cancellationToken);
+
+        /// <summary>
+        /// Whether this outcome's names are a sound filter for <paramref name="compilation"/>: same seeds and spellings, and no
+        /// tree of it adds a name. Trees checked before are not read again; more than a few unchecked trees are not tried.
+        /// </summary>
+        public bool Covers(Compilation compilation, List<string> seeds, TypeSpellings spellings, SourceWords text, HashSet<string> inertMembers, CancellationToken cancellationToken)
+        {
+            if (importedStatically != spellings.VmFlagsImportedStatically || !this.seeds.SetEquals(seeds)
+                || !vmFlags.SetEquals(spellings.VmFlags) || !vmArea.SetEquals(spellings.VmArea))
+            {
+                return false;
+            }
+
+            var toCheck = new List<SyntaxTree>();
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                if (!CheckedAgainst.TryGetValue(tree, out var box) || box.Value != this)
+                {
+                    toCheck.Add(tree);
+                    if (toCheck.Count > MaxUncheckedTrees)
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            if (toCheck.Count == 0)
+            {
+                return true;
+            }
+
+            var judged = Judged(text, seedList, Values(text, spellings, inertMembers, cancellationToken), followed, cancellationToken);
+            var named = new HashSet<SyntaxNode>();
+            var found = new List<(string Name, bool CallsOnly)>();
+            foreach (var tree in toCheck)
+            {
+                foreach (var position in judged.Within(tree, new TextSpan(0, tree.Length)))
+                {
+                    found.Clear();
+                    if (!NamesToFollow(spellings, tree, position, named, found, cancellationToken, out _)
+                        || found.Any(name => !names.TryGetValue(name.Name, out var callsOnly) || (callsOnly && !name.CallsOnly)))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            foreach (var tree in toCheck)
+            {
+                CheckedAgainst.GetValue(tree, _ => new StrongBox<SearchOutcome?>()).Value = this;
+            }
+
+            return true;
         }
     }
 

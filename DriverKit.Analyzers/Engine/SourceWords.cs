@@ -77,6 +77,9 @@ internal sealed class WordOccurrences
     private readonly ConcurrentDictionary<SyntaxTree, int[]> searched = new();
     private Dictionary<SyntaxTree, int[]>? positions;
 
+    /// <summary>What <see cref="Exists"/> found: 0 not asked yet, 1 yes, -1 no.</summary>
+    private int exists;
+
     /// <summary>Occurrences known in advance.</summary>
     public WordOccurrences(Dictionary<SyntaxTree, int[]> positions)
     {
@@ -95,8 +98,30 @@ internal sealed class WordOccurrences
     /// <summary>The trees with an occurrence.</summary>
     public IEnumerable<SyntaxTree> Trees => Positions.Keys;
 
-    /// <summary>Whether a word occurs in some tree: the search stops at the first tree that has one.</summary>
-    public bool Exists => Volatile.Read(ref positions) is { } known ? known.Count > 0 : universe.Any(AnyIn);
+    /// <summary>
+    /// Whether a word occurs in some tree: the search stops at the first tree that has one. Trees are searched past the per-tree
+    /// memo, as <see cref="Positions"/> does: a word that occurs nowhere is asked of every tree, and each new compilation of an
+    /// IDE session would otherwise fill a memo entry per tree to answer one question.
+    /// </summary>
+    public bool Exists
+    {
+        get
+        {
+            if (Volatile.Read(ref positions) is { } known)
+            {
+                return known.Count > 0;
+            }
+
+            var answer = Volatile.Read(ref exists);
+            if (answer == 0)
+            {
+                answer = universe.Any(tree => (searched.TryGetValue(tree, out var memo) ? memo : search(tree)).Length > 0) ? 1 : -1;
+                Volatile.Write(ref exists, answer);
+            }
+
+            return answer > 0;
+        }
+    }
 
     /// <summary>Whether a word occurs anywhere in <paramref name="tree"/>.</summary>
     public bool AnyIn(SyntaxTree tree) => In(tree).Length > 0;
@@ -148,7 +173,7 @@ internal sealed class WordOccurrences
 
     /// <summary>The union of two results.</summary>
     public static WordOccurrences Union(WordOccurrences a, WordOccurrences b) =>
-        new(a.universe.Union(b.universe).ToArray(), tree =>
+        new(ReferenceEquals(a.universe, b.universe) ? a.universe : a.universe.Union(b.universe).ToArray(), tree =>
         {
             var first = a.In(tree);
             var second = b.In(tree);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -32,30 +33,67 @@ internal sealed class TypeSpellings
         var spellings = new TypeSpellings(symbols);
         foreach (var tree in text.Find(new[] { symbols.VmFlags.Name, symbols.VmArea.Name }, cancellationToken).Trees)
         {
+            var found = Read.GetValue(tree, _ => new StrongBox<TreeSpellings?>()) is var box && box.Value is { } known
+                && known.VmFlagsName == symbols.VmFlags.Name && known.VmAreaName == symbols.VmArea.Name
+                ? known
+                : box.Value = TreeSpellings.Of(tree, symbols.VmFlags.Name, symbols.VmArea.Name, cancellationToken);
+            spellings.VmFlags.UnionWith(found.VmFlagsAliases);
+            spellings.VmArea.UnionWith(found.VmAreaAliases);
+            spellings.VmFlagsImportedStatically |= found.VmFlagsStatic;
+        }
+
+        return spellings;
+    }
+
+    /// <summary>What each tree's using directives say, kept with the tree: an IDE edit reads only the edited file's again.</summary>
+    private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<TreeSpellings?>> Read = new();
+
+    /// <summary>The aliases and static imports one file's using directives declare for VmFlags and VmArea.</summary>
+    private sealed class TreeSpellings
+    {
+        private TreeSpellings(string vmFlagsName, string vmAreaName)
+        {
+            VmFlagsName = vmFlagsName;
+            VmAreaName = vmAreaName;
+        }
+
+        public string VmFlagsName { get; }
+
+        public string VmAreaName { get; }
+
+        public List<string> VmFlagsAliases { get; } = new();
+
+        public List<string> VmAreaAliases { get; } = new();
+
+        public bool VmFlagsStatic { get; private set; }
+
+        public static TreeSpellings Of(SyntaxTree tree, string vmFlags, string vmArea, CancellationToken cancellationToken)
+        {
+            var spellings = new TreeSpellings(vmFlags, vmArea);
             foreach (var directive in Usings(tree.GetRoot(cancellationToken)))
             {
                 var target = directive.NamespaceOrType;
                 if (directive.Alias is { } alias)
                 {
                     var name = alias.Name.Identifier.ValueText;
-                    if (Names(target, symbols.VmFlags.Name))
+                    if (Names(target, vmFlags))
                     {
-                        spellings.VmFlags.Add(name);
+                        spellings.VmFlagsAliases.Add(name);
                     }
 
-                    if (Names(target, symbols.VmArea.Name))
+                    if (Names(target, vmArea))
                     {
-                        spellings.VmArea.Add(name);
+                        spellings.VmAreaAliases.Add(name);
                     }
                 }
-                else if (!directive.StaticKeyword.IsKind(SyntaxKind.None) && Names(target, symbols.VmFlags.Name))
+                else if (!directive.StaticKeyword.IsKind(SyntaxKind.None) && Names(target, vmFlags))
                 {
-                    spellings.VmFlagsImportedStatically = true;
+                    spellings.VmFlagsStatic = true;
                 }
             }
-        }
 
-        return spellings;
+            return spellings;
+        }
     }
 
     /// <summary>Whether <paramref name="type"/> names VmFlags or an alias of it.</summary>

@@ -426,6 +426,47 @@ public class FlagSourceFilterTests
     }
 
     /// <summary>
+    /// An IDE edit makes a compilation that shares all trees but one with the last, and the text search reuses the last
+    /// search's names when the edited tree adds none. An edit that makes a helper three files away carry a reported bit adds a
+    /// name (the helper's), so the search runs again and the ->mmap that reaches it through an unchanged file is let through;
+    /// an edit that adds nothing keeps the answers.
+    /// </summary>
+    [Fact]
+    public void An_edit_that_makes_a_helper_carry_a_bit_is_followed_through_unchanged_files()
+    {
+        var options = new CSharpParseOptions(LanguageVersion.Latest);
+        var driver = CSharpSyntaxTree.ParseText(Driver("        Middle.Map(vma);\n        return 0;"), options, "/0/Driver.cs");
+        var middle = CSharpSyntaxTree.ParseText("using DriverKit.Runtime; static class Middle { public static void Map(VmArea vma) => Low.Apply(vma); }", options, "/0/Middle.cs");
+        const string quiet = "using DriverKit.Runtime; static class Low { public static void Apply(VmArea area) => area.Flags |= VmFlags.IO; }";
+        var low = CSharpSyntaxTree.ParseText(quiet, options, "/0/Low.cs");
+        var before = CSharpCompilation.Create(
+            "EditTest",
+            [driver, middle, low],
+            ReferenceAssemblies.Get(includeDriverKitRuntime: true),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        Assert.False(MayHoldSource(before, driver));
+
+        // An edit elsewhere in the quiet helper's file: nothing new to follow, the answer stays.
+        var renamed = low.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(quiet.Replace("area", "target", StringComparison.Ordinal)));
+        var unrelated = before.ReplaceSyntaxTree(low, renamed);
+        Assert.False(MayHoldSource(unrelated, driver));
+
+        var locked = unrelated.ReplaceSyntaxTree(renamed, renamed.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(quiet.Replace("VmFlags.IO", "VmFlags.Locked | VmFlags.IO", StringComparison.Ordinal))));
+        Assert.True(MayHoldSource(locked, driver));
+        Assert.True(MayHoldSource(locked, middle));
+    }
+
+    /// <summary>Whether the text search of a fresh engine for <paramref name="compilation"/> lets the first method of <paramref name="tree"/> through.</summary>
+    private static bool MayHoldSource(Compilation compilation, SyntaxTree tree)
+    {
+        Assert.Empty(compilation.GetDiagnostics().Where(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error));
+        var engine = Engine.Get(compilation);
+        Assert.NotNull(engine);
+        var method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().First(node => node.Identifier.ValueText is "Mmap" or "Map");
+        return engine.Sources.TextMayHoldSource(method, CancellationToken.None);
+    }
+
+    /// <summary>
     /// The flag analysis of a root is computed once for all rules; when the caller that started it is cancelled, the next
     /// caller must get a fresh computation, not the cancellation.
     /// </summary>
