@@ -31,11 +31,120 @@ internal sealed class IdentifierIndex
     private readonly SyntaxTree[] treeList;
     private readonly Dictionary<SyntaxTree, TreeRuns> byTree;
 
+    /// <summary>What each query found across all trees, by the query's number.</summary>
+    private readonly ConcurrentDictionary<int, Dictionary<SyntaxTree, int[]>> everywhere = new();
+
+    /// <summary>The index built before this one, while this one shares most of its trees (see <see cref="Everywhere"/>).</summary>
+    private volatile IdentifierIndex? previous;
+
+    /// <summary>The trees this index holds that <see cref="previous"/> does not.</summary>
+    private TreeRuns[] added = Array.Empty<TreeRuns>();
+
     private IdentifierIndex(TreeRuns[] trees)
     {
         this.trees = trees;
         treeList = trees.Select(runs => runs.Tree).ToArray();
         byTree = trees.ToDictionary(runs => runs.Tree);
+    }
+
+    /// <summary>The index built last, which the next one is compared with (held weakly: a closed project's index may go).</summary>
+    private static readonly WeakReference<IdentifierIndex?> LastBuilt = new(null);
+
+    /// <summary>How many of an index's trees may be new for it to reuse the whole-compilation answers of the one before.</summary>
+    private const int MaxAddedTrees = 16;
+
+    /// <summary>
+    /// Links a new index to the last one built when they share all but a few trees (an IDE edit): a question asked of every
+    /// tree is then answered from the last index's answer, less the trees that are gone, plus the new trees searched. Only one
+    /// link is kept, so indexes do not hold each other alive in a chain.
+    /// </summary>
+    private void FollowLast()
+    {
+        IdentifierIndex? last;
+        lock (LastBuilt)
+        {
+            LastBuilt.TryGetTarget(out last);
+            LastBuilt.SetTarget(this);
+        }
+
+        if (last is not null)
+        {
+            Follow(last);
+        }
+    }
+
+    /// <summary>Links this index to <paramref name="last"/> when they share all but a few trees (and cuts the link behind it).</summary>
+    private void Follow(IdentifierIndex last)
+    {
+        last.previous = null;
+        var fresh = trees.Where(runs => !last.byTree.ContainsKey(runs.Tree)).Take(MaxAddedTrees + 1).ToArray();
+        if (fresh.Length <= MaxAddedTrees)
+        {
+            added = fresh;
+            previous = last;
+        }
+    }
+
+    /// <summary>The positions of the query's words in every tree that has one (each tree's list in text order).</summary>
+    public Dictionary<SyntaxTree, int[]> Everywhere(Query query, CancellationToken cancellationToken)
+    {
+        if (KnownEverywhere(query) is { } known)
+        {
+            return known;
+        }
+
+        var result = new Dictionary<SyntaxTree, int[]>();
+        foreach (var runs in trees)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (FindIn(runs, query) is { Length: > 0 } found)
+            {
+                result.Add(runs.Tree, found);
+            }
+        }
+
+        return query.Id == 0 ? result : everywhere.GetOrAdd(query.Id, result);
+    }
+
+    /// <summary>
+    /// <see cref="Everywhere"/> when it costs no search of every tree: asked before of this index, or of the index before it
+    /// (then only the new trees are searched); otherwise null.
+    /// </summary>
+    private Dictionary<SyntaxTree, int[]>? KnownEverywhere(Query query)
+    {
+        if (query.Id == 0)
+        {
+            return null;
+        }
+
+        if (everywhere.TryGetValue(query.Id, out var known))
+        {
+            return known;
+        }
+
+        if (previous is not { } last || last.KnownEverywhere(query) is not { } before)
+        {
+            return null;
+        }
+
+        var result = new Dictionary<SyntaxTree, int[]>();
+        foreach (var pair in before)
+        {
+            if (byTree.ContainsKey(pair.Key))
+            {
+                result[pair.Key] = pair.Value;
+            }
+        }
+
+        foreach (var runs in added)
+        {
+            if (FindIn(runs, query) is { Length: > 0 } found)
+            {
+                result[runs.Tree] = found;
+            }
+        }
+
+        return everywhere.GetOrAdd(query.Id, result);
     }
 
     /// <summary>
@@ -60,6 +169,21 @@ internal sealed class IdentifierIndex
 
     /// <summary>Indexes the text of every tree of <paramref name="compilation"/> (trees indexed before are not read again).</summary>
     public static IdentifierIndex Build(Compilation compilation, CancellationToken cancellationToken)
+    {
+        var index = Index(compilation, cancellationToken);
+        index.FollowLast();
+        return index;
+    }
+
+    /// <summary>Indexes <paramref name="compilation"/> as the next of <paramref name="last"/> (what an IDE edit does; for tests).</summary>
+    public static IdentifierIndex BuildAfter(IdentifierIndex last, Compilation compilation, CancellationToken cancellationToken)
+    {
+        var index = Index(compilation, cancellationToken);
+        index.Follow(last);
+        return index;
+    }
+
+    private static IdentifierIndex Index(Compilation compilation, CancellationToken cancellationToken)
     {
         var scratch = new RunBuffer();
         var trees = new List<TreeRuns>();

@@ -40,7 +40,10 @@ internal sealed class SourceWords
     {
         var built = IndexOf(cancellationToken);
         var query = new IdentifierIndex.Query(words as IReadOnlyCollection<string> ?? words.ToList());
-        return new WordOccurrences(built.Trees, tree => built.FindIn(tree, query));
+        return new WordOccurrences(
+            built.Trees,
+            tree => built.FindIn(tree, query),
+            () => built.Everywhere(query, cancellationToken));
     }
 
     /// <summary>The occurrences for which <paramref name="keep"/>, given a tree's text and the position, holds.</summary>
@@ -74,6 +77,9 @@ internal sealed class WordOccurrences
 {
     private readonly IReadOnlyList<SyntaxTree> universe;
     private readonly Func<SyntaxTree, int[]> search;
+
+    /// <summary>Every tree's positions from the index, which keeps them for the next compilation of an IDE session.</summary>
+    private readonly Func<Dictionary<SyntaxTree, int[]>>? everywhere;
     private readonly ConcurrentDictionary<SyntaxTree, int[]> searched = new();
     private Dictionary<SyntaxTree, int[]>? positions;
 
@@ -89,10 +95,14 @@ internal sealed class WordOccurrences
     }
 
     /// <summary>Occurrences in <paramref name="universe"/>, <paramref name="search"/> finding a tree's (empty: none) once per tree.</summary>
-    public WordOccurrences(IReadOnlyList<SyntaxTree> universe, Func<SyntaxTree, int[]> search)
+    /// <param name="universe">The trees.</param>
+    /// <param name="search">A tree's positions.</param>
+    /// <param name="everywhere">Every tree's positions, when the index can give them whole (its answers carry over between compilations of an IDE session).</param>
+    public WordOccurrences(IReadOnlyList<SyntaxTree> universe, Func<SyntaxTree, int[]> search, Func<Dictionary<SyntaxTree, int[]>>? everywhere = null)
     {
         this.universe = universe;
         this.search = search;
+        this.everywhere = everywhere;
     }
 
     /// <summary>The trees with an occurrence.</summary>
@@ -110,6 +120,12 @@ internal sealed class WordOccurrences
             if (Volatile.Read(ref positions) is { } known)
             {
                 return known.Count > 0;
+            }
+
+            if (everywhere is not null)
+            {
+                // The index answers for every tree at once and keeps the answer for the next compilation of an IDE session.
+                return Positions.Count > 0;
             }
 
             var answer = Volatile.Read(ref exists);
@@ -196,6 +212,12 @@ internal sealed class WordOccurrences
             if (Volatile.Read(ref positions) is { } known)
             {
                 return known;
+            }
+
+            if (everywhere?.Invoke() is { } whole)
+            {
+                Volatile.Write(ref positions, whole);
+                return whole;
             }
 
             // Searched directly rather than through the per-tree memo: once every tree is known, the memo is never read again.

@@ -96,6 +96,30 @@ public class IdentifierIndexTests
         Assert.Equal(2, second.Count);
     }
 
+    [Fact]
+    public void A_later_index_answers_for_every_tree_from_the_last_answer_less_the_gone_trees_plus_its_new_ones()
+    {
+        // Whole-compilation answers carry over from one IDE compilation to the next: the kept tree's answer is reused, the gone
+        // tree's dropped, and the edited and added trees searched.
+        var kept = CSharpSyntaxTree.ParseText("class A { void FreePage() { } }", path: "A.cs");
+        var edited = CSharpSyntaxTree.ParseText("class B { void Mmap() { } }", path: "B.cs");
+        var gone = CSharpSyntaxTree.ParseText("class G { void FreePage() { } }", path: "G.cs");
+        var before = CSharpCompilation.Create("IndexTest", [kept, edited, gone], ReferenceAssemblies.Get(includeDriverKitRuntime: false));
+        var query = new IdentifierIndex.Query(["FreePage", "Mmap"]);
+        var first = IdentifierIndex.Build(before, CancellationToken.None);
+        Assert.Equal(3, first.Everywhere(query, CancellationToken.None).Count);
+
+        var changed = edited.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From("class B { void Other() { } }"));
+        var added = CSharpSyntaxTree.ParseText("class N { void Mmap() { } void FreePage() { } }", path: "N.cs");
+        var after = before.ReplaceSyntaxTree(edited, changed).RemoveSyntaxTrees(gone).AddSyntaxTrees(added);
+        var second = IdentifierIndex.BuildAfter(first, after, CancellationToken.None).Everywhere(query, CancellationToken.None);
+
+        var fresh = IdentifierIndex.Build(after, CancellationToken.None).Find(["FreePage", "Mmap"], CancellationToken.None);
+        Assert.Equal(fresh.OrderBy(pair => pair.Key.FilePath), second.OrderBy(pair => pair.Key.FilePath));
+        Assert.Equal(["A.cs", "N.cs"], second.Keys.Select(tree => tree.FilePath).Order());
+        Assert.Equal(2, second[added].Length);
+    }
+
     private static int[] Find(string text, params string[] words)
     {
         var compilation = Compile(text);
