@@ -43,7 +43,8 @@ internal sealed class SourceWords
         return new WordOccurrences(
             built.Trees,
             tree => built.FindIn(tree, query),
-            () => built.Everywhere(query, cancellationToken));
+            () => built.Everywhere(query, cancellationToken),
+            searchKeepsAnswers: query.Id != 0);
     }
 
     /// <summary>The occurrences for which <paramref name="keep"/>, given a tree's text and the position, holds.</summary>
@@ -83,6 +84,8 @@ internal sealed class WordOccurrences
     private readonly ConcurrentDictionary<SyntaxTree, int[]> searched = new();
     private Dictionary<SyntaxTree, int[]>? positions;
 
+    private readonly bool searchKeepsAnswers;
+
     /// <summary>What <see cref="Exists"/> found: 0 not asked yet, 1 yes, -1 no.</summary>
     private int exists;
 
@@ -98,11 +101,13 @@ internal sealed class WordOccurrences
     /// <param name="universe">The trees.</param>
     /// <param name="search">A tree's positions.</param>
     /// <param name="everywhere">Every tree's positions, when the index can give them whole (its answers carry over between compilations of an IDE session).</param>
-    public WordOccurrences(IReadOnlyList<SyntaxTree> universe, Func<SyntaxTree, int[]> search, Func<Dictionary<SyntaxTree, int[]>>? everywhere = null)
+    /// <param name="searchKeepsAnswers">The search keeps its answers itself (the index does, per tree and query), so this does not.</param>
+    public WordOccurrences(IReadOnlyList<SyntaxTree> universe, Func<SyntaxTree, int[]> search, Func<Dictionary<SyntaxTree, int[]>>? everywhere = null, bool searchKeepsAnswers = false)
     {
         this.universe = universe;
         this.search = search;
         this.everywhere = everywhere;
+        this.searchKeepsAnswers = searchKeepsAnswers;
     }
 
     /// <summary>The trees with an occurrence.</summary>
@@ -202,7 +207,7 @@ internal sealed class WordOccurrences
     private int[] In(SyntaxTree tree) =>
         Volatile.Read(ref positions) is { } known
             ? known.TryGetValue(tree, out var found) ? found : Array.Empty<int>()
-            : searched.GetOrAdd(tree, search);
+            : searchKeepsAnswers ? search(tree) : searched.GetOrAdd(tree, search);
 
     /// <summary>Every tree's positions, searched once for all trees.</summary>
     private Dictionary<SyntaxTree, int[]> Positions
