@@ -258,10 +258,11 @@ internal static class RangeTaint
 
         // Cheapest first: comparisons that name a source, then helpers called before the sink, then the comparisons of values
         // kept in locals (whose definitions must be computed).
-        var comparisons = function.Descendants().OfType<IBinaryOperation>()
+        var parts = FunctionParts.Of(function);
+        var comparisons = parts.Binaries
             .Where(binary => !excluded.Contains(binary) && Dominance.Decides(binary, sink))
             .ToList();
-        var direct = comparisons.Where(NamesASource).ToList();
+        var direct = comparisons.Where(parts.NamesASource).ToList();
         foreach (var comparison in direct)
         {
             if (Checks(engine, comparison, input, ref wrapping, cancellationToken))
@@ -270,7 +271,7 @@ internal static class RangeTaint
             }
         }
 
-        foreach (var call in function.Descendants().OfType<IInvocationOperation>())
+        foreach (var call in parts.Calls)
         {
             if (call.Syntax.Span.End <= sink.Syntax.SpanStart && Functions.EnclosingFunction(call) == function
                 && call.TargetMethod.Locations.Any(location => location.IsInSource)
@@ -324,8 +325,56 @@ internal static class RangeTaint
         {
             IOperation? ignored = null;
             return engine.Bodies.Get(key.Helper, cancellationToken) is { } body
-                && body.Code.Descendants().OfType<IBinaryOperation>().Any(binary => Dominance.ConditionHolding(binary) is not null && Checks(engine, binary, input, ref ignored, cancellationToken));
+                && FunctionParts.Of(body.Code).Binaries.Any(binary => Dominance.ConditionHolding(binary) is not null && Checks(engine, binary, input, ref ignored, cancellationToken));
         });
+
+    /// <summary>
+    /// The comparisons and calls of a function's code, listed once: every sink of a function, for every input, asks which
+    /// comparisons decide it and which helpers run before it.
+    /// </summary>
+    private sealed class FunctionParts
+    {
+        private static readonly ConditionalWeakTable<IOperation, FunctionParts> Listed = new();
+
+        private FunctionParts(IOperation function)
+        {
+            foreach (var operation in function.Descendants())
+            {
+                switch (operation)
+                {
+                    case IBinaryOperation binary:
+                        Binaries.Add(binary);
+                        break;
+                    case IInvocationOperation call:
+                        Calls.Add(call);
+                        break;
+                }
+            }
+        }
+
+        /// <summary>The binary operations, in the order of a walk of the code.</summary>
+        public List<IBinaryOperation> Binaries { get; } = new();
+
+        /// <summary>The invocations, in the same order.</summary>
+        public List<IInvocationOperation> Calls { get; } = new();
+
+        private HashSet<IBinaryOperation>? naming;
+
+        /// <summary><see cref="RangeTaint.NamesASource"/>, judged once per comparison.</summary>
+        public bool NamesASource(IBinaryOperation comparison)
+        {
+            var known = Volatile.Read(ref naming);
+            if (known is null)
+            {
+                known = new HashSet<IBinaryOperation>(Binaries.Where(RangeTaint.NamesASource));
+                Volatile.Write(ref naming, known);
+            }
+
+            return known.Contains(comparison);
+        }
+
+        public static FunctionParts Of(IOperation function) => Listed.GetValue(function, key => new FunctionParts(key));
+    }
 
     private sealed class Memo
     {
