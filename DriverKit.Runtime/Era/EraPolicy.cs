@@ -506,6 +506,12 @@ public sealed class EraPolicy
     /// </summary>
     internal bool MremapRefusesPrivateDuplicate => AtLeast(4, 14);
 
+    /// <summary>
+    /// include/linux/mm.h: stack_guard_gap — the bytes below a VM_GROWSDOWN vma that vm_start_gap keeps free (256 pages
+    /// from 4.12, 1be7107fbe18 "mm: larger stack guard gap, between vmas"); before, brk and mmap left no gap.
+    /// </summary>
+    internal ulong StackGuardGap => AtLeast(4, 12) ? 256UL * 4096 : 0;
+
     /// <summary>Newer kernels subtract already-mlocked pages of the range from the RLIMIT_MEMLOCK check (count_mm_mlocked_page_nr, 4.9) [M].</summary>
     internal bool MlockLimitSubtractsLocked => AtLeast(4, 9);
 

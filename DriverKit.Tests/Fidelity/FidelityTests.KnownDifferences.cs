@@ -15,17 +15,6 @@ public sealed partial class FidelityTests
         // ---- not an issue-20 cause: which free pages a refault after MADV_REMOVE gets
         new("madv_remove_shmem", "remove|touch", "pm_pfn", Tolerance.Any(),
             Kmf_advice, Smf_advice, Fmf_advice, Xmf_advice),
-        // ---- missing feature: no process stack/heap/text mappings
-        new("own_mappings", "maps", "stack_found|heap_found|text_found|vmrss_pos", Tolerance.Values("true", "false"),
-            Kmf_own, Smf_own, Fmf_own, Xmf_own) { File = "host-" },
-        new("own_mappings", "maps", "stack_perms|stack_vmflags|stack_has_rss|heap_perms|heap_vmflags|heap_has_rss|text_perms|text_vmflags|text_has_rss", Tolerance.Any(),
-            Kmf_own, Smf_own, Fmf_own, Xmf_own) { File = "host-" },
-        new("own_mappings", "maps", "stack_found|heap_found|text_found|vmrss_pos", Tolerance.Values("true", "false"),
-            Kmf_own, Smf_own, Fmf_own, Xmf_own),
-        new("own_mappings", "maps", "stack_perms|stack_vmflags|stack_has_rss|heap_perms|heap_vmflags|heap_has_rss|text_perms|text_vmflags|text_has_rss", Tolerance.Any(),
-            Kmf_own, Smf_own, Fmf_own, Xmf_own),
-        new("own_mappings", "mlockall_current", "errno", Tolerance.Values("\"ENOMEM\"", "0"),
-            Kmf_own, Smf_own, Fmf_own, Xmf_own),
         // ---- not an issue-20 cause: boot-dependent buddy state
         new("reserved_free", "o4_clear", "probe_reused", Tolerance.Values("false", "true"),
             Kalloc, Salloc, Falloc, Xalloc),
@@ -67,12 +56,6 @@ public sealed partial class FidelityTests
     private const string Fmf_advice = "the page allocator's free lists (DriverKit.Runtime/Mm/PageAlloc)";
     private const string Xmf_advice = "none needed: the whole-machine free-list state is not modelled, as for the buddy entry below";
 
-
-    // missing feature: no process stack/heap/text mappings
-    private const string Kmf_own = "a real process has [stack] (rd wr mr mw me gd ac), [heap] and program text (rd ex mr mw me) with resident pages, so VmRSS > 0 and mlockall(MCL_CURRENT) with RLIMIT_MEMLOCK 16 pages fails (ENOMEM: total_vm exceeds the limit)";
-    private const string Smf_own = "a spawned process has no mappings of its own: no such smaps entries, VmRSS 0, mlockall(MCL_CURRENT) succeeds";
-    private const string Fmf_own = "Kernel.Spawn / Process (DriverKit.Runtime/Kernel/Process.cs)";
-    private const string Xmf_own = "give a spawned process a stack, heap and text vma";
 
     // not an issue-20 cause: boot-dependent buddy state
     private const string Kalloc = "mm/page_alloc.c: the freed order-4 block merges with its free buddy; the immediate alloc_pages(order 4) is served from another block of the order-4 free list (probe_reused false on 6.1.0-57 with this program)";

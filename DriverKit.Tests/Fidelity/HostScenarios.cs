@@ -30,7 +30,7 @@ internal sealed partial class HostScenarios
     {
         this.kernel = kernel;
         this.log = log;
-        proc = kernel.Spawn("dkfid-host");
+        proc = OwnProgram.Exec(kernel, "dkfid-host");
         proc.SetMemlockLimit(MemlockPages * P);
         proc.CapIpcLock = false;
     }

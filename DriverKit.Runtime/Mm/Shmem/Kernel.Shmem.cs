@@ -19,6 +19,17 @@ public sealed partial class Kernel
     }
 
     /// <summary>
+    /// A file of the initramfs's rootfs (tmpfs: shmem_file_setup's inode under a path), for a spawned program's
+    /// executable. It has no directory entry in the simulated machine: its page cache goes with the last reference.
+    /// </summary>
+    internal OpenFile CreateRootfsFile(string path, ulong size)
+    {
+        var inode = new Inode(this, path, nextMappingId++, null) { Size = size };
+        shmemMappings[inode.Mapping.Id] = inode.Mapping;
+        return new OpenFile(inode, FMode.Read, OpenFlags.ReadOnly);
+    }
+
+    /// <summary>
     /// mm/shmem.c: shmem_fault — the page cache page at the faulting offset (allocated zeroed, or swapped back in);
     /// an offset at or past i_size is SIGBUS. A private write copies the page (do_cow_fault).
     /// </summary>
