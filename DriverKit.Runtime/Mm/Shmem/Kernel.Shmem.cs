@@ -102,6 +102,9 @@ public sealed partial class Kernel
         return pfn;
     }
 
+    /// <summary>PAGEVEC_SIZE: the pages one truncation batch holds.</summary>
+    private const int PagevecSize = 15;
+
     /// <summary>shmem_truncate_range: drops cache pages (and swap slots) at or beyond <paramref name="fromPgoff"/>.</summary>
     private void ShmemTruncate(Inode inode, ulong fromPgoff) => ShmemTruncateRange(inode, fromPgoff, ulong.MaxValue);
 
@@ -113,10 +116,25 @@ public sealed partial class Kernel
     {
         var mapping = inode.Mapping;
         UnmapMappingRange(mapping, fromPgoff << PageShift, toPgoff == ulong.MaxValue ? 0 : (toPgoff - fromPgoff) << PageShift, evenCows: false);
-        foreach (var (pgoff, pfn) in mapping.Pages.Where(e => e.Key >= fromPgoff && e.Key < toPgoff).ToArray())
+        // shmem_undo_range: find_lock_entries fills a batch (its own reference on each page) in index order, the
+        // pages leave the cache, then folio_batch_release drops the batch references (release_pages).
+        var cached = mapping.Pages.Where(e => e.Key >= fromPgoff && e.Key < toPgoff).OrderBy(e => e.Key).ToArray();
+        foreach (var chunk in cached.Chunk(PagevecSize))
         {
-            mapping.Pages.Remove(pgoff);
-            DropFromPageCache(pfn);
+            foreach (var (pgoff, pfn) in chunk)
+            {
+                Mem.RefCount[pfn]++;
+                mapping.Pages.Remove(pgoff);
+                DropFromPageCache(pfn);
+            }
+
+            // __folio_batch_release: lru_add_drain once, so pages still in the lru_add batch can be freed now.
+            Lru.Drain();
+            var release = chunk.Select(e => e.Value);
+            foreach (var pfn in Policy.ReleasePagesFreesInReverse ? release.Reverse() : release)
+            {
+                PutPageRef(pfn);
+            }
         }
 
         foreach (var (pgoff, slot) in mapping.SwapSlots.Where(e => e.Key >= fromPgoff && e.Key < toPgoff).ToArray())
