@@ -34,6 +34,13 @@ public sealed partial class Kernel
             return SysResult<UserAddr>.Ok(mm.Brk);
         }
 
+        // check_brk_limits: get_unmapped_area(MAP_FIXED) → security_mmap_addr refuses a heap below mmap_min_addr (a
+        // process spawned without a program image has start_brk 0).
+        if (oldBrk < MmStruct.MinAddr)
+        {
+            return SysResult<UserAddr>.Ok(mm.Brk);
+        }
+
         var next = mm.Vmas.FindVma(oldBrk);
         if (next is not null && newBrk + PageSize > VmStartGap(next))
         {

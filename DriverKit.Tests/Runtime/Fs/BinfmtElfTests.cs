@@ -72,6 +72,15 @@ public class BinfmtElfTests
         Assert.Empty(k.Shutdown());
     }
 
+    [Fact]
+    public void Brk_of_a_process_without_a_program_image_is_refused_below_mmap_min_addr()
+    {
+        var k = Boot("6.1");
+        var p = k.Spawn();
+        Assert.Equal(default, p.Brk(new UserAddr(0x20000)).Value);
+        Assert.Empty(p.Mm.VmAreas);
+    }
+
     [Theory]
     [InlineData("4.11", true)]
     [InlineData("4.12", false)]
