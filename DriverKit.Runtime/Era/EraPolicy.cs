@@ -506,6 +506,19 @@ public sealed class EraPolicy
     /// </summary>
     internal bool MremapRefusesPrivateDuplicate => AtLeast(4, 14);
 
+    /// <summary>
+    /// mm/swap.c: release_pages list_add()s each page it frees onto pages_to_free, so free_unref_page_list (2.6.x
+    /// __pagevec_free counted down) hands them to the per-cpu lists in reverse batch order and the next allocations
+    /// get them back in batch order; 6.9's folios_put_refs → free_unref_folios frees in batch order.
+    /// </summary>
+    internal bool ReleasePagesFreesInReverse => !AtLeast(6, 9);
+
+    /// <summary>
+    /// include/linux/mm.h: stack_guard_gap — the bytes below a VM_GROWSDOWN vma that vm_start_gap keeps free (256 pages
+    /// from 4.12, 1be7107fbe18 "mm: larger stack guard gap, between vmas"); before, brk and mmap left no gap.
+    /// </summary>
+    internal ulong StackGuardGap => AtLeast(4, 12) ? 256UL * 4096 : 0;
+
     /// <summary>Newer kernels subtract already-mlocked pages of the range from the RLIMIT_MEMLOCK check (count_mm_mlocked_page_nr, 4.9) [M].</summary>
     internal bool MlockLimitSubtractsLocked => AtLeast(4, 9);
 

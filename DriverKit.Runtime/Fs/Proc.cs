@@ -55,9 +55,21 @@ public static class Proc
         var f = vma.RawFlags;
         var perms = $"{((f & VmFlags.Read) != 0 ? 'r' : '-')}{((f & VmFlags.Write) != 0 ? 'w' : '-')}{((f & VmFlags.Exec) != 0 ? 'x' : '-')}{((f & VmFlags.MayShare) != 0 ? 's' : 'p')}";
         var offset = (vma.RawPgoff << Kernel.PageShift).ToString("x8", CultureInfo.InvariantCulture);
-        var path = vma.File?.Inode.Path ?? string.Empty;
+        var path = vma.File?.Inode.Path ?? AnonName(vma);
         var line = $"{vma.Start.Value:x8}-{vma.End.Value:x8} {perms} {offset} 00:00 {(vma.File is null ? 0 : vma.File.Mapping.Id)}";
         return path.Length == 0 ? line : line.PadRight(73) + path;
+    }
+
+    /// <summary>show_map_vma: an anonymous vma over [start_brk, brk] is "[heap]", the one holding start_stack "[stack]" (is_stack).</summary>
+    private static string AnonName(VmArea vma)
+    {
+        var mm = vma.Mm;
+        if (vma.Start <= mm.Brk && vma.End >= mm.StartBrk && mm.Brk.Value != 0)
+        {
+            return "[heap]";
+        }
+
+        return vma.Start <= mm.StartStack && vma.End >= mm.StartStack && mm.StartStack.Value != 0 ? "[stack]" : string.Empty;
     }
 
     /// <summary>/proc/pid/maps.</summary>

@@ -19,6 +19,13 @@ public sealed partial class Kernel
 
         child.CopyFdCounter(parent);
         var mm = child.Mm;
+
+        // dup_mm: the child's mm_struct starts as a copy of the parent's, layout included.
+        mm.StartCode = parent.Mm.StartCode;
+        mm.EndCode = parent.Mm.EndCode;
+        mm.StartBrk = parent.Mm.StartBrk;
+        mm.Brk = parent.Mm.Brk;
+        mm.StartStack = parent.Mm.StartStack;
         var failed = 0;
         foreach (var vma in parent.Mm.Vmas.All.ToArray())
         {

@@ -10,7 +10,10 @@ public sealed partial class Kernel
     /// <summary>The task list (for_each_process): every process created on this machine, running or exited.</summary>
     public IReadOnlyList<Process> Processes => processes;
 
-    /// <summary>Starts a user process with an empty address space (fork + exec of a static binary).</summary>
+    /// <summary>
+    /// Starts a user process with an empty address space: no stack, text or heap of its own (so its VmRSS, VMA count
+    /// and total_vm are the driver mappings' alone). <see cref="Spawn(string, ProgramImage)"/> starts one as exec leaves it.
+    /// </summary>
     /// <param name="comm">Its command name, printed in kernel messages.</param>
     public Process Spawn(string comm = "a.out")
     {

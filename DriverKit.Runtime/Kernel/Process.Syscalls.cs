@@ -121,6 +121,10 @@ public sealed partial class Process
     public SysResult<UserAddr> Mmap(UserAddr addr, ulong length, Prot prot, MapFlags flags, int fd = -1, ulong offset = 0)
         => Call(MmapLockMode.Write, () => Kernel.DoMmap(this, addr.Value, length, prot, flags, fd, offset));
 
+    /// <summary>brk(2): moves the program break; returns the new break, or the unchanged one when the move is refused.</summary>
+    /// <param name="brk">The requested break.</param>
+    public SysResult<UserAddr> Brk(UserAddr brk) => Call(MmapLockMode.Write, () => Kernel.DoBrk(this, brk.Value));
+
     /// <summary>munmap(2).</summary>
     /// <param name="addr">Start (page aligned).</param>
     /// <param name="length">Length in bytes.</param>

@@ -877,11 +877,10 @@ internal sealed partial class DkfidScenarios
             "the process's own mappings: [stack], [heap] and program text (smaps perms, VmFlags), VmRSS; mlockall(MCL_CURRENT) " +
             "with RLIMIT_MEMLOCK 16 pages and no CAP_IPC_LOCK (total_vm is larger: ENOMEM)");
 
-        // The simulated process has no stack, heap or text mapping: obs_own finds no smaps entry for any of them.
-        foreach (var prefix in new[] { "stack_", "heap_", "text_" })
-        {
-            log.Bool("maps", prefix + "found", false);
-        }
+        // &local, sbrk(0) - 1, &run_own_mappings.
+        OwnProgram.Obs(log, main, "maps", "stack_", main.Mm.StartStack.Value);
+        OwnProgram.Obs(log, main, "maps", "heap_", main.Mm.Brk.Value - 1);
+        OwnProgram.Obs(log, main, "maps", "text_", main.Mm.StartCode.Value);
 
         log.Bool("maps", "vmrss_pos", ProcView.StatusKb(main, "VmRSS") > 0);
         Snap(main, "maps");

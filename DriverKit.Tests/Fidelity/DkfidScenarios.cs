@@ -44,7 +44,7 @@ internal sealed partial class DkfidScenarios
 
         // insmod dkfid.ko, then /init runs dkfid-test.
         drv = new DkfidDriver(kernel);
-        main = kernel.Spawn("dkfid-test");
+        main = OwnProgram.Exec(kernel, "dkfid-test");
         main.SetMemlockLimit(MemlockPages * P);
         main.CapIpcLock = false;
         ctl = DevOpen(main);

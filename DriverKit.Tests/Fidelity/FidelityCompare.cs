@@ -21,7 +21,10 @@ internal sealed record FieldDiff(string Scenario, string Step, string Key, JsonN
 /// <item>pfn keys: <c>pfn</c> (the driver buffer) becomes offsets from its first page; <c>before_pfn</c>/<c>after_pfn</c>
 /// offsets from <c>before_pfn[0]</c>; <c>pm_pfn</c>/<c>held_pfn</c> become labels — <c>0</c> (not present),
 /// <c>drv+i</c> (driver page i), <c>blk+i</c> (page i of the RESFREE block) or <c>p#n</c>, n numbering the other
-/// frames in order of first appearance in the scenario (so "the same page as before" survives);</item>
+/// frames in order of first appearance in the scenario (so "the same page as before" survives). A frame that was absent
+/// from the previous step that recorded pfns (freed, or at least unmapped from every observed range) gets a new label
+/// when it comes back: which free frame an allocation gets depends on every allocation the whole machine made since
+/// the free (the recording VM's kworkers, the program's own stack and heap faults), which no scenario controls;</item>
 /// <item>VmFlags: <c>sd</c> (VM_SOFTDIRTY, CONFIG_MEM_SOFT_DIRTY) and <c>ar</c> (x86 PAT's VM_PAT) are dropped — kernel
 /// configuration and architecture detail the simulator does not model;</item>
 /// <item>the <c>lru</c> bit of anonymous pages (page flag strings containing <c>anon</c>) is dropped: a fresh anonymous
@@ -29,7 +32,11 @@ internal sealed record FieldDiff(string Scenario, string Step, string Key, JsonN
 /// <item>dmesg: compared by message shape — the header, page, flags and reason lines of "Bad page state" and the
 /// other BUG headers, with process names, pfns (as the labels above), pointers and node/zone fields replaced, and the
 /// "comm (pid): " prefix of a warning (the pid depends on the boot) replaced; stack
-/// dumps, register dumps, module lists and the lockdep taint notice are dropped.</item>
+/// dumps, register dumps, module lists and the lockdep taint notice are dropped;</item>
+/// <item><c>probe_reused</c> of a freed block that is in the buddy allocator (every <c>after_inbuddy</c> true) becomes
+/// <c>"in-buddy"</c>: whether the next alloc_pages of that order returns this block or another one from the head of
+/// the order's free list depends on the free lists the boot left (two boots of one kernel gave false and true); that
+/// the block was freed is what <c>after_inbuddy</c> shows.</item>
 /// </list>
 /// </summary>
 internal static partial class FidelityCompare
@@ -53,17 +60,22 @@ internal static partial class FidelityCompare
     public static ObsScenario Normalise(ObsScenario scenario)
     {
         var labels = new Dictionary<long, string>();
+        var lastSeen = new Dictionary<long, int>();
+        var nextLabel = 0;
+        var previousPfnStep = -1;
         long[]? driver = null;
         var copy = new ObsScenario(scenario.Name, scenario.Description);
-        foreach (var step in scenario.Steps)
+        for (var index = 0; index < scenario.Steps.Count; index++)
         {
+            var step = scenario.Steps[index];
             if (driver is null && step.Get("pfn") is JsonArray d && d.Count > 0)
             {
                 driver = Longs(d);
             }
 
             long[]? block = step.Get("before_pfn") is JsonArray b && b.Count > 0 ? Longs(b) : null;
-            string Label(long pfn)
+            string Label(long pfn) => LabelOf(pfn, observed: false);
+            string LabelOf(long pfn, bool observed)
             {
                 if (pfn == 0)
                 {
@@ -80,25 +92,34 @@ internal static partial class FidelityCompare
                     return "blk+" + (pfn - block[0]).ToString(CultureInfo.InvariantCulture);
                 }
 
-                if (!labels.TryGetValue(pfn, out var l))
+                var known = labels.TryGetValue(pfn, out var l);
+                var returned = observed && known && lastSeen.TryGetValue(pfn, out var seen) && seen != previousPfnStep && seen != index;
+                if (!known || returned)
                 {
-                    l = "p#" + labels.Count.ToString(CultureInfo.InvariantCulture);
+                    l = "p#" + nextLabel++.ToString(CultureInfo.InvariantCulture);
                     labels[pfn] = l;
                 }
 
-                return l;
+                if (observed)
+                {
+                    lastSeen[pfn] = index;
+                }
+
+                return l!;
             }
 
             var ns = new ObsStep(step.Name);
 
             // First-appearance labels in a fixed key order, identical for both sides.
+            var recordsPfns = false;
             foreach (var key in new[] { "held_pfn", "pm_pfn" })
             {
                 if (step.Get(key) is JsonArray arr)
                 {
+                    recordsPfns = true;
                     foreach (var v in Longs(arr))
                     {
-                        Label(v);
+                        LabelOf(v, observed: true);
                     }
                 }
             }
@@ -109,6 +130,10 @@ internal static partial class FidelityCompare
             }
 
             copy.Steps.Add(ns);
+            if (recordsPfns)
+            {
+                previousPfnStep = index;
+            }
         }
 
         return copy;
@@ -133,6 +158,8 @@ internal static partial class FidelityCompare
 
             case "before_pfn" or "after_pfn" when value is JsonArray a && block is not null:
                 return Ints(Longs(a).Select(x => x - block[0]));
+            case "probe_reused" when step.Get("after_inbuddy") is JsonArray inBuddy && inBuddy.Count > 0 && inBuddy.All(x => x is not null && (bool)x):
+                return JsonValue.Create("in-buddy");
             case "pm_pfn" or "held_pfn" when value is JsonArray a:
                 return Strs(Longs(a).Select(label));
             case var vk when IsVmFlagsKey(vk) && value is JsonValue:

@@ -38,6 +38,37 @@ public sealed class FidelityCompareTests
     }
 
     [Fact]
+    public void AFrameAbsentFromThePreviousPfnStepIsNewWhenItComesBack()
+    {
+        var s = Scenario(
+            ("write", "pm_pfn", "[500,501,502]"),
+            ("fork", "pm_pfn", "[500,501,502]"),
+            ("remove", "pm_pfn", "[0,0,501]"),
+            ("gap", "errno", "0"),
+            ("touch", "pm_pfn", "[501,500,503]"));
+        Assert.Equal("[\"p#0\",\"p#1\",\"p#2\"]", Norm(s, "fork", "pm_pfn"));
+        Assert.Equal("[\"0\",\"0\",\"p#1\"]", Norm(s, "remove", "pm_pfn"));
+
+        // 501 stayed mapped through "remove" (a step without pfns in between does not count); 500 was gone: new label.
+        Assert.Equal("[\"p#1\",\"p#3\",\"p#4\"]", Norm(s, "touch", "pm_pfn"));
+    }
+
+    [Fact]
+    public void ProbeReusedIsNotComparedForABlockInTheBuddyAllocator()
+    {
+        var s = Scenario(
+            ("o4_clear", "after_inbuddy", "[true,true]"),
+            ("o4_clear", "probe_reused", "false"),
+            ("o1_clear", "after_inbuddy", "[false,false]"),
+            ("o1_clear", "probe_reused", "true"),
+            ("o4_half", "after_inbuddy", "[true,false]"),
+            ("o4_half", "probe_reused", "false"));
+        Assert.Equal("\"in-buddy\"", Norm(s, "o4_clear", "probe_reused"));
+        Assert.Equal("true", Norm(s, "o1_clear", "probe_reused"));
+        Assert.Equal("false", Norm(s, "o4_half", "probe_reused"));
+    }
+
+    [Fact]
     public void SoftDirtyPatAndAnonLruAreDroppedButNothingElse()
     {
         var s = Scenario(

@@ -284,11 +284,10 @@ internal sealed partial class HostScenarios
         log.Begin("own_mappings", "the process's own mappings: [stack], [heap] (malloc'd), program text: smaps perms and VmFlags; VmRSS; " +
             "mlockall(MCL_CURRENT) with RLIMIT_MEMLOCK 16 pages (ENOMEM)");
 
-        // The simulated process has no stack, heap or text mapping: own() finds no smaps entry for any of them.
-        foreach (var prefix in new[] { "stack_", "heap_", "text_" })
-        {
-            log.Bool("maps", prefix + "found", false);
-        }
+        // &local, sbrk(0) - 1, &sc_own_mappings.
+        OwnProgram.Obs(log, proc, "maps", "stack_", proc.Mm.StartStack.Value);
+        OwnProgram.Obs(log, proc, "maps", "heap_", proc.Mm.Brk.Value - 1);
+        OwnProgram.Obs(log, proc, "maps", "text_", proc.Mm.StartCode.Value);
 
         log.Bool("maps", "vmrss_pos", ProcView.StatusKb(proc, "VmRSS") > 0);
         Res("mlockall_current", proc.MlockAll(MlockAllFlags.Current));

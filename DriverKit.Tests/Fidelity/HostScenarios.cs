@@ -30,7 +30,7 @@ internal sealed partial class HostScenarios
     {
         this.kernel = kernel;
         this.log = log;
-        proc = kernel.Spawn("dkfid-host");
+        proc = OwnProgram.Exec(kernel, "dkfid-host");
         proc.SetMemlockLimit(MemlockPages * P);
         proc.CapIpcLock = false;
     }
@@ -163,6 +163,8 @@ internal sealed partial class HostScenarios
         Snap("mmap", a, 4);
         TouchRead("read", a, I4, 4);
         Snap("read", a, 4);
+        var pfn0 = ProcView.Pagemap(proc, a).Pfn;
+        log.Bool("read", "same_pfn", pfn0 != 0 && pfn0 == ProcView.Pagemap(proc, a + 3 * P).Pfn);
         TouchWrite("write", a, I4, 4, 0x10);
         Snap("write", a, 4);
         Res("munmap", proc.Munmap(new UserAddr(a), 4 * P));

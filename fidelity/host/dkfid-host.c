@@ -149,6 +149,9 @@ static void sc_anon(void)
 	snap("mmap", a, 4);
 	touch_read("read", a, I4, 4);
 	snap("read", a, 4);
+	/* do_anonymous_page maps the one shared zero page on a read fault: pages 0 and 3 have the same pfn */
+	obs_bool("read", "same_pfn", (pagemap_entry((unsigned long)a) & PM_PFN_MASK) != 0 &&
+		 (pagemap_entry((unsigned long)a) & PM_PFN_MASK) == (pagemap_entry((unsigned long)a + 3 * P) & PM_PFN_MASK));
 	touch_write("write", a, I4, 4, 0x10);
 	snap("write", a, 4);
 	res("munmap", munmap(a, 4 * P));

@@ -131,6 +131,8 @@ public sealed partial class Kernel
             var to = vma.Start.Value + ((Math.Min(last, vLast) - vFirst + 1) << PageShift);
             using (EnterProcess(vma.Mm.Owner, MmapLockMode.Read))
             {
+                // zap_page_range_single (zap_page_range before 6.3): lru_add_drain first, as unmap_region does.
+                Lru.Drain();
                 var addr = from;
                 while (vma.Mm.PageTable.Next(ref addr, to, out var pte))
                 {

@@ -19,6 +19,17 @@ public sealed partial class Kernel
     }
 
     /// <summary>
+    /// A file of the initramfs's rootfs (tmpfs: shmem_file_setup's inode under a path), for a spawned program's
+    /// executable. It has no directory entry in the simulated machine: its page cache goes with the last reference.
+    /// </summary>
+    internal OpenFile CreateRootfsFile(string path, ulong size)
+    {
+        var inode = new Inode(this, path, nextMappingId++, null) { Size = size };
+        shmemMappings[inode.Mapping.Id] = inode.Mapping;
+        return new OpenFile(inode, FMode.Read, OpenFlags.ReadOnly);
+    }
+
+    /// <summary>
     /// mm/shmem.c: shmem_fault — the page cache page at the faulting offset (allocated zeroed, or swapped back in);
     /// an offset at or past i_size is SIGBUS. A private write copies the page (do_cow_fault).
     /// </summary>
@@ -91,6 +102,9 @@ public sealed partial class Kernel
         return pfn;
     }
 
+    /// <summary>PAGEVEC_SIZE: the pages one truncation batch holds.</summary>
+    private const int PagevecSize = 15;
+
     /// <summary>shmem_truncate_range: drops cache pages (and swap slots) at or beyond <paramref name="fromPgoff"/>.</summary>
     private void ShmemTruncate(Inode inode, ulong fromPgoff) => ShmemTruncateRange(inode, fromPgoff, ulong.MaxValue);
 
@@ -102,10 +116,25 @@ public sealed partial class Kernel
     {
         var mapping = inode.Mapping;
         UnmapMappingRange(mapping, fromPgoff << PageShift, toPgoff == ulong.MaxValue ? 0 : (toPgoff - fromPgoff) << PageShift, evenCows: false);
-        foreach (var (pgoff, pfn) in mapping.Pages.Where(e => e.Key >= fromPgoff && e.Key < toPgoff).ToArray())
+        // shmem_undo_range: find_lock_entries fills a batch (its own reference on each page) in index order, the
+        // pages leave the cache, then folio_batch_release drops the batch references (release_pages).
+        var cached = mapping.Pages.Where(e => e.Key >= fromPgoff && e.Key < toPgoff).OrderBy(e => e.Key).ToArray();
+        foreach (var chunk in cached.Chunk(PagevecSize))
         {
-            mapping.Pages.Remove(pgoff);
-            DropFromPageCache(pfn);
+            foreach (var (pgoff, pfn) in chunk)
+            {
+                Mem.RefCount[pfn]++;
+                mapping.Pages.Remove(pgoff);
+                DropFromPageCache(pfn);
+            }
+
+            // __folio_batch_release: lru_add_drain once, so pages still in the lru_add batch can be freed now.
+            Lru.Drain();
+            var release = chunk.Select(e => e.Value);
+            foreach (var pfn in Policy.ReleasePagesFreesInReverse ? release.Reverse() : release)
+            {
+                PutPageRef(pfn);
+            }
         }
 
         foreach (var (pgoff, slot) in mapping.SwapSlots.Where(e => e.Key >= fromPgoff && e.Key < toPgoff).ToArray())

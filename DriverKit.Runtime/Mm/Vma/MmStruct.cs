@@ -50,6 +50,21 @@ public sealed class MmStruct
     /// <summary>total_vm in pages (VmSize).</summary>
     public long TotalVm { get; internal set; }
 
+    /// <summary>start_code: the start of the program text (0 for a process spawned with an empty address space).</summary>
+    public UserAddr StartCode { get; internal set; }
+
+    /// <summary>end_code: the end of the program text.</summary>
+    public UserAddr EndCode { get; internal set; }
+
+    /// <summary>start_brk: where the heap starts (the page-aligned end of the program image).</summary>
+    public UserAddr StartBrk { get; internal set; }
+
+    /// <summary>brk: the program break, moved by brk(2).</summary>
+    public UserAddr Brk { get; internal set; }
+
+    /// <summary>start_stack: the initial stack pointer exec left (inside the [stack] vma).</summary>
+    public UserAddr StartStack { get; internal set; }
+
     /// <summary>Where the task holding mmap_lock took it (a system call or the fault path), or null while it is free.</summary>
     internal string? MmapLockHolder { get; set; }
 

@@ -98,6 +98,14 @@ internal static partial class BadInputCatalog
             kernelChangesStateToo: "mm/mmap.c mmap_region: MAP_FIXED unmaps the old range (do_vmi_munmap) before ->mmap runs; a refusing ->mmap leaves the hole");
         Exited(list, "Process.Mmap", p => p.Mmap(default, P4, RW, Anon));
 
+        // brk(2): refusals return the unchanged break. The victim was spawned without a program image (start_brk 0).
+        Add(list, "Process.Brk", BadInput.Null, "brk(0), the query", f => f.P.Brk(default));
+        Add(list, "Process.Brk", BadInput.Wrapping, "2^64 - 100 (page-rounds to 0)", f => f.P.Brk(new UserAddr(ulong.MaxValue - 100)));
+        Add(list, "Process.Brk", BadInput.OutOfRange, "a kernel address", f => f.P.Brk(KernelVa));
+        Add(list, "Process.Brk", BadInput.OutOfRange, "a heap from address 0 (below mmap_min_addr)", f => f.P.Brk(Hole));
+        Add(list, "Process.Brk", BadInput.OutOfRange, "over an existing mapping", f => f.P.Brk(f.AnonMap + P4));
+        Exited(list, "Process.Brk", p => p.Brk(new UserAddr(0x10000)));
+
         // munmap(2), mremap(2), mprotect(2), madvise(2)
         foreach (var (input, name, addr, len) in new (BadInput, string, Func<RobustFixture, UserAddr>, ulong)[]
         {

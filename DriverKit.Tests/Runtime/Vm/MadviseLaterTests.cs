@@ -139,6 +139,24 @@ public sealed class MadviseLaterTests
     }
 
     [Theory]
+    [InlineData(V61, new[] { 0, 1, 2, 3 })]
+    [InlineData("6.9", new[] { 3, 2, 1, 0 })]
+    public void MadvRemoveFreesThePagesAtOnceInTheBatchOrderReleasePagesGives(string version, int[] order)
+    {
+        // zap_page_range_single's lru_add_drain lets the truncation free every page at once; release_pages hands them
+        // to the per-cpu list in reverse batch order until 6.9 (free_unref_folios: batch order), and the list is LIFO.
+        var k = Boot(version, strict: true);
+        var u = k.Spawn();
+        var a = Written(u, 4, MapFlags.Shared);
+        var before = Enumerable.Range(0, 4).Select(i => Proc.Pagemap(u, a + (ulong)i * P).Pfn).ToArray();
+        Assert.Equal(0, u.Madvise(a, 4 * P, Advice.Remove).Errno);
+        u.ReadAll(a, 4);
+        var after = Enumerable.Range(0, 4).Select(i => Proc.Pagemap(u, a + (ulong)i * P).Pfn).ToArray();
+        Assert.Equal(order.Select(i => before[i]), after);
+        Assert.Empty(k.Checker.CheckAll());
+    }
+
+    [Theory]
     [InlineData("3.4", Errno.ENOSYS)]   // vmtruncate_range: no ->truncate_range
     [InlineData("3.5", Errno.ENODEV)]   // do_fallocate / vfs_fallocate: not a regular file
     public void MadvRemoveOfACharacterDevice(string version, int errno)
