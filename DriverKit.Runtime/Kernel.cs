@@ -168,13 +168,13 @@ public sealed partial class Kernel
     /// <summary>Boot-time reservations (memblock): page 0, the ISA hole and the kernel image keep PG_reserved and a reference.</summary>
     private void Boot(int imagePages)
     {
-        var imageEnd = IsaHoleEndPfn + imagePages;
-        bool Reserved(int pfn) => pfn == 0 || (pfn >= IsaHoleStartPfn && pfn < imageEnd);
+        // Page 0, and the ISA hole with the kernel image right after it.
+        ReadOnlySpan<(int Start, int End)> reserved = [(0, 1), (IsaHoleStartPfn, IsaHoleEndPfn + imagePages)];
 
         // mm/page_alloc.c: memmap_init_zone marks every page reserved; memblock_free_all then frees the usable ones.
-        for (var pfn = 0; pfn < Mem.Count; pfn++)
+        foreach (var (start, end) in reserved)
         {
-            if (Reserved(pfn))
+            for (var pfn = start; pfn < end; pfn++)
             {
                 Mem.Set(pfn, PageFlags.Reserved);
                 Mem.RefCount[pfn] = 1;
@@ -183,7 +183,7 @@ public sealed partial class Kernel
             }
         }
 
-        Buddy.Boot(pfn => !Reserved(pfn));
+        Buddy.Boot(reserved);
         Printk($"Linux version {Version} (DriverKit simulator)");
         Printk($"Memory: {Buddy.FreePages * 4}K/{(long)Mem.Count * 4}K available ({imagePages * 4}K kernel image, {(IsaHoleEndPfn - IsaHoleStartPfn + 1) * 4}K reserved)");
     }

@@ -132,81 +132,90 @@ public sealed partial class Kernel
         var addr = src.Start.Value;
         var writeProtected = false;
 
-        // Leaf table by leaf table (copy_pte_range), skipping absent tables; PTEs are read and written in place.
-        while (parent.PageTable.Next(ref addr, end, out _))
+        // Leaf table by leaf table (copy_pte_range), skipping absent tables; PTEs are read and written in place and the
+        // child's rss counters gathered, then added once (add_mm_rss_vec).
+        var rss = default(RssDelta);
+        try
         {
-            var leaf = parent.PageTable.LeafAt(addr, create: false)!;
-            var childLeaf = child.PageTable.LeafAt(addr, create: true)!;
-            var limit = Math.Min(end, (addr | (PageTable.LeafSpan - 1)) + 1);
-            for (; addr < limit; addr += PageSize)
+            while (parent.PageTable.Next(ref addr, end, out _))
             {
-                var i = PageTable.IndexOf(addr);
-                var pte = leaf[i];
-                if (pte == 0)
+                var leaf = parent.PageTable.LeafAt(addr, create: false)!;
+                var childLeaf = child.PageTable.LeafAt(addr, create: true)!;
+                var limit = Math.Min(end, (addr | (PageTable.LeafSpan - 1)) + 1);
+                for (; addr < limit; addr += PageSize)
                 {
-                    continue;
-                }
-
-                if (Pte.IsSwap(pte))
-                {
-                    Swap.Duplicate(Pte.SwapSlot(pte));
-                    child.SwapEntries++;
-                    childLeaf[i] = pte;
-                    continue;
-                }
-
-                var raw = Pte.PfnOf(pte);
-                var page = VmNormalPage(src, addr, pte);
-                if (raw < (ulong)Mem.Count)
-                {
-                    var rec = Rmap.Find(Mem, (int)raw, parent.Id, addr);
-                    if (rec >= 0 && Rmap.Normal(rec) != page >= 0)
+                    var i = PageTable.IndexOf(addr);
+                    var pte = leaf[i];
+                    if (pte == 0)
                     {
-                        ReportFlipAtVisit(src, addr, (int)raw, Rmap.Installer(rec), Rmap.Normal(rec), "fork");
-                    }
-                }
-
-                // A pin takes references beyond the mappings, so a page whose refcount does not exceed its mapcount
-                // is not pinned and the ledger lookup can be skipped.
-                if (page >= 0 && cow && Policy.ForkCopiesPinnedPagesEarly && Mem.Mapping[page] == MemMap.AnonMapping &&
-                    Mem.RefCount[Mem.CompoundHead(page)] > Mem.MapCount[page] && Ledger.Has(Mem.CompoundHead(page), HolderKind.Pin))
-                {
-                    // copy_present_page: the page may be DMA-pinned; the child gets its own copy now, the parent keeps the original writable.
-                    var copy = AllocBlock(Gfp.HighUserMovable, 0, AnonOwner, CallSites.Kernel, ownerHolder: false);
-                    if (copy >= 0)
-                    {
-                        CopyFrame((ulong)page, copy);
-                        MapNormalPte(dst, addr, copy, dst.PageProt with { Writable = true }, write: (pte & Pte.Dirty) != 0, PteInstaller.Cow, PteRef.Inherit);
-                        Lru.Add(copy);
                         continue;
                     }
-                }
 
-                if (cow && Pte.IsWritable(pte))
-                {
-                    pte &= ~Pte.Write;
-                    leaf[i] = pte;
-                    writeProtected = true;
-                }
+                    if (Pte.IsSwap(pte))
+                    {
+                        Swap.Duplicate(Pte.SwapSlot(pte));
+                        rss.Swap++;
+                        childLeaf[i] = pte;
+                        continue;
+                    }
 
-                var childPte = (src.RawFlags & VmFlags.Shared) != 0 ? pte & ~Pte.Dirty : pte;
-                childPte &= ~Pte.Accessed;
-                if (page >= 0)
-                {
-                    // copy_present_pte → page_try_dup_anon_rmap: a shared anonymous page is no longer exclusive.
-                    Mem.Flags[page] &= ~(ulong)PageFlags.AnonExclusive;
-                    Mem.RefCount[Mem.CompoundHead(page)]++;
-                    Mem.MapCount[page]++;
-                    AddRss(child, page, +1);
-                    Rmap.Add(Mem, page, child.Id, addr, PteInstaller.ForkCopy, isNormal: true);
-                }
-                else if (raw < (ulong)Mem.Count)
-                {
-                    Rmap.Add(Mem, (int)raw, child.Id, addr, PteInstaller.ForkCopy, isNormal: false);
-                }
+                    var raw = Pte.PfnOf(pte);
+                    var page = VmNormalPage(src, addr, pte);
+                    if (raw < (ulong)Mem.Count)
+                    {
+                        var rec = Rmap.Find(Mem, (int)raw, parent.Id, addr);
+                        if (rec >= 0 && Rmap.Normal(rec) != page >= 0)
+                        {
+                            ReportFlipAtVisit(src, addr, (int)raw, Rmap.Installer(rec), Rmap.Normal(rec), "fork");
+                        }
+                    }
 
-                childLeaf[i] = childPte;
+                    // A pin takes references beyond the mappings, so a page whose refcount does not exceed its mapcount
+                    // is not pinned and the ledger lookup can be skipped.
+                    if (page >= 0 && cow && Policy.ForkCopiesPinnedPagesEarly && Mem.Mapping[page] == MemMap.AnonMapping &&
+                        Mem.RefCount[Mem.CompoundHead(page)] > Mem.MapCount[page] && Ledger.Has(Mem.CompoundHead(page), HolderKind.Pin))
+                    {
+                        // copy_present_page: the page may be DMA-pinned; the child gets its own copy now, the parent keeps the original writable.
+                        var copy = AllocBlock(Gfp.HighUserMovable, 0, AnonOwner, CallSites.Kernel, ownerHolder: false);
+                        if (copy >= 0)
+                        {
+                            CopyFrame((ulong)page, copy);
+                            MapNormalPte(dst, addr, copy, dst.PageProt with { Writable = true }, write: (pte & Pte.Dirty) != 0, PteInstaller.Cow, PteRef.Inherit);
+                            Lru.Add(copy);
+                            continue;
+                        }
+                    }
+
+                    if (cow && Pte.IsWritable(pte))
+                    {
+                        pte &= ~Pte.Write;
+                        leaf[i] = pte;
+                        writeProtected = true;
+                    }
+
+                    var childPte = (src.RawFlags & VmFlags.Shared) != 0 ? pte & ~Pte.Dirty : pte;
+                    childPte &= ~Pte.Accessed;
+                    if (page >= 0)
+                    {
+                        // copy_present_pte → page_try_dup_anon_rmap: a shared anonymous page is no longer exclusive.
+                        Mem.Flags[page] &= ~(ulong)PageFlags.AnonExclusive;
+                        Mem.RefCount[Mem.CompoundHead(page)]++;
+                        Mem.MapCount[page]++;
+                        rss.Add(Mem.Mapping[page], +1);
+                        Rmap.Add(Mem, page, child.Id, addr, PteInstaller.ForkCopy, isNormal: true);
+                    }
+                    else if (raw < (ulong)Mem.Count)
+                    {
+                        Rmap.Add(Mem, (int)raw, child.Id, addr, PteInstaller.ForkCopy, isNormal: false);
+                    }
+
+                    childLeaf[i] = childPte;
+                }
             }
+        }
+        finally
+        {
+            rss.ApplyTo(child);
         }
 
         if (writeProtected)

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace DriverKit.Runtime;
 
@@ -22,12 +23,11 @@ public sealed partial class Process
     {
         // The TLB-hit fast path: a cached PTE to a RAM frame, read straight from the frame's contents.
         var a = addr.Value;
-        var pte = tlb.Lookup(a >> Kernel.PageShift);
-        var pfn = Pte.PfnOf(pte);
         var frames = frameData;
-        if (pte != 0 && pfn < (ulong)frames.Length && State == ProcessState.Running)
+        if (tlb.TryLookup(a >> Kernel.PageShift, out var pte) && Pte.PfnOf(pte) < (ulong)frames.Length && State == ProcessState.Running)
         {
-            var data = frames[(int)pfn];
+            // The pfn was just checked against the frame table's length.
+            var data = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frames), (nint)Pte.PfnOf(pte));
             value = data is null ? (byte)0 : data[(int)(a & (Kernel.PageSize - 1))];
             return default; // AccessResult.Ok
         }
@@ -58,11 +58,10 @@ public sealed partial class Process
     {
         // The TLB-hit fast path: a cached writable, dirty PTE to a RAM frame whose contents exist.
         var a = addr.Value;
-        var pte = tlb.Lookup(a >> Kernel.PageShift);
-        var pfn = Pte.PfnOf(pte);
         var frames = frameData;
-        if ((pte & (Pte.Write | Pte.Dirty)) == (Pte.Write | Pte.Dirty) && pfn < (ulong)frames.Length && State == ProcessState.Running &&
-            frames[(int)pfn] is { } data)
+        if (tlb.TryLookup(a >> Kernel.PageShift, out var pte) && (pte & (Pte.Write | Pte.Dirty)) == (Pte.Write | Pte.Dirty) &&
+            Pte.PfnOf(pte) < (ulong)frames.Length && State == ProcessState.Running &&
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frames), (nint)Pte.PfnOf(pte)) is { } data)
         {
             data[(int)(a & (Kernel.PageSize - 1))] = value;
             return default; // AccessResult.Ok

@@ -23,8 +23,9 @@ public static class Program
           ide [--files N] [--edits N]                          IDE latency: one driver file edited in a workspace of N files (target 50 ms)
           quick [--runs N] [--warmups N] [--only key,key]      in-process measurement of every workload
           shapes [--runs N] [--only shape,shape] [--out FILE]  DriverKit's analysis time on the worst code shapes, per file (target 100 ms)
-          table [--native FILE] [--quick] [--out FILE] [--artifacts DIR]
-                                                               measure (BenchmarkDotNet, or --quick) and print the comparison table
+          table [--native-bin MMBENCH [--native-reps N] | --native FILE] [--quick] [--rounds N] [--out FILE] [--artifacts DIR]
+                                                               measure the real kernel (mmbench) and the simulator (BenchmarkDotNet,
+                                                               or --quick) in N interleaved rounds and print the comparison table
         """;
 
     /// <summary>Runs the selected mode.</summary>
@@ -79,15 +80,52 @@ public static class Program
 
     private static int Table(string[] args)
     {
-        var nativePath = StringOption(args, "--native");
-        var native = nativePath is null ? new Dictionary<string, double>() : ComparisonTable.ReadNative(nativePath);
         var quick = args.Contains("--quick");
-        Console.WriteLine(quick ? "== simulator: in-process quick measurement ==" : "== simulator: BenchmarkDotNet suite ==");
-        var sim = quick
-            ? QuickRunner.RunAll([], 2, 7, Console.Out)
-            : SuiteRunner.Run(StringOption(args, "--artifacts") ?? Path.Combine(Environment.CurrentDirectory, "BenchmarkDotNet.Artifacts"));
+        var nativeBin = StringOption(args, "--native-bin");
+        var nativePath = StringOption(args, "--native");
+        var rounds = Math.Max(1, IntOption(args, "--rounds", quick ? 5 : 2));
+        var nativeReps = IntOption(args, "--native-reps", 3);
+        var artifacts = StringOption(args, "--artifacts") ?? Path.Combine(Environment.CurrentDirectory, "BenchmarkDotNet.Artifacts");
+        var outPath = StringOption(args, "--out");
+        var sim = new List<IReadOnlyDictionary<string, SimResult>>();
+        var native = new List<IReadOnlyDictionary<string, double>>();
+        var loads = new List<string>();
+
+        // ABAB: each round runs the real kernel's benchmark, then the simulator's, so both see the same machine.
+        for (var round = 0; round < rounds; round++)
+        {
+            loads.Add(MachineInfo.LoadAverage());
+            Console.WriteLine($"== round {round + 1} of {rounds} (load average {loads[^1]}) ==");
+            if (nativeBin is not null)
+            {
+                var lines = NativeRunner.Run(nativeBin, nativeReps);
+                foreach (var line in lines)
+                {
+                    Console.WriteLine("  real: " + line);
+                }
+
+                if (outPath is not null)
+                {
+                    File.WriteAllLines(Path.ChangeExtension(outPath, null) + $".native-{round + 1}.txt", lines);
+                }
+
+                native.Add(ComparisonTable.ParseNative(lines));
+            }
+            else if (nativePath is not null && round == 0)
+            {
+                native.Add(ComparisonTable.ReadNative(nativePath));
+            }
+
+            Console.WriteLine(quick ? "  simulator: in-process quick measurement" : "  simulator: BenchmarkDotNet suite");
+            var results = quick
+                ? QuickRunner.RunAll([], 2, 7, Console.Out, jitWarmup: round == 0)
+                : SuiteRunner.Run(Path.Combine(artifacts, $"round-{round + 1}"));
+            sim.Add(results.ToDictionary(m => m.Key));
+        }
+
+        loads.Add(MachineInfo.LoadAverage());
         var bytesPerFrame = Boot.MeasureBytesPerFrame();
-        var rows = ComparisonTable.Build(sim.ToDictionary(m => m.Key), native, bytesPerFrame);
+        var rows = ComparisonTable.Build(sim, native, bytesPerFrame);
 
         var text = new StringBuilder();
         foreach (var line in MachineInfo.Describe())
@@ -95,8 +133,10 @@ public static class Program
             text.AppendLine("- " + line);
         }
 
-        text.AppendLine(CultureInfo.InvariantCulture, $"- simulator numbers: {(quick ? "in-process quick mode (median of 7 runs)" : "BenchmarkDotNet 0.14.0 (SetupPerInvocation / ShortRun jobs, means)")}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- real kernel numbers: {(nativePath is null ? "none (no --native file)" : "bench/native/mmbench (median of its runs)")}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- load average at the start of each round, then at the end: {string.Join("; ", loads)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- rounds: {rounds}, interleaved (real kernel, simulator, real kernel, simulator, …); min / median / max are over the rounds");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- simulator numbers: {(quick ? "in-process quick mode (each round the median of 7 runs)" : "BenchmarkDotNet 0.14.0 (SetupPerInvocation / ShortRun jobs; each round the mean)")}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- real kernel numbers: {(nativeBin is not null ? $"bench/native/mmbench, one run per round (each the median of {nativeReps} repetitions)" : nativePath is not null ? "one bench/native/mmbench file, not interleaved" : "none")}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- frame table (MemMap.BytesPerFrame): {DriverKit.Runtime.MemMap.BytesPerFrame} B/frame; measured boot allocation: {bytesPerFrame:F1} B/frame");
         text.AppendLine();
         text.Append(ComparisonTable.Format(rows));
@@ -106,7 +146,7 @@ public static class Program
 
         Console.WriteLine();
         Console.Write(text);
-        if (StringOption(args, "--out") is { } outPath)
+        if (outPath is not null)
         {
             File.WriteAllText(outPath, text.ToString());
         }

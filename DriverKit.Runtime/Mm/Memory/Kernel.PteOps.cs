@@ -85,32 +85,93 @@ public sealed partial class Kernel
     {
         var mm = vma.Mm;
         mm.SetPte(addr, 0);
+        var rss = default(RssDelta);
+        try
+        {
+            ZapClearedPte(vma, addr, pte, ref rss);
+        }
+        finally
+        {
+            rss.ApplyTo(mm);
+        }
+    }
+
+    /// <summary>
+    /// Zaps every PTE in [start, end) of <paramref name="vma"/> (unmap_page_range → zap_pmd_range): one leaf table at a
+    /// time (zap_pte_range), its PTEs cleared in place, the rss counters updated once per table (add_mm_rss_vec) and the
+    /// TLB flushed once for the range (tlb_finish_mmu).
+    /// </summary>
+    internal void ZapRange(VmArea vma, ulong start, ulong end)
+    {
+        // unmap_region, exit_mmap, zap_page_range(_single): lru_add_drain first, so zapped pages can be freed at once.
+        Lru.Drain();
+        var mm = vma.Mm;
+        var pt = mm.PageTable;
+        var addr = start;
+        try
+        {
+            while (pt.Next(ref addr, end, out _))
+            {
+                var leaf = pt.LeafAt(addr, create: false)!;
+                var limit = Math.Min(end, (addr | (PageTable.LeafSpan - 1)) + 1);
+                ZapPteRange(vma, leaf, addr, limit);
+                addr = limit;
+            }
+        }
+        finally
+        {
+            mm.Tlb.FlushRange(start >> PageShift, (end + PageSize - 1) >> PageShift);
+        }
+    }
+
+    /// <summary>mm/memory.c: zap_pte_range — the PTEs of one leaf table in [addr, end), counters gathered per table.</summary>
+    private void ZapPteRange(VmArea vma, ulong[] leaf, ulong addr, ulong end)
+    {
+        var rss = default(RssDelta);
+        try
+        {
+            for (var i = PageTable.IndexOf(addr); addr < end; i++, addr += PageSize)
+            {
+                var pte = leaf[i];
+                if (pte == 0)
+                {
+                    continue;
+                }
+
+                leaf[i] = 0;
+                ZapClearedPte(vma, addr, pte, ref rss);
+            }
+        }
+        finally
+        {
+            rss.ApplyTo(vma.Mm);
+        }
+    }
+
+    /// <summary>
+    /// zap_pte_range's work on one PTE already cleared from its table: a swap entry frees its slot; a present PTE drops
+    /// its shadow rmap record, and for a normal page (vm_normal_page) its mapcount (page_remove_rmap), rss, mlock,
+    /// dirty/accessed state and the PTE's reference (tlb_remove_page → put_page).
+    /// </summary>
+    private void ZapClearedPte(VmArea vma, ulong addr, ulong pte, ref RssDelta rss)
+    {
+        var mm = vma.Mm;
         if (Pte.IsSwap(pte))
         {
             Swap.Free(Pte.SwapSlot(pte));
-            mm.SwapEntries--;
+            rss.Swap--;
             return;
         }
 
         var raw = Pte.PfnOf(pte);
         var page = VmNormalPage(vma, addr, pte);
-        var recordedNormal = false;
-        var hadRecord = false;
-        var installer = PteInstaller.Fault;
         if (raw < (ulong)Mem.Count)
         {
             var rec = Rmap.Remove(Mem, (int)raw, mm.Id, addr);
-            if (rec >= 0)
+            if (rec >= 0 && Rmap.Normal(rec) != page >= 0)
             {
-                hadRecord = true;
-                recordedNormal = Rmap.Normal(rec);
-                installer = Rmap.Installer(rec);
+                ReportFlipAtVisit(vma, addr, (int)raw, Rmap.Installer(rec), Rmap.Normal(rec), "zap");
             }
-        }
-
-        if (hadRecord && recordedNormal != page >= 0)
-        {
-            ReportFlipAtVisit(vma, addr, (int)raw, installer, recordedNormal, "zap");
         }
 
         if (page < 0)
@@ -118,16 +179,26 @@ public sealed partial class Kernel
             return;
         }
 
-        RemoveRmap(vma, addr, pte, page);
-        if (Mem.MapCount[page] == 0 && Mem.Has(page, PageFlags.Mlocked))
+        if (Mem.MapCount[page] > 0)
+        {
+            Mem.MapCount[page]--;
+        }
+        else
+        {
+            RemoveRmap(vma, addr, pte, page);
+        }
+
+        var flags = Mem.Flags[page];
+        if ((flags & (ulong)PageFlags.Mlocked) != 0 && Mem.MapCount[page] == 0)
         {
             // mm/rmap.c: page_remove_rmap → clear_page_mlock (2.6.28–5.x) / munlock_vma_folio (6.x): a page no vma
             // maps any more is no longer mlocked.
             Lru.Munlock(page);
         }
 
-        AddRss(mm, page, -1);
-        if (Mem.Mapping[page] != MemMap.AnonMapping)
+        var mapping = Mem.Mapping[page];
+        rss.Add(mapping, -1);
+        if (mapping != MemMap.AnonMapping)
         {
             if ((pte & Pte.Dirty) != 0)
             {
@@ -150,20 +221,47 @@ public sealed partial class Kernel
         PutPageRef(head);
     }
 
-    /// <summary>Zaps every PTE in [start, end) of <paramref name="vma"/> (unmap_page_range).</summary>
-    internal void ZapRange(VmArea vma, ulong start, ulong end)
+    /// <summary>
+    /// The rss counters a batch of PTE changes moves (the kernel's int rss[NR_MM_COUNTERS] in zap_pte_range and
+    /// copy_pte_range), added to the mm at the end of the batch (add_mm_rss_vec).
+    /// </summary>
+    internal struct RssDelta
     {
-        // unmap_region, exit_mmap, zap_page_range(_single): lru_add_drain first, so zapped pages can be freed at once.
-        Lru.Drain();
-        var addr = start;
-        var pt = vma.Mm.PageTable;
-        while (pt.Next(ref addr, end, out var pte))
+        internal long Anon;
+        internal long File;
+        internal long Shmem;
+        internal long Swap;
+
+        /// <summary>mm_counter: the counter of a page with this page-&gt;mapping.</summary>
+        internal void Add(int mapping, int delta)
         {
-            ZapPte(vma, addr, pte);
-            addr += PageSize;
+            if (mapping == MemMap.AnonMapping)
+            {
+                Anon += delta;
+            }
+            else if (mapping > 0)
+            {
+                Shmem += delta;
+            }
+            else
+            {
+                File += delta;
+            }
         }
 
-        vma.Mm.Tlb.FlushRange(start >> PageShift, (end + PageSize - 1) >> PageShift);
+        /// <summary>add_mm_rss_vec.</summary>
+        internal readonly void ApplyTo(MmStruct mm)
+        {
+            if ((Anon | File | Shmem | Swap) == 0)
+            {
+                return;
+            }
+
+            mm.RssAnon += Anon;
+            mm.RssFile += File;
+            mm.RssShmem += Shmem;
+            mm.SwapEntries += Swap;
+        }
     }
 
     internal void AddRss(MmStruct mm, int pfn, int delta)

@@ -26,20 +26,24 @@ internal sealed class BuddyAllocator
     /// <summary>Free blocks on the list of <paramref name="order"/>.</summary>
     internal int FreeBlocks(int order) => freeCount[order];
 
-    /// <summary>Hands every frame for which <paramref name="usable"/> is true to the allocator (memblock_free_all).</summary>
-    internal void Boot(Func<int, bool> usable)
+    /// <summary>
+    /// Hands every frame outside the <paramref name="reserved"/> ranges to the allocator in the largest aligned blocks
+    /// (memblock_free_all → __free_pages_core).
+    /// </summary>
+    /// <param name="reserved">Half-open pfn ranges [Start, End) that stay with their owner.</param>
+    internal void Boot(ReadOnlySpan<(int Start, int End)> reserved)
     {
         var pfn = 0;
         while (pfn < map.Count)
         {
-            if (!usable(pfn))
+            if (ReservedEnd(pfn, reserved) is var end and >= 0)
             {
-                pfn++;
+                pfn = end;
                 continue;
             }
 
             var order = MaxOrder;
-            while (order > 0 && ((pfn & ((1 << order) - 1)) != 0 || pfn + (1 << order) > map.Count || !AllUsable(pfn, 1 << order, usable)))
+            while (order > 0 && ((pfn & ((1 << order) - 1)) != 0 || pfn + (1 << order) > map.Count || Overlaps(pfn, 1 << order, reserved)))
             {
                 order--;
             }
@@ -49,17 +53,31 @@ internal sealed class BuddyAllocator
         }
     }
 
-    private static bool AllUsable(int start, int count, Func<int, bool> usable)
+    /// <summary>The end of the reserved range holding <paramref name="pfn"/>, or -1 when it is usable.</summary>
+    private static int ReservedEnd(int pfn, ReadOnlySpan<(int Start, int End)> reserved)
     {
-        for (var i = start; i < start + count; i++)
+        foreach (var (start, end) in reserved)
         {
-            if (!usable(i))
+            if (pfn >= start && pfn < end)
             {
-                return false;
+                return end;
             }
         }
 
-        return true;
+        return -1;
+    }
+
+    private static bool Overlaps(int start, int count, ReadOnlySpan<(int Start, int End)> reserved)
+    {
+        foreach (var (s, e) in reserved)
+        {
+            if (s < start + count && start < e)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Takes a free block of exactly 2^<paramref name="order"/> frames; returns its first pfn or None.</summary>

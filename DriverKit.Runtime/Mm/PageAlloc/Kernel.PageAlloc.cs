@@ -412,7 +412,15 @@ public sealed partial class Kernel
 
         if (pfn >= 0)
         {
-            Array.Fill(Mem.Migrate, movable ? PerCpuPages.Movable : (byte)0, pfn, 1 << order);
+            var migrate = movable ? PerCpuPages.Movable : (byte)0;
+            if (order == 0)
+            {
+                Mem.Migrate[pfn] = migrate;
+            }
+            else
+            {
+                Array.Fill(Mem.Migrate, migrate, pfn, 1 << order);
+            }
         }
 
         return pfn;

@@ -64,7 +64,7 @@ internal sealed class PerCpuPages
         var list = lists[Index(order, movable)];
         if (list.Count == 0)
         {
-            // rmqueue_bulk: the first block taken ends up at the head of the list.
+            // rmqueue_bulk: the first block taken ends up at the head of the list (appended, then reversed).
             var blocks = order == 0 ? Batch : Math.Max(Batch >> order, 2);
             for (var i = 0; i < blocks; i++)
             {
@@ -74,10 +74,12 @@ internal sealed class PerCpuPages
                     break;
                 }
 
-                list.Insert(0, pfn);
+                list.Add(pfn);
                 Mark(pfn, order, (byte)(Parked | (movable ? Movable : 0)));
                 Count += 1 << order;
             }
+
+            list.Reverse();
         }
 
         if (list.Count == 0)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DriverKit.Runtime;
 
 /// <summary>
@@ -8,31 +10,40 @@ internal sealed class Tlb
 {
     internal const int Size = 64;
 
-    // Entry i is entries[2i] (the tag: vpn + 1, 0 when empty) and entries[2i + 1] (the cached PTE), so a lookup
-    // touches one array and one cache line.
-    private readonly ulong[] entries = new ulong[2 * Size];
+    // Tags (vpn + 1, 0 when empty) and the cached PTEs live inside the object as fixed-length inline arrays, so a
+    // lookup is one dependent load from the Tlb and the masked index needs no bounds check.
+    private Entries tags;
+    private Entries ptes;
 
     /// <summary>The cached PTE of <paramref name="vpn"/>, or 0 on a miss.</summary>
     internal ulong Lookup(ulong vpn)
     {
-        var i = (int)(vpn & (Size - 1)) << 1;
-        var e = entries;
-        return e[i] == vpn + 1 ? e[i + 1] : 0;
+        var i = (int)vpn & (Size - 1);
+        return tags[i] == vpn + 1 ? ptes[i] : 0;
+    }
+
+    /// <summary>The cached PTE of <paramref name="vpn"/> in <paramref name="pte"/>; false on a miss.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryLookup(ulong vpn, out ulong pte)
+    {
+        var i = (int)vpn & (Size - 1);
+        pte = ptes[i];
+        return tags[i] == vpn + 1;
     }
 
     internal void Fill(ulong vpn, ulong pte)
     {
-        var i = (int)(vpn & (Size - 1)) << 1;
-        entries[i] = vpn + 1;
-        entries[i + 1] = pte;
+        var i = (int)vpn & (Size - 1);
+        tags[i] = vpn + 1;
+        ptes[i] = pte;
     }
 
     internal void FlushPage(ulong vpn)
     {
-        var i = (int)(vpn & (Size - 1)) << 1;
-        if (entries[i] == vpn + 1)
+        var i = (int)vpn & (Size - 1);
+        if (tags[i] == vpn + 1)
         {
-            entries[i] = 0;
+            tags[i] = 0;
         }
     }
 
@@ -50,5 +61,12 @@ internal sealed class Tlb
         }
     }
 
-    internal void FlushAll() => Array.Clear(entries);
+    internal void FlushAll() => ((Span<ulong>)tags).Clear();
+
+    /// <summary>One slot per TLB entry.</summary>
+    [InlineArray(Size)]
+    private struct Entries
+    {
+        private ulong first;
+    }
 }

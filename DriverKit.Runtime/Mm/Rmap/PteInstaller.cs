@@ -46,78 +46,87 @@ internal enum PteInstaller : byte
 /// <summary>The PTE ledger and reverse map for every frame, normal and special PTEs alike: pfn → (mm, address).</summary>
 /// <remarks>
 /// mm/rmap.c keeps rmap only for normal pages; this shadow map also records special PTEs, which is what lets the
-/// checker see a frame freed while a special PTE still maps it (INV-06). Records live in flat, pooled arrays.
+/// checker see a frame freed while a special PTE still maps it (INV-06). Records live in one flat, pooled array.
 /// </remarks>
 internal sealed class RmapTable
 {
-    private int[] mm = new int[1024];
-    private ulong[] addr = new ulong[1024];
-    private int[] next = new int[1024];
-    private PteInstaller[] installer = new PteInstaller[1024];
-    private bool[] normal = new bool[1024];
-    private uint[] generation = new uint[1024];
+    /// <summary>One record: what one PTE maps, kept together so a look-up touches one cache line.</summary>
+    private struct Record
+    {
+        internal ulong Addr;
+        internal int Mm;
+        internal int Next;
+        internal uint Generation;
+        internal PteInstaller Installer;
+        internal bool Normal;
+    }
+
+    private Record[] records = new Record[1024];
     private int freeHead = MemMap.None;
     private int used;
 
-    internal int Mm(int rec) => mm[rec];
+    internal int Mm(int rec) => records[rec].Mm;
 
-    internal ulong Addr(int rec) => addr[rec];
+    internal ulong Addr(int rec) => records[rec].Addr;
 
-    internal int Next(int rec) => next[rec];
+    internal int Next(int rec) => records[rec].Next;
 
-    internal PteInstaller Installer(int rec) => installer[rec];
+    internal PteInstaller Installer(int rec) => records[rec].Installer;
 
-    internal bool Normal(int rec) => normal[rec];
+    internal bool Normal(int rec) => records[rec].Normal;
 
-    internal uint Generation(int rec) => generation[rec];
+    internal uint Generation(int rec) => records[rec].Generation;
 
     internal void Add(MemMap map, int pfn, int mmId, ulong address, PteInstaller how, bool isNormal)
     {
         var rec = freeHead;
         if (rec != MemMap.None)
         {
-            freeHead = next[rec];
+            freeHead = records[rec].Next;
         }
         else
         {
-            if (used == mm.Length)
+            if (used == records.Length)
             {
-                Grow();
+                Array.Resize(ref records, records.Length * 2);
             }
 
             rec = used++;
         }
 
-        mm[rec] = mmId;
-        addr[rec] = address;
-        installer[rec] = how;
-        normal[rec] = isNormal;
-        generation[rec] = map.Generation[pfn];
-        next[rec] = map.RmapFirst[pfn];
+        ref var r = ref records[rec];
+        r.Mm = mmId;
+        r.Addr = address;
+        r.Installer = how;
+        r.Normal = isNormal;
+        r.Generation = map.Generation[pfn];
+        r.Next = map.RmapFirst[pfn];
         map.RmapFirst[pfn] = rec;
     }
 
     /// <summary>Removes the record of (mm, address) from the frame's list; returns its index (now free) or None.</summary>
     internal int Remove(MemMap map, int pfn, int mmId, ulong address)
     {
+        var all = records;
         var prev = MemMap.None;
-        for (var rec = map.RmapFirst[pfn]; rec != MemMap.None; prev = rec, rec = next[rec])
+        for (var rec = map.RmapFirst[pfn]; rec != MemMap.None; prev = rec, rec = all[rec].Next)
         {
-            if (mm[rec] != mmId || addr[rec] != address)
+            ref var r = ref all[rec];
+            if (r.Mm != mmId || r.Addr != address)
             {
                 continue;
             }
 
             if (prev == MemMap.None)
             {
-                map.RmapFirst[pfn] = next[rec];
+                map.RmapFirst[pfn] = r.Next;
             }
             else
             {
-                next[prev] = next[rec];
+                all[prev].Next = r.Next;
             }
 
-            next[rec] = freeHead;
+            r.Next = freeHead;
             freeHead = rec;
             return rec;
         }
@@ -127,9 +136,10 @@ internal sealed class RmapTable
 
     internal int Find(MemMap map, int pfn, int mmId, ulong address)
     {
-        for (var rec = map.RmapFirst[pfn]; rec != MemMap.None; rec = next[rec])
+        var all = records;
+        for (var rec = map.RmapFirst[pfn]; rec != MemMap.None; rec = all[rec].Next)
         {
-            if (mm[rec] == mmId && addr[rec] == address)
+            if (all[rec].Mm == mmId && all[rec].Addr == address)
             {
                 return rec;
             }
@@ -140,34 +150,23 @@ internal sealed class RmapTable
 
     internal void Move(int rec, int mmId, ulong address)
     {
-        mm[rec] = mmId;
-        addr[rec] = address;
+        records[rec].Mm = mmId;
+        records[rec].Addr = address;
     }
 
-    internal void SetNormal(int rec, bool isNormal) => normal[rec] = isNormal;
+    internal void SetNormal(int rec, bool isNormal) => records[rec].Normal = isNormal;
 
     internal int CountNormal(MemMap map, int pfn)
     {
         var n = 0;
-        for (var rec = map.RmapFirst[pfn]; rec != MemMap.None; rec = next[rec])
+        for (var rec = map.RmapFirst[pfn]; rec != MemMap.None; rec = records[rec].Next)
         {
-            if (normal[rec])
+            if (records[rec].Normal)
             {
                 n++;
             }
         }
 
         return n;
-    }
-
-    private void Grow()
-    {
-        var size = mm.Length * 2;
-        Array.Resize(ref mm, size);
-        Array.Resize(ref addr, size);
-        Array.Resize(ref next, size);
-        Array.Resize(ref installer, size);
-        Array.Resize(ref normal, size);
-        Array.Resize(ref generation, size);
     }
 }

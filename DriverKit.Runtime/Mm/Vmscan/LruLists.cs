@@ -349,7 +349,11 @@ internal sealed class LruLists
 
         Unlink(pfn);
         count--;
-        lazyFree.Remove(pfn);
+        if (lazyFree.Count != 0)
+        {
+            lazyFree.Remove(pfn);
+        }
+
         kernel.Mem.Clear(pfn, PageFlags.Lru | PageFlags.Active | PageFlags.Unevictable); // __clear_page_lru_flags
         if (kernel.Mem.Mapping[pfn] > 0)
         {

@@ -6,7 +6,9 @@ namespace DriverKit.Tests.Runtime.Performance;
 /// The fault, fork, COW and unmap paths allocate no managed memory per page once the machine is warm (its pools and
 /// page tables grown), in both checker modes; strict mode's periodic full scan (<see cref="KernelOptions.FullScanInterval"/>)
 /// is the checker's own cost and is set apart here. Bytes are counted on this thread around a batch of pages; time is
-/// never measured here (bench/ does that).
+/// never measured here (bench/ does that). Every path is measured: the anonymous write and read faults, fork, the COW
+/// fault that copies (wp_page_copy) and the one that reuses (wp_page_reuse), exit and munmap both where they free the
+/// pages and where another mm still maps them.
 /// </summary>
 public class HotPathAllocationTests
 {
@@ -33,12 +35,31 @@ public class HotPathAllocationTests
         var bytes = Round(parent);
 
         Assert.True(bytes.AnonFault <= BatchAllowance, $"anonymous write faults allocated {bytes.AnonFault} B for {Pages} pages");
-        Assert.True(bytes.CowFault <= BatchAllowance, $"COW faults allocated {bytes.CowFault} B for {Pages} pages");
+        Assert.True(bytes.CowFault <= BatchAllowance, $"COW faults (copy) allocated {bytes.CowFault} B for {Pages} pages");
+        Assert.True(bytes.CowReuse <= BatchAllowance, $"COW faults (reuse) allocated {bytes.CowReuse} B for {Pages} pages");
         Assert.True(bytes.ReadFault <= BatchAllowance, $"read faults allocated {bytes.ReadFault} B for {Pages} pages");
         Assert.True(bytes.Fork <= PerCallAllowance, $"a fork of {Pages} pages allocated {bytes.Fork} B");
         Assert.True(bytes.Munmap <= BatchAllowance, $"munmap of {Pages} pages allocated {bytes.Munmap} B");
         Assert.True(bytes.Exit <= PerCallAllowance, $"an exit with {Pages} pages allocated {bytes.Exit} B");
+        Assert.True(bytes.ExitShared <= PerCallAllowance, $"an exit with {Pages} pages the parent still maps allocated {bytes.ExitShared} B");
+        Assert.True(bytes.MunmapShared <= BatchAllowance, $"munmap of {Pages} pages a child still maps allocated {bytes.MunmapShared} B");
         Assert.Empty(kernel.Reports);
+    }
+
+    /// <summary>The allowances are tight enough to catch one small object per page on any of the measured paths.</summary>
+    [Fact]
+    public void One_object_per_page_exceeds_every_allowance()
+    {
+        var perPage = Measure(() =>
+        {
+            for (var i = 0; i < Pages; i++)
+            {
+                GC.KeepAlive(new object());
+            }
+        });
+
+        Assert.True(perPage > PerCallAllowance, $"{Pages} objects were counted as {perPage} B");
+        Assert.True(perPage > BatchAllowance, $"{Pages} objects were counted as {perPage} B");
     }
 
     /// <summary>A driver's -&gt;mmap that vm_insert_page()s every page: each call goes through the era check, which must not build strings.</summary>
@@ -83,7 +104,7 @@ public class HotPathAllocationTests
         Assert.Empty(kernel.Reports);
     }
 
-    private static (long AnonFault, long ReadFault, long Fork, long CowFault, long Exit, long Munmap) Round(Process parent)
+    private static (long AnonFault, long ReadFault, long Fork, long CowFault, long CowReuse, long Exit, long ExitShared, long MunmapShared, long Munmap) Round(Process parent)
     {
         var start = parent.Mmap(default, Pages * P, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous).Unwrap();
         var anon = Measure(() => Touch(parent, start, write: true));
@@ -91,9 +112,15 @@ public class HotPathAllocationTests
         Process? child = null;
         var fork = Measure(() => child = parent.Fork().Unwrap());
         var cow = Measure(() => Touch(parent, start, write: true));
+        var reuse = Measure(() => Touch(child!, start, write: true));
         var exit = Measure(() => child!.Exit());
-        var munmap = Measure(() => parent.Munmap(start, Pages * P));
-        return (anon, read, fork, cow, exit, munmap);
+        var sharer = parent.Fork().Unwrap();
+        var exitShared = Measure(() => sharer.Exit());
+        var owner = parent.Fork().Unwrap();
+        var munmapShared = Measure(() => parent.Munmap(start, Pages * P));
+        var munmap = Measure(() => owner.Munmap(start, Pages * P));
+        owner.Exit();
+        return (anon, read, fork, cow, reuse, exit, exitShared, munmapShared, munmap);
     }
 
     private static void Touch(Process process, UserAddr start, bool write)

@@ -31,7 +31,11 @@ public static class QuickRunner
     /// <param name="warmups">Untimed runs first.</param>
     /// <param name="runs">Timed runs.</param>
     /// <param name="log">Progress output.</param>
-    public static List<SimResult> RunAll(IReadOnlyCollection<string> filter, int warmups, int runs, TextWriter log)
+    /// <param name="jitWarmup">
+    /// Warm up for at least 32 runs and 0.6 s (the first round of a process); later rounds of the same process only
+    /// need <paramref name="warmups"/> runs, their code is already optimized.
+    /// </param>
+    public static List<SimResult> RunAll(IReadOnlyCollection<string> filter, int warmups, int runs, TextWriter log, bool jitWarmup = true)
     {
         var results = new List<SimResult>();
         foreach (var w in AllWorkloads.Create())
@@ -41,7 +45,7 @@ public static class QuickRunner
                 continue;
             }
 
-            var m = Measure(w, warmups, runs);
+            var m = Measure(w, warmups, runs, jitWarmup);
             log.WriteLine($"  {w.Key,-18} {m.NsPerOp,12:F1} ns/{w.Unit,-5} {m.BytesPerOp,10:F1} B/{w.Unit}");
             results.Add(m);
         }
@@ -53,14 +57,15 @@ public static class QuickRunner
     /// <param name="w">The workload.</param>
     /// <param name="warmups">Untimed runs.</param>
     /// <param name="runs">Timed runs.</param>
-    public static SimResult Measure(Workload w, int warmups, int runs)
+    /// <param name="jitWarmup">Whether the warm-up also waits for tiered compilation (see <see cref="RunAll"/>).</param>
+    public static SimResult Measure(Workload w, int warmups, int runs, bool jitWarmup = true)
     {
         w.GlobalSetup();
         var times = new List<double>();
         var bytes = new List<double>();
         var warm = Stopwatch.StartNew();
         var done = 0;
-        while (done < Math.Max(warmups, MinWarmupRuns) || warm.Elapsed < MinWarmup)
+        while (jitWarmup ? done < Math.Max(warmups, MinWarmupRuns) || warm.Elapsed < MinWarmup : done < warmups)
         {
             w.IterationSetup();
             w.Run();

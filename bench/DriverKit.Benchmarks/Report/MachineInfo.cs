@@ -5,6 +5,10 @@ namespace DriverKit.Benchmarks.Report;
 /// <summary>What the numbers were measured on.</summary>
 public static class MachineInfo
 {
+    /// <summary>The 1, 5 and 15 minute load averages ("?" where /proc/loadavg does not exist).</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+
     /// <summary>CPU model, logical cores, kernel release, .NET runtime and load average, one line each.</summary>
     public static IEnumerable<string> Describe()
     {
