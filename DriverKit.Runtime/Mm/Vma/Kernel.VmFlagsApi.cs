@@ -104,10 +104,10 @@ public sealed partial class Kernel
         if (Strict)
         {
             Record(new Report(ReportKind.Simulator, "INV-26",
-                $"DKSIM INV-26: {api} from {CurrentKind} context changes {vma.Brief}{WhoseVma(vma)} without its mmap write lock: " +
-                "the kernel writes vm_flags and the page tables anyway, racing with that mm's faults and munmap" +
-                (Policy.VmFlagsAssertWriteLocked ? " (mmap_assert_write_locked: VM_BUG_ON_MM with DEBUG_VM)" : string.Empty) +
-                "; call it from ->mmap on the vma it is given", Era)
+                $"DKSIM INV-26: {api} from {CurrentKind} changes {vma.Brief}{WhoseVma(vma)} without its mmap write lock\n" +
+                "  the kernel writes vm_flags and PTEs anyway, racing with that mm's faults and munmap" +
+                (Policy.VmFlagsAssertWriteLocked ? " (6.3+: VM_BUG_ON_MM with DEBUG_VM)" : string.Empty) +
+                "; call it in ->mmap on the vma it gets", Era)
             {
                 Vma = vma.ToString(),
                 Process = CurrentProcessText,
@@ -117,8 +117,8 @@ public sealed partial class Kernel
         }
     }
 
-    /// <summary>", a vma of &lt;comm&gt; (pid N)" when <paramref name="vma"/> is not the current task's; empty otherwise.</summary>
+    /// <summary>" (pid N's, not pid M's)" when <paramref name="vma"/> is not the current task's; empty otherwise.</summary>
     internal string WhoseVma(VmArea vma) =>
         ReferenceEquals(vma.Mm, CurrentProcess?.Mm) ? string.Empty
-        : vma.Mm.Owner is { } owner ? $", a vma of {owner.Comm} (pid {owner.Pid}), not of {CurrentComm} (pid {CurrentPid})," : ", a vma of another address space,";
+        : vma.Mm.Owner is { } owner ? $" (pid {owner.Pid}'s, not pid {CurrentPid}'s)" : " (another mm's)";
 }

@@ -82,10 +82,10 @@ public sealed partial class Kernel
         if (!WriteLockedByCurrent(vma.Mm))
         {
             Record(new Report(ReportKind.Simulator, "INV-26",
-                $"DKSIM INV-26: vm_flags of {vma.Brief}{WhoseVma(vma)} changed ({Proc.VmFlagsText(Policy, before ^ after)}) without the mmap write lock (from {CurrentKind}): " +
+                $"DKSIM INV-26: vm_flags of {vma.Brief}{WhoseVma(vma)} changed ({Proc.VmFlagsText(Policy, before ^ after)}) without the mmap write lock (from {CurrentKind})\n" +
                 (Policy.VmFlagsAssertWriteLocked
-                    ? "vm_flags is const from 6.3 and vm_flags_set/vm_flags_reset assert the lock (VM_BUG_ON_MM with DEBUG_VM)"
-                    : "a plain store the kernel does not check, racing with the faults, mprotect and munmap that read the flags") +
+                    ? "  vm_flags is const from 6.3: vm_flags_set/vm_flags_reset assert the lock (VM_BUG_ON_MM with DEBUG_VM)"
+                    : "  a plain store the kernel does not check; faults, mprotect and munmap read the flags meanwhile") +
                 "; set flags in ->mmap", Era)
             {
                 Vma = vma.ToString(),
@@ -113,8 +113,8 @@ public sealed partial class Kernel
         }
 
         Record(new Report(ReportKind.Simulator, "INV-26",
-            $"DKSIM INV-26: vm_ops of {vma.Brief}{WhoseVma(vma)} replaced without the mmap write lock (from {CurrentKind}): the kernel stores the pointer unchecked, " +
-            "while faults, fork and munmap read it unlocked; the new ->close will run for a vma its ->open never saw. Set vm_ops in ->mmap", Era)
+            $"DKSIM INV-26: vm_ops of {vma.Brief}{WhoseVma(vma)} replaced without the mmap write lock (from {CurrentKind})\n" +
+            "  a plain store: faults, fork and munmap read vm_ops unlocked; the new ->close runs for a vma its ->open never saw", Era)
         {
             Vma = vma.ToString(),
             Process = CurrentProcessText,
