@@ -87,13 +87,13 @@ public sealed partial class Kernel
         ReferenceEquals(mm, CurrentProcess?.Mm) ? CurrentLock == MmapLockMode.Write : foreignWriteHolds.Contains(mm);
 
     /// <summary>
-    /// A kernel function (remap_pfn_range, vm_insert_page, remap_vmalloc_range …) is about to write the vm_flags of
+    /// remap_pfn_range (or io_remap_pfn_range, vm_iomap_memory, dma_mmap_coherent, which end in it) is about to write the vm_flags of
     /// <paramref name="vma"/>: from 6.3 that is vm_flags_set, whose mmap_assert_write_locked is VM_BUG_ON_MM with DEBUG_VM
     /// when the lock is not held. Otherwise the kernel writes without a word; strict mode says so (INV-26), naming the other
     /// process when the vma is not the caller's — a driver gets a vma only from its own -&gt;mmap, and the kernel has no
     /// check that it belongs to current-&gt;mm.
     /// </summary>
-    internal void KernelVmaWrite(VmArea vma, string api, int site, string? rule)
+    internal void KernelVmaWrite(VmArea vma, string api, int site, string rule)
     {
         if (WriteLockedByCurrent(vma.Mm))
         {
@@ -112,7 +112,7 @@ public sealed partial class Kernel
                 Vma = vma.ToString(),
                 Process = CurrentProcessText,
                 CallSite = Sites.Site(site),
-                RuleId = rule ?? "DK0005",
+                RuleId = rule,
             });
         }
     }
