@@ -143,8 +143,8 @@ public sealed partial class Kernel
     /// physically contiguous buffer the CPU and the device see alike: 2^get_order(size) pages from the page allocator
     /// (not compound), owned by the calling driver. Returns the CPU (linear-map) address and sets
     /// <paramref name="dmaHandle"/> to the bus address to program into the device; NULL (and a 0 handle) when the size
-    /// is 0 or beyond MAX_ORDER (no CMA here), when memory is short, when the device's coherent mask is 0 (WARN) or
-    /// the pages lie above it. Free with <see cref="DmaFreeCoherent"/> with the same device, size, address and handle.
+    /// is 0 or beyond MAX_ORDER (no CMA here), when memory is short, when the device's coherent mask is 0 (WARN), for
+    /// __GFP_COMP from 6.2 (WARN), or when the pages lie above the mask. Free with <see cref="DmaFreeCoherent"/> with the same device, size, address and handle.
     /// </summary>
     /// <param name="dev">The device.</param>
     /// <param name="size">Bytes (rounded up to a power-of-two number of pages).</param>
@@ -273,6 +273,13 @@ public sealed partial class Kernel
         {
             // kernel/dma/mapping.c: dma_alloc_attrs: WARN_ON_ONCE(!dev->coherent_dma_mask); no page fits a zero mask.
             Printk($"WARNING: CPU: 0 PID: {CurrentProcess?.Pid ?? 0} at kernel/dma/mapping.c dma_alloc_attrs: !dev->coherent_dma_mask ({dev.Name})");
+            return default;
+        }
+
+        if ((gfp & Gfp.Comp) != 0 && Policy.DmaAllocRejectsComp)
+        {
+            // kernel/dma/mapping.c: dma_alloc_attrs: if (WARN_ON_ONCE(flag & __GFP_COMP)) return NULL; (6.2; dropped silently before).
+            Printk($"WARNING: CPU: 0 PID: {CurrentProcess?.Pid ?? 0} at kernel/dma/mapping.c dma_alloc_attrs: flag & __GFP_COMP ({dev.Name})");
             return default;
         }
 

@@ -457,6 +457,18 @@ public sealed class EraPolicy
     /// <summary>vm_insert_page refuses slab pages (5.2; absent in 5.0.1) and, from 6.10, every typed page.</summary>
     internal bool VmInsertPageRejectsSlab => AtLeast(5, 2);
 
+    /// <summary>
+    /// kernel/dma/mapping.c: dma_alloc_attrs refuses __GFP_COMP with WARN_ON_ONCE and NULL from 6.2 ("dma-mapping: reject
+    /// __GFP_COMP in dma_alloc_attrs"); before, the flag reached the allocator and the simulator drops it as dma_direct does.
+    /// </summary>
+    internal bool DmaAllocRejectsComp => AtLeast(6, 2);
+
+    /// <summary>
+    /// include/linux/mm.h: vm_flags is const from 6.3; vm_flags_set/clear/reset write it and assert the mmap write lock
+    /// (mmap_assert_write_locked(vma-&gt;vm_mm): lockdep, and VM_BUG_ON_MM with DEBUG_VM). Before, a plain store.
+    /// </summary>
+    internal bool VmFlagsAssertWriteLocked => AtLeast(6, 3);
+
     /// <summary>vm_insert_page refuses large-kmalloc and other typed pages (page_has_type, 6.10 and later).</summary>
     internal bool VmInsertPageRejectsTypedPages => AtLeast(6, 10);
 

@@ -27,6 +27,11 @@ public sealed partial class Kernel
         var pte = mm.GetPte(page);
         if (Pte.IsNone(pte))
         {
+            if (!PteAlloc(mm, page))
+            {
+                return FaultSignal(VmFaultResult.Oom, addr);
+            }
+
             var result = vma.IsAnonymous ? DoAnonymousPage(vma, page, write) : DoFault(vma, page, write);
             return result == VmFaultResult.None || result == VmFaultResult.NoPage ? AccessResult.Ok : FaultSignal(result, addr);
         }

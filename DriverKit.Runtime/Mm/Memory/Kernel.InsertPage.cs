@@ -73,7 +73,7 @@ public sealed partial class Kernel
             if ((flags & VmFlags.MixedMap) == 0)
             {
                 // vm_insert_page: BUG_ON(mmap_read_trylock(vma->vm_mm)) (down_read_trylock(&mm->mmap_sem) before 5.8) — the caller must hold the lock for write.
-                if (CurrentLock != MmapLockMode.Write)
+                if (!WriteLockedByCurrent(vma.Mm))
                 {
                     throw BugOn("mm/memory.c", "vm_insert_page", Policy.MmapReadTrylockText, "INV-09", "DK0011", new Pfn((ulong)pfn), vma.ToString(), Sites.Site(site));
                 }
@@ -84,10 +84,10 @@ public sealed partial class Kernel
                 }
             }
         }
-        else if (Strict && (flags & Policy.VmInsertPageSetsFlag) == 0 && CurrentLock != MmapLockMode.Write)
+        else if (Strict && (flags & Policy.VmInsertPageSetsFlag) == 0 && !WriteLockedByCurrent(vma.Mm))
         {
             RecordMappingFinding("INV-26",
-                $"DKSIM INV-26: vm_insert_page from {CurrentKind} context sets {Policy.KernelName(Policy.VmInsertPageSetsFlag)} on {vma.Brief} without the mmap write lock (a data race; a BUG_ON from 3.7)",
+                $"DKSIM INV-26: vm_insert_page from {CurrentKind} context sets {Policy.KernelName(Policy.VmInsertPageSetsFlag)} on {vma.Brief}{WhoseVma(vma)} without the mmap write lock\n  a data race; a BUG_ON from 3.7",
                 vma, (ulong)pfn, site, "DK0011");
         }
 

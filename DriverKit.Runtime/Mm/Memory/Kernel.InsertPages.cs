@@ -58,7 +58,7 @@ public sealed partial class Kernel
         if ((flags & VmFlags.MixedMap) == 0)
         {
             // BUG_ON(mmap_read_trylock(vma->vm_mm)): the caller must hold the mmap lock for write (in ->mmap).
-            if (CurrentLock != MmapLockMode.Write)
+            if (!WriteLockedByCurrent(vma.Mm))
             {
                 throw BugOn("mm/memory.c", "vm_insert_pages", Policy.MmapReadTrylockText, "INV-09", "DK0011", first, vma.ToString(), Sites.Site(site));
             }

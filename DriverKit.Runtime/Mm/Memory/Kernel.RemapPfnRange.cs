@@ -153,6 +153,9 @@ public sealed partial class Kernel
             vma.RawPgoff = pfn.Value;
         }
 
+        // remap_pfn_range_internal: vm_flags_set after the COW vm_pgoff store (no check that the vma is current->mm's).
+        KernelVmaWrite(vma, api, site, "DK0014");
+
         // All target PTEs must be none (remap_pte_range: BUG_ON(!pte_none(*pte))); checked before anything changes.
         for (var a = addr.Value; a < end; a += PageSize)
         {

@@ -502,7 +502,20 @@ public sealed partial class Kernel
     {
         if (vma.RawOps?.Open is { } open)
         {
-            CallDriver(vma.Driver, ContextKind.VmOpen, null, () => open(vma), vma);
+            // kernel/fork.c: dup_mmap holds the new mm's mmap lock for write (mmap_write_lock_nested) while it copies.
+            var child = !ReferenceEquals(vma.Mm, CurrentProcess?.Mm) && foreignWriteHolds.Add(vma.Mm);
+            try
+            {
+                CallDriver(vma.Driver, ContextKind.VmOpen, null, () => open(vma), vma);
+            }
+            finally
+            {
+                if (child)
+                {
+                    foreignWriteHolds.Remove(vma.Mm);
+                }
+            }
+
             vma.Opened = true;
         }
         else

@@ -10,10 +10,21 @@ internal sealed class LeafTablePool
     private readonly Stack<ulong[]> free = new();
 
     /// <summary>A zeroed leaf table of <paramref name="entries"/> entries.</summary>
-    internal ulong[] Rent(int entries) => free.TryPop(out var leaf) ? leaf : new ulong[entries];
+    internal ulong[] Rent(int entries)
+    {
+        Live++;
+        return free.TryPop(out var leaf) ? leaf : new ulong[entries];
+    }
 
     /// <summary>Takes back a leaf table whose every entry is zero.</summary>
-    internal void Return(ulong[] leaf) => free.Push(leaf);
+    internal void Return(ulong[] leaf)
+    {
+        Live--;
+        free.Push(leaf);
+    }
+
+    /// <summary>Leaf tables rented and not given back: the machine's page-table pages (NR_PAGETABLE).</summary>
+    internal long Live { get; private set; }
 
     /// <summary>Tables waiting for reuse.</summary>
     internal int Count => free.Count;

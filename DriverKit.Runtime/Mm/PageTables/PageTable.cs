@@ -3,7 +3,8 @@ namespace DriverKit.Runtime;
 /// <summary>
 /// A 4-level x86-64 page table (PGD → PUD → PMD → PTE, 512 entries each, 9 bits per level). Leaf tables are flat
 /// ulong arrays; upper levels are created on first use, like pte_alloc. Page-table pages are host memory, not
-/// simulated frames, so the simulated free pool only counts what the MM itself hands out.
+/// simulated frames, so the simulated free pool only counts what the MM itself hands out; their number is still bounded
+/// by the machine's free memory (<see cref="Kernel.PteAlloc"/>).
 /// </summary>
 internal sealed class PageTable
 {
@@ -27,6 +28,9 @@ internal sealed class PageTable
         var leaf = Leaf(addr, create: false);
         return leaf is null ? 0 : leaf[(int)(addr >> Kernel.PageShift) & Mask];
     }
+
+    /// <summary>Whether a leaf table covers <paramref name="addr"/> (pmd_present).</summary>
+    internal bool HasLeaf(ulong addr) => Leaf(addr, create: false) is not null;
 
     /// <summary>A reference to the PTE slot for <paramref name="addr"/>, allocating tables on the way (pte_alloc_map).</summary>
     internal ref ulong Slot(ulong addr) => ref Leaf(addr, create: true)![(int)(addr >> Kernel.PageShift) & Mask];

@@ -57,8 +57,20 @@ public sealed partial class Kernel
     }
 
     /// <summary>
-    /// A driver wrote vm_flags. INV-26: only under the mmap write lock (in -&gt;mmap); INV-04: not a bit that
-    /// changes how the vma's existing PTEs are classified.
+    /// A driver is about to write vm_flags. From 6.3 the field is const and the write is vm_flags_set/clear/reset, whose
+    /// mmap_assert_write_locked is VM_BUG_ON_MM with DEBUG_VM outside the lock: nothing is written then.
+    /// </summary>
+    internal void BeforeDriverFlagsWrite(VmArea vma, VmFlags before, VmFlags after)
+    {
+        if (before != after)
+        {
+            AssertWriteLocked(vma, CallSites.Kernel);
+        }
+    }
+
+    /// <summary>
+    /// A driver wrote vm_flags. INV-26: only under the mmap write lock of the vma's own mm (in -&gt;mmap); INV-04: not a
+    /// bit that changes how the vma's existing PTEs are classified.
     /// </summary>
     internal void OnDriverFlagsWrite(VmArea vma, VmFlags before, VmFlags after)
     {
@@ -67,10 +79,14 @@ public sealed partial class Kernel
             return;
         }
 
-        if (CurrentLock != MmapLockMode.Write)
+        if (!WriteLockedByCurrent(vma.Mm))
         {
             Record(new Report(ReportKind.Simulator, "INV-26",
-                $"DKSIM INV-26: vm_flags of {vma.Brief} changed ({Proc.VmFlagsText(Policy, before ^ after)}) without the mmap write lock (from {CurrentKind})", Era)
+                $"DKSIM INV-26: vm_flags of {vma.Brief}{WhoseVma(vma)} changed ({Proc.VmFlagsText(Policy, before ^ after)}) without the mmap write lock (from {CurrentKind})\n" +
+                (Policy.VmFlagsAssertWriteLocked
+                    ? "  vm_flags is const from 6.3: vm_flags_set/vm_flags_reset assert the lock (VM_BUG_ON_MM with DEBUG_VM)"
+                    : "  a plain store the kernel does not check; faults, mprotect and munmap read the flags meanwhile") +
+                "; set flags in ->mmap", Era)
             {
                 Vma = vma.ToString(),
                 Process = CurrentProcessText,
@@ -82,6 +98,28 @@ public sealed partial class Kernel
         {
             CheckFlipOfMappedVma(vma, $"vm_flags {Proc.VmFlagsText(Policy, before ^ after)} changed");
         }
+    }
+
+    /// <summary>
+    /// A driver replaced vm_ops. A plain pointer store in every era (no const qualifier, no assertion), so the kernel says
+    /// nothing; outside the mmap write lock strict mode does (INV-26): faults, fork and munmap read vm_ops without a lock,
+    /// and the new -&gt;close runs for a vma its -&gt;open never saw.
+    /// </summary>
+    internal void OnDriverOpsWrite(VmArea vma, VmOperations? before, VmOperations? after)
+    {
+        if (!Strict || ReferenceEquals(before, after) || WriteLockedByCurrent(vma.Mm))
+        {
+            return;
+        }
+
+        Record(new Report(ReportKind.Simulator, "INV-26",
+            $"DKSIM INV-26: vm_ops of {vma.Brief}{WhoseVma(vma)} replaced without the mmap write lock (from {CurrentKind})\n" +
+            "  a plain store: faults, fork and munmap read vm_ops unlocked; the new ->close runs for a vma its ->open never saw", Era)
+        {
+            Vma = vma.ToString(),
+            Process = CurrentProcessText,
+            RuleId = null,
+        });
     }
 
     /// <summary>INV-04: vm_pgoff is an input of the PFNMAP linear rule.</summary>

@@ -51,6 +51,7 @@ public sealed class VmArea
         set
         {
             Kernel.CheckFlagsExist(value & ~flags, "vma->vm_flags");
+            Kernel.BeforeDriverFlagsWrite(this, flags, value);
             var before = flags;
             flags = value;
             Kernel.OnDriverFlagsWrite(this, before, value);
@@ -75,14 +76,19 @@ public sealed class VmArea
     /// <summary>vm_file: the mapped file, or null for anonymous memory.</summary>
     public OpenFile? File { get; internal set; }
 
-    /// <summary>vm_ops: the driver's vm operations. Hooks the configured kernel does not have are refused.</summary>
+    /// <summary>
+    /// vm_ops: the driver's vm operations. Hooks the configured kernel does not have are refused; a replacement outside
+    /// the mmap write lock is noted in strict mode (INV-26).
+    /// </summary>
     public VmOperations? Ops
     {
         get => ops;
         set
         {
             Kernel.CheckVmOps(value);
+            var before = ops;
             ops = value;
+            Kernel.OnDriverOpsWrite(this, before, value);
         }
     }
 

@@ -50,6 +50,8 @@ internal static partial class BadInputCatalog
         AddHandlers(list);
         AddConfiguration(list);
         AddObjects(list);
+        AddDevicesAndIo(list);
+        AddUserCopiesAndPins(list);
         return list;
     }
 

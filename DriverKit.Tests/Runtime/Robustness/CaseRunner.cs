@@ -293,6 +293,10 @@ internal static class CaseRunner
                 return (a.IsNull ? Kind.Error : Kind.Success, a.ToString());
             case VmallocAddr a:
                 return (a.IsNull ? Kind.Error : Kind.Success, a.ToString());
+            case KvAddr a:
+                return (a.Value == 0 ? Kind.Error : Kind.Success, a.ToString());
+            case IoMem a:
+                return (a.Value == 0 ? Kind.Error : Kind.Success, a.ToString());
         }
 
         var type = value.GetType();

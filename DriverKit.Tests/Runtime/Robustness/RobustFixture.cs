@@ -13,7 +13,7 @@ internal sealed class RobustFixture
 {
     private const ulong P4 = Kernel.PageSize;
 
-    public RobustFixture(string version)
+    public RobustFixture(string version, bool debugVm = false)
     {
         Version = version;
         K = new Kernel(new KernelOptions
@@ -22,6 +22,7 @@ internal sealed class RobustFixture
             MemoryBytes = 8UL << 20,
             CheckerMode = CheckerMode.Strict,
             SwapPages = 64,
+            DebugVm = debugVm,
         });
         Driver = new RobustDriver(K, Names);
 
@@ -184,6 +185,9 @@ internal sealed class RobustFixture
 
     /// <summary>A second machine built the same way, for objects of another machine.</summary>
     public Lazy<RobustFixture> Other { get; }
+
+    /// <summary>Objects a case's arrange step made (a coherent buffer, an ioremap mapping …), by name, for its call.</summary>
+    public Dictionary<string, object> Extra { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Best effort to end a hung case: empties the DMA queue a RunUntilIdle spins on.</summary>
     public void Poison()
