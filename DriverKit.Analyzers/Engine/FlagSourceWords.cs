@@ -88,10 +88,7 @@ internal sealed class FlagSourceWords
         // A spelling of VmFlags is a source unless it reads an unreported member plainly or declares something; a declaration
         // is still judged below, because a const or readonly field's name must join the words.
         var values = Values(text, spellings, inertMembers, cancellationToken);
-        var found = WordOccurrences.Union(
-            text.Find(seeds, cancellationToken),
-            text.Where(values, (source, position) => !OccurrenceText.IsDeclarationType(source, position), cancellationToken));
-        var toJudge = WordOccurrences.Union(found, values);
+        var toJudge = WordOccurrences.Union(text.Find(seeds, cancellationToken), values);
 
         // Names found so far, each with whether only its calls count (methods) or every mention (fields).
         names = InitialNames(seeds, spellings);
@@ -119,7 +116,7 @@ internal sealed class FlagSourceWords
 
                 foreach (var (name, callsOnly) in followed)
                 {
-                    if (names.TryGetValue(name, out var known) && (!known || callsOnly))
+                    if (Holds(names, name, callsOnly))
                     {
                         continue;
                     }
@@ -131,7 +128,7 @@ internal sealed class FlagSourceWords
 
             if (calls.Count == 0 && mentions.Count == 0)
             {
-                return new FlagSourceWords(found);
+                return new FlagSourceWords(Found(text, seeds, values, Followed(names, seeds, spellings), cancellationToken));
             }
 
             if (names.Count > MaxWords)
@@ -143,13 +140,23 @@ internal sealed class FlagSourceWords
             toJudge = WordOccurrences.Union(
                 text.Where(text.Find(calls, cancellationToken), OccurrenceText.MayBeCall, cancellationToken),
                 text.Find(mentions, cancellationToken));
-            found = WordOccurrences.Union(found, toJudge);
         }
     }
 
     /// <summary>The names the search starts from, each counting in every mention: the seeds and the spellings of VmFlags.</summary>
     private static Dictionary<string, bool> InitialNames(List<string> seeds, TypeSpellings spellings) =>
         seeds.Concat(spellings.VmFlags).Distinct(StringComparer.Ordinal).ToDictionary(name => name, _ => false, StringComparer.Ordinal);
+
+    /// <summary>Whether <paramref name="names"/> already follows <paramref name="name"/> at least as widely: every mention, or calls when only calls count.</summary>
+    private static bool Holds(Dictionary<string, bool> names, string name, bool callsOnly) =>
+        names.TryGetValue(name, out var known) && (!known || callsOnly);
+
+    /// <summary>The names a search followed beyond those it started from, each with whether only its calls count.</summary>
+    private static Dictionary<string, bool> Followed(Dictionary<string, bool> names, List<string> seeds, TypeSpellings spellings)
+    {
+        var initial = InitialNames(seeds, spellings);
+        return names.Where(pair => !initial.ContainsKey(pair.Key)).ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
+    }
 
     /// <summary>Where the occurrences of the names judged are: the seeds, the spellings of VmFlags that are values, calls of the
     /// names whose calls count and every mention of the others (the positions <see cref="NamesToFollow"/> is asked about).</summary>
@@ -203,8 +210,7 @@ internal sealed class FlagSourceWords
             vmArea = new HashSet<string>(spellings.VmArea, StringComparer.Ordinal);
             importedStatically = spellings.VmFlagsImportedStatically;
             this.names = names;
-            var initial = InitialNames(seeds, spellings);
-            followed = names.Where(pair => !initial.ContainsKey(pair.Key)).ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
+            followed = Followed(names, seeds, spellings);
         }
 
         /// <summary>The outcomes kept, newest first.</summary>
@@ -271,7 +277,7 @@ internal sealed class FlagSourceWords
                 {
                     found.Clear();
                     if (!NamesToFollow(spellings, tree, position, named, found, cancellationToken, out _)
-                        || found.Any(name => !names.TryGetValue(name.Name, out var callsOnly) || (callsOnly && !name.CallsOnly)))
+                        || found.Any(name => !Holds(names, name.Name, name.CallsOnly)))
                     {
                         return false;
                     }

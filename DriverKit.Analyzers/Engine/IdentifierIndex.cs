@@ -93,16 +93,7 @@ internal sealed class IdentifierIndex
             return known;
         }
 
-        var result = new Dictionary<SyntaxTree, int[]>();
-        foreach (var runs in trees)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (FindIn(runs, query) is { Length: > 0 } found)
-            {
-                result.Add(runs.Tree, found);
-            }
-        }
-
+        var result = Scan(trees, query, new Dictionary<SyntaxTree, int[]>(), cancellationToken);
         return query.Id == 0 ? result : everywhere.GetOrAdd(query.Id, result);
     }
 
@@ -136,15 +127,7 @@ internal sealed class IdentifierIndex
             }
         }
 
-        foreach (var runs in added)
-        {
-            if (FindIn(runs, query) is { Length: > 0 } found)
-            {
-                result[runs.Tree] = found;
-            }
-        }
-
-        return everywhere.GetOrAdd(query.Id, result);
+        return everywhere.GetOrAdd(query.Id, Scan(added, query, result, CancellationToken.None));
     }
 
     /// <summary>
@@ -222,14 +205,18 @@ internal sealed class IdentifierIndex
     /// <summary>The start of each run whose value is one of <paramref name="words"/>, in text order, per tree that has one.</summary>
     public Dictionary<SyntaxTree, int[]> Find(IReadOnlyCollection<string> words, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<SyntaxTree, int[]>();
-        var query = new Query(words);
-        foreach (var runs in trees)
+        return Scan(trees, new Query(words), new Dictionary<SyntaxTree, int[]>(), cancellationToken);
+    }
+
+    /// <summary>Adds to <paramref name="result"/> the positions of the query's words in each of <paramref name="scanned"/> that has one.</summary>
+    private static Dictionary<SyntaxTree, int[]> Scan(TreeRuns[] scanned, Query query, Dictionary<SyntaxTree, int[]> result, CancellationToken cancellationToken)
+    {
+        foreach (var runs in scanned)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (FindIn(runs, query) is { Length: > 0 } found)
             {
-                result.Add(runs.Tree, found);
+                result[runs.Tree] = found;
             }
         }
 

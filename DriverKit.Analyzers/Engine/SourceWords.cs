@@ -86,8 +86,6 @@ internal sealed class WordOccurrences
 
     private readonly bool searchKeepsAnswers;
 
-    /// <summary>What <see cref="Exists"/> found: 0 not asked yet, 1 yes, -1 no.</summary>
-    private int exists;
 
     /// <summary>Occurrences known in advance.</summary>
     public WordOccurrences(Dictionary<SyntaxTree, int[]> positions)
@@ -114,35 +112,10 @@ internal sealed class WordOccurrences
     public IEnumerable<SyntaxTree> Trees => Positions.Keys;
 
     /// <summary>
-    /// Whether a word occurs in some tree: the search stops at the first tree that has one. Trees are searched past the per-tree
-    /// memo, as <see cref="Positions"/> does: a word that occurs nowhere is asked of every tree, and each new compilation of an
-    /// IDE session would otherwise fill a memo entry per tree to answer one question.
+    /// Whether a word occurs in some tree: from every tree's positions, which an identifier index answers at once and keeps
+    /// for the next compilation of an IDE session.
     /// </summary>
-    public bool Exists
-    {
-        get
-        {
-            if (Volatile.Read(ref positions) is { } known)
-            {
-                return known.Count > 0;
-            }
-
-            if (everywhere is not null)
-            {
-                // The index answers for every tree at once and keeps the answer for the next compilation of an IDE session.
-                return Positions.Count > 0;
-            }
-
-            var answer = Volatile.Read(ref exists);
-            if (answer == 0)
-            {
-                answer = universe.Any(tree => (searched.TryGetValue(tree, out var memo) ? memo : search(tree)).Length > 0) ? 1 : -1;
-                Volatile.Write(ref exists, answer);
-            }
-
-            return answer > 0;
-        }
-    }
+    public bool Exists => Positions.Count > 0;
 
     /// <summary>Whether a word occurs anywhere in <paramref name="tree"/>.</summary>
     public bool AnyIn(SyntaxTree tree) => In(tree).Length > 0;
