@@ -50,15 +50,7 @@ internal static partial class BadInputCatalog
             ("Kernel.PinUserPagesRemote", (f, k, s, n, fl, p) => k.PinUserPagesRemote(f.P.Mm, s, n, fl, p)),
         })
         {
-            foreach (var (input, name, start, n, size) in new (BadInput, string, Func<RobustFixture, UserAddr>, int, int)[]
-            {
-                (BadInput.Zero, "0 pages", f => f.AnonMap, 0, 1), (BadInput.OutOfRange, "-1 pages", f => f.AnonMap, -1, 1),
-                (BadInput.OutOfRange, "an array shorter than the count", f => f.AnonMap, 4, 2), (BadInput.Wrapping, "start 2^64 - 4096, two pages", _ => Wrap, 2, 2),
-                (BadInput.OutOfRange, "a kernel address", _ => KernelVa, 1, 1), (BadInput.OutOfRange, "an unmapped address", _ => Hole, 1, 1),
-                (BadInput.OutOfRange, "a VM_IO|VM_PFNMAP mapping", f => f.RemapMap, 1, 1), (BadInput.OutOfRange, "an MMIO mapping", f => f.MmioMap, 1, 1),
-                (BadInput.Huge, "past the end of the vma", f => f.FaultMap + 2 * P4, 4, 4), (BadInput.Unaligned, "an unaligned start", f => f.AnonMap + 3UL, 1, 1),
-                (BadInput.Huge, "int.MaxValue pages", f => f.AnonMap, int.MaxValue, 1),
-            })
+            foreach (var (input, name, start, n, size) in GupRanges.Append((BadInput.Huge, "int.MaxValue pages", f => f.AnonMap, int.MaxValue, 1)))
             {
                 Add(list, api, input, "in ioctl, " + name, f => InIoctl(f, k => pin(f, k, start(f), n, FollFlags.Write, new Page[size])));
             }
