@@ -232,20 +232,20 @@ public sealed partial class Kernel
         internal long Shmem;
         internal long Swap;
 
-        /// <summary>mm_counter: the counter of a page with this page-&gt;mapping.</summary>
+        /// <summary>Adds <paramref name="delta"/> to the counter of a page with this page-&gt;mapping (<see cref="MmCounterOf"/>).</summary>
         internal void Add(int mapping, int delta)
         {
-            if (mapping == MemMap.AnonMapping)
+            switch (MmCounterOf(mapping))
             {
-                Anon += delta;
-            }
-            else if (mapping > 0)
-            {
-                Shmem += delta;
-            }
-            else
-            {
-                File += delta;
+                case MmCounter.Anon:
+                    Anon += delta;
+                    break;
+                case MmCounter.Shmem:
+                    Shmem += delta;
+                    break;
+                default:
+                    File += delta;
+                    break;
             }
         }
 
@@ -266,20 +266,34 @@ public sealed partial class Kernel
 
     internal void AddRss(MmStruct mm, int pfn, int delta)
     {
-        var mapping = Mem.Mapping[pfn];
-        if (mapping == MemMap.AnonMapping)
+        switch (MmCounterOf(Mem.Mapping[pfn]))
         {
-            mm.RssAnon += delta;
-        }
-        else if (mapping > 0)
-        {
-            mm.RssShmem += delta;
-        }
-        else
-        {
-            mm.RssFile += delta;
+            case MmCounter.Anon:
+                mm.RssAnon += delta;
+                break;
+            case MmCounter.Shmem:
+                mm.RssShmem += delta;
+                break;
+            default:
+                mm.RssFile += delta;
+                break;
         }
     }
+
+    /// <summary>The rss counters of an mm (MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES).</summary>
+    internal enum MmCounter
+    {
+        Anon,
+        File,
+        Shmem,
+    }
+
+    /// <summary>
+    /// include/linux/mm.h: mm_counter — which counter a page with this page-&gt;mapping counts in: anonymous pages, shmem
+    /// pages (a mapping of a shmem file), every other page as file.
+    /// </summary>
+    internal static MmCounter MmCounterOf(int mapping) =>
+        mapping == MemMap.AnonMapping ? MmCounter.Anon : mapping > 0 ? MmCounter.Shmem : MmCounter.File;
 
     /// <summary>finish_fault consumes the handler's reference; a handler that took none breaks INV-12 (DKMM012).</summary>
     private void ConsumeFaultReference(VmArea vma, ulong addr, int head, int site)
