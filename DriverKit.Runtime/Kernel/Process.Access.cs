@@ -23,11 +23,10 @@ public sealed partial class Process
     {
         // The TLB-hit fast path of a running task: a cached PTE to a RAM frame, read straight from the frame's contents.
         var a = addr.Value;
-        var frames = frameData;
-        if (liveTlb is { } tlb && tlb.TryLookup(a >> Kernel.PageShift, out var pte) && Pte.PfnOf(pte) < (ulong)frames.Length)
+        if (liveTlb is { } tlb && tlb.TryLookupRam(a >> Kernel.PageShift, out var pte))
         {
-            // The pfn was just checked against the frame table's length; frame contents are page-sized arrays.
-            var data = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frames), (nint)Pte.PfnOf(pte));
+            // The TLB entry says the pfn is within the frame table; frame contents are page-sized arrays.
+            var data = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frameData), (nint)Pte.PfnOf(pte));
             value = data is null ? (byte)0 : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(data), (nint)(a & (Kernel.PageSize - 1)));
             return default; // AccessResult.Ok
         }
@@ -58,10 +57,8 @@ public sealed partial class Process
     {
         // The TLB-hit fast path of a running task: a cached writable, dirty PTE to a RAM frame whose (page-sized) contents exist.
         var a = addr.Value;
-        var frames = frameData;
-        if (liveTlb is { } tlb && tlb.TryLookup(a >> Kernel.PageShift, out var pte) && (pte & (Pte.Write | Pte.Dirty)) == (Pte.Write | Pte.Dirty) &&
-            Pte.PfnOf(pte) < (ulong)frames.Length &&
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frames), (nint)Pte.PfnOf(pte)) is { } data)
+        if (liveTlb is { } tlb && tlb.TryLookupRam(a >> Kernel.PageShift, out var pte) && (pte & (Pte.Write | Pte.Dirty)) == (Pte.Write | Pte.Dirty) &&
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frameData), (nint)Pte.PfnOf(pte)) is { } data)
         {
             Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(data), (nint)(a & (Kernel.PageSize - 1))) = value;
             return default; // AccessResult.Ok
@@ -173,8 +170,8 @@ public sealed partial class Process
             if (Pte.IsHardwarePresent(pte) && (!write || Pte.IsWritable(pte)))
             {
                 slot = pte | Pte.Accessed | (write ? Pte.Dirty : 0);
-                Mm.Tlb.Fill(addr >> Kernel.PageShift, slot);
                 pfn = Pte.PfnOf(slot);
+                Mm.Tlb.Fill(addr >> Kernel.PageShift, slot, ram: pfn < (ulong)frameData.Length);
                 Kernel.CheckUserAccess(Mm, page, pfn);
                 return AccessResult.Ok;
             }
