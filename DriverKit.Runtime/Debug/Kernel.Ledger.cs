@@ -154,14 +154,9 @@ public sealed partial class Kernel
         }
     }
 
-    /// <summary>INV-06 at free: frames going back to the allocator while PTEs (typically special ones) still map them.</summary>
+    /// <summary>INV-06 at free (strict mode): frames going back to the allocator while PTEs (typically special ones) still map them.</summary>
     private void CheckSpecialMappingsAtFree(int pfn, int count)
     {
-        if (!Strict)
-        {
-            return;
-        }
-
         for (var p = pfn; p < pfn + count; p++)
         {
             for (var rec = Mem.RmapFirst[p]; rec != MemMap.None; rec = Rmap.Next(rec))

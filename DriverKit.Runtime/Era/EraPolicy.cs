@@ -133,6 +133,22 @@ public sealed class EraPolicy
         Era = version.Era;
         ArchHasPteSpecial = archHasPteSpecial;
         key = Key(version.Major, version.Minor, version.Patch, version.ReleaseCandidate, version.GitSnapshot);
+
+        // The decisions the fault, zap and free paths ask per page, taken once.
+        SpecialPteRule = Era switch
+        {
+            Era.E0 => SpecialPteRule.PageReserved,
+            Era.E1 => SpecialPteRule.VmaReserved,
+            Era.E2 => SpecialPteRule.VmaUnpaged,
+            Era.E3 => SpecialPteRule.PfnMapLinear,
+            _ => SpecialPteRule.PfnMapMixedMap,
+        };
+        UsesPteSpecialBit = ArchHasPteSpecial && AtLeast(2, 6, 27);
+        freeChecksWithoutCheckPages = !AtLeast(6, 4);
+        FreeChecksTailsFirst = AtLeast(4, 7);
+        FlagsCheckedAtFree = ComputeFlagsCheckedAtFree();
+        newAnonFlags = PageFlags.Uptodate | (AtLeast(2, 6, 28) ? PageFlags.SwapBacked : PageFlags.None);
+        newExclusiveAnonFlags = newAnonFlags | (AtLeast(5, 19) ? PageFlags.AnonExclusive : PageFlags.None);
         foreach (var row in KernelAvailability.All)
         {
             if (row.ExistsIn(version))
@@ -183,21 +199,14 @@ public sealed class EraPolicy
     // ---- vm_normal_page ---------------------------------------------------------------------------------------
 
     /// <summary>The rule vm_normal_page (or its open-coded predecessors) applies (§1.1).</summary>
-    internal SpecialPteRule SpecialPteRule => Era switch
-    {
-        Era.E0 => SpecialPteRule.PageReserved,
-        Era.E1 => SpecialPteRule.VmaReserved,
-        Era.E2 => SpecialPteRule.VmaUnpaged,
-        Era.E3 => SpecialPteRule.PfnMapLinear,
-        _ => SpecialPteRule.PfnMapMixedMap,
-    };
+    internal SpecialPteRule SpecialPteRule { get; }
 
     /// <summary>
     /// True when PTEs carry a special bit that vm_normal_page consults: a pte_special architecture from 2.6.27.
     /// HAVE_PTE_SPECIAL came in 2.6.26, but only s390 defined __HAVE_ARCH_PTE_SPECIAL there; x86 and powerpc
     /// followed in 2.6.27 (git grep of v2.6.26 / v2.6.27), so an x86 2.6.26 classifies by the vma flags.
     /// </summary>
-    internal bool UsesPteSpecialBit => ArchHasPteSpecial && AtLeast(2, 6, 27);
+    internal bool UsesPteSpecialBit { get; }
 
     /// <summary>
     /// What an anonymous read fault maps (mm/memory.c: do_anonymous_page): ≤ 2.6.14 the reserved zero page;
@@ -720,7 +729,10 @@ public sealed class EraPolicy
 
     /// <summary>Whether the free-time checks (bad_page) run at all: 6.4 and later only when check_pages is on (DEBUG_VM counts).</summary>
     /// <param name="checkPages">Whether check_pages (or DEBUG_VM) is on.</param>
-    internal bool FreeChecksRun(bool checkPages) => checkPages || !AtLeast(6, 4);
+    internal bool FreeChecksRun(bool checkPages) => checkPages || freeChecksWithoutCheckPages;
+
+    /// <summary>Before 6.4 the free-time checks run whatever check_pages says.</summary>
+    private readonly bool freeChecksWithoutCheckPages;
 
     /// <summary>
     /// 4.7 – 6.3 without DEBUG_VM or debug_pagealloc: a block freed to the per-cpu lists (order 0; orders ≤ 3 from
@@ -745,7 +757,7 @@ public sealed class EraPolicy
     /// 4.7 and later (free_pages_prepare's separate tail loop) check the tail pages of a block before its head;
     /// earlier kernels walk the block from its first page [M: the 4.7 boundary].
     /// </summary>
-    internal bool FreeChecksTailsFirst => AtLeast(4, 7);
+    internal bool FreeChecksTailsFirst { get; }
 
     /// <summary>
     /// Whether bad_page() leaves the page out of the allocator: ≤ 2.6.15-rc2 it fixes every page up and frees it;
@@ -774,10 +786,10 @@ public sealed class EraPolicy
     /// swap entry would have to carry).
     /// </summary>
     /// <param name="exclusive">The page is new to this mm (anonymous fault, COW copy).</param>
-    internal PageFlags NewAnonPageFlags(bool exclusive)
-        => PageFlags.Uptodate
-            | (AtLeast(2, 6, 28) ? PageFlags.SwapBacked : PageFlags.None)
-            | (exclusive && AtLeast(5, 19) ? PageFlags.AnonExclusive : PageFlags.None);
+    internal PageFlags NewAnonPageFlags(bool exclusive) => exclusive ? newExclusiveAnonFlags : newAnonFlags;
+
+    /// <summary><see cref="NewAnonPageFlags"/> of a page that is not, and of one that is, exclusive to its mm.</summary>
+    private readonly PageFlags newAnonFlags, newExclusiveAnonFlags;
 
     /// <summary>
     /// kfree of a page the slab allocator does not own: BUG_ON(!PageCompound) in kfree up to 5.13 (under SLAB, the
@@ -805,28 +817,27 @@ public sealed class EraPolicy
         : null;
 
     /// <summary>The flags checked at free (PAGE_FLAGS_CHECK_AT_FREE and predecessors).</summary>
-    internal PageFlags FlagsCheckedAtFree
+    internal PageFlags FlagsCheckedAtFree { get; }
+
+    private PageFlags ComputeFlagsCheckedAtFree()
     {
-        get
+        var f = PageFlags.Lru | PageFlags.Locked | PageFlags.Private | PageFlags.Writeback | PageFlags.Active | PageFlags.SwapCache;
+        if (Era >= Era.E1)
         {
-            var f = PageFlags.Lru | PageFlags.Locked | PageFlags.Private | PageFlags.Writeback | PageFlags.Active | PageFlags.SwapCache;
-            if (Era >= Era.E1)
-            {
-                f |= PageFlags.Reserved;
-            }
-
-            if (AtLeast(2, 6, 28))
-            {
-                f |= PageFlags.Unevictable | PageFlags.Mlocked;
-            }
-
-            if (Era >= Era.E6)
-            {
-                f |= PageFlags.Private2 | PageFlags.LruGen;
-            }
-
-            return f;
+            f |= PageFlags.Reserved;
         }
+
+        if (AtLeast(2, 6, 28))
+        {
+            f |= PageFlags.Unevictable | PageFlags.Mlocked;
+        }
+
+        if (Era >= Era.E6)
+        {
+            f |= PageFlags.Private2 | PageFlags.LruGen;
+        }
+
+        return f;
     }
 
     /// <summary>check_mm's "BUG: Bad rss-counter state" exists (3.4); from 5.4 it names the counter ("type:MM_FILEPAGES").</summary>

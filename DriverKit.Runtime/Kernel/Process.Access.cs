@@ -21,14 +21,13 @@ public sealed partial class Process
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public AccessResult ReadByte(UserAddr addr, out byte value)
     {
-        // The TLB-hit fast path: a cached PTE to a RAM frame, read straight from the frame's contents.
+        // The TLB-hit fast path of a running task: a cached PTE to a RAM frame, read straight from the frame's contents.
         var a = addr.Value;
-        var frames = frameData;
-        if (tlb.TryLookup(a >> Kernel.PageShift, out var pte) && Pte.PfnOf(pte) < (ulong)frames.Length && State == ProcessState.Running)
+        if (liveTlb is { } tlb && tlb.TryLookupRam(a >> Kernel.PageShift, out var pte))
         {
-            // The pfn was just checked against the frame table's length.
-            var data = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frames), (nint)Pte.PfnOf(pte));
-            value = data is null ? (byte)0 : data[(int)(a & (Kernel.PageSize - 1))];
+            // The TLB entry says the pfn is within the frame table; frame contents are page-sized arrays.
+            var data = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frameData), (nint)Pte.PfnOf(pte));
+            value = data is null ? (byte)0 : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(data), (nint)(a & (Kernel.PageSize - 1)));
             return default; // AccessResult.Ok
         }
 
@@ -56,14 +55,12 @@ public sealed partial class Process
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public AccessResult WriteByte(UserAddr addr, byte value)
     {
-        // The TLB-hit fast path: a cached writable, dirty PTE to a RAM frame whose contents exist.
+        // The TLB-hit fast path of a running task: a cached writable, dirty PTE to a RAM frame whose (page-sized) contents exist.
         var a = addr.Value;
-        var frames = frameData;
-        if (tlb.TryLookup(a >> Kernel.PageShift, out var pte) && (pte & (Pte.Write | Pte.Dirty)) == (Pte.Write | Pte.Dirty) &&
-            Pte.PfnOf(pte) < (ulong)frames.Length && State == ProcessState.Running &&
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frames), (nint)Pte.PfnOf(pte)) is { } data)
+        if (liveTlb is { } tlb && tlb.TryLookupRam(a >> Kernel.PageShift, out var pte) && (pte & (Pte.Write | Pte.Dirty)) == (Pte.Write | Pte.Dirty) &&
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frameData), (nint)Pte.PfnOf(pte)) is { } data)
         {
-            data[(int)(a & (Kernel.PageSize - 1))] = value;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(data), (nint)(a & (Kernel.PageSize - 1))) = value;
             return default; // AccessResult.Ok
         }
 
@@ -97,7 +94,7 @@ public sealed partial class Process
 
     private bool TryTlbHit(ulong addr, bool write, out ulong pfn)
     {
-        var pte = tlb.Lookup(addr >> Kernel.PageShift);
+        var pte = Mm.Tlb.Lookup(addr >> Kernel.PageShift);
         if (pte != 0 && (!write || (pte & (Pte.Write | Pte.Dirty)) == (Pte.Write | Pte.Dirty)))
         {
             pfn = Pte.PfnOf(pte);
@@ -173,8 +170,8 @@ public sealed partial class Process
             if (Pte.IsHardwarePresent(pte) && (!write || Pte.IsWritable(pte)))
             {
                 slot = pte | Pte.Accessed | (write ? Pte.Dirty : 0);
-                tlb.Fill(addr >> Kernel.PageShift, slot);
                 pfn = Pte.PfnOf(slot);
+                Mm.Tlb.Fill(addr >> Kernel.PageShift, slot, ram: pfn < (ulong)frameData.Length);
                 Kernel.CheckUserAccess(Mm, page, pfn);
                 return AccessResult.Ok;
             }

@@ -26,7 +26,7 @@ public sealed partial class Process
         Parent = parent;
         InheritCoredumpFilter(parent);
         mm.Owner = this;
-        tlb = mm.Tlb;
+        liveTlb = mm.Tlb;
         frameData = kernel.Mem.Data;
         MemlockLimit = parent?.MemlockLimit ?? kernel.DefaultMemlockLimit;
         CapIpcLock = parent?.CapIpcLock ?? false;
@@ -48,7 +48,15 @@ public sealed partial class Process
     public Process? Parent { get; }
 
     /// <summary>Running or exited.</summary>
-    public ProcessState State { get; internal set; }
+    public ProcessState State
+    {
+        get => state;
+        internal set
+        {
+            state = value;
+            liveTlb = value == ProcessState.Running ? Mm.Tlb : null;
+        }
+    }
 
     /// <summary>task-&gt;exit_code: the exit status once exited.</summary>
     public int ExitCode { get; internal set; }
@@ -64,8 +72,13 @@ public sealed partial class Process
 
     internal Dictionary<int, OpenFile> Files { get; } = new();
 
-    /// <summary>The mm's TLB and the machine's frame contents, held directly for the MMU's TLB-hit fast path.</summary>
-    private readonly Tlb tlb;
+    private ProcessState state;
+
+    /// <summary>
+    /// The MMU's TLB-hit fast path holds the mm's TLB while the task runs (null once it has exited, so the fast path
+    /// needs no state check of its own) and the machine's frame contents.
+    /// </summary>
+    private Tlb? liveTlb;
     private readonly byte[]?[] frameData;
 
     private int nextFd = 3;

@@ -88,7 +88,7 @@ public sealed partial class Kernel
         var rss = default(RssDelta);
         try
         {
-            ZapClearedPte(vma, addr, pte, ref rss);
+            ZapClearedPte(vma, addr, pte, ref rss, FreeChecksFor(0));
         }
         finally
         {
@@ -124,10 +124,14 @@ public sealed partial class Kernel
         }
     }
 
-    /// <summary>mm/memory.c: zap_pte_range — the PTEs of one leaf table in [addr, end), counters gathered per table.</summary>
+    /// <summary>
+    /// mm/memory.c: zap_pte_range — the PTEs of one leaf table in [addr, end), counters gathered per table and the
+    /// free-time check decisions for its order-0 pages taken once (free_pages_and_swap_cache → free_unref_folios).
+    /// </summary>
     private void ZapPteRange(VmArea vma, ulong[] leaf, ulong addr, ulong end)
     {
         var rss = default(RssDelta);
+        var checks = FreeChecksFor(0);
         try
         {
             for (var i = PageTable.IndexOf(addr); addr < end; i++, addr += PageSize)
@@ -139,7 +143,7 @@ public sealed partial class Kernel
                 }
 
                 leaf[i] = 0;
-                ZapClearedPte(vma, addr, pte, ref rss);
+                ZapClearedPte(vma, addr, pte, ref rss, checks);
             }
         }
         finally
@@ -153,7 +157,7 @@ public sealed partial class Kernel
     /// its shadow rmap record, and for a normal page (vm_normal_page) its mapcount (page_remove_rmap), rss, mlock,
     /// dirty/accessed state and the PTE's reference (tlb_remove_page → put_page).
     /// </summary>
-    private void ZapClearedPte(VmArea vma, ulong addr, ulong pte, ref RssDelta rss)
+    private void ZapClearedPte(VmArea vma, ulong addr, ulong pte, ref RssDelta rss, in FreeChecks order0Checks)
     {
         var mm = vma.Mm;
         if (Pte.IsSwap(pte))
@@ -218,7 +222,18 @@ public sealed partial class Kernel
             return;
         }
 
-        PutPageRef(head);
+        // put_page: the last reference frees the page, an order-0 one with the batch's check decisions.
+        if (--Mem.RefCount[head] == 0)
+        {
+            if (Mem.IsCompoundHead(head))
+            {
+                FreeThePage(head, Mem.Order[head]);
+            }
+            else
+            {
+                FreeThePage(head, 0, order0Checks);
+            }
+        }
     }
 
     /// <summary>

@@ -13,7 +13,23 @@ public sealed partial class Kernel
     /// mm/page_alloc.c: free_pages_prepare (per era free_pages_check / check_free_page / free_page_is_bad) and
     /// __free_one_page. Tail pages are checked first, then the head; what a bad page costs is the era's policy.
     /// </summary>
-    internal void FreeThePage(int pfn, int order)
+    internal void FreeThePage(int pfn, int order) => FreeThePage(pfn, order, FreeChecksFor(order));
+
+    /// <summary>
+    /// The era's free-time check decisions for a block of <paramref name="order"/>: taken once per block, or once per
+    /// batch of order-0 frees (mm/page_alloc.c: free_unref_folios).
+    /// </summary>
+    private FreeChecks FreeChecksFor(int order)
+    {
+        var run = Policy.FreeChecksRun(CheckPages);
+        return new FreeChecks(run, run && !Policy.PcpFreeSkipsHeadCheck(order, Config.DebugVm, Config.DebugPagealloc), Strict);
+    }
+
+    /// <summary>What the free path checks: whether the checks run at all, whether the head page is checked, strict-mode notes.</summary>
+    private readonly record struct FreeChecks(bool Run, bool CheckHead, bool Strict);
+
+    /// <summary><see cref="FreeThePage(int, int)"/> with the check decisions already taken for this order.</summary>
+    private void FreeThePage(int pfn, int order, in FreeChecks checks)
     {
         var count = 1 << order;
         var function = order == 0 ? "free_hot_cold_page" : "__free_pages_ok";
@@ -35,8 +51,8 @@ public sealed partial class Kernel
             Mem.Clear(p, PageFlags.Mlocked);
         }
 
-        var checksRun = Policy.FreeChecksRun(CheckPages);
-        var checkHead = checksRun && !Policy.PcpFreeSkipsHeadCheck(order, Config.DebugVm, Config.DebugPagealloc);
+        var checksRun = checks.Run;
+        var checkHead = checks.CheckHead;
         var keep = false;
         if (!Policy.FreeChecksTailsFirst)
         {
@@ -53,12 +69,15 @@ public sealed partial class Kernel
             keep |= checkHead && CheckFreePage(pfn, function);
         }
 
-        if (!checkHead || (Mem.Type[pfn] == PageType.Slab && Policy.SlabPageBadReason is null))
+        if (checks.Strict)
         {
-            NoteUncheckedFree(pfn, checksRun);
-        }
+            if (!checkHead || (Mem.Type[pfn] == PageType.Slab && Policy.SlabPageBadReason is null))
+            {
+                NoteUncheckedFree(pfn, checksRun);
+            }
 
-        CheckSpecialMappingsAtFree(pfn, count);
+            CheckSpecialMappingsAtFree(pfn, count);
+        }
         if (keep)
         {
             for (var i = 0; i < count; i++)
@@ -146,14 +165,9 @@ public sealed partial class Kernel
         return keep;
     }
 
-    /// <summary>A page freed without its flags being looked at: report in strict mode what the kernel silently dropped.</summary>
+    /// <summary>A page freed without its flags being looked at: report (strict mode) what the kernel silently dropped.</summary>
     private void NoteUncheckedFree(int p, bool checksRun)
     {
-        if (!Strict)
-        {
-            return;
-        }
-
         var why = checksRun ? "the per-cpu free path skips the head page's check" : "check_pages is off";
         if (Mem.Type[p] == PageType.Slab)
         {

@@ -10,40 +10,47 @@ internal sealed class Tlb
 {
     internal const int Size = 64;
 
-    // Tags (vpn + 1, 0 when empty) and the cached PTEs live inside the object as fixed-length inline arrays, so a
-    // lookup is one dependent load from the Tlb and the masked index needs no bounds check.
-    private Entries tags;
-    private Entries ptes;
+    /// <summary>Tag bit of an entry whose PTE maps no RAM frame (a device or out-of-range pfn); vpn + 1 never reaches it.</summary>
+    private const ulong NotRam = 1UL << 63;
+
+    // The entries (tag vpn + 1, | NotRam for a non-RAM pfn, 0 when empty, beside the cached PTE) live inside the object
+    // as a fixed-length inline array, so a lookup is one dependent load from the Tlb, the masked index needs no bounds
+    // check, and tag and PTE share a cache line.
+    private Entries entries;
 
     /// <summary>The cached PTE of <paramref name="vpn"/>, or 0 on a miss.</summary>
     internal ulong Lookup(ulong vpn)
     {
-        var i = (int)vpn & (Size - 1);
-        return tags[i] == vpn + 1 ? ptes[i] : 0;
+        ref var e = ref entries[(int)vpn & (Size - 1)];
+        return (e.Tag & ~NotRam) == vpn + 1 ? e.Pte : 0;
     }
 
-    /// <summary>The cached PTE of <paramref name="vpn"/> in <paramref name="pte"/>; false on a miss.</summary>
+    /// <summary>The cached PTE of <paramref name="vpn"/> in <paramref name="pte"/> when it maps a RAM frame; false otherwise.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool TryLookup(ulong vpn, out ulong pte)
+    internal bool TryLookupRam(ulong vpn, out ulong pte)
     {
-        var i = (int)vpn & (Size - 1);
-        pte = ptes[i];
-        return tags[i] == vpn + 1;
+        ref var e = ref entries[(int)vpn & (Size - 1)];
+        pte = e.Pte;
+        return e.Tag == vpn + 1;
     }
 
-    internal void Fill(ulong vpn, ulong pte)
+    /// <summary>Caches <paramref name="pte"/> for <paramref name="vpn"/>.</summary>
+    /// <param name="vpn">The virtual page number.</param>
+    /// <param name="pte">The PTE.</param>
+    /// <param name="ram">Whether its pfn is a RAM frame of the frame table.</param>
+    internal void Fill(ulong vpn, ulong pte, bool ram)
     {
-        var i = (int)vpn & (Size - 1);
-        tags[i] = vpn + 1;
-        ptes[i] = pte;
+        ref var e = ref entries[(int)vpn & (Size - 1)];
+        e.Tag = (vpn + 1) | (ram ? 0 : NotRam);
+        e.Pte = pte;
     }
 
     internal void FlushPage(ulong vpn)
     {
-        var i = (int)vpn & (Size - 1);
-        if (tags[i] == vpn + 1)
+        ref var e = ref entries[(int)vpn & (Size - 1)];
+        if ((e.Tag & ~NotRam) == vpn + 1)
         {
-            tags[i] = 0;
+            e.Tag = 0;
         }
     }
 
@@ -61,12 +68,19 @@ internal sealed class Tlb
         }
     }
 
-    internal void FlushAll() => ((Span<ulong>)tags).Clear();
+    internal void FlushAll() => ((Span<Entry>)entries).Clear();
 
-    /// <summary>One slot per TLB entry.</summary>
+    /// <summary>One TLB entry: the tag (vpn + 1, 0 when empty) and the cached PTE.</summary>
+    private struct Entry
+    {
+        internal ulong Tag;
+        internal ulong Pte;
+    }
+
+    /// <summary>The TLB's entries.</summary>
     [InlineArray(Size)]
     private struct Entries
     {
-        private ulong first;
+        private Entry first;
     }
 }
