@@ -222,18 +222,7 @@ public sealed partial class Kernel
             return;
         }
 
-        // put_page: the last reference frees the page, an order-0 one with the batch's check decisions.
-        if (--Mem.RefCount[head] == 0)
-        {
-            if (Mem.IsCompoundHead(head))
-            {
-                FreeThePage(head, Mem.Order[head]);
-            }
-            else
-            {
-                FreeThePage(head, 0, order0Checks);
-            }
-        }
+        PutPageRef(head, order0Checks);
     }
 
     /// <summary>

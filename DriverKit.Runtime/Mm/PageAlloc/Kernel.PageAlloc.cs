@@ -488,6 +488,25 @@ public sealed partial class Kernel
         }
     }
 
+    /// <summary>
+    /// <see cref="PutPageRef(int)"/> from a batch (zap_pte_range → free_pages_and_swap_cache): an order-0 page freed by the last
+    /// reference uses the check decisions the batch took once.
+    /// </summary>
+    private void PutPageRef(int pfn, in FreeChecks order0Checks)
+    {
+        if (--Mem.RefCount[pfn] == 0)
+        {
+            if (Mem.IsCompoundHead(pfn))
+            {
+                FreeThePage(pfn, Mem.Order[pfn]);
+            }
+            else
+            {
+                FreeThePage(pfn, 0, order0Checks);
+            }
+        }
+    }
+
     /// <summary>__free_pages for a caller that owns the allocation reference.</summary>
     private void FreePagesOwned(int pfn, int order, int site)
     {
