@@ -45,7 +45,7 @@ public sealed partial class Kernel
 
     internal IEnumerable<MmStruct> AllMms => mms.Values;
 
-    /// <summary>Page-fault entry from the MMU: process context, mmap lock for read, oopses turned into a killed task.</summary>
+    /// <summary>Page-fault entry from the MMU: process context, mmap lock for read; an oops outside a system call kills the task here.</summary>
     internal AccessResult PageFault(Process p, ulong addr, bool write)
     {
         using (EnterProcess(p, MmapLockMode.Read, UserFaultSite))
@@ -55,8 +55,10 @@ public sealed partial class Kernel
             {
                 result = HandleMmFault(p.Mm, addr, write);
             }
-            catch (KernelBugException e)
+            catch (KernelBugException e) when (!p.InSyscall)
             {
+                // A fault taken inside a system call (get_user, the core dump's header probe) oopses the call itself:
+                // make_task_dead never returns to it, so the oops unwinds to the system call, which kills the task there.
                 KillByOops(p, e.Report);
                 return new AccessResult(Signal.SIGKILL, 0, new UserAddr(addr), e.Report);
             }

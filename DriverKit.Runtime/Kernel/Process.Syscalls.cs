@@ -56,6 +56,9 @@ public sealed partial class Process
     // System calls of this task in progress: more than one when a driver callback calls back in.
     private int syscallDepth;
 
+    /// <summary>True while a system call of this task runs: an oops then ends the call, which kills the task as it unwinds.</summary>
+    internal bool InSyscall => syscallDepth > 0;
+
     /// <summary>open(2) of a device node; the value is the file descriptor.</summary>
     /// <param name="path">Device path.</param>
     /// <param name="flags">O_RDONLY, O_WRONLY or O_RDWR.</param>

@@ -130,9 +130,10 @@ public sealed partial class Kernel
             return -Errno.EINVAL;
         }
 
-        if (Policy.RemapCowNeedsWholeVma && vma.IsCowMapping)
+        // mm/memory.c: get_remap_pgoff — the linear rule needs the whole vma and vm_pgoff = pfn.
+        var cowPgoff = Policy.RemapCowNeedsWholeVma && vma.IsCowMapping;
+        if (cowPgoff)
         {
-            // mm/memory.c: get_remap_pgoff — the linear rule needs the whole vma and vm_pgoff = pfn.
             if (addr != vma.Start || end != vma.End.Value)
             {
                 if (Strict)
@@ -149,7 +150,19 @@ public sealed partial class Kernel
 
                 return -Errno.EINVAL;
             }
+        }
 
+        // remap_pmd_range → remap_pte_range: pte_alloc_map_lock fails (-ENOMEM) at the first page-table page the free
+        // memory cannot give. The kernel leaves the vma's new flags and the PTEs before that table (zapped again by
+        // remap_pfn_range_notrack in recent kernels, and by mmap_region's unwinding when ->mmap returns the error);
+        // the simulator counts the tables first and changes nothing.
+        if (!PteAllocRange(vma.Mm, addr.Value, end))
+        {
+            return -Errno.ENOMEM;
+        }
+
+        if (cowPgoff)
+        {
             vma.RawPgoff = pfn.Value;
         }
 

@@ -190,7 +190,8 @@ public sealed partial class Kernel
             throw VmBugOnPage(pfn, "page_ref_count(page) == 0", "INV-01", "DK0012", Sites.Site(site));
         }
 
-        Ledger.RemoveOne(pfn, HolderKind.Other, HolderKind.FaultInFlight, HolderKind.FaultLeaked, HolderKind.Owner, HolderKind.Gup);
+        RefuseUnheldReference(pfn, $"put_page(pfn {pfn:x5})", PutKinds, site);
+        Ledger.RemoveOne(pfn, PutKinds);
         PutPageRef(pfn);
     }
 
@@ -507,8 +508,37 @@ public sealed partial class Kernel
         }
     }
 
-    /// <summary>__free_pages for a caller that owns the allocation reference.</summary>
-    private void FreePagesOwned(int pfn, int order, int site)
+    /// <summary>The holders a put_page can be dropping, in the order the ledger takes them.</summary>
+    private static readonly HolderKind[] PutKinds = [HolderKind.Other, HolderKind.FaultInFlight, HolderKind.FaultLeaked, HolderKind.Owner, HolderKind.Gup];
+
+    /// <summary>The holders a __free_pages can be dropping (an order-0 __free_page of a GUP page is a put_page).</summary>
+    private static readonly HolderKind[] FreeKinds = [HolderKind.Owner, HolderKind.Other, HolderKind.FaultInFlight, HolderKind.FaultLeaked, HolderKind.Gup];
+
+    /// <summary>
+    /// A put that would drop a reference none of <paramref name="kinds"/> holds: the rest belong to PTEs, pins or caches.
+    /// The kernel decrements the count anyway (put_page_testzero) and frees the page under them later; the simulator
+    /// reports it at the call and refuses it (INV-01, docs/kernel-semantics.md: "S-report at the first bad put").
+    /// </summary>
+    private void RefuseUnheldReference(int head, string call, ReadOnlySpan<HolderKind> kinds, int site)
+    {
+        foreach (var kind in kinds)
+        {
+            if (Ledger.Has(head, kind))
+            {
+                return;
+            }
+        }
+
+        throw Refuse("INV-01",
+            $"{call} drops one of the page's {Mem.RefCount[head]} reference(s), but the caller holds none of them (no allocation, get_page, fault or get_user_pages reference is left): the real kernel would drop one that a PTE, pin or cache holds and free the page under it; operation refused",
+            "DK0018", head, Sites.Site(site));
+    }
+
+    /// <summary>
+    /// __free_pages' checks before it touches anything: a refused free throws, and the block is left as it was.
+    /// Returns true when the era ignores the page (PG_reserved ≤ 2.6.14).
+    /// </summary>
+    internal bool CheckFreePages(int pfn, int order, int site)
     {
         if (IsFreeFrame(pfn))
         {
@@ -525,14 +555,26 @@ public sealed partial class Kernel
             throw Refuse("INV-05", $"__free_pages(pfn {pfn:x5}, order {order}) of an order-{Mem.Order[pfn]} allocation would free the wrong frames", "DK0018", pfn, Sites.Site(site));
         }
 
+        // mm/page_alloc.c (2.6.11): __free_pages: if (!PageReserved(page) && put_page_testzero(page)) — nothing happens.
         if (Policy.ReservedFree(CheckPages) == ReservedFreeBehavior.IgnoreSilently && Mem.Has(pfn, PageFlags.Reserved))
         {
-            // mm/page_alloc.c (2.6.11): __free_pages: if (!PageReserved(page) && put_page_testzero(page)) — nothing happens.
+            return true;
+        }
+
+        RefuseUnheldReference(pfn, $"__free_pages(pfn {pfn:x5}, order {order})", FreeKinds, site);
+        return false;
+    }
+
+    /// <summary>__free_pages for a caller that owns the allocation reference.</summary>
+    private void FreePagesOwned(int pfn, int order, int site)
+    {
+        if (CheckFreePages(pfn, order, site))
+        {
             NoteFreeFinding(pfn, $"__free_pages ignored PG_reserved pfn {pfn:x5} (≤ 2.6.14): the page is leaked without a message", "PG_reserved at free", "DK0003", Sites.Site(site));
             return;
         }
 
-        Ledger.RemoveOne(pfn, HolderKind.Owner, HolderKind.Other, HolderKind.FaultInFlight, HolderKind.FaultLeaked);
+        Ledger.RemoveOne(pfn, FreeKinds);
         if (--Mem.RefCount[pfn] == 0)
         {
             FreeThePage(pfn, order);

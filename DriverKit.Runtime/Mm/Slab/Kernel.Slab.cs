@@ -115,6 +115,12 @@ public sealed partial class Kernel
             return;
         }
 
+        if (Slab.EmptiedBy(slab, addr.Value))
+        {
+            // mm/slub.c: discard_slab → __free_slab → __free_pages: refused before the object is taken back.
+            _ = CheckFreePages(slab.Pfn, slab.Order, site);
+        }
+
         if (!Slab.Free(slab, addr.Value))
         {
             throw Refuse("INV-01", $"kfree({addr}): not a live object of {Slab.CacheName(SlabAllocator.CacheIndex((ulong)slab.ObjectSize))} (double free or interior pointer)", "DK0018", pfn, Sites.Site(site));
@@ -147,13 +153,16 @@ public sealed partial class Kernel
                 return;
         }
 
+        // Refused before the large kmalloc's bookkeeping changes, as __free_pages would refuse it.
+        var order = compound ? Mem.Order[head] : 0;
+        _ = CheckFreePages(head, order, site);
         if (kmalloced)
         {
             Mem.Type[head] = PageType.None;
             Slab.UntrackLarge(PageOffset + ((ulong)head << PageShift));
         }
 
-        FreePagesOwned(head, compound ? Mem.Order[head] : 0, site);
+        FreePagesOwned(head, order, site);
     }
 
     /// <summary>Drops the allocator-internal owner reference of a block and frees it (slab and vmalloc pages).</summary>

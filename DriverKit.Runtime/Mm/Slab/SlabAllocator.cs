@@ -115,6 +115,9 @@ internal sealed class SlabAllocator
     /// <summary>The slab holding <paramref name="pfn"/> (its head), or null.</summary>
     internal Slab? SlabOf(int pfn) => slabByPfn.GetValueOrDefault(kernel.Mem.CompoundHead(pfn));
 
+    /// <summary>True when <paramref name="addr"/> is the slab's last live object, so freeing it frees the slab page.</summary>
+    internal bool EmptiedBy(Slab slab, ulong addr) => slab.InUse == 1 && objects.ContainsKey(addr);
+
     /// <summary>mm/slub.c: slab_free — returns the object; an empty slab page goes back to the page allocator.</summary>
     /// <returns>False when the address is not a live object of the slab (double free or interior pointer).</returns>
     internal bool Free(Slab slab, ulong addr)

@@ -61,6 +61,15 @@ public sealed partial class Kernel
         }
 
         var region = LiveArea(addr, "vfree", caller, file, line);
+        var site = Sites.Intern(caller, file, line);
+        if (!region.Mapped)
+        {
+            // mm/vmalloc.c: vfree → __free_page of each page: a refused free leaves the area as it was.
+            foreach (var pfn in region.Pfns)
+            {
+                _ = CheckFreePages(pfn, 0, site);
+            }
+        }
 
         VmallocSpace.Remove(region);
         if (region.Mapped)
@@ -68,7 +77,6 @@ public sealed partial class Kernel
             return; // a vmap area has no pages of its own (nr_pages is 0): vfree only unmaps it
         }
 
-        var site = Sites.Intern(caller, file, line);
         foreach (var pfn in region.Pfns)
         {
             FreePagesOwned(pfn, 0, site);

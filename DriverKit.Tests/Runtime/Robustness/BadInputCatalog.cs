@@ -114,6 +114,23 @@ internal static partial class BadInputCatalog
         }
     }
 
+    /// <summary>
+    /// A frame whose only change is a lower refcount: the per-CPU lru_add or mlock batch let its reference go when the
+    /// call drained it (mm/mmap.c unmap_region → lru_add_drain, which unwinds a failed mmap). The snapshot does not
+    /// list the batches' holders; the checker's INV-02 still accounts for them after every chaos step.
+    /// </summary>
+    internal static bool BatchReferenceDropped(string d)
+    {
+        var at = d.IndexOf("]: rc ", StringComparison.Ordinal);
+        if (!d.StartsWith("frame ", StringComparison.Ordinal) || at < 0 || d.IndexOf(',', at) >= 0 || d.IndexOf(';', at) >= 0)
+        {
+            return false;
+        }
+
+        var sides = d[(at + "]: rc ".Length)..].Split('→');
+        return sides.Length == 2 && int.TryParse(sides[0], out var before) && int.TryParse(sides[1], out var after) && after < before;
+    }
+
     /// <summary>A frame line whose flags differ only in PG_referenced ("flags Referenced, Dirty→Dirty").</summary>
     internal static bool OnlyReferencedDiffers(string d)
     {

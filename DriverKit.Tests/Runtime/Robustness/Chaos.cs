@@ -208,7 +208,7 @@ internal sealed class Chaos
         var offset = (Pick(RegionBases) + (ulong)rng.Next(0, 4)) * P4;
         offset = Chance(5) ? Pick(BadLengths) : offset;
         return ($"{p}.Mmap({hint}, {len:x}, {prot}, {flags}, {fd}, {offset:x})", () => p.Mmap(hint, len, prot, flags, fd, offset),
-            allowed is null ? Reclaims : _ => true);
+            allowed is null ? d => Reclaims(d) || BadInputCatalog.BatchReferenceDropped(d) : _ => true);
     }
 
     private (string, Func<object?>, Func<string, bool>?) Munmap()
@@ -224,7 +224,9 @@ internal sealed class Chaos
         var (a, oldLen, newLen) = (Addr(p), Len(), Len());
         var flags = (MremapFlags)rng.Next(0, Chance(5) ? 8 : 2);
         var target = (flags & MremapFlags.Fixed) != 0 ? Addr(p) : default;
-        return ($"{p}.Mremap({a}, {oldLen:x}, {newLen:x}, {flags}, {target})", () => p.Mremap(a, oldLen, newLen, flags, target), null);
+        // mm/mremap.c mremap_to: the MREMAP_FIXED target and a shrinking source's tail are unmapped before the source is checked.
+        var unmapsFirst = (flags & (MremapFlags.Fixed | MremapFlags.DontUnmap)) != 0;
+        return ($"{p}.Mremap({a}, {oldLen:x}, {newLen:x}, {flags}, {target})", () => p.Mremap(a, oldLen, newLen, flags, target), unmapsFirst ? _ => true : null);
     }
 
     private (string, Func<object?>, Func<string, bool>?) Mprotect()
@@ -480,8 +482,16 @@ internal sealed class Chaos
         {
             c.Hook?.Invoke(f);
             return c.Call(f);
-        }, c.KernelChangesStateToo is null ? Reclaims : c.AllowedChange ?? (_ => true));
+        }, ChangesBeforeFailing.Contains(c.Api) ? _ => true : c.KernelChangesStateToo is null ? Reclaims : c.AllowedChange ?? (_ => true));
     }
+
+    /// <summary>
+    /// Calls that change the machine before they can fail, as the chaos's own calls of them may: mlock and madvise apply
+    /// to the vmas before a hole or a failed populate (mm/mlock.c do_mlock, mm/madvise.c), mremap unmaps an
+    /// MREMAP_FIXED target before it checks the source (mm/mremap.c mremap_to). A suite case's allowance describes the
+    /// fixture; against the machine the chaos has made, the same call may fail after any of these.
+    /// </summary>
+    private static readonly HashSet<string> ChangesBeforeFailing = ["Process.Mlock", "Process.Madvise", "Process.Mremap"];
 
     private (string, Func<object?>, Func<string, bool>?) Reclaim()
     {

@@ -24,3 +24,31 @@ public sealed class SuiteFindingsTests
         Assert.Equal(refused, k.Dmesg.Any(line => line.Contains("dma_alloc_attrs: flag & __GFP_COMP", StringComparison.Ordinal)));
     }
 }
+
+/// <summary>Chaos findings outside the issue-19 functions, one test each.</summary>
+public sealed class ChaosFindingsTests
+{
+    /// <summary>
+    /// Chaos seed 4, 7.0: the core dump's ELF-header probe (get_user on the vma's first word) faulted into a -&gt;fault
+    /// that oopsed; the fault path killed the task and the dump went on faulting pages into the dead task's mm. An oops
+    /// inside a system call ends the call with the task (make_task_dead): nothing after it runs.
+    /// </summary>
+    [Theory]
+    [InlineData("3.7")]
+    [InlineData("6.1")]
+    [InlineData("7.0")]
+    public void AnOopsInAFaultTakenInsideASystemCallEndsTheCall(string version)
+    {
+        var f = new RobustFixture(version);
+        var probed = f.P.Mmap(default, Kernel.PageSize, Prot.Read | Prot.Exec, MapFlags.Private, f.Fd, RobustDriver.FaultBase * Kernel.PageSize).Unwrap();
+        Assert.Same(f.P.Mm.VmAreas[0], f.P.Mm.VmaAt(probed)); // the lowest vma: every other one is dumped after it
+        f.P.CoredumpFilter = 0x13; // anonymous memory and ELF headers: the device vma is only probed
+        f.Driver.Hooks[Callback.Fault] = () => throw new InvalidOperationException("driver state machine broke");
+
+        var dump = f.P.DumpCore();
+
+        Assert.NotNull(dump.Oops);
+        Assert.Equal(ProcessState.Exited, f.P.State);
+        Assert.Empty(Structure.Check(f.K));
+    }
+}
