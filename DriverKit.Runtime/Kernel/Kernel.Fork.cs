@@ -45,6 +45,11 @@ public sealed partial class Kernel
             else if (Policy.ForkCopiesEveryVma || (vma.RawFlags & Policy.ForkCopyMask) != 0 || vma.HasAnonVma)
             {
                 failed = TrackPfnCopy(vma);
+                if (failed == 0 && !PteAllocForCopy(mm, vma))
+                {
+                    failed = Errno.ENOMEM;
+                }
+
                 if (failed == 0)
                 {
                     CopyPageRange(copy, vma);

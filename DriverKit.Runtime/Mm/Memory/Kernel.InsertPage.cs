@@ -98,7 +98,13 @@ public sealed partial class Kernel
                 vma, (ulong)pfn, site, "DK0009");
         }
 
+        // insert_page → get_locked_pte: the leaf table comes from the free memory; none left is -ENOMEM.
         var a = addr.PageDown.Value;
+        if (!PteAlloc(vma.Mm, a))
+        {
+            return -Errno.ENOMEM;
+        }
+
         if (!Pte.IsNone(vma.Mm.GetPte(a)))
         {
             return -Errno.EBUSY;
