@@ -44,7 +44,7 @@ public sealed class PageTableBoundTests
 
         // The parent ends with more tables than half the free frames, so the child's copies cannot fit beside them.
         var leaves = (ulong)(f.K.FreePageCount * 6 / 10);
-        var map = TouchOncePerLeaf(f, leaves);
+        TouchOncePerLeaf(f, leaves, anonVma: true);
 
         var before = f.Snapshot();
         var tables = f.K.PageTablePool.Live;
@@ -67,7 +67,7 @@ public sealed class PageTableBoundTests
 
         // The same shape with a third of the free frames in tables: the child's copies fit.
         var leaves = (ulong)(f.K.FreePageCount / 3);
-        var map = TouchOncePerLeaf(f, leaves);
+        TouchOncePerLeaf(f, leaves, anonVma: true);
 
         var tables = f.K.PageTablePool.Live;
 
@@ -93,15 +93,8 @@ public sealed class PageTableBoundTests
         {
         }
 
-
-        // Read-only zero-page reads, one per 2 MiB, until the live tables take every free frame.
-        var leaves = (ulong)(f.K.FreePageCount - f.K.PageTablePool.Live);
-        var map = f.P.Mmap(default, leaves * PageTable.LeafSpan, Prot.Read, MapFlags.Private | MapFlags.Anonymous);
-        Assert.True(map.IsOk, map.ToString());
-        for (var i = 0UL; i < leaves; i++)
-        {
-            Assert.Equal(AccessResult.Ok, f.P.ReadByte(map.Value + (i * PageTable.LeafSpan), out _));
-        }
+        // Zero-page reads (no anonymous page to reclaim) until the live tables take every free frame.
+        TouchOncePerLeaf(f, (ulong)(f.K.FreePageCount - f.K.PageTablePool.Live), anonVma: false);
 
         var tables = f.K.PageTablePool.Live;
         var refcount = f.Alloc0.Refcount;
@@ -116,20 +109,21 @@ public sealed class PageTableBoundTests
     }
 
     /// <summary>
-    /// A private writable mapping (MAP_NORESERVE, so that its size is not charged) read once per 2 MiB: each read maps the zero
-    /// page and takes a leaf table, and one write gives the vma an anon_vma, so fork copies its tables (copy_page_range skips a
-    /// private vma without one: the child faults it in lazily).
+    /// A private anonymous mapping touched once per 2 MiB: each read maps the zero page and takes a leaf table. With
+    /// <paramref name="anonVma"/> the mapping is writable (MAP_NORESERVE, so that its size is not charged) and its first touch
+    /// is a write, which gives the vma an anon_vma, so fork copies its tables (copy_page_range skips a private vma without
+    /// one: the child faults it in lazily); without it the mapping is read-only and holds no page to reclaim.
     /// </summary>
-    private static UserAddr TouchOncePerLeaf(RobustFixture f, ulong leaves)
+    private static void TouchOncePerLeaf(RobustFixture f, ulong leaves, bool anonVma)
     {
-        var map = f.P.Mmap(default, leaves * PageTable.LeafSpan, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous | MapFlags.NoReserve);
+        var map = anonVma
+            ? f.P.Mmap(default, leaves * PageTable.LeafSpan, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous | MapFlags.NoReserve)
+            : f.P.Mmap(default, leaves * PageTable.LeafSpan, Prot.Read, MapFlags.Private | MapFlags.Anonymous);
         Assert.True(map.IsOk, map.ToString());
-        Assert.Equal(AccessResult.Ok, f.P.WriteByte(map.Value, 1));
-        for (var i = 1UL; i < leaves; i++)
+        for (var i = 0UL; i < leaves; i++)
         {
-            Assert.Equal(AccessResult.Ok, f.P.ReadByte(map.Value + (i * PageTable.LeafSpan), out _));
+            var addr = map.Value + (i * PageTable.LeafSpan);
+            Assert.Equal(AccessResult.Ok, anonVma && i == 0 ? f.P.WriteByte(addr, 1) : f.P.ReadByte(addr, out _));
         }
-
-        return map.Value;
     }
 }
