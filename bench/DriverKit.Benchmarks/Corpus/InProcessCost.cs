@@ -59,6 +59,8 @@ public static class InProcessCost
             timer.Reset();
             var (result, analysis) = await AnalyzeAsync(fresh, analyzers).ConfigureAwait(false);
             var callbackCpuMs = timer.CpuElapsed.TotalMilliseconds;
+            var (shareCpu, shareMb) = (analysis.CpuMs - baseline.Cost.CpuMs, analysis.AllocatedMb - baseline.Cost.AllocatedMb);
+            var (bindCpu, bindMb) = (binding.Cost.CpuMs - baseline.Cost.CpuMs, binding.Cost.AllocatedMb - baseline.Cost.AllocatedMb);
             var reported = result.GetAllDiagnostics().Count(diagnostic => diagnostic.Id.StartsWith("DK", StringComparison.Ordinal));
             var total = 0.0;
             foreach (var (analyzer, telemetry) in result.AnalyzerTelemetryInfo)
@@ -71,16 +73,16 @@ public static class InProcessCost
                 }
             }
 
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(run == 0 ? "warm-up" : $"run {run}")}: compile {compileMs:F0} ms ({errors} errors, {compileMb:F0} MB allocated), DriverKit {total:F0} ms in its callbacks ({callbackCpuMs:F0} ms of its threads' CPU), {reported} DK diagnostics; analysis {analysis}; with a no-op analyzer {baseline.Cost}; DriverKit's share: {analysis.CpuMs - baseline.Cost.CpuMs:F0} ms CPU, {analysis.AllocatedMb - baseline.Cost.AllocatedMb:F0} MB; binding every body's operations: {binding.Cost.CpuMs - baseline.Cost.CpuMs:F0} ms CPU, {binding.Cost.AllocatedMb - baseline.Cost.AllocatedMb:F0} MB"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(run == 0 ? "warm-up" : $"run {run}")}: compile {compileMs:F0} ms ({errors} errors, {compileMb:F0} MB allocated), DriverKit {total:F0} ms in its callbacks ({callbackCpuMs:F0} ms of its threads' CPU), {reported} DK diagnostics; analysis {analysis}; with a no-op analyzer {baseline.Cost}; DriverKit's share: {shareCpu:F0} ms CPU, {shareMb:F0} MB; binding every body's operations: {bindCpu:F0} ms CPU, {bindMb:F0} MB"));
             if (run > 0)
             {
                 compiles.Add(compileMs);
                 totals.Add(total);
                 callbackCpu.Add(callbackCpuMs);
-                cpu.Add(analysis.CpuMs - baseline.Cost.CpuMs);
-                allocated.Add(analysis.AllocatedMb - baseline.Cost.AllocatedMb);
-                bindingCpu.Add(binding.Cost.CpuMs - baseline.Cost.CpuMs);
-                bindingAllocated.Add(binding.Cost.AllocatedMb - baseline.Cost.AllocatedMb);
+                cpu.Add(shareCpu);
+                allocated.Add(shareMb);
+                bindingCpu.Add(bindCpu);
+                bindingAllocated.Add(bindMb);
             }
         }
 
