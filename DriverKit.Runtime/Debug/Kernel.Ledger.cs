@@ -117,6 +117,18 @@ public sealed partial class Kernel
         });
     }
 
+    /// <summary>
+    /// <see cref="ReportFlipAtVisit"/> when the PTE's rmap record <paramref name="rec"/> (none: -1) was installed normal and the
+    /// era's rule now calls it special, or the other way round.
+    /// </summary>
+    internal void ReportFlipIfChanged(VmArea vma, ulong addr, int pfn, int rec, bool normalNow, string visit)
+    {
+        if (rec >= 0 && Rmap.Normal(rec) != normalNow)
+        {
+            ReportFlipAtVisit(vma, addr, pfn, Rmap.Installer(rec), Rmap.Normal(rec), visit);
+        }
+    }
+
     /// <summary>INV-04 at the flip itself: an input of vm_normal_page changed while the vma has PTEs.</summary>
     internal void CheckFlipOfMappedVma(VmArea vma, string why)
     {
@@ -132,10 +144,7 @@ public sealed partial class Kernel
             if (Pte.IsPresent(pte) && raw < (ulong)Mem.Count)
             {
                 var rec = Rmap.Find(Mem, (int)raw, vma.Mm.Id, addr);
-                if (rec >= 0 && Rmap.Normal(rec) != VmNormalPage(vma, addr, pte, report: false) >= 0)
-                {
-                    ReportFlipAtVisit(vma, addr, (int)raw, Rmap.Installer(rec), Rmap.Normal(rec), why);
-                }
+                ReportFlipIfChanged(vma, addr, (int)raw, rec, VmNormalPage(vma, addr, pte, report: false) >= 0, why);
             }
 
             addr += PageSize;

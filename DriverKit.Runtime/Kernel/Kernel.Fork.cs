@@ -169,10 +169,7 @@ public sealed partial class Kernel
                     if (raw < (ulong)Mem.Count)
                     {
                         var rec = Rmap.Find(Mem, (int)raw, parent.Id, addr);
-                        if (rec >= 0 && Rmap.Normal(rec) != page >= 0)
-                        {
-                            ReportFlipAtVisit(src, addr, (int)raw, Rmap.Installer(rec), Rmap.Normal(rec), "fork");
-                        }
+                        ReportFlipIfChanged(src, addr, (int)raw, rec, page >= 0, "fork");
                     }
 
                     // A pin takes references beyond the mappings, so a page whose refcount does not exceed its mapcount

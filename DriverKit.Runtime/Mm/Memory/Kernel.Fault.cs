@@ -503,10 +503,7 @@ public sealed partial class Kernel
         if (raw < (ulong)Mem.Count)
         {
             var rec = Rmap.Remove(Mem, (int)raw, mm.Id, addr);
-            if (rec >= 0 && Rmap.Normal(rec) != page >= 0)
-            {
-                ReportFlipAtVisit(vma, addr, (int)raw, Rmap.Installer(rec), Rmap.Normal(rec), "COW");
-            }
+            ReportFlipIfChanged(vma, addr, (int)raw, rec, page >= 0, "COW");
         }
 
         if (page >= 0)

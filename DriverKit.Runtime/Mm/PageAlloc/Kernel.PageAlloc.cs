@@ -566,9 +566,15 @@ public sealed partial class Kernel
     }
 
     /// <summary>__free_pages for a caller that owns the allocation reference.</summary>
-    private void FreePagesOwned(int pfn, int order, int site)
+    private void FreePagesOwned(int pfn, int order, int site) => FreeCheckedPagesOwned(pfn, order, site, CheckFreePages(pfn, order, site));
+
+    /// <summary>
+    /// <see cref="FreePagesOwned"/> once <see cref="CheckFreePages"/> has passed, with its answer (<paramref name="ignored"/>:
+    /// the era ignores the page).
+    /// </summary>
+    private void FreeCheckedPagesOwned(int pfn, int order, int site, bool ignored)
     {
-        if (CheckFreePages(pfn, order, site))
+        if (ignored)
         {
             NoteFreeFinding(pfn, $"__free_pages ignored PG_reserved pfn {pfn:x5} (≤ 2.6.14): the page is leaked without a message", "PG_reserved at free", "DK0003", Sites.Site(site));
             return;

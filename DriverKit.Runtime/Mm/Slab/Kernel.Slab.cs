@@ -155,14 +155,14 @@ public sealed partial class Kernel
 
         // Refused before the large kmalloc's bookkeeping changes, as __free_pages would refuse it.
         var order = compound ? Mem.Order[head] : 0;
-        _ = CheckFreePages(head, order, site);
+        var ignored = CheckFreePages(head, order, site);
         if (kmalloced)
         {
             Mem.Type[head] = PageType.None;
             Slab.UntrackLarge(PageOffset + ((ulong)head << PageShift));
         }
 
-        FreePagesOwned(head, order, site);
+        FreeCheckedPagesOwned(head, order, site, ignored);
     }
 
     /// <summary>Drops the allocator-internal owner reference of a block and frees it (slab and vmalloc pages).</summary>
