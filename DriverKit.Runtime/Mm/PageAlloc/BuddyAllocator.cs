@@ -120,8 +120,16 @@ internal sealed class BuddyAllocator
     /// <summary>Returns a block to the free lists, merging it with free buddies (__free_one_page).</summary>
     internal void FreeBlock(int pfn, int order)
     {
+        // Unlink of each merged buddy and the final Link written out with the arrays in locals, and NR_FREE_PAGES
+        // moved once by the freed block's size (merging does not change it): this runs for every page the per-cpu
+        // lists hand back.
         var type = this.type;
         var blockOrder = this.blockOrder;
+        var next = this.next;
+        var prev = this.prev;
+        var heads = freeHead;
+        var counts = freeCount;
+        FreePages += 1L << order;
         while (order < MaxOrder)
         {
             var buddy = pfn ^ (1 << order);
@@ -130,12 +138,43 @@ internal sealed class BuddyAllocator
                 break;
             }
 
-            Unlink(buddy, order);
+            var following = next[buddy];
+            var previous = prev[buddy];
+            if (previous == MemMap.None)
+            {
+                heads[order] = following;
+            }
+            else
+            {
+                next[previous] = following;
+            }
+
+            if (following != MemMap.None)
+            {
+                prev[following] = previous;
+            }
+
+            type[buddy] = PageType.None;
+            blockOrder[buddy] = 0;
+            next[buddy] = 0;
+            prev[buddy] = 0;
+            counts[order]--;
             pfn = Math.Min(pfn, buddy);
             order++;
         }
 
-        Link(pfn, order);
+        var first = heads[order];
+        type[pfn] = PageType.Buddy;
+        blockOrder[pfn] = (byte)order;
+        prev[pfn] = MemMap.None;
+        next[pfn] = first;
+        if (first != MemMap.None)
+        {
+            prev[first] = pfn;
+        }
+
+        heads[order] = pfn;
+        counts[order]++;
     }
 
     /// <summary>True when <paramref name="pfn"/> lies inside a free block.</summary>
