@@ -127,11 +127,26 @@ public sealed partial class Kernel
     /// <summary>
     /// mm/memory.c: zap_pte_range — the PTEs of one leaf table in [addr, end), counters gathered per table and the
     /// free-time check decisions for its order-0 pages taken once (free_pages_and_swap_cache → free_unref_folios).
+    /// The common PTE — an anonymous order-0 page mapped once, its rmap record the frame's first — takes a short path
+    /// with the per-vma decisions hoisted; every other PTE goes through <see cref="ZapClearedPte"/>.
     /// </summary>
     private void ZapPteRange(VmArea vma, ulong[] leaf, ulong addr, ulong end)
     {
         var rss = default(RssDelta);
         var checks = FreeChecksFor(0);
+        var bySpecialBit = NormalPageBySpecialBit(vma);
+        var mem = Mem;
+        var frames = (ulong)mem.Count;
+        var zeroPfn = (ulong)ZeroPfn;
+        var mmId = vma.Mm.Id;
+        var rmap = Rmap;
+        var rmapFirst = mem.RmapFirst;
+        var flags = mem.Flags;
+        var mapCount = mem.MapCount;
+        var refCount = mem.RefCount;
+        var mapping = mem.Mapping;
+        var head = mem.Head;
+        long anon = 0;
         try
         {
             for (var i = PageTable.IndexOf(addr); addr < end; i++, addr += PageSize)
@@ -143,11 +158,33 @@ public sealed partial class Kernel
                 }
 
                 leaf[i] = 0;
+                var pfn = Pte.PfnOf(pte);
+                if (bySpecialBit && (pte & Pte.Special) == 0 && !Pte.IsSwap(pte) && pfn < frames && pfn != zeroPfn)
+                {
+                    // vm_normal_page is the pfn. An exclusive anonymous page: page_remove_rmap, rss, put_page.
+                    var page = (int)pfn;
+                    var rec = rmapFirst[page];
+                    if (rec >= 0 && rmap.IsNormalAt(rec, mmId, addr) && mapCount[page] > 0 && mapping[page] == MemMap.AnonMapping
+                        && (flags[page] & (ulong)(PageFlags.Mlocked | PageFlags.Head)) == 0 && head[page] == page && refCount[page] > 0)
+                    {
+                        rmap.RemoveFirst(mem, page, rec);
+                        mapCount[page]--;
+                        anon++;
+                        if (--refCount[page] == 0)
+                        {
+                            FreeThePage(page, 0, checks);
+                        }
+
+                        continue;
+                    }
+                }
+
                 ZapClearedPte(vma, addr, pte, ref rss, checks);
             }
         }
         finally
         {
+            rss.Anon -= anon;
             rss.ApplyTo(vma.Mm);
         }
     }

@@ -98,6 +98,15 @@ public sealed partial class Kernel
         }
     }
 
+    /// <summary>
+    /// Whether <see cref="VmNormalPage"/> in <paramref name="vma"/> is decided by the PTE alone (__vm_normal_page with
+    /// CONFIG_ARCH_HAS_PTE_SPECIAL): a PTE without the special bit maps the normal page of its pfn, unless that is the
+    /// zero page or beyond RAM. Lets a loop over one vma's PTEs take the decision once.
+    /// </summary>
+    internal bool NormalPageBySpecialBit(VmArea vma) =>
+        Policy.SpecialPteRule == SpecialPteRule.PfnMapMixedMap && Policy.UsesPteSpecialBit
+        && !(Config.WhatIfVmReservedSpecial && (vma.RawFlags & VmFlags.Reserved) != 0);
+
     private static bool IsLinearOrNonCow(VmArea vma, ulong addr, ulong pfn)
         => pfn == vma.RawPgoff + ((addr - vma.Start.Value) >> PageShift) || !vma.IsCowMapping;
 

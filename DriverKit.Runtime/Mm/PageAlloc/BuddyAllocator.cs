@@ -14,9 +14,19 @@ internal sealed class BuddyAllocator
     private readonly int[] freeHead = new int[MaxOrder + 1];
     private readonly int[] freeCount = new int[MaxOrder + 1];
 
+    // The frame-table fields the free lists live in, held directly: merging on every free reads and writes them.
+    private readonly PageType[] type;
+    private readonly byte[] blockOrder;
+    private readonly int[] next;
+    private readonly int[] prev;
+
     internal BuddyAllocator(MemMap map)
     {
         this.map = map;
+        type = map.Type;
+        blockOrder = map.Order;
+        next = map.OwnerOrNext;
+        prev = map.SiteOrPrev;
         Array.Fill(freeHead, MemMap.None);
     }
 
@@ -110,20 +120,61 @@ internal sealed class BuddyAllocator
     /// <summary>Returns a block to the free lists, merging it with free buddies (__free_one_page).</summary>
     internal void FreeBlock(int pfn, int order)
     {
+        // Unlink of each merged buddy and the final Link written out with the arrays in locals, and NR_FREE_PAGES
+        // moved once by the freed block's size (merging does not change it): this runs for every page the per-cpu
+        // lists hand back.
+        var type = this.type;
+        var blockOrder = this.blockOrder;
+        var next = this.next;
+        var prev = this.prev;
+        var heads = freeHead;
+        var counts = freeCount;
+        FreePages += 1L << order;
         while (order < MaxOrder)
         {
             var buddy = pfn ^ (1 << order);
-            if (buddy + (1 << order) > map.Count || map.Type[buddy] != PageType.Buddy || map.Order[buddy] != order)
+            if (buddy + (1 << order) > type.Length || type[buddy] != PageType.Buddy || blockOrder[buddy] != order)
             {
                 break;
             }
 
-            Unlink(buddy, order);
+            var following = next[buddy];
+            var previous = prev[buddy];
+            if (previous == MemMap.None)
+            {
+                heads[order] = following;
+            }
+            else
+            {
+                next[previous] = following;
+            }
+
+            if (following != MemMap.None)
+            {
+                prev[following] = previous;
+            }
+
+            type[buddy] = PageType.None;
+            blockOrder[buddy] = 0;
+            next[buddy] = 0;
+            prev[buddy] = 0;
+            counts[order]--;
             pfn = Math.Min(pfn, buddy);
             order++;
         }
 
-        Link(pfn, order);
+        var first = heads[order];
+        type[pfn] = PageType.Buddy;
+        blockOrder[pfn] = (byte)order;
+        prev[pfn] = MemMap.None;
+        next[pfn] = first;
+        if (first != MemMap.None)
+        {
+            prev[first] = pfn;
+        }
+
+        heads[order] = pfn;
+        counts[order]++;
     }
 
     /// <summary>True when <paramref name="pfn"/> lies inside a free block.</summary>
@@ -158,13 +209,14 @@ internal sealed class BuddyAllocator
 
     private void Link(int pfn, int order)
     {
-        map.Type[pfn] = PageType.Buddy;
-        map.Order[pfn] = (byte)order;
-        map.SiteOrPrev[pfn] = MemMap.None;
-        map.OwnerOrNext[pfn] = freeHead[order];
-        if (freeHead[order] != MemMap.None)
+        var first = freeHead[order];
+        type[pfn] = PageType.Buddy;
+        blockOrder[pfn] = (byte)order;
+        prev[pfn] = MemMap.None;
+        next[pfn] = first;
+        if (first != MemMap.None)
         {
-            map.SiteOrPrev[freeHead[order]] = pfn;
+            prev[first] = pfn;
         }
 
         freeHead[order] = pfn;
@@ -174,26 +226,26 @@ internal sealed class BuddyAllocator
 
     private void Unlink(int pfn, int order)
     {
-        var next = map.OwnerOrNext[pfn];
-        var prev = map.SiteOrPrev[pfn];
-        if (prev == MemMap.None)
+        var following = next[pfn];
+        var previous = prev[pfn];
+        if (previous == MemMap.None)
         {
-            freeHead[order] = next;
+            freeHead[order] = following;
         }
         else
         {
-            map.OwnerOrNext[prev] = next;
+            next[previous] = following;
         }
 
-        if (next != MemMap.None)
+        if (following != MemMap.None)
         {
-            map.SiteOrPrev[next] = prev;
+            prev[following] = previous;
         }
 
-        map.Type[pfn] = PageType.None;
-        map.Order[pfn] = 0;
-        map.OwnerOrNext[pfn] = 0;
-        map.SiteOrPrev[pfn] = 0;
+        type[pfn] = PageType.None;
+        blockOrder[pfn] = 0;
+        next[pfn] = 0;
+        prev[pfn] = 0;
         freeCount[order]--;
         FreePages -= 1L << order;
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace DriverKit.Runtime;
@@ -31,6 +32,12 @@ public sealed partial class Kernel
     /// <summary><see cref="FreeThePage(int, int)"/> with the check decisions already taken for this order.</summary>
     private void FreeThePage(int pfn, int order, in FreeChecks checks)
     {
+        if (order == 0 && !checks.Run && !checks.Strict)
+        {
+            FreeUncheckedPage(pfn);
+            return;
+        }
+
         var count = 1 << order;
         var function = order == 0 ? "free_hot_cold_page" : "__free_pages_ok";
         for (var i = 0; i < count; i++)
@@ -91,23 +98,7 @@ public sealed partial class Kernel
 
         for (var i = 0; i < count; i++)
         {
-            var p = pfn + i;
-
-            // ≤ 2.6.14 free_pages_check does not look at PG_reserved, and the bit survives on the free page
-            // until prep_new_page trips over it; later kernels clear PAGE_FLAGS_CHECK_AT_PREP here.
-            Mem.Flags[p] = Era == Era.E0 ? Mem.Flags[p] & (ulong)PageFlags.Reserved : 0;
-            Mem.RefCount[p] = 0;
-            Mem.MapCount[p] = 0;
-            Mem.Mapping[p] = 0;
-            Mem.Index[p] = 0;
-            Mem.Type[p] = PageType.None;
-            Mem.Head[p] = p;
-            Mem.Order[p] = 0;
-            Ledger.Clear(p);
-            if (reservedSites.Count != 0)
-            {
-                reservedSites.Remove(p);
-            }
+            ResetFreedFrame(pfn + i);
         }
 
         if (!Pcp.Free(pfn, order))
@@ -116,6 +107,51 @@ public sealed partial class Kernel
         }
 
         freeCount += count;
+    }
+
+    /// <summary>
+    /// <see cref="FreeThePage(int, int, in FreeChecks)"/> of an order-0 page when no free-time check runs and the checker
+    /// is not strict (6.4+ without check_pages): nothing looks at the page between its LRU removal and its reset, so
+    /// the mapping and mlock clean-up fold into the reset.
+    /// </summary>
+    private void FreeUncheckedPage(int p)
+    {
+        // __page_cache_release: off the LRU (its counters still read the page's mapping).
+        if ((Mem.Flags[p] & (ulong)PageFlags.Lru) != 0)
+        {
+            Lru.Remove(p);
+        }
+
+        ResetFreedFrame(p);
+        if (!Pcp.Free(p, 0))
+        {
+            Buddy.FreeBlock(p, 0);
+        }
+
+        freeCount++;
+    }
+
+    /// <summary>free_pages_prepare's reset of one frame of a block that is being freed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ResetFreedFrame(int p)
+    {
+        var mem = Mem;
+
+        // ≤ 2.6.14 free_pages_check does not look at PG_reserved, and the bit survives on the free page
+        // until prep_new_page trips over it; later kernels clear PAGE_FLAGS_CHECK_AT_PREP here.
+        mem.Flags[p] = Era == Era.E0 ? mem.Flags[p] & (ulong)PageFlags.Reserved : 0;
+        mem.RefCount[p] = 0;
+        mem.MapCount[p] = 0;
+        mem.Mapping[p] = 0;
+        mem.Index[p] = 0;
+        mem.Type[p] = PageType.None;
+        mem.Head[p] = p;
+        mem.Order[p] = 0;
+        Ledger.Clear(p);
+        if (reservedSites.Count != 0)
+        {
+            reservedSites.Remove(p);
+        }
     }
 
     /// <summary>mm/page_alloc.c: page_bad_reason / free_pages_check for one page; reports and says whether the page must be kept.</summary>

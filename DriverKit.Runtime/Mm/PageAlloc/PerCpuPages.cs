@@ -17,24 +17,29 @@ internal sealed class PerCpuPages
 
     private const int MaxPcpOrder = 3;
 
-    private readonly MemMap map;
+    private readonly byte[] migrate;
     private readonly BuddyAllocator buddy;
-    private readonly List<int>[] lists;
+
+    // One list of blocks per order and migratetype, oldest first; the arrays grow as a List would, the lengths
+    // apart, so a free is one store and no version bump.
+    private readonly int[][] lists;
+    private readonly int[] lengths;
     private readonly int maxOrder;
     private readonly bool perMigratetype;
 
     internal PerCpuPages(MemMap map, BuddyAllocator buddy, EraPolicy policy, int managedPages)
     {
-        this.map = map;
+        migrate = map.Migrate;
         this.buddy = buddy;
         maxOrder = policy.PcpMaxOrder;
         perMigratetype = policy.PcpPerMigratetype;
         Batch = policy.PcpBatch(managedPages);
         High = policy.PcpHigh(managedPages, Batch);
-        lists = new List<int>[2 * (MaxPcpOrder + 1)];
+        lists = new int[2 * (MaxPcpOrder + 1)][];
+        lengths = new int[lists.Length];
         for (var i = 0; i < lists.Length; i++)
         {
-            lists[i] = new List<int>(Batch + 1);
+            lists[i] = new int[Batch + 1];
         }
     }
 
@@ -48,7 +53,7 @@ internal sealed class PerCpuPages
     internal int Count { get; private set; }
 
     /// <summary>True when the frame belongs to a parked block.</summary>
-    internal bool Contains(int pfn) => (map.Migrate[pfn] & Parked) != 0;
+    internal bool Contains(int pfn) => (migrate[pfn] & Parked) != 0;
 
     /// <summary>
     /// rmqueue_pcplist: the most recently freed block of this order and migratetype, refilling an empty list from
@@ -61,8 +66,8 @@ internal sealed class PerCpuPages
             return -1;
         }
 
-        var list = lists[Index(order, movable)];
-        if (list.Count == 0)
+        var index = Index(order, movable);
+        if (lengths[index] == 0)
         {
             // rmqueue_bulk: the first block taken ends up at the head of the list (appended, then reversed).
             var blocks = order == 0 ? Batch : Math.Max(Batch >> order, 2);
@@ -74,21 +79,20 @@ internal sealed class PerCpuPages
                     break;
                 }
 
-                list.Add(pfn);
+                Append(index, pfn);
                 Mark(pfn, order, (byte)(Parked | (movable ? Movable : 0)));
                 Count += 1 << order;
             }
 
-            list.Reverse();
+            Array.Reverse(lists[index], 0, lengths[index]);
         }
 
-        if (list.Count == 0)
+        if (lengths[index] == 0)
         {
             return -1;
         }
 
-        var head = list[^1];
-        list.RemoveAt(list.Count - 1);
+        var head = lists[index][--lengths[index]];
         Mark(head, order, movable ? Movable : (byte)0);
         Count -= 1 << order;
         return head;
@@ -105,8 +109,8 @@ internal sealed class PerCpuPages
             return false;
         }
 
-        var movable = (map.Migrate[pfn] & Movable) != 0;
-        lists[Index(order, movable)].Add(pfn);
+        var movable = (migrate[pfn] & Movable) != 0;
+        Append(Index(order, movable), pfn);
         Mark(pfn, order, (byte)(Parked | (movable ? Movable : 0)));
         Count += 1 << order;
         if (Count >= High)
@@ -127,27 +131,43 @@ internal sealed class PerCpuPages
         {
             var list = lists[i];
             var order = i % (MaxPcpOrder + 1);
-            var take = Math.Min(blocks, list.Count);
+            var take = Math.Min(blocks, lengths[i]);
             for (var j = 0; j < take; j++)
             {
                 var pfn = list[j];
-                Mark(pfn, order, (byte)(map.Migrate[pfn] & Movable));
+                Mark(pfn, order, (byte)(migrate[pfn] & Movable));
                 buddy.FreeBlock(pfn, order);
                 Count -= 1 << order;
             }
 
-            list.RemoveRange(0, take);
+            lengths[i] -= take;
+            Array.Copy(list, take, list, 0, lengths[i]);
             blocks -= take;
         }
     }
 
     private int Index(int order, bool movable) => (perMigratetype && movable ? MaxPcpOrder + 1 : 0) + order;
 
+    /// <summary>Adds a block at the young end of list <paramref name="index"/>.</summary>
+    private void Append(int index, int pfn)
+    {
+        var list = lists[index];
+        var length = lengths[index];
+        if (length == list.Length)
+        {
+            Array.Resize(ref lists[index], 2 * length);
+            list = lists[index];
+        }
+
+        list[length] = pfn;
+        lengths[index] = length + 1;
+    }
+
     private void Mark(int pfn, int order, byte value)
     {
         for (var i = 0; i < 1 << order; i++)
         {
-            map.Migrate[pfn + i] = value;
+            migrate[pfn + i] = value;
         }
     }
 }

@@ -134,6 +134,22 @@ internal sealed class RmapTable
         return MemMap.None;
     }
 
+    /// <summary>Whether record <paramref name="rec"/> is the normal PTE at (mm, address): zap's common case for a frame's first record.</summary>
+    internal bool IsNormalAt(int rec, int mmId, ulong address)
+    {
+        ref var r = ref records[rec];
+        return r.Mm == mmId && r.Addr == address && r.Normal;
+    }
+
+    /// <summary><see cref="Remove"/> of <paramref name="rec"/> when it is the first record of the frame's list.</summary>
+    internal void RemoveFirst(MemMap map, int pfn, int rec)
+    {
+        ref var r = ref records[rec];
+        map.RmapFirst[pfn] = r.Next;
+        r.Next = freeHead;
+        freeHead = rec;
+    }
+
     internal int Find(MemMap map, int pfn, int mmId, ulong address)
     {
         var all = records;
