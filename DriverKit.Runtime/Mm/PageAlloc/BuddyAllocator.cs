@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DriverKit.Runtime;
 
 /// <summary>
@@ -14,20 +16,13 @@ internal sealed class BuddyAllocator
     private readonly int[] freeHead = new int[MaxOrder + 1];
     private readonly int[] freeCount = new int[MaxOrder + 1];
 
-    // The frame-table fields the free lists live in, held directly: merging on every free reads and writes them.
-    private readonly PageType[] type;
-    private readonly byte[] blockOrder;
-    private readonly int[] next;
-    private readonly int[] prev;
+    private readonly FreeLists lists;
 
     internal BuddyAllocator(MemMap map)
     {
         this.map = map;
-        type = map.Type;
-        blockOrder = map.Order;
-        next = map.OwnerOrNext;
-        prev = map.SiteOrPrev;
         Array.Fill(freeHead, MemMap.None);
+        lists = new FreeLists(map, freeHead, freeCount);
     }
 
     /// <summary>Free frames in all lists (NR_FREE_PAGES).</summary>
@@ -120,61 +115,24 @@ internal sealed class BuddyAllocator
     /// <summary>Returns a block to the free lists, merging it with free buddies (__free_one_page).</summary>
     internal void FreeBlock(int pfn, int order)
     {
-        // Unlink of each merged buddy and the final Link written out with the arrays in locals, and NR_FREE_PAGES
-        // moved once by the freed block's size (merging does not change it): this runs for every page the per-cpu
-        // lists hand back.
-        var type = this.type;
-        var blockOrder = this.blockOrder;
-        var next = this.next;
-        var prev = this.prev;
-        var heads = freeHead;
-        var counts = freeCount;
+        // The lists in a local, so that the merge loop keeps their arrays in registers, and NR_FREE_PAGES moved once by
+        // the freed block's size (merging does not change it): this runs for every page the per-cpu lists hand back.
+        var lists = this.lists;
         FreePages += 1L << order;
         while (order < MaxOrder)
         {
             var buddy = pfn ^ (1 << order);
-            if (buddy + (1 << order) > type.Length || type[buddy] != PageType.Buddy || blockOrder[buddy] != order)
+            if (!lists.IsFreeBlock(buddy, order))
             {
                 break;
             }
 
-            var following = next[buddy];
-            var previous = prev[buddy];
-            if (previous == MemMap.None)
-            {
-                heads[order] = following;
-            }
-            else
-            {
-                next[previous] = following;
-            }
-
-            if (following != MemMap.None)
-            {
-                prev[following] = previous;
-            }
-
-            type[buddy] = PageType.None;
-            blockOrder[buddy] = 0;
-            next[buddy] = 0;
-            prev[buddy] = 0;
-            counts[order]--;
+            lists.Unlink(buddy, order);
             pfn = Math.Min(pfn, buddy);
             order++;
         }
 
-        var first = heads[order];
-        type[pfn] = PageType.Buddy;
-        blockOrder[pfn] = (byte)order;
-        prev[pfn] = MemMap.None;
-        next[pfn] = first;
-        if (first != MemMap.None)
-        {
-            prev[first] = pfn;
-        }
-
-        heads[order] = pfn;
-        counts[order]++;
+        lists.Link(pfn, order);
     }
 
     /// <summary>True when <paramref name="pfn"/> lies inside a free block.</summary>
@@ -209,44 +167,85 @@ internal sealed class BuddyAllocator
 
     private void Link(int pfn, int order)
     {
-        var first = freeHead[order];
-        type[pfn] = PageType.Buddy;
-        blockOrder[pfn] = (byte)order;
-        prev[pfn] = MemMap.None;
-        next[pfn] = first;
-        if (first != MemMap.None)
-        {
-            prev[first] = pfn;
-        }
-
-        freeHead[order] = pfn;
-        freeCount[order]++;
+        lists.Link(pfn, order);
         FreePages += 1L << order;
     }
 
     private void Unlink(int pfn, int order)
     {
-        var following = next[pfn];
-        var previous = prev[pfn];
-        if (previous == MemMap.None)
-        {
-            freeHead[order] = following;
-        }
-        else
-        {
-            next[previous] = following;
-        }
-
-        if (following != MemMap.None)
-        {
-            prev[following] = previous;
-        }
-
-        type[pfn] = PageType.None;
-        blockOrder[pfn] = 0;
-        next[pfn] = 0;
-        prev[pfn] = 0;
-        freeCount[order]--;
+        lists.Unlink(pfn, order);
         FreePages -= 1L << order;
+    }
+
+    /// <summary>
+    /// The free lists: one doubly linked list of block heads per order, linked through the frame table's fields, with the
+    /// number of blocks on each (add_to_free_list / del_page_from_free_list).
+    /// </summary>
+    private readonly struct FreeLists
+    {
+        private readonly PageType[] type;
+        private readonly byte[] blockOrder;
+        private readonly int[] next;
+        private readonly int[] prev;
+        private readonly int[] heads;
+        private readonly int[] counts;
+
+        internal FreeLists(MemMap map, int[] heads, int[] counts)
+        {
+            type = map.Type;
+            blockOrder = map.Order;
+            next = map.OwnerOrNext;
+            prev = map.SiteOrPrev;
+            this.heads = heads;
+            this.counts = counts;
+        }
+
+        /// <summary>page_is_buddy: a whole free block of this order starts at <paramref name="pfn"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal bool IsFreeBlock(int pfn, int order) =>
+            pfn + (1 << order) <= type.Length && type[pfn] == PageType.Buddy && blockOrder[pfn] == order;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal void Link(int pfn, int order)
+        {
+            var first = heads[order];
+            type[pfn] = PageType.Buddy;
+            blockOrder[pfn] = (byte)order;
+            prev[pfn] = MemMap.None;
+            next[pfn] = first;
+            if (first != MemMap.None)
+            {
+                prev[first] = pfn;
+            }
+
+            heads[order] = pfn;
+            counts[order]++;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal void Unlink(int pfn, int order)
+        {
+            var following = next[pfn];
+            var previous = prev[pfn];
+            if (previous == MemMap.None)
+            {
+                heads[order] = following;
+            }
+            else
+            {
+                next[previous] = following;
+            }
+
+            if (following != MemMap.None)
+            {
+                prev[following] = previous;
+            }
+
+            type[pfn] = PageType.None;
+            blockOrder[pfn] = 0;
+            next[pfn] = 0;
+            prev[pfn] = 0;
+            counts[order]--;
+        }
     }
 }
