@@ -31,9 +31,9 @@ internal sealed class DriverKitEngine
         Symbols = symbols;
         generatedCodeAttribute = new(() => compilation.GetTypeByMetadataName("System.CodeDom.Compiler.GeneratedCodeAttribute"));
         Bodies = new MethodBodies(compilation);
-        Ops = new VmOpsResolver(symbols, Bodies);
-        Summaries = new HelperSummaries(this);
         Words = new SourceWords(compilation);
+        Ops = new VmOpsResolver(symbols, Bodies, Words);
+        Summaries = new HelperSummaries(this);
         Sources = new FlagSourceFilter(compilation, symbols, Bodies, Words);
         Model = new DriverModel(symbols, Bodies, Words);
         Values = new ValueSummaries(this);

@@ -32,13 +32,16 @@ internal sealed class VmOpsResolver
 
     private readonly DriverKitSymbols symbols;
     private readonly MethodBodies bodies;
+    private readonly SourceWords words;
+    private readonly ConcurrentDictionary<string, WordOccurrences> spellings = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ISymbol, ImmutableArray<IObjectCreationOperation>> members = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, bool> handlers = new(SymbolEqualityComparer.Default);
 
-    public VmOpsResolver(DriverKitSymbols symbols, MethodBodies bodies)
+    public VmOpsResolver(DriverKitSymbols symbols, MethodBodies bodies, SourceWords words)
     {
         this.symbols = symbols;
         this.bodies = bodies;
+        this.words = words;
     }
 
     /// <summary>The RAM-page handler of a VmOperations value (an operation of an original, not flow-graph, tree), or null.</summary>
@@ -158,10 +161,14 @@ internal sealed class VmOpsResolver
     {
         var found = new List<IObjectCreationOperation>();
         Collect(bodies.GetInitializer(member, cancellationToken), depth + 1, found, cancellationToken);
+        var spelt = spellings.GetOrAdd(member.Name, name => words.Find(new[] { name }, cancellationToken));
         foreach (var candidate in member.ContainingType.GetMembers())
         {
             // Only methods that spell the member are bound: a driver class has many methods and few touch its vm_ops field.
-            if (candidate is not IMethodSymbol method || !Spells(method, member.Name, cancellationToken) || bodies.Get(method, cancellationToken) is not { } body)
+            // Whether one does is a look-up in the identifier index, not a walk of its tokens.
+            if (candidate is not IMethodSymbol method
+                || !method.DeclaringSyntaxReferences.Any(reference => spelt.AnyWithin(reference.SyntaxTree, reference.Span))
+                || bodies.Get(method, cancellationToken) is not { } body)
             {
                 continue;
             }
@@ -178,10 +185,6 @@ internal sealed class VmOpsResolver
 
         return found.ToImmutableArray();
     }
-
-    private static bool Spells(IMethodSymbol method, string name, CancellationToken cancellationToken) =>
-        method.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax(cancellationToken).DescendantTokens()
-            .Any(token => token.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.IdentifierToken) && token.ValueText == name));
 
     private void CollectAssignments(IOperation root, ILocalSymbol local, int depth, List<IObjectCreationOperation> found, CancellationToken cancellationToken)
     {

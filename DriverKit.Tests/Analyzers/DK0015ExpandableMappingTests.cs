@@ -60,6 +60,25 @@ public class DK0015ExpandableMappingTests
                     return 0;
             """));
 
+    [Theory]
+    [InlineData("@vmOps")]
+    [InlineData("\\u0076mOps")]
+    [InlineData("this.vmOps")]
+    public Task Table_assigned_in_the_constructor_under_any_spelling_of_the_field_is_found(string spelling)
+    {
+        // The constructor is bound only when it spells the field, judged by the identifier index: a verbatim or escaped
+        // spelling must count as the field's name, as the compiler reads it.
+        static string Spelt(string source, string spelling) =>
+            source.Replace("vmOps = new VmOperations", spelling + " = new VmOperations", StringComparison.Ordinal);
+        return Verify.VerifyAsync(
+            Spelt(Driver("""
+                        {|#0:vma.Ops = vmOps|};
+                        return 0;
+                """), spelling),
+            Diagnostic(0).WithArguments("PagesMmap", "installs vm_ops with the Fault handler 'PagesFault'", "the new tail faults into 'PagesFault' at offsets ->mmap never saw",
+                "kernel.VmFlagsSet(vma, VmFlags.DontExpand | VmFlags.DontDump);"));
+    }
+
     [Fact]
     public Task Dont_expand_set_directly_or_by_a_helper_is_not_reported() => Verify.VerifyAsync(
         Driver("""
