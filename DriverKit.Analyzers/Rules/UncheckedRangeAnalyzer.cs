@@ -37,7 +37,9 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
         var cancellationToken = context.CancellationToken;
         var roots = engine.RootsAt(context, engine.Words.Cached(CallWords, cancellationToken));
         var seen = new HashSet<SyntaxNode>(roots.Select(root => root.Syntax));
-        var more = engine.RootsAt(context, engine.Words.Cached(OffsetWords, cancellationToken), MayHoldOtherSinks).Where(root => seen.Add(root.Syntax));
+        // A root the call sinks already found is not judged again (MayHoldOtherSinks walks its syntax).
+        var more = engine.RootsAt(context, engine.Words.Cached(OffsetWords, cancellationToken), syntax => !seen.Contains(syntax) && MayHoldOtherSinks(syntax))
+            .Where(root => seen.Add(root.Syntax));
         foreach (var root in roots.Concat(more))
         {
             ValueFlow? flow = null;
