@@ -14,7 +14,7 @@ namespace DriverKit.CodeFixes;
 /// DK0018 (close without open): adds an Open handler that takes what the Close handler drops — a counter decremented becomes
 /// incremented, <c>PutPage</c> becomes <c>GetPage</c>, <c>Interlocked.Decrement</c> becomes <c>Interlocked.Increment</c> — next to
 /// the Close method, and sets it in the same VmOperations initializer. Offered only when Close is a method of this document
-/// whose every statement is one of those, so the new handler is exactly its inverse.
+/// that compiles and whose every statement is one of those, so the new handler is exactly its inverse.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddOpenHandlerCodeFix)), Shared]
 public sealed class AddOpenHandlerCodeFix : MappingCodeFix
@@ -36,6 +36,7 @@ public sealed class AddOpenHandlerCodeFix : MappingCodeFix
             || method.DeclaringSyntaxReferences.Length != 1
             || method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not MethodDeclarationSyntax closeMethod
             || closeMethod.SyntaxTree != editor.OriginalRoot.SyntaxTree
+            || !Compiles(editor.SemanticModel, closeMethod, cancellationToken)
             || Statements(closeMethod) is not { Count: > 0 } statements
             || statements.Select(Invert).ToList() is var inverted && inverted.Any(statement => statement is null)
             || !planned.Add(initializer))
@@ -86,6 +87,13 @@ public sealed class AddOpenHandlerCodeFix : MappingCodeFix
         });
         return true;
     }
+
+    /// <summary>
+    /// Whether the Close method has no error: the new handler copies its modifiers, parameters and what it drops, so an error
+    /// in Close (a duplicated modifier, a counter that does not resolve) would be written into Open as well.
+    /// </summary>
+    private static bool Compiles(SemanticModel model, MethodDeclarationSyntax method, CancellationToken cancellationToken) =>
+        !model.GetDiagnostics(method.Span, cancellationToken).Any(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error);
 
     private static List<StatementSyntax>? Statements(MethodDeclarationSyntax method) =>
         method.Body is { } body ? body.Statements.ToList()

@@ -76,7 +76,7 @@ public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
                         (returned, engine.Model.RoleAt(operation, cancellationToken) == "vm_ops->nopage" ? "The vm_ops->nopage handler" : null),
                     _ => (null, null),
                 };
-                if (value is null || role is null || engine.Ops.IsNoPage(value) || Functions.EnclosingFunction(operation) is not { } function)
+                if (value is null || role is null || !IsPage(engine, value) || engine.Ops.IsNoPage(value) || Functions.EnclosingFunction(operation) is not { } function)
                 {
                     continue;
                 }
@@ -89,6 +89,12 @@ public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
             }
         }
     }
+
+    /// <summary>
+    /// Whether a value handed out is a page of its own type: a value of another type converted to Page is a compile error
+    /// (half-typed code), about which a finding, and a <c>GetPage</c> of it, would be wrong.
+    /// </summary>
+    private static bool IsPage(DriverKitEngine engine, IOperation value) => value.WithoutConversions()?.Type is { } type && engine.Symbols.IsPage(type);
 
     /// <summary>A method or lambda that may set <c>vmf.Page</c> or return a Page, judged by syntax.</summary>
     private static bool MayHandOutPages(SyntaxNode root) =>

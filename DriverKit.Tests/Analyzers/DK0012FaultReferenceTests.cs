@@ -61,6 +61,19 @@ public class DK0012FaultReferenceTests
                     return VmFaultResult.None;
             """));
 
+    /// <summary>
+    /// A value that is not a Page (a compile error: the fuzzer swapped two tokens) hands out no page: no finding, and no
+    /// <c>GetPage</c> of a non-page that would add an error of its own.
+    /// </summary>
+    [Theory]
+    [InlineData("vmf.Page = {|CS0029:vmf.Address|};")]
+    [InlineData("vmf.Page = {|CS0029:vmf.Pgoff|};")]
+    [InlineData("vmf.Page = {|CS0029:pages|};")]
+    public Task A_value_that_is_not_a_page_is_not_reported(string store) => Verify.VerifyAsync(Driver($$"""
+                    {{store}}
+                    return VmFaultResult.None;
+            """));
+
     [Fact]
     public Task Get_page_before_the_store_is_accepted() => Verify.VerifyAsync(Driver("""
                     var page = pages[vmf.Pgoff];
@@ -187,6 +200,22 @@ public class DK0012FaultReferenceTests
                 kernel.GetPage(page);
                 return page;
             } // one page for every offset
+        }
+        """);
+
+    [Fact]
+    public Task Nopage_returning_a_value_that_is_not_a_page_is_not_reported() => Verify.VerifyAsync("""
+        using DriverKit.Runtime;
+
+        class Old
+        {
+            int OldMmap(OpenFile file, VmArea vma)
+            {
+                vma.Ops = new VmOperations { NoPage = OldNoPage };
+                return 0;
+            }
+
+            Page OldNoPage(VmArea vma, UserAddr address) => {|CS0029:address|};
         }
         """);
 
