@@ -17,8 +17,9 @@ namespace DriverKit.CodeFixes;
 /// DK0014 on a device window: <c>RemapPfnRange(vma, vma.Start, regs.StartPfn + vma.Pgoff, vma.Length, prot)</c> becomes
 /// <c>VmIomapMemory(vma, regs.Start, regs.Size)</c>, which maps the window at the vma's offset and refuses an offset or size
 /// past its end (mm/memory.c: vm_iomap_memory). VmIomapMemory maps with vma.PageProt, so an explicit protection is stored there
-/// first (an expression-bodied handler becomes a block for it). Offered only for a remap of the whole vma whose pfn names the
-/// window, and from 3.9, where vm_iomap_memory exists.
+/// first (an expression-bodied handler becomes a block for it). Offered only where the rewrite maps the same pages: a remap of
+/// the whole vma (<c>vma.Length</c> or <c>vma.End - vma.Start</c> from <c>vma.Start</c>) at the window's first pfn plus the vma's
+/// offset, and from 3.9, where vm_iomap_memory exists.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(IomapMemoryCodeFix)), Shared]
 public sealed class IomapMemoryCodeFix : MappingCodeFix
@@ -42,8 +43,8 @@ public sealed class IomapMemoryCodeFix : MappingCodeFix
             || call.Vma?.Syntax is not ExpressionSyntax vma
             || operation.Argument(1) is not IPropertyReferenceOperation { Property.Name: "Start", Instance: { } startOf }
             || startOf.Syntax.ToString() != vma.ToString()
-            || call.Memory?.Syntax is not ExpressionSyntax pfn
-            || Window(model, pfn, cancellationToken) is not { } window
+            || !IsWholeVma(call.Size, vma)
+            || WindowAtVmaOffset(call.Memory, vma) is not { } window
             || call.Protection?.Syntax is not ExpressionSyntax protection)
         {
             return false;
@@ -87,11 +88,38 @@ public sealed class IomapMemoryCodeFix : MappingCodeFix
         return true;
     }
 
-    /// <summary>The MMIO window a pfn expression names (<c>regs</c> in <c>regs.StartPfn + vma.Pgoff</c>), or null.</summary>
-    private static string? Window(SemanticModel model, ExpressionSyntax pfn, CancellationToken cancellationToken) =>
-        pfn.DescendantNodesAndSelf().OfType<MemberAccessExpressionSyntax>()
-            .Where(access => access.Name.Identifier.ValueText is "StartPfn" or "Start")
-            .Select(access => access.Expression)
-            .FirstOrDefault(expression => model.GetTypeInfo(expression, cancellationToken).Type is { Name: "MmioRegion" })
-            ?.WithoutTrivia().ToString();
+    /// <summary>Whether a size is the vma's whole length: <c>vma.Length</c> or <c>vma.End - vma.Start</c>.</summary>
+    private static bool IsWholeVma(IOperation? size, ExpressionSyntax vma) => size.WithoutConversions() switch
+    {
+        IPropertyReferenceOperation { Property.Name: "Length" } length => IsVma(length.Instance, vma),
+        IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } difference =>
+            difference.LeftOperand.WithoutConversions() is IPropertyReferenceOperation { Property.Name: "End" } end && IsVma(end.Instance, vma)
+            && difference.RightOperand.WithoutConversions() is IPropertyReferenceOperation { Property.Name: "Start" } start && IsVma(start.Instance, vma),
+        _ => false,
+    };
+
+    /// <summary>
+    /// The MMIO window of a pfn that is the window's first pfn plus the vma's offset (<c>regs.StartPfn + vma.Pgoff</c>, in either
+    /// order): the pages VmIomapMemory maps. Any other pfn (a fixed page of the window, the offset ignored) gets null.
+    /// </summary>
+    private static string? WindowAtVmaOffset(IOperation? pfn, ExpressionSyntax vma)
+    {
+        if (pfn.WithoutConversions() is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum)
+        {
+            return null;
+        }
+
+        var (left, right) = (sum.LeftOperand.WithoutConversions(), sum.RightOperand.WithoutConversions());
+        var window = IsVmaOffset(right, vma) ? WindowStart(left) : IsVmaOffset(left, vma) ? WindowStart(right) : null;
+        return window?.Syntax.WithoutTrivia().ToString();
+    }
+
+    private static bool IsVmaOffset(IOperation? operation, ExpressionSyntax vma) =>
+        operation is IPropertyReferenceOperation { Property.Name: "Pgoff" } offset && IsVma(offset.Instance, vma);
+
+    /// <summary>The window whose first pfn <paramref name="operation"/> is (<c>regs.StartPfn</c>), or null.</summary>
+    private static IOperation? WindowStart(IOperation? operation) =>
+        operation is IPropertyReferenceOperation { Property: { Name: "StartPfn", ContainingType.Name: "MmioRegion" }, Instance: { } window } ? window : null;
+
+    private static bool IsVma(IOperation? instance, ExpressionSyntax vma) => instance?.Syntax.ToString() == vma.ToString();
 }

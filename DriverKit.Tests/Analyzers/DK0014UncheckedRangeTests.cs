@@ -366,6 +366,21 @@ public class DK0014UncheckedRangeTests
             """),
         Diagnostic(0), Diagnostic(1));
 
+    /// <summary>
+    /// VmIomapMemory maps the whole vma from the window's offset <c>vma.Pgoff</c>: a remap of fewer bytes, or of another part of
+    /// the window, would map different memory after the rewrite, so the fix is offered only for that exact shape.
+    /// </summary>
+    [Theory]
+    [InlineData("regs.StartPfn + vma.Pgoff", "Kernel.PageSize")]
+    [InlineData("regs.StartPfn + vma.Pgoff", "vma.Length / 2")]
+    [InlineData("regs.StartPfn + vma.Pgoff + 1", "vma.Length")]
+    [InlineData("regs.StartPfn", "vma.Length")]
+    public Task No_window_fix_for_another_range_than_the_whole_vma_at_its_offset(string pfn, string size) => Verify.VerifyNoFixAsync(
+        Driver($$"""
+                    return {|#0:kernel.IoRemapPfnRange(vma, vma.Start, {{pfn}}, {{size}}, Kernel.PgprotNoncached(vma.PageProt))|};
+            """),
+        Diagnostic(0));
+
     [Fact]
     public Task Fix_all_in_the_document() => Verify.VerifyFixAsync(
         """
