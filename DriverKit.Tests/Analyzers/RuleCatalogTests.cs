@@ -72,10 +72,18 @@ public partial class RuleCatalogTests
             Assert.Equal($"https://github.com/driverkit/driverkit/blob/main/docs/rules/{id}.md", descriptor.HelpLinkUri);
         }
 
+        // The page's heading and the rules index name the rule as the IDE does: the descriptors' titles, in order, the second
+        // and later in lower case unless they start with an acronym (RAM, VMA's).
+        var titles = string.Join("; ", Descriptors.All.Where(descriptor => descriptor.Id == id)
+            .Select((descriptor, index) => descriptor.Title.ToString() is var title && index > 0 && title.Length > 1 && char.IsLower(title[1])
+                ? char.ToLowerInvariant(title[0]) + title[1..]
+                : title));
         var page = Path.Combine(RepositoryRoot.Path, "docs", "rules", id + ".md");
         Assert.True(File.Exists(page), $"{page} is missing");
         var text = File.ReadAllText(page);
-        Assert.StartsWith($"# {id}", text, StringComparison.Ordinal);
+        Assert.StartsWith($"# {id}: {titles}\n", text.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        var index = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "docs", "rules", "README.md"));
+        Assert.Contains($"| [{id}]({id}.md) | {titles} |", index, StringComparison.Ordinal);
         foreach (var section in new[] { "## Cause", "## Kernel history", "## Non-compliant", "## Compliant", "## Eras", "## Configure or suppress" })
         {
             Assert.Contains(section, text, StringComparison.Ordinal);
