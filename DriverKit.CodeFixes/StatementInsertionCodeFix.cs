@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverKit.CodeFixes;
 
@@ -15,7 +16,8 @@ namespace DriverKit.CodeFixes;
 /// The base of the fixes that insert statements the analyzer spelt for the configured kernel (in the diagnostic's
 /// <see cref="FixForms.Statement"/> property) before the statement at the diagnostic's first additional location. An
 /// expression body there (a method's or a lambda's) becomes a block that runs the statements and returns the expression. The
-/// place may be in another file than the finding; the fix is offered only where it can edit it.
+/// place may be in another file than the finding; the fix is offered only where it can edit it, and only when the statements,
+/// bound speculatively at that place, have no error (a name hidden there, a value out of scope).
 /// </summary>
 public abstract class StatementInsertionCodeFix : MappingCodeFix
 {
@@ -29,6 +31,11 @@ public abstract class StatementInsertionCodeFix : MappingCodeFix
         }
 
         var statements = parsed.Statements.Select(statement => SyntaxEdits.ParseStatement(statement.ToFullString().Trim())).ToList();
+        if (!BindsAt(editor.SemanticModel, anchor.SpanStart, parsed, cancellationToken))
+        {
+            return false;
+        }
+
         switch (anchor)
         {
             case StatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax } statement when planned.Add(statement):
@@ -46,6 +53,23 @@ public abstract class StatementInsertionCodeFix : MappingCodeFix
                 return false;
         }
     }
+
+    /// <summary>
+    /// Whether the statements bind where they go, as if written there: every name resolves to what the analyzer meant only if
+    /// nothing at that place hides it, and an error there would make the program worse, so the fix is then not offered.
+    /// </summary>
+    private static bool BindsAt(SemanticModel model, int position, BlockSyntax statements, CancellationToken cancellationToken) =>
+        model.TryGetSpeculativeSemanticModel(position, statements, out var speculative)
+        && speculative.GetOperation(statements, cancellationToken) is { } block
+        && !block.DescendantsAndSelf().Any(operation => operation is IInvalidOperation || operation is IConversionOperation { Conversion.Exists: false }
+            || (operation is ILocalReferenceOperation { Local: var local } && DeclaredFrom(local, model.SyntaxTree, position)));
+
+    /// <summary>
+    /// A local of the document declared at or after <paramref name="position"/>: used there, it is used before its declaration
+    /// (CS0841), which speculative binding does not report.
+    /// </summary>
+    private static bool DeclaredFrom(ILocalSymbol local, SyntaxTree tree, int position) =>
+        local.DeclaringSyntaxReferences.Any(reference => reference.SyntaxTree == tree && reference.Span.Start >= position);
 
     private static BlockSyntax Block(IEnumerable<StatementSyntax> statements, ExpressionSyntax returned) =>
         SyntaxFactory.Block(statements.Append(SyntaxFactory.ReturnStatement(returned.WithoutTrivia())));

@@ -15,16 +15,18 @@ internal static class KernelReceiver
     {
         foreach (var invocation in function.OperationsWithinFunction().OfType<IInvocationOperation>())
         {
-            if (invocation.Instance is { Syntax: ExpressionSyntax syntax } instance && SymbolEqualityComparer.Default.Equals(instance.Type, symbols.Kernel))
+            if (invocation.Instance is { Syntax: ExpressionSyntax syntax } instance && SymbolEqualityComparer.Default.Equals(instance.Type, symbols.Kernel)
+                && !(instance is IFieldReferenceOperation or IPropertyReferenceOperation && syntax is IdentifierNameSyntax name
+                    && Functions.SymbolOf(function) is { } method && IsHidden(name.Identifier.ValueText, method, function)))
             {
                 return syntax.ToString();
             }
         }
 
-        return Functions.SymbolOf(function) is { } symbol ? InScope(symbols, symbol) : null;
+        return Functions.SymbolOf(function) is { } symbol ? InScope(symbols, symbol, function) : null;
     }
 
-    private static string? InScope(DriverKitSymbols symbols, IMethodSymbol function)
+    private static string? InScope(DriverKitSymbols symbols, IMethodSymbol function, IOperation code)
     {
         var isStatic = false;
         for (ISymbol? symbol = function; symbol is IMethodSymbol method; symbol = method.ContainingSymbol)
@@ -37,13 +39,40 @@ internal static class KernelReceiver
             isStatic = method.IsStatic;
         }
 
-        return function.ContainingType?.GetMembers()
+        var member = function.ContainingType?.GetMembers()
             .Where(member => (member.IsStatic || !isStatic) && !member.IsImplicitlyDeclared)
             .FirstOrDefault(member => member switch
             {
                 IFieldSymbol field => SymbolEqualityComparer.Default.Equals(field.Type, symbols.Kernel),
                 IPropertySymbol property => SymbolEqualityComparer.Default.Equals(property.Type, symbols.Kernel) && !property.IsIndexer,
                 _ => false,
-            })?.Name;
+            });
+        if (member is null)
+        {
+            return null;
+        }
+
+        // A parameter or local of the same name hides the member where the statement goes (a C port's handler taking
+        // 'kernel' for something else): qualify it.
+        return IsHidden(member.Name, function, code) ? (member.IsStatic ? member.ContainingType.Name : "this") + "." + member.Name : member.Name;
+    }
+
+    private static bool IsHidden(string name, IMethodSymbol function, IOperation code)
+    {
+        for (ISymbol? symbol = function; symbol is IMethodSymbol method; symbol = method.ContainingSymbol)
+        {
+            if (method.Parameters.Any(parameter => parameter.Name == name))
+            {
+                return true;
+            }
+        }
+
+        return code.DescendantsAndSelf().Any(operation => operation switch
+        {
+            IVariableDeclaratorOperation declarator => declarator.Symbol.Name == name,
+            IAnonymousFunctionOperation lambda => lambda.Symbol.Parameters.Any(parameter => parameter.Name == name),
+            ILocalFunctionOperation local => local.Symbol.Name == name || local.Symbol.Parameters.Any(parameter => parameter.Name == name),
+            _ => false,
+        });
     }
 }

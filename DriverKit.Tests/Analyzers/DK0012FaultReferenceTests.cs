@@ -219,6 +219,134 @@ public class DK0012FaultReferenceTests
         }
         """);
 
+    /// <summary>
+    /// The Kernel field named by the GetPage statement can be hidden where the statement goes — by a parameter (the fuzzer
+    /// swapped two names) or a local of the handler — and is then qualified, so the statement still reaches the Kernel.
+    /// </summary>
+    [Fact]
+    public Task Kernel_field_hidden_by_a_parameter_or_local_is_qualified() => Verify.VerifyFixAsync(
+        """
+        using DriverKit.Runtime;
+
+        class Old
+        {
+            private readonly Kernel kernel;
+            private readonly Page page;
+            private readonly Page[] pages = new Page[2];
+
+            Old(Kernel kernel)
+            {
+                this.kernel = kernel;
+                page = kernel.AllocPage(Gfp.Kernel);
+            }
+
+            int OldMmap(OpenFile file, VmArea vma)
+            {
+                vma.Ops = new VmOperations { NoPage = OldNoPage, Fault = OldFault };
+                return 0;
+            }
+
+            Page OldNoPage(VmArea vma, UserAddr kernel) => {|#0:page|};
+
+            VmFaultResult OldFault(VmFault vmf)
+            {
+                var kernel = (int)vmf.Pgoff & 1;
+                vmf.Page = {|#1:pages[kernel]|};
+                return VmFaultResult.None;
+            }
+        }
+        """,
+        [Diagnostic(0).WithArguments("The vm_ops->nopage handler 'OldNoPage'", "page", "take one with 'this.kernel.GetPage(page);' first"),
+            Diagnostic(1).WithArguments("The vm_ops->fault handler 'OldFault'", "pages[kernel]", "take one with 'this.kernel.GetPage(pages[kernel]);' first")],
+        """
+        using DriverKit.Runtime;
+
+        class Old
+        {
+            private readonly Kernel kernel;
+            private readonly Page page;
+            private readonly Page[] pages = new Page[2];
+
+            Old(Kernel kernel)
+            {
+                this.kernel = kernel;
+                page = kernel.AllocPage(Gfp.Kernel);
+            }
+
+            int OldMmap(OpenFile file, VmArea vma)
+            {
+                vma.Ops = new VmOperations { NoPage = OldNoPage, Fault = OldFault };
+                return 0;
+            }
+
+            Page OldNoPage(VmArea vma, UserAddr kernel)
+            {
+                this.kernel.GetPage(page);
+                return page;
+            }
+
+            VmFaultResult OldFault(VmFault vmf)
+            {
+                var kernel = (int)vmf.Pgoff & 1;
+                this.kernel.GetPage(pages[kernel]);
+                vmf.Page = pages[kernel];
+                return VmFaultResult.None;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_when_the_statement_would_not_bind_where_it_goes() => Verify.VerifyNoFixAsync(
+        Driver("""
+                    vmf.Page = {|#0:pages[0]|};
+                    var k = kernel;
+                    _ = k.PageToPfn(pages[0]);
+                    return VmFaultResult.None;
+            """),
+        Diagnostic(0).WithArguments("The vm_ops->fault handler 'BufFault'", "pages[0]", "take one with 'k.GetPage(pages[0]);' first"));
+
+    [Fact]
+    public Task Static_kernel_field_hidden_by_a_parameter_is_qualified_with_its_type() => Verify.VerifyFixAsync(
+        """
+        using DriverKit.Runtime;
+
+        static class Old
+        {
+            internal static Kernel kernel = null!;
+            internal static Page page;
+
+            static int OldMmap(OpenFile file, VmArea vma)
+            {
+                vma.Ops = new VmOperations { NoPage = OldNoPage };
+                return 0;
+            }
+
+            static Page OldNoPage(VmArea vma, UserAddr kernel) => {|#0:page|};
+        }
+        """,
+        Diagnostic(0).WithArguments("The vm_ops->nopage handler 'OldNoPage'", "page", "take one with 'Old.kernel.GetPage(page);' first"),
+        """
+        using DriverKit.Runtime;
+
+        static class Old
+        {
+            internal static Kernel kernel = null!;
+            internal static Page page;
+
+            static int OldMmap(OpenFile file, VmArea vma)
+            {
+                vma.Ops = new VmOperations { NoPage = OldNoPage };
+                return 0;
+            }
+
+            static Page OldNoPage(VmArea vma, UserAddr kernel)
+            {
+                Old.kernel.GetPage(page);
+                return page;
+            }
+        }
+        """);
+
     [Fact]
     public Task No_page_results_are_not_reported() => Verify.VerifyAsync("""
         using DriverKit.Runtime;
