@@ -31,7 +31,10 @@ public abstract class StatementInsertionCodeFix : MappingCodeFix
         }
 
         var statements = parsed.Statements.Select(statement => SyntaxEdits.ParseStatement(statement.ToFullString().Trim())).ToList();
-        if (!BindsAt(editor.SemanticModel, anchor.SpanStart, parsed, cancellationToken))
+        // The statements repeat names of the code at the place (the page handed out there), so an error in that code would be
+        // written a second time.
+        if (editor.SemanticModel.GetDiagnostics(anchor.Span, cancellationToken).Any(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error)
+            || !BindsAt(editor.SemanticModel, anchor.SpanStart, parsed, cancellationToken))
         {
             return false;
         }

@@ -306,6 +306,27 @@ public class DK0012FaultReferenceTests
         Diagnostic(0).WithArguments("The vm_ops->fault handler 'BufFault'", "pages[0]", "take one with 'k.GetPage(pages[0]);' first"));
 
     [Fact]
+    public Task No_fix_when_the_hand_out_itself_does_not_compile() => Verify.VerifyNoFixAsync(
+        """
+        using DriverKit.Runtime;
+
+        static class Old
+        {
+            internal static Kernel kernel = null!;
+            internal Page {|CS0708:page|};
+
+            static int OldMmap(OpenFile file, VmArea vma)
+            {
+                vma.Ops = new VmOperations { NoPage = OldNoPage };
+                return 0;
+            }
+
+            static Page OldNoPage(VmArea vma, UserAddr address) => {|#0:{|CS0120:page|}|};
+        }
+        """,
+        Diagnostic(0).WithArguments("The vm_ops->nopage handler 'OldNoPage'", "page", "take one with 'kernel.GetPage(page);' first"));
+
+    [Fact]
     public Task Static_kernel_field_hidden_by_a_parameter_is_qualified_with_its_type() => Verify.VerifyFixAsync(
         """
         using DriverKit.Runtime;
