@@ -84,7 +84,8 @@ public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
                 flow ??= engine.Values.FlowOf(root, cancellationToken);
                 if (!HasReference(engine, flow, function, value, operation, cancellationToken))
                 {
-                    Report(context, engine, policy, function, value, operation, role, HopedSpecial(engine, policy, function, operation, cancellationToken));
+                    Report(context, engine, policy, function, value, operation, role, HopedSpecial(engine, policy, function, operation, cancellationToken),
+                        mayFix: !MayBeNoPage(engine, flow, function, value, 0));
                 }
             }
         }
@@ -229,11 +230,11 @@ public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
         return (vma.Syntax.ToString(), $"{verb} {(flag.Field.Name == "PfnMap" ? "VM_PFNMAP" : "VM_MIXEDMAP")}");
     }
 
-    private static void Report(SemanticModelAnalysisContext context, DriverKitEngine engine, EraPolicy policy, IOperation function, IOperation value, IOperation site, string role, MmapState? hoped)
+    private static void Report(SemanticModelAnalysisContext context, DriverKitEngine engine, EraPolicy policy, IOperation function, IOperation value, IOperation site, string role, MmapState? hoped, bool mayFix)
     {
         var kernel = KernelReceiver.In(engine.Symbols, function);
         var anchor = Anchor(site.Syntax);
-        var statement = kernel is not null && IsPure(value) ? $"{kernel}.GetPage({value.Syntax});" : null;
+        var statement = mayFix && kernel is not null && IsPure(value) ? $"{kernel}.GetPage({value.Syntax});" : null;
         var fixable = statement is not null && anchor is not null;
         var advice = statement is not null
             ? $"take one with '{statement}' first"
@@ -275,6 +276,42 @@ public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
         : null;
 
     /// <summary>An expression that reads the same page when evaluated twice: locals, parameters, members and elements indexed by such.</summary>
+    /// <summary>How deep <see cref="MayBeNoPage"/> follows locals and conditionals.</summary>
+    private const int MaxNoPageDepth = 4;
+
+    /// <summary>
+    /// Whether the value handed out may be no page on some path: <c>default</c>, <c>Page.NoPageOom</c> or a null reaching it
+    /// through locals or a conditional (C's <c>struct page *page = NOPAGE_SIGBUS;</c>), or a value the function tests for being
+    /// none (<c>page.IsNull</c>). A GetPage of it would oops on that path, so no statement is spelt for the fix.
+    /// </summary>
+    private static bool MayBeNoPage(DriverKitEngine engine, ValueFlow flow, IOperation function, IOperation? value, int depth)
+    {
+        value = value.WithoutConversions();
+        if (value is null || depth > MaxNoPageDepth)
+        {
+            return false;
+        }
+
+        if (engine.Ops.IsNoPage(value))
+        {
+            return true;
+        }
+
+        switch (value)
+        {
+            case IConditionalOperation conditional:
+                return MayBeNoPage(engine, flow, function, conditional.WhenTrue, depth + 1) || MayBeNoPage(engine, flow, function, conditional.WhenFalse, depth + 1);
+            case ICoalesceOperation coalesce:
+                return MayBeNoPage(engine, flow, function, coalesce.WhenNull, depth + 1);
+            case ILocalReferenceOperation local:
+                return function.Descendants().Any(operation => operation is IPropertyReferenceOperation { Property.Name: "IsNull" or "IsNoPageOom", Instance: ILocalReferenceOperation tested }
+                        && SymbolEqualityComparer.Default.Equals(tested.Local, local.Local))
+                    || flow.ValuesReaching(local).Any(reaching => MayBeNoPage(engine, flow, function, reaching, depth + 1));
+            default:
+                return false;
+        }
+    }
+
     private static bool IsPure(IOperation? operation) => operation.WithoutConversions() switch
     {
         ILocalReferenceOperation or IParameterReferenceOperation or ILiteralOperation or IInstanceReferenceOperation => true,

@@ -326,6 +326,34 @@ public class DK0012FaultReferenceTests
         """,
         Diagnostic(0).WithArguments("The vm_ops->nopage handler 'OldNoPage'", "page", "take one with 'kernel.GetPage(page);' first"));
 
+    /// <summary>
+    /// A page that is no page on some path (the C idiom <c>struct page *page = NOPAGE_SIGBUS;</c>, a lookup whose result is
+    /// tested): GetPage of it would oops on that path ("NULL struct page"), so the finding stands and no fix is offered.
+    /// </summary>
+    [Theory]
+    [InlineData("""
+                    var page = default(Page);
+                    if (vmf.Pgoff < (ulong)pages.Length)
+                        page = pages[vmf.Pgoff];
+                    vmf.Page = {|#0:page|};
+                    return page.IsNull ? VmFaultResult.Sigbus : VmFaultResult.None;
+        """)]
+    [InlineData("""
+                    var page = vmf.Pgoff < (ulong)pages.Length ? pages[vmf.Pgoff] : Page.NoPageOom;
+                    vmf.Page = {|#0:page|};
+                    return VmFaultResult.None;
+        """)]
+    [InlineData("""
+                    var page = Lookup(vmf.Pgoff);
+                    vmf.Page = {|#0:page|};
+                    return page.IsNull ? VmFaultResult.Sigbus : VmFaultResult.None;
+        """)]
+    public Task No_fix_for_a_page_that_may_be_no_page(string fault) => Verify.VerifyNoFixAsync(
+        Driver(fault, """
+                Page Lookup(ulong index) => index < (ulong)pages.Length ? pages[index] : default;
+            """),
+        Diagnostic(0).WithArguments("The vm_ops->fault handler 'BufFault'", "page", "take one with GetPage first, or map it with a special PTE (VmfInsertPfn)"));
+
     [Fact]
     public Task Static_kernel_field_hidden_by_a_parameter_is_qualified_with_its_type() => Verify.VerifyFixAsync(
         """
