@@ -156,11 +156,66 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
         && !(element.Parent is ISimpleAssignmentOperation store && store.Target == element);
 
     /// <summary>An <c>if</c> in ->mmap that tests VM_WRITE and leaves the function (refuses a writable mapping).</summary>
+    /// <remarks>
+    /// Only the plain shape counts: a condition true exactly when VM_WRITE is asked for (<c>(vma.Flags &amp; VmFlags.Write) != 0</c>,
+    /// <c>== VmFlags.Write</c>, <c>HasFlag(VmFlags.Write)</c>), a branch that always leaves, and no else. After a compound or
+    /// inverted test, a branch that leaves on one path only or an else, clearing VM_MAYWRITE would take write access from
+    /// mappings the driver allows, or never run.
+    /// </remarks>
     private static bool IsWriteRefusal(DriverKitEngine engine, IConditionalOperation test, CancellationToken cancellationToken) =>
         test.Parent is IBlockOperation
-        && WriteFlag(engine, test.Condition) is not null
-        && Dominance.Leaves(test.WhenTrue)
+        && test.WhenFalse is null
+        && TestsWriteIsSet(engine, test.Condition)
+        && AlwaysLeaves(test.WhenTrue)
         && engine.Model.RoleAt(test, cancellationToken) == "->mmap";
+
+    /// <summary>Whether a condition is true exactly when the vma's flags hold VM_WRITE.</summary>
+    private static bool TestsWriteIsSet(DriverKitEngine engine, IOperation condition)
+    {
+        switch (condition.WithoutConversions())
+        {
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.NotEquals or BinaryOperatorKind.Equals } comparison:
+                var (masked, other) = IsWriteMask(engine, comparison.LeftOperand) ? (comparison.LeftOperand, comparison.RightOperand)
+                    : IsWriteMask(engine, comparison.RightOperand) ? (comparison.RightOperand, comparison.LeftOperand)
+                    : (null, null);
+                return masked is not null && other.WithoutConversions() is { ConstantValue.HasValue: true } constant
+                    && (comparison.OperatorKind == BinaryOperatorKind.NotEquals
+                        ? IsZero(constant.ConstantValue.Value)
+                        : constant is IFieldReferenceOperation { Field.Name: "Write" });
+            case IInvocationOperation { TargetMethod.Name: "HasFlag", Instance: { } flags } hasFlag:
+                return IsVmaFlags(engine, flags) && hasFlag.Arguments.Length == 1
+                    && hasFlag.Arguments[0].Value.WithoutConversions() is IFieldReferenceOperation { Field.Name: "Write" };
+            default:
+                return false;
+        }
+    }
+
+    /// <summary><c>vma.Flags &amp; VmFlags.Write</c>, in either order.</summary>
+    private static bool IsWriteMask(DriverKitEngine engine, IOperation operation) =>
+        operation.WithoutConversions() is IBinaryOperation { OperatorKind: BinaryOperatorKind.And } and
+        && ((IsVmaFlags(engine, and.LeftOperand) && and.RightOperand.WithoutConversions() is IFieldReferenceOperation { Field.Name: "Write" })
+            || (IsVmaFlags(engine, and.RightOperand) && and.LeftOperand.WithoutConversions() is IFieldReferenceOperation { Field.Name: "Write" }));
+
+    private static bool IsVmaFlags(DriverKitEngine engine, IOperation operation) =>
+        operation.WithoutConversions() is IPropertyReferenceOperation property && engine.Symbols.Is(property.Property, engine.Symbols.VmAreaFlags);
+
+    private static bool IsZero(object? value) => value switch
+    {
+        int v => v == 0,
+        uint v => v == 0,
+        long v => v == 0,
+        ulong v => v == 0,
+        _ => false,
+    };
+
+    /// <summary>A branch whose every path leaves the function: a return, throw or goto, or a block that ends in one.</summary>
+    private static bool AlwaysLeaves(IOperation branch) => branch switch
+    {
+        IReturnOperation or IThrowOperation or IBranchOperation { BranchKind: BranchKind.GoTo } => true,
+        IExpressionStatementOperation { Operation: IThrowOperation } => true,
+        IBlockOperation { Operations: { Length: > 0 } operations } => AlwaysLeaves(operations[operations.Length - 1]),
+        _ => false,
+    };
 
     /// <summary>The VmFlags.Write reference in a condition that reads a vma's flags, or null.</summary>
     private static IFieldReferenceOperation? WriteFlag(DriverKitEngine engine, IOperation condition) =>

@@ -483,6 +483,49 @@ public class DK0014UncheckedRangeTests
                         vma.PageProt = Kernel.PgprotNoncached(vma.PageProt);
             """));
 
+    /// <summary>
+    /// Only a test that is true exactly when the mapping asks for VM_WRITE, with a branch that always leaves and no else, refuses
+    /// writable mappings: clearing VM_MAYWRITE after anything else (a compound condition, an inverted test, a branch that
+    /// leaves on one path, an else that maps) would take write access from mappings the driver allows, or never run.
+    /// </summary>
+    [Theory]
+    [InlineData("""
+                    if ((vma.Flags & VmFlags.Write) != 0 && vma.Pgoff != 0)
+                        return -Errno.EPERM;
+        """)]
+    [InlineData("""
+                    if ((vma.Flags & VmFlags.Write) == 0)
+                        return kernel.VmInsertPage(vma, vma.Start, page);
+        """)]
+    [InlineData("""
+                    if ((vma.Flags & VmFlags.Write) != 0)
+                    {
+                        if (vma.Pgoff != 0)
+                            return -Errno.EPERM;
+                        vma.PageProt = Kernel.PgprotNoncached(vma.PageProt);
+                    }
+        """)]
+    [InlineData("""
+                    if ((vma.Flags & VmFlags.Write) != 0)
+                        return -Errno.EPERM;
+                    else
+                        return kernel.VmInsertPage(vma, vma.Start, page);
+        """)]
+    public Task Tests_that_do_not_refuse_every_writable_mapping_are_not_reported(string test) => VerifyMayWrite.VerifyAsync(ReadOnlyDriver(test));
+
+    [Fact]
+    public Task VM_WRITE_compared_with_itself_is_a_refusal() => VerifyMayWrite.VerifyFixAsync(
+        ReadOnlyDriver("""
+                    if ({|#0:(vma.Flags & VmFlags.Write) == VmFlags.Write|})
+                        return -Errno.EPERM;
+            """),
+        VerifyMayWrite.Diagnostic("DK0014").WithLocation(0).WithArguments("Mmap", "kernel.VmFlagsClear(vma, VmFlags.MayWrite);"),
+        ReadOnlyDriver("""
+                    if ((vma.Flags & VmFlags.Write) == VmFlags.Write)
+                        return -Errno.EPERM;
+                    kernel.VmFlagsClear(vma, VmFlags.MayWrite);
+            """));
+
     [Theory]
     [InlineData(Eras.E3, "vma.Flags &= ~VmFlags.MayWrite;")]
     [InlineData(Eras.E5, "vma.Flags &= ~VmFlags.MayWrite;")]
