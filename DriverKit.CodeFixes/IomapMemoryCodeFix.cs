@@ -117,9 +117,23 @@ public sealed class IomapMemoryCodeFix : MappingCodeFix
     private static bool IsVmaOffset(IOperation? operation, ExpressionSyntax vma) =>
         operation is IPropertyReferenceOperation { Property.Name: "Pgoff" } offset && IsVma(offset.Instance, vma);
 
-    /// <summary>The window whose first pfn <paramref name="operation"/> is (<c>regs.StartPfn</c>), or null.</summary>
+    /// <summary>
+    /// The window whose first pfn <paramref name="operation"/> is (<c>regs.StartPfn</c>), or null. The fix writes the window twice
+    /// (its Start and its Size), so it must be read without side effects: a field, property, local or parameter, not a call
+    /// (<c>Region(file)</c>) or an element with an increment (<c>regions[n++]</c>).
+    /// </summary>
     private static IOperation? WindowStart(IOperation? operation) =>
-        operation is IPropertyReferenceOperation { Property: { Name: "StartPfn", ContainingType.Name: "MmioRegion" }, Instance: { } window } ? window : null;
+        operation is IPropertyReferenceOperation { Property: { Name: "StartPfn", ContainingType.Name: "MmioRegion" }, Instance: { } window } && IsPlainRead(window)
+            ? window
+            : null;
+
+    private static bool IsPlainRead(IOperation? operation) => operation.WithoutConversions() switch
+    {
+        ILocalReferenceOperation or IParameterReferenceOperation or IInstanceReferenceOperation => true,
+        IFieldReferenceOperation field => field.Instance is null || IsPlainRead(field.Instance),
+        IPropertyReferenceOperation property => property.Arguments.IsEmpty && (property.Instance is null || IsPlainRead(property.Instance)),
+        _ => false,
+    };
 
     private static bool IsVma(IOperation? instance, ExpressionSyntax vma) => instance?.Syntax.ToString() == vma.ToString();
 }

@@ -382,6 +382,22 @@ public class DK0014UncheckedRangeTests
         Diagnostic(0));
 
     [Fact]
+    public Task No_window_fix_when_the_window_is_read_with_side_effects() => Verify.VerifyNoFixAsync(
+        Driver("""
+                    return {|#0:kernel.IoRemapPfnRange(vma, vma.Start, Window().StartPfn + vma.Pgoff, vma.Length, Kernel.PgprotNoncached(vma.PageProt))|};
+            """,
+            """
+                private int windowsTaken;
+
+                private MmioRegion Window()
+                {
+                    windowsTaken++;
+                    return regs;
+                }
+            """),
+        Diagnostic(0));
+
+    [Fact]
     public Task Fix_all_in_the_document() => Verify.VerifyFixAsync(
         """
         using DriverKit.Runtime;
