@@ -123,17 +123,9 @@ public sealed class IomapMemoryCodeFix : MappingCodeFix
     /// (<c>Region(file)</c>) or an element with an increment (<c>regions[n++]</c>).
     /// </summary>
     private static IOperation? WindowStart(IOperation? operation) =>
-        operation is IPropertyReferenceOperation { Property: { Name: "StartPfn", ContainingType.Name: "MmioRegion" }, Instance: { } window } && IsPlainRead(window)
+        operation is IPropertyReferenceOperation { Property: { Name: "StartPfn", ContainingType.Name: "MmioRegion" }, Instance: { } window } && window.IsPlainRead()
             ? window
             : null;
-
-    private static bool IsPlainRead(IOperation? operation) => operation.WithoutConversions() switch
-    {
-        ILocalReferenceOperation or IParameterReferenceOperation or IInstanceReferenceOperation => true,
-        IFieldReferenceOperation field => field.Instance is null || IsPlainRead(field.Instance),
-        IPropertyReferenceOperation property => property.Arguments.IsEmpty && (property.Instance is null || IsPlainRead(property.Instance)),
-        _ => false,
-    };
 
     private static bool IsVma(IOperation? instance, ExpressionSyntax vma) => instance?.Syntax.ToString() == vma.ToString();
 }

@@ -15,7 +15,9 @@ internal static class KernelReceiver
     {
         foreach (var invocation in function.OperationsWithinFunction().OfType<IInvocationOperation>())
         {
+            // The receiver is written again in the statement, so it must be a plain read (not GetKernel(), kernels[i++]).
             if (invocation.Instance is { Syntax: ExpressionSyntax syntax } instance && SymbolEqualityComparer.Default.Equals(instance.Type, symbols.Kernel)
+                && instance.IsPlainRead()
                 && !(instance is IFieldReferenceOperation or IPropertyReferenceOperation && syntax is IdentifierNameSyntax name
                     && Functions.SymbolOf(function) is { } method && IsHidden(name.Identifier.ValueText, method, function)))
             {

@@ -20,6 +20,18 @@ internal static class OperationExtensions
         return operation;
     }
 
+    /// <summary>
+    /// Whether a value is read without side effects: a local, parameter or <c>this</c>, or a field or argument-less property of
+    /// one. Code fixes that write such a value a second time (a receiver, a window) need it.
+    /// </summary>
+    public static bool IsPlainRead(this IOperation? operation) => operation.WithoutConversions() switch
+    {
+        ILocalReferenceOperation or IParameterReferenceOperation or IInstanceReferenceOperation => true,
+        IFieldReferenceOperation field => field.Instance is null || field.Instance.IsPlainRead(),
+        IPropertyReferenceOperation property => property.Arguments.IsEmpty && (property.Instance is null || property.Instance.IsPlainRead()),
+        _ => false,
+    };
+
     /// <summary>The argument passed for the parameter at <paramref name="ordinal"/>, or null.</summary>
     public static IOperation? Argument(this IInvocationOperation invocation, int ordinal)
     {

@@ -355,6 +355,25 @@ public class DK0012FaultReferenceTests
         Diagnostic(0).WithArguments("The vm_ops->fault handler 'BufFault'", "page", "take one with GetPage first, or map it with a special PTE (VmfInsertPfn)"));
 
     [Fact]
+    public Task A_kernel_reached_through_a_call_is_not_called_again() => Verify.VerifyFixAsync(
+        Driver("""
+                    _ = Current().PageToPfn(pages[0]);
+                    vmf.Page = {|#0:pages[0]|};
+                    return VmFaultResult.None;
+            """, """
+                Kernel Current() => kernel;
+            """),
+        Diagnostic(0).WithArguments("The vm_ops->fault handler 'BufFault'", "pages[0]", "take one with 'kernel.GetPage(pages[0]);' first"),
+        Driver("""
+                    _ = Current().PageToPfn(pages[0]);
+                    kernel.GetPage(pages[0]);
+                    vmf.Page = pages[0];
+                    return VmFaultResult.None;
+            """, """
+                Kernel Current() => kernel;
+            """));
+
+    [Fact]
     public Task Static_kernel_field_hidden_by_a_parameter_is_qualified_with_its_type() => Verify.VerifyFixAsync(
         """
         using DriverKit.Runtime;
