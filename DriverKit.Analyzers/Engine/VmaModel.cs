@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using DriverKit.Runtime;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -518,11 +519,25 @@ internal sealed class VmaModel
         condition.DescendantsAndSelf().Any(operation => operation is IPropertyReferenceOperation property && engine.Symbols.Is(property.Property, engine.Symbols.VmAreaFlags) && Is(property.Instance, parameter))
         && condition.DescendantsAndSelf().Any(operation => operation is IFieldReferenceOperation field && names.Contains(field.Field.Name) && engine.Symbols.IsVmFlags(field.Field.ContainingType));
 
-    /// <summary>A statement that only leaves: return, goto, throw, or a block of them.</summary>
-    private static bool Leaves(StatementSyntax statement) => statement switch
+    /// <summary>
+    /// A statement that refuses the mapping and does nothing else: a goto (to an error label), a throw, or a return of an error
+    /// (<c>-Errno.EINVAL</c>, a nonzero constant, the error a call gave, <c>ret</c>), alone or alone in a block. A branch that
+    /// does more, or returns success or a mapping call's result, is a path that maps, and the flags must come before it.
+    /// </summary>
+    private static bool Refuses(StatementSyntax statement) => statement switch
     {
-        ReturnStatementSyntax or GotoStatementSyntax or ThrowStatementSyntax => true,
-        BlockSyntax { Statements: { Count: > 0 } statements } => Leaves(statements.Last()),
+        GotoStatementSyntax or ThrowStatementSyntax => true,
+        ReturnStatementSyntax { Expression: { } value } => IsError(value),
+        BlockSyntax { Statements: { Count: 1 } statements } => Refuses(statements[0]),
+        _ => false,
+    };
+
+    private static bool IsError(ExpressionSyntax value) => value switch
+    {
+        ParenthesizedExpressionSyntax inner => IsError(inner.Expression),
+        PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.UnaryMinusExpression } => true,
+        LiteralExpressionSyntax { Token.Value: int number } => number != 0,
+        IdentifierNameSyntax or MemberAccessExpressionSyntax => true,
         _ => false,
     };
 
@@ -544,7 +559,7 @@ internal sealed class VmaModel
         foreach (var statement in block.Statements)
         {
             // Guards (if (…) return -EINVAL; goto out_err;) refuse the mapping: the flags go after them.
-            if (statement is IfStatementSyntax { Else: null, Statement: var refusal } && Leaves(refusal))
+            if (statement is IfStatementSyntax { Else: null, Statement: var refusal } && Refuses(refusal))
             {
                 continue;
             }

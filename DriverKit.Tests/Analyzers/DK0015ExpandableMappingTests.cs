@@ -79,6 +79,32 @@ public class DK0015ExpandableMappingTests
                 "kernel.VmFlagsSet(vma, VmFlags.DontExpand | VmFlags.DontDump);"));
     }
 
+    /// <summary>
+    /// An <c>if</c> whose branch installs the vm_ops and returns success is the path the flag is for, not a guard that refuses
+    /// the mapping: the statement goes before it, so every path that reaches the installation has the flag.
+    /// </summary>
+    [Fact]
+    public Task A_success_branch_is_not_taken_for_a_guard() => Verify.VerifyFixAsync(
+        Driver("""
+                    if (vma.Pgoff == 0)
+                    {
+                        {|#0:vma.Ops = vmOps|};
+                        return 0;
+                    }
+                    return -Errno.EINVAL;
+            """),
+        Diagnostic(0).WithArguments("PagesMmap", "installs vm_ops with the Fault handler 'PagesFault'", "the new tail faults into 'PagesFault' at offsets ->mmap never saw",
+            "kernel.VmFlagsSet(vma, VmFlags.DontExpand | VmFlags.DontDump);"),
+        Driver("""
+                    kernel.VmFlagsSet(vma, VmFlags.DontExpand | VmFlags.DontDump);
+                    if (vma.Pgoff == 0)
+                    {
+                        vma.Ops = vmOps;
+                        return 0;
+                    }
+                    return -Errno.EINVAL;
+            """));
+
     [Fact]
     public Task Dont_expand_set_directly_or_by_a_helper_is_not_reported() => Verify.VerifyAsync(
         Driver("""
