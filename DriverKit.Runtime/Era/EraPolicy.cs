@@ -451,6 +451,36 @@ public sealed class EraPolicy
     /// <summary>7.x zaps a partially built remap range when remap_pfn_range fails.</summary>
     internal bool RemapZapsPartialOnError => Era >= Era.E7;
 
+    /// <summary>
+    /// mm/mremap.c: which vmas MREMAP_DONTUNMAP refuses. 5.7 – 5.12 take private anonymous vmas only; 5.13 ("mm: extend
+    /// MREMAP_DONTUNMAP to non-anonymous mappings") takes any vma but VM_DONTEXPAND | VM_PFNMAP ones.
+    /// </summary>
+    internal bool MremapDontUnmapAnyVma => AtLeast(5, 13);
+
+    /// <summary>mm/madvise.c: MADV_DODUMP refuses a VM_SPECIAL vma from 3.7 (before, the flag is simply cleared).</summary>
+    internal bool MadviseDoDumpRefusesSpecial => Era >= Era.E5;
+
+    /// <summary>
+    /// mm/madvise.c, madvise_remove on a file without fallocate: ENODEV (19) from 3.5 (madvise_remove by vfs_fallocate),
+    /// ENOSYS (38) before. Numbers, as this file also compiles into the analyzers, which have no Errno.
+    /// </summary>
+    internal int MadviseRemoveUnsupportedErrno => AtLeast(3, 5) ? 19 : 38;
+
+    /// <summary>mm/memory.c: remap_pfn_range_internal WARNs on an unaligned address in 7.x (WARN_ON_ONCE(!PAGE_ALIGNED(addr))).</summary>
+    internal bool RemapWarnsUnalignedAddress => Era >= Era.E7;
+
+    /// <summary>
+    /// SetPageReserved on allocator memory is DriverKit's INV-07 from 2.6.15, when remap_pfn_range stopped needing it; up to
+    /// 2.6.14 it was the required idiom.
+    /// </summary>
+    internal bool ReservingAllocatorPagesIsObsolete => Era >= Era.E1;
+
+    /// <summary>
+    /// mm/page_alloc.c: up to 2.6.14 free_pages_check does not look at PG_reserved, so the bit survives on the free page
+    /// until prep_new_page trips over it; later kernels clear the frame's flags when it is freed.
+    /// </summary>
+    internal bool FreeKeepsReservedBit => Era == Era.E0;
+
     /// <summary>vm_insert_page marks the vma: VM_INSERTPAGE (2.6.15 – 3.6) or VM_MIXEDMAP (3.7 and later).</summary>
     internal VmFlags VmInsertPageSetsFlag => Era >= Era.E5 ? VmFlags.MixedMap : VmFlags.InsertPage;
 

@@ -91,7 +91,7 @@ public sealed partial class Kernel
         CheckVma(vma);
         if (!addr.IsPageAligned)
         {
-            if (Era >= Era.E7)
+            if (Policy.RemapWarnsUnalignedAddress)
             {
                 Printk($"WARNING: CPU: 0 PID: {CurrentProcess?.Pid ?? 0} at mm/memory.c remap_pfn_range_internal: !PAGE_ALIGNED(addr)");
             }

@@ -127,7 +127,7 @@ public sealed partial class Kernel
     {
         Advice.DontNeed => (vma.RawFlags & Policy.MadviseDontNeedRejectMask) != 0,
         Advice.DoFork => (vma.RawFlags & VmFlags.IO) != 0,
-        Advice.DoDump => Era >= Era.E5 && (vma.RawFlags & Policy.SpecialMask) != 0,
+        Advice.DoDump => Policy.MadviseDoDumpRefusesSpecial && (vma.RawFlags & Policy.SpecialMask) != 0,
         Advice.WipeOnFork => vma.File is not null || (vma.RawFlags & VmFlags.Shared) != 0,
         _ => false,
     };

@@ -88,7 +88,7 @@ public sealed partial class Kernel
         var inode = vma.File.Inode;
         if (!shmemMappings.ContainsKey(inode.Mapping.Id))
         {
-            return Policy.Version >= KernelVersion.Parse("3.5") ? Errno.ENODEV : Errno.ENOSYS;
+            return Policy.MadviseRemoveUnsupportedErrno;
         }
 
         var first = vma.PgoffOf(new UserAddr(start));

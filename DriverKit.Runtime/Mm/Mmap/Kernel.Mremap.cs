@@ -178,9 +178,8 @@ public sealed partial class Kernel
             return Errno.EINVAL;
         }
 
-        // MREMAP_DONTUNMAP: private anonymous vmas only in 5.7 – 5.12; from 5.13 ("mm: extend MREMAP_DONTUNMAP to
-        // non-anonymous mappings") any vma but VM_DONTEXPAND|VM_PFNMAP ones.
-        if ((flags & MremapFlags.DontUnmap) != 0 && (Policy.Version >= KernelVersion.Parse("5.13")
+        // MREMAP_DONTUNMAP: which vmas the era refuses (EraPolicy.MremapDontUnmapAnyVma).
+        if ((flags & MremapFlags.DontUnmap) != 0 && (Policy.MremapDontUnmapAnyVma
                 ? (vma.RawFlags & (VmFlags.DontExpand | VmFlags.PfnMap)) != 0
                 : !vma.IsAnonymous || (vma.RawFlags & VmFlags.Shared) != 0))
         {

@@ -137,9 +137,9 @@ public sealed partial class Kernel
     {
         var mem = Mem;
 
-        // ≤ 2.6.14 free_pages_check does not look at PG_reserved, and the bit survives on the free page
-        // until prep_new_page trips over it; later kernels clear PAGE_FLAGS_CHECK_AT_PREP here.
-        mem.Flags[p] = Era == Era.E0 ? mem.Flags[p] & (ulong)PageFlags.Reserved : 0;
+        // ≤ 2.6.14 the bit survives on the free page (EraPolicy.FreeKeepsReservedBit); later kernels clear
+        // PAGE_FLAGS_CHECK_AT_PREP here.
+        mem.Flags[p] = Policy.FreeKeepsReservedBit ? mem.Flags[p] & (ulong)PageFlags.Reserved : 0;
         mem.RefCount[p] = 0;
         mem.MapCount[p] = 0;
         mem.Mapping[p] = 0;

@@ -247,7 +247,7 @@ public sealed partial class Kernel
             ReportClassificationFlip(pfn, "PG_reserved set on a page that PTEs map (≤ 2.6.14 classification input changed)");
         }
 
-        if (set && Strict && Era >= Era.E1 && Mem.OwnerOrNext[Mem.Head[pfn]] != BootOwner)
+        if (set && Strict && Policy.ReservingAllocatorPagesIsObsolete && Mem.OwnerOrNext[Mem.Head[pfn]] != BootOwner)
         {
             Record(new Report(ReportKind.Simulator, "INV-07",
                 $"DKSIM INV-07: SetPageReserved on allocator pfn {pfn:x5}: since 2.6.15 remap_pfn_range does not need it, and the page must be cleared again before it is freed", Era)
