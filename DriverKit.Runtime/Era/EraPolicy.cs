@@ -481,8 +481,12 @@ public sealed class EraPolicy
     /// </summary>
     internal bool FreeKeepsReservedBit => Era == Era.E0;
 
-    /// <summary>vm_insert_page marks the vma: VM_INSERTPAGE (2.6.15 – 3.6) or VM_MIXEDMAP (3.7 and later).</summary>
-    internal VmFlags VmInsertPageSetsFlag => Era >= Era.E5 ? VmFlags.MixedMap : VmFlags.InsertPage;
+    /// <summary>
+    /// vm_insert_page marks the vma: VM_MIXEDMAP from 3.7, VM_INSERTPAGE from 2.6.15-rc6 ("Make sure we copy pages inserted
+    /// with vm_insert_page() on fork", 4d7672b4624), nothing in 2.6.15-rc4/rc5, where fork leaves the inserted pages out of
+    /// the child.
+    /// </summary>
+    internal VmFlags VmInsertPageSetsFlag => Era >= Era.E5 ? VmFlags.MixedMap : PfnMapFullyWired ? VmFlags.InsertPage : VmFlags.None;
 
     /// <summary>3.7 and later: vm_insert_page BUG()s on a VM_PFNMAP vma and, without VM_MIXEDMAP, outside the mmap write lock.</summary>
     internal bool VmInsertPageBugChecks => Era >= Era.E5;

@@ -32,7 +32,7 @@ public class DK1001KernelAvailabilityTests
         { "VmFlags.Reserved", "3.7", "3.6", false },
         { "VmFlags.Unpaged", "2.6.15-rc2", "2.6.15-rc2-git1", true },
         { "VmFlags.Unpaged", "2.6.15-rc3", "2.6.15-rc2-git5", false },
-        { "VmFlags.InsertPage", "2.6.15-rc3", "2.6.15-rc4", true },
+        { "VmFlags.InsertPage", "2.6.15-rc5", "2.6.15-rc6", true },
         { "VmFlags.InsertPage", "3.7", "3.6", false },
         { "VmFlags.Shm", "2.6.18", "2.6.17", false },
         { "VmFlags.AlwaysDump", "2.6.19", "2.6.20", true },

@@ -84,7 +84,7 @@ public sealed partial class Kernel
                 }
             }
         }
-        else if (Strict && (flags & Policy.VmInsertPageSetsFlag) == 0 && !WriteLockedByCurrent(vma.Mm))
+        else if (Strict && Policy.VmInsertPageSetsFlag != VmFlags.None && (flags & Policy.VmInsertPageSetsFlag) == 0 && !WriteLockedByCurrent(vma.Mm))
         {
             RecordMappingFinding("INV-26",
                 $"DKSIM INV-26: vm_insert_page from {CurrentKind} context sets {Policy.KernelName(Policy.VmInsertPageSetsFlag)} on {vma.Brief}{WhoseVma(vma)} without the mmap write lock\n  a data race; a BUG_ON from 3.7",

@@ -79,6 +79,27 @@ public sealed class NormalVsSpecialTests
         Assert.DoesNotContain(k.Reports, r => r.Invariant is "INV-02" or "INV-04");
     }
 
+    /// <summary>
+    /// 2.6.15-rc4 and -rc5 have vm_insert_page but no VM_INSERTPAGE (rc6): the vma gets no mark, and fork, which copies only
+    /// anonymous and marked vmas, leaves the inserted pages out of the child (the bug rc6 fixed).
+    /// </summary>
+    [Theory]
+    [InlineData("2.6.15-rc4")]
+    [InlineData("2.6.15-rc5")]
+    public void BeforeVmInsertPageMarkedTheVmaForkLeftItsPagesOut(string version)
+    {
+        var (k, dev, u, a) = Mapped(version, Insert, touch: false);
+        Assert.Equal(Repeat(2, 4), k.Refcounts(dev.Pages));
+        Assert.False(u.Mm.VmaAt(a)!.Flags.HasFlag(VmFlags.InsertPage));
+        var child = u.Fork().Unwrap();
+        Assert.Equal(Repeat(2, 4), k.Refcounts(dev.Pages));
+        Assert.Equal(0, child.Mm.RssFile);
+        Assert.True(child.Exit().IsOk);
+        Assert.True(u.Munmap(a, Size).IsOk);
+        Assert.Equal(Repeat(1, 4), k.Refcounts(dev.Pages));
+        Assert.Empty(k.Checker.CheckAll());
+    }
+
     [Theory]
     [InlineData(E3, VmFlags.InsertPage)]
     [InlineData(E4, VmFlags.InsertPage)]
