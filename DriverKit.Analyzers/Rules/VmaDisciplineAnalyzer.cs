@@ -165,7 +165,8 @@ public sealed class VmaDisciplineAnalyzer : DriverKitAnalyzer
                 outcome));
         }
 
-        if (policy.MissingApi("Kernel.VmInsertPage") is null
+        // 2.6.15-rc4/rc5: vm_insert_page marks nothing, so there is no unlocked write to report.
+        if (policy.MissingApi("Kernel.VmInsertPage") is null && policy.VmInsertPageSetsFlag != VmFlags.None
             && contexts.FirstOrDefault(vma => !vma.InMmap && (vma.Mmap.MaySet & MixedMap) == 0) is { Mmap: { } mmap } outside)
         {
             var fixable = policy.VmInsertPageBugChecks && mmap.Anchor is not null;

@@ -204,6 +204,8 @@ public class DK0009DK0011InsertPageDisciplineTests
 
     [Theory]
     [InlineData(Eras.E0, null, null)]
+    [InlineData("2.6.15-rc5", null, null)]
+    [InlineData("2.6.15-rc6", "Warning", "none")]
     [InlineData(Eras.E3, "Warning", "none")]
     [InlineData(Eras.E4Last, "Warning", "none")]
     [InlineData(Eras.E5, "Error", "mmap-statement")]
