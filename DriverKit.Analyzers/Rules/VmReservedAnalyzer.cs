@@ -75,8 +75,10 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
 
         var policy = engine.GetPolicy(context.Options, reference.Syntax.SyntaxTree);
         var flow = engine.GetFlagFlow(root, policy, context.CancellationToken);
+        // Remove is offered only when every exit the flag reaches maps with remap_pfn_range (whose VM_IO shows here): a path
+        // that installs a fault handler instead would lose what VM_RESERVED stood for.
         ExitFact? target = null;
-        var remap = false;
+        var remap = true;
         foreach (var exit in flow.ExitFacts)
         {
             if (!flow.IsDriverSource(exit.Fact, (ulong)VmFlags.Reserved, reference.Syntax))
@@ -85,8 +87,10 @@ public sealed class VmReservedAnalyzer : DriverKitAnalyzer
             }
 
             target ??= exit;
-            remap |= (exit.Fact.Set.Runtime & (ulong)VmFlags.IO) != 0;
+            remap &= (exit.Fact.Set.Runtime & (ulong)VmFlags.IO) != 0;
         }
+
+        remap &= target is not null;
 
         var replacement = ReservedReplacement.For(policy);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(ReservedReplacement.PropertyName, ReservedReplacement.Format(replacement));

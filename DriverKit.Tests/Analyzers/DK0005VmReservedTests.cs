@@ -294,6 +294,24 @@ public class DK0005VmReservedTests
             """),
     }.RunAsync();
 
+    /// <summary>
+    /// The Remove fix is for a flag every path maps with remap_pfn_range, which sets what VM_RESERVED stood for; where one path
+    /// installs a fault handler instead, dropping the flag would leave that path without VM_DONTEXPAND | VM_DONTDUMP, so only
+    /// the Replace fix is offered.
+    /// </summary>
+    [Fact]
+    public async Task No_remove_fix_when_only_some_paths_remap()
+    {
+        var diagnostic = Assert.Single(await AnalyzerRun.DiagnosticsAsync(new Analyzer(), Driver("""
+                    vma.Flags |= VmFlags.Reserved;
+                    if (vma.Pgoff == 0)
+                        return kernel.RemapPfnRange(vma, vma.Start, new Pfn(0x100), vma.Length, vma.PageProt);
+                    vma.Ops = new VmOperations();
+                    return 0;
+            """), "6.1"));
+        Assert.False(diagnostic.Properties.ContainsKey(DriverKitAnalyzers::DriverKit.Analyzers.Engine.ReservedReplacement.RemapPropertyName));
+    }
+
     [Fact]
     public Task Fix_with_using_static() => Verify.VerifyFixAsync("""
         using DriverKit.Runtime;
