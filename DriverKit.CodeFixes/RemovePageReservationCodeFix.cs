@@ -88,7 +88,9 @@ public sealed class RemovePageReservationCodeFix : DriverKitCodeFix
                     || (member.Api == KernelApi.SetPageReserved && member.Origin.Device)
                     || root.FindNode(member.Syntax.Span, getInnermostNodeForTie: true) is not InvocationExpressionSyntax syntax
                     || Invocations.Statement(syntax) is not { } statement
-                    || DeadCode.Widen(statement, model, cancellationToken) is not { } widened || !SyntaxEdits.CanRemove(widened))
+                    || !syntax.ArgumentList.Arguments.All(argument => DeadCode.IsPure(argument.Expression, model, engine.Symbols, cancellationToken))
+                    || DeadCode.Widen(statement, model, cancellationToken) is not { } widened || !SyntaxEdits.CanRemove(widened)
+                    || !LoopHeadersArePure(widened, model, engine.Symbols, cancellationToken))
                 {
                     removed = null;
                     break;
@@ -105,4 +107,19 @@ public sealed class RemovePageReservationCodeFix : DriverKitCodeFix
 
         return statements.Distinct().ToList();
     }
+
+    /// <summary>
+    /// Whether the loops a removal takes with the call do nothing but loop: a header that calls the driver or changes state
+    /// (<c>foreach (var p in dev.TakePages())</c>, <c>i &lt; Count()</c>) would go with them. A for loop's own counter is the
+    /// exception, which <see cref="DeadCode.Widen"/> keeps when the counter is read after the loop.
+    /// </summary>
+    private static bool LoopHeadersArePure(StatementSyntax removed, SemanticModel model, DriverKitSymbols symbols, CancellationToken cancellationToken) =>
+        removed.DescendantNodesAndSelf().All(node => node switch
+        {
+            ForEachStatementSyntax each => DeadCode.IsPure(each.Expression, model, symbols, cancellationToken),
+            WhileStatementSyntax loop => DeadCode.IsPure(loop.Condition, model, symbols, cancellationToken),
+            DoStatementSyntax loop => DeadCode.IsPure(loop.Condition, model, symbols, cancellationToken),
+            ForStatementSyntax loop => loop.Condition is null || DeadCode.IsPure(loop.Condition, model, symbols, cancellationToken),
+            _ => true,
+        });
 }

@@ -140,6 +140,50 @@ public class DK0002DK0003PageReservedTests
             """),
     }.RunAsync();
 
+    /// <summary>
+    /// Removing a reservation must not remove what else its statement does: a cursor advanced in the call's argument, or a
+    /// loop whose header calls the driver. The fix is then not offered.
+    /// </summary>
+    [Theory]
+    [InlineData("""
+                    var n = 0;
+                    while (n < 1 << Order)
+                        {|#0:kernel.SetPageReserved(kernel.VirtToPage(buf + (ulong)n++ * Kernel.PageSize))|};
+                    used = n;
+        """)]
+    [InlineData("""
+                    for (var i = 0; i < Count(); i++)
+                        {|#0:kernel.SetPageReserved(kernel.VirtToPage(buf + (ulong)i * Kernel.PageSize))|};
+        """)]
+    public Task No_fix_when_the_reservation_does_more(string open) => new CodeFixTest<Analyzer, RemovePageReservationCodeFix>
+    {
+        TestCode = Grabber(open, """
+                    for (var i = 0; i < 1 << Order; i++)
+                    {
+                        kernel.ClearPageReserved(kernel.VirtToPage(buf + (ulong)i * Kernel.PageSize));
+                    }
+
+                    kernel.FreePages(buf, Order);
+            """, """
+                private int used;
+
+                private int Count() => ++used > 0 ? 1 << Order : 0;
+            """),
+        ExpectedDiagnostics = { Reserve(0) },
+        FixedCode = Grabber(open, """
+                    for (var i = 0; i < 1 << Order; i++)
+                    {
+                        kernel.ClearPageReserved(kernel.VirtToPage(buf + (ulong)i * Kernel.PageSize));
+                    }
+
+                    kernel.FreePages(buf, Order);
+            """, """
+                private int used;
+
+                private int Count() => ++used > 0 ? 1 << Order : 0;
+            """),
+    }.RunAsync();
+
     [Fact]
     public Task Fix_all_removes_every_reservation_once() => new CodeFixTest<Analyzer, RemovePageReservationCodeFix>
     {
