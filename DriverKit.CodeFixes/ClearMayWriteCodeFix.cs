@@ -14,7 +14,7 @@ namespace DriverKit.CodeFixes;
 /// <summary>
 /// DK0014's VM_MAYWRITE form: after the <c>if</c> that refuses VM_WRITE, clears VM_MAYWRITE with the statement the analyzer
 /// spelt for the configured kernel (<c>kernel.VmFlagsClear(vma, VmFlags.MayWrite)</c> on 6.x, <c>vma.Flags &amp;= ~VmFlags.MayWrite</c>
-/// before), so a later mprotect(PROT_WRITE) fails with EACCES.
+/// before), so a later mprotect(PROT_WRITE) fails with EACCES. Not offered where the statement would not compile after the test.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ClearMayWriteCodeFix)), Shared]
 public sealed class ClearMayWriteCodeFix : MappingCodeFix
@@ -34,6 +34,7 @@ public sealed class ClearMayWriteCodeFix : MappingCodeFix
             || NodeAt<ExpressionSyntax>(editor, diagnostic.Location)?.FirstAncestorOrSelf<IfStatementSyntax>() is not { Parent: BlockSyntax or SwitchSectionSyntax } test
             || SyntaxEdits.ParseStatement(text) is not ExpressionStatementSyntax clear
             || clear.ContainsDiagnostics
+            || !SpeculativeBinding.Binds(editor.SemanticModel, test.Span.End, SyntaxFactory.Block(clear), cancellationToken)
             || !planned.Add(test))
         {
             return false;

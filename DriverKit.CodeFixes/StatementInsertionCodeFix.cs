@@ -8,7 +8,6 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverKit.CodeFixes;
 
@@ -34,7 +33,7 @@ public abstract class StatementInsertionCodeFix : MappingCodeFix
         // The statements repeat names of the code at the place (the page handed out there), so an error in that code would be
         // written a second time.
         if (editor.SemanticModel.GetDiagnostics(anchor.Span, cancellationToken).Any(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error)
-            || !BindsAt(editor.SemanticModel, anchor.SpanStart, parsed, cancellationToken))
+            || !SpeculativeBinding.Binds(editor.SemanticModel, anchor.SpanStart, parsed, cancellationToken))
         {
             return false;
         }
@@ -56,23 +55,6 @@ public abstract class StatementInsertionCodeFix : MappingCodeFix
                 return false;
         }
     }
-
-    /// <summary>
-    /// Whether the statements bind where they go, as if written there: every name resolves to what the analyzer meant only if
-    /// nothing at that place hides it, and an error there would make the program worse, so the fix is then not offered.
-    /// </summary>
-    private static bool BindsAt(SemanticModel model, int position, BlockSyntax statements, CancellationToken cancellationToken) =>
-        model.TryGetSpeculativeSemanticModel(position, statements, out var speculative)
-        && speculative.GetOperation(statements, cancellationToken) is { } block
-        && !block.DescendantsAndSelf().Any(operation => operation is IInvalidOperation || operation is IConversionOperation { Conversion.Exists: false }
-            || (operation is ILocalReferenceOperation { Local: var local } && DeclaredFrom(local, model.SyntaxTree, position)));
-
-    /// <summary>
-    /// A local of the document declared at or after <paramref name="position"/>: used there, it is used before its declaration
-    /// (CS0841), which speculative binding does not report.
-    /// </summary>
-    private static bool DeclaredFrom(ILocalSymbol local, SyntaxTree tree, int position) =>
-        local.DeclaringSyntaxReferences.Any(reference => reference.SyntaxTree == tree && reference.Span.Start >= position);
 
     private static BlockSyntax Block(IEnumerable<StatementSyntax> statements, ExpressionSyntax returned) =>
         SyntaxFactory.Block(statements.Append(SyntaxFactory.ReturnStatement(returned.WithoutTrivia())));

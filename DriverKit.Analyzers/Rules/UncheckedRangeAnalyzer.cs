@@ -236,8 +236,7 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
         var vma = flags.Instance?.Syntax.ToString() ?? "vma";
         var mayWrite = write.Syntax is MemberAccessExpressionSyntax access ? access.Expression + ".MayWrite" : "VmFlags.MayWrite";
         var policy = engine.GetPolicy(context.Options, test.Syntax.SyntaxTree);
-        var kernel = function.Descendants().OfType<IInvocationOperation>()
-            .FirstOrDefault(call => call.Instance is { } instance && SymbolEqualityComparer.Default.Equals(instance.Type, engine.Symbols.Kernel))?.Instance?.Syntax.ToString();
+        var kernel = KernelReceiver.In(engine.Symbols, function);
 
         // vm_flags_clear arrived with the 6.x vma flag helpers; before, drivers cleared the bit in vm_flags directly.
         var statement = FlagStatements.Clear(policy, vma, kernel, mayWrite);

@@ -529,6 +529,24 @@ public class DK0014UncheckedRangeTests
         """)]
     public Task Tests_that_do_not_refuse_every_writable_mapping_are_not_reported(string test) => VerifyMayWrite.VerifyAsync(ReadOnlyDriver(test));
 
+    /// <summary>The clearing statement names a Kernel that exists at its place: the field, not a local declared after the test.</summary>
+    [Fact]
+    public Task The_MayWrite_fix_names_a_kernel_in_scope_after_the_test() => VerifyMayWrite.VerifyFixAsync(
+        ReadOnlyDriver("""
+                    if ({|#0:(vma.Flags & VmFlags.Write) != 0|})
+                        return -Errno.EPERM;
+                    var k = kernel;
+                    _ = k.PageToPfn(page);
+            """),
+        VerifyMayWrite.Diagnostic("DK0014").WithLocation(0).WithArguments("Mmap", "kernel.VmFlagsClear(vma, VmFlags.MayWrite);"),
+        ReadOnlyDriver("""
+                    if ((vma.Flags & VmFlags.Write) != 0)
+                        return -Errno.EPERM;
+                    kernel.VmFlagsClear(vma, VmFlags.MayWrite);
+                    var k = kernel;
+                    _ = k.PageToPfn(page);
+            """));
+
     [Fact]
     public Task VM_WRITE_compared_with_itself_is_a_refusal() => VerifyMayWrite.VerifyFixAsync(
         ReadOnlyDriver("""
