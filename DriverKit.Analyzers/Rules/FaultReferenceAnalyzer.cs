@@ -275,7 +275,6 @@ public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
         : site.AncestorsAndSelf().OfType<StatementSyntax>().FirstOrDefault() is { Parent: BlockSyntax or SwitchSectionSyntax } statement ? statement
         : null;
 
-    /// <summary>An expression that reads the same page when evaluated twice: locals, parameters, members and elements indexed by such.</summary>
     /// <summary>How deep <see cref="MayBeNoPage"/> follows locals and conditionals.</summary>
     private const int MaxNoPageDepth = 4;
 
@@ -312,6 +311,7 @@ public sealed class FaultReferenceAnalyzer : DriverKitAnalyzer
         }
     }
 
+    /// <summary>An expression that reads the same page when evaluated twice: locals, parameters, members and elements indexed by such.</summary>
     private static bool IsPure(IOperation? operation) => operation.WithoutConversions() switch
     {
         ILocalReferenceOperation or IParameterReferenceOperation or ILiteralOperation or IInstanceReferenceOperation => true,
