@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Composition;
 using DriverKit.Analyzers;
+using DriverKit.CodeFixes.Syntax;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -36,7 +37,8 @@ public sealed class AddOpenHandlerCodeFix : MappingCodeFix
             || method.DeclaringSyntaxReferences.Length != 1
             || method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not MethodDeclarationSyntax closeMethod
             || closeMethod.SyntaxTree != editor.OriginalRoot.SyntaxTree
-            || !Compiles(editor.SemanticModel, closeMethod, cancellationToken)
+            // The new handler copies Close's modifiers, parameters and what it drops, so an error in Close would be written again.
+            || CompileChecks.HasErrors(editor.SemanticModel, closeMethod.Span, cancellationToken)
             || Statements(closeMethod) is not { Count: > 0 } statements
             || statements.Select(Invert).ToList() is var inverted && inverted.Any(statement => statement is null)
             || !planned.Add(initializer))
@@ -87,13 +89,6 @@ public sealed class AddOpenHandlerCodeFix : MappingCodeFix
         });
         return true;
     }
-
-    /// <summary>
-    /// Whether the Close method has no error: the new handler copies its modifiers, parameters and what it drops, so an error
-    /// in Close (a duplicated modifier, a counter that does not resolve) would be written into Open as well.
-    /// </summary>
-    private static bool Compiles(SemanticModel model, MethodDeclarationSyntax method, CancellationToken cancellationToken) =>
-        !model.GetDiagnostics(method.Span, cancellationToken).Any(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error);
 
     private static List<StatementSyntax>? Statements(MethodDeclarationSyntax method) =>
         method.Body is { } body ? body.Statements.ToList()

@@ -34,7 +34,7 @@ public sealed class ClearMayWriteCodeFix : MappingCodeFix
             || NodeAt<ExpressionSyntax>(editor, diagnostic.Location)?.FirstAncestorOrSelf<IfStatementSyntax>() is not { Parent: BlockSyntax or SwitchSectionSyntax } test
             || SyntaxEdits.ParseStatement(text) is not ExpressionStatementSyntax clear
             || clear.ContainsDiagnostics
-            || !SpeculativeBinding.Binds(editor.SemanticModel, test.Span.End, SyntaxFactory.Block(clear), cancellationToken)
+            || !CompileChecks.BindsAt(editor.SemanticModel, test.Span.End, SyntaxFactory.Block(clear), cancellationToken)
             || !planned.Add(test))
         {
             return false;

@@ -32,8 +32,8 @@ public abstract class StatementInsertionCodeFix : MappingCodeFix
         var statements = parsed.Statements.Select(statement => SyntaxEdits.ParseStatement(statement.ToFullString().Trim())).ToList();
         // The statements repeat names of the code at the place (the page handed out there), so an error in that code would be
         // written a second time.
-        if (editor.SemanticModel.GetDiagnostics(anchor.Span, cancellationToken).Any(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error)
-            || !SpeculativeBinding.Binds(editor.SemanticModel, anchor.SpanStart, parsed, cancellationToken))
+        if (CompileChecks.HasErrors(editor.SemanticModel, anchor.Span, cancellationToken)
+            || !CompileChecks.BindsAt(editor.SemanticModel, anchor.SpanStart, parsed, cancellationToken))
         {
             return false;
         }

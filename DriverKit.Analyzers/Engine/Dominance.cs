@@ -68,4 +68,13 @@ internal static class Dominance
     /// <summary>A branch that leaves the function or jumps to an error label (return, throw, goto): what refuses in C error paths.</summary>
     public static bool Leaves(IOperation branch) =>
         branch.DescendantsAndSelf().Any(operation => operation is IReturnOperation or IThrowOperation or IBranchOperation { BranchKind: BranchKind.GoTo });
+
+    /// <summary>A branch whose every path leaves the function: a return, throw or goto, or a block that ends in one.</summary>
+    public static bool AlwaysLeaves(IOperation branch) => branch switch
+    {
+        IReturnOperation or IThrowOperation or IBranchOperation { BranchKind: BranchKind.GoTo } => true,
+        IExpressionStatementOperation { Operation: IThrowOperation } => true,
+        IBlockOperation { Operations: { Length: > 0 } operations } => AlwaysLeaves(operations[operations.Length - 1]),
+        _ => false,
+    };
 }

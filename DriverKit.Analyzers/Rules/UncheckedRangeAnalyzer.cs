@@ -166,7 +166,7 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
         test.Parent is IBlockOperation
         && test.WhenFalse is null
         && TestsWriteIsSet(engine, test.Condition)
-        && AlwaysLeaves(test.WhenTrue)
+        && Dominance.AlwaysLeaves(test.WhenTrue)
         && engine.Model.RoleAt(test, cancellationToken) == "->mmap";
 
     /// <summary>Whether a condition is true exactly when the vma's flags hold VM_WRITE.</summary>
@@ -181,10 +181,10 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
                 return masked is not null && other.WithoutConversions() is { ConstantValue.HasValue: true } constant
                     && (comparison.OperatorKind == BinaryOperatorKind.NotEquals
                         ? IsZero(constant.ConstantValue.Value)
-                        : constant is IFieldReferenceOperation { Field.Name: "Write" });
+                        : IsWrite(constant));
             case IInvocationOperation { TargetMethod.Name: "HasFlag", Instance: { } flags } hasFlag:
                 return IsVmaFlags(engine, flags) && hasFlag.Arguments.Length == 1
-                    && hasFlag.Arguments[0].Value.WithoutConversions() is IFieldReferenceOperation { Field.Name: "Write" };
+                    && IsWrite(hasFlag.Arguments[0].Value);
             default:
                 return false;
         }
@@ -193,8 +193,10 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
     /// <summary><c>vma.Flags &amp; VmFlags.Write</c>, in either order.</summary>
     private static bool IsWriteMask(DriverKitEngine engine, IOperation operation) =>
         operation.WithoutConversions() is IBinaryOperation { OperatorKind: BinaryOperatorKind.And } and
-        && ((IsVmaFlags(engine, and.LeftOperand) && and.RightOperand.WithoutConversions() is IFieldReferenceOperation { Field.Name: "Write" })
-            || (IsVmaFlags(engine, and.RightOperand) && and.LeftOperand.WithoutConversions() is IFieldReferenceOperation { Field.Name: "Write" }));
+        && ((IsVmaFlags(engine, and.LeftOperand) && IsWrite(and.RightOperand)) || (IsVmaFlags(engine, and.RightOperand) && IsWrite(and.LeftOperand)));
+
+    /// <summary>The <c>Write</c> flag (<c>VmFlags.Write</c>).</summary>
+    private static bool IsWrite(IOperation operation) => operation.WithoutConversions() is IFieldReferenceOperation { Field.Name: "Write" };
 
     private static bool IsVmaFlags(DriverKitEngine engine, IOperation operation) =>
         operation.WithoutConversions() is IPropertyReferenceOperation property && engine.Symbols.Is(property.Property, engine.Symbols.VmAreaFlags);
@@ -205,15 +207,6 @@ public sealed class UncheckedRangeAnalyzer : DriverKitAnalyzer
         uint v => v == 0,
         long v => v == 0,
         ulong v => v == 0,
-        _ => false,
-    };
-
-    /// <summary>A branch whose every path leaves the function: a return, throw or goto, or a block that ends in one.</summary>
-    private static bool AlwaysLeaves(IOperation branch) => branch switch
-    {
-        IReturnOperation or IThrowOperation or IBranchOperation { BranchKind: BranchKind.GoTo } => true,
-        IExpressionStatementOperation { Operation: IThrowOperation } => true,
-        IBlockOperation { Operations: { Length: > 0 } operations } => AlwaysLeaves(operations[operations.Length - 1]),
         _ => false,
     };
 
